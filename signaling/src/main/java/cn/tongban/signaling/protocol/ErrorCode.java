@@ -1,0 +1,85 @@
+package cn.tongban.signaling.protocol;
+
+/**
+ * Every failure the server reports, with a stable code that clients and tests may rely on.
+ *
+ * <p>The {@link #code()} string is part of the protocol (it appears in {@code error} messages and in
+ * HTTP error bodies) and never changes meaning. {@link #httpStatus()} is used when the same failure is
+ * reported over HTTP. {@link #closesConnection()} tells whether the WebSocket is closed after the error
+ * is sent (with WebSocket close code {@link #wsCloseCode()}); all other errors only reject the one
+ * message and leave the connection, the ticket and the session untouched.
+ */
+public enum ErrorCode {
+    /** The frame was not a JSON object. */
+    BAD_JSON(400, false, 0),
+    /** The {@code type} field is missing or names no message of this protocol version. */
+    UNKNOWN_TYPE(400, false, 0),
+    /** A field is missing, has the wrong type, or fails validation; the message names the field. */
+    INVALID_FIELD(400, false, 0),
+    /** The frame exceeds the 64 KiB message limit; it was discarded unread. */
+    FRAME_TOO_LARGE(413, false, 0),
+    /** The frame exceeds the hard transport limit; the connection is closed. */
+    FRAME_WAY_TOO_LARGE(413, true, 1009),
+    /** More messages per second than the limit; the message was dropped. */
+    RATE_LIMITED(429, false, 0),
+    /** The client asked for a protocol version this server does not speak. */
+    UNSUPPORTED_VERSION(400, true, 1002),
+    /** The message needs an authenticated clerk. */
+    UNAUTHENTICATED(401, false, 0),
+    /** Wrong user name or password, or an invalid/expired token. */
+    AUTH_FAILED(401, false, 0),
+    /** Too many failed logins for this account; try again later. */
+    LOGIN_LOCKED(429, false, 0),
+    /** The message is not allowed for the sender's role (e.g. an applicant sending clerk messages). */
+    FORBIDDEN_FOR_ROLE(403, false, 0),
+    /** The message is not allowed in the sender's current state (e.g. {@code take} while busy). */
+    WRONG_STATE(409, false, 0),
+    /** The message names a session the sender is not part of, or that has ended. */
+    NOT_IN_SESSION(403, false, 0),
+    /** The matter does not exist, or is not handled by the named hall. */
+    UNKNOWN_MATTER(404, false, 0),
+    /** The hall does not exist. */
+    UNKNOWN_HALL(404, false, 0),
+    /** The ticket does not exist or is no longer waiting. */
+    NO_SUCH_TICKET(404, false, 0),
+    /** Another clerk took the ticket first. */
+    TICKET_TAKEN(409, false, 0),
+    /** The clerk is not qualified for the ticket's matter or hall. */
+    NOT_QUALIFIED(403, false, 0),
+    /** No waiting ticket the clerk is qualified for. */
+    QUEUE_EMPTY(404, false, 0),
+    /** The resume token is unknown, forged, already used, or its ticket has expired. */
+    RESUME_INVALID(401, false, 0),
+    /** The same ticket was resumed on another connection; this one is closed. */
+    SUPERSEDED(409, true, 4001),
+    /** An unexpected server failure; nothing was changed. */
+    INTERNAL(500, false, 0);
+
+    private final int httpStatus;
+    private final boolean closesConnection;
+    private final int wsCloseCode;
+
+    ErrorCode(int httpStatus, boolean closesConnection, int wsCloseCode) {
+        this.httpStatus = httpStatus;
+        this.closesConnection = closesConnection;
+        this.wsCloseCode = wsCloseCode;
+    }
+
+    /** The stable wire code, equal to the constant's name. */
+    public String code() {
+        return name();
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public boolean closesConnection() {
+        return closesConnection;
+    }
+
+    /** The WebSocket close code used when {@link #closesConnection()} is true, else 0. */
+    public int wsCloseCode() {
+        return wsCloseCode;
+    }
+}

@@ -1,0 +1,155 @@
+package cn.tongban.signaling.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * Messages the server sends to browsers over {@code /ws}. Each is a JSON object whose {@code type}
+ * names the record below. Absent optional fields are omitted. See {@code docs/protocol.md}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ServerMessage.Hello.class, name = "hello"),
+    @JsonSubTypes.Type(value = ServerMessage.Ticket.class, name = "ticket"),
+    @JsonSubTypes.Type(value = ServerMessage.Clerk.class, name = "clerk"),
+    @JsonSubTypes.Type(value = ServerMessage.Queue.class, name = "queue"),
+    @JsonSubTypes.Type(value = ServerMessage.Paired.class, name = "paired"),
+    @JsonSubTypes.Type(value = ServerMessage.Sdp.class, name = "sdp"),
+    @JsonSubTypes.Type(value = ServerMessage.Ice.class, name = "ice"),
+    @JsonSubTypes.Type(value = ServerMessage.Chat.class, name = "chat"),
+    @JsonSubTypes.Type(value = ServerMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ServerMessage.Peer.class, name = "peer"),
+    @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
+    @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
+    @JsonSubTypes.Type(value = ServerMessage.Error.class, name = "error"),
+})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public sealed interface ServerMessage {
+
+    /** First message on every connection: the protocol version, ICE servers and limits. */
+    record Hello(int protocol, String server, List<IceServer> iceServers, Limits limits) implements ServerMessage {}
+
+    /** A STUN or TURN server for {@code RTCPeerConnection}'s {@code iceServers}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record IceServer(List<String> urls, String username, String credential) {}
+
+    /** Limits the client must respect. */
+    record Limits(int maxMessageBytes, int messagesPerSecond, int resumeGraceSeconds) {}
+
+    /**
+     * The applicant's ticket: sent on join, on resume and whenever its position or state changes.
+     * {@code resumeToken} is present only in the answer to {@code join} and {@code resume}.
+     */
+    record Ticket(
+            String ticketId,
+            String number,
+            String matterId,
+            String hallId,
+            TicketState state,
+            Integer position,
+            Integer etaSeconds,
+            String resumeToken,
+            String re)
+            implements ServerMessage {}
+
+    /** States of a ticket as the applicant sees it. */
+    enum TicketState {
+        @JsonProperty("waiting")
+        WAITING,
+        @JsonProperty("in_session")
+        IN_SESSION,
+        @JsonProperty("done")
+        DONE,
+        @JsonProperty("cancelled")
+        CANCELLED,
+        @JsonProperty("expired")
+        EXPIRED
+    }
+
+    /** The clerk's own state: sent after {@code auth} and whenever it changes. */
+    record Clerk(String clerkId, String name, String hallId, List<String> matters, ClerkStatus status, String re)
+            implements ServerMessage {}
+
+    /** A clerk's status. */
+    enum ClerkStatus {
+        @JsonProperty("available")
+        AVAILABLE,
+        @JsonProperty("away")
+        AWAY,
+        @JsonProperty("busy")
+        BUSY,
+        @JsonProperty("wrap_up")
+        WRAP_UP
+    }
+
+    /** To clerks: the waiting tickets they are qualified for, in the order they will be served. */
+    record Queue(List<QueueEntry> tickets, int total) implements ServerMessage {}
+
+    /** One waiting ticket as a clerk sees it before taking it: the applicant's name is masked. */
+    record QueueEntry(
+            String ticketId,
+            String number,
+            String matterId,
+            String hallId,
+            int waitingSeconds,
+            String applicant,
+            boolean connected,
+            boolean returned) {}
+
+    /**
+     * Both parties: a session has started (or was resumed). The {@code offerer} creates the WebRTC
+     * offer; {@code peer} describes the other party (full name only for the clerk).
+     */
+    record Paired(
+            String sessionId,
+            String role,
+            boolean offerer,
+            boolean resumed,
+            PeerInfo peer,
+            String ticketId,
+            String number,
+            String matterId,
+            String hallId,
+            String re)
+            implements ServerMessage {}
+
+    /** The other party of a session. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PeerInfo(String name, String mobile, String hallName, String clerkId) {}
+
+    /** Relayed SDP from the peer. */
+    record Sdp(String sessionId, SessionDescription description) implements ServerMessage {}
+
+    /** Relayed ICE candidate from the peer. */
+    record Ice(String sessionId, IceCandidate candidate) implements ServerMessage {}
+
+    /** A chat line, delivered to both parties with the server's timestamp (epoch milliseconds). */
+    record Chat(String sessionId, String from, String name, String text, long at) implements ServerMessage {}
+
+    /** The applicant started or stopped sharing the screen. */
+    record Screen(String sessionId, boolean active) implements ServerMessage {}
+
+    /** The peer's connection dropped ({@code disconnected}) or came back ({@code reconnected}). */
+    record Peer(String sessionId, String state) implements ServerMessage {}
+
+    /**
+     * The session ended. {@code by} is {@code applicant}, {@code clerk} or {@code server}; {@code reason}
+     * is one of {@code hangup}, {@code applicant_lost}, {@code clerk_lost}; {@code outcomeRequired} tells
+     * the clerk to send {@code outcome}.
+     */
+    record Ended(String sessionId, String by, String reason, boolean outcomeRequired, String re)
+            implements ServerMessage {}
+
+    /** Answer to {@code ping}. */
+    record Pong(String re) implements ServerMessage {}
+
+    /** A rejected message. {@code re} echoes the offending message's {@code id}; {@code about} its type. */
+    record Error(String code, String message, String re, String about) implements ServerMessage {
+        public static Error of(ProtocolException e, String re, String about) {
+            return new Error(e.code().code(), e.getMessage(), re, about);
+        }
+    }
+}
