@@ -193,6 +193,9 @@ function wireConsole() {
     video.play().catch(() => {});
     $('#sound-on').hidden = true;
   });
+  $('#screen-full').addEventListener('click', () => {
+    $('#screen-video').requestFullscreen?.().catch(() => {});
+  });
   $('#outcome-cancel').addEventListener('click', () => {
     if (state.outcomeFor?.mode !== 'end') return; // an outcome for an ended session is required
     state.outcomeFor = null;
@@ -396,8 +399,9 @@ function renderHeader(loggedIn) {
   pill.dataset.status = status ?? '';
   pill.textContent = status ? `${t('clerk.status')}: ${t(`status.${status}`)}` : '';
   const toggle = $('#status-toggle');
-  toggle.hidden = !loggedIn || !status;
-  toggle.disabled = status === 'busy' || status === 'wrap_up' || !client.isOpen;
+  // busy and wrap_up are set by the server: no toggle then.
+  toggle.hidden = !loggedIn || !(status === 'available' || status === 'away');
+  toggle.disabled = !client.isOpen;
   toggle.textContent = status === 'available' ? t('status.setAway') : t('status.setAvailable');
 }
 
