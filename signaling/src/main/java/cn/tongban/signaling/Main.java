@@ -1,10 +1,46 @@
 package cn.tongban.signaling;
 
-/** Entry point of {@code tongban.jar}. */
+import cn.tongban.signaling.cli.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code tongban.jar}: {@code serve} (the default) and the other subcommands. */
+@Command(
+        name = "tongban",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Tongban 通办窗口 — remote cross-region virtual service window.",
+        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
-    private Main() {}
 
     public static void main(String[] args) {
-        System.out.println("tongban");
+        CommandLine cli = new CommandLine(new Main());
+        // No subcommand means serve, so that `java -jar tongban.jar --port 9090` works too.
+        String[] effective = args.length == 0 || args[0].startsWith("-") && !isTopLevelOption(args[0])
+                ? prepend("serve", args)
+                : args;
+        int code = cli.execute(effective);
+        if (code != 0 || !"serve".equals(effective[0])) {
+            System.exit(code);
+        }
+    }
+
+    private static boolean isTopLevelOption(String arg) {
+        return arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version");
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    /** Reports the jar's version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tongban " + TongbanServer.version()};
+        }
     }
 }

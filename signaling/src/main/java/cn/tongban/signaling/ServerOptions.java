@@ -1,0 +1,92 @@
+package cn.tongban.signaling;
+
+import cn.tongban.signaling.protocol.ServerMessage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How to run a server: where it listens, where its data lives, the cluster it joins and the ICE
+ * servers handed to browsers.
+ *
+ * @param port HTTP port; 0 picks a free one
+ * @param host address to bind; {@code 0.0.0.0} for all interfaces
+ * @param clusterMembers other Hazelcast members to join ({@code host[:port]}); empty runs a single member
+ * @param clusterHost the address Hazelcast and the event bus bind to
+ */
+public record ServerOptions(
+        int port,
+        String host,
+        Path dataDir,
+        String nodeName,
+        String clusterName,
+        String clusterHost,
+        List<String> clusterMembers,
+        List<ServerMessage.IceServer> iceServers) {
+
+    public ServerOptions {
+        clusterMembers = List.copyOf(clusterMembers);
+        iceServers = List.copyOf(iceServers);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder with the embedded defaults: port 8080 on all interfaces, data in {@code ./data}, no cluster. */
+    public static final class Builder {
+        private int port = 8080;
+        private String host = "0.0.0.0";
+        private Path dataDir = Path.of("data");
+        private String nodeName = "node-1";
+        private String clusterName = "tongban";
+        private String clusterHost = "127.0.0.1";
+        private final List<String> clusterMembers = new ArrayList<>();
+        private final List<ServerMessage.IceServer> iceServers = new ArrayList<>();
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder nodeName(String nodeName) {
+            this.nodeName = nodeName;
+            return this;
+        }
+
+        public Builder clusterName(String clusterName) {
+            this.clusterName = clusterName;
+            return this;
+        }
+
+        public Builder clusterHost(String clusterHost) {
+            this.clusterHost = clusterHost;
+            return this;
+        }
+
+        public Builder clusterMember(String member) {
+            this.clusterMembers.add(member);
+            return this;
+        }
+
+        public Builder iceServer(ServerMessage.IceServer server) {
+            this.iceServers.add(server);
+            return this;
+        }
+
+        public ServerOptions build() {
+            return new ServerOptions(
+                    port, host, dataDir, nodeName, clusterName, clusterHost, clusterMembers, iceServers);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package cn.tongban.signaling;
+
+import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.http.Routes;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.ws.SignalingHandler;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole Tongban system in one JVM: Hazelcast member, clustered Vert.x, HTTP + WebSocket server,
+ * reference data, accounts. {@link #start} blocks until the server accepts connections.
+ */
+public final class TongbanServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TongbanServer.class);
+
+    private final ServerOptions options;
+    private final HazelcastInstance hazelcast;
+    private final Vertx vertx;
+    private final HttpServer http;
+    private final ReferenceDataStore refdata;
+    private final List<String> createdAccounts;
+
+    private TongbanServer(
+            ServerOptions options,
+            HazelcastInstance hazelcast,
+            Vertx vertx,
+            HttpServer http,
+            ReferenceDataStore refdata,
+            List<String> createdAccounts) {
+        this.options = options;
+        this.hazelcast = hazelcast;
+        this.vertx = vertx;
+        this.http = http;
+        this.refdata = refdata;
+        this.createdAccounts = createdAccounts;
+    }
+
+    public static TongbanServer start(ServerOptions options) throws Exception {
+        long startedAt = System.currentTimeMillis();
+        Files.createDirectories(options.dataDir());
+        ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
+        AccountStore accounts = AccountStore.open(options.dataDir());
+        List<String> created = accounts.ensureAccounts(refdata.current());
+
+        HazelcastInstance hz = HazelcastFactory.create(options);
+        Vertx vertx = null;
+        try {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.config().commonTags("node", options.nodeName());
+            VertxOptions vertxOptions =
+                    new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+            vertxOptions.getEventBusOptions().setHost(options.clusterHost()).setPort(0);
+            vertx = Vertx.builder()
+                    .with(vertxOptions)
+                    .withMetrics(new MicrometerMetricsFactory(registry))
+                    .withClusterManager(new HazelcastClusterManager(hz))
+                    .buildClustered()
+                    .await(60, TimeUnit.SECONDS);
+
+            TokenService tokens = TokenService.create(vertx, options.dataDir());
+            Clock clock = Clock.systemUTC();
+            QueueService queue = new QueueService(hz, refdata::current, clock);
+            SignalingHandler signaling = new SignalingHandler(
+                    vertx, queue, tokens, refdata, options.iceServers(), "tongban/" + version(), clock, registry);
+
+            // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
+            Object listener = new DirtyListener(signaling);
+            hz.getMap("tongban.tickets").addEntryListener((com.hazelcast.map.listener.MapListener) listener, false);
+            hz.getMap("tongban.clerks").addEntryListener((com.hazelcast.map.listener.MapListener) listener, false);
+
+            HttpServer http = vertx.createHttpServer(new HttpServerOptions()
+                            .setHost(options.host())
+                            .setPort(options.port())
+                            .setMaxWebSocketFrameSize(SignalingHandler.HARD_MAX_MESSAGE_BYTES)
+                            .setMaxWebSocketMessageSize(SignalingHandler.HARD_MAX_MESSAGE_BYTES)
+                            .setIdleTimeout(90)
+                            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+                    .requestHandler(Routes.create(
+                            vertx, signaling, accounts, tokens, refdata, registry, options.nodeName(), startedAt))
+                    .listen()
+                    .await(30, TimeUnit.SECONDS);
+
+            Vertx v = vertx;
+            vertx.setPeriodic(
+                    250,
+                    id -> v.executeBlocking(
+                            () -> {
+                                signaling.broadcast(false);
+                                return null;
+                            },
+                            false));
+            vertx.setPeriodic(
+                    5000,
+                    id -> v.executeBlocking(
+                            () -> {
+                                signaling.broadcast(true);
+                                signaling.sweep();
+                                return null;
+                            },
+                            false));
+            vertx.setPeriodic(
+                    2000,
+                    id -> v.executeBlocking(
+                            () -> {
+                                if (refdata.reloadIfChanged()) {
+                                    accounts.ensureAccounts(refdata.current());
+                                    signaling.markDirty();
+                                }
+                                return null;
+                            },
+                            false));
+            LOG.info(
+                    "Tongban node {} ready on port {} in {} ms",
+                    options.nodeName(),
+                    http.actualPort(),
+                    System.currentTimeMillis() - startedAt);
+            return new TongbanServer(options, hz, vertx, http, refdata, created);
+        } catch (Exception | Error e) {
+            if (vertx != null) {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            }
+            hz.shutdown();
+            throw e;
+        }
+    }
+
+    /** The port the HTTP server listens on. */
+    public int port() {
+        return http.actualPort();
+    }
+
+    public ServerOptions options() {
+        return options;
+    }
+
+    public ReferenceDataStore refdata() {
+        return refdata;
+    }
+
+    /** Clerk accounts created with the initial password at this start. */
+    public List<String> createdAccounts() {
+        return createdAccounts;
+    }
+
+    public HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().await(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+        }
+        hazelcast.shutdown();
+    }
+
+    static String version() {
+        String v = TongbanServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static final class DirtyListener
+            implements EntryAddedListener<Object, Object>,
+                    EntryUpdatedListener<Object, Object>,
+                    EntryRemovedListener<Object, Object> {
+        private final SignalingHandler signaling;
+
+        DirtyListener(SignalingHandler signaling) {
+            this.signaling = signaling;
+        }
+
+        @Override
+        public void entryAdded(EntryEvent<Object, Object> event) {
+            signaling.markDirty();
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<Object, Object> event) {
+            signaling.markDirty();
+        }
+
+        @Override
+        public void entryRemoved(EntryEvent<Object, Object> event) {
+            signaling.markDirty();
+        }
+    }
+}

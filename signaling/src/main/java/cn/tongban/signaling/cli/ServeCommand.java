@@ -1,0 +1,129 @@
+package cn.tongban.signaling.cli;
+
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.refdata.ReferenceData;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code serve}: runs the whole system until interrupted. */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = "Run the server (HTTP, WebSocket signaling, embedded Hazelcast) until stopped.")
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--port",
+            defaultValue = "${env:TONGBAN_PORT:-8080}",
+            description = "HTTP port (env TONGBAN_PORT; default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(
+            names = "--host",
+            defaultValue = "${env:TONGBAN_HOST:-0.0.0.0}",
+            description = "Address to bind (env TONGBAN_HOST; default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(
+            names = "--data-dir",
+            defaultValue = "${env:TONGBAN_DATA_DIR:-data}",
+            description = "Data directory (env TONGBAN_DATA_DIR; default ./${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--node-name", defaultValue = "${env:TONGBAN_NODE:-node-1}", description = "This node's name.")
+    String nodeName;
+
+    @Option(
+            names = "--cluster-host",
+            defaultValue = "127.0.0.1",
+            description = "Address Hazelcast and the event bus bind to (default ${DEFAULT-VALUE}).")
+    String clusterHost;
+
+    @Option(
+            names = "--cluster-member",
+            description = "Another cluster member host[:port] to join (repeatable). None: a cluster of one.")
+    List<String> clusterMembers = new ArrayList<>();
+
+    @Option(
+            names = "--ice-server",
+            description = "STUN/TURN URL handed to browsers, e.g. stun:stun.example.org:3478 (repeatable).")
+    List<String> iceServers = new ArrayList<>();
+
+    @Option(names = "--turn-username", description = "User name for the turn: URLs.")
+    String turnUsername;
+
+    @Option(names = "--turn-credential", description = "Credential for the turn: URLs.")
+    String turnCredential;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerOptions.Builder b = ServerOptions.builder()
+                .port(port)
+                .host(host)
+                .dataDir(dataDir)
+                .nodeName(nodeName)
+                .clusterHost(clusterHost);
+        clusterMembers.forEach(b::clusterMember);
+        for (String url : iceServers) {
+            boolean turn = url.startsWith("turn:") || url.startsWith("turns:");
+            b.iceServer(new ServerMessage.IceServer(
+                    List.of(url), turn ? turnUsername : null, turn ? turnCredential : null));
+        }
+        TongbanServer server = TongbanServer.start(b.build());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "tongban-shutdown"));
+        printBanner(server);
+        stopped.await();
+        return 0;
+    }
+
+    private static void printBanner(TongbanServer server) {
+        String base = "http://localhost:" + server.port();
+        ReferenceData data = server.refdata().current();
+        StringBuilder sb = new StringBuilder();
+        sb.append('\n')
+                .append("  Tongban 通办窗口 is running.\n")
+                .append("  Applicant page (申请人):   ")
+                .append(base)
+                .append("/\n")
+                .append("  Clerk console (工作人员):  ")
+                .append(base)
+                .append("/clerk\n")
+                .append("  Health: ")
+                .append(base)
+                .append("/health   Metrics: ")
+                .append(base)
+                .append("/metrics\n")
+                .append("  Data directory: ")
+                .append(server.options().dataDir().toAbsolutePath())
+                .append('\n');
+        if (!data.clerks().isEmpty()) {
+            sb.append("  Demo clerk accounts");
+            if (data.initialPassword() != null) {
+                sb.append(" (initial password \"")
+                        .append(data.initialPassword())
+                        .append("\" unless changed)");
+            }
+            sb.append(":\n");
+            for (ReferenceData.ClerkProfile c : data.clerks()) {
+                String hall =
+                        data.hall(c.hallId()).map(ReferenceData.Hall::name).orElse(c.hallId());
+                sb.append(String.format("    %-10s %s — %s%n", c.id(), c.name(), hall));
+            }
+        }
+        System.out.println(sb);
+    }
+}

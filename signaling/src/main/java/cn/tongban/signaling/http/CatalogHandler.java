@@ -1,0 +1,51 @@
+package cn.tongban.signaling.http;
+
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code GET /api/catalog}: the halls and matters an applicant chooses from. */
+final class CatalogHandler implements Handler<RoutingContext> {
+    private final ReferenceDataStore refdata;
+
+    CatalogHandler(ReferenceDataStore refdata) {
+        this.refdata = refdata;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        ReferenceData data = refdata.current();
+        JsonArray halls = new JsonArray();
+        for (ReferenceData.Hall h : data.halls()) {
+            halls.add(new JsonObject()
+                    .put("id", h.id())
+                    .put("name", h.name())
+                    .put("province", h.province())
+                    .put("provinceCode", h.provinceCode())
+                    .put("city", h.city())
+                    .put("cityCode", h.cityCode())
+                    .put("district", h.district())
+                    .put("districtCode", h.districtCode()));
+        }
+        JsonArray matters = new JsonArray();
+        for (ReferenceData.Matter m : data.matters()) {
+            matters.add(new JsonObject()
+                    .put("id", m.id())
+                    .put("name", m.name())
+                    .put("category", m.category())
+                    .put("owningHalls", new JsonArray(m.owningHalls()))
+                    .put("materials", new JsonArray(m.materials()))
+                    .put("serviceMinutes", m.serviceMinutes()));
+        }
+        ctx.response()
+                .putHeader("content-type", "application/json; charset=utf-8")
+                .putHeader("cache-control", "no-cache")
+                .end(new JsonObject()
+                        .put("halls", halls)
+                        .put("matters", matters)
+                        .encode());
+    }
+}

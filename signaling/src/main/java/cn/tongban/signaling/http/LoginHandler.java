@@ -1,0 +1,93 @@
+package cn.tongban.signaling.http;
+
+import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.LoginThrottle;
+import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import io.vertx.core.Handler;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code POST /api/login}: checks a clerk's password and issues a session token. */
+final class LoginHandler implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(LoginHandler.class);
+
+    private final AccountStore accounts;
+    private final TokenService tokens;
+    private final ReferenceDataStore refdata;
+    private final LoginThrottle throttle;
+
+    LoginHandler(AccountStore accounts, TokenService tokens, ReferenceDataStore refdata, LoginThrottle throttle) {
+        this.accounts = accounts;
+        this.tokens = tokens;
+        this.refdata = refdata;
+        this.throttle = throttle;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            HttpErrors.send(ctx, ErrorCode.BAD_JSON, "the body must be a JSON object");
+            return;
+        }
+        if (body == null) {
+            HttpErrors.send(ctx, ErrorCode.BAD_JSON, "the body must be a JSON object");
+            return;
+        }
+        Object u = body.getValue("username");
+        Object p = body.getValue("password");
+        if (!(u instanceof String username) || username.isBlank() || username.length() > 64) {
+            HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "username: is required");
+            return;
+        }
+        if (!(p instanceof String password) || password.isEmpty() || password.length() > 256) {
+            HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "password: is required");
+            return;
+        }
+        String user = username.strip().toLowerCase(java.util.Locale.ROOT);
+        if (throttle.isLocked(user)) {
+            HttpErrors.send(ctx, ErrorCode.LOGIN_LOCKED, "too many failed attempts; try again in a minute");
+            return;
+        }
+        ctx.vertx()
+                .executeBlocking(() -> accounts.verify(user, password), false)
+                .onComplete(ar -> {
+                    ReferenceData data = refdata.current();
+                    ReferenceData.ClerkProfile clerk = data.clerk(user).orElse(null);
+                    if (ar.failed() || !ar.result() || clerk == null) {
+                        throttle.recordFailure(user);
+                        LOG.info("Failed login for clerk {}", user);
+                        HttpErrors.send(ctx, ErrorCode.AUTH_FAILED, "wrong user name or password");
+                        return;
+                    }
+                    throttle.recordSuccess(user);
+                    String hallName = data.hall(clerk.hallId())
+                            .map(ReferenceData.Hall::name)
+                            .orElse(clerk.hallId());
+                    ctx.response()
+                            .putHeader("content-type", "application/json; charset=utf-8")
+                            .putHeader("cache-control", "no-store")
+                            .end(new JsonObject()
+                                    .put("token", tokens.issue(clerk.id()))
+                                    .put(
+                                            "clerk",
+                                            new JsonObject()
+                                                    .put("clerkId", clerk.id())
+                                                    .put("name", clerk.name())
+                                                    .put("hallId", clerk.hallId())
+                                                    .put("hallName", hallName)
+                                                    .put("matters", new JsonArray(clerk.matters()))
+                                                    .put("languages", new JsonArray(clerk.languages())))
+                                    .encode());
+                });
+    }
+}

@@ -1,0 +1,64 @@
+package cn.tongban.signaling.http;
+
+import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.LoginThrottle;
+import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.ws.SignalingHandler;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.time.Clock;
+
+/** Assembles the HTTP router in one place: health and metrics, the API, the WebSocket, static pages last. */
+public final class Routes {
+    private Routes() {}
+
+    public static Router create(
+            Vertx vertx,
+            SignalingHandler signaling,
+            AccountStore accounts,
+            TokenService tokens,
+            ReferenceDataStore refdata,
+            PrometheusMeterRegistry registry,
+            String nodeName,
+            long startedAt) {
+        Router router = Router.router(vertx);
+
+        router.get("/health").handler(ctx -> ctx.response()
+                .putHeader("content-type", "application/json")
+                .end(new JsonObject()
+                        .put("status", "UP")
+                        .put("node", nodeName)
+                        .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                        .encode()));
+        router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+        router.get("/api/catalog").handler(new CatalogHandler(refdata));
+        router.post("/api/login")
+                .handler(BodyHandler.create().setBodyLimit(4096))
+                .handler(new LoginHandler(accounts, tokens, refdata, new LoginThrottle(Clock.systemUTC())));
+        router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
+
+        router.get("/ws").handler(ctx -> {
+            String version = ctx.request().getParam("v");
+            ctx.request()
+                    .toWebSocket()
+                    .onSuccess(ws -> signaling.accept(ws, version))
+                    .onFailure(t -> {
+                        if (!ctx.response().ended()) {
+                            HttpErrors.send(ctx, ErrorCode.BAD_JSON, "expected a WebSocket upgrade");
+                        }
+                    });
+        });
+
+        router.get("/clerk").handler(ctx -> ctx.reroute("/clerk.html"));
+        router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+        return router;
+    }
+}

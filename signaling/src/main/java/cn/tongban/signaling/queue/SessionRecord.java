@@ -1,0 +1,41 @@
+package cn.tongban.signaling.queue;
+
+import cn.tongban.session.model.Outcome;
+import cn.tongban.session.model.SessionEvent;
+import cn.tongban.session.model.SessionLifecycle;
+import cn.tongban.session.model.SessionState;
+import java.io.Serializable;
+
+/** A live (or just ended) session as stored in the cluster. Immutable. */
+public record SessionRecord(
+        String sessionId,
+        String ticketId,
+        String clerkId,
+        String clerkConnId,
+        SessionState state,
+        long startedAt,
+        long endedAt,
+        Outcome outcome,
+        String note,
+        String endedBy,
+        String endReason)
+        implements Serializable {
+
+    /** Applies a lifecycle event; throws {@link IllegalStateException} if it is not allowed. */
+    SessionRecord apply(SessionEvent event, long at, String by, String reason, Outcome newOutcome, String newNote) {
+        SessionState next = SessionLifecycle.next(state, event);
+        boolean ending = state == SessionState.ACTIVE;
+        return new SessionRecord(
+                sessionId,
+                ticketId,
+                clerkId,
+                clerkConnId,
+                next,
+                startedAt,
+                ending ? at : endedAt,
+                newOutcome != null ? newOutcome : outcome,
+                newNote != null ? newNote : note,
+                ending ? by : endedBy,
+                ending ? reason : endReason);
+    }
+}

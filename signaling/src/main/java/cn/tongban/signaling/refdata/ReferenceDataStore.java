@@ -1,0 +1,183 @@
+package cn.tongban.signaling.refdata;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the reference data from {@code <data-dir>/refdata.yaml}, seeding that file from the built-in
+ * default on first start, and reloads it when the file changes ({@link #reloadIfChanged()}, called
+ * periodically by the server). An invalid edit is logged and ignored: the previous snapshot stays.
+ */
+public final class ReferenceDataStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceDataStore.class);
+    private static final String DEFAULT_RESOURCE = "/tongban/refdata.yaml";
+
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path file;
+    private volatile ReferenceData current;
+    private volatile FileTime loadedModified;
+    private final List<Consumer<ReferenceData>> listeners = new CopyOnWriteArrayList<>();
+
+    private ReferenceDataStore(Path file, ReferenceData data, FileTime modified) {
+        this.file = file;
+        this.current = data;
+        this.loadedModified = modified;
+    }
+
+    /** Opens the store, seeding the file if it does not exist. Fails if the file is invalid. */
+    public static ReferenceDataStore open(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("refdata.yaml");
+        if (!Files.exists(file)) {
+            Files.createDirectories(dataDir);
+            try (InputStream in = ReferenceDataStore.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+                if (in == null) {
+                    throw new IOException("built-in reference data is missing from the jar");
+                }
+                Files.copy(in, file);
+            }
+            LOG.info("Seeded reference data into {}", file);
+        }
+        FileTime modified = Files.getLastModifiedTime(file);
+        return new ReferenceDataStore(file, parse(file), modified);
+    }
+
+    /** The built-in default, as shipped in the jar. */
+    public static ReferenceData builtIn() throws IOException {
+        try (InputStream in = ReferenceDataStore.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            return toModel(YAML.readValue(in, FileModel.class));
+        }
+    }
+
+    public ReferenceData current() {
+        return current;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Called with each newly loaded snapshot. */
+    public void onReload(Consumer<ReferenceData> listener) {
+        listeners.add(listener);
+    }
+
+    /** Re-reads the file if its modification time changed. Returns true when a new snapshot was loaded. */
+    public synchronized boolean reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(file);
+            if (modified.equals(loadedModified)) {
+                return false;
+            }
+            loadedModified = modified;
+            ReferenceData data = parse(file);
+            current = data;
+            LOG.info(
+                    "Reloaded reference data: {} halls, {} matters, {} clerks",
+                    data.halls().size(),
+                    data.matters().size(),
+                    data.clerks().size());
+            listeners.forEach(l -> l.accept(data));
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.error("Reference data {} is invalid, keeping the previous version: {}", file, e.getMessage());
+            return false;
+        }
+    }
+
+    static ReferenceData parse(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return toModel(YAML.readValue(in, FileModel.class));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("cannot read " + file.getFileName() + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static ReferenceData toModel(FileModel m) {
+        if (m == null || m.halls == null || m.matters == null) {
+            throw new IllegalArgumentException("halls and matters are required");
+        }
+        List<ReferenceData.ClerkProfile> clerks = m.clerks == null || m.clerks.list == null
+                ? List.of()
+                : m.clerks.list.stream()
+                        .map(c -> new ReferenceData.ClerkProfile(
+                                req(c.id, "clerk id"),
+                                req(c.name, "clerk name"),
+                                req(c.hallId, "clerk hallId"),
+                                c.matters == null ? List.of() : List.copyOf(c.matters),
+                                c.languages == null ? List.of() : List.copyOf(c.languages)))
+                        .toList();
+        return new ReferenceData(
+                m.halls.stream()
+                        .map(h -> new ReferenceData.Hall(
+                                req(h.id, "hall id"),
+                                req(h.name, "hall name"),
+                                h.province,
+                                h.provinceCode,
+                                h.city,
+                                h.cityCode,
+                                h.district,
+                                h.districtCode))
+                        .toList(),
+                m.matters.stream()
+                        .map(x -> new ReferenceData.Matter(
+                                req(x.id, "matter id"),
+                                req(x.name, "matter name"),
+                                x.category,
+                                x.ticketPrefix,
+                                x.serviceMinutes,
+                                x.owningHalls == null ? List.of() : List.copyOf(x.owningHalls),
+                                x.materials == null ? List.of() : List.copyOf(x.materials)))
+                        .toList(),
+                clerks,
+                m.clerks == null ? null : m.clerks.initialPassword);
+    }
+
+    private static String req(String v, String what) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(what + " is required");
+        }
+        return v;
+    }
+
+    // The file's shape, kept apart from the model so the model stays immutable and validated.
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    static final class FileModel {
+        public List<HallModel> halls;
+        public List<MatterModel> matters;
+        public ClerksModel clerks;
+    }
+
+    static final class HallModel {
+        public String id, name, province, provinceCode, city, cityCode, district, districtCode;
+    }
+
+    static final class MatterModel {
+        public String id, name, category, ticketPrefix;
+        public int serviceMinutes;
+        public List<String> owningHalls, materials;
+    }
+
+    static final class ClerksModel {
+        public String initialPassword;
+        public List<ClerkModel> list;
+    }
+
+    static final class ClerkModel {
+        public String id, name, hallId;
+        public List<String> matters, languages;
+    }
+}

@@ -1,0 +1,41 @@
+package cn.tongban.signaling.ws;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+
+/**
+ * One browser's WebSocket and what the server knows about it. Fields are touched only on the
+ * connection's own serial chain (see {@link SignalingHandler}), so they need no locking beyond
+ * visibility.
+ */
+final class Connection {
+    enum Role {
+        APPLICANT,
+        CLERK
+    }
+
+    final String id;
+    final ServerWebSocket ws;
+    final RateLimiter limiter;
+    volatile Role role;
+    volatile String ticketId;
+    volatile String clerkId;
+    volatile boolean closed;
+    volatile String lastTicketView;
+    volatile String lastQueueView;
+    long lastRateLimitErrorNanos;
+    MessageConsumer<String> consumer;
+    /** Messages of this connection are handled one after another along this chain. */
+    Future<?> tail = Future.succeededFuture();
+
+    Connection(String id, ServerWebSocket ws, RateLimiter limiter) {
+        this.id = id;
+        this.ws = ws;
+        this.limiter = limiter;
+    }
+
+    static String address(String connId) {
+        return "tongban.conn." + connId;
+    }
+}

@@ -1,0 +1,727 @@
+package cn.tongban.signaling.ws;
+
+import cn.tongban.session.model.Outcome;
+import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.protocol.ClientMessage;
+import cn.tongban.signaling.protocol.Codec;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.protocol.SessionOutcome;
+import cn.tongban.signaling.queue.ClerkPresence;
+import cn.tongban.signaling.queue.ClerkStatus;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.queue.QueueView;
+import cn.tongban.signaling.queue.SessionRecord;
+import cn.tongban.signaling.queue.TicketRecord;
+import cn.tongban.signaling.queue.TicketStatus;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.util.Mask;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.ServerWebSocket;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /ws} endpoint: reads client messages, enforces role, state and limits, drives the {@link
+ * QueueService} and delivers server messages.
+ *
+ * <p>Threading: frames arrive on the connection's event loop, where size and rate checks run; each
+ * accepted message is then handled on a worker thread (queue operations block on Hazelcast), one after
+ * another per connection along {@link Connection#tail}, so one connection's messages keep their order
+ * while different connections proceed in parallel. Messages to other connections travel over the event
+ * bus to the address {@code tongban.conn.<id>}, which works the same whether the peer is on this node or
+ * another cluster member.
+ */
+public final class SignalingHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(SignalingHandler.class);
+
+    /** Hard limit of a WebSocket message; beyond it Vert.x closes the connection (1009). */
+    public static final int HARD_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+    static final int MESSAGES_PER_SECOND = 30;
+    static final int BURST = 60;
+    private static final String CONTROL = "ctl";
+
+    private final Vertx vertx;
+    private final QueueService queue;
+    private final TokenService tokens;
+    private final ReferenceDataStore refdata;
+    private final List<ServerMessage.IceServer> iceServers;
+    private final String serverName;
+    private final Clock clock;
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final AtomicBoolean dirty = new AtomicBoolean(true);
+    private final AtomicInteger waitingGauge = new AtomicInteger();
+    private final MeterRegistry metrics;
+    private final Counter pairings;
+
+    public SignalingHandler(
+            Vertx vertx,
+            QueueService queue,
+            TokenService tokens,
+            ReferenceDataStore refdata,
+            List<ServerMessage.IceServer> iceServers,
+            String serverName,
+            Clock clock,
+            MeterRegistry metrics) {
+        this.vertx = vertx;
+        this.queue = queue;
+        this.tokens = tokens;
+        this.refdata = refdata;
+        this.iceServers = List.copyOf(iceServers);
+        this.serverName = serverName;
+        this.clock = clock;
+        this.metrics = metrics;
+        Gauge.builder("tongban_ws_connections", connections, Map::size)
+                .description("WebSocket connections on this node")
+                .register(metrics);
+        Gauge.builder("tongban_tickets_waiting", waitingGauge, AtomicInteger::get)
+                .description("Waiting tickets in all queues")
+                .register(metrics);
+        this.pairings = Counter.builder("tongban_pairings_total")
+                .description("Tickets taken by clerks")
+                .register(metrics);
+    }
+
+    /** Marks the queues changed: positions and clerk views are pushed at the next broadcast. */
+    public void markDirty() {
+        dirty.set(true);
+    }
+
+    // ---------------------------------------------------------------- connection lifecycle
+
+    /** Adopts an upgraded WebSocket. {@code version} is the {@code v} query parameter, or null. */
+    public void accept(ServerWebSocket ws, String version) {
+        Connection c = new Connection(
+                "c-" + UUID.randomUUID(), ws, new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+        if (version != null && !version.equals(String.valueOf(Codec.PROTOCOL_VERSION))) {
+            ProtocolException e = new ProtocolException(
+                    ErrorCode.UNSUPPORTED_VERSION, "this server speaks protocol version " + Codec.PROTOCOL_VERSION);
+            ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(e, null, null)));
+            ws.close((short) e.code().wsCloseCode(), e.code().code());
+            return;
+        }
+        connections.put(c.id, c);
+        c.consumer = vertx.eventBus().consumer(Connection.address(c.id), msg -> {
+            String ctl = msg.headers().get(CONTROL);
+            if ("superseded".equals(ctl)) {
+                fatal(c, new ProtocolException(ErrorCode.SUPERSEDED, "this ticket or account was opened elsewhere"));
+            } else {
+                write(c, msg.body());
+            }
+        });
+        // Hold incoming messages until the connection's address is registered cluster-wide.
+        c.tail = c.consumer.completion().onSuccess(v -> write(c, Codec.encode(hello())));
+        ws.textMessageHandler(text -> onText(c, text));
+        ws.binaryMessageHandler(b -> reject(
+                c, new ProtocolException(ErrorCode.BAD_JSON, "binary frames are not part of the protocol"), null));
+        ws.exceptionHandler(t -> LOG.debug("WebSocket {} error: {}", c.id, t.toString()));
+        ws.closeHandler(v -> onClose(c));
+    }
+
+    private ServerMessage.Hello hello() {
+        return new ServerMessage.Hello(
+                Codec.PROTOCOL_VERSION,
+                serverName,
+                iceServers,
+                new ServerMessage.Limits(
+                        Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)));
+    }
+
+    private void onText(Connection c, String text) {
+        if (text.length() > Codec.MAX_MESSAGE_CHARS) {
+            reject(
+                    c,
+                    new ProtocolException(
+                            ErrorCode.FRAME_TOO_LARGE,
+                            "message of " + text.length() + " characters exceeds the limit of "
+                                    + Codec.MAX_MESSAGE_CHARS),
+                    null);
+            return;
+        }
+        long now = System.nanoTime();
+        if (!c.limiter.tryAcquire(now)) {
+            // One error a second is enough to tell a misbehaving client; the rest are dropped silently.
+            if (now - c.lastRateLimitErrorNanos > TimeUnit.SECONDS.toNanos(1)) {
+                c.lastRateLimitErrorNanos = now;
+                reject(c, new ProtocolException(ErrorCode.RATE_LIMITED, "too many messages; slow down"), text);
+            } else {
+                count(ErrorCode.RATE_LIMITED);
+            }
+            return;
+        }
+        ClientMessage m;
+        try {
+            m = Codec.decodeClient(text);
+        } catch (ProtocolException e) {
+            reject(c, e, text);
+            return;
+        }
+        c.tail = c.tail.transform(ar -> vertx.executeBlocking(
+                        () -> {
+                            handle(c, m);
+                            return null;
+                        },
+                        false)
+                .recover(t -> {
+                    ProtocolException e = t instanceof ProtocolException pe
+                            ? pe
+                            : new ProtocolException(ErrorCode.INTERNAL, "internal error; nothing was changed");
+                    if (!(t instanceof ProtocolException)) {
+                        LOG.error("Failed to handle {} on {}", typeOf(m), c.id, t);
+                    }
+                    send(c, ServerMessage.Error.of(e, m.id(), typeOf(m)));
+                    count(e.code());
+                    return Future.succeededFuture();
+                }));
+    }
+
+    private void onClose(Connection c) {
+        c.closed = true;
+        connections.remove(c.id);
+        if (c.consumer != null) {
+            c.consumer.unregister();
+        }
+        c.tail.transform(ar -> vertx.executeBlocking(
+                        () -> {
+                            disconnected(c);
+                            return null;
+                        },
+                        false))
+                .onFailure(t -> LOG.error("Cleanup of {} failed", c.id, t));
+    }
+
+    private void disconnected(Connection c) {
+        if (c.role == Connection.Role.APPLICANT && c.ticketId != null) {
+            queue.applicantDisconnected(c.ticketId, c.id).ifPresent(t -> {
+                LOG.info(
+                        "Applicant of ticket {} disconnected; holding the place for {} s",
+                        t.number(),
+                        QueueService.RESUME_GRACE_MS / 1000);
+                if (t.status() == TicketStatus.IN_SESSION) {
+                    queue.session(t.sessionId())
+                            .filter(s -> s.state() == SessionState.ACTIVE)
+                            .ifPresent(s -> toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected")));
+                }
+            });
+            markDirty();
+        } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
+            queue.clerkDisconnected(c.clerkId, c.id).ifPresent(lost -> {
+                LOG.info("Clerk {} disconnected", c.clerkId);
+                notifyClerkLost(lost);
+            });
+            markDirty();
+        }
+    }
+
+    private void notifyClerkLost(QueueService.ClerkLost lost) {
+        if (lost.ticket() == null || lost.session() == null) {
+            return;
+        }
+        TicketRecord t = lost.ticket();
+        LOG.info(
+                "Session {} aborted: clerk lost; ticket {} back to the head of its queue",
+                lost.session().sessionId(),
+                t.number());
+        if (t.connId() != null) {
+            sendTo(
+                    t.connId(),
+                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null));
+            QueueView view = queue.view();
+            sendTo(t.connId(), ticketMessage(t, view.place(t.ticketId()), null, null));
+        }
+    }
+
+    // ---------------------------------------------------------------- dispatch (worker thread)
+
+    private void handle(Connection c, ClientMessage m) {
+        checkRole(c, m);
+        if (m instanceof ClientMessage.Ping p) {
+            send(c, new ServerMessage.Pong(p.id()));
+        } else if (m instanceof ClientMessage.Join j) {
+            join(c, j);
+        } else if (m instanceof ClientMessage.Resume r) {
+            resume(c, r);
+        } else if (m instanceof ClientMessage.Leave l) {
+            leave(c, l);
+        } else if (m instanceof ClientMessage.Auth a) {
+            auth(c, a);
+        } else if (m instanceof ClientMessage.SetStatus s) {
+            ClerkPresence p = queue.setStatus(
+                    c.clerkId,
+                    c.id,
+                    s.status() == ClientMessage.ClerkStatusChoice.AVAILABLE ? ClerkStatus.AVAILABLE : ClerkStatus.AWAY);
+            send(c, clerkMessage(p, s.id()));
+            markDirty();
+        } else if (m instanceof ClientMessage.Take t) {
+            take(c, t);
+        } else if (m instanceof ClientMessage.Sdp s) {
+            relay(c, s.sessionId(), new ServerMessage.Sdp(s.sessionId(), s.description()));
+        } else if (m instanceof ClientMessage.Ice i) {
+            relay(c, i.sessionId(), new ServerMessage.Ice(i.sessionId(), i.candidate()));
+        } else if (m instanceof ClientMessage.Chat ch) {
+            chat(c, ch);
+        } else if (m instanceof ClientMessage.Screen s) {
+            relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active()));
+        } else if (m instanceof ClientMessage.Hangup h) {
+            hangup(c, h);
+        } else if (m instanceof ClientMessage.Outcome o) {
+            SessionRecord s = queue.recordOutcome(c.clerkId, o.sessionId(), outcome(o.outcome()), o.note());
+            LOG.info("Session {} outcome {}", s.sessionId(), s.outcome());
+            queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, o.id())));
+            markDirty();
+        } else {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled message " + typeOf(m));
+        }
+    }
+
+    private void checkRole(Connection c, ClientMessage m) {
+        switch (m.allowedSender()) {
+            case APPLICANT -> {
+                if (c.role == Connection.Role.CLERK) {
+                    throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, typeOf(m) + " is for applicants");
+                }
+            }
+            case CLERK -> {
+                if (c.role == Connection.Role.APPLICANT) {
+                    throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, typeOf(m) + " is for clerks");
+                }
+                if (c.role == null && !(m instanceof ClientMessage.Auth)) {
+                    throw new ProtocolException(ErrorCode.UNAUTHENTICATED, "sign in first (auth)");
+                }
+            }
+            case ANY -> {
+                if (c.role == null && !(m instanceof ClientMessage.Ping)) {
+                    throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "you are not in a session");
+                }
+            }
+        }
+    }
+
+    private void join(Connection c, ClientMessage.Join j) {
+        if (c.ticketId != null
+                && queue.ticket(c.ticketId).map(t -> !t.status().isFinal()).orElse(false)) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
+        }
+        QueueService.Joined joined =
+                queue.join(j.matterId(), j.hallId(), j.partnerHallId(), j.name(), j.mobile(), c.id);
+        c.role = Connection.Role.APPLICANT;
+        c.ticketId = joined.ticket().ticketId();
+        TicketRecord t = joined.ticket();
+        LOG.info(
+                "Ticket {} issued for {} at {} (applicant {}, {})",
+                t.number(),
+                t.matterId(),
+                t.hallId(),
+                Mask.name(t.name()),
+                Mask.mobile(t.mobile()));
+        QueueView view = queue.view();
+        ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
+        c.lastTicketView = placeKey(msg);
+        send(c, msg);
+        markDirty();
+    }
+
+    private void resume(Connection c, ClientMessage.Resume r) {
+        if (c.ticketId != null
+                && queue.ticket(c.ticketId).map(t -> !t.status().isFinal()).orElse(false)) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
+        }
+        QueueService.Resumed resumed = queue.resume(r.resumeToken(), c.id);
+        TicketRecord t = resumed.ticket();
+        c.role = Connection.Role.APPLICANT;
+        c.ticketId = t.ticketId();
+        if (resumed.supersededConnId() != null) {
+            vertx.eventBus()
+                    .send(
+                            Connection.address(resumed.supersededConnId()),
+                            "",
+                            new DeliveryOptions().addHeader(CONTROL, "superseded"));
+        }
+        LOG.info("Ticket {} resumed", t.number());
+        QueueView view = queue.view();
+        ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), resumed.resumeToken(), r.id());
+        c.lastTicketView = placeKey(msg);
+        send(c, msg);
+        SessionRecord s = resumed.session();
+        if (s != null) {
+            ReferenceData data = refdata.current();
+            send(c, applicantPaired(s, t, data, true, null));
+            toClerk(s, new ServerMessage.Peer(s.sessionId(), "reconnected"));
+            toClerk(s, clerkPaired(s, t, true, null));
+        }
+        markDirty();
+    }
+
+    private void leave(Connection c, ClientMessage.Leave l) {
+        if (c.ticketId == null) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "you hold no ticket");
+        }
+        TicketRecord t = queue.leave(c.ticketId, c.id);
+        LOG.info("Ticket {} cancelled by the applicant", t.number());
+        send(c, ticketMessage(t, null, null, l.id()));
+        c.ticketId = null;
+        markDirty();
+    }
+
+    private void auth(Connection c, ClientMessage.Auth a) {
+        if (c.role != null) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "this connection is already signed in");
+        }
+        String clerkId;
+        try {
+            clerkId = tokens.verify(a.token())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.INTERNAL, "interrupted");
+        } catch (Exception e) {
+            throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
+        }
+        if (refdata.current().clerk(clerkId).isEmpty()) {
+            throw new ProtocolException(ErrorCode.AUTH_FAILED, "this account is no longer a clerk");
+        }
+        QueueService.SignedIn in = queue.clerkSignedIn(clerkId, c.id);
+        c.role = Connection.Role.CLERK;
+        c.clerkId = clerkId;
+        if (in.superseded() != null && !in.superseded().connId().equals(c.id)) {
+            vertx.eventBus()
+                    .send(
+                            Connection.address(in.superseded().connId()),
+                            "",
+                            new DeliveryOptions().addHeader(CONTROL, "superseded"));
+            notifyClerkLost(queue.abortClerkSession(in.superseded()));
+        }
+        LOG.info("Clerk {} signed in", clerkId);
+        send(c, clerkMessage(in.presence(), a.id()));
+        pushQueue(c, queue.view(), true);
+        markDirty();
+    }
+
+    private void take(Connection c, ClientMessage.Take m) {
+        QueueService.Taken taken = queue.take(c.clerkId, c.id, m.ticketId());
+        pairings.increment();
+        TicketRecord t = taken.ticket();
+        SessionRecord s = taken.session();
+        LOG.info("Clerk {} took ticket {}: session {}", c.clerkId, t.number(), s.sessionId());
+        send(c, clerkPaired(s, t, false, m.id()));
+        queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
+        if (t.connId() != null) {
+            sendTo(t.connId(), ticketMessage(t, null, null, null));
+            sendTo(t.connId(), applicantPaired(s, t, refdata.current(), false, null));
+        }
+        markDirty();
+    }
+
+    private void chat(Connection c, ClientMessage.Chat ch) {
+        Peers peers = peers(c, ch.sessionId());
+        String name = c.role == Connection.Role.CLERK
+                ? refdata.current()
+                        .clerk(c.clerkId)
+                        .map(ReferenceData.ClerkProfile::name)
+                        .orElse(c.clerkId)
+                : peers.ticket.name();
+        ServerMessage.Chat msg = new ServerMessage.Chat(
+                ch.sessionId(),
+                c.role == Connection.Role.CLERK ? "clerk" : "applicant",
+                name,
+                ch.text(),
+                clock.millis());
+        send(c, msg);
+        if (peers.peerConnId != null) {
+            sendTo(peers.peerConnId, msg);
+        }
+    }
+
+    private void relay(Connection c, String sessionId, ServerMessage msg) {
+        Peers peers = peers(c, sessionId);
+        if (peers.peerConnId != null) {
+            sendTo(peers.peerConnId, msg);
+        }
+    }
+
+    private void hangup(Connection c, ClientMessage.Hangup h) {
+        if (c.role == Connection.Role.APPLICANT) {
+            SessionRecord s = queue.applicantHangup(c.ticketId, c.id, h.sessionId());
+            LOG.info("Session {} ended by the applicant", s.sessionId());
+            send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, h.id()));
+            queue.ticket(c.ticketId).ifPresent(t -> send(c, ticketMessage(t, null, null, null)));
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null));
+            queue.presence(s.clerkId())
+                    .filter(p -> p.connId() != null)
+                    .ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
+        } else {
+            SessionRecord s = queue.clerkHangup(c.clerkId, h.sessionId(), outcome(h.outcome()), h.note());
+            LOG.info("Session {} ended by clerk {} with outcome {}", s.sessionId(), c.clerkId, s.outcome());
+            send(c, new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, h.id()));
+            queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
+            queue.ticket(s.ticketId()).filter(t -> t.connId() != null).ifPresent(t -> {
+                sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null));
+                sendTo(t.connId(), ticketMessage(t, null, null, null));
+            });
+        }
+        markDirty();
+    }
+
+    /** The two ends of a session as seen from the sender, after checking the sender belongs to it. */
+    private record Peers(SessionRecord session, TicketRecord ticket, String peerConnId) {}
+
+    private Peers peers(Connection c, String sessionId) {
+        SessionRecord s = queue.session(sessionId)
+                .filter(x -> x.state() == SessionState.ACTIVE)
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        TicketRecord t = queue.ticket(s.ticketId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        if (c.role == Connection.Role.CLERK) {
+            if (!s.clerkId().equals(c.clerkId)) {
+                throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
+            }
+            return new Peers(s, t, t.connId());
+        }
+        if (!t.ticketId().equals(c.ticketId) || !c.id.equals(t.connId()) || !sessionId.equals(t.sessionId())) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
+        }
+        String clerkConn = queue.presence(s.clerkId())
+                .filter(p -> sessionId.equals(p.sessionId()))
+                .map(ClerkPresence::connId)
+                .orElse(null);
+        return new Peers(s, t, clerkConn);
+    }
+
+    private void toClerk(SessionRecord s, ServerMessage msg) {
+        queue.presence(s.clerkId())
+                .filter(p -> s.sessionId().equals(p.sessionId()))
+                .ifPresent(p -> sendTo(p.connId(), msg));
+    }
+
+    private static Outcome outcome(SessionOutcome o) {
+        return o == null ? null : Outcome.valueOf(o.name());
+    }
+
+    // ---------------------------------------------------------------- message builders
+
+    private static ServerMessage.Ticket ticketMessage(TicketRecord t, QueueView.Place place, String token, String re) {
+        ServerMessage.TicketState state =
+                switch (t.status()) {
+                    case WAITING -> ServerMessage.TicketState.WAITING;
+                    case IN_SESSION -> ServerMessage.TicketState.IN_SESSION;
+                    case DONE -> ServerMessage.TicketState.DONE;
+                    case CANCELLED -> ServerMessage.TicketState.CANCELLED;
+                    case EXPIRED -> ServerMessage.TicketState.EXPIRED;
+                };
+        return new ServerMessage.Ticket(
+                t.ticketId(),
+                t.number(),
+                t.matterId(),
+                t.hallId(),
+                state,
+                place == null ? null : place.position(),
+                place == null ? null : place.etaSeconds(),
+                token,
+                re);
+    }
+
+    private ServerMessage.Clerk clerkMessage(ClerkPresence p, String re) {
+        ReferenceData.ClerkProfile profile =
+                refdata.current().clerk(p.clerkId()).orElseThrow();
+        ServerMessage.ClerkStatus status =
+                switch (p.status()) {
+                    case AVAILABLE -> ServerMessage.ClerkStatus.AVAILABLE;
+                    case AWAY -> ServerMessage.ClerkStatus.AWAY;
+                    case BUSY -> ServerMessage.ClerkStatus.BUSY;
+                    case WRAP_UP -> ServerMessage.ClerkStatus.WRAP_UP;
+                };
+        return new ServerMessage.Clerk(profile.id(), profile.name(), profile.hallId(), profile.matters(), status, re);
+    }
+
+    private static ServerMessage.Paired clerkPaired(SessionRecord s, TicketRecord t, boolean resumed, String re) {
+        return new ServerMessage.Paired(
+                s.sessionId(),
+                "clerk",
+                true,
+                resumed,
+                new ServerMessage.PeerInfo(t.name(), Mask.mobile(t.mobile()), null, null),
+                t.ticketId(),
+                t.number(),
+                t.matterId(),
+                t.hallId(),
+                re);
+    }
+
+    private static ServerMessage.Paired applicantPaired(
+            SessionRecord s, TicketRecord t, ReferenceData data, boolean resumed, String re) {
+        String clerkName =
+                data.clerk(s.clerkId()).map(ReferenceData.ClerkProfile::name).orElse(s.clerkId());
+        String hallName = data.hall(t.hallId()).map(ReferenceData.Hall::name).orElse(t.hallId());
+        return new ServerMessage.Paired(
+                s.sessionId(),
+                "applicant",
+                false,
+                resumed,
+                new ServerMessage.PeerInfo(clerkName, null, hallName, s.clerkId()),
+                t.ticketId(),
+                t.number(),
+                t.matterId(),
+                t.hallId(),
+                re);
+    }
+
+    // ---------------------------------------------------------------- broadcast
+
+    /**
+     * Pushes fresh positions to waiting applicants and queue lists to clerks connected to this node, if
+     * anything changed since the last push ({@code force} re-sends every few seconds so waiting times
+     * stay current). Blocking; run on a worker.
+     */
+    public void broadcast(boolean force) {
+        if (!dirty.getAndSet(false) && !force) {
+            return;
+        }
+        QueueView view = queue.view();
+        waitingGauge.set(view.totalWaiting());
+        for (Connection c : connections.values()) {
+            if (c.closed) {
+                continue;
+            }
+            if (c.role == Connection.Role.APPLICANT && c.ticketId != null) {
+                QueueView.Place place = view.place(c.ticketId);
+                if (place == null) {
+                    continue;
+                }
+                queue.ticket(c.ticketId).filter(t -> c.id.equals(t.connId())).ifPresent(t -> {
+                    ServerMessage.Ticket msg = ticketMessage(t, place, null, null);
+                    String key = placeKey(msg);
+                    if (!key.equals(c.lastTicketView)) {
+                        c.lastTicketView = key;
+                        send(c, msg);
+                    }
+                });
+            } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
+                pushQueue(c, view, force);
+            }
+        }
+    }
+
+    private static String placeKey(ServerMessage.Ticket m) {
+        return m.state() + "/" + m.position() + "/" + m.etaSeconds();
+    }
+
+    private void pushQueue(Connection c, QueueView view, boolean force) {
+        ReferenceData.ClerkProfile profile = refdata.current().clerk(c.clerkId).orElse(null);
+        if (profile == null) {
+            return;
+        }
+        List<ServerMessage.QueueEntry> entries = view.forClerk(profile).stream()
+                .limit(200)
+                .map(t -> new ServerMessage.QueueEntry(
+                        t.ticketId(),
+                        t.number(),
+                        t.matterId(),
+                        t.hallId(),
+                        (int) Math.max(0, (view.now() - t.issuedAt()) / 1000),
+                        Mask.name(t.name()),
+                        t.connected(),
+                        t.returned()))
+                .toList();
+        ServerMessage.Queue msg =
+                new ServerMessage.Queue(entries, view.forClerk(profile).size());
+        // Compare without the waiting times, which change every second.
+        String key = entries.stream()
+                .map(e -> e.ticketId() + e.connected() + e.returned())
+                .reduce("", String::concat);
+        if (force || !key.equals(c.lastQueueView)) {
+            c.lastQueueView = key;
+            send(c, msg);
+        }
+    }
+
+    /** Runs the periodic sweep and notifies clerks whose applicant did not come back. Blocking. */
+    public void sweep() {
+        QueueService.Sweep sweep = queue.sweep();
+        for (SessionRecord s : sweep.applicantLost()) {
+            LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null));
+            queue.presence(s.clerkId()).ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
+        }
+        for (TicketRecord t : sweep.expiredWaiting()) {
+            LOG.info("Ticket {} expired: the applicant did not come back", t.number());
+        }
+        if (!sweep.applicantLost().isEmpty() || !sweep.expiredWaiting().isEmpty()) {
+            markDirty();
+        }
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    private void send(Connection c, Object msg) {
+        String text = Codec.encode(msg);
+        vertx.runOnContext(v -> write(c, text));
+    }
+
+    private void sendTo(String connId, Object msg) {
+        Connection local = connections.get(connId);
+        if (local != null) {
+            send(local, msg);
+        } else {
+            vertx.eventBus().send(Connection.address(connId), Codec.encode(msg));
+        }
+    }
+
+    private void write(Connection c, String text) {
+        if (!c.closed && !c.ws.isClosed()) {
+            c.ws.writeTextMessage(text);
+        }
+    }
+
+    private void reject(Connection c, ProtocolException e, String text) {
+        String[] idType = text == null ? new String[] {null, null} : Codec.idAndType(text);
+        count(e.code());
+        LOG.debug("Rejected a message on {}: {} {}", c.id, e.code(), e.getMessage());
+        write(c, Codec.encode(ServerMessage.Error.of(e, idType[0], idType[1])));
+    }
+
+    private void fatal(Connection c, ProtocolException e) {
+        count(e.code());
+        if (!c.ws.isClosed()) {
+            c.ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(e, null, null)));
+            c.ws.close((short) e.code().wsCloseCode(), e.code().code());
+        }
+        // The connection no longer speaks for its ticket or account.
+        c.role = null;
+        c.ticketId = null;
+        c.clerkId = null;
+    }
+
+    private void count(ErrorCode code) {
+        metrics.counter("tongban_protocol_errors_total", "code", code.code()).increment();
+    }
+
+    private static String typeOf(ClientMessage m) {
+        com.fasterxml.jackson.annotation.JsonSubTypes types =
+                ClientMessage.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
+        for (var t : types.value()) {
+            if (t.value() == m.getClass()) {
+                return t.name();
+            }
+        }
+        return m.getClass().getSimpleName();
+    }
+}
