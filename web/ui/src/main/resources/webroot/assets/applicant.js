@@ -532,6 +532,8 @@ function renderTicket() {
   const eta = ticket?.etaSeconds;
   $('#ticket-eta').textContent =
     eta == null ? t('ticket.etaUnknown') : t('ticket.etaMinutes', { n: Math.max(1, Math.ceil(eta / 60)) });
+  // The server gives no estimate while no clerk is on duty (docs/protocol.md, ticket).
+  $('#ticket-no-clerk').hidden = !(ticket && ticket.state === 'waiting' && eta == null);
   const matter = findMatter(ticket?.matterId ?? state.draft.matterId);
   const hall = findHall(ticket?.hallId ?? state.draft.hallId);
   $('#ticket-where').textContent = [matter?.name, hall?.name].filter(Boolean).join(' · ');

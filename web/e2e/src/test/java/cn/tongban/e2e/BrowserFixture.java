@@ -39,8 +39,8 @@ final class BrowserFixture implements AutoCloseable {
 
     BrowserFixture(String baseUrl) {
         this.baseUrl = baseUrl;
-        this.playwright =
-                Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        this.playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         this.browser = playwright
                 .chromium()
                 .launch(new BrowserType.LaunchOptions()
@@ -75,7 +75,9 @@ final class BrowserFixture implements AutoCloseable {
 
     static void screenshot(Page page, String fileName) throws Exception {
         Files.createDirectories(SCREENSHOTS);
-        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(fileName)).setFullPage(true));
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SCREENSHOTS.resolve(fileName))
+                .setFullPage(true));
     }
 
     /**
@@ -83,7 +85,8 @@ final class BrowserFixture implements AutoCloseable {
      * predicate holds; fails with the last statistics seen.
      */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> awaitInbound(Page page, String what, Predicate<Map<String, Object>> predicate, long timeoutMs)
+    static Map<String, Object> awaitInbound(
+            Page page, String what, Predicate<Map<String, Object>> predicate, long timeoutMs)
             throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         Object last = null;

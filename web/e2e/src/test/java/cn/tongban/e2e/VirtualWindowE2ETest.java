@@ -35,9 +35,13 @@ class VirtualWindowE2ETest {
     private static BrowserFixture browser;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
-        server = TongbanServer.start(ServerOptions.builder().port(0).dataDir(dataDir).build());
+        server = TongbanServer.start(ServerOptions.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .dataDir(dataDir)
+                .build());
         browser = new BrowserFixture("http://127.0.0.1:" + server.port());
     }
 
@@ -106,7 +110,8 @@ class VirtualWindowE2ETest {
         applicant.click("#share");
         assertThat(applicant.locator("#sharing-note")).isVisible();
         assertThat(clerk.locator("#screen-stage")).isVisible();
-        awaitInbound(clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
+        awaitInbound(
+                clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
         assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
 
         // Chat both ways appears on both pages.
@@ -196,6 +201,83 @@ class VirtualWindowE2ETest {
         Object token = applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')");
         assertThat(token).isNull();
         applicant.context().close();
+    }
+
+    @Test
+    void waitingTicketSurvivesReloadAndApplicantHangUpAsksTheClerkForTheOutcome() throws Exception {
+        Page clerk = loginAvailable("wujin01");
+
+        // A waiting applicant reloads: same ticket. Then the tab closes: the clerk sees it disconnected.
+        Page first = browser.newPage("applicant3");
+        String firstNumber = join(first, "王五", "13712345678");
+        first.reload();
+        assertThat(first.locator("#step-ticket")).isVisible();
+        assertThat(first.locator("#ticket-number")).hasText(firstNumber);
+        first.context().close();
+        Locator firstRow = clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(firstNumber));
+        assertThat(firstRow.locator(".badge.disconnected")).isVisible();
+        assertThat(firstRow.locator("button")).isDisabled();
+
+        // Another applicant joins; "take next" skips the disconnected ticket.
+        Page second = browser.newPage("applicant4");
+        String secondNumber = join(second, "赵六", "13612345678");
+        assertThat(clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(secondNumber)))
+                .isVisible();
+        clerk.click("#take-next");
+        assertThat(clerk.locator("#s-number")).hasText(secondNumber);
+        assertThat(second.locator("#step-call")).isVisible();
+
+        // The applicant hangs up (with confirmation); the clerk must record an outcome.
+        second.click("#hangup");
+        assertThat(second.locator("#confirm-dialog")).isVisible();
+        second.click("#confirm-no");
+        assertThat(second.locator("#step-call")).isVisible();
+        second.click("#hangup");
+        second.click("#confirm-yes");
+        assertThat(second.locator("#step-end")).isVisible();
+        assertThat(second.locator("#end-text")).hasText("您已结束本次视频办理。");
+
+        assertThat(clerk.locator("#outcome-dialog")).isVisible();
+        assertThat(clerk.locator("#outcome-cancel")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "wrap_up");
+        clerk.check("#outcome-dialog input[value='follow_up']");
+        clerk.fill("#outcome-note", "缺少购房合同");
+        clerk.click("#outcome-submit");
+        assertThat(clerk.locator("#outcome-dialog")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        screenshot(clerk, "queue-clerk.png");
+
+        second.context().close();
+        clerk.context().close();
+    }
+
+    private static Page loginAvailable(String username) {
+        Page clerk = browser.newPage(username);
+        clerk.navigate(browser.url("/clerk"));
+        clerk.fill("#username", username);
+        clerk.fill("#password", "tongban2026");
+        clerk.click("#login-submit");
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+            clerk.click("#status-toggle");
+        }
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        return clerk;
+    }
+
+    /** Walks an applicant through the three steps for the property certificate at Wujin; returns the number. */
+    private static String join(Page applicant, String name, String mobile) {
+        applicant.navigate(browser.url("/"));
+        applicant.click("#matter-list [data-id='property-certificate']");
+        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        applicant.click("#matter-next");
+        applicant.fill("#name", name);
+        applicant.fill("#mobile", mobile);
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#join")).isEnabled();
+        applicant.click("#join");
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        return applicant.locator("#ticket-number").innerText().strip();
     }
 
     private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
