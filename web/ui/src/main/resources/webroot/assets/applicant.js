@@ -67,9 +67,11 @@ window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  dropConnection: () => client.simulateDrop(),
   state: () => ({
     view: state.view,
     ws: client.state,
+    wsHistory: client.history,
     ticket: state.ticket,
     sessionId: state.session?.sessionId ?? null,
     connection: state.call?.connectionState ?? null,

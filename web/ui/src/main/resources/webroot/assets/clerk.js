@@ -66,8 +66,10 @@ window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  dropConnection: () => client.simulateDrop(),
   state: () => ({
     ws: client.state,
+    wsHistory: client.history,
     status: state.clerk?.status ?? null,
     queue: state.queue,
     sessionId: state.session?.sessionId ?? null,

@@ -40,6 +40,8 @@ export class SignalingClient extends EventTarget {
   #pongTimer = 0;
   #stopped = false;
   hello = null;
+  /** The last connection states, oldest first (for diagnosis and tests). */
+  history = [];
 
   constructor(url = SignalingClient.defaultUrl()) {
     super();
@@ -90,6 +92,11 @@ export class SignalingClient extends EventTarget {
     this.#ws = null;
     this.#failPending(new SignalingError('NETWORK', 'closed'));
     this.#setState('closed');
+  }
+
+  /** Drops the socket as a network failure would (the client reconnects); for tests. */
+  simulateDrop() {
+    this.#ws?.close(4000, 'simulated drop');
   }
 
   /** Sends a message; returns its id, or null when the socket is not open. */
@@ -197,6 +204,7 @@ export class SignalingClient extends EventTarget {
 
   #setState(state, extra = {}) {
     this.#state = state;
+    this.history = [...this.history.slice(-19), state];
     this.dispatchEvent(new CustomEvent('state', { detail: { state, attempt: this.#attempt, ...extra } }));
   }
 }

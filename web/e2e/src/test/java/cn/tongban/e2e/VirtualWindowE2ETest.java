@@ -142,6 +142,14 @@ class VirtualWindowE2ETest {
         awaitTwoWayMedia(applicant, clerk);
         assertThat(clerk.locator("#screen-stage")).isHidden();
 
+        // The applicant's network drops: the page shows it, reconnects by itself and the call resumes.
+        applicant.evaluate("() => window.tongban.pc().tongbanOld = true");
+        applicant.evaluate("() => window.tongban.dropConnection()");
+        applicant.waitForFunction("() => window.tongban.state().wsHistory.slice(-2).join() === 'reconnecting,open'");
+        assertThat(applicant.locator("#conn-banner")).isHidden();
+        applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        awaitTwoWayMedia(applicant, clerk);
+
         // The clerk hangs up with an outcome: back to available; the applicant sees the end state.
         clerk.click("#end-session");
         assertThat(clerk.locator("#outcome-dialog")).isVisible();
