@@ -8,6 +8,7 @@ import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -36,6 +37,7 @@ final class BrowserFixture implements AutoCloseable {
     private final Playwright playwright;
     private final Browser browser;
     private final String baseUrl;
+    private final List<BrowserContext> contexts = new ArrayList<>();
 
     BrowserFixture(String baseUrl) {
         this.baseUrl = baseUrl;
@@ -59,6 +61,7 @@ final class BrowserFixture implements AutoCloseable {
                 new Browser.NewContextOptions().setViewportSize(1280, 860).setLocale("zh-CN"));
         context.grantPermissions(
                 List.of("camera", "microphone"), new BrowserContext.GrantPermissionsOptions().setOrigin(baseUrl));
+        contexts.add(context);
         Page page = context.newPage();
         page.onConsoleMessage(message -> {
             if (!message.type().equals("debug")) {
@@ -107,6 +110,12 @@ final class BrowserFixture implements AutoCloseable {
             return number.doubleValue();
         }
         return 0;
+    }
+
+    /** Closes the contexts opened since the last call (their pages, sockets and peer connections). */
+    void closeContexts() {
+        contexts.forEach(BrowserContext::close);
+        contexts.clear();
     }
 
     @Override
