@@ -212,6 +212,12 @@ class VirtualWindowE2ETest {
         assertThat(applicant.locator("#end-text")).hasText("您已离开队列，号码已作废。");
         Object token = applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')");
         assertThat(token).isNull();
+
+        // "Take a new ticket" starts over with the matter, on the same connection.
+        applicant.click("#again");
+        assertThat(applicant.locator("#step-matter")).isVisible();
+        applicant.click("#matter-next"); // the previous choice is kept
+        assertThat(applicant.locator("#name")).hasValue("李四");
     }
 
     @Test
