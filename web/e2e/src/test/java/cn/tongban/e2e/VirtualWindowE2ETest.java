@@ -223,6 +223,11 @@ class VirtualWindowE2ETest {
     @Test
     void waitingTicketSurvivesReloadAndApplicantHangUpAsksTheClerkForTheOutcome() throws Exception {
         Page clerk = loginAvailable("wujin01");
+        // The clerk's login survives a reload of the console (token in sessionStorage).
+        clerk.reload();
+        assertThat(clerk.locator("#clerk-name")).hasText("王丽");
+        assertThat(clerk.locator("#login-view")).isHidden();
+        goAvailable(clerk);
 
         // A waiting applicant reloads: same ticket. Then the tab closes: the clerk sees it disconnected.
         Page first = browser.newPage("applicant3");
@@ -302,12 +307,16 @@ class VirtualWindowE2ETest {
         clerk.fill("#username", username);
         clerk.fill("#password", "tongban2026");
         clerk.click("#login-submit");
+        goAvailable(clerk);
+        return clerk;
+    }
+
+    private static void goAvailable(Page clerk) {
         assertThat(clerk.locator("#status-pill")).isVisible();
         if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
             clerk.click("#status-toggle");
         }
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-        return clerk;
     }
 
     /** Walks an applicant through the three steps and joins the queue; returns the ticket number. */
