@@ -526,7 +526,8 @@ function renderDeviceStep() {
   box.className = `notice ${status === 'ok' ? 'ok' : status === 'checking' || status === 'idle' ? '' : 'error'}`;
   const failed = !['idle', 'checking', 'ok'].includes(status);
   $('#device-retry').hidden = !failed;
-  $('#device-skip').hidden = !(failed && !state.voiceOnly && status !== 'unsupported');
+  // Voice only helps when the camera is missing or busy; a refusal covers the microphone too.
+  $('#device-skip').hidden = !(['notFound', 'busy'].includes(status) && !state.voiceOnly);
   $('#mic-block').hidden = status !== 'ok';
   $('#join').disabled = status !== 'ok' || !client.isOpen;
 }
