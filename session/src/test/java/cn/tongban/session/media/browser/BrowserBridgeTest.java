@@ -93,6 +93,11 @@ class BrowserBridgeTest {
         return (List<Map<String, Object>>) p.evaluate("() => window.inbound ? window.inbound() : []");
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> outbound(Page p) {
+        return (List<Map<String, Object>>) p.evaluate("() => window.outbound()");
+    }
+
     private static long number(Map<String, Object> m, String key) {
         Object v = m.get(key);
         return v instanceof Number n ? n.longValue() : 0;
@@ -184,6 +189,17 @@ class BrowserBridgeTest {
         assertThat(bridge.metrics().count(MediaCounter.DROPPED_SRTP_AUTH)).isZero();
         assertThat(bridge.metrics().count(MediaCounter.DROPPED_UNKNOWN_SSRC)).isZero();
         assertThat(bridge.metrics().count(MediaCounter.RTP_FORWARDED)).isPositive();
+
+        // REMB + RR let the shared screen ramp up: at least 1.5 Mbps available for it on loopback.
+        long screenSsrc = number(track(clerk, "applicant-screen"), "ssrc");
+        await(
+                "the applicant's screen to target at least 1.5 Mbps",
+                20_000,
+                withSupervisor,
+                x -> outbound(applicant).stream()
+                        .anyMatch(m -> number(m, "ssrc") == screenSsrc && number(m, "targetBitrate") >= 1_500_000));
+        System.out.println(
+                "bridge metrics after the browser test: " + bridge.metrics().snapshot());
 
         // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
         bridge.removeEndpoint(SESSION, "helper");
