@@ -1,0 +1,117 @@
+package cn.tongban.e2e;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One headless Chromium (the system browser, no download) with the flags that make WebRTC work
+ * on loopback with fake camera, microphone and screen (see ENVIRONMENT.md).
+ */
+final class BrowserFixture implements AutoCloseable {
+
+    static final List<String> CHROMIUM_FLAGS = List.of(
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync");
+
+    static final Path SCREENSHOTS = Paths.get("target", "screenshots");
+
+    private final Playwright playwright;
+    private final Browser browser;
+    private final String baseUrl;
+
+    BrowserFixture(String baseUrl) {
+        this.baseUrl = baseUrl;
+        this.playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        this.browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Paths.get(System.getProperty("tongban.chromium", "/usr/bin/chromium")))
+                        .setHeadless(true)
+                        .setArgs(CHROMIUM_FLAGS));
+    }
+
+    /**
+     * A fresh browser context (its own cookies and sessionStorage) whose camera and microphone
+     * permission counts as granted before any RTCPeerConnection exists: without it Chromium
+     * gathers no loopback ICE candidates.
+     */
+    Page newPage(String name) {
+        BrowserContext context = browser.newContext(
+                new Browser.NewContextOptions().setViewportSize(1280, 860).setLocale("zh-CN"));
+        context.grantPermissions(
+                List.of("camera", "microphone"), new BrowserContext.GrantPermissionsOptions().setOrigin(baseUrl));
+        Page page = context.newPage();
+        page.onConsoleMessage(message -> {
+            if (!message.type().equals("debug")) {
+                System.out.printf("[%s console.%s] %s%n", name, message.type(), message.text());
+            }
+        });
+        page.onPageError(error -> System.out.printf("[%s page error] %s%n", name, error));
+        return page;
+    }
+
+    String url(String path) {
+        return baseUrl + path;
+    }
+
+    static void screenshot(Page page, String fileName) throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SCREENSHOTS.resolve(fileName))
+                .setFullPage(true));
+    }
+
+    /**
+     * Polls {@code window.tongban.inbound()} (per-transceiver inbound-rtp statistics) until the
+     * predicate holds; fails with the last statistics seen.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> awaitInbound(
+            Page page, String what, Predicate<Map<String, Object>> predicate, long timeoutMs)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        Object last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = page.evaluate("() => window.tongban.inbound()");
+            if (last instanceof Map<?, ?> stats && predicate.test((Map<String, Object>) stats)) {
+                return (Map<String, Object>) stats;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + "; last inbound stats: "
+                + last + "; state: " + page.evaluate("() => JSON.stringify(window.tongban.state())"));
+    }
+
+    /** A numeric field of one transceiver's inbound statistics, 0 when absent. */
+    static double stat(Map<String, Object> stats, String transceiver, String field) {
+        if (stats.get(transceiver) instanceof Map<?, ?> entry && entry.get(field) instanceof Number number) {
+            return number.doubleValue();
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        browser.close();
+        playwright.close();
+    }
+}

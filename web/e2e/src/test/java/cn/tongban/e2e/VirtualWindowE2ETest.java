@@ -1,0 +1,302 @@
+package cn.tongban.e2e;
+
+import static cn.tongban.e2e.BrowserFixture.awaitInbound;
+import static cn.tongban.e2e.BrowserFixture.screenshot;
+import static cn.tongban.e2e.BrowserFixture.stat;
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole system in a real browser: the server runs in-process, an applicant and a clerk use
+ * the real pages in two Chromium contexts with fake camera, microphone and screen, and WebRTC
+ * statistics prove that media flows.
+ */
+class VirtualWindowE2ETest {
+
+    private static final long MEDIA_TIMEOUT_MS = 15_000;
+
+    @TempDir
+    static Path dataDir;
+
+    private static TongbanServer server;
+    private static BrowserFixture browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
+        server = TongbanServer.start(ServerOptions.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .dataDir(dataDir)
+                .build());
+        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void applicantAndClerkHoldAVideoConsultationWithScreenShareChatResumeAndHangUp() throws Exception {
+        // The clerk logs in and goes available.
+        Page clerk = browser.newPage("clerk");
+        clerk.navigate(browser.url("/clerk"));
+        clerk.fill("#username", "wujin01");
+        clerk.fill("#password", "tongban2026");
+        clerk.click("#login-submit");
+        assertThat(clerk.locator("#clerk-name")).hasText("王丽");
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+            clerk.click("#status-toggle");
+        }
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+
+        // The applicant picks matter and hall, gives name and mobile, passes the device check, joins.
+        Page applicant = browser.newPage("applicant");
+        applicant.navigate(browser.url("/"));
+        applicant.click("#matter-list [data-id='property-certificate']");
+        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        assertThat(applicant.locator("#materials")).containsText("身份证");
+        applicant.click("#matter-next");
+        applicant.fill("#name", "张秀英");
+        applicant.fill("#mobile", "13812345678");
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#device-status")).hasClass(Pattern.compile("\\bok\\b"));
+        applicant.click("#join");
+        assertThat(applicant.locator("#step-ticket")).isVisible();
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        assertThat(applicant.locator("#ticket-eta")).containsText("分钟");
+        String number = applicant.locator("#ticket-number").innerText().strip();
+
+        // The clerk sees the ticket (masked name) and takes it.
+        Locator row = clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(number));
+        assertThat(row).containsText("张*");
+        assertThat(row).not().containsText("张秀英");
+        assertThat(row).containsText("不动产登记");
+        clerk.click("#take-next");
+
+        assertThat(clerk.locator("#session-view")).isVisible();
+        assertThat(clerk.locator("#s-name")).hasText("张秀英");
+        assertThat(clerk.locator("#s-mobile")).containsText("****");
+        assertThat(applicant.locator("#step-call")).isVisible();
+        assertThat(applicant.locator("#peer-name")).hasText("王丽");
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "busy");
+
+        // Media flows both ways: video frames decoded and audio packets received on each side.
+        awaitTwoWayMedia(applicant, clerk);
+        assertThat(applicant.locator("#call-overlay")).isHidden();
+        assertThat(clerk.locator("#call-overlay")).isHidden();
+
+        // The applicant shares the (fake) screen; the clerk decodes it on the screen transceiver and shows it large.
+        applicant.click("#share");
+        assertThat(applicant.locator("#sharing-note")).isVisible();
+        assertThat(clerk.locator("#screen-stage")).isVisible();
+        awaitInbound(
+                clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
+        assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
+
+        // Chat both ways appears on both pages.
+        applicant.fill("#chat-input", "您好，我想办理产权证");
+        applicant.press("#chat-input", "Enter");
+        clerk.fill("#chat-input", "请出示您的身份证");
+        clerk.press("#chat-input", "Enter");
+        for (Page page : new Page[] {applicant, clerk}) {
+            assertThat(page.locator("#chat-log")).containsText("您好，我想办理产权证");
+            assertThat(page.locator("#chat-log")).containsText("请出示您的身份证");
+        }
+        assertThat(applicant.locator("#chat-log .line.mine")).hasText(Pattern.compile("您好，我想办理产权证"));
+        assertThat(clerk.locator("#chat-log .line.mine")).hasText(Pattern.compile("请出示您的身份证"));
+
+        // Let a few frames of the shared screen render before taking the pictures.
+        Thread.sleep(1500);
+        screenshot(applicant, "call-applicant.png");
+        screenshot(clerk, "call-clerk.png");
+
+        // The applicant reloads mid-call: the ticket and the session resume on fresh peer connections.
+        applicant.evaluate("() => window.tongban.pc().tongbanOld = true");
+        clerk.evaluate("() => window.tongban.pc().tongbanOld = true");
+        applicant.reload();
+        assertThat(applicant.locator("#step-call")).isVisible();
+        assertThat(applicant.locator("#call-number")).hasText(number);
+        applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        clerk.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        awaitTwoWayMedia(applicant, clerk);
+        assertThat(clerk.locator("#screen-stage")).isHidden();
+
+        // The applicant's network drops: the page shows it, reconnects by itself and the call resumes.
+        applicant.evaluate("() => window.tongban.pc().tongbanOld = true");
+        applicant.evaluate("() => window.tongban.dropConnection()");
+        applicant.waitForFunction("() => window.tongban.state().wsHistory.slice(-2).join() === 'reconnecting,open'");
+        assertThat(applicant.locator("#conn-banner")).isHidden();
+        applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        awaitTwoWayMedia(applicant, clerk);
+
+        // The clerk hangs up with an outcome: back to available; the applicant sees the end state.
+        clerk.click("#end-session");
+        assertThat(clerk.locator("#outcome-dialog")).isVisible();
+        clerk.click("#outcome-submit");
+        assertThat(clerk.locator("#outcome-error")).isVisible(); // an outcome is required
+        clerk.check("#outcome-dialog input[value='completed']");
+        clerk.click("#outcome-submit");
+        assertThat(clerk.locator("#outcome-dialog")).isHidden();
+        assertThat(clerk.locator("#session-view")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        assertThat(applicant.locator("#step-end")).isVisible();
+        assertThat(applicant.locator("#end-text")).hasText("工作人员已结束本次办理。");
+        assertThat(applicant.locator("#again")).isVisible();
+        assertThat(applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')"))
+                .isNull();
+        screenshot(applicant, "end-applicant.png");
+
+        applicant.context().close();
+        clerk.context().close();
+    }
+
+    @Test
+    void applicantFormValidatesAndSpeaksEnglishAndLeavingCancelsTheTicket() throws Exception {
+        Page applicant = browser.newPage("applicant2");
+        applicant.navigate(browser.url("/"));
+        screenshot(applicant, "step1-applicant.png");
+        applicant.click("#matter-list [data-id='property-certificate']");
+        // Only the matter's owning halls are offered.
+        assertThat(applicant.locator("#hall-list [data-id]")).hasCount(2);
+        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        applicant.click("#matter-next");
+
+        applicant.fill("#name", "李四");
+        applicant.fill("#mobile", "12345");
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#mobile-error")).isVisible();
+        assertThat(applicant.locator("#step-contact")).isVisible();
+
+        applicant.click("#lang-switch");
+        assertThat(applicant.locator("#contact-next")).hasText("Next");
+        assertThat(applicant.locator("#mobile-error")).containsText("11-digit");
+        applicant.click("#lang-switch");
+        assertThat(applicant.locator("#contact-next")).hasText("下一步");
+
+        applicant.fill("#mobile", "13912345678");
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#join")).isEnabled();
+        screenshot(applicant, "device-applicant.png");
+        applicant.click("#join");
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        screenshot(applicant, "ticket-applicant.png");
+
+        applicant.click("#leave");
+        applicant.click("#confirm-yes");
+        assertThat(applicant.locator("#step-end")).isVisible();
+        assertThat(applicant.locator("#end-text")).hasText("您已离开队列，号码已作废。");
+        Object token = applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')");
+        assertThat(token).isNull();
+        applicant.context().close();
+    }
+
+    @Test
+    void waitingTicketSurvivesReloadAndApplicantHangUpAsksTheClerkForTheOutcome() throws Exception {
+        Page clerk = loginAvailable("wujin01");
+
+        // A waiting applicant reloads: same ticket. Then the tab closes: the clerk sees it disconnected.
+        Page first = browser.newPage("applicant3");
+        String firstNumber = join(first, "王五", "13712345678");
+        first.reload();
+        assertThat(first.locator("#step-ticket")).isVisible();
+        assertThat(first.locator("#ticket-number")).hasText(firstNumber);
+        first.context().close();
+        Locator firstRow = clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(firstNumber));
+        assertThat(firstRow.locator(".badge.disconnected")).isVisible();
+        assertThat(firstRow.locator("button")).isDisabled();
+
+        // Another applicant joins; "take next" skips the disconnected ticket.
+        Page second = browser.newPage("applicant4");
+        String secondNumber = join(second, "赵六", "13612345678");
+        assertThat(clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(secondNumber)))
+                .isVisible();
+        clerk.click("#take-next");
+        assertThat(clerk.locator("#s-number")).hasText(secondNumber);
+        assertThat(second.locator("#step-call")).isVisible();
+
+        // The applicant hangs up (with confirmation); the clerk must record an outcome.
+        second.click("#hangup");
+        assertThat(second.locator("#confirm-dialog")).isVisible();
+        second.click("#confirm-no");
+        assertThat(second.locator("#step-call")).isVisible();
+        second.click("#hangup");
+        second.click("#confirm-yes");
+        assertThat(second.locator("#step-end")).isVisible();
+        assertThat(second.locator("#end-text")).hasText("您已结束本次视频办理。");
+
+        assertThat(clerk.locator("#outcome-dialog")).isVisible();
+        assertThat(clerk.locator("#outcome-cancel")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "wrap_up");
+        clerk.check("#outcome-dialog input[value='follow_up']");
+        clerk.fill("#outcome-note", "缺少购房合同");
+        clerk.click("#outcome-submit");
+        assertThat(clerk.locator("#outcome-dialog")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        screenshot(clerk, "queue-clerk.png");
+
+        second.context().close();
+        clerk.context().close();
+    }
+
+    private static Page loginAvailable(String username) {
+        Page clerk = browser.newPage(username);
+        clerk.navigate(browser.url("/clerk"));
+        clerk.fill("#username", username);
+        clerk.fill("#password", "tongban2026");
+        clerk.click("#login-submit");
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+            clerk.click("#status-toggle");
+        }
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        return clerk;
+    }
+
+    /** Walks an applicant through the three steps for the property certificate at Wujin; returns the number. */
+    private static String join(Page applicant, String name, String mobile) {
+        applicant.navigate(browser.url("/"));
+        applicant.click("#matter-list [data-id='property-certificate']");
+        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        applicant.click("#matter-next");
+        applicant.fill("#name", name);
+        applicant.fill("#mobile", mobile);
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#join")).isEnabled();
+        applicant.click("#join");
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        return applicant.locator("#ticket-number").innerText().strip();
+    }
+
+    private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
+        for (Page page : new Page[] {applicant, clerk}) {
+            String who = page == applicant ? "applicant" : "clerk";
+            Map<String, Object> stats = awaitInbound(
+                    page,
+                    "camera frames and audio packets at the " + who,
+                    s -> stat(s, "camera", "framesDecoded") > 0 && stat(s, "audio", "packetsReceived") > 0,
+                    MEDIA_TIMEOUT_MS);
+            assertThat(stat(stats, "camera", "frameWidth")).isPositive();
+        }
+    }
+}

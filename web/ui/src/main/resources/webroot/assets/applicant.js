@@ -1,0 +1,618 @@
+// Applicant page: choose matter and hall, contact details, device check, ticket, call, end.
+// Talks to the server with the protocol of docs/protocol.md; the ticket survives reloads and
+// network drops through the resume token kept in sessionStorage.
+
+import { applyI18n, bindLanguageSwitch, errorText, onLangChange, t } from './i18n.js';
+import { SignalingClient } from './signaling.js';
+import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
+import { $, bindConnectionBanner, confirmDialog, fetchCatalog, renderChat } from './ui.js';
+
+const TOKEN_KEY = 'tongban.resumeToken';
+const DRAFT_KEY = 'tongban.draft';
+const MOBILE = /^1[3-9]\d{9}$/;
+const SETUP_STEPS = 3;
+
+const state = {
+  view: 'matter',
+  catalog: { halls: [], matters: [] },
+  draft: loadDraft(),
+  contactErrors: {},
+  device: { status: 'idle', detail: '' }, // idle | checking | ok | denied | notFound | busy | unsupported | error
+  voiceOnly: false,
+  previewStream: null,
+  stopMeter: () => {},
+  ticket: null,
+  session: null,
+  call: null,
+  callPromise: null,
+  localStream: null,
+  screenStream: null,
+  micOn: true,
+  camOn: true,
+  peerLost: false,
+  chat: [],
+  end: null,
+  notice: null, // {key | code, kind}
+};
+
+const client = new SignalingClient();
+
+// ---------------------------------------------------------------- startup
+
+bindLanguageSwitch($('#lang-switch'));
+onLangChange(render);
+applyI18n();
+bindConnectionBanner(client);
+wireSetup();
+wireCall();
+
+client.addEventListener('ready', onReady);
+client.addEventListener('ticket', (e) => onTicket(e.detail));
+client.addEventListener('paired', (e) => onPaired(e.detail));
+client.addEventListener('sdp', (e) => withCall(e.detail, (call) => call.handleDescription(e.detail.description)));
+client.addEventListener('ice', (e) => withCall(e.detail, (call) => call.handleCandidate(e.detail.candidate)));
+client.addEventListener('chat', (e) => onChat(e.detail));
+client.addEventListener('peer', (e) => onPeer(e.detail));
+client.addEventListener('ended', (e) => onEnded(e.detail));
+client.addEventListener('error', (e) => onServerError(e.detail));
+client.connect();
+
+// While a ticket is being resumed after a reload, show the ticket view instead of step 1.
+if (sessionStorage.getItem(TOKEN_KEY)) state.view = 'ticket';
+show(state.view);
+loadCatalog();
+
+// Test hook (web/README.md): lets end-to-end tests read WebRTC statistics.
+window.tongban = {
+  pc: () => state.call?.pc ?? null,
+  call: () => state.call,
+  inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  dropConnection: () => client.simulateDrop(),
+  state: () => ({
+    view: state.view,
+    ws: client.state,
+    wsHistory: client.history,
+    ticket: state.ticket,
+    sessionId: state.session?.sessionId ?? null,
+    connection: state.call?.connectionState ?? null,
+    sharing: state.screenStream !== null,
+  }),
+};
+
+async function loadCatalog() {
+  try {
+    state.catalog = await fetchCatalog();
+  } catch {
+    setNotice({ key: 'error.catalog', kind: 'error' });
+  }
+  render();
+}
+
+// ---------------------------------------------------------------- setup steps
+
+function wireSetup() {
+  $('#matter-list').addEventListener('click', (e) => {
+    const button = e.target.closest('[data-id]');
+    if (!button) return;
+    state.draft.matterId = button.dataset.id;
+    const halls = owningHalls(state.draft.matterId);
+    if (!halls.some((h) => h.id === state.draft.hallId)) state.draft.hallId = halls.length === 1 ? halls[0].id : null;
+    saveDraft();
+    render();
+    $('#hall-block').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  });
+  $('#hall-list').addEventListener('click', (e) => {
+    const button = e.target.closest('[data-id]');
+    if (!button) return;
+    state.draft.hallId = button.dataset.id;
+    saveDraft();
+    render();
+  });
+  $('#matter-next').addEventListener('click', () => show('contact'));
+
+  $('#contact-back').addEventListener('click', () => show('matter'));
+  $('#contact-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    state.draft.name = $('#name').value.trim();
+    state.draft.mobile = $('#mobile').value.replace(/\s+/g, '');
+    saveDraft();
+    state.contactErrors = validateContact(state.draft);
+    render();
+    if (Object.keys(state.contactErrors).length === 0) show('device');
+    else $(state.contactErrors.name ? '#name' : '#mobile').focus();
+  });
+
+  $('#device-back').addEventListener('click', () => show('contact'));
+  $('#device-retry').addEventListener('click', () => checkDevices());
+  $('#device-skip').addEventListener('click', () => {
+    state.voiceOnly = true;
+    checkDevices({ video: false });
+  });
+  $('#join').addEventListener('click', join);
+
+  $('#leave').addEventListener('click', async () => {
+    if (!(await confirmDialog(t('ticket.leaveConfirm'), t('step.back'), t('ticket.leave')))) return;
+    try {
+      await client.request({ type: 'leave' });
+    } catch (e) {
+      setNotice({ code: e.code, kind: 'error' });
+    }
+  });
+  $('#again').addEventListener('click', () => {
+    state.end = null;
+    state.ticket = null;
+    state.chat = [];
+    setNotice(null);
+    show('matter');
+  });
+}
+
+function validateContact({ name, mobile }) {
+  const errors = {};
+  const length = [...(name ?? '')].length;
+  if (length < 1 || length > 40 || /[<>\p{Cc}]/u.test(name)) errors.name = 'contact.nameInvalid';
+  if (!MOBILE.test(mobile ?? '')) errors.mobile = 'contact.mobileInvalid';
+  return errors;
+}
+
+async function checkDevices({ video = !state.voiceOnly } = {}) {
+  stopPreview();
+  state.device = { status: 'checking', detail: '' };
+  render();
+  const { stream, error, detail } = await openCameraAndMic({ video });
+  if (state.view !== 'device') {
+    stream?.getTracks().forEach((track) => track.stop());
+    return;
+  }
+  if (error) {
+    state.device = { status: error, detail };
+    render();
+    return;
+  }
+  state.previewStream = stream;
+  state.device = { status: 'ok', detail: '' };
+  $('#device-preview').srcObject = stream;
+  state.stopMeter = watchMicLevel(stream, (level) => {
+    $('#mic-level').style.width = `${Math.round(level * 100)}%`;
+  });
+  render();
+}
+
+function stopPreview() {
+  state.stopMeter();
+  state.stopMeter = () => {};
+  state.previewStream?.getTracks().forEach((track) => track.stop());
+  state.previewStream = null;
+  $('#device-preview').srcObject = null;
+}
+
+async function join() {
+  const { matterId, hallId, name, mobile } = state.draft;
+  $('#join').disabled = true;
+  setNotice(null);
+  try {
+    await client.request({ type: 'join', matterId, hallId, name, mobile });
+    // onTicket (event) stores the token and shows the ticket.
+  } catch (e) {
+    setNotice({ code: e.code, kind: 'error' });
+    if (e.code === 'UNKNOWN_MATTER' || e.code === 'UNKNOWN_HALL') show('matter');
+    else if (e.code === 'INVALID_FIELD') show('contact');
+  } finally {
+    render();
+  }
+}
+
+// ---------------------------------------------------------------- server messages
+
+function onReady() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return;
+  client.request({ type: 'resume', resumeToken: token }).catch((e) => {
+    if (e.code === 'NETWORK') return; // the next reconnect tries again
+    sessionStorage.removeItem(TOKEN_KEY);
+    teardownCall();
+    state.ticket = null;
+    state.session = null;
+    setNotice({ code: e.code, kind: 'warn' });
+    show('matter');
+  });
+}
+
+function onTicket(ticket) {
+  if (ticket.resumeToken) sessionStorage.setItem(TOKEN_KEY, ticket.resumeToken);
+  state.ticket = { ...state.ticket, ...ticket };
+  switch (ticket.state) {
+    case 'waiting':
+      if (state.view !== 'ticket' && state.view !== 'call') show('ticket');
+      break;
+    case 'done':
+      if (state.view !== 'end') finish({ kind: 'done', outcome: ticket.outcome });
+      else if (ticket.outcome && state.end) state.end.outcome = ticket.outcome;
+      break;
+    case 'cancelled':
+      finish({ kind: 'cancelled' });
+      break;
+    case 'expired':
+      finish({ kind: 'expired' });
+      break;
+    default: // in_session: 'paired' follows
+      break;
+  }
+  render();
+}
+
+function onPaired(paired) {
+  teardownCall({ keepScreen: true });
+  state.session = paired;
+  state.peerLost = false;
+  if (!paired.resumed) state.chat = [];
+  setNotice(null);
+  show('call');
+  state.callPromise = startCall(paired);
+}
+
+async function startCall(paired) {
+  await ensureLocalMedia();
+  if (state.session !== paired) return null;
+  const call = new Call({
+    offerer: false,
+    iceServers: client.hello?.iceServers ?? [],
+    localStream: state.localStream,
+    sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
+  });
+  call.screenTrack = state.screenStream?.getVideoTracks()[0] ?? null;
+  call.setEnabled('audio', state.micOn);
+  call.setEnabled('video', state.camOn);
+  call.addEventListener('tracks', () => showRemote(call));
+  call.addEventListener('state', () => render());
+  state.call = call;
+  $('#self-video').srcObject = state.localStream;
+  // A share that survived a network drop continues: tell the clerk's page again.
+  if (call.screenTrack) client.send({ type: 'screen', sessionId: paired.sessionId, active: true });
+  render();
+  return call;
+}
+
+async function ensureLocalMedia() {
+  if (state.localStream?.getTracks().some((track) => track.readyState === 'live')) return;
+  const { stream, error } = await openCameraAndMic({ video: !state.voiceOnly });
+  state.localStream = stream;
+  if (error) setNotice({ key: `device.${error}`, kind: 'warn' });
+}
+
+async function withCall(message, action) {
+  const call = await state.callPromise;
+  if (call && state.call === call && message.sessionId === state.session?.sessionId) await action(call);
+}
+
+function showRemote(call) {
+  if (state.call !== call) return;
+  const video = $('#remote-video');
+  const tracks = [call.remoteTrack(0), call.remoteTrack(1)].filter(Boolean);
+  if (tracks.length === 0 || video.srcObject?.getTracks().includes(tracks[0])) return;
+  playStream(video, new MediaStream(tracks), { onBlocked: () => ($('#sound-on').hidden = false) });
+}
+
+function onChat(message) {
+  if (message.sessionId !== state.session?.sessionId) return;
+  state.chat.push(message);
+  render();
+}
+
+function onPeer(message) {
+  if (message.sessionId !== state.session?.sessionId) return;
+  state.peerLost = message.state === 'disconnected';
+  render();
+}
+
+function onEnded(message) {
+  if (state.session && message.sessionId !== state.session.sessionId) return;
+  teardownCall();
+  state.session = null;
+  if (message.reason === 'clerk_lost') {
+    // The ticket went back to the head of the queue: wait again.
+    setNotice({ key: 'ticket.clerkLost', kind: 'warn' });
+    show('ticket');
+    return;
+  }
+  finish({ kind: 'ended', by: message.by, reason: message.reason, outcome: message.outcome });
+}
+
+function onServerError(error) {
+  if (error.code === 'SUPERSEDED') {
+    teardownCall();
+    client.close();
+  }
+  setNotice({ code: error.code, kind: 'error' });
+}
+
+function finish(end) {
+  teardownCall();
+  stopLocalMedia();
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.session = null;
+  state.end = { ...state.end, ...end };
+  show('end');
+}
+
+// ---------------------------------------------------------------- call controls
+
+function wireCall() {
+  $('#toggle-mic').addEventListener('click', () => {
+    state.micOn = !state.micOn;
+    state.call?.setEnabled('audio', state.micOn);
+    render();
+  });
+  $('#toggle-cam').addEventListener('click', () => {
+    state.camOn = !state.camOn;
+    state.call?.setEnabled('video', state.camOn);
+    render();
+  });
+  $('#share').addEventListener('click', () => (state.screenStream ? stopShare() : startShare()));
+  $('#hangup').addEventListener('click', async () => {
+    if (!(await confirmDialog(t('call.hangupConfirm'), t('call.hangupNo'), t('call.hangupYes')))) return;
+    const sessionId = state.session?.sessionId;
+    if (!sessionId) return;
+    try {
+      await client.request({ type: 'hangup', sessionId });
+    } catch (e) {
+      setNotice({ code: e.code, kind: 'error' });
+    }
+  });
+  $('#sound-on').addEventListener('click', () => {
+    const video = $('#remote-video');
+    video.muted = false;
+    video.play().catch(() => {});
+    $('#sound-on').hidden = true;
+  });
+  $('#chat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = $('#chat-input');
+    const text = input.value.trim();
+    if (!text || !state.session) return;
+    // chat has no direct answer: the line comes back as a 'chat' event, an error as an 'error' event
+    if (client.send({ type: 'chat', sessionId: state.session.sessionId, text }) === null) {
+      setNotice({ code: 'NETWORK', kind: 'error' });
+      return;
+    }
+    input.value = '';
+    input.focus();
+  });
+}
+
+async function startShare() {
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  } catch {
+    setNotice({ key: 'call.shareFailed', kind: 'warn' });
+    return;
+  }
+  const track = stream.getVideoTracks()[0];
+  track.contentHint = 'detail'; // text on forms must stay readable
+  track.addEventListener('ended', () => stopShare());
+  state.screenStream = stream;
+  await state.call?.setScreenTrack(track);
+  if (state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: true });
+  render();
+}
+
+async function stopShare({ notify = true } = {}) {
+  const stream = state.screenStream;
+  if (!stream) return;
+  state.screenStream = null;
+  stream.getTracks().forEach((track) => track.stop());
+  await state.call?.setScreenTrack(null);
+  if (notify && state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: false });
+  render();
+}
+
+function teardownCall({ keepScreen = false } = {}) {
+  state.call?.close();
+  state.call = null;
+  state.callPromise = null;
+  if (!keepScreen) stopShare({ notify: false });
+  $('#remote-video').srcObject = null;
+  $('#sound-on').hidden = true;
+}
+
+function stopLocalMedia() {
+  state.localStream?.getTracks().forEach((track) => track.stop());
+  state.localStream = null;
+  $('#self-video').srcObject = null;
+}
+
+// ---------------------------------------------------------------- views
+
+function show(view) {
+  if (state.view === 'device' && view !== 'device') stopPreview();
+  state.view = view;
+  for (const section of document.querySelectorAll('[data-view]')) section.hidden = section.dataset.view !== view;
+  if (view === 'device' && state.device.status !== 'checking') checkDevices();
+  render();
+  window.scrollTo(0, 0);
+}
+
+function setNotice(notice) {
+  state.notice = notice;
+  render();
+}
+
+function render() {
+  renderNotice();
+  for (let n = 1; n <= SETUP_STEPS; n++) $(`#progress-${n}`).textContent = t('step.progress', { n, total: SETUP_STEPS });
+  renderMatterStep();
+  renderContactStep();
+  renderDeviceStep();
+  renderTicket();
+  renderCall();
+  renderEnd();
+}
+
+function renderNotice() {
+  const box = $('#notice');
+  const notice = state.notice;
+  box.hidden = !notice;
+  if (!notice) return;
+  box.className = `notice ${notice.kind ?? ''}`;
+  box.textContent = notice.code ? errorText(notice.code) : t(notice.key);
+}
+
+function renderMatterStep() {
+  const { matters } = state.catalog;
+  $('#matter-list').replaceChildren(
+    ...matters.map((matter) =>
+      choiceButton(matter.id, matter.name, `${matter.category} · ${t('step.minutes', { n: matter.serviceMinutes })}`, state.draft.matterId),
+    ),
+  );
+  const matter = findMatter(state.draft.matterId);
+  $('#hall-block').hidden = !matter;
+  if (matter) {
+    $('#hall-list').replaceChildren(
+      ...owningHalls(matter.id).map((hall) =>
+        choiceButton(hall.id, hall.name, [hall.province, hall.city, hall.district].filter(Boolean).join(' '), state.draft.hallId),
+      ),
+    );
+    const list = document.createElement('ul');
+    for (const item of matter.materials ?? []) list.append(Object.assign(document.createElement('li'), { textContent: item }));
+    const title = Object.assign(document.createElement('strong'), { textContent: t('step.materials') });
+    $('#materials').replaceChildren(title, list);
+  }
+  $('#matter-next').disabled = !(matter && owningHalls(matter.id).some((h) => h.id === state.draft.hallId));
+}
+
+function choiceButton(id, name, meta, selectedId) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'choice';
+  button.dataset.id = id;
+  button.setAttribute('role', 'radio');
+  button.setAttribute('aria-checked', String(id === selectedId));
+  button.append(
+    Object.assign(document.createElement('span'), { className: 'name', textContent: name }),
+    Object.assign(document.createElement('span'), { className: 'meta', textContent: meta }),
+  );
+  return button;
+}
+
+function renderContactStep() {
+  if (document.activeElement !== $('#name')) $('#name').value = state.draft.name ?? '';
+  if (document.activeElement !== $('#mobile')) $('#mobile').value = state.draft.mobile ?? '';
+  for (const field of ['name', 'mobile']) {
+    const key = state.contactErrors[field];
+    const box = $(`#${field}-error`);
+    box.hidden = !key;
+    box.textContent = key ? t(key) : '';
+    $(`#${field}`).setAttribute('aria-invalid', String(Boolean(key)));
+  }
+}
+
+function renderDeviceStep() {
+  const { status, detail } = state.device;
+  const box = $('#device-status');
+  const messages = {
+    idle: '',
+    checking: t('device.checking'),
+    ok: t('device.ok'),
+    error: t('device.error', { detail }),
+  };
+  box.textContent = messages[status] ?? t(`device.${status}`);
+  box.className = `notice ${status === 'ok' ? 'ok' : status === 'checking' || status === 'idle' ? '' : 'error'}`;
+  const failed = !['idle', 'checking', 'ok'].includes(status);
+  $('#device-retry').hidden = !failed;
+  $('#device-skip').hidden = !(failed && !state.voiceOnly && status !== 'unsupported');
+  $('#mic-block').hidden = status !== 'ok';
+  $('#join').disabled = status !== 'ok' || !client.isOpen;
+}
+
+function renderTicket() {
+  const ticket = state.ticket;
+  $('#ticket-number').textContent = ticket?.number ?? '—';
+  const position = ticket?.position;
+  $('#ticket-position').textContent =
+    position == null ? '—' : position <= 1 ? t('ticket.next') : t('ticket.positionValue', { n: position });
+  const eta = ticket?.etaSeconds;
+  $('#ticket-eta').textContent =
+    eta == null ? t('ticket.etaUnknown') : t('ticket.etaMinutes', { n: Math.max(1, Math.ceil(eta / 60)) });
+  // The server gives no estimate while no clerk is on duty (docs/protocol.md, ticket).
+  $('#ticket-no-clerk').hidden = !(ticket && ticket.state === 'waiting' && eta == null);
+  const matter = findMatter(ticket?.matterId ?? state.draft.matterId);
+  const hall = findHall(ticket?.hallId ?? state.draft.hallId);
+  $('#ticket-where').textContent = [matter?.name, hall?.name].filter(Boolean).join(' · ');
+}
+
+function renderCall() {
+  const session = state.session;
+  $('#peer-name').textContent = session?.peer?.name ?? '';
+  $('#peer-hall').textContent = session?.peer?.hallName ?? findHall(session?.hallId)?.name ?? '';
+  $('#call-number').textContent = session?.number ?? '';
+
+  const overlay = $('#call-overlay');
+  const connected = state.call?.connectionState === 'connected';
+  overlay.hidden = connected && !state.peerLost;
+  overlay.textContent = state.peerLost ? t('call.peerLost') : t('call.connecting');
+
+  const mic = $('#toggle-mic');
+  mic.textContent = state.micOn ? t('call.micOn') : t('call.micOff');
+  mic.classList.toggle('toggled-off', !state.micOn);
+  mic.setAttribute('aria-pressed', String(!state.micOn));
+  const cam = $('#toggle-cam');
+  cam.textContent = state.camOn ? t('call.camOn') : t('call.camOff');
+  cam.classList.toggle('toggled-off', !state.camOn);
+  cam.setAttribute('aria-pressed', String(!state.camOn));
+  cam.disabled = !state.localStream?.getVideoTracks().length;
+
+  const sharing = state.screenStream !== null;
+  $('#share').textContent = sharing ? t('call.stopShare') : t('call.share');
+  $('#share').disabled = !navigator.mediaDevices?.getDisplayMedia;
+  $('#sharing-note').hidden = !sharing;
+
+  renderChat($('#chat-log'), state.chat, 'applicant');
+}
+
+function renderEnd() {
+  const end = state.end;
+  if (!end) return;
+  let key;
+  if (end.kind === 'cancelled') key = 'end.cancelled';
+  else if (end.kind === 'expired') key = 'end.expired';
+  else if (end.reason === 'applicant_lost') key = 'end.applicantLost';
+  else if (end.by === 'clerk') key = 'end.byClerk';
+  else if (end.by === 'applicant') key = 'end.byMe';
+  else if (end.kind === 'done' && state.ticket?.number) key = null;
+  else key = 'end.byServer';
+  $('#end-text').textContent = key ? t(key) : t('end.ticketDone', { number: state.ticket.number });
+  const outcome = $('#end-outcome');
+  outcome.hidden = !end.outcome;
+  if (end.outcome) outcome.textContent = t('end.outcome', { outcome: t(`outcome.${end.outcome}`) });
+}
+
+// ---------------------------------------------------------------- catalog and draft
+
+function findMatter(id) {
+  return state.catalog.matters.find((m) => m.id === id) ?? null;
+}
+
+function findHall(id) {
+  return state.catalog.halls.find((h) => h.id === id) ?? null;
+}
+
+function owningHalls(matterId) {
+  const matter = findMatter(matterId);
+  return (matter?.owningHalls ?? []).map(findHall).filter(Boolean);
+}
+
+function loadDraft() {
+  try {
+    return JSON.parse(sessionStorage.getItem(DRAFT_KEY)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function saveDraft() {
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify(state.draft));
+}
+
+// Re-render when the connection opens or drops (the join button depends on it).
+client.addEventListener('state', () => render());

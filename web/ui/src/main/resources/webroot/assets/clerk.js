@@ -1,0 +1,498 @@
+// Clerk console: login, status, the waiting queue, the live session (camera, shared screen,
+// chat) and the outcome of every session. Protocol: docs/protocol.md.
+
+import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
+import { SignalingClient } from './signaling.js';
+import { Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
+import { $, bindConnectionBanner, fetchCatalog, renderChat } from './ui.js';
+
+const TOKEN_KEY = 'tongban.clerkToken';
+const PROFILE_KEY = 'tongban.clerkProfile';
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  profile: loadProfile(), // from POST /api/login: clerkId, name, hallId, hallName, matters
+  clerk: null, // last 'clerk' message
+  catalog: { halls: [], matters: [] },
+  queue: [],
+  queueAt: Date.now(),
+  localStream: null,
+  session: null,
+  call: null,
+  screenActive: false,
+  peerLost: false,
+  chat: [],
+  outcomeFor: null, // {sessionId, mode: 'end' | 'ended' | 'lost'}
+  notice: null,
+  sessionNotice: null,
+  loginError: null,
+  wasConnected: false,
+};
+
+const client = new SignalingClient();
+
+// ---------------------------------------------------------------- startup
+
+bindLanguageSwitch($('#lang-switch'));
+onLangChange(render);
+applyI18n();
+bindConnectionBanner(client);
+wireLogin();
+wireConsole();
+
+client.addEventListener('ready', onReady);
+client.addEventListener('clerk', (e) => onClerk(e.detail));
+client.addEventListener('queue', (e) => onQueue(e.detail));
+client.addEventListener('paired', (e) => onPaired(e.detail));
+client.addEventListener('sdp', (e) => onSession(e.detail, () => state.call?.handleDescription(e.detail.description)));
+client.addEventListener('ice', (e) => onSession(e.detail, () => state.call?.handleCandidate(e.detail.candidate)));
+client.addEventListener('chat', (e) => onSession(e.detail, () => state.chat.push(e.detail)));
+client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active)));
+client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
+client.addEventListener('ended', (e) => onEnded(e.detail));
+client.addEventListener('error', (e) => setNotice({ code: e.detail.code, kind: 'error' }));
+client.addEventListener('state', () => render());
+
+fetchCatalog()
+  .then((catalog) => (state.catalog = catalog))
+  .catch(() => setNotice({ key: 'error.catalog', kind: 'error' }))
+  .finally(render);
+if (state.token) startConsole();
+render();
+setInterval(renderQueueTimes, 1000);
+
+// Test hook (web/README.md): lets end-to-end tests read WebRTC statistics.
+window.tongban = {
+  pc: () => state.call?.pc ?? null,
+  call: () => state.call,
+  inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  dropConnection: () => client.simulateDrop(),
+  state: () => ({
+    ws: client.state,
+    wsHistory: client.history,
+    status: state.clerk?.status ?? null,
+    queue: state.queue,
+    sessionId: state.session?.sessionId ?? null,
+    connection: state.call?.connectionState ?? null,
+    screenActive: state.screenActive,
+    outcomePending: state.outcomeFor !== null,
+  }),
+};
+
+// ---------------------------------------------------------------- login
+
+function wireLogin() {
+  $('#login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const submit = $('#login-submit');
+    submit.disabled = true;
+    submit.textContent = t('login.busy');
+    state.loginError = null;
+    try {
+      const response = await fetch('/api/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ username: $('#username').value.trim(), password: $('#password').value }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok || !body.token) {
+        state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_LOCKED' : 'AUTH_FAILED');
+        return;
+      }
+      state.token = body.token;
+      state.profile = body.clerk ?? null;
+      sessionStorage.setItem(TOKEN_KEY, body.token);
+      sessionStorage.setItem(PROFILE_KEY, JSON.stringify(state.profile));
+      $('#password').value = '';
+      startConsole();
+    } catch {
+      state.loginError = 'NETWORK';
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t('login.submit');
+      render();
+    }
+  });
+  $('#logout').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(PROFILE_KEY);
+    client.close();
+    teardownCall();
+    state.localStream?.getTracks().forEach((track) => track.stop());
+    location.reload();
+  });
+}
+
+function startConsole() {
+  if (client.isOpen) authenticate();
+  else client.connect();
+  if (!state.localStream) {
+    openCameraAndMic().then(({ stream, error }) => {
+      state.localStream = stream;
+      if (error) setNotice({ key: `device.${error}`, kind: 'warn' });
+      $('#idle-self-video').srcObject = stream;
+      $('#self-video').srcObject = stream;
+    });
+  }
+  render();
+}
+
+function onReady() {
+  if (state.session) {
+    // Our connection dropped during a session: the server ended it (clerk_lost) and put the
+    // applicant back at the head of the queue.
+    teardownCall();
+    state.session = null;
+    setNotice({ key: 'clerk.sessionLostReconnect', kind: 'warn' });
+  }
+  if (state.token) authenticate();
+}
+
+async function authenticate() {
+  try {
+    await client.request({ type: 'auth', token: state.token });
+  } catch (e) {
+    if (e.code === 'NETWORK') return;
+    // Bad or expired token: back to the login form.
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    state.clerk = null;
+    state.loginError = e.code;
+    render();
+  }
+}
+
+// ---------------------------------------------------------------- console
+
+function wireConsole() {
+  $('#status-toggle').addEventListener('click', () => {
+    const next = state.clerk?.status === 'available' ? 'away' : 'available';
+    client.request({ type: 'status', status: next }).catch((e) => setNotice({ code: e.code, kind: 'error' }));
+  });
+  $('#take-next').addEventListener('click', () => take());
+  $('#queue-rows').addEventListener('click', (e) => {
+    const button = e.target.closest('button[data-ticket]');
+    if (button) take(button.dataset.ticket);
+  });
+  $('#end-session').addEventListener('click', () => {
+    if (state.session) askOutcome({ sessionId: state.session.sessionId, mode: 'end' });
+  });
+  $('#chat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = $('#chat-input');
+    const text = input.value.trim();
+    if (!text || !state.session) return;
+    if (client.send({ type: 'chat', sessionId: state.session.sessionId, text }) === null) {
+      setNotice({ code: 'NETWORK', kind: 'error' });
+      return;
+    }
+    input.value = '';
+    input.focus();
+  });
+  $('#sound-on').addEventListener('click', () => {
+    const video = $('#applicant-video');
+    video.muted = false;
+    video.play().catch(() => {});
+    $('#sound-on').hidden = true;
+  });
+  $('#screen-full').addEventListener('click', () => {
+    $('#screen-video').requestFullscreen?.().catch(() => {});
+  });
+  $('#outcome-cancel').addEventListener('click', () => {
+    if (state.outcomeFor?.mode !== 'end') return; // an outcome for an ended session is required
+    state.outcomeFor = null;
+    $('#outcome-dialog').close();
+  });
+  $('#outcome-dialog').addEventListener('cancel', (e) => {
+    if (state.outcomeFor?.mode !== 'end') e.preventDefault();
+    else state.outcomeFor = null;
+  });
+  $('#outcome-form').addEventListener('submit', submitOutcome);
+}
+
+async function take(ticketId) {
+  setNotice(null);
+  try {
+    await client.request(ticketId ? { type: 'take', ticketId } : { type: 'take' });
+  } catch (e) {
+    setNotice({ code: e.code, kind: 'error' });
+  }
+}
+
+function onClerk(clerk) {
+  state.clerk = clerk;
+  state.loginError = null;
+  render();
+}
+
+function onQueue(queue) {
+  state.queue = queue.tickets ?? [];
+  state.queueAt = Date.now();
+  render();
+}
+
+function onPaired(paired) {
+  teardownCall();
+  setNotice(null);
+  if (state.session?.sessionId !== paired.sessionId) state.chat = [];
+  state.session = paired;
+  state.peerLost = false;
+  state.sessionNotice = paired.resumed ? 'session.resumed' : null;
+  setScreenActive(false);
+  const call = new Call({
+    offerer: true,
+    iceServers: client.hello?.iceServers ?? [],
+    localStream: state.localStream,
+    sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
+  });
+  call.addEventListener('tracks', () => showRemote(call));
+  call.addEventListener('state', () => render());
+  state.call = call;
+  call.start();
+  render();
+}
+
+function onSession(message, action) {
+  if (!state.session || message.sessionId !== state.session.sessionId) return;
+  action();
+  render();
+}
+
+function onPeer(message) {
+  state.peerLost = message.state === 'disconnected';
+  state.sessionNotice = state.peerLost ? 'session.peerLost' : 'session.peerBack';
+}
+
+function setScreenActive(active) {
+  state.screenActive = Boolean(active);
+  const video = $('#screen-video');
+  const track = state.call?.remoteTrack(SCREEN);
+  if (state.screenActive && track) {
+    if (video.srcObject?.getVideoTracks()[0] !== track) playStream(video, new MediaStream([track]));
+  } else {
+    video.srcObject = null;
+  }
+}
+
+function showRemote(call) {
+  if (state.call !== call) return;
+  const video = $('#applicant-video');
+  const tracks = [call.remoteTrack(0), call.remoteTrack(1)].filter(Boolean);
+  if (tracks.length === 0 || video.srcObject?.getTracks().includes(tracks[0])) return;
+  playStream(video, new MediaStream(tracks), { onBlocked: () => ($('#sound-on').hidden = false) });
+  if (state.screenActive) setScreenActive(true);
+}
+
+function onEnded(ended) {
+  if (!state.session || ended.sessionId !== state.session.sessionId) {
+    // An ended session we no longer show (e.g. after our own reconnect) may still need an outcome.
+    if (ended.outcomeRequired) askOutcome({ sessionId: ended.sessionId, mode: 'lost' });
+    return;
+  }
+  teardownCall();
+  state.session = null;
+  state.sessionNotice = null;
+  if (ended.outcomeRequired) {
+    askOutcome({ sessionId: ended.sessionId, mode: ended.reason === 'applicant_lost' ? 'lost' : 'ended' });
+  } else if (state.outcomeFor?.mode === 'end') {
+    state.outcomeFor = null;
+    $('#outcome-dialog').close();
+  }
+  render();
+}
+
+function teardownCall() {
+  state.call?.close();
+  state.call = null;
+  state.screenActive = false;
+  $('#applicant-video').srcObject = null;
+  $('#screen-video').srcObject = null;
+  $('#sound-on').hidden = true;
+}
+
+// ---------------------------------------------------------------- outcome
+
+function askOutcome(target) {
+  state.outcomeFor = target;
+  const dialog = $('#outcome-dialog');
+  $('#outcome-form').reset();
+  $('#outcome-error').hidden = true;
+  renderOutcomeDialog();
+  if (!dialog.open) dialog.showModal();
+}
+
+async function submitOutcome(e) {
+  e.preventDefault();
+  const target = state.outcomeFor;
+  if (!target) return;
+  const outcome = new FormData($('#outcome-form')).get('outcome');
+  if (!outcome) {
+    $('#outcome-error').hidden = false;
+    $('#outcome-error').textContent = t('outcomeDialog.required');
+    return;
+  }
+  const note = $('#outcome-note').value.trim() || undefined;
+  if (target.mode === 'end') {
+    try {
+      // Answered with 'ended' (handled as an event too).
+      await client.request({ type: 'hangup', sessionId: target.sessionId, outcome, note });
+    } catch (err) {
+      $('#outcome-error').hidden = false;
+      $('#outcome-error').textContent = errorText(err.code);
+      return;
+    }
+  } else if (client.send({ type: 'outcome', sessionId: target.sessionId, outcome, note }) === null) {
+    $('#outcome-error').hidden = false;
+    $('#outcome-error').textContent = errorText('NETWORK');
+    return;
+  }
+  state.outcomeFor = null;
+  $('#outcome-dialog').close();
+  render();
+}
+
+function renderOutcomeDialog() {
+  const mode = state.outcomeFor?.mode;
+  if (!mode) return;
+  const hints = { end: 'outcomeDialog.hintEnd', ended: 'outcomeDialog.hintEnded', lost: 'outcomeDialog.hintLost' };
+  $('#outcome-hint').textContent = t(hints[mode]);
+  $('#outcome-cancel').hidden = mode !== 'end';
+}
+
+// ---------------------------------------------------------------- rendering
+
+function setNotice(notice) {
+  state.notice = notice;
+  render();
+}
+
+function render() {
+  const loggedIn = Boolean(state.token);
+  $('#login-view').hidden = loggedIn;
+  $('#console-view').hidden = !loggedIn;
+  $('#login-error').hidden = !state.loginError;
+  $('#login-error').textContent = state.loginError ? errorText(state.loginError) : '';
+
+  const notice = $('#notice');
+  notice.hidden = !state.notice;
+  if (state.notice) {
+    notice.className = `notice ${state.notice.kind ?? ''}`;
+    notice.textContent = state.notice.code ? errorText(state.notice.code) : t(state.notice.key);
+  }
+
+  renderHeader(loggedIn);
+  if (!loggedIn) return;
+  renderQueue();
+  renderSession();
+  renderOutcomeDialog();
+}
+
+function renderHeader(loggedIn) {
+  const profile = state.profile ?? {};
+  const clerk = state.clerk;
+  $('#who').hidden = !loggedIn;
+  $('#logout').hidden = !loggedIn;
+  $('#clerk-name').textContent = clerk?.name ?? profile.name ?? '';
+  $('#clerk-hall').textContent = profile.hallName ?? hallName(clerk?.hallId ?? profile.hallId);
+  const status = clerk?.status;
+  const pill = $('#status-pill');
+  pill.hidden = !loggedIn || !status;
+  pill.className = `status-pill ${status ?? ''}`;
+  pill.dataset.status = status ?? '';
+  pill.textContent = status ? `${t('clerk.status')}: ${t(`status.${status}`)}` : '';
+  const toggle = $('#status-toggle');
+  // busy and wrap_up are set by the server: no toggle then.
+  toggle.hidden = !loggedIn || !(status === 'available' || status === 'away');
+  toggle.disabled = !client.isOpen;
+  toggle.textContent = status === 'available' ? t('status.setAway') : t('status.setAvailable');
+}
+
+function renderQueue() {
+  const inSession = Boolean(state.session);
+  const available = state.clerk?.status === 'available';
+  const count = state.queue.length;
+  $('#queue-count').textContent = t('queue.count', { n: count });
+  $('#away-hint').hidden = !(state.clerk?.status === 'away');
+  $('#queue-empty').hidden = count > 0;
+  const canTake = available && !inSession && client.isOpen;
+  $('#take-next').disabled = !canTake || !state.queue.some((ticket) => ticket.connected !== false);
+  $('#queue-rows').replaceChildren(
+    ...state.queue.map((ticket) => {
+      const row = document.createElement('tr');
+      row.dataset.ticketId = ticket.ticketId;
+      const number = cell('num', ticket.number);
+      if (ticket.returned) number.append(badge('returned', t('queue.returned')));
+      if (ticket.connected === false) number.append(badge('disconnected', t('queue.disconnected')));
+      const waiting = cell('waiting', '');
+      waiting.dataset.seconds = String(ticket.waitingSeconds ?? 0);
+      const action = document.createElement('td');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn small';
+      button.dataset.ticket = ticket.ticketId;
+      button.textContent = t('queue.take');
+      button.disabled = !canTake || ticket.connected === false;
+      action.append(button);
+      row.append(number, cell('', matterName(ticket.matterId)), cell('', ticket.applicant ?? ''), waiting, action);
+      return row;
+    }),
+  );
+  renderQueueTimes();
+  $('#console-view').classList.toggle('in-session', inSession);
+  $('#idle-self').hidden = inSession;
+}
+
+function renderQueueTimes() {
+  const elapsed = (Date.now() - state.queueAt) / 1000;
+  for (const waiting of document.querySelectorAll('#queue-rows td.waiting')) {
+    waiting.textContent = formatDuration(Number(waiting.dataset.seconds) + elapsed);
+  }
+}
+
+function renderSession() {
+  const session = state.session;
+  $('#session-view').hidden = !session;
+  if (!session) return;
+  $('#s-name').textContent = session.peer?.name ?? '';
+  $('#s-mobile').textContent = session.peer?.mobile ?? '';
+  $('#s-matter').textContent = `${matterName(session.matterId)} · ${hallName(session.hallId)}`;
+  $('#s-number').textContent = session.number ?? '';
+  $('#session-media').classList.toggle('screen-on', state.screenActive);
+  $('#screen-stage').hidden = !state.screenActive;
+  $('#no-screen').hidden = state.screenActive;
+  const connected = state.call?.connectionState === 'connected';
+  $('#call-overlay').hidden = connected && !state.peerLost;
+  $('#call-overlay').textContent = state.peerLost ? t('session.peerLost') : t('call.connecting');
+  const sessionNotice = $('#session-notice');
+  sessionNotice.hidden = !state.sessionNotice;
+  sessionNotice.className = `notice ${state.peerLost ? 'warn' : 'ok'}`;
+  sessionNotice.textContent = state.sessionNotice ? t(state.sessionNotice) : '';
+  renderChat($('#chat-log'), state.chat, 'clerk');
+}
+
+function cell(className, text) {
+  const td = document.createElement('td');
+  if (className) td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function badge(kind, text) {
+  return Object.assign(document.createElement('span'), { className: `badge ${kind}`, textContent: text });
+}
+
+function matterName(id) {
+  return state.catalog.matters.find((m) => m.id === id)?.name ?? id ?? '';
+}
+
+function hallName(id) {
+  return state.catalog.halls.find((h) => h.id === id)?.name ?? id ?? '';
+}
+
+function loadProfile() {
+  try {
+    return JSON.parse(sessionStorage.getItem(PROFILE_KEY));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,210 @@
+// WebSocket client for the signaling protocol v1 (docs/protocol.md).
+//
+// - one socket to /ws?v=1 on this origin;
+// - request ids: request() returns a promise settled by the answer that echoes the id as `re`
+//   (ticket, clerk, paired, ended, pong) or rejected by the `error` that echoes it;
+// - reconnects with exponential backoff for up to two minutes (the server's resume grace), then
+//   reports state 'failed' and waits for retry();
+// - keep-alive pings detect dead connections that the browser has not noticed yet.
+//
+// Events (EventTarget): 'state' (detail: {state, attempt}), 'ready' (detail: hello, after every
+// (re)connect), 'message' (detail: the message), and one event per message type, e.g. 'ticket'.
+// An 'error' that answers a pending request() rejects that request and is not published.
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+const GIVE_UP_AFTER_MS = 120_000;
+const PING_EVERY_MS = 20_000;
+const PONG_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+// Close codes after which reconnecting would not help (docs/protocol.md).
+const FINAL_CLOSE_CODES = new Set([1002, 1009, 4001]);
+
+export class SignalingError extends Error {
+  constructor(code, message, about) {
+    super(message || code);
+    this.code = code;
+    this.about = about;
+  }
+}
+
+export class SignalingClient extends EventTarget {
+  #url;
+  #ws = null;
+  #state = 'idle';
+  #nextId = 1;
+  #pending = new Map();
+  #attempt = 0;
+  #downSince = 0;
+  #retryTimer = 0;
+  #pingTimer = 0;
+  #pongTimer = 0;
+  #stopped = false;
+  hello = null;
+  /** The last connection states, oldest first (for diagnosis and tests). */
+  history = [];
+
+  constructor(url = SignalingClient.defaultUrl()) {
+    super();
+    this.#url = url;
+    window.addEventListener('online', () => {
+      if (this.#state === 'reconnecting' || this.#state === 'failed') this.retry();
+    });
+  }
+
+  static defaultUrl() {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}/ws?v=1`;
+  }
+
+  get state() {
+    return this.#state;
+  }
+
+  get isOpen() {
+    return this.#ws?.readyState === WebSocket.OPEN && this.hello !== null;
+  }
+
+  connect() {
+    this.#stopped = false;
+    if (this.#ws) return;
+    this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
+    const ws = new WebSocket(this.#url);
+    this.#ws = ws;
+    ws.addEventListener('message', (event) => this.#onFrame(event.data));
+    ws.addEventListener('close', (event) => this.#onClose(ws, event));
+    // 'error' is always followed by 'close'; nothing to do here.
+  }
+
+  /** Reconnects now, e.g. after the user pressed "retry". */
+  retry() {
+    clearTimeout(this.#retryTimer);
+    this.#downSince = Date.now();
+    this.#attempt = Math.max(1, this.#attempt);
+    if (!this.#ws) this.connect();
+  }
+
+  /** Closes for good: no reconnect. */
+  close() {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    this.#stopKeepAlive();
+    this.#ws?.close(1000);
+    this.#ws = null;
+    this.#failPending(new SignalingError('NETWORK', 'closed'));
+    this.#setState('closed');
+  }
+
+  /** Drops the socket as a network failure would (the client reconnects); for tests. */
+  simulateDrop() {
+    this.#ws?.close(4000, 'simulated drop');
+  }
+
+  /** Sends a message; returns its id, or null when the socket is not open. */
+  send(message) {
+    if (this.#ws?.readyState !== WebSocket.OPEN) return null;
+    const id = message.id ?? String(this.#nextId++);
+    this.#ws.send(JSON.stringify({ ...message, id }));
+    return id;
+  }
+
+  /** Sends a message and waits for the answer echoing its id. */
+  request(message, timeoutMs = REQUEST_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      const id = this.send(message);
+      if (id === null) {
+        reject(new SignalingError('NETWORK', 'not connected'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new SignalingError('NETWORK', 'timeout'));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+    });
+  }
+
+  #onFrame(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      console.warn('tongban: unparsable frame', data);
+      return;
+    }
+    if (message.type === 'hello') {
+      this.hello = message;
+      this.#attempt = 0;
+      this.#setState('open');
+      this.#startKeepAlive();
+      this.dispatchEvent(new CustomEvent('ready', { detail: message }));
+      return;
+    }
+    if (message.type === 'pong') clearTimeout(this.#pongTimer);
+    if (message.re !== undefined && this.#pending.has(message.re)) {
+      const { resolve, reject, timer } = this.#pending.get(message.re);
+      this.#pending.delete(message.re);
+      clearTimeout(timer);
+      if (message.type === 'error') {
+        // An error answering a request goes to its caller only.
+        reject(new SignalingError(message.code, message.message, message.about));
+        return;
+      }
+      // Other answers are also published as events: pages update their state from one place.
+      resolve(message);
+    }
+    this.dispatchEvent(new CustomEvent('message', { detail: message }));
+    this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+  }
+
+  #onClose(ws, event) {
+    if (ws !== this.#ws) return;
+    this.#ws = null;
+    this.hello = null;
+    this.#stopKeepAlive();
+    this.#failPending(new SignalingError('NETWORK', `closed (${event.code})`));
+    if (this.#stopped) return;
+    if (FINAL_CLOSE_CODES.has(event.code)) {
+      this.#setState('closed', { code: event.code });
+      return;
+    }
+    if (this.#attempt === 0) this.#downSince = Date.now();
+    if (Date.now() - this.#downSince > GIVE_UP_AFTER_MS) {
+      this.#setState('failed');
+      return;
+    }
+    const delay = BACKOFF_MS[Math.min(this.#attempt, BACKOFF_MS.length - 1)];
+    this.#attempt += 1;
+    // Small jitter so that a hall full of browsers does not reconnect in lockstep.
+    this.#retryTimer = setTimeout(() => this.connect(), delay + Math.random() * 250);
+    this.#setState('reconnecting');
+  }
+
+  #failPending(error) {
+    for (const { reject, timer } of this.#pending.values()) {
+      clearTimeout(timer);
+      reject(error);
+    }
+    this.#pending.clear();
+  }
+
+  #startKeepAlive() {
+    this.#stopKeepAlive();
+    this.#pingTimer = setInterval(() => {
+      if (this.send({ type: 'ping' }) === null) return;
+      clearTimeout(this.#pongTimer);
+      // No pong: the connection is dead even if the browser has not noticed; force a reconnect.
+      this.#pongTimer = setTimeout(() => this.#ws?.close(4000, 'pong timeout'), PONG_TIMEOUT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  #stopKeepAlive() {
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+  }
+
+  #setState(state, extra = {}) {
+    this.#state = state;
+    this.history = [...this.history.slice(-19), state];
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, attempt: this.#attempt, ...extra } }));
+  }
+}
