@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The WebSocket protocol end to end against a real server (Hazelcast member, clustered Vert.x). */
 @ExtendWith(VertxExtension.class)
-class SignalingIT {
+class SignalingWebSocketTest {
     private static TongbanServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String WUJIN = "cz-wujin-bdc";
@@ -33,7 +33,7 @@ class SignalingIT {
     @BeforeAll
     static void start(@TempDir Path dataDir) throws Exception {
         // An extra clerk that only the lock-out test uses, so locking it disturbs no other test.
-        try (var in = SignalingIT.class.getResourceAsStream("/tongban/refdata.yaml")) {
+        try (var in = SignalingWebSocketTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
             String yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             java.nio.file.Files.writeString(
                     dataDir.resolve("refdata.yaml"),
