@@ -41,7 +41,7 @@ public final class Routes {
 
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
-                .handler(BodyHandler.create().setBodyLimit(4096))
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(accounts, tokens, refdata, new LoginThrottle(Clock.systemUTC())));
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 

@@ -502,10 +502,12 @@ public final class QueueService {
             }
             return null;
         });
-        if (s.state() == SessionState.CLOSED && s.outcome() != Outcome.ABSENT && s.endedAt() > s.startedAt()) {
+        // The clerk is occupied from the take until the outcome is recorded (wrap-up included): that is
+        // the service time the wait estimate needs. Absent applicants say nothing about service times.
+        if (s.state() == SessionState.CLOSED && s.outcome() != Outcome.ABSENT && now > s.startedAt()) {
             TicketRecord t = tickets.get(s.ticketId());
             if (t != null) {
-                recordServiceTime(t.matterId(), (s.endedAt() - s.startedAt()) / 1000.0);
+                recordServiceTime(t.matterId(), (now - s.startedAt()) / 1000.0);
             }
         }
     }

@@ -1,0 +1,65 @@
+package cn.tongban.docsign;
+
+/**
+ * Every failure the docsign module reports, with a stable code that callers (HTTP handlers, the
+ * CLI, the browser) can match on. The code string never changes once released; the message is for
+ * people.
+ */
+public enum DocsignError {
+    /** The input is not a PDF or cannot be parsed. */
+    PDF_CORRUPT("PDF_CORRUPT", "the file is not a readable PDF"),
+    /** The input ends before its cross-reference data or trailer (e.g. an interrupted upload). */
+    PDF_TRUNCATED("PDF_TRUNCATED", "the PDF is truncated"),
+    /** The PDF is encrypted; we neither decrypt nor sign encrypted documents. */
+    PDF_ENCRYPTED("PDF_ENCRYPTED", "the PDF is encrypted"),
+    /** The file is larger than the configured cap. */
+    PDF_TOO_LARGE("PDF_TOO_LARGE", "the PDF exceeds the size limit"),
+    /** The PDF carries JavaScript, launch, or other actions that run on opening or interaction. */
+    PDF_ACTIVE_CONTENT("PDF_ACTIVE_CONTENT", "the PDF contains JavaScript or launch actions"),
+    /** A compressed stream expands far beyond any legitimate size (a "zip bomb"). */
+    PDF_DECOMPRESSION_BOMB("PDF_DECOMPRESSION_BOMB", "a compressed stream expands beyond the limit"),
+    /** Parsing needed more memory than allowed. */
+    PDF_RESOURCE_LIMIT("PDF_RESOURCE_LIMIT", "processing the PDF exceeded its memory or time budget"),
+    /** An attached material is not an accepted type (PNG, JPEG, PDF) or lies about its type. */
+    MATERIAL_UNSUPPORTED("MATERIAL_UNSUPPORTED", "the material is not a PNG, JPEG or PDF"),
+    /** An attached image is malformed or has absurd dimensions. */
+    MATERIAL_INVALID_IMAGE("MATERIAL_INVALID_IMAGE", "the image material is invalid or too large"),
+    /** A required form field has no value. */
+    FORM_FIELD_MISSING("FORM_FIELD_MISSING", "a required form field has no value"),
+    /** The CJK font could not be found or read. */
+    FONT_UNAVAILABLE("FONT_UNAVAILABLE", "the CJK font could not be loaded"),
+    /** Key store could not be created, read, or the password is wrong. */
+    PKI_KEYSTORE("PKI_KEYSTORE", "the PKI key store could not be read or written"),
+    /** A certificate could not be issued or a PKI request is malformed. */
+    PKI_REQUEST_INVALID("PKI_REQUEST_INVALID", "the PKI request is malformed"),
+    /** The time-stamp authority did not grant a token. */
+    TSA_FAILED("TSA_FAILED", "the time-stamp authority did not grant a token"),
+    /** Revocation data (OCSP/CRL) could not be obtained. */
+    REVOCATION_UNAVAILABLE("REVOCATION_UNAVAILABLE", "revocation data could not be obtained"),
+    /** The document's DocMDP permissions forbid adding this signature. */
+    SIGN_NOT_PERMITTED("SIGN_NOT_PERMITTED", "the document's certification forbids further signatures"),
+    /** The externally produced signature is malformed or does not verify. */
+    SIGN_EXTERNAL_INVALID("SIGN_EXTERNAL_INVALID", "the returned signature does not verify"),
+    /** Signing failed for a reason not listed above. */
+    SIGN_FAILED("SIGN_FAILED", "signing failed"),
+    /** An unexpected I/O failure. */
+    IO("IO", "I/O error");
+
+    private final String code;
+    private final String description;
+
+    DocsignError(String code, String description) {
+        this.code = code;
+        this.description = description;
+    }
+
+    /** The stable machine-readable code. */
+    public String code() {
+        return code;
+    }
+
+    /** A short English description. */
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,224 @@
+package cn.tongban.docsign.pdf;
+
+import cn.tongban.docsign.DocsignError;
+import cn.tongban.docsign.DocsignException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSObject;
+import org.apache.pdfbox.io.MemoryUsageSetting;
+import org.apache.pdfbox.io.RandomAccessReadBuffer;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+
+/**
+ * Opens untrusted PDFs within a {@link PdfLimits} budget and reports the failures of
+ * {@link DocsignError} instead of parser exceptions: size cap, header and trailer checks, a bounded
+ * pre-scan of every Flate stream (decompression bombs are found before PDFBox touches them),
+ * encryption, and active content (JavaScript, launch and similar actions).
+ */
+public final class PdfSafety {
+    private static final Set<String> ACTIVE_ACTIONS =
+            Set.of("JavaScript", "Launch", "ImportData", "Rendition", "GoToE", "SubmitForm", "Sound", "Movie");
+    private static final int MAX_WALK = 200_000;
+
+    private PdfSafety() {}
+
+    /** Checks the raw bytes (size, header, trailer, bombs) and parses them; the caller closes. */
+    public static PDDocument load(byte[] pdf, PdfLimits limits) {
+        checkBytes(pdf, limits);
+        PDDocument doc;
+        try {
+            doc = Loader.loadPDF(
+                    new RandomAccessReadBuffer(pdf),
+                    "",
+                    null,
+                    null,
+                    MemoryUsageSetting.setupMainMemoryOnly(limits.maxParserMemoryBytes()).streamCache);
+        } catch (InvalidPasswordException e) {
+            throw new DocsignException(DocsignError.PDF_ENCRYPTED, "password protected", e);
+        } catch (IOException e) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, String.valueOf(e), e);
+        }
+        if (doc.isEncrypted()) {
+            closeQuietly(doc);
+            throw new DocsignException(DocsignError.PDF_ENCRYPTED, null);
+        }
+        return doc;
+    }
+
+    /** Like {@link #load} and additionally rejects active content. */
+    public static PDDocument loadPassive(byte[] pdf, PdfLimits limits) {
+        PDDocument doc = load(pdf, limits);
+        List<String> active = activeContent(doc);
+        if (!active.isEmpty()) {
+            closeQuietly(doc);
+            throw new DocsignException(DocsignError.PDF_ACTIVE_CONTENT, String.join(", ", active));
+        }
+        return doc;
+    }
+
+    /** Size, header, trailer and decompression checks on the raw bytes, without parsing. */
+    public static void checkBytes(byte[] pdf, PdfLimits limits) {
+        if (pdf.length > limits.maxFileBytes()) {
+            throw new DocsignException(
+                    DocsignError.PDF_TOO_LARGE, pdf.length + " bytes > " + limits.maxFileBytes() + " bytes");
+        }
+        if (indexOf(pdf, "%PDF-".getBytes(StandardCharsets.US_ASCII), 0, Math.min(pdf.length, 1024)) < 0) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, "no %PDF- header");
+        }
+        int tail = Math.max(0, pdf.length - 1024);
+        if (indexOf(pdf, "%%EOF".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0
+                || indexOf(pdf, "startxref".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0) {
+            throw new DocsignException(DocsignError.PDF_TRUNCATED, "no startxref/%%EOF at the end of the file");
+        }
+        scanFlateStreams(pdf, limits);
+    }
+
+    /**
+     * Inflates every stream that looks zlib-compressed into a discard buffer, counting output.
+     * Runs in time linear in the (capped) output and constant memory.
+     */
+    private static void scanFlateStreams(byte[] pdf, PdfLimits limits) {
+        byte[] kw = "stream".getBytes(StandardCharsets.US_ASCII);
+        byte[] sink = new byte[64 * 1024];
+        long total = 0;
+        int i = 0;
+        Inflater inflater = new Inflater();
+        try {
+            while ((i = indexOf(pdf, kw, i, pdf.length)) >= 0) {
+                int start = i + kw.length;
+                i = start;
+                if (isEndstream(pdf, start)) {
+                    continue;
+                }
+                if (start < pdf.length && pdf[start] == '\r') {
+                    start++;
+                }
+                if (start < pdf.length && pdf[start] == '\n') {
+                    start++;
+                } else {
+                    continue;
+                }
+                // zlib header: CMF 0x78 and (CMF*256+FLG) % 31 == 0 (RFC 1950 §2.2).
+                if (start + 2 > pdf.length
+                        || (pdf[start] & 0x0f) != 8
+                        || (((pdf[start] & 0xff) << 8) | (pdf[start + 1] & 0xff)) % 31 != 0) {
+                    continue;
+                }
+                inflater.reset();
+                inflater.setInput(pdf, start, pdf.length - start);
+                long produced = 0;
+                try {
+                    while (!inflater.finished() && !inflater.needsInput()) {
+                        int n = inflater.inflate(sink);
+                        if (n == 0 && (inflater.needsDictionary() || inflater.needsInput())) {
+                            break;
+                        }
+                        produced += n;
+                        if (produced > limits.maxStreamDecodedBytes()
+                                || total + produced > limits.maxTotalDecodedBytes()) {
+                            throw new DocsignException(
+                                    DocsignError.PDF_DECOMPRESSION_BOMB,
+                                    "stream at offset " + start + " expands beyond "
+                                            + Math.min(limits.maxStreamDecodedBytes(), limits.maxTotalDecodedBytes())
+                                            + " bytes");
+                        }
+                    }
+                } catch (DataFormatException e) {
+                    // Not a valid zlib stream after all; PDFBox will judge it.
+                }
+                total += produced;
+                i = start + (int) Math.min(Integer.MAX_VALUE - start, inflater.getBytesRead());
+            }
+        } finally {
+            inflater.end();
+        }
+    }
+
+    private static boolean isEndstream(byte[] pdf, int afterStream) {
+        int s = afterStream - "endstream".length();
+        return s >= 0 && new String(pdf, s, 3, StandardCharsets.US_ASCII).equals("end");
+    }
+
+    /**
+     * Lists the active content of the document: document and page open/close actions, JavaScript
+     * name tree, annotation and form-field actions of an active kind, XFA forms.
+     */
+    public static List<String> activeContent(PDDocument doc) {
+        List<String> found = new ArrayList<>();
+        COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
+        Map<COSBase, Boolean> seen = new IdentityHashMap<>();
+        walk(catalog, "Catalog", found, seen, new int[] {0});
+        return found;
+    }
+
+    // A bounded walk of the whole object graph: actions can hide anywhere (outline items, name
+    // trees, annotations, field kids), so we look at every dictionary's /S, /JS, /AA.
+    private static void walk(COSBase base, String where, List<String> found, Map<COSBase, Boolean> seen, int[] n) {
+        COSBase b = base instanceof COSObject o ? o.getObject() : base;
+        if (b == null || seen.put(b, Boolean.TRUE) != null || ++n[0] > MAX_WALK) {
+            return;
+        }
+        if (b instanceof COSDictionary d) {
+            COSName s = d.getCOSName(COSName.S);
+            if (s != null && ACTIVE_ACTIONS.contains(s.getName())) {
+                found.add(s.getName() + " action in " + where);
+            }
+            if (d.containsKey(COSName.JS) && !found.contains("JavaScript in " + where)) {
+                found.add("JavaScript in " + where);
+            }
+            if (d.containsKey(COSName.getPDFName("XFA"))) {
+                found.add("XFA form in " + where);
+            }
+            for (Map.Entry<COSName, COSBase> e : d.entrySet()) {
+                String key = e.getKey().getName();
+                if (key.equals("Parent") || key.equals("P")) {
+                    continue;
+                }
+                if (key.equals("JavaScript") && where.endsWith("Names")) {
+                    found.add("document JavaScript name tree");
+                }
+                walk(e.getValue(), where + "/" + key, found, seen, n);
+            }
+        } else if (b instanceof COSArray a) {
+            for (int k = 0; k < a.size(); k++) {
+                walk(a.get(k), where, found, seen, n);
+            }
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle, int from, int to) {
+        outer:
+        for (int i = Math.max(0, from); i <= to - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    static void closeQuietly(PDDocument doc) {
+        try {
+            doc.close();
+        } catch (IOException ignored) {
+            // nothing more to free
+        }
+    }
+}

@@ -1,0 +1,650 @@
+package cn.tongban.docsign.pki;
+
+import cn.tongban.docsign.DocsignError;
+import cn.tongban.docsign.DocsignException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The embedded default PKI: a federation root CA, one CA per hall, a time-stamp authority (issued
+ * by the root), clerk, e-seal and applicant certificates, CRLs and an OCSP responder. Everything is
+ * persisted in {@code <dataDir>/pki.p12} (PKCS#12, password protected) and two append-only logs;
+ * created on first start, reloaded afterwards.
+ *
+ * <p>HTTP routes (relative to {@link PkiConfig#baseUrl()}), served through {@link #handle}:
+ *
+ * <ul>
+ *   <li>{@code GET /ca/{id}.cer} — CA certificate, {@code id} = {@code root} or a hall id
+ *   <li>{@code GET /crl/{id}.crl} — current CRL of that CA
+ *   <li>{@code POST /ocsp/{hallId}} — OCSP (RFC 6960 Appendix A.1, {@code application/ocsp-request})
+ *   <li>{@code POST /tsa} — time-stamping (RFC 3161 §3.4, {@code application/timestamp-query})
+ * </ul>
+ *
+ * <p>Thread-safe.
+ */
+public final class EmbeddedPki implements TrustServices, CertificateIssuer {
+    static final String ROOT = "root";
+    private static final String TSA = "tsa";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final PkiConfig config;
+    private final Path store;
+    private final KeyStore keyStore;
+    private final Map<String, PkiConfig.Hall> halls = new LinkedHashMap<>();
+    private final Map<String, Credential> cas = new ConcurrentHashMap<>();
+    private final Map<String, Credential> endEntities = new ConcurrentHashMap<>();
+    private final Map<String, Set<BigInteger>> issued = new ConcurrentHashMap<>();
+    private final Map<String, Map<BigInteger, Revocation>> revoked = new ConcurrentHashMap<>();
+    private final TimestampAuthority tsa;
+    private final X509Certificate tsaCertificate;
+    private final OcspResponder ocsp;
+
+    record Revocation(Instant time, int reason) {}
+
+    private EmbeddedPki(PkiConfig config) {
+        this.config = config;
+        this.store = config.dataDir().resolve("pki.p12");
+        try {
+            Files.createDirectories(config.dataDir());
+            keyStore = KeyStore.getInstance("PKCS12");
+            if (Files.exists(store)) {
+                try (InputStream in = Files.newInputStream(store)) {
+                    keyStore.load(in, config.password());
+                }
+            } else {
+                keyStore.load(null, null);
+            }
+            boolean changed = false;
+            if (!keyStore.containsAlias(ROOT)) {
+                createRoot();
+                changed = true;
+            }
+            cas.put(ROOT, load(ROOT));
+            for (PkiConfig.Hall h : config.halls()) {
+                halls.put(h.id(), h);
+                if (!keyStore.containsAlias("ca-" + h.id())) {
+                    createHallCa(h);
+                    changed = true;
+                }
+                cas.put(h.id(), load("ca-" + h.id()));
+            }
+            if (!keyStore.containsAlias(TSA)) {
+                createTsa();
+                changed = true;
+            }
+            if (changed) {
+                save();
+            }
+            readLogs();
+            Credential tsaCredential = load(TSA);
+            tsaCertificate = tsaCredential.certificate();
+            tsa = new TimestampAuthority(tsaCredential);
+            ocsp = new OcspResponder(this);
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new DocsignException(DocsignError.PKI_KEYSTORE, store.toString(), e);
+        }
+    }
+
+    /** Opens the PKI in {@code config.dataDir()}, creating it on first start. */
+    public static EmbeddedPki open(PkiConfig config) {
+        return new EmbeddedPki(config);
+    }
+
+    // ---------------------------------------------------------------- TrustServices
+
+    @Override
+    public List<X509Certificate> trustAnchors() {
+        return List.of(rootCertificate());
+    }
+
+    @Override
+    public TimestampSource timestamps() {
+        return tsa;
+    }
+
+    @Override
+    public RevocationSource revocation() {
+        return new RevocationSource() {
+            @Override
+            public byte[] ocsp(X509Certificate cert, X509Certificate issuer) {
+                String ca = caIdOf(issuer);
+                return ca == null || ca.equals(ROOT) ? null : ocsp.respondFor(ca, cert.getSerialNumber());
+            }
+
+            @Override
+            public byte[] crl(X509Certificate cert, X509Certificate issuer) {
+                String ca = caIdOf(issuer);
+                return ca == null ? null : crlOf(ca);
+            }
+        };
+    }
+
+    /** The federation root certificate. */
+    public X509Certificate rootCertificate() {
+        return cas.get(ROOT).certificate();
+    }
+
+    /** The CA certificate of a hall or of the root ({@code "root"}). */
+    public X509Certificate caCertificate(String id) {
+        Credential c = cas.get(id);
+        if (c == null) {
+            throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, "unknown CA " + id);
+        }
+        return c.certificate();
+    }
+
+    /** The time-stamp authority as a request→response handler. */
+    public TimestampAuthority timestampAuthority() {
+        return tsa;
+    }
+
+    /** The time-stamp authority's certificate (issued by the root). */
+    public X509Certificate timestampAuthorityCertificate() {
+        return tsaCertificate;
+    }
+
+    /** The OCSP responder as a request→response handler. */
+    public OcspResponder ocspResponder() {
+        return ocsp;
+    }
+
+    /** The hall's Chinese name. */
+    public String hallName(String hallId) {
+        return hall(hallId).name();
+    }
+
+    // ---------------------------------------------------------------- issuing
+
+    @Override
+    public Credential issueApplicant(String hallId, String name, String idNumber, PublicKey publicKey) {
+        PkiConfig.Hall h = hall(hallId);
+        X500NameBuilder n = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.C, "CN")
+                .addRDN(BCStyle.O, "长三角政务服务通办申请人")
+                .addRDN(BCStyle.SERIALNUMBER, idNumber)
+                .addRDN(BCStyle.CN, name);
+        X509Certificate cert = issueEndEntity(h, n.build(), publicKey, config.applicantValidity());
+        return new Credential(null, chain(cert, h.id()));
+    }
+
+    @Override
+    public Credential issueApplicantWithKey(String hallId, String name, String idNumber) {
+        KeyPair kp = ecKeyPair();
+        Credential c = issueApplicant(hallId, name, idNumber, kp.getPublic());
+        return new Credential(kp.getPrivate(), c.chain());
+    }
+
+    @Override
+    public Credential clerk(String hallId, String clerkId, String clerkName) {
+        PkiConfig.Hall h = hall(hallId);
+        String alias = "clerk-" + h.id() + "-"
+                + clerkId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+        return endEntities.computeIfAbsent(
+                alias,
+                a -> persistentEndEntity(
+                        a,
+                        h,
+                        new X500NameBuilder(BCStyle.INSTANCE)
+                                .addRDN(BCStyle.C, "CN")
+                                .addRDN(BCStyle.O, h.name())
+                                .addRDN(BCStyle.OU, "窗口工作人员")
+                                .addRDN(BCStyle.SERIALNUMBER, clerkId)
+                                .addRDN(BCStyle.CN, clerkName)
+                                .build(),
+                        Duration.ofDays(730)));
+    }
+
+    @Override
+    public Credential hallSeal(String hallId) {
+        PkiConfig.Hall h = hall(hallId);
+        String alias = "seal-" + h.id();
+        return endEntities.computeIfAbsent(
+                alias,
+                a -> persistentEndEntity(
+                        a,
+                        h,
+                        new X500NameBuilder(BCStyle.INSTANCE)
+                                .addRDN(BCStyle.C, "CN")
+                                .addRDN(BCStyle.O, h.name())
+                                .addRDN(BCStyle.OU, "电子印章")
+                                .addRDN(BCStyle.CN, h.name() + "电子印章")
+                                .build(),
+                        Duration.ofDays(5 * 365)));
+    }
+
+    @Override
+    public void revoke(String hallId, BigInteger serial, int reason) {
+        hall(hallId);
+        revoked.computeIfAbsent(hallId, k -> new ConcurrentHashMap<>())
+                .put(serial, new Revocation(Instant.now(), reason));
+        appendLog(
+                "revoked.log",
+                hallId + " " + serial.toString(16) + " " + Instant.now().getEpochSecond() + " " + reason);
+    }
+
+    private synchronized Credential persistentEndEntity(
+            String alias, PkiConfig.Hall h, X500Name subject, Duration validity) {
+        try {
+            if (keyStore.containsAlias(alias)) {
+                return load(alias);
+            }
+            KeyPair kp = ecKeyPair();
+            X509Certificate cert = issueEndEntity(h, subject, kp.getPublic(), validity);
+            List<X509Certificate> chain = chain(cert, h.id());
+            keyStore.setKeyEntry(alias, kp.getPrivate(), config.password(), chain.toArray(new Certificate[0]));
+            save();
+            return new Credential(kp.getPrivate(), chain);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new DocsignException(DocsignError.PKI_KEYSTORE, alias, e);
+        }
+    }
+
+    private X509Certificate issueEndEntity(PkiConfig.Hall h, X500Name subject, PublicKey key, Duration validity) {
+        try {
+            Credential ca = cas.get(h.id());
+            Instant now = Instant.now();
+            BigInteger serial = serial();
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    ca.certificate(),
+                    serial,
+                    Date.from(now.minusSeconds(300)),
+                    Date.from(now.plus(validity)),
+                    subject,
+                    key);
+            JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
+            b.addExtension(Extension.subjectKeyIdentifier, false, u.createSubjectKeyIdentifier(key));
+            b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(ca.certificate()));
+            b.addExtension(
+                    Extension.authorityInfoAccess, false, new AuthorityInformationAccess(new AccessDescription[] {
+                        new AccessDescription(X509ObjectIdentifiers.ocspAccessMethod, uriName("/ocsp/" + h.id())),
+                        new AccessDescription(X509ObjectIdentifiers.id_ad_caIssuers, uriName("/ca/" + h.id() + ".cer"))
+                    }));
+            b.addExtension(Extension.cRLDistributionPoints, false, crlDp(h.id()));
+            X509Certificate cert = sign(b, ca.privateKey());
+            issued.computeIfAbsent(h.id(), k -> ConcurrentHashMap.newKeySet()).add(serial);
+            appendLog("issued.log", h.id() + " " + serial.toString(16));
+            return cert;
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, subject.toString(), e);
+        }
+    }
+
+    private void createRoot() throws GeneralSecurityException, IOException, OperatorCreationException {
+        KeyPair kp = ecKeyPair();
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.C, "CN")
+                .addRDN(BCStyle.O, "长三角政务服务联盟")
+                .addRDN(BCStyle.CN, "长三角通办联盟根证书 Tongban Federation Root CA")
+                .build();
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                name,
+                serial(),
+                Date.from(now.minusSeconds(3600)),
+                Date.from(now.plus(Duration.ofDays(20 * 365))),
+                name,
+                kp.getPublic());
+        JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(1));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+        b.addExtension(Extension.subjectKeyIdentifier, false, u.createSubjectKeyIdentifier(kp.getPublic()));
+        X509Certificate cert = sign(b, kp.getPrivate());
+        keyStore.setKeyEntry(ROOT, kp.getPrivate(), config.password(), new Certificate[] {cert});
+    }
+
+    private void createHallCa(PkiConfig.Hall h)
+            throws GeneralSecurityException, IOException, OperatorCreationException {
+        Credential root = load(ROOT);
+        KeyPair kp = ecKeyPair();
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.C, "CN")
+                .addRDN(BCStyle.O, h.name())
+                .addRDN(BCStyle.CN, h.name() + " 证书签发中心 CA")
+                .build();
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                root.certificate(),
+                serial(),
+                Date.from(now.minusSeconds(3600)),
+                Date.from(now.plus(Duration.ofDays(10 * 365))),
+                name,
+                kp.getPublic());
+        addSubordinateExtensions(b, root.certificate(), kp.getPublic());
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+        b.addExtension(
+                Extension.keyUsage,
+                true,
+                new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+        X509Certificate cert = sign(b, root.privateKey());
+        keyStore.setKeyEntry(
+                "ca-" + h.id(), kp.getPrivate(), config.password(), new Certificate[] {cert, root.certificate()});
+    }
+
+    private void createTsa() throws GeneralSecurityException, IOException, OperatorCreationException {
+        Credential root = load(ROOT);
+        KeyPair kp = ecKeyPair();
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.C, "CN")
+                .addRDN(BCStyle.O, "长三角政务服务联盟")
+                .addRDN(BCStyle.CN, "长三角通办时间戳服务 Tongban TSA")
+                .build();
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                root.certificate(),
+                serial(),
+                Date.from(now.minusSeconds(3600)),
+                Date.from(now.plus(Duration.ofDays(10 * 365))),
+                name,
+                kp.getPublic());
+        addSubordinateExtensions(b, root.certificate(), kp.getPublic());
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
+        // RFC 3161 §2.3: the TSA certificate has exactly one critical EKU, id-kp-timeStamping.
+        b.addExtension(Extension.extendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeId.id_kp_timeStamping));
+        X509Certificate cert = sign(b, root.privateKey());
+        keyStore.setKeyEntry(TSA, kp.getPrivate(), config.password(), new Certificate[] {cert, root.certificate()});
+    }
+
+    private void addSubordinateExtensions(X509v3CertificateBuilder b, X509Certificate issuer, PublicKey key)
+            throws GeneralSecurityException, IOException {
+        JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
+        b.addExtension(Extension.subjectKeyIdentifier, false, u.createSubjectKeyIdentifier(key));
+        b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(issuer));
+        b.addExtension(
+                Extension.authorityInfoAccess,
+                false,
+                new AuthorityInformationAccess(
+                        new AccessDescription(X509ObjectIdentifiers.id_ad_caIssuers, uriName("/ca/root.cer"))));
+        b.addExtension(Extension.cRLDistributionPoints, false, crlDp(ROOT));
+    }
+
+    // ---------------------------------------------------------------- CRL, OCSP state
+
+    /** The current DER CRL of CA {@code id} ({@code root} or a hall id), valid for one day. */
+    public byte[] crl(String id) {
+        if (!cas.containsKey(id)) {
+            throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, "unknown CA " + id);
+        }
+        return crlOf(id);
+    }
+
+    private byte[] crlOf(String id) {
+        try {
+            Credential ca = cas.get(id);
+            Instant now = Instant.now();
+            // The issuer's encoded name verbatim, so name comparison is byte-exact.
+            X509v2CRLBuilder b = new X509v2CRLBuilder(
+                    X500Name.getInstance(
+                            ca.certificate().getSubjectX500Principal().getEncoded()),
+                    Date.from(now));
+            b.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+            for (Map.Entry<BigInteger, Revocation> r :
+                    revoked.getOrDefault(id, Map.of()).entrySet()) {
+                b.addCRLEntry(
+                        r.getKey(), Date.from(r.getValue().time()), r.getValue().reason());
+            }
+            JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(ca.certificate()));
+            b.addExtension(
+                    Extension.cRLNumber,
+                    false,
+                    new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
+            X509CRLHolder holder = b.build(signer(ca.privateKey()));
+            return holder.getEncoded();
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new DocsignException(DocsignError.REVOCATION_UNAVAILABLE, id, e);
+        }
+    }
+
+    Credential caCredential(String id) {
+        return cas.get(id);
+    }
+
+    boolean wasIssued(String caId, BigInteger serial) {
+        return issued.getOrDefault(caId, Set.of()).contains(serial);
+    }
+
+    Revocation revocationOf(String caId, BigInteger serial) {
+        return revoked.getOrDefault(caId, Map.of()).get(serial);
+    }
+
+    String caIdMatching(
+            org.bouncycastle.cert.ocsp.CertificateID id, org.bouncycastle.operator.DigestCalculatorProvider digests)
+            throws org.bouncycastle.cert.ocsp.OCSPException {
+        for (Map.Entry<String, Credential> e : cas.entrySet()) {
+            if (ROOT.equals(e.getKey())) {
+                continue;
+            }
+            try {
+                if (id.matchesIssuer(
+                        new org.bouncycastle.cert.jcajce.JcaX509CertificateHolder(
+                                e.getValue().certificate()),
+                        digests)) {
+                    return e.getKey();
+                }
+            } catch (java.security.cert.CertificateEncodingException ex) {
+                throw new org.bouncycastle.cert.ocsp.OCSPException("bad CA certificate", ex);
+            }
+        }
+        return null;
+    }
+
+    boolean hasCa(String id) {
+        return cas.containsKey(id) && !ROOT.equals(id);
+    }
+
+    String caIdOf(X509Certificate issuer) {
+        for (Map.Entry<String, Credential> e : cas.entrySet()) {
+            if (e.getValue().certificate().equals(issuer)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    /** A response to one PKI HTTP request. */
+    public record HttpResult(int status, String contentType, byte[] body) {}
+
+    /**
+     * Serves one request to the PKI routes listed in the class documentation. {@code path} is the
+     * part after the base URL, e.g. {@code /ocsp/wujin}.
+     */
+    public HttpResult handle(String method, String path, byte[] body) {
+        try {
+            if ("GET".equals(method) && path.matches("/ca/[a-z0-9-]+\\.cer")) {
+                String id = path.substring(4, path.length() - 4);
+                return new HttpResult(
+                        200, "application/pkix-cert", caCertificate(id).getEncoded());
+            }
+            if ("GET".equals(method) && path.matches("/crl/[a-z0-9-]+\\.crl")) {
+                String id = path.substring(5, path.length() - 4);
+                return new HttpResult(200, "application/pkix-crl", crl(id));
+            }
+            if ("POST".equals(method) && path.matches("/ocsp/[a-z0-9-]+")) {
+                return new HttpResult(200, "application/ocsp-response", ocsp.respond(body));
+            }
+            if ("POST".equals(method) && path.equals("/tsa")) {
+                return new HttpResult(200, "application/timestamp-reply", tsa.respond(body));
+            }
+            return new HttpResult(404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+        } catch (DocsignException e) {
+            return new HttpResult(
+                    e.error() == DocsignError.PKI_REQUEST_INVALID ? 404 : 500,
+                    "text/plain",
+                    e.getMessage().getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            return new HttpResult(500, "text/plain", String.valueOf(e).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private PkiConfig.Hall hall(String id) {
+        PkiConfig.Hall h = halls.get(id);
+        if (h == null) {
+            throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, "unknown hall " + id);
+        }
+        return h;
+    }
+
+    private List<X509Certificate> chain(X509Certificate leaf, String hallId) {
+        List<X509Certificate> c = new ArrayList<>();
+        c.add(leaf);
+        c.add(cas.get(hallId).certificate());
+        c.add(rootCertificate());
+        return c;
+    }
+
+    private Credential load(String alias) throws GeneralSecurityException {
+        PrivateKey key = (PrivateKey) keyStore.getKey(alias, config.password());
+        Certificate[] chain = keyStore.getCertificateChain(alias);
+        List<X509Certificate> list = new ArrayList<>();
+        for (Certificate c : chain) {
+            list.add((X509Certificate) c);
+        }
+        return new Credential(key, list);
+    }
+
+    private synchronized void save() throws IOException, GeneralSecurityException {
+        Path tmp = store.resolveSibling("pki.p12.tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            keyStore.store(out, config.password());
+        }
+        Files.move(tmp, store, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private synchronized void appendLog(String file, String line) {
+        try {
+            Files.writeString(
+                    config.dataDir().resolve(file),
+                    line + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void readLogs() throws IOException {
+        Path issuedLog = config.dataDir().resolve("issued.log");
+        if (Files.exists(issuedLog)) {
+            for (String l : Files.readAllLines(issuedLog)) {
+                String[] p = l.trim().split(" ");
+                if (p.length == 2) {
+                    issued.computeIfAbsent(p[0], k -> ConcurrentHashMap.newKeySet())
+                            .add(new BigInteger(p[1], 16));
+                }
+            }
+        }
+        Path revokedLog = config.dataDir().resolve("revoked.log");
+        if (Files.exists(revokedLog)) {
+            for (String l : Files.readAllLines(revokedLog)) {
+                String[] p = l.trim().split(" ");
+                if (p.length == 4) {
+                    revoked.computeIfAbsent(p[0], k -> new ConcurrentHashMap<>())
+                            .put(
+                                    new BigInteger(p[1], 16),
+                                    new Revocation(
+                                            Instant.ofEpochSecond(Long.parseLong(p[2])), Integer.parseInt(p[3])));
+                }
+            }
+        }
+    }
+
+    private GeneralNames uri(String path) {
+        return new GeneralNames(uriName(path));
+    }
+
+    private GeneralName uriName(String path) {
+        return new GeneralName(GeneralName.uniformResourceIdentifier, config.baseUrl() + path);
+    }
+
+    private CRLDistPoint crlDp(String caId) {
+        return new CRLDistPoint(new DistributionPoint[] {
+            new DistributionPoint(new DistributionPointName(uri("/crl/" + caId + ".crl")), null, null)
+        });
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
+            throws OperatorCreationException, GeneralSecurityException {
+        return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
+    }
+
+    static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
+        String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        return new JcaContentSignerBuilder(alg).build(key);
+    }
+
+    /** A fresh ECDSA P-256 key pair. */
+    public static KeyPair ecKeyPair() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static BigInteger serial() {
+        // RFC 5280 §4.1.2.2: positive, at most 20 octets; 64+ bits of randomness (CA/B BR 7.1).
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+}

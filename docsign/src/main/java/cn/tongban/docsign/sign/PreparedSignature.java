@@ -1,0 +1,61 @@
+package cn.tongban.docsign.sign;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * A document with a reserved, still empty signature, waiting for an external signer (a browser's
+ * WebCrypto key, an HSM). Hand {@link #dataToBeSigned()} to a signer that hashes itself (WebCrypto
+ * {@code sign({name:"ECDSA",hash:"SHA-256"}, key, data)}), or {@link #digest()} to one that signs
+ * a pre-computed SHA-256 digest; pass the result to {@link PadesSigner#complete}.
+ *
+ * <p>Holds no key and no document handle: it can be kept in memory between two HTTP requests.
+ */
+public final class PreparedSignature {
+    private final byte[] pdf;
+    private final long[] byteRange;
+    private final byte[] signedAttributes;
+    private final List<X509Certificate> chain;
+    private final SignRequest request;
+
+    PreparedSignature(
+            byte[] pdf, long[] byteRange, byte[] signedAttributes, List<X509Certificate> chain, SignRequest request) {
+        this.pdf = pdf;
+        this.byteRange = byteRange;
+        this.signedAttributes = signedAttributes;
+        this.chain = List.copyOf(chain);
+        this.request = request;
+    }
+
+    /** The DER-encoded signed attributes: the exact bytes the signer signs. */
+    public byte[] dataToBeSigned() {
+        return signedAttributes.clone();
+    }
+
+    /** SHA-256 of {@link #dataToBeSigned()}, for signers that take a digest. */
+    public byte[] digest() {
+        return Cms.sha256(signedAttributes);
+    }
+
+    /** The signer's certificate chain, leaf first. */
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    /** The request this preparation was made for. */
+    public SignRequest request() {
+        return request;
+    }
+
+    byte[] pdf() {
+        return pdf;
+    }
+
+    long[] byteRange() {
+        return byteRange;
+    }
+
+    byte[] signedAttributesRaw() {
+        return signedAttributes;
+    }
+}

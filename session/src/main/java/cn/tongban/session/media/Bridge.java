@@ -1,0 +1,61 @@
+package cn.tongban.session.media;
+
+import cn.tongban.session.media.impl.BridgeImpl;
+import cn.tongban.session.media.sdp.SdpException;
+import java.io.IOException;
+
+/**
+ * The media bridge: a selective forwarding unit for the sessions of one server. Every participant has one
+ * endpoint (ICE + DTLS + SRTP over the bridge's single UDP port); each participant's audio, camera and
+ * screen are forwarded to the other participants of the same session.
+ *
+ * <p>Signaling flow per participant:
+ *
+ * <ol>
+ *   <li>{@link #allocateEndpoint} returns the bridge's offer;
+ *   <li>the browser applies it, attaches its tracks to the {@link BridgeOffer#uploadMids() upload m-lines}
+ *       and answers; the server hands the answer to {@link #setRemoteDescription};
+ *   <li>whenever other participants join or leave, {@link BridgeListener#offerUpdated} delivers a new
+ *       offer, which the browser answers the same way;
+ *   <li>{@link #removeEndpoint} when the participant leaves.
+ * </ol>
+ *
+ * <p>Threading: the control methods are thread-safe and return quickly (no network round trip; the DTLS
+ * handshake runs on the bridge's own threads). Media never passes through the caller's threads.
+ */
+public interface Bridge extends AutoCloseable {
+
+    /** Binds the UDP port and warms up ICE; takes a second or two. */
+    static Bridge create(BridgeConfig config) throws IOException {
+        return BridgeImpl.start(config);
+    }
+
+    /**
+     * Creates the participant's endpoint in the session (creating the session on first use).
+     *
+     * @throws IllegalStateException if the participant already has an endpoint in this session
+     */
+    BridgeOffer allocateEndpoint(String sessionId, String participantId, Role role);
+
+    /** Applies the participant's answer to the latest offer. */
+    void setRemoteDescription(String sessionId, String participantId, String sdpAnswer) throws SdpException;
+
+    /** The latest offer for a participant, e.g. after a reconnect. */
+    BridgeOffer currentOffer(String sessionId, String participantId);
+
+    /** Frees the endpoint; the others receive offers without its tracks. Unknown ids are ignored. */
+    void removeEndpoint(String sessionId, String participantId);
+
+    void addListener(BridgeListener listener);
+
+    /** Asks the participant to send a keyframe on its camera and screen tracks (RTCP PLI). */
+    void requestKeyframe(String sessionId, String participantId);
+
+    MediaMetrics metrics();
+
+    /** The UDP port actually bound. */
+    int port();
+
+    @Override
+    void close();
+}

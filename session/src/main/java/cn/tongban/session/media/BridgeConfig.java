@@ -1,0 +1,68 @@
+package cn.tongban.session.media;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Bridge settings.
+ *
+ * @param port the one UDP port for all participants (0 picks a free port, for tests)
+ * @param addresses the unicast addresses to bind and advertise as host candidates
+ * @param rembBitrate the bitrate the bridge advertises in REMB to every sender, bits per second
+ * @param rtcpIntervalMillis how often the bridge sends RR + REMB to each participant
+ * @param maxPacketsPerSecond per-participant inbound limit; beyond it datagrams are dropped and counted
+ */
+public record BridgeConfig(
+        int port, List<InetAddress> addresses, long rembBitrate, long rtcpIntervalMillis, int maxPacketsPerSecond) {
+
+    public static final int DEFAULT_PORT = 10000;
+
+    public BridgeConfig {
+        addresses = List.copyOf(addresses);
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("at least one address");
+        }
+    }
+
+    /** Port 10000 on every IPv4 address of the machine's up interfaces (loopback included). */
+    public static BridgeConfig defaults() {
+        return new BridgeConfig(DEFAULT_PORT, localAddresses(), 4_000_000, 500, 5_000);
+    }
+
+    /** Loopback only, on the given port: for tests and the local demo. */
+    public static BridgeConfig loopback(int port) {
+        return new BridgeConfig(port, List.of(InetAddress.getLoopbackAddress()), 4_000_000, 500, 5_000);
+    }
+
+    public BridgeConfig withPort(int p) {
+        return new BridgeConfig(p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond);
+    }
+
+    public BridgeConfig withMaxPacketsPerSecond(int max) {
+        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max);
+    }
+
+    private static List<InetAddress> localAddresses() {
+        List<InetAddress> out = new ArrayList<>();
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet4Address) {
+                        out.add(a);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Fall through to loopback.
+        }
+        return out.isEmpty() ? List.of(InetAddress.getLoopbackAddress()) : out;
+    }
+}

@@ -1,0 +1,71 @@
+package cn.tongban.session.media.ice;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.ice4j.Transport;
+import org.ice4j.TransportAddress;
+import org.ice4j.ice.Agent;
+import org.ice4j.ice.harvest.AbstractUdpListener;
+import org.ice4j.ice.harvest.SinglePortUdpHarvester;
+
+/**
+ * The bridge's one UDP port, shared by every participant through ice4j's single-port harvester. Incoming
+ * STUN binding requests are routed to an {@link IceTransport} by the username fragment; after that the
+ * remote address identifies the transport. Datagrams from an address that never completed a check are
+ * dropped by ice4j before they reach the bridge.
+ */
+public final class IceUdpPort implements AutoCloseable {
+    static {
+        // Without this, ice4j's Agent constructor probes a cloud metadata address over HTTP.
+        if (System.getProperty("ice4j.harvest.mapping.aws.enabled") == null) {
+            System.setProperty("ice4j.harvest.mapping.aws.enabled", "false");
+        }
+    }
+
+    private final List<SinglePortUdpHarvester> harvesters;
+    private final int port;
+
+    private IceUdpPort(List<SinglePortUdpHarvester> harvesters, int port) {
+        this.harvesters = harvesters;
+        this.port = port;
+    }
+
+    /**
+     * Binds the port on each address and warms up ice4j (the first Agent takes seconds to create).
+     *
+     * @param addresses the unicast addresses to bind and advertise as host candidates; not a wildcard
+     */
+    public static IceUdpPort open(List<InetAddress> addresses, int port) throws IOException {
+        // Must precede the harvester: without the push API the component's buffer callback never fires.
+        AbstractUdpListener.USE_PUSH_API = true;
+        List<SinglePortUdpHarvester> hs = new ArrayList<>();
+        try {
+            for (InetAddress a : addresses) {
+                hs.add(new SinglePortUdpHarvester(new TransportAddress(a, port, Transport.UDP)));
+            }
+        } catch (IOException e) {
+            hs.forEach(SinglePortUdpHarvester::close);
+            throw e;
+        }
+        int bound = hs.isEmpty() ? port : hs.get(0).getLocalAddress().getPort();
+        new Agent().free();
+        return new IceUdpPort(hs, bound);
+    }
+
+    /** The bound port (useful when 0 was asked for in tests). */
+    public int port() {
+        return port;
+    }
+
+    /** A new controlled ICE transport for one participant on this port. */
+    public IceTransport newTransport(String name) {
+        return IceTransport.controlled(name, harvesters);
+    }
+
+    @Override
+    public void close() {
+        harvesters.forEach(SinglePortUdpHarvester::close);
+    }
+}

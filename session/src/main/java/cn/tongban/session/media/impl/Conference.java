@@ -1,0 +1,336 @@
+package cn.tongban.session.media.impl;
+
+import cn.tongban.session.media.BridgeOffer;
+import cn.tongban.session.media.MediaCounter;
+import cn.tongban.session.media.TrackKind;
+import cn.tongban.session.media.pipeline.PacketInfo;
+import cn.tongban.session.media.rtp.RtcpPacket;
+import cn.tongban.session.media.sdp.BridgeOfferWriter;
+import cn.tongban.session.media.sdp.Direction;
+import cn.tongban.session.media.sdp.OfferMedia;
+import cn.tongban.session.media.sdp.RemoteDescription;
+import cn.tongban.session.media.srtp.PacketBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The participants of one session and the routing between them. Control-plane changes (join, answer,
+ * leave) hold this object's lock and return the offers that changed; the data plane reads a volatile
+ * snapshot of the members and concurrent maps, never the lock.
+ */
+public final class Conference {
+    private static final long KEYFRAME_REQUEST_MIN_INTERVAL_NANOS = 250_000_000L;
+
+    final String id;
+    private final CountingMetrics metrics;
+    private final String fingerprint;
+    private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    private final Map<Long, Track> tracksBySsrc = new ConcurrentHashMap<>();
+    private volatile Endpoint[] members = new Endpoint[0];
+    private volatile RecordingTap recordingTap = RecordingTap.NONE;
+
+    /** Receives decrypted RTP off the forwarding path (see the recording package). */
+    public interface RecordingTap {
+        RecordingTap NONE = (participantId, kind, packet) -> {};
+
+        /** Must not block: copy and queue. */
+        void onRtp(String participantId, TrackKind kind, PacketInfo packet);
+    }
+
+    Conference(String id, CountingMetrics metrics, String fingerprint) {
+        this.id = id;
+        this.metrics = metrics;
+        this.fingerprint = fingerprint;
+    }
+
+    public void setRecordingTap(RecordingTap tap) {
+        this.recordingTap = Objects.requireNonNull(tap);
+    }
+
+    // ---- control plane ------------------------------------------------------------------------------
+
+    synchronized BridgeOffer add(Endpoint e) {
+        if (endpoints.containsKey(e.id)) {
+            throw new IllegalStateException("participant " + e.id + " already has an endpoint in " + id);
+        }
+        if (e.role.sends()) {
+            int mid = 0;
+            for (TrackKind k : TrackKind.values()) {
+                String m = String.valueOf(mid++);
+                e.uploadMids.put(k, m);
+                e.mlines.add(OfferMedia.upload(m, k.mediaKind()));
+            }
+        }
+        for (Endpoint other : endpoints.values()) {
+            for (Track t : distinctTracks(other)) {
+                addForwardedTrack(e, t);
+            }
+        }
+        endpoints.put(e.id, e);
+        members = endpoints.values().toArray(new Endpoint[0]);
+        return renderOffer(e);
+    }
+
+    synchronized Endpoint get(String participantId) {
+        return endpoints.get(participantId);
+    }
+
+    synchronized boolean isEmpty() {
+        return endpoints.isEmpty();
+    }
+
+    synchronized List<Endpoint> all() {
+        return List.copyOf(endpoints.values());
+    }
+
+    /**
+     * Applies a participant's answer. Returns the offers of other participants that changed because this
+     * one's tracks appeared or changed.
+     */
+    synchronized List<BridgeOffer> applyAnswer(Endpoint e, RemoteDescription answer) {
+        Map<TrackKind, Track> now = new LinkedHashMap<>();
+        if (e.role.sends()) {
+            for (Map.Entry<TrackKind, String> u : e.uploadMids.entrySet()) {
+                answer.media(u.getValue())
+                        .filter(m -> !m.rejected() && m.ssrc() != 0)
+                        .filter(m -> m.direction() == Direction.SENDONLY || m.direction() == Direction.SENDRECV)
+                        .ifPresent(m -> now.put(u.getKey(), new Track(e, u.getKey(), m.ssrc(), m.rtxSsrc())));
+            }
+        }
+        Map<TrackKind, Track> before = new LinkedHashMap<>();
+        for (Track t : distinctTracks(e)) {
+            before.put(t.kind(), t);
+        }
+        List<Endpoint> changed = new ArrayList<>();
+        for (TrackKind k : TrackKind.values()) {
+            Track old = before.get(k);
+            Track neu = now.get(k);
+            if (neu != null && neu.sameSsrcs(old)) {
+                continue;
+            }
+            if (old != null) {
+                removeTrack(old, changed);
+            }
+            if (neu != null) {
+                e.uploads.put(neu.ssrc(), neu);
+                tracksBySsrc.put(neu.ssrc(), neu);
+                if (neu.rtxSsrc() != 0) {
+                    e.uploads.put(neu.rtxSsrc(), neu);
+                    tracksBySsrc.put(neu.rtxSsrc(), neu);
+                }
+                for (Endpoint other : endpoints.values()) {
+                    if (other != e) {
+                        addForwardedTrack(other, neu);
+                        addIfAbsent(changed, other);
+                    }
+                }
+            }
+        }
+        List<BridgeOffer> offers = new ArrayList<>();
+        for (Endpoint c : changed) {
+            offers.add(renderOffer(c));
+        }
+        return offers;
+    }
+
+    /** Removes a participant; returns the others' changed offers. */
+    synchronized List<BridgeOffer> remove(Endpoint e) {
+        if (endpoints.remove(e.id) == null) {
+            return List.of();
+        }
+        members = endpoints.values().toArray(new Endpoint[0]);
+        List<Endpoint> changed = new ArrayList<>();
+        for (Track t : distinctTracks(e)) {
+            removeTrack(t, changed);
+        }
+        List<BridgeOffer> offers = new ArrayList<>();
+        for (Endpoint c : changed) {
+            offers.add(renderOffer(c));
+        }
+        return offers;
+    }
+
+    synchronized BridgeOffer currentOffer(Endpoint e) {
+        return new BridgeOffer(id, e.id, e.offerVersion, e.offerSdp, Map.copyOf(e.uploadMids));
+    }
+
+    private static List<Track> distinctTracks(Endpoint e) {
+        List<Track> out = new ArrayList<>();
+        for (Track t : e.uploads.values()) {
+            if (!out.contains(t)) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    private void removeTrack(Track t, List<Endpoint> changed) {
+        Endpoint owner = t.owner();
+        owner.uploads.remove(t.ssrc());
+        tracksBySsrc.remove(t.ssrc());
+        if (t.rtxSsrc() != 0) {
+            owner.uploads.remove(t.rtxSsrc());
+            tracksBySsrc.remove(t.rtxSsrc());
+        }
+        for (Endpoint other : endpoints.values()) {
+            String mid = other.midBySsrc.remove(t.ssrc());
+            if (mid == null) {
+                continue;
+            }
+            other.receives.remove(t.ssrc());
+            other.receives.remove(t.rtxSsrc());
+            for (int i = 0; i < other.mlines.size(); i++) {
+                if (other.mlines.get(i).mid().equals(mid)) {
+                    other.mlines.set(i, other.mlines.get(i).inactive());
+                }
+            }
+            addIfAbsent(changed, other);
+        }
+    }
+
+    /** Adds a sendonly m-line for the track, reusing an inactive slot of the same media kind first. */
+    private static void addForwardedTrack(Endpoint to, Track t) {
+        String stream = msidToken(t.owner().id);
+        OfferMedia m = null;
+        int slot = -1;
+        for (int i = 0; i < to.mlines.size(); i++) {
+            OfferMedia x = to.mlines.get(i);
+            if (x.direction() == Direction.INACTIVE && x.kind() == t.kind().mediaKind()) {
+                slot = i;
+                m = x;
+                break;
+            }
+        }
+        String mid = m != null ? m.mid() : String.valueOf(to.mlines.size());
+        OfferMedia line = new OfferMedia(
+                mid,
+                t.kind().mediaKind(),
+                Direction.SENDONLY,
+                t.ssrc(),
+                t.rtxSsrc(),
+                stream,
+                stream + "-" + t.kind().name().toLowerCase(java.util.Locale.ROOT));
+        if (slot >= 0) {
+            to.mlines.set(slot, line);
+        } else {
+            to.mlines.add(line);
+        }
+        to.midBySsrc.put(t.ssrc(), mid);
+        to.receives.add(t.ssrc());
+        if (t.rtxSsrc() != 0) {
+            to.receives.add(t.rtxSsrc());
+        }
+    }
+
+    private BridgeOffer renderOffer(Endpoint e) {
+        e.offerVersion++;
+        e.offerSdp = BridgeOfferWriter.write(
+                e.sdpSessionId,
+                e.offerVersion,
+                e.transport.localUfrag(),
+                e.transport.localPassword(),
+                fingerprint,
+                e.transport.localCandidates(),
+                List.copyOf(e.mlines));
+        return new BridgeOffer(id, e.id, e.offerVersion, e.offerSdp, Map.copyOf(e.uploadMids));
+    }
+
+    private static void addIfAbsent(List<Endpoint> l, Endpoint e) {
+        if (!l.contains(e)) {
+            l.add(e);
+        }
+    }
+
+    /** msid ids are tokens (RFC 8830 section 2); participant ids from signaling may not be. */
+    static String msidToken(String s) {
+        String t = s.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return t.isEmpty() ? "p" : t;
+    }
+
+    // ---- data plane ---------------------------------------------------------------------------------
+
+    /** Sends a decrypted RTP packet to every other participant whose offer carries its SSRC. */
+    void forwardRtp(Endpoint from, PacketInfo p) {
+        for (Endpoint to : members) {
+            if (to != from && to.receives.contains(p.ssrc()) && to.secure()) {
+                PacketBuffer copy = PacketBuffer.copyOf(p.buffer(), p.offset(), p.length());
+                to.sendRtp(new PacketInfo(copy, p.receivedNanos()));
+            }
+        }
+    }
+
+    /** Sends an RTCP packet about one of {@code from}'s tracks (an SR) to that track's receivers. */
+    void forwardRtcp(Endpoint from, long ssrc, byte[] packet) {
+        for (Endpoint to : members) {
+            if (to != from && to.receives.contains(ssrc)) {
+                to.sendRtcp(packet);
+                metrics.increment(MediaCounter.RTCP_FORWARDED);
+            }
+        }
+    }
+
+    /** A receiver lost packets: the NACK goes to the sender, whose RTX stream the receiver also gets. */
+    void forwardNack(Endpoint from, RtcpPacket nack) {
+        Track t = tracksBySsrc.get(nack.mediaSsrc());
+        if (t == null || t.owner() == from || !from.receives.contains(t.ssrc())) {
+            return;
+        }
+        byte[] copy = nack.copy();
+        Endpoint sender = t.owner();
+        // The sender never heard of the receiver's SSRC; present the request as the bridge's own.
+        RtcpPacket.parseCompound(copy, 0, copy.length).get(0).setSenderSsrc(sender.localSsrc);
+        sender.sendRtcp(copy);
+        metrics.increment(MediaCounter.RTCP_FORWARDED);
+    }
+
+    /** A receiver (or the bridge itself, {@code from == null}) needs a keyframe of the track on this SSRC. */
+    void requestKeyframe(Endpoint from, long mediaSsrc, boolean fir) {
+        Track t = tracksBySsrc.get(mediaSsrc);
+        if (t == null || t.owner() == from || !t.isVideo()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = t.lastKeyframeRequestNanos().get();
+        // Several receivers asking at once (a join) should cost the sender one keyframe, not one each.
+        if (now - last < KEYFRAME_REQUEST_MIN_INTERVAL_NANOS
+                || !t.lastKeyframeRequestNanos().compareAndSet(last, now)) {
+            return;
+        }
+        t.owner().sendKeyframeRequest(t, fir);
+    }
+
+    /** Asks the senders of everything {@code e} receives for keyframes: it just became able to decode. */
+    void requestKeyframesFor(Endpoint e) {
+        for (Long ssrc : e.receives) {
+            Track t = tracksBySsrc.get(ssrc);
+            if (t != null && t.ssrc() == ssrc) {
+                requestKeyframe(null, ssrc, false);
+            }
+        }
+    }
+
+    /** Asks {@code e} for keyframes of its own video tracks. */
+    void requestKeyframesFrom(Endpoint e) {
+        for (Track t : distinctTracks(e)) {
+            requestKeyframe(null, t.ssrc(), false);
+        }
+    }
+
+    void record(Endpoint from, PacketInfo p) {
+        RecordingTap tap = recordingTap;
+        if (tap != RecordingTap.NONE) {
+            Track t = from.uploads.get(p.ssrc());
+            if (t != null && t.ssrc() == p.ssrc()) {
+                tap.onRtp(from.id, t.kind(), p);
+            }
+        }
+    }
+
+    Endpoint[] members() {
+        return members;
+    }
+}

@@ -1,0 +1,208 @@
+package cn.tongban.session.media.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.session.media.Bridge;
+import cn.tongban.session.media.BridgeConfig;
+import cn.tongban.session.media.MediaCounter;
+import cn.tongban.session.media.Role;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real Chromium pages connected through the real bridge (ice4j, DTLS, SRTP): three sending participants
+ * and a silent supervisor in one session.
+ */
+class BrowserBridgeTest {
+    private static final String SESSION = "s-1";
+    private static Bridge bridge;
+    private static SignalingHarness harness;
+    private static Playwright playwright;
+    private static Browser browser;
+    private static final List<BrowserContext> contexts = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        bridge = Bridge.create(BridgeConfig.loopback(0));
+        harness = new SignalingHarness(bridge);
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        String chromium = System.getProperty("tongban.chromium", "/usr/bin/chromium");
+        // Playwright launches every browser with a fresh temporary profile.
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Paths.get(chromium))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--use-fake-device-for-media-stream",
+                                "--use-fake-ui-for-media-stream",
+                                "--allow-loopback-in-peer-connection",
+                                "--disable-features=WebRtcHideLocalIpsWithMdns",
+                                "--auto-accept-this-tab-capture",
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-quic",
+                                "--no-first-run",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync")));
+    }
+
+    @AfterAll
+    static void stop() {
+        contexts.forEach(BrowserContext::close);
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
+        if (bridge != null) {
+            bridge.close();
+        }
+    }
+
+    private static Page open(String participant, Role role) {
+        BrowserContext ctx = browser.newContext();
+        ctx.grantPermissions(
+                List.of("camera", "microphone"),
+                new BrowserContext.GrantPermissionsOptions().setOrigin(harness.origin()));
+        contexts.add(ctx);
+        Page page = ctx.newPage();
+        page.navigate(harness.url(SESSION, participant, role));
+        return page;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> inbound(Page p) {
+        return (List<Map<String, Object>>) p.evaluate("() => window.inbound ? window.inbound() : []");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> outbound(Page p) {
+        return (List<Map<String, Object>>) p.evaluate("() => window.outbound()");
+    }
+
+    private static long number(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static Map<String, Object> track(Page p, String trackId) {
+        return inbound(p).stream()
+                .filter(m -> trackId.equals(m.get("track")))
+                .findFirst()
+                .orElse(Map.of());
+    }
+
+    private static void await(String what, long timeoutMillis, Page[] pages, Predicate<Void> done)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (done.test(null)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        StringBuilder sb = new StringBuilder("timed out waiting for " + what + "\n");
+        for (Page p : pages) {
+            sb.append(p.url()).append("\n  events: ").append(p.evaluate("() => window.events"));
+            sb.append("\n  inbound: ").append(inbound(p)).append('\n');
+        }
+        sb.append("metrics: ").append(bridge.metrics().snapshot());
+        throw new AssertionError(sb.toString());
+    }
+
+    private static boolean decodes(Page p, String... tracks) {
+        for (String t : tracks) {
+            Map<String, Object> m = track(p, t);
+            String key = t.endsWith("-audio") ? "packets" : "framesDecoded";
+            if (number(m, key) <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void threePartiesAndASupervisorDecodeEachOtherThroughTheBridge() throws Exception {
+        Page applicant = open("applicant", Role.APPLICANT);
+        Page clerk = open("clerk", Role.CLERK);
+        Page helper = open("helper", Role.HELPER);
+        Page[] all = {applicant, clerk, helper};
+
+        await(
+                "everyone decodes everyone's camera and screen",
+                60_000,
+                all,
+                x -> decodes(applicant, "clerk-camera", "clerk-screen", "clerk-audio", "helper-camera", "helper-screen")
+                        && decodes(clerk, "applicant-camera", "applicant-screen", "applicant-audio", "helper-camera")
+                        && decodes(helper, "applicant-camera", "applicant-screen", "clerk-camera", "clerk-screen"));
+
+        Page supervisor = open("supervisor", Role.SUPERVISOR);
+        Page[] withSupervisor = {applicant, clerk, helper, supervisor};
+        await(
+                "the supervisor receives everyone",
+                45_000,
+                withSupervisor,
+                x -> decodes(
+                        supervisor,
+                        "applicant-camera",
+                        "applicant-screen",
+                        "applicant-audio",
+                        "clerk-camera",
+                        "helper-camera"));
+        // Nobody receives anything from the supervisor: it has no upload m-lines.
+        for (Page p : all) {
+            assertThat(inbound(p)).noneMatch(m -> String.valueOf(m.get("track")).startsWith("supervisor"));
+        }
+
+        // A PLI from the bridge makes the applicant's camera send a keyframe that the clerk decodes.
+        long before = number(track(clerk, "applicant-camera"), "keyFramesDecoded");
+        long requestsBefore = bridge.metrics().count(MediaCounter.KEYFRAME_REQUESTS_SENT);
+        Thread.sleep(300); // past the bridge's keyframe-request throttle
+        bridge.requestKeyframe(SESSION, "applicant");
+        await(
+                "a keyframe after the PLI",
+                10_000,
+                withSupervisor,
+                x -> number(track(clerk, "applicant-camera"), "keyFramesDecoded") > before);
+        assertThat(bridge.metrics().count(MediaCounter.KEYFRAME_REQUESTS_SENT)).isGreaterThan(requestsBefore);
+
+        assertThat(bridge.metrics().count(MediaCounter.DTLS_HANDSHAKES_COMPLETED))
+                .isEqualTo(4);
+        assertThat(bridge.metrics().count(MediaCounter.DROPPED_SRTP_AUTH)).isZero();
+        assertThat(bridge.metrics().count(MediaCounter.DROPPED_UNKNOWN_SSRC)).isZero();
+        assertThat(bridge.metrics().count(MediaCounter.RTP_FORWARDED)).isPositive();
+
+        // REMB + RR let the shared screen ramp up: at least 1.5 Mbps available for it on loopback.
+        long screenSsrc = number(track(clerk, "applicant-screen"), "ssrc");
+        await(
+                "the applicant's screen to target at least 1.5 Mbps",
+                20_000,
+                withSupervisor,
+                x -> outbound(applicant).stream()
+                        .anyMatch(m -> number(m, "ssrc") == screenSsrc && number(m, "targetBitrate") >= 1_500_000));
+        System.out.println(
+                "bridge metrics after the browser test: " + bridge.metrics().snapshot());
+
+        // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
+        bridge.removeEndpoint(SESSION, "helper");
+        assertThat(bridge.currentOffer(SESSION, "applicant").sdp()).doesNotContain("msid:helper");
+    }
+}

@@ -1,0 +1,415 @@
+package cn.tongban.signaling.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.protocol.ServerMessage;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The WebSocket protocol end to end against a real server (Hazelcast member, clustered Vert.x). */
+@ExtendWith(VertxExtension.class)
+class SignalingWebSocketTest {
+    private static TongbanServer server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String WUJIN = "cz-wujin-bdc";
+    private static final String PROPERTY = "property-certificate";
+
+    @BeforeAll
+    static void start(@TempDir Path dataDir) throws Exception {
+        // An extra clerk that only the lock-out test uses, so locking it disturbs no other test.
+        try (var in = SignalingWebSocketTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
+            String yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.file.Files.writeString(
+                    dataDir.resolve("refdata.yaml"),
+                    yaml + "    - id: locktest\n      name: 测试员\n      hallId: ah-wuhu-zwfw\n"
+                            + "      matters: [business-startup]\n");
+        }
+        server = TongbanServer.start(ServerOptions.builder()
+                .port(0)
+                .host("127.0.0.1")
+                .dataDir(dataDir)
+                .nodeName("it")
+                .clusterName("it-" + ProcessHandle.current().pid())
+                .build());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String login(String user) throws Exception {
+        HttpResponse<String> r = post("/api/login", "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        return new JsonObject(r.body()).getString("token");
+    }
+
+    static WsTestClient clerk(Vertx vertx, String user) throws Exception {
+        WsTestClient c = WsTestClient.connect(vertx, server.port());
+        c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + login(user) + "\"}");
+        assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AWAY);
+        c.send("{\"type\":\"status\",\"status\":\"available\"}");
+        assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+        return c;
+    }
+
+    static WsTestClient applicant(Vertx vertx, String matter, String hall, String name) throws Exception {
+        WsTestClient a = WsTestClient.connect(vertx, server.port());
+        a.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"" + matter + "\",\"hallId\":\"" + hall + "\",\"name\":\""
+                + name + "\",\"mobile\":\"13812345678\"}");
+        ServerMessage.Ticket t = a.expect(ServerMessage.Ticket.class);
+        assertThat(t.state()).isEqualTo(ServerMessage.TicketState.WAITING);
+        assertThat(t.resumeToken()).isNotBlank();
+        return a;
+    }
+
+    @Test
+    void aWholeConsultation(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "wujin01");
+                WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+            app.send(
+                    "{\"type\":\"join\",\"id\":\"j1\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                            + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
+            ServerMessage.Ticket ticket = app.expect(ServerMessage.Ticket.class);
+            assertThat(ticket.re()).isEqualTo("j1");
+            assertThat(ticket.number()).startsWith("B");
+            assertThat(ticket.position()).isEqualTo(1);
+            assertThat(ticket.etaSeconds()).isNotNull().isPositive();
+
+            ServerMessage.Queue q = clerk.expect(ServerMessage.Queue.class, m -> m.tickets().stream()
+                    .anyMatch(e -> e.ticketId().equals(ticket.ticketId())));
+            ServerMessage.QueueEntry entry = q.tickets().stream()
+                    .filter(e -> e.ticketId().equals(ticket.ticketId()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(entry.applicant()).isEqualTo("张**");
+
+            clerk.send("{\"type\":\"take\",\"id\":\"t1\",\"ticketId\":\"" + ticket.ticketId() + "\"}");
+            ServerMessage.Paired cp = clerk.expect(ServerMessage.Paired.class);
+            assertThat(cp.re()).isEqualTo("t1");
+            assertThat(cp.offerer()).isTrue();
+            assertThat(cp.peer().name()).isEqualTo("张秀英");
+            assertThat(cp.peer().mobile()).isEqualTo("138****5678");
+            ServerMessage.Paired ap = app.expect(ServerMessage.Paired.class);
+            assertThat(ap.sessionId()).isEqualTo(cp.sessionId());
+            assertThat(ap.offerer()).isFalse();
+            assertThat(ap.peer().name()).isEqualTo("王丽");
+            assertThat(ap.peer().hallName()).isEqualTo("常州市武进区不动产登记交易中心");
+            assertThat(app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.IN_SESSION))
+                    .isNotNull();
+            assertThat(clerk.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.BUSY);
+            String sid = cp.sessionId();
+
+            clerk.send("{\"type\":\"sdp\",\"sessionId\":\"" + sid
+                    + "\",\"description\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\n\"}}");
+            assertThat(app.expect(ServerMessage.Sdp.class).description().type()).isEqualTo("offer");
+            app.send("{\"type\":\"sdp\",\"sessionId\":\"" + sid
+                    + "\",\"description\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\no=- 2 2 IN IP4 127.0.0.1\\r\\n\"}}");
+            assertThat(clerk.expect(ServerMessage.Sdp.class).description().type())
+                    .isEqualTo("answer");
+            app.send("{\"type\":\"ice\",\"sessionId\":\"" + sid
+                    + "\",\"candidate\":{\"candidate\":\"candidate:1 1 udp 1 "
+                    + "127.0.0.1 5000 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
+            assertThat(clerk.expect(ServerMessage.Ice.class).candidate().sdpMid())
+                    .isEqualTo("0");
+            app.send("{\"type\":\"screen\",\"sessionId\":\"" + sid + "\",\"active\":true}");
+            assertThat(clerk.expect(ServerMessage.Screen.class).active()).isTrue();
+
+            clerk.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"请出示您的身份证\"}");
+            ServerMessage.Chat toApp = app.expect(ServerMessage.Chat.class);
+            assertThat(toApp.from()).isEqualTo("clerk");
+            assertThat(toApp.name()).isEqualTo("王丽");
+            assertThat(toApp.text()).isEqualTo("请出示您的身份证");
+            assertThat(clerk.expect(ServerMessage.Chat.class).text()).isEqualTo("请出示您的身份证");
+            app.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"好的\"}");
+            assertThat(clerk.expect(ServerMessage.Chat.class).from()).isEqualTo("applicant");
+
+            app.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\"}");
+            ServerMessage.Ended appEnded = app.expect(ServerMessage.Ended.class);
+            assertThat(appEnded.outcomeRequired()).isFalse();
+            assertThat(app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.DONE))
+                    .isNotNull();
+            ServerMessage.Ended clerkEnded = clerk.expect(ServerMessage.Ended.class);
+            assertThat(clerkEnded.by()).isEqualTo("applicant");
+            assertThat(clerkEnded.outcomeRequired()).isTrue();
+            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.WRAP_UP))
+                    .isNotNull();
+            // The session is over: relaying into it is refused.
+            app.send("{\"type\":\"chat\",\"id\":\"late\",\"sessionId\":\"" + sid + "\",\"text\":\"还在吗\"}");
+            assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
+
+            clerk.send("{\"type\":\"outcome\",\"id\":\"o\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> "o".equals(c.re()))
+                            .status())
+                    .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+        }
+    }
+
+    @Test
+    void clerkHangupWithOutcomeEndsForBoth(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "qingpu01");
+                WsTestClient app = applicant(vertx, "housing-fund-transfer", "sh-qingpu-xzfw", "李雷")) {
+            clerk.send("{\"type\":\"take\"}");
+            String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+            app.expect(ServerMessage.Paired.class);
+            clerk.send("{\"type\":\"hangup\",\"id\":\"h1\",\"sessionId\":\"" + sid + "\"}");
+            ServerMessage.Error e = clerk.error();
+            assertThat(e.code()).isEqualTo("INVALID_FIELD");
+            assertThat(e.message()).startsWith("outcome");
+            clerk.send("{\"type\":\"hangup\",\"id\":\"h2\",\"sessionId\":\"" + sid + "\",\"outcome\":\"follow_up\"}");
+            assertThat(clerk.expect(ServerMessage.Ended.class).re()).isEqualTo("h2");
+            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE))
+                    .isNotNull();
+            assertThat(app.expect(ServerMessage.Ended.class).by()).isEqualTo("clerk");
+            assertThat(app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.DONE))
+                    .isNotNull();
+        }
+    }
+
+    @Test
+    void badInputGetsStableCodesAndDisturbsNoOne(Vertx vertx) throws Exception {
+        try (WsTestClient app = applicant(vertx, "business-startup", "zj-jiaxing-zwfw", "王五");
+                WsTestClient other = applicant(vertx, "business-startup", "zj-jiaxing-zwfw", "赵六")) {
+            app.send("this is not json");
+            assertThat(app.error().code()).isEqualTo("BAD_JSON");
+            app.send("{\"type\":\"teleport\",\"id\":\"x1\"}");
+            ServerMessage.Error unknown = app.error();
+            assertThat(unknown.code()).isEqualTo("UNKNOWN_TYPE");
+            assertThat(unknown.re()).isEqualTo("x1");
+            app.send(
+                    "{\"type\":\"chat\",\"id\":\"big\",\"sessionId\":\"s-1\",\"text\":\"" + "x".repeat(70_000) + "\"}");
+            assertThat(app.error().code()).isEqualTo("FRAME_TOO_LARGE");
+            app.sendBinary(new byte[] {1, 2, 3});
+            assertThat(app.error().code()).isEqualTo("BAD_JSON");
+            app.send(
+                    "{\"type\":\"join\",\"id\":\"j2\",\"matterId\":\"business-startup\",\"hallId\":\"zj-jiaxing-zwfw\","
+                            + "\"name\":\"王五\",\"mobile\":\"13812345678\"}");
+            ServerMessage.Error twice = app.error();
+            assertThat(twice.code()).isEqualTo("WRONG_STATE");
+            assertThat(twice.about()).isEqualTo("join");
+            app.send("{\"type\":\"take\",\"id\":\"t\"}");
+            assertThat(app.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+            app.send(
+                    "{\"type\":\"sdp\",\"sessionId\":\"s-00000000\",\"description\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+            assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
+
+            // Still connected, still in the queue, ahead of the other applicant.
+            app.send("{\"type\":\"ping\",\"id\":\"p\"}");
+            assertThat(app.expect(ServerMessage.Pong.class).re()).isEqualTo("p");
+            try (WsTestClient clerk = clerk(vertx, "jiaxing01")) {
+                clerk.send("{\"type\":\"take\"}");
+                ServerMessage.Paired p = clerk.expect(ServerMessage.Paired.class);
+                assertThat(p.peer().name()).isEqualTo("王五");
+                // The other applicant moved up to first place.
+                assertThat(other.expect(ServerMessage.Ticket.class, t -> Integer.valueOf(1)
+                                .equals(t.position())))
+                        .isNotNull();
+                // A different applicant cannot inject into this session.
+                other.send("{\"type\":\"chat\",\"id\":\"c\",\"sessionId\":\"" + p.sessionId() + "\",\"text\":\"hi\"}");
+                assertThat(other.error().code()).isEqualTo("NOT_IN_SESSION");
+                clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + p.sessionId() + "\",\"outcome\":\"completed\"}");
+                clerk.expect(ServerMessage.Ended.class);
+            }
+        }
+    }
+
+    @Test
+    void clerkMessagesNeedSignInAndApplicantMessagesAreNotForClerks(Vertx vertx) throws Exception {
+        try (WsTestClient anon = WsTestClient.connect(vertx, server.port());
+                WsTestClient clerk = clerk(vertx, "wuhu01")) {
+            anon.send("{\"type\":\"take\"}");
+            assertThat(anon.error().code()).isEqualTo("UNAUTHENTICATED");
+            anon.send("{\"type\":\"status\",\"status\":\"available\"}");
+            assertThat(anon.error().code()).isEqualTo("UNAUTHENTICATED");
+            anon.send("{\"type\":\"auth\",\"token\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3dWh1MDEifQ.forged-signature\"}");
+            assertThat(anon.error().code()).isEqualTo("AUTH_FAILED");
+            clerk.send("{\"type\":\"join\",\"matterId\":\"business-startup\",\"hallId\":\"ah-wuhu-zwfw\","
+                    + "\"name\":\"王五\",\"mobile\":\"13812345678\"}");
+            assertThat(clerk.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+            clerk.send("{\"type\":\"take\",\"ticketId\":\"t-doesnotexist\"}");
+            assertThat(clerk.error().code()).isEqualTo("NO_SUCH_TICKET");
+        }
+    }
+
+    @Test
+    void floodsAreRateLimited(Vertx vertx) throws Exception {
+        try (WsTestClient c = WsTestClient.connect(vertx, server.port())) {
+            for (int i = 0; i < 200; i++) {
+                c.send("{\"type\":\"ping\",\"id\":\"" + i + "\"}");
+            }
+            assertThat(c.error().code()).isEqualTo("RATE_LIMITED");
+            Thread.sleep(500);
+            List<ServerMessage> got = c.drain();
+            long pongs =
+                    got.stream().filter(m -> m instanceof ServerMessage.Pong).count();
+            assertThat(pongs).isBetween(50L, 120L);
+            Thread.sleep(1200);
+            c.send("{\"type\":\"ping\",\"id\":\"after\"}");
+            assertThat(c.expect(ServerMessage.Pong.class, p -> "after".equals(p.re())))
+                    .isNotNull();
+        }
+    }
+
+    @Test
+    void unsupportedVersionAndHugeFramesCloseTheConnection(Vertx vertx) throws Exception {
+        try (WsTestClient v2 = WsTestClient.connect(vertx, server.port(), "/ws?v=2")) {
+            assertThat(v2.error().code()).isEqualTo("UNSUPPORTED_VERSION");
+            assertThat(v2.awaitClosed(5)).isTrue();
+            assertThat(v2.closeCode).isEqualTo((short) 1002);
+        }
+        try (WsTestClient huge = WsTestClient.connect(vertx, server.port())) {
+            huge.send("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1_200_000) + "\"}");
+            assertThat(huge.awaitClosed(5)).isTrue();
+        }
+    }
+
+    @Test
+    void anApplicantResumesAfterADropWithTheSamePlaceAndSession(Vertx vertx) throws Exception {
+        String token;
+        String number;
+        try (WsTestClient first = WsTestClient.connect(vertx, server.port())) {
+            first.send("{\"type\":\"join\",\"matterId\":\"social-insurance-transfer\",\"hallId\":\"nj-gulou-zwfw\","
+                    + "\"name\":\"钱七\",\"mobile\":\"13912345678\"}");
+            ServerMessage.Ticket t = first.expect(ServerMessage.Ticket.class);
+            token = t.resumeToken();
+            number = t.number();
+        }
+        WsTestClient second = WsTestClient.connect(vertx, server.port());
+        second.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
+        ServerMessage.Ticket resumed = second.expect(ServerMessage.Ticket.class);
+        assertThat(resumed.number()).isEqualTo(number);
+        assertThat(resumed.state()).isEqualTo(ServerMessage.TicketState.WAITING);
+        assertThat(resumed.position()).isEqualTo(1);
+        assertThat(resumed.resumeToken()).isNotEqualTo(token);
+        // The spent token is refused.
+        try (WsTestClient replay = WsTestClient.connect(vertx, server.port())) {
+            replay.send("{\"type\":\"resume\",\"resumeToken\":\"" + token + "\"}");
+            assertThat(replay.error().code()).isEqualTo("RESUME_INVALID");
+        }
+
+        try (WsTestClient clerk = clerk(vertx, "gulou01")) {
+            clerk.send("{\"type\":\"take\"}");
+            String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+            second.expect(ServerMessage.Paired.class);
+            second.close();
+            assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
+
+            try (WsTestClient third = WsTestClient.connect(vertx, server.port())) {
+                third.send("{\"type\":\"resume\",\"resumeToken\":\"" + resumed.resumeToken() + "\"}");
+                assertThat(third.expect(ServerMessage.Ticket.class).state())
+                        .isEqualTo(ServerMessage.TicketState.IN_SESSION);
+                ServerMessage.Paired again = third.expect(ServerMessage.Paired.class);
+                assertThat(again.sessionId()).isEqualTo(sid);
+                assertThat(again.resumed()).isTrue();
+                assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("reconnected");
+                ServerMessage.Paired clerkAgain = clerk.expect(ServerMessage.Paired.class);
+                assertThat(clerkAgain.resumed()).isTrue();
+                assertThat(clerkAgain.offerer()).isTrue();
+                // Relay works on the new connection.
+                third.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"我回来了\"}");
+                assertThat(clerk.expect(ServerMessage.Chat.class).text()).isEqualTo("我回来了");
+                clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+                third.expect(ServerMessage.Ended.class);
+            }
+        }
+    }
+
+    @Test
+    void aClerkLostMidSessionReturnsTheApplicantToTheHead(Vertx vertx) throws Exception {
+        try (WsTestClient app = applicant(vertx, "property-certificate", WUJIN, "孙八");
+                WsTestClient later = applicant(vertx, "property-certificate", WUJIN, "周九")) {
+            WsTestClient clerk = clerk(vertx, "wujin02");
+            clerk.send("{\"type\":\"take\"}");
+            ServerMessage.Paired p = clerk.expect(ServerMessage.Paired.class);
+            assertThat(p.peer().name()).isEqualTo("孙八");
+            app.expect(ServerMessage.Paired.class);
+            clerk.close();
+            ServerMessage.Ended ended = app.expect(ServerMessage.Ended.class);
+            assertThat(ended.reason()).isEqualTo("clerk_lost");
+            ServerMessage.Ticket back =
+                    app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.WAITING);
+            assertThat(back.position()).isEqualTo(1);
+            try (WsTestClient next = clerk(vertx, "wujin01")) {
+                ServerMessage.Queue q = next.expect(ServerMessage.Queue.class, m -> m.total() >= 2);
+                assertThat(q.tickets().get(0).returned()).isTrue();
+                next.send("{\"type\":\"take\"}");
+                ServerMessage.Paired p2 = next.expect(ServerMessage.Paired.class);
+                assertThat(p2.peer().name()).isEqualTo("孙八");
+                next.send("{\"type\":\"hangup\",\"sessionId\":\"" + p2.sessionId() + "\",\"outcome\":\"completed\"}");
+                next.expect(ServerMessage.Ended.class);
+            }
+        }
+    }
+
+    @Test
+    void loginRejectsBadInputAndLocksAfterRepeatedFailures() throws Exception {
+        assertThat(post("/api/login", "not json").statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(post("/api/login", "not json").body())
+                        .getJsonObject("error")
+                        .getString("code"))
+                .isEqualTo("BAD_JSON");
+        assertThat(post("/api/login", "{\"username\":\"wujin01\"}").statusCode())
+                .isEqualTo(400);
+        List<Integer> codes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            codes.add(post("/api/login", "{\"username\":\"locktest\",\"password\":\"wrong\"}")
+                    .statusCode());
+        }
+        assertThat(codes.subList(0, 5)).containsOnly(401);
+        assertThat(codes.get(5)).isEqualTo(429);
+        // Even the right password is refused while locked.
+        HttpResponse<String> locked = post("/api/login", "{\"username\":\"locktest\",\"password\":\"tongban2026\"}");
+        assertThat(new JsonObject(locked.body()).getJsonObject("error").getString("code"))
+                .isEqualTo("LOGIN_LOCKED");
+    }
+
+    @Test
+    void healthMetricsAndCatalog() throws Exception {
+        HttpResponse<String> health = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("UP");
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("tongban_ws_connections").contains("vertx_http_server");
+        HttpResponse<String> catalog = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/catalog"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonObject c = new JsonObject(catalog.body());
+        assertThat(c.getJsonArray("halls")).hasSize(5);
+        assertThat(c.getJsonArray("matters").getJsonObject(0).getString("name")).isEqualTo("不动产登记—产权证办理");
+    }
+
+    static void sleep(long ms) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(ms);
+    }
+}

@@ -1,0 +1,114 @@
+package cn.tongban.signaling.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.signaling.protocol.Codec;
+import cn.tongban.signaling.protocol.ServerMessage;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A blocking WebSocket test client that decodes server messages with the protocol's codec. */
+final class WsTestClient implements AutoCloseable {
+    private final WebSocket ws;
+    private final LinkedBlockingQueue<ServerMessage> inbox = new LinkedBlockingQueue<>();
+    private final List<ServerMessage> skipped = new ArrayList<>();
+    volatile Short closeCode;
+
+    private WsTestClient(WebSocket ws) {
+        this.ws = ws;
+        ws.textMessageHandler(text -> inbox.add(Codec.decodeServer(text)));
+        ws.closeHandler(v -> closeCode = ws.closeStatusCode());
+    }
+
+    static WsTestClient connect(Vertx vertx, int port, String uri) throws Exception {
+        WebSocketClient client = vertx.createWebSocketClient(
+                new WebSocketClientOptions().setMaxFrameSize(2 * 1024 * 1024).setMaxMessageSize(2 * 1024 * 1024));
+        // Handlers are set in the completion callback, on the event loop, so no early message is missed.
+        return client.connect(port, "127.0.0.1", uri).map(WsTestClient::new).await(10, TimeUnit.SECONDS);
+    }
+
+    static WsTestClient connect(Vertx vertx, int port) throws Exception {
+        WsTestClient c = connect(vertx, port, "/ws?v=1");
+        c.expect(ServerMessage.Hello.class);
+        return c;
+    }
+
+    void send(String json) {
+        ws.writeTextMessage(json);
+    }
+
+    void sendBinary(byte[] data) {
+        ws.writeBinaryMessage(Buffer.buffer(data));
+    }
+
+    /** The next message of the given type; earlier messages of other types are set aside. */
+    <T extends ServerMessage> T expect(Class<T> type) throws InterruptedException {
+        for (int i = 0; i < skipped.size(); i++) {
+            if (type.isInstance(skipped.get(i))) {
+                return type.cast(skipped.remove(i));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            ServerMessage m = inbox.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertThat(m)
+                    .as("a %s message within 10 s (set aside: %s)", type.getSimpleName(), skipped)
+                    .isNotNull();
+            if (type.isInstance(m)) {
+                return type.cast(m);
+            }
+            skipped.add(m);
+        }
+    }
+
+    /** The next error message. */
+    ServerMessage.Error error() throws InterruptedException {
+        return expect(ServerMessage.Error.class);
+    }
+
+    /** Waits until a message matching the predicate arrives (others are set aside). */
+    <T extends ServerMessage> T expect(Class<T> type, java.util.function.Predicate<T> match)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            T m = expect(type);
+            if (match.test(m)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no matching " + type.getSimpleName());
+    }
+
+    /** Messages received so far that nobody expected yet, plus any queued. */
+    List<ServerMessage> drain() {
+        List<ServerMessage> all = new ArrayList<>(skipped);
+        skipped.clear();
+        inbox.drainTo(all);
+        return all;
+    }
+
+    boolean awaitClosed(long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (ws.isClosed()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return ws.isClosed();
+    }
+
+    @Override
+    public void close() {
+        if (!ws.isClosed()) {
+            ws.close();
+        }
+    }
+}
