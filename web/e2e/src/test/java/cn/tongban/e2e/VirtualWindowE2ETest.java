@@ -12,12 +12,15 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,6 +48,15 @@ class VirtualWindowE2ETest {
                 .build());
         browser = new BrowserFixture("http://127.0.0.1:" + server.port());
     }
+
+    /** A failed test leaves pictures of its pages in target/screenshots/failed-<test>-<page>.png. */
+    @RegisterExtension
+    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
+        if (context.getExecutionException().isPresent()) {
+            browser.screenshotOpenPages(
+                    "failed-" + context.getRequiredTestMethod().getName());
+        }
+    };
 
     /** Closes every page a test opened, also when it failed: no applicant lingers in a queue. */
     @AfterEach
@@ -173,6 +185,11 @@ class VirtualWindowE2ETest {
         assertThat(applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')"))
                 .isNull();
         screenshot(applicant, "end-applicant.png");
+
+        // The console in English has no untranslated string either.
+        clerk.click("#lang-switch");
+        assertThat(clerk.locator("#take-next")).hasText("Take next");
+        assertThat(rawI18nKeys(clerk)).isEmpty();
     }
 
     @Test
@@ -195,6 +212,7 @@ class VirtualWindowE2ETest {
         applicant.click("#lang-switch");
         assertThat(applicant.locator("#contact-next")).hasText("Next");
         assertThat(applicant.locator("#mobile-error")).containsText("11-digit");
+        assertThat(rawI18nKeys(applicant)).isEmpty();
         applicant.click("#lang-switch");
         assertThat(applicant.locator("#contact-next")).hasText("下一步");
 
@@ -299,6 +317,15 @@ class VirtualWindowE2ETest {
         assertThat(applicant.locator("#step-call")).isVisible();
         assertThat(clerk.locator("#s-number")).hasText(number);
         awaitTwoWayMedia(applicant, clerk);
+    }
+
+    /** Visible texts that look like untranslated keys ("ticket.eta"): a string missing from i18n.js. */
+    private static List<?> rawI18nKeys(Page page) {
+        Object found = page.evaluate("() => [...document.querySelectorAll('body *')]"
+                + ".filter(el => el.offsetParent !== null && el.children.length === 0)"
+                + ".map(el => el.textContent.trim() || el.placeholder || '')"
+                + ".filter(text => /^[a-z]+(\\.[a-zA-Z_]+)+$/.test(text))");
+        return (List<?>) found;
     }
 
     private static Page loginAvailable(String username) {
