@@ -8,6 +8,8 @@ import { $, bindConnectionBanner, fetchCatalog, isStaleMediaError, renderChat } 
 
 const TOKEN_KEY = 'tongban.clerkToken';
 const PROFILE_KEY = 'tongban.clerkProfile';
+// An outcome still owed for an ended session survives a reload of the console.
+const PENDING_OUTCOME_KEY = 'tongban.pendingOutcome';
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
@@ -119,6 +121,7 @@ function wireLogin() {
   $('#logout').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(PROFILE_KEY);
+    sessionStorage.removeItem(PENDING_OUTCOME_KEY);
     client.close();
     teardownCall();
     state.localStream?.getTracks().forEach((track) => track.stop());
@@ -154,6 +157,8 @@ function onReady() {
 async function authenticate() {
   try {
     await client.request({ type: 'auth', token: state.token });
+    const pending = loadPendingOutcome();
+    if (pending && !state.outcomeFor) askOutcome(pending);
   } catch (e) {
     if (e.code === 'NETWORK') return;
     // Bad or expired token: back to the login form.
@@ -317,6 +322,7 @@ function teardownCall() {
 
 function askOutcome(target) {
   state.outcomeFor = target;
+  if (target.mode !== 'end') sessionStorage.setItem(PENDING_OUTCOME_KEY, JSON.stringify(target));
   const dialog = $('#outcome-dialog');
   $('#outcome-form').reset();
   $('#outcome-error').hidden = true;
@@ -344,10 +350,20 @@ async function submitOutcome(e) {
       $('#outcome-error').textContent = errorText(err.code);
       return;
     }
-  } else if (client.send({ type: 'outcome', sessionId: target.sessionId, outcome, note }) === null) {
-    $('#outcome-error').hidden = false;
-    $('#outcome-error').textContent = errorText('NETWORK');
-    return;
+  } else {
+    try {
+      // Answered with 'clerk' (status back to what the clerk chose).
+      await client.request({ type: 'outcome', sessionId: target.sessionId, outcome, note });
+    } catch (err) {
+      if (err.code !== 'NOT_IN_SESSION' && err.code !== 'WRONG_STATE') {
+        $('#outcome-error').hidden = false;
+        $('#outcome-error').textContent = errorText(err.code);
+        return;
+      }
+      // The session is gone or already has its outcome: nothing more can be recorded.
+      setNotice({ key: 'outcomeDialog.gone', kind: 'warn' });
+    }
+    sessionStorage.removeItem(PENDING_OUTCOME_KEY);
   }
   state.outcomeFor = null;
   $('#outcome-dialog').close();
@@ -490,6 +506,14 @@ function matterName(id) {
 
 function hallName(id) {
   return state.catalog.halls.find((h) => h.id === id)?.name ?? id ?? '';
+}
+
+function loadPendingOutcome() {
+  try {
+    return JSON.parse(sessionStorage.getItem(PENDING_OUTCOME_KEY));
+  } catch {
+    return null;
+  }
 }
 
 function loadProfile() {

@@ -162,6 +162,7 @@ const STRINGS = {
     'outcomeDialog.submit': '确认',
     'outcomeDialog.cancel': '取消',
     'outcomeDialog.required': '请先选择一个结果。',
+    'outcomeDialog.gone': '该会话的结果已无法记录（连接中断后会话已关闭）。',
     'clerk.ended.applicant': '申请人已挂断。',
     'clerk.sessionLostReconnect': '网络中断，本次会话已结束，申请人已回到队列最前面。',
 
@@ -351,6 +352,7 @@ const STRINGS = {
     'outcomeDialog.submit': 'Confirm',
     'outcomeDialog.cancel': 'Cancel',
     'outcomeDialog.required': 'Choose an outcome first.',
+    'outcomeDialog.gone': 'The outcome of that session can no longer be recorded (it was closed after a connection loss).',
     'clerk.ended.applicant': 'The applicant hung up.',
     'clerk.sessionLostReconnect': 'The connection dropped; the session ended and the applicant is back at the head of the queue.',
 

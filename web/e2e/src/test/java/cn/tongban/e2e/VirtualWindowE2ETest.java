@@ -284,6 +284,7 @@ class VirtualWindowE2ETest {
         clerk.fill("#outcome-note", "缺少购房合同");
         clerk.click("#outcome-submit");
         assertThat(clerk.locator("#outcome-dialog")).isHidden();
+        assertThat(clerk.locator("#notice")).isHidden(); // the server accepted the outcome
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         screenshot(clerk, "queue-clerk.png");
     }
