@@ -492,8 +492,8 @@ function choiceButton(id, name, meta, selectedId) {
   button.type = 'button';
   button.className = 'choice';
   button.dataset.id = id;
-  button.setAttribute('role', 'radio');
-  button.setAttribute('aria-checked', String(id === selectedId));
+  // A toggle button (Tab + Enter/Space) is simpler to operate than a radio group's arrow keys.
+  button.setAttribute('aria-pressed', String(id === selectedId));
   button.append(
     Object.assign(document.createElement('span'), { className: 'name', textContent: name }),
     Object.assign(document.createElement('span'), { className: 'meta', textContent: meta }),
