@@ -2,6 +2,8 @@ package cn.tongban.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.session.audit.AuditChain;
+import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
@@ -167,6 +169,18 @@ class SignalingWebSocketTest {
             assertThat(clerk.expect(ServerMessage.Clerk.class, c -> "o".equals(c.re()))
                             .status())
                     .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+
+            // The session left an intact audit trail and a case record, without the applicant's personal data.
+            List<AuditEvent> trail = server.records().journal().forSession(sid);
+            assertThat(trail)
+                    .extracting(AuditEvent::action)
+                    .containsSubsequence("session.paired", "session.ended", "session.closed");
+            assertThat(trail)
+                    .allMatch(e -> !e.details().contains("张秀英") && !e.details().contains("13812345678"));
+            assertThat(AuditChain.verify(server.records().journal().read(0, 10_000)))
+                    .isEmpty();
+            assertThat(server.records().cases().recent(WUJIN, 100))
+                    .anyMatch(c -> c.sessionId().equals(sid) && "COMPLETED".equals(c.outcome()));
         }
     }
 
