@@ -257,7 +257,7 @@ public final class SignalingHandler {
         if (t.connId() != null) {
             sendTo(
                     t.connId(),
-                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null));
+                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null, null));
             QueueView view = queue.view();
             sendTo(t.connId(), ticketMessage(t, view.place(t.ticketId()), null, null));
         }
@@ -307,6 +307,10 @@ public final class SignalingHandler {
                     s.outcome().name());
             records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
             queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, o.id())));
+            // The applicant may still be on the thank-you page: tell them how the matter was closed.
+            queue.ticket(s.ticketId())
+                    .filter(t -> t.connId() != null)
+                    .ifPresent(t -> sendTo(t.connId(), ticketMessage(t, null, null, wireOutcome(s.outcome()), null)));
             markDirty();
         } else {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled message " + typeOf(m));
@@ -505,6 +509,16 @@ public final class SignalingHandler {
     }
 
     private void relay(Connection c, String sessionId, ServerMessage msg) {
+        // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
+        boolean endedOwnSession = queue.session(sessionId)
+                .filter(s -> s.state() != SessionState.ACTIVE)
+                .filter(s -> c.role == Connection.Role.CLERK
+                        ? s.clerkId().equals(c.clerkId)
+                        : s.ticketId().equals(c.ticketId))
+                .isPresent();
+        if (endedOwnSession) {
+            return;
+        }
         Peers peers = peers(c, sessionId);
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);
@@ -522,9 +536,9 @@ public final class SignalingHandler {
                     s.sessionId(),
                     "reason",
                     "hangup");
-            send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, h.id()));
+            send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id()));
             queue.ticket(c.ticketId).ifPresent(t -> send(c, ticketMessage(t, null, null, null)));
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null));
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null));
             queue.presence(s.clerkId())
                     .filter(p -> p.connId() != null)
                     .ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
@@ -540,11 +554,12 @@ public final class SignalingHandler {
                     "outcome",
                     s.outcome().name());
             records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
-            send(c, new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, h.id()));
+            send(c, new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null, h.id()));
             queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
             queue.ticket(s.ticketId()).filter(t -> t.connId() != null).ifPresent(t -> {
-                sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null));
-                sendTo(t.connId(), ticketMessage(t, null, null, null));
+                SessionOutcome told = wireOutcome(s.outcome());
+                sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null));
+                sendTo(t.connId(), ticketMessage(t, null, null, told, null));
             });
         }
         markDirty();
@@ -588,6 +603,15 @@ public final class SignalingHandler {
     // ---------------------------------------------------------------- message builders
 
     private static ServerMessage.Ticket ticketMessage(TicketRecord t, QueueView.Place place, String token, String re) {
+        return ticketMessage(t, place, token, null, re);
+    }
+
+    private static SessionOutcome wireOutcome(Outcome o) {
+        return o == null ? null : SessionOutcome.valueOf(o.name());
+    }
+
+    private static ServerMessage.Ticket ticketMessage(
+            TicketRecord t, QueueView.Place place, String token, SessionOutcome outcome, String re) {
         ServerMessage.TicketState state =
                 switch (t.status()) {
                     case WAITING -> ServerMessage.TicketState.WAITING;
@@ -605,6 +629,7 @@ public final class SignalingHandler {
                 place == null ? null : place.position(),
                 place == null ? null : place.etaSeconds(),
                 token,
+                outcome,
                 re);
     }
 
@@ -728,7 +753,7 @@ public final class SignalingHandler {
         for (SessionRecord s : sweep.applicantLost()) {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
             records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null));
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null));
             queue.presence(s.clerkId()).ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
         }
         for (TicketRecord t : sweep.expiredWaiting()) {
