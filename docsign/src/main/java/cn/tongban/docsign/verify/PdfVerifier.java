@@ -67,6 +67,7 @@ public final class PdfVerifier {
     private static final COSName CADES = COSName.getPDFName("ETSI.CAdES.detached");
     private static final COSName RFC3161 = COSName.getPDFName("ETSI.RFC3161");
 
+    private static final String UNTRUSTED = " is not trusted";
     private static final Map<String, String> OIDS = Map.of("2.5.4.5", "SERIALNUMBER");
 
     private final List<X509Certificate> anchors;
@@ -295,7 +296,9 @@ public final class PdfVerifier {
                 String problem =
                         checkToken(t, sha(t.getTimeStampInfo().getMessageImprintAlgOID(), si.getSignature()), pool);
                 if (problem != null) {
-                    f.add(new Finding(Finding.Code.TIMESTAMP_INVALID, problem));
+                    f.add(new Finding(
+                            problem.endsWith(UNTRUSTED) ? Finding.Code.CHAIN_UNTRUSTED : Finding.Code.TIMESTAMP_INVALID,
+                            problem));
                 } else {
                     tsOk = true;
                     bestTime = t.getTimeStampInfo().getGenTime();
@@ -793,7 +796,7 @@ public final class PdfVerifier {
         }
         List<X509Certificate> chain = CertChains.build(tsa, pool);
         if (!anchors.contains(chain.get(chain.size() - 1))) {
-            return "TSA " + commonName(tsa) + " is not trusted";
+            return "TSA " + commonName(tsa) + UNTRUSTED;
         }
         return null;
     }
