@@ -409,11 +409,13 @@ public final class PdfVerifier {
                     f.add(new Finding(
                             problem.startsWith("imprint")
                                     ? Finding.Code.DIGEST_MISMATCH
-                                    : Finding.Code.TIMESTAMP_INVALID,
+                                    : problem.endsWith(UNTRUSTED)
+                                            ? Finding.Code.CHAIN_UNTRUSTED
+                                            : Finding.Code.TIMESTAMP_INVALID,
                             problem));
-                } else {
-                    integrity = true;
                 }
+                // Integrity is about the bytes and the token's signature; trust is reported apart.
+                integrity = problem == null || problem.endsWith(UNTRUSTED);
             }
             Date at = t.getTimeStampInfo().getGenTime();
             tsTime = at.toInstant().toString();
