@@ -76,7 +76,7 @@ class AttackDetectionTest {
         byte[] attacked;
         try (PDDocument doc = Loader.loadPDF(s.sealed)) {
             PDPage page = doc.getPage(0);
-            COSStream content = (COSStream) page.getContentStreams().next().getCOSObject();
+            COSStream content = page.getContentStreams().next().getCOSObject();
             try (OutputStream os = content.createOutputStream(COSName.FLATE_DECODE)) {
                 os.write("BT /F1 12 Tf 72 700 Td (replaced) Tj ET".getBytes(StandardCharsets.US_ASCII));
             }
