@@ -253,12 +253,25 @@ public final class Conference {
 
     // ---- data plane ---------------------------------------------------------------------------------
 
+    /**
+     * Per-thread scratch space for the re-encrypted copy. Reusing it is safe because the send chain is
+     * synchronous (the transport hands the bytes to the kernel before returning); it keeps the forwarding
+     * path from allocating a packet-sized array per receiver.
+     */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[2048]);
+
     /** Sends a decrypted RTP packet to every other participant whose offer carries its SSRC. */
     void forwardRtp(Endpoint from, PacketInfo p) {
+        Long ssrc = p.ssrc();
         for (Endpoint to : members) {
-            if (to != from && to.receives.contains(p.ssrc()) && to.secure()) {
-                PacketBuffer copy = PacketBuffer.copyOf(p.buffer(), p.offset(), p.length());
-                to.sendRtp(new PacketInfo(copy, p.receivedNanos()));
+            if (to != from && to.receives.contains(ssrc) && to.secure()) {
+                byte[] scratch = SCRATCH.get();
+                if (scratch.length < p.length() + PacketBuffer.TAIL_ROOM) {
+                    scratch = new byte[p.length() + PacketBuffer.TAIL_ROOM];
+                    SCRATCH.set(scratch);
+                }
+                System.arraycopy(p.buffer(), p.offset(), scratch, 0, p.length());
+                to.sendRtp(new PacketInfo(new PacketBuffer(scratch, 0, p.length()), p.receivedNanos()));
             }
         }
     }
