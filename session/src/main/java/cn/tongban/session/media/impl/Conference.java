@@ -4,6 +4,7 @@ import cn.tongban.session.media.BridgeOffer;
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.TrackKind;
 import cn.tongban.session.media.pipeline.PacketInfo;
+import cn.tongban.session.media.recording.RecordingSink;
 import cn.tongban.session.media.rtp.RtcpPacket;
 import cn.tongban.session.media.sdp.BridgeOfferWriter;
 import cn.tongban.session.media.sdp.Direction;
@@ -31,15 +32,7 @@ public final class Conference {
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     private final Map<Long, Track> tracksBySsrc = new ConcurrentHashMap<>();
     private volatile Endpoint[] members = new Endpoint[0];
-    private volatile RecordingTap recordingTap = RecordingTap.NONE;
-
-    /** Receives decrypted RTP off the forwarding path (see the recording package). */
-    public interface RecordingTap {
-        RecordingTap NONE = (participantId, kind, packet) -> {};
-
-        /** Must not block: copy and queue. */
-        void onRtp(String participantId, TrackKind kind, PacketInfo packet);
-    }
+    private volatile RecordingSink recording = RecordingSink.NONE;
 
     Conference(String id, CountingMetrics metrics, String fingerprint) {
         this.id = id;
@@ -47,8 +40,13 @@ public final class Conference {
         this.fingerprint = fingerprint;
     }
 
-    public void setRecordingTap(RecordingTap tap) {
-        this.recordingTap = Objects.requireNonNull(tap);
+    /** Starts or stops (with {@link RecordingSink#NONE}) handing this session's RTP to a recorder. */
+    void setRecording(RecordingSink sink) {
+        this.recording = Objects.requireNonNull(sink);
+    }
+
+    RecordingSink recording() {
+        return recording;
     }
 
     // ---- control plane ------------------------------------------------------------------------------
@@ -334,11 +332,12 @@ public final class Conference {
     }
 
     void record(Endpoint from, PacketInfo p) {
-        RecordingTap tap = recordingTap;
-        if (tap != RecordingTap.NONE) {
+        RecordingSink sink = recording;
+        if (sink != RecordingSink.NONE) {
             Track t = from.uploads.get(p.ssrc());
-            if (t != null && t.ssrc() == p.ssrc()) {
-                tap.onRtp(from.id, t.kind(), p);
+            if (t != null) {
+                boolean rtx = t.rtxSsrc() == p.ssrc();
+                sink.onRtp(from.id, t.kind(), rtx, p.buffer(), p.offset(), p.length(), p.receivedNanos());
             }
         }
     }
