@@ -5,7 +5,7 @@
 import { applyI18n, bindLanguageSwitch, errorText, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
-import { $, bindConnectionBanner, confirmDialog, fetchCatalog, renderChat } from './ui.js';
+import { $, bindConnectionBanner, confirmDialog, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
 
 const TOKEN_KEY = 'tongban.resumeToken';
 const DRAFT_KEY = 'tongban.draft';
@@ -220,7 +220,9 @@ function onReady() {
 
 function onTicket(ticket) {
   if (ticket.resumeToken) sessionStorage.setItem(TOKEN_KEY, ticket.resumeToken);
-  state.ticket = { ...state.ticket, ...ticket };
+  // Absent position/etaSeconds mean "none now" (e.g. no clerk on duty): never keep stale values.
+  state.ticket = { ...state.ticket, ...ticket, position: ticket.position ?? null, etaSeconds: ticket.etaSeconds ?? null };
+  delete state.ticket.resumeToken;
   switch (ticket.state) {
     case 'waiting':
       if (state.view !== 'ticket' && state.view !== 'call') show('ticket');
@@ -319,6 +321,10 @@ function onEnded(message) {
 }
 
 function onServerError(error) {
+  if (isStaleMediaError(error)) {
+    console.debug('tongban: late media message after the session ended', error);
+    return;
+  }
   if (error.code === 'SUPERSEDED') {
     teardownCall();
     client.close();
@@ -520,7 +526,8 @@ function renderDeviceStep() {
   box.className = `notice ${status === 'ok' ? 'ok' : status === 'checking' || status === 'idle' ? '' : 'error'}`;
   const failed = !['idle', 'checking', 'ok'].includes(status);
   $('#device-retry').hidden = !failed;
-  $('#device-skip').hidden = !(failed && !state.voiceOnly && status !== 'unsupported');
+  // Voice only helps when the camera is missing or busy; a refusal covers the microphone too.
+  $('#device-skip').hidden = !(['notFound', 'busy'].includes(status) && !state.voiceOnly);
   $('#mic-block').hidden = status !== 'ok';
   $('#join').disabled = status !== 'ok' || !client.isOpen;
 }

@@ -4,7 +4,7 @@
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
-import { $, bindConnectionBanner, fetchCatalog, renderChat } from './ui.js';
+import { $, bindConnectionBanner, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
 
 const TOKEN_KEY = 'tongban.clerkToken';
 const PROFILE_KEY = 'tongban.clerkProfile';
@@ -50,7 +50,10 @@ client.addEventListener('chat', (e) => onSession(e.detail, () => state.chat.push
 client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active)));
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
 client.addEventListener('ended', (e) => onEnded(e.detail));
-client.addEventListener('error', (e) => setNotice({ code: e.detail.code, kind: 'error' }));
+client.addEventListener('error', (e) => {
+  if (isStaleMediaError(e.detail)) console.debug('tongban: late media message after the session ended', e.detail);
+  else setNotice({ code: e.detail.code, kind: 'error' });
+});
 client.addEventListener('state', () => render());
 
 fetchCatalog()

@@ -62,7 +62,7 @@ const STRINGS = {
     'ticket.leaveConfirm': '确定要离开队列吗？您的号码将作废。',
     'ticket.clerkLost': '工作人员的网络中断了。您已被排回队列最前面，请稍候。',
 
-    'call.with': '正在为您办理',
+    'call.with': '为您办理的工作人员：',
     'call.connecting': '正在接通视频…',
     'call.peerLost': '对方网络不稳定，正在等待重新连接…',
     'call.selfView': '我的画面',
@@ -121,7 +121,7 @@ const STRINGS = {
     'status.busy': '办理中',
     'status.wrap_up': '整理中',
     'status.setAvailable': '开始接待',
-    'status.setAway': '暂离',
+    'status.setAway': '设为暂离',
 
     'queue.title': '等候队列',
     'queue.count': '共 {n} 人等候',
@@ -252,7 +252,7 @@ const STRINGS = {
     'ticket.leaveConfirm': 'Leave the queue? Your number will be cancelled.',
     'ticket.clerkLost': 'The clerk’s connection dropped. You are back at the front of the queue — please wait.',
 
-    'call.with': 'Serving you',
+    'call.with': 'Your clerk:',
     'call.connecting': 'Connecting video…',
     'call.peerLost': 'The other side’s network is unstable, waiting…',
     'call.selfView': 'Me',
@@ -309,8 +309,8 @@ const STRINGS = {
     'status.away': 'Away',
     'status.busy': 'In session',
     'status.wrap_up': 'Wrapping up',
-    'status.setAvailable': 'Go available',
-    'status.setAway': 'Go away',
+    'status.setAvailable': 'Start serving',
+    'status.setAway': 'Set away',
 
     'queue.title': 'Waiting queue',
     'queue.count': '{n} waiting',
@@ -323,7 +323,7 @@ const STRINGS = {
     'queue.waiting': 'Waiting',
     'queue.returned': 'returned',
     'queue.disconnected': 'disconnected',
-    'queue.awayHint': 'You are away. Press “Go available” to take tickets.',
+    'queue.awayHint': 'You are away. Press “Start serving” to take tickets.',
     'queue.selfView': 'Me',
 
     'duration.minSec': '{m} min {s} s',

@@ -4,6 +4,14 @@ import { formatTime, onLangChange, t } from './i18n.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+/**
+ * Errors that only mean a media message crossed the end of its session on the wire (ICE candidates
+ * still in flight when the session ended). They are expected and not worth the user's attention.
+ */
+export function isStaleMediaError(error) {
+  return error.code === 'NOT_IN_SESSION' && ['ice', 'sdp', 'screen'].includes(error.about);
+}
+
 export async function fetchCatalog() {
   const response = await fetch('/api/catalog', { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`catalog: HTTP ${response.status}`);

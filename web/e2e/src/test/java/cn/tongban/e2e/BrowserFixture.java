@@ -8,6 +8,8 @@ import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -36,6 +38,8 @@ final class BrowserFixture implements AutoCloseable {
     private final Playwright playwright;
     private final Browser browser;
     private final String baseUrl;
+    private final List<BrowserContext> contexts = new ArrayList<>();
+    private final Map<String, Page> pages = new LinkedHashMap<>();
 
     BrowserFixture(String baseUrl) {
         this.baseUrl = baseUrl;
@@ -59,7 +63,9 @@ final class BrowserFixture implements AutoCloseable {
                 new Browser.NewContextOptions().setViewportSize(1280, 860).setLocale("zh-CN"));
         context.grantPermissions(
                 List.of("camera", "microphone"), new BrowserContext.GrantPermissionsOptions().setOrigin(baseUrl));
+        contexts.add(context);
         Page page = context.newPage();
+        pages.put(name, page);
         page.onConsoleMessage(message -> {
             if (!message.type().equals("debug")) {
                 System.out.printf("[%s console.%s] %s%n", name, message.type(), message.text());
@@ -88,11 +94,13 @@ final class BrowserFixture implements AutoCloseable {
     static Map<String, Object> awaitInbound(
             Page page, String what, Predicate<Map<String, Object>> predicate, long timeoutMs)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
+        long started = System.currentTimeMillis();
+        long deadline = started + timeoutMs;
         Object last = null;
         while (System.currentTimeMillis() < deadline) {
             last = page.evaluate("() => window.tongban.inbound()");
             if (last instanceof Map<?, ?> stats && predicate.test((Map<String, Object>) stats)) {
+                System.out.printf("%s after %d ms%n", what, System.currentTimeMillis() - started);
                 return (Map<String, Object>) stats;
             }
             Thread.sleep(250);
@@ -107,6 +115,26 @@ final class BrowserFixture implements AutoCloseable {
             return number.doubleValue();
         }
         return 0;
+    }
+
+    /** Closes the contexts opened since the last call (their pages, sockets and peer connections). */
+    void closeContexts() {
+        contexts.forEach(BrowserContext::close);
+        contexts.clear();
+        pages.clear();
+    }
+
+    /** Screenshots of every page still open, named {@code <prefix>-<page>.png}; for failed tests. */
+    void screenshotOpenPages(String prefix) {
+        pages.forEach((name, page) -> {
+            if (!page.isClosed()) {
+                try {
+                    screenshot(page, prefix + "-" + name + ".png");
+                } catch (Exception e) {
+                    System.out.printf("[%s] no screenshot: %s%n", name, e);
+                }
+            }
+        });
     }
 
     @Override
