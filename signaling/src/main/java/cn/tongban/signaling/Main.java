@@ -1,6 +1,9 @@
 package cn.tongban.signaling;
 
+import cn.tongban.signaling.cli.AuditCommand;
+import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.ServeCommand;
+import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +13,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Tongban 通办窗口 — remote cross-region virtual service window.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            VerifyCommand.class,
+            DemoApplicationCommand.class,
+            AuditCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
 
     public static void main(String[] args) {

@@ -13,6 +13,7 @@ import java.util.List;
  * @param host address to bind; {@code 0.0.0.0} for all interfaces
  * @param clusterMembers other Hazelcast members to join ({@code host[:port]}); empty runs a single member
  * @param clusterHost the address Hazelcast and the event bus bind to
+ * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
  */
 public record ServerOptions(
         int port,
@@ -22,11 +23,19 @@ public record ServerOptions(
         String clusterName,
         String clusterHost,
         List<String> clusterMembers,
-        List<ServerMessage.IceServer> iceServers) {
+        List<ServerMessage.IceServer> iceServers,
+        String dbUrl,
+        String dbUser,
+        String dbPassword) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
         iceServers = List.copyOf(iceServers);
+    }
+
+    /** The JDBC URL in effect. */
+    public String effectiveDbUrl() {
+        return dbUrl != null ? dbUrl : cn.tongban.signaling.store.Database.defaultUrl(dataDir);
     }
 
     public static Builder builder() {
@@ -43,6 +52,16 @@ public record ServerOptions(
         private String clusterHost = "127.0.0.1";
         private final List<String> clusterMembers = new ArrayList<>();
         private final List<ServerMessage.IceServer> iceServers = new ArrayList<>();
+        private String dbUrl;
+        private String dbUser;
+        private String dbPassword;
+
+        public Builder database(String url, String user, String password) {
+            this.dbUrl = url;
+            this.dbUser = user;
+            this.dbPassword = password;
+            return this;
+        }
 
         public Builder port(int port) {
             this.port = port;
@@ -86,7 +105,17 @@ public record ServerOptions(
 
         public ServerOptions build() {
             return new ServerOptions(
-                    port, host, dataDir, nodeName, clusterName, clusterHost, clusterMembers, iceServers);
+                    port,
+                    host,
+                    dataDir,
+                    nodeName,
+                    clusterName,
+                    clusterHost,
+                    clusterMembers,
+                    iceServers,
+                    dbUrl,
+                    dbUser,
+                    dbPassword);
         }
     }
 }

@@ -6,6 +6,10 @@ import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.CaseStore;
+import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.JdbcAuditJournal;
+import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -41,6 +45,8 @@ public final class TongbanServer implements AutoCloseable {
     private final HttpServer http;
     private final ReferenceDataStore refdata;
     private final List<String> createdAccounts;
+    private final Database db;
+    private final Records records;
 
     private TongbanServer(
             ServerOptions options,
@@ -48,13 +54,22 @@ public final class TongbanServer implements AutoCloseable {
             Vertx vertx,
             HttpServer http,
             ReferenceDataStore refdata,
-            List<String> createdAccounts) {
+            List<String> createdAccounts,
+            Database db,
+            Records records) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
         this.http = http;
         this.refdata = refdata;
         this.createdAccounts = createdAccounts;
+        this.db = db;
+        this.records = records;
+    }
+
+    /** Audit journal and case records. */
+    public Records records() {
+        return records;
     }
 
     public static TongbanServer start(ServerOptions options) throws Exception {
@@ -64,7 +79,14 @@ public final class TongbanServer implements AutoCloseable {
         AccountStore accounts = AccountStore.open(options.dataDir());
         List<String> created = accounts.ensureAccounts(refdata.current());
 
-        HazelcastInstance hz = HazelcastFactory.create(options);
+        Database db = Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword());
+        HazelcastInstance hz;
+        try {
+            hz = HazelcastFactory.create(options);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         Vertx vertx = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -82,8 +104,18 @@ public final class TongbanServer implements AutoCloseable {
             TokenService tokens = TokenService.create(vertx, options.dataDir());
             Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
+            Records records = new Records(
+                    new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
             SignalingHandler signaling = new SignalingHandler(
-                    vertx, queue, tokens, refdata, options.iceServers(), "tongban/" + version(), clock, registry);
+                    vertx,
+                    queue,
+                    tokens,
+                    refdata,
+                    records,
+                    options.iceServers(),
+                    "tongban/" + version(),
+                    clock,
+                    registry);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             Object listener = new DirtyListener(signaling);
@@ -98,7 +130,15 @@ public final class TongbanServer implements AutoCloseable {
                             .setIdleTimeout(90)
                             .setIdleTimeoutUnit(TimeUnit.SECONDS))
                     .requestHandler(Routes.create(
-                            vertx, signaling, accounts, tokens, refdata, registry, options.nodeName(), startedAt))
+                            vertx,
+                            signaling,
+                            accounts,
+                            tokens,
+                            refdata,
+                            records,
+                            registry,
+                            options.nodeName(),
+                            startedAt))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
@@ -136,12 +176,13 @@ public final class TongbanServer implements AutoCloseable {
                     options.nodeName(),
                     http.actualPort(),
                     System.currentTimeMillis() - startedAt);
-            return new TongbanServer(options, hz, vertx, http, refdata, created);
+            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records);
         } catch (Exception | Error e) {
             if (vertx != null) {
                 vertx.close().await(10, TimeUnit.SECONDS);
             }
             hz.shutdown();
+            db.close();
             throw e;
         }
     }
@@ -176,6 +217,7 @@ public final class TongbanServer implements AutoCloseable {
             LOG.warn("Vert.x did not close cleanly: {}", e.toString());
         }
         hazelcast.shutdown();
+        db.close();
     }
 
     static String version() {

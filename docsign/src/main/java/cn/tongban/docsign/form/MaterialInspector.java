@@ -29,10 +29,15 @@ public final class MaterialInspector {
             throw new DocsignException(DocsignError.PDF_TOO_LARGE, "material of " + content.length + " bytes");
         }
         if (startsWith(content, new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})) {
+            checkPngChunks(content);
             checkImage(content, "png");
             return "image/png";
         }
         if (startsWith(content, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff})) {
+            if (!endsWithEoi(content)) {
+                throw new DocsignException(
+                        DocsignError.MATERIAL_INVALID_IMAGE, "JPEG without end-of-image marker (truncated)");
+            }
             checkImage(content, "jpeg");
             return "image/jpeg";
         }
@@ -72,6 +77,48 @@ public final class MaterialInspector {
             }
             throw new DocsignException(DocsignError.MATERIAL_INVALID_IMAGE, String.valueOf(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Walks the PNG chunk list (PNG spec §5.3: length, type, data, CRC-32 over type and data) up to
+     * IEND, so truncated or tampered files are refused without decoding any pixels.
+     */
+    private static void checkPngChunks(byte[] b) {
+        int i = 8;
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        while (i + 12 <= b.length) {
+            long len =
+                    ((b[i] & 0xffL) << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+            if (len > b.length - i - 12) {
+                break;
+            }
+            int n = (int) len;
+            crc.reset();
+            crc.update(b, i + 4, 4 + n);
+            int at = i + 8 + n;
+            long stored = ((b[at] & 0xffL) << 24)
+                    | ((b[at + 1] & 0xff) << 16)
+                    | ((b[at + 2] & 0xff) << 8)
+                    | (b[at + 3] & 0xff);
+            if (crc.getValue() != stored) {
+                throw new DocsignException(
+                        DocsignError.MATERIAL_INVALID_IMAGE, "PNG chunk CRC mismatch at offset " + i);
+            }
+            if (b[i + 4] == 'I' && b[i + 5] == 'E' && b[i + 6] == 'N' && b[i + 7] == 'D') {
+                return;
+            }
+            i = at + 4;
+        }
+        throw new DocsignException(DocsignError.MATERIAL_INVALID_IMAGE, "PNG truncated (no IEND chunk)");
+    }
+
+    private static boolean endsWithEoi(byte[] b) {
+        for (int i = b.length - 1; i >= Math.max(1, b.length - 64); i--) {
+            if (b[i - 1] == (byte) 0xff && b[i] == (byte) 0xd9) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean startsWith(byte[] b, byte[] prefix) {

@@ -113,7 +113,7 @@ public final class PdfA3 {
                 name = n + "-" + a.fileName();
             }
             used.add(name);
-            PDEmbeddedFile ef = new PDEmbeddedFile(doc, new ByteArrayInputStream(a.content()));
+            PDEmbeddedFile ef = new PDEmbeddedFile(doc, new ByteArrayInputStream(a.content()), COSName.FLATE_DECODE);
             ef.setSubtype(a.mimeType());
             ef.setSize(a.content().length);
             ef.setModDate(GregorianCalendar.from(modified));

@@ -39,8 +39,8 @@ class PdfsigTest {
         SignedSample s = SignedSample.get();
         byte[] b = s.sealed.clone();
         String text = new String(b, StandardCharsets.ISO_8859_1);
-        int i = text.indexOf("/Producer");
-        b[i + 2] = (byte) 'X'; // inside the first revision, covered by every signature
+        int i = text.indexOf("CreatorTool>Tongban");
+        b[i + 12] = (byte) 't'; // XMP, inside the first revision, covered by every signature
         Path f = Files.createTempFile("tampered", ".pdf");
         Files.write(f, b);
         String out = pdfsig(f);

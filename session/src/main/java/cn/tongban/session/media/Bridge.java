@@ -1,8 +1,10 @@
 package cn.tongban.session.media;
 
 import cn.tongban.session.media.impl.BridgeImpl;
+import cn.tongban.session.media.recording.RecordingManifest;
 import cn.tongban.session.media.sdp.SdpException;
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * The media bridge: a selective forwarding unit for the sessions of one server. Every participant has one
@@ -50,6 +52,19 @@ public interface Bridge extends AutoCloseable {
 
     /** Asks the participant to send a keyframe on its camera and screen tracks (RTCP PLI). */
     void requestKeyframe(String sessionId, String participantId);
+
+    /**
+     * Starts recording every uploaded track of the session into per-track WebM files under {@code
+     * directory} (policy decides per matter; the applicant must be told). Senders are asked for keyframes
+     * so video files start decodable. Recording runs on its own queues and threads, off the forwarding
+     * path.
+     *
+     * @throws IllegalStateException if the session is already being recorded
+     */
+    void startRecording(String sessionId, Path directory) throws IOException;
+
+    /** Stops the recording, finishes the files and writes {@code manifest.json} with their SHA-256. */
+    RecordingManifest stopRecording(String sessionId) throws IOException;
 
     MediaMetrics metrics();
 

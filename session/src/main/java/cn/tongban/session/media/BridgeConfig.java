@@ -16,9 +16,15 @@ import java.util.List;
  * @param rembBitrate the bitrate the bridge advertises in REMB to every sender, bits per second
  * @param rtcpIntervalMillis how often the bridge sends RR + REMB to each participant
  * @param maxPacketsPerSecond per-participant inbound limit; beyond it datagrams are dropped and counted
+ * @param ffmpeg the ffmpeg executable recording uses to write WebM
  */
 public record BridgeConfig(
-        int port, List<InetAddress> addresses, long rembBitrate, long rtcpIntervalMillis, int maxPacketsPerSecond) {
+        int port,
+        List<InetAddress> addresses,
+        long rembBitrate,
+        long rtcpIntervalMillis,
+        int maxPacketsPerSecond,
+        String ffmpeg) {
 
     public static final int DEFAULT_PORT = 10000;
 
@@ -31,20 +37,24 @@ public record BridgeConfig(
 
     /** Port 10000 on every IPv4 address of the machine's up interfaces (loopback included). */
     public static BridgeConfig defaults() {
-        return new BridgeConfig(DEFAULT_PORT, localAddresses(), 4_000_000, 500, 5_000);
+        return new BridgeConfig(DEFAULT_PORT, localAddresses(), 4_000_000, 500, 5_000, "ffmpeg");
     }
 
     /** Loopback only, on the given port: for tests and the local demo. */
     public static BridgeConfig loopback(int port) {
-        return new BridgeConfig(port, List.of(InetAddress.getLoopbackAddress()), 4_000_000, 500, 5_000);
+        return new BridgeConfig(port, List.of(InetAddress.getLoopbackAddress()), 4_000_000, 500, 5_000, "ffmpeg");
     }
 
     public BridgeConfig withPort(int p) {
-        return new BridgeConfig(p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond);
+        return new BridgeConfig(p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg);
     }
 
     public BridgeConfig withMaxPacketsPerSecond(int max) {
-        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max);
+        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max, ffmpeg);
+    }
+
+    public BridgeConfig withFfmpeg(String executable) {
+        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, executable);
     }
 
     private static List<InetAddress> localAddresses() {

@@ -4,12 +4,12 @@ import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code serve}: runs the whole system until interrupted. */
@@ -31,11 +31,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Address to bind (env TONGBAN_HOST; default ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(
-            names = "--data-dir",
-            defaultValue = "${env:TONGBAN_DATA_DIR:-data}",
-            description = "Data directory (env TONGBAN_DATA_DIR; default ./${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--node-name", defaultValue = "${env:TONGBAN_NODE:-node-1}", description = "This node's name.")
     String nodeName;
@@ -67,7 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerOptions.Builder b = ServerOptions.builder()
                 .port(port)
                 .host(host)
-                .dataDir(dataDir)
+                .dataDir(store.dataDir)
+                .database(store.dbUrl, store.dbUser, store.dbPassword)
                 .nodeName(nodeName)
                 .clusterHost(clusterHost);
         clusterMembers.forEach(b::clusterMember);

@@ -6,6 +6,7 @@ import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.Records;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -22,8 +23,15 @@ final class LoginHandler implements Handler<RoutingContext> {
     private final TokenService tokens;
     private final ReferenceDataStore refdata;
     private final LoginThrottle throttle;
+    private final Records records;
 
-    LoginHandler(AccountStore accounts, TokenService tokens, ReferenceDataStore refdata, LoginThrottle throttle) {
+    LoginHandler(
+            AccountStore accounts,
+            TokenService tokens,
+            ReferenceDataStore refdata,
+            Records records,
+            LoginThrottle throttle) {
+        this.records = records;
         this.accounts = accounts;
         this.tokens = tokens;
         this.refdata = refdata;
@@ -55,11 +63,25 @@ final class LoginHandler implements Handler<RoutingContext> {
         }
         String user = username.strip().toLowerCase(java.util.Locale.ROOT);
         if (throttle.isLocked(user)) {
+            ctx.vertx()
+                    .executeBlocking(
+                            () -> {
+                                records.audit("clerk:" + user, "clerk.login_locked", null);
+                                return null;
+                            },
+                            false);
             HttpErrors.send(ctx, ErrorCode.LOGIN_LOCKED, "too many failed attempts; try again in a minute");
             return;
         }
         ctx.vertx()
-                .executeBlocking(() -> accounts.verify(user, password), false)
+                .executeBlocking(
+                        () -> {
+                            boolean ok = accounts.verify(user, password)
+                                    && refdata.current().clerk(user).isPresent();
+                            records.audit("clerk:" + user, ok ? "clerk.login" : "clerk.login_failed", null);
+                            return ok;
+                        },
+                        false)
                 .onComplete(ar -> {
                     ReferenceData data = refdata.current();
                     ReferenceData.ClerkProfile clerk = data.clerk(user).orElse(null);

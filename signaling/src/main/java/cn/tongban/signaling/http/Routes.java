@@ -5,6 +5,7 @@ import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -25,6 +26,7 @@ public final class Routes {
             AccountStore accounts,
             TokenService tokens,
             ReferenceDataStore refdata,
+            Records records,
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt) {
@@ -42,7 +44,7 @@ public final class Routes {
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
-                .handler(new LoginHandler(accounts, tokens, refdata, new LoginThrottle(Clock.systemUTC())));
+                .handler(new LoginHandler(accounts, tokens, refdata, records, new LoginThrottle(Clock.systemUTC())));
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         router.get("/ws").handler(ctx -> {

@@ -41,7 +41,8 @@ public sealed interface ServerMessage {
 
     /**
      * The applicant's ticket: sent on join, on resume and whenever its position or state changes.
-     * {@code resumeToken} is present only in the answer to {@code join} and {@code resume}.
+     * {@code resumeToken} is present only in the answer to {@code join} and {@code resume}; {@code
+     * outcome} once the clerk has recorded it (state {@code done}).
      */
     record Ticket(
             String ticketId,
@@ -52,6 +53,7 @@ public sealed interface ServerMessage {
             Integer position,
             Integer etaSeconds,
             String resumeToken,
+            SessionOutcome outcome,
             String re)
             implements ServerMessage {}
 
@@ -138,9 +140,9 @@ public sealed interface ServerMessage {
     /**
      * The session ended. {@code by} is {@code applicant}, {@code clerk} or {@code server}; {@code reason}
      * is one of {@code hangup}, {@code applicant_lost}, {@code clerk_lost}; {@code outcomeRequired} tells
-     * the clerk to send {@code outcome}.
+     * the clerk to send {@code outcome}; {@code outcome} tells the applicant how the clerk closed it.
      */
-    record Ended(String sessionId, String by, String reason, boolean outcomeRequired, String re)
+    record Ended(String sessionId, String by, String reason, boolean outcomeRequired, SessionOutcome outcome, String re)
             implements ServerMessage {}
 
     /** Answer to {@code ping}. */

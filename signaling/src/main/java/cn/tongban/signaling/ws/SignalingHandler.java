@@ -18,6 +18,7 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.queue.TicketStatus;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -62,6 +63,7 @@ public final class SignalingHandler {
     private final QueueService queue;
     private final TokenService tokens;
     private final ReferenceDataStore refdata;
+    private final Records records;
     private final List<ServerMessage.IceServer> iceServers;
     private final String serverName;
     private final Clock clock;
@@ -76,6 +78,7 @@ public final class SignalingHandler {
             QueueService queue,
             TokenService tokens,
             ReferenceDataStore refdata,
+            Records records,
             List<ServerMessage.IceServer> iceServers,
             String serverName,
             Clock clock,
@@ -84,6 +87,7 @@ public final class SignalingHandler {
         this.queue = queue;
         this.tokens = tokens;
         this.refdata = refdata;
+        this.records = records;
         this.iceServers = List.copyOf(iceServers);
         this.serverName = serverName;
         this.clock = clock;
@@ -239,10 +243,21 @@ public final class SignalingHandler {
                 "Session {} aborted: clerk lost; ticket {} back to the head of its queue",
                 lost.session().sessionId(),
                 t.number());
+        records.audit(
+                "server",
+                "session.aborted",
+                lost.session().sessionId(),
+                "reason",
+                "clerk_lost",
+                "clerk",
+                lost.session().clerkId(),
+                "ticket",
+                t.number());
+        records.caseClosed(lost.session(), t);
         if (t.connId() != null) {
             sendTo(
                     t.connId(),
-                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null));
+                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null, null));
             QueueView view = queue.view();
             sendTo(t.connId(), ticketMessage(t, view.place(t.ticketId()), null, null));
         }
@@ -284,7 +299,18 @@ public final class SignalingHandler {
         } else if (m instanceof ClientMessage.Outcome o) {
             SessionRecord s = queue.recordOutcome(c.clerkId, o.sessionId(), outcome(o.outcome()), o.note());
             LOG.info("Session {} outcome {}", s.sessionId(), s.outcome());
+            records.audit(
+                    "clerk:" + c.clerkId,
+                    "session.closed",
+                    s.sessionId(),
+                    "outcome",
+                    s.outcome().name());
+            records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
             queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, o.id())));
+            // The applicant may still be on the thank-you page: tell them how the matter was closed.
+            queue.ticket(s.ticketId())
+                    .filter(t -> t.connId() != null)
+                    .ifPresent(t -> sendTo(t.connId(), ticketMessage(t, null, null, wireOutcome(s.outcome()), null)));
             markDirty();
         } else {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled message " + typeOf(m));
@@ -321,9 +347,15 @@ public final class SignalingHandler {
         }
         QueueService.Joined joined =
                 queue.join(j.matterId(), j.hallId(), j.partnerHallId(), j.name(), j.mobile(), c.id);
-        c.role = Connection.Role.APPLICANT;
-        c.ticketId = joined.ticket().ticketId();
         TicketRecord t = joined.ticket();
+        QueueView view = queue.view();
+        ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
+        c.lastTicketView = placeKey(msg);
+        // The answer (with the resume token) is queued before the broadcaster can see this connection's
+        // ticket, so no position update overtakes it.
+        send(c, msg);
+        c.role = Connection.Role.APPLICANT;
+        c.ticketId = t.ticketId();
         LOG.info(
                 "Ticket {} issued for {} at {} (applicant {}, {})",
                 t.number(),
@@ -331,10 +363,20 @@ public final class SignalingHandler {
                 t.hallId(),
                 Mask.name(t.name()),
                 Mask.mobile(t.mobile()));
-        QueueView view = queue.view();
-        ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
-        c.lastTicketView = placeKey(msg);
-        send(c, msg);
+        records.audit(
+                "applicant:" + t.number(),
+                "ticket.issued",
+                null,
+                "ticket",
+                t.ticketId(),
+                "matter",
+                t.matterId(),
+                "hall",
+                t.hallId(),
+                "partnerHall",
+                t.partnerHallId(),
+                "applicant",
+                Mask.name(t.name()));
         markDirty();
     }
 
@@ -345,8 +387,6 @@ public final class SignalingHandler {
         }
         QueueService.Resumed resumed = queue.resume(r.resumeToken(), c.id);
         TicketRecord t = resumed.ticket();
-        c.role = Connection.Role.APPLICANT;
-        c.ticketId = t.ticketId();
         if (resumed.supersededConnId() != null) {
             vertx.eventBus()
                     .send(
@@ -354,11 +394,14 @@ public final class SignalingHandler {
                             "",
                             new DeliveryOptions().addHeader(CONTROL, "superseded"));
         }
-        LOG.info("Ticket {} resumed", t.number());
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), resumed.resumeToken(), r.id());
         c.lastTicketView = placeKey(msg);
         send(c, msg);
+        c.role = Connection.Role.APPLICANT;
+        c.ticketId = t.ticketId();
+        LOG.info("Ticket {} resumed", t.number());
+        records.audit("applicant:" + t.number(), "ticket.resumed", t.sessionId(), "ticket", t.ticketId());
         SessionRecord s = resumed.session();
         if (s != null) {
             ReferenceData data = refdata.current();
@@ -375,6 +418,7 @@ public final class SignalingHandler {
         }
         TicketRecord t = queue.leave(c.ticketId, c.id);
         LOG.info("Ticket {} cancelled by the applicant", t.number());
+        records.audit("applicant:" + t.number(), "ticket.cancelled", null, "ticket", t.ticketId());
         send(c, ticketMessage(t, null, null, l.id()));
         c.ticketId = null;
         markDirty();
@@ -411,6 +455,7 @@ public final class SignalingHandler {
             notifyClerkLost(queue.abortClerkSession(in.superseded()));
         }
         LOG.info("Clerk {} signed in", clerkId);
+        records.audit("clerk:" + clerkId, "clerk.signed_in", null, "connection", c.id);
         send(c, clerkMessage(in.presence(), a.id()));
         pushQueue(c, queue.view(), true);
         markDirty();
@@ -422,6 +467,18 @@ public final class SignalingHandler {
         TicketRecord t = taken.ticket();
         SessionRecord s = taken.session();
         LOG.info("Clerk {} took ticket {}: session {}", c.clerkId, t.number(), s.sessionId());
+        records.audit(
+                "clerk:" + c.clerkId,
+                "session.paired",
+                s.sessionId(),
+                "ticket",
+                t.ticketId(),
+                "number",
+                t.number(),
+                "matter",
+                t.matterId(),
+                "hall",
+                t.hallId());
         send(c, clerkPaired(s, t, false, m.id()));
         queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
         if (t.connId() != null) {
@@ -452,6 +509,16 @@ public final class SignalingHandler {
     }
 
     private void relay(Connection c, String sessionId, ServerMessage msg) {
+        // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
+        boolean endedOwnSession = queue.session(sessionId)
+                .filter(s -> s.state() != SessionState.ACTIVE)
+                .filter(s -> c.role == Connection.Role.CLERK
+                        ? s.clerkId().equals(c.clerkId)
+                        : s.ticketId().equals(c.ticketId))
+                .isPresent();
+        if (endedOwnSession) {
+            return;
+        }
         Peers peers = peers(c, sessionId);
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);
@@ -462,20 +529,37 @@ public final class SignalingHandler {
         if (c.role == Connection.Role.APPLICANT) {
             SessionRecord s = queue.applicantHangup(c.ticketId, c.id, h.sessionId());
             LOG.info("Session {} ended by the applicant", s.sessionId());
-            send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, h.id()));
+            records.audit(
+                    "applicant:"
+                            + queue.ticket(c.ticketId).map(TicketRecord::number).orElse("?"),
+                    "session.ended",
+                    s.sessionId(),
+                    "reason",
+                    "hangup");
+            send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id()));
             queue.ticket(c.ticketId).ifPresent(t -> send(c, ticketMessage(t, null, null, null)));
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null));
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null));
             queue.presence(s.clerkId())
                     .filter(p -> p.connId() != null)
                     .ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
         } else {
             SessionRecord s = queue.clerkHangup(c.clerkId, h.sessionId(), outcome(h.outcome()), h.note());
             LOG.info("Session {} ended by clerk {} with outcome {}", s.sessionId(), c.clerkId, s.outcome());
-            send(c, new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, h.id()));
+            records.audit(
+                    "clerk:" + c.clerkId,
+                    "session.closed",
+                    s.sessionId(),
+                    "reason",
+                    "hangup",
+                    "outcome",
+                    s.outcome().name());
+            records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
+            send(c, new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null, h.id()));
             queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
             queue.ticket(s.ticketId()).filter(t -> t.connId() != null).ifPresent(t -> {
-                sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null));
-                sendTo(t.connId(), ticketMessage(t, null, null, null));
+                SessionOutcome told = wireOutcome(s.outcome());
+                sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null));
+                sendTo(t.connId(), ticketMessage(t, null, null, told, null));
             });
         }
         markDirty();
@@ -519,6 +603,15 @@ public final class SignalingHandler {
     // ---------------------------------------------------------------- message builders
 
     private static ServerMessage.Ticket ticketMessage(TicketRecord t, QueueView.Place place, String token, String re) {
+        return ticketMessage(t, place, token, null, re);
+    }
+
+    private static SessionOutcome wireOutcome(Outcome o) {
+        return o == null ? null : SessionOutcome.valueOf(o.name());
+    }
+
+    private static ServerMessage.Ticket ticketMessage(
+            TicketRecord t, QueueView.Place place, String token, SessionOutcome outcome, String re) {
         ServerMessage.TicketState state =
                 switch (t.status()) {
                     case WAITING -> ServerMessage.TicketState.WAITING;
@@ -536,6 +629,7 @@ public final class SignalingHandler {
                 place == null ? null : place.position(),
                 place == null ? null : place.etaSeconds(),
                 token,
+                outcome,
                 re);
     }
 
@@ -658,11 +752,13 @@ public final class SignalingHandler {
         QueueService.Sweep sweep = queue.sweep();
         for (SessionRecord s : sweep.applicantLost()) {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null));
+            records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null));
             queue.presence(s.clerkId()).ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
         }
         for (TicketRecord t : sweep.expiredWaiting()) {
             LOG.info("Ticket {} expired: the applicant did not come back", t.number());
+            records.audit("server", "ticket.expired", null, "ticket", t.ticketId(), "number", t.number());
         }
         if (!sweep.applicantLost().isEmpty() || !sweep.expiredWaiting().isEmpty()) {
             markDirty();

@@ -2,9 +2,12 @@ package cn.tongban.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.session.audit.AuditChain;
+import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.protocol.SessionOutcome;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -167,6 +170,28 @@ class SignalingWebSocketTest {
             assertThat(clerk.expect(ServerMessage.Clerk.class, c -> "o".equals(c.re()))
                             .status())
                     .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+
+            // The applicant, still on the page, learns how the matter was closed.
+            assertThat(app.expect(ServerMessage.Ticket.class, t -> t.outcome() != null)
+                            .outcome())
+                    .isEqualTo(SessionOutcome.COMPLETED);
+            // Candidates still in flight after the end are dropped quietly: no error comes back.
+            app.send("{\"type\":\"ice\",\"sessionId\":\"" + sid + "\",\"candidate\":{\"candidate\":\"\"}}");
+            app.send("{\"type\":\"ping\",\"id\":\"after-ice\"}");
+            assertThat(app.expect(ServerMessage.Pong.class).re()).isEqualTo("after-ice");
+            assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Error);
+
+            // The session left an intact audit trail and a case record, without the applicant's personal data.
+            List<AuditEvent> trail = server.records().journal().forSession(sid);
+            assertThat(trail)
+                    .extracting(AuditEvent::action)
+                    .containsSubsequence("session.paired", "session.ended", "session.closed");
+            assertThat(trail)
+                    .allMatch(e -> !e.details().contains("张秀英") && !e.details().contains("13812345678"));
+            assertThat(AuditChain.verify(server.records().journal().read(0, 10_000)))
+                    .isEmpty();
+            assertThat(server.records().cases().recent(WUJIN, 100))
+                    .anyMatch(c -> c.sessionId().equals(sid) && "COMPLETED".equals(c.outcome()));
         }
     }
 
@@ -185,7 +210,9 @@ class SignalingWebSocketTest {
             assertThat(clerk.expect(ServerMessage.Ended.class).re()).isEqualTo("h2");
             assertThat(clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE))
                     .isNotNull();
-            assertThat(app.expect(ServerMessage.Ended.class).by()).isEqualTo("clerk");
+            ServerMessage.Ended told = app.expect(ServerMessage.Ended.class);
+            assertThat(told.by()).isEqualTo("clerk");
+            assertThat(told.outcome()).isEqualTo(SessionOutcome.FOLLOW_UP);
             assertThat(app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.DONE))
                     .isNotNull();
         }

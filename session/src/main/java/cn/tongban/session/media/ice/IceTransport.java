@@ -56,7 +56,7 @@ public final class IceTransport implements AutoCloseable {
             stream = agent.createMediaStream(name);
             // false: with the single-port harvester data arrives through the buffer callback (push API),
             // not through a merged component socket.
-            component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, harvesters.isEmpty());
+            component = agent.createComponent(stream, KeepAliveStrategy.ALL_SUCCEEDED, harvesters.isEmpty());
             component.setBufferCallback(this::onBuffer);
         } catch (IOException e) {
             throw new IllegalStateException("cannot create ICE agent", e);

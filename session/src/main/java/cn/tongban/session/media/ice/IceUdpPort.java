@@ -22,6 +22,13 @@ public final class IceUdpPort implements AutoCloseable {
         if (System.getProperty("ice4j.harvest.mapping.aws.enabled") == null) {
             System.setProperty("ice4j.harvest.mapping.aws.enabled", "false");
         }
+        // Chromium, the controlling side, may move to another validated pair after ICE completed (e.g. from
+        // its LAN address to loopback). Send where the browser last sent from (together with
+        // KeepAliveStrategy.ALL_SUCCEEDED in IceTransport, which also keeps answering checks on those pairs
+        // after ice4j's agent terminated) instead of sticking to the first selected pair.
+        if (System.getProperty("ice4j.send-to-last-received-from-address") == null) {
+            System.setProperty("ice4j.send-to-last-received-from-address", "true");
+        }
     }
 
     private final List<SinglePortUdpHarvester> harvesters;

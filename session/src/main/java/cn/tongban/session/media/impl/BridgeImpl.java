@@ -10,10 +10,14 @@ import cn.tongban.session.media.Role;
 import cn.tongban.session.media.dtls.BcDtlsStack;
 import cn.tongban.session.media.dtls.DtlsCertificate;
 import cn.tongban.session.media.ice.IceUdpPort;
+import cn.tongban.session.media.recording.RecordingManifest;
+import cn.tongban.session.media.recording.RecordingSink;
+import cn.tongban.session.media.recording.SessionRecorder;
 import cn.tongban.session.media.sdp.RemoteDescription;
 import cn.tongban.session.media.sdp.SdpException;
 import cn.tongban.session.media.sdp.SdpParser;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -139,7 +143,8 @@ public final class BridgeImpl implements Bridge {
         List<BridgeOffer> changed = c.remove(e);
         e.close();
         synchronized (c) {
-            if (c.isEmpty()) {
+            // A session being recorded stays until stopRecording, so its files can be finished.
+            if (c.isEmpty() && c.recording() == RecordingSink.NONE) {
                 conferences.remove(sessionId, c);
             }
         }
@@ -157,9 +162,46 @@ public final class BridgeImpl implements Bridge {
         e.conference.requestKeyframesFrom(e);
     }
 
-    /** The conference of a session, for attaching a recorder; null if the session has no endpoint. */
-    public Conference conference(String sessionId) {
-        return conferences.get(sessionId);
+    @Override
+    public void startRecording(String sessionId, Path directory) throws IOException {
+        Conference c = conferences.get(sessionId);
+        if (c == null) {
+            throw new IllegalArgumentException("no session " + sessionId);
+        }
+        SessionRecorder recorder = new SessionRecorder(sessionId, directory, config.ffmpeg(), participant -> {
+            Endpoint e = c.get(participant);
+            if (e != null) {
+                c.requestKeyframesFrom(e);
+            }
+        });
+        synchronized (c) {
+            if (c.recording() != RecordingSink.NONE) {
+                throw new IllegalStateException("session " + sessionId + " is already being recorded");
+            }
+            c.setRecording(recorder);
+        }
+        for (Endpoint e : c.all()) {
+            c.requestKeyframesFrom(e);
+        }
+    }
+
+    @Override
+    public RecordingManifest stopRecording(String sessionId) throws IOException {
+        Conference c = conferences.get(sessionId);
+        if (c == null) {
+            throw new IllegalArgumentException("no session " + sessionId);
+        }
+        RecordingSink sink;
+        synchronized (c) {
+            sink = c.recording();
+            c.setRecording(RecordingSink.NONE);
+        }
+        if (!(sink instanceof SessionRecorder recorder)) {
+            throw new IllegalStateException("session " + sessionId + " is not being recorded");
+        }
+        RecordingManifest m = recorder.stop();
+        metrics.add(MediaCounter.RECORDING_DROPPED, m.droppedPackets());
+        return m;
     }
 
     @Override
@@ -209,6 +251,14 @@ public final class BridgeImpl implements Bridge {
     public void close() {
         rtcpTimer.shutdownNow();
         for (Conference c : conferences.values()) {
+            if (c.recording() instanceof SessionRecorder r) {
+                c.setRecording(RecordingSink.NONE);
+                try {
+                    r.stop();
+                } catch (IOException e) {
+                    LOG.warn("recording of {} did not finish cleanly", c.id, e);
+                }
+            }
             for (Endpoint e : c.all()) {
                 e.close();
             }

@@ -4,6 +4,7 @@ import cn.tongban.session.media.BridgeOffer;
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.TrackKind;
 import cn.tongban.session.media.pipeline.PacketInfo;
+import cn.tongban.session.media.recording.RecordingSink;
 import cn.tongban.session.media.rtp.RtcpPacket;
 import cn.tongban.session.media.sdp.BridgeOfferWriter;
 import cn.tongban.session.media.sdp.Direction;
@@ -31,15 +32,7 @@ public final class Conference {
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     private final Map<Long, Track> tracksBySsrc = new ConcurrentHashMap<>();
     private volatile Endpoint[] members = new Endpoint[0];
-    private volatile RecordingTap recordingTap = RecordingTap.NONE;
-
-    /** Receives decrypted RTP off the forwarding path (see the recording package). */
-    public interface RecordingTap {
-        RecordingTap NONE = (participantId, kind, packet) -> {};
-
-        /** Must not block: copy and queue. */
-        void onRtp(String participantId, TrackKind kind, PacketInfo packet);
-    }
+    private volatile RecordingSink recording = RecordingSink.NONE;
 
     Conference(String id, CountingMetrics metrics, String fingerprint) {
         this.id = id;
@@ -47,8 +40,13 @@ public final class Conference {
         this.fingerprint = fingerprint;
     }
 
-    public void setRecordingTap(RecordingTap tap) {
-        this.recordingTap = Objects.requireNonNull(tap);
+    /** Starts or stops (with {@link RecordingSink#NONE}) handing this session's RTP to a recorder. */
+    void setRecording(RecordingSink sink) {
+        this.recording = Objects.requireNonNull(sink);
+    }
+
+    RecordingSink recording() {
+        return recording;
     }
 
     // ---- control plane ------------------------------------------------------------------------------
@@ -253,12 +251,25 @@ public final class Conference {
 
     // ---- data plane ---------------------------------------------------------------------------------
 
+    /**
+     * Per-thread scratch space for the re-encrypted copy. Reusing it is safe because the send chain is
+     * synchronous (the transport hands the bytes to the kernel before returning); it keeps the forwarding
+     * path from allocating a packet-sized array per receiver.
+     */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[2048]);
+
     /** Sends a decrypted RTP packet to every other participant whose offer carries its SSRC. */
     void forwardRtp(Endpoint from, PacketInfo p) {
+        Long ssrc = p.ssrc();
         for (Endpoint to : members) {
-            if (to != from && to.receives.contains(p.ssrc()) && to.secure()) {
-                PacketBuffer copy = PacketBuffer.copyOf(p.buffer(), p.offset(), p.length());
-                to.sendRtp(new PacketInfo(copy, p.receivedNanos()));
+            if (to != from && to.receives.contains(ssrc) && to.secure()) {
+                byte[] scratch = SCRATCH.get();
+                if (scratch.length < p.length() + PacketBuffer.TAIL_ROOM) {
+                    scratch = new byte[p.length() + PacketBuffer.TAIL_ROOM];
+                    SCRATCH.set(scratch);
+                }
+                System.arraycopy(p.buffer(), p.offset(), scratch, 0, p.length());
+                to.sendRtp(new PacketInfo(new PacketBuffer(scratch, 0, p.length()), p.receivedNanos()));
             }
         }
     }
@@ -321,11 +332,12 @@ public final class Conference {
     }
 
     void record(Endpoint from, PacketInfo p) {
-        RecordingTap tap = recordingTap;
-        if (tap != RecordingTap.NONE) {
+        RecordingSink sink = recording;
+        if (sink != RecordingSink.NONE) {
             Track t = from.uploads.get(p.ssrc());
-            if (t != null && t.ssrc() == p.ssrc()) {
-                tap.onRtp(from.id, t.kind(), p);
+            if (t != null) {
+                boolean rtx = t.rtxSsrc() == p.ssrc();
+                sink.onRtp(from.id, t.kind(), rtx, p.buffer(), p.offset(), p.length(), p.receivedNanos());
             }
         }
     }

@@ -20,6 +20,10 @@ public final class CountingMetrics implements MediaMetrics {
         counters[c.ordinal()].increment();
     }
 
+    public void add(MediaCounter c, long n) {
+        counters[c.ordinal()].add(n);
+    }
+
     @Override
     public long count(MediaCounter c) {
         return counters[c.ordinal()].sum();

@@ -188,7 +188,7 @@ public final class Endpoint {
         if (rtp == null) {
             return false;
         }
-        p.setSsrc(rtp.ssrc());
+        p.setRtpHeader(rtp.ssrc(), rtp.sequenceNumber(), rtp.timestamp());
         metrics.increment(MediaCounter.RTP_RECEIVED);
         return true;
     }
@@ -198,9 +198,11 @@ public final class Endpoint {
         if (t == null || t.rtxSsrc() == p.ssrc()) {
             return; // RTX repairs are not counted as reception of the original stream
         }
-        RtpPacket rtp = RtpPacket.parse(p.buffer(), p.offset(), p.length());
-        stats.computeIfAbsent(p.ssrc(), s -> new ReceiveStatistics(s, t.clockRate()))
-                .onPacket(rtp.sequenceNumber(), rtp.timestamp(), p.receivedNanos());
+        ReceiveStatistics s = stats.get(p.ssrc());
+        if (s == null) {
+            s = stats.computeIfAbsent(p.ssrc(), x -> new ReceiveStatistics(x, t.clockRate()));
+        }
+        s.onPacket(p.sequenceNumber(), p.rtpTimestamp(), p.receivedNanos());
     }
 
     /**

@@ -10,6 +10,8 @@ public final class PacketInfo {
     private final PacketBuffer packet;
     private final long receivedNanos;
     private long ssrc = -1;
+    private int sequenceNumber = -1;
+    private long rtpTimestamp = -1;
 
     public PacketInfo(PacketBuffer packet, long receivedNanos) {
         this.packet = packet;
@@ -43,5 +45,20 @@ public final class PacketInfo {
 
     public void setSsrc(long ssrc) {
         this.ssrc = ssrc;
+    }
+
+    /** The RTP header fields a parsing node stored, so later nodes need not parse again. */
+    public void setRtpHeader(long ssrc, int sequenceNumber, long rtpTimestamp) {
+        this.ssrc = ssrc;
+        this.sequenceNumber = sequenceNumber;
+        this.rtpTimestamp = rtpTimestamp;
+    }
+
+    public int sequenceNumber() {
+        return sequenceNumber;
+    }
+
+    public long rtpTimestamp() {
+        return rtpTimestamp;
     }
 }

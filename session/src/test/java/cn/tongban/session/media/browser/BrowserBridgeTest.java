@@ -6,13 +6,20 @@ import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.BridgeConfig;
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.Role;
+import cn.tongban.session.media.TrackKind;
+import cn.tongban.session.media.recording.RecordingManifest;
+import cn.tongban.session.media.recording.TrackFile;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -93,6 +100,85 @@ class BrowserBridgeTest {
         return (List<Map<String, Object>>) p.evaluate("() => window.inbound ? window.inbound() : []");
     }
 
+    /**
+     * Every sending participant's audio, camera and screen are in the manifest with a correct SHA-256;
+     * ffprobe reads each file with the right codec; the applicant's camera lasts as long as the call
+     * (within 10 %) and has as many frames as the clerk decoded meanwhile (within 10 %).
+     */
+    private static void checkRecording(RecordingManifest manifest, double callSeconds, long framesDecoded)
+            throws Exception {
+        assertThat(manifest.tracks())
+                .extracting(t -> t.participantId() + "/" + t.kind())
+                .containsExactlyInAnyOrder(
+                        "applicant/AUDIO",
+                        "applicant/CAMERA",
+                        "applicant/SCREEN",
+                        "clerk/AUDIO",
+                        "clerk/CAMERA",
+                        "clerk/SCREEN",
+                        "helper/AUDIO",
+                        "helper/CAMERA",
+                        "helper/SCREEN");
+        assertThat(Files.readString(manifest.path()))
+                .contains(manifest.tracks().get(0).sha256());
+        for (TrackFile t : manifest.tracks()) {
+            byte[] bytes = Files.readAllBytes(t.file());
+            assertThat(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+                    .isEqualTo(t.sha256());
+            Map<String, String> probe = ffprobe(t.file());
+            assertThat(probe.get("codec_name"))
+                    .as(t.toString())
+                    .isEqualTo(t.kind() == TrackKind.AUDIO ? "opus" : "vp8");
+            assertThat(Long.parseLong(probe.get("nb_read_frames")))
+                    .as(t.toString())
+                    .isPositive();
+        }
+        TrackFile camera = manifest.tracks().stream()
+                .filter(t -> t.participantId().equals("applicant") && t.kind() == TrackKind.CAMERA)
+                .findFirst()
+                .orElseThrow();
+        Map<String, String> probe = ffprobe(camera.file());
+        double expected = callSeconds - camera.startOffsetMillis() / 1000.0;
+        System.out.println("recording: call " + callSeconds + " s, applicant camera " + probe + ", offset "
+                + camera.startOffsetMillis() + " ms, clerk decoded " + framesDecoded + " frames meanwhile");
+        assertThat(Double.parseDouble(probe.get("duration")))
+                .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(10));
+        // The file starts at the first keyframe after recording began, so compare with the frame rate the
+        // clerk decoded over the same call, applied to the file's duration.
+        double duration = Double.parseDouble(probe.get("duration"));
+        double expectedFrames = framesDecoded / callSeconds * duration;
+        assertThat((double) Long.parseLong(probe.get("nb_read_frames")))
+                .isCloseTo(expectedFrames, org.assertj.core.data.Percentage.withPercentage(10));
+    }
+
+    private static Map<String, String> ffprobe(Path file) throws Exception {
+        Process p = new ProcessBuilder(
+                        "ffprobe",
+                        "-v",
+                        "error",
+                        "-count_frames",
+                        "-select_streams",
+                        "0",
+                        "-show_entries",
+                        "stream=codec_name,nb_read_frames:format=duration",
+                        "-of",
+                        "default=noprint_wrappers=1",
+                        file.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            int i = line.indexOf('=');
+            if (i > 0) {
+                m.put(line.substring(0, i).trim(), line.substring(i + 1).trim());
+            }
+        }
+        return m;
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> outbound(Page p) {
         return (List<Map<String, Object>>) p.evaluate("() => window.outbound()");
@@ -122,7 +208,9 @@ class BrowserBridgeTest {
         StringBuilder sb = new StringBuilder("timed out waiting for " + what + "\n");
         for (Page p : pages) {
             sb.append(p.url()).append("\n  events: ").append(p.evaluate("() => window.events"));
-            sb.append("\n  inbound: ").append(inbound(p)).append('\n');
+            sb.append("\n  inbound: ").append(inbound(p));
+            sb.append("\n  outbound: ").append(p.evaluate("() => window.outbound ? window.outbound() : []"));
+            sb.append('\n');
         }
         sb.append("metrics: ").append(bridge.metrics().snapshot());
         throw new AssertionError(sb.toString());
@@ -153,6 +241,12 @@ class BrowserBridgeTest {
                 x -> decodes(applicant, "clerk-camera", "clerk-screen", "clerk-audio", "helper-camera", "helper-screen")
                         && decodes(clerk, "applicant-camera", "applicant-screen", "applicant-audio", "helper-camera")
                         && decodes(helper, "applicant-camera", "applicant-screen", "clerk-camera", "clerk-screen"));
+
+        // Recording starts mid-call, as a policy switch would; it runs through the rest of the test.
+        Path recordings = Files.createTempDirectory("tongban-recording");
+        long recordingStart = System.nanoTime();
+        long decodedAtStart = number(track(clerk, "applicant-camera"), "framesDecoded");
+        bridge.startRecording(SESSION, recordings);
 
         Page supervisor = open("supervisor", Role.SUPERVISOR);
         Page[] withSupervisor = {applicant, clerk, helper, supervisor};
@@ -200,6 +294,15 @@ class BrowserBridgeTest {
                         .anyMatch(m -> number(m, "ssrc") == screenSsrc && number(m, "targetBitrate") >= 1_500_000));
         System.out.println(
                 "bridge metrics after the browser test: " + bridge.metrics().snapshot());
+
+        long minimum = recordingStart + 8_000_000_000L;
+        while (System.nanoTime() < minimum) {
+            Thread.sleep(100);
+        }
+        long decodedAtStop = number(track(clerk, "applicant-camera"), "framesDecoded");
+        RecordingManifest manifest = bridge.stopRecording(SESSION);
+        double callSeconds = (System.nanoTime() - recordingStart) / 1e9;
+        checkRecording(manifest, callSeconds, decodedAtStop - decodedAtStart);
 
         // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
         bridge.removeEndpoint(SESSION, "helper");

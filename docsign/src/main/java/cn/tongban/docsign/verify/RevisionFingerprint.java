@@ -1,0 +1,246 @@
+package cn.tongban.docsign.verify;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSBoolean;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSFloat;
+import org.apache.pdfbox.cos.COSInteger;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSNull;
+import org.apache.pdfbox.cos.COSObject;
+import org.apache.pdfbox.cos.COSStream;
+import org.apache.pdfbox.cos.COSString;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+
+/**
+ * A content-addressed fingerprint of what a revision shows and does, used to compare a signed
+ * revision with the final document. Two revisions with equal fingerprints differ at most in the
+ * entries PAdES allows to change after signing: the DSS, signature values of signature fields,
+ * widget appearances of signature fields, the AcroForm's field list and flags.
+ *
+ * <p>Everything else is hashed by value, resolving indirect references, so an incremental update
+ * that swaps an object (shadow attacks, ISA), adds an overlay annotation, changes optional-content
+ * visibility, a font, an action or a form value changes the fingerprint — and the part that changed
+ * is named (page n, catalog key, field name).
+ */
+final class RevisionFingerprint {
+    /** Catalog keys that may change after signing: validation data, the form (checked per field), permissions. */
+    private static final Set<String> CATALOG_ALLOWED = Set.of("DSS", "AcroForm", "Extensions");
+
+    final Map<String, String> parts = new LinkedHashMap<>();
+    final Map<String, String> signedFields = new TreeMap<>();
+
+    static RevisionFingerprint of(PDDocument doc) throws IOException {
+        RevisionFingerprint f = new RevisionFingerprint();
+        COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
+        for (Map.Entry<COSName, COSBase> e : catalog.entrySet()) {
+            String k = e.getKey().getName();
+            if (CATALOG_ALLOWED.contains(k) || k.equals("Pages")) {
+                continue;
+            }
+            f.parts.put("catalog /" + k, hash(e.getValue(), Set.of()));
+        }
+        int n = 0;
+        for (PDPage page : doc.getPages()) {
+            n++;
+            COSDictionary p = page.getCOSObject();
+            // Page dictionary without /Annots (compared one by one below) and without back-links.
+            f.parts.put("page " + n, hash(p, Set.of("Annots", "Parent")));
+            COSArray annots = p.getCOSArray(COSName.ANNOTS);
+            int a = 0;
+            if (annots != null) {
+                for (int i = 0; i < annots.size(); i++) {
+                    COSBase ab = annots.getObject(i);
+                    if (ab instanceof COSDictionary ad && isSignatureWidget(ad)) {
+                        continue;
+                    }
+                    a++;
+                    f.parts.put("page " + n + " annotation " + a, hash(ab, Set.of("P", "Parent")));
+                }
+            }
+        }
+        COSDictionary acro = catalog.getCOSDictionary(COSName.ACRO_FORM);
+        if (acro != null) {
+            f.parts.put("form defaults", hash(acro, Set.of("Fields", "SigFlags", "NeedAppearances")));
+            COSArray fields = acro.getCOSArray(COSName.FIELDS);
+            if (fields != null) {
+                collectFields(fields, "", f, 0);
+            }
+        }
+        return f;
+    }
+
+    private static void collectFields(COSArray fields, String prefix, RevisionFingerprint f, int depth) {
+        if (depth > 16) {
+            return;
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            if (!(fields.getObject(i) instanceof COSDictionary field)) {
+                continue;
+            }
+            String name = prefix + field.getString(COSName.T, "#" + i);
+            COSArray kids = field.getCOSArray(COSName.KIDS);
+            if (kids != null && field.getCOSName(COSName.FT) == null) {
+                collectFields(kids, name + ".", f, depth + 1);
+                continue;
+            }
+            if (COSName.SIG.equals(field.getCOSName(COSName.FT))) {
+                COSBase v = field.getDictionaryObject(COSName.V);
+                if (v != null) {
+                    // Once signed, the signature value and the field (incl. its widget look) are frozen.
+                    f.signedFields.put(name, hash(field, Set.of("Parent", "P")));
+                }
+            } else {
+                f.parts.put("form field " + name, hash(field, Set.of("Parent", "P")));
+            }
+        }
+    }
+
+    /** Names the parts that differ from {@code signed}; empty when only allowed changes happened. */
+    List<String> differencesFrom(RevisionFingerprint signed) {
+        List<String> diff = new ArrayList<>();
+        for (Map.Entry<String, String> e : signed.parts.entrySet()) {
+            String now = parts.get(e.getKey());
+            if (now == null) {
+                diff.add(e.getKey() + " removed");
+            } else if (!now.equals(e.getValue())) {
+                diff.add(e.getKey() + " changed");
+            }
+        }
+        for (String k : parts.keySet()) {
+            if (!signed.parts.containsKey(k)) {
+                diff.add(k + " added");
+            }
+        }
+        for (Map.Entry<String, String> e : signed.signedFields.entrySet()) {
+            String now = signedFields.get(e.getKey());
+            if (!e.getValue().equals(now)) {
+                diff.add("signature field " + e.getKey() + (now == null ? " removed" : " changed"));
+            }
+        }
+        return diff;
+    }
+
+    private static boolean isSignatureWidget(COSDictionary annot) {
+        if (!COSName.WIDGET.equals(annot.getCOSName(COSName.SUBTYPE))) {
+            return false;
+        }
+        COSDictionary field = annot;
+        for (int i = 0; i < 8 && field != null; i++) {
+            if (field.getCOSName(COSName.FT) != null) {
+                return COSName.SIG.equals(field.getCOSName(COSName.FT));
+            }
+            field = field.getCOSDictionary(COSName.PARENT);
+        }
+        return false;
+    }
+
+    static String hash(COSBase base, Set<String> skipTopLevel) {
+        MessageDigest md = sha256();
+        try {
+            feed(base, md, skipTopLevel, new IdentityHashMap<>(), 0);
+        } catch (IOException e) {
+            md.update(("unreadable:" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    // Canonical, reference-resolving serialisation. Cycles and shared objects are written as a
+    // back-reference by visit order, so equal graphs hash equally whatever their object numbers.
+    private static void feed(COSBase b, MessageDigest md, Set<String> skip, Map<COSBase, Integer> seen, int depth)
+            throws IOException {
+        if (b instanceof COSObject o) {
+            b = o.getObject();
+        }
+        if (b == null || b instanceof COSNull) {
+            md.update((byte) 'n');
+            return;
+        }
+        if (depth > 64) {
+            md.update((byte) 'D');
+            return;
+        }
+        Integer ref = seen.get(b);
+        if (ref != null) {
+            md.update(("@" + ref).getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        if (b instanceof COSDictionary || b instanceof COSArray) {
+            seen.put(b, seen.size());
+        }
+        if (b instanceof COSStream s) {
+            md.update((byte) 'S');
+            feedDict(s, md, Set.of("Length"), seen, depth);
+            try (InputStream in = s.createRawInputStream()) {
+                byte[] buf = new byte[8192];
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, r);
+                }
+            }
+        } else if (b instanceof COSDictionary d) {
+            md.update((byte) 'd');
+            feedDict(d, md, skip, seen, depth);
+        } else if (b instanceof COSArray a) {
+            md.update((byte) '[');
+            for (int i = 0; i < a.size(); i++) {
+                feed(a.get(i), md, Set.of(), seen, depth + 1);
+            }
+            md.update((byte) ']');
+        } else if (b instanceof COSString s) {
+            md.update((byte) 's');
+            md.update(s.getBytes());
+            md.update((byte) 0);
+        } else if (b instanceof COSName n) {
+            md.update(("/" + n.getName() + " ").getBytes(StandardCharsets.UTF_8));
+        } else if (b instanceof COSInteger i) {
+            md.update(("i" + i.longValue() + " ").getBytes(StandardCharsets.US_ASCII));
+        } else if (b instanceof COSFloat f) {
+            md.update(("f" + f.floatValue() + " ").getBytes(StandardCharsets.US_ASCII));
+        } else if (b instanceof COSBoolean bo) {
+            md.update(bo.getValue() ? (byte) 'T' : (byte) 'F');
+        } else {
+            md.update(b.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void feedDict(
+            COSDictionary d, MessageDigest md, Set<String> skip, Map<COSBase, Integer> seen, int depth)
+            throws IOException {
+        TreeMap<String, COSBase> sorted = new TreeMap<>();
+        for (Map.Entry<COSName, COSBase> e : d.entrySet()) {
+            String k = e.getKey().getName();
+            // Never climb back up the page tree or field tree: that would hash the whole document.
+            if (!skip.contains(k) && !k.equals("Parent") && !k.equals("P")) {
+                sorted.put(k, e.getValue());
+            }
+        }
+        for (Map.Entry<String, COSBase> e : sorted.entrySet()) {
+            md.update(("/" + e.getKey() + "=").getBytes(StandardCharsets.UTF_8));
+            feed(e.getValue(), md, Set.of(), seen, depth + 1);
+        }
+        md.update((byte) '>');
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

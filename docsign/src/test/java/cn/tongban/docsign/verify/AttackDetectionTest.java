@@ -1,0 +1,192 @@
+package cn.tongban.docsign.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.docsign.SignedSample;
+import cn.tongban.docsign.pki.Credential;
+import cn.tongban.docsign.sign.SignRequest;
+import cn.tongban.docsign.sign.SignatureAppearance;
+import cn.tongban.docsign.sign.SignatureLevel;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSObjectKey;
+import org.apache.pdfbox.cos.COSStream;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationSquare;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.junit.jupiter.api.Test;
+
+/** Each known way of changing a signed PDF is caught and named. */
+class AttackDetectionTest {
+    private final SignedSample s = SignedSample.get();
+    private final PdfVerifier verifier = new PdfVerifier(List.of(s.pki.rootCertificate()));
+
+    private static boolean has(VerificationReport r, int sig, Finding.Code code) {
+        return r.signatures().get(sig).findings().stream().anyMatch(f -> f.code() == code);
+    }
+
+    @Test
+    void changedByteInsideSignedRangeIsDigestMismatch() {
+        byte[] b = s.sealed.clone();
+        int i = new String(b, StandardCharsets.ISO_8859_1).indexOf("CreatorTool>Tongban");
+        b[i + 12] = 't';
+        VerificationReport r = verifier.verify(b);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(has(r, 0, Finding.Code.DIGEST_MISMATCH)).as(r.toJson()).isTrue();
+        assertThat(r.signatures().get(0).integrity()).isFalse();
+    }
+
+    @Test
+    void incrementalUpdateDrawingOnThePageIsModifiedAfterSigning() throws Exception {
+        byte[] attacked;
+        try (PDDocument doc = Loader.loadPDF(s.sealed)) {
+            PDPage page = doc.getPage(0);
+            try (PDPageContentStream cs =
+                    new PDPageContentStream(doc, page, PDPageContentStream.AppendMode.APPEND, true)) {
+                cs.setNonStrokingColor(1f, 1f, 1f);
+                cs.addRect(100, 600, 300, 40); // white-out the applicant's name
+                cs.fill();
+            }
+            page.getCOSObject().setNeedToBeUpdated(true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            doc.saveIncremental(out);
+            attacked = out.toByteArray();
+        }
+        VerificationReport r = verifier.verify(attacked);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        for (int i = 0; i < 4; i++) {
+            assertThat(has(r, i, Finding.Code.MODIFIED_AFTER_SIGNING))
+                    .as(r.toJson())
+                    .isTrue();
+            assertThat(r.signatures().get(i).integrity()).isTrue(); // the signed bytes themselves are intact
+        }
+        assertThat(r.signatures().get(0).findings().toString()).contains("page 1 changed");
+    }
+
+    @Test
+    void shadowReplaceOfAContentStreamObjectIsDetected() throws Exception {
+        byte[] attacked;
+        try (PDDocument doc = Loader.loadPDF(s.sealed)) {
+            PDPage page = doc.getPage(0);
+            COSStream content = page.getContentStreams().next().getCOSObject();
+            try (OutputStream os = content.createOutputStream(COSName.FLATE_DECODE)) {
+                os.write("BT /F1 12 Tf 72 700 Td (replaced) Tj ET".getBytes(StandardCharsets.US_ASCII));
+            }
+            content.setNeedToBeUpdated(true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            doc.saveIncremental(out);
+            attacked = out.toByteArray();
+        }
+        VerificationReport r = verifier.verify(attacked);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(has(r, 2, Finding.Code.MODIFIED_AFTER_SIGNING))
+                .as(r.toJson())
+                .isTrue();
+    }
+
+    @Test
+    void overlayAnnotationAddedAfterSigningIsDetected() throws Exception {
+        byte[] attacked;
+        try (PDDocument doc = Loader.loadPDF(s.sealed)) {
+            PDPage page = doc.getPage(0);
+            PDAnnotationSquare square = new PDAnnotationSquare();
+            square.setRectangle(new PDRectangle(100, 500, 200, 50));
+            page.getAnnotations().add(square);
+            page.getCOSObject().setNeedToBeUpdated(true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            doc.saveIncremental(out);
+            attacked = out.toByteArray();
+        }
+        VerificationReport r = verifier.verify(attacked);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(r.signatures().get(1).findings().toString()).as(r.toJson()).contains("page 1 annotation 1 added");
+    }
+
+    @Test
+    void bytesAppendedAfterTheLastRevisionAreReported() {
+        byte[] tail = "\n% appended by someone\n1 0 obj (x) endobj\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] b = new byte[s.sealed.length + tail.length];
+        System.arraycopy(s.sealed, 0, b, 0, s.sealed.length);
+        System.arraycopy(tail, 0, b, s.sealed.length, tail.length);
+        VerificationReport r = verifier.verify(b);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(r.findings()).extracting(Finding::code).contains(Finding.Code.UNSIGNED_TRAILING_DATA);
+        assertThat(r.signatures().get(3).coversWholeDocument()).isFalse();
+    }
+
+    @Test
+    void relocatedSignatureDictionaryIsSignatureWrapping() throws Exception {
+        byte[] attacked;
+        try (PDDocument doc = Loader.loadPDF(s.sealed)) {
+            PDSignature sig = doc.getSignatureDictionaries().get(0);
+            COSObjectKey key = sig.getCOSObject().getKey();
+            long off = doc.getDocument().getXrefTable().get(key);
+            String text = new String(s.sealed, StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("endobj", (int) off) + 6;
+            String obj = text.substring((int) off, end);
+            COSObjectKey root = doc.getDocument()
+                    .getTrailer()
+                    .getCOSDictionary(COSName.ROOT)
+                    .getKey();
+            long size = doc.getDocument().getTrailer().getLong(COSName.SIZE);
+            long prev = doc.getDocument().getStartXref();
+            long newOff = s.sealed.length + 1;
+            long xrefOff = newOff + obj.length() + 1;
+            String update = "\n" + obj + "\nxref\n0 1\n0000000000 65535 f \n" + key.getNumber() + " 1\n"
+                    + String.format("%010d %05d n \n", newOff, key.getGeneration())
+                    + "trailer\n<< /Size " + size + " /Root " + root.getNumber() + " " + root.getGeneration()
+                    + " R /Prev " + prev + " >>\nstartxref\n" + xrefOff + "\n%%EOF\n";
+            attacked = (text + update).getBytes(StandardCharsets.ISO_8859_1);
+        }
+        VerificationReport r = verifier.verify(attacked);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(r.signatures().stream().flatMap(x -> x.findings().stream()).map(Finding::code))
+                .as(r.toJson())
+                .contains(Finding.Code.SIGNATURE_DICTIONARY_UNSIGNED);
+    }
+
+    @Test
+    void withoutTrustAnchorsTheVerdictIsIndeterminate() {
+        VerificationReport r = new PdfVerifier(List.of()).verify(s.sealed);
+        assertThat(r.verdict()).isEqualTo(Verdict.INDETERMINATE);
+        assertThat(has(r, 0, Finding.Code.CHAIN_UNTRUSTED)).isTrue();
+    }
+
+    @Test
+    void signatureByAlreadyRevokedCertificateIsInvalid() {
+        Credential c = s.pki.issueApplicantWithKey("wujin", "孙八", "1");
+        s.pki.revoke("wujin", c.certificate().getSerialNumber(), 1);
+        byte[] signed = s.signer.sign(
+                s.form,
+                c,
+                new SignRequest(
+                        "applicant",
+                        SignatureLevel.B_LT,
+                        true,
+                        new SignatureAppearance.Invisible(),
+                        null,
+                        null,
+                        Instant.now()));
+        VerificationReport r = verifier.verify(signed);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(r.signatures().get(0).revocation()).as(r.toJson()).isEqualTo("REVOKED");
+        assertThat(has(r, 0, Finding.Code.REVOKED)).isTrue();
+    }
+
+    @Test
+    void intermediateBtDocumentHasNoRevocationDataYet() {
+        VerificationReport r = verifier.verify(s.afterClerk);
+        assertThat(r.signatures()).hasSize(2);
+        assertThat(r.signatures().get(1).padesLevel()).isEqualTo("B-T");
+        assertThat(r.signatures().get(1).revocation()).isEqualTo("UNKNOWN");
+        assertThat(r.verdict()).isEqualTo(Verdict.INDETERMINATE);
+    }
+}

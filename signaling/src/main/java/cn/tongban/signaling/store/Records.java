@@ -1,0 +1,75 @@
+package cn.tongban.signaling.store;
+
+import cn.tongban.session.audit.AuditJournal;
+import cn.tongban.signaling.queue.SessionRecord;
+import cn.tongban.signaling.queue.TicketRecord;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the live flow writes down for good: audit events and finished cases. A store failure is logged
+ * and counted ({@code tongban_store_failures_total}) but never breaks a running consultation; the live
+ * state in the cluster is unaffected.
+ */
+public final class Records {
+    private static final Logger LOG = LoggerFactory.getLogger(Records.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AuditJournal journal;
+    private final CaseStore cases;
+    private final Clock clock;
+    private final Counter failures;
+
+    public Records(AuditJournal journal, CaseStore cases, Clock clock, MeterRegistry metrics) {
+        this.journal = journal;
+        this.cases = cases;
+        this.clock = clock;
+        this.failures = Counter.builder("tongban_store_failures_total")
+                .description("Audit or case records that could not be written")
+                .register(metrics);
+    }
+
+    public AuditJournal journal() {
+        return journal;
+    }
+
+    public CaseStore cases() {
+        return cases;
+    }
+
+    /** Appends an audit event; {@code kv} are alternating keys and values for the details object. */
+    public void audit(String actor, String action, String sessionId, Object... kv) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                details.put(String.valueOf(kv[i]), kv[i + 1]);
+            }
+        }
+        try {
+            journal.append(actor, action, sessionId, JSON.writeValueAsString(details));
+        } catch (JsonProcessingException | RuntimeException e) {
+            failures.increment();
+            LOG.error("Audit event {} by {} was not recorded: {}", action, actor, e.toString());
+        }
+    }
+
+    /** Records a finished session. */
+    public void caseClosed(SessionRecord s, TicketRecord t) {
+        if (s == null || t == null) {
+            return;
+        }
+        try {
+            cases.record(s, t, clock.millis());
+        } catch (RuntimeException e) {
+            failures.increment();
+            LOG.error("Case {} was not recorded: {}", s.sessionId(), e.toString());
+        }
+    }
+}
