@@ -181,6 +181,7 @@ class VirtualWindowE2ETest {
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         assertThat(applicant.locator("#step-end")).isVisible();
         assertThat(applicant.locator("#end-text")).hasText("工作人员已结束本次办理。");
+        assertThat(applicant.locator("#end-outcome")).hasText("办理结果：已办结");
         assertThat(applicant.locator("#again")).isVisible();
         assertThat(applicant.evaluate("() => sessionStorage.getItem('tongban.resumeToken')"))
                 .isNull();
@@ -287,6 +288,8 @@ class VirtualWindowE2ETest {
         assertThat(clerk.locator("#notice")).isHidden(); // the server accepted the outcome
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         screenshot(clerk, "queue-clerk.png");
+        // The applicant, still on the thank-you page, learns the outcome the clerk recorded.
+        assertThat(second.locator("#end-outcome")).hasText("办理结果：需后续跟进");
     }
 
     @Test
