@@ -19,6 +19,7 @@ const state = {
   queue: [],
   queueAt: Date.now(),
   localStream: null,
+  media: null, // promise: camera and microphone opened (or failed)
   session: null,
   call: null,
   screenActive: false,
@@ -132,8 +133,8 @@ function wireLogin() {
 function startConsole() {
   if (client.isOpen) authenticate();
   else client.connect();
-  if (!state.localStream) {
-    openCameraAndMic().then(({ stream, error }) => {
+  if (!state.media) {
+    state.media = openCameraAndMic().then(({ stream, error }) => {
       state.localStream = stream;
       if (error) setNotice({ key: `device.${error}`, kind: 'warn' });
       $('#idle-self-video').srcObject = stream;
@@ -239,7 +240,7 @@ function onQueue(queue) {
   render();
 }
 
-function onPaired(paired) {
+async function onPaired(paired) {
   teardownCall();
   setNotice(null);
   if (state.session?.sessionId !== paired.sessionId) state.chat = [];
@@ -247,6 +248,10 @@ function onPaired(paired) {
   state.peerLost = false;
   state.sessionNotice = paired.resumed ? 'session.resumed' : null;
   setScreenActive(false);
+  render();
+  // The offer must carry our camera and microphone: wait for them if the browser is still asking.
+  await state.media;
+  if (state.session !== paired) return;
   const call = new Call({
     offerer: true,
     iceServers: client.hello?.iceServers ?? [],
