@@ -13,6 +13,7 @@ import java.util.List;
  * @param host address to bind; {@code 0.0.0.0} for all interfaces
  * @param clusterMembers other Hazelcast members to join ({@code host[:port]}); empty runs a single member
  * @param clusterHost the address Hazelcast and the event bus bind to
+ * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
  */
 public record ServerOptions(
@@ -24,6 +25,7 @@ public record ServerOptions(
         String clusterHost,
         List<String> clusterMembers,
         List<ServerMessage.IceServer> iceServers,
+        String publicUrl,
         String dbUrl,
         String dbUser,
         String dbPassword) {
@@ -52,9 +54,16 @@ public record ServerOptions(
         private String clusterHost = "127.0.0.1";
         private final List<String> clusterMembers = new ArrayList<>();
         private final List<ServerMessage.IceServer> iceServers = new ArrayList<>();
+        private String publicUrl;
         private String dbUrl;
         private String dbUser;
         private String dbPassword;
+
+        /** The node's public base URL; default {@code http://127.0.0.1:<port>}. */
+        public Builder publicUrl(String url) {
+            this.publicUrl = url;
+            return this;
+        }
 
         public Builder database(String url, String user, String password) {
             this.dbUrl = url;
@@ -113,6 +122,7 @@ public record ServerOptions(
                     clusterHost,
                     clusterMembers,
                     iceServers,
+                    publicUrl != null ? publicUrl : "http://127.0.0.1:" + (port == 0 ? 8080 : port),
                     dbUrl,
                     dbUser,
                     dbPassword);

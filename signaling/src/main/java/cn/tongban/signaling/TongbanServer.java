@@ -1,9 +1,11 @@
 package cn.tongban.signaling;
 
+import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.http.Routes;
+import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.CaseStore;
@@ -78,6 +80,8 @@ public final class TongbanServer implements AutoCloseable {
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
         AccountStore accounts = AccountStore.open(options.dataDir());
         List<String> created = accounts.ensureAccounts(refdata.current());
+        EmbeddedPki pki =
+                PkiSupport.open(options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of());
 
         Database db = Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword());
         HazelcastInstance hz;
@@ -136,6 +140,7 @@ public final class TongbanServer implements AutoCloseable {
                             tokens,
                             refdata,
                             records,
+                            pki,
                             registry,
                             options.nodeName(),
                             startedAt))

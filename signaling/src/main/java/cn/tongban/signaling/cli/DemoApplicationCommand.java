@@ -4,11 +4,12 @@ import cn.tongban.docsign.demo.DemoApplication;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.pki.PkiConfig;
+import cn.tongban.signaling.pki.PkiSupport;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,9 +50,9 @@ public final class DemoApplicationCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        String password = System.getenv().getOrDefault("TONGBAN_PKI_PASSWORD", "tongban-demo");
-        EmbeddedPki pki = EmbeddedPki.open(new PkiConfig(
-                dataDir.resolve("pki"), password.toCharArray(), baseUrl, PkiConfig.demoHalls(), Duration.ofDays(7)));
+        // The same PKI the server of this data directory uses, plus the demo's own halls.
+        EmbeddedPki pki = PkiSupport.open(
+                dataDir, baseUrl, ReferenceDataStore.open(dataDir).current(), PkiConfig.demoHalls());
         byte[] pdf;
         try (CjkFont font = CjkFont.openConfigured()) {
             pdf = DemoApplication.createSigned(pki, font);

@@ -53,6 +53,13 @@ public final class ServeCommand implements Callable<Integer> {
             description = "STUN/TURN URL handed to browsers, e.g. stun:stun.example.org:3478 (repeatable).")
     List<String> iceServers = new ArrayList<>();
 
+    @Option(
+            names = "--public-url",
+            defaultValue = "${env:TONGBAN_PUBLIC_URL}",
+            description = "URL this node is reached at (env TONGBAN_PUBLIC_URL; default http://127.0.0.1:<port>);"
+                    + " written into the PKI's certificates for OCSP, CRL and CA downloads.")
+    String publicUrl;
+
     @Option(names = "--turn-username", description = "User name for the turn: URLs.")
     String turnUsername;
 
@@ -66,6 +73,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .host(host)
                 .dataDir(store.dataDir)
                 .database(store.dbUrl, store.dbUser, store.dbPassword)
+                .publicUrl(publicUrl)
                 .nodeName(nodeName)
                 .clusterHost(clusterHost);
         clusterMembers.forEach(b::clusterMember);

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.http;
 
+import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
@@ -27,6 +28,7 @@ public final class Routes {
             TokenService tokens,
             ReferenceDataStore refdata,
             Records records,
+            EmbeddedPki pki,
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt) {
@@ -45,6 +47,9 @@ public final class Routes {
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(accounts, tokens, refdata, records, new LoginThrottle(Clock.systemUTC())));
+        router.route("/pki/*")
+                .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                .handler(new PkiRoutes(pki));
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         router.get("/ws").handler(ctx -> {

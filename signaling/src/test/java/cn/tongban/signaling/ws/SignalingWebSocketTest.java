@@ -436,6 +436,74 @@ class SignalingWebSocketTest {
         assertThat(c.getJsonArray("matters").getJsonObject(0).getString("name")).isEqualTo("不动产登记—产权证办理");
     }
 
+    @Test
+    void servesThePkisCertificatesCrlsAndTimestamps() throws Exception {
+        String base = "http://127.0.0.1:" + server.port() + "/pki";
+        HttpResponse<byte[]> root = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/ca/root.cer")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(root.statusCode()).isEqualTo(200);
+        assertThat(root.headers().firstValue("content-type")).hasValue("application/pkix-cert");
+        java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.security.cert.X509Certificate rootCert = (java.security.cert.X509Certificate)
+                cf.generateCertificate(new java.io.ByteArrayInputStream(root.body()));
+        rootCert.verify(rootCert.getPublicKey());
+
+        // Every hall of the reference data has its own CA and CRL, signed under the federation root.
+        HttpResponse<byte[]> hallCa = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/ca/" + WUJIN + ".cer"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        java.security.cert.X509Certificate hallCert = (java.security.cert.X509Certificate)
+                cf.generateCertificate(new java.io.ByteArrayInputStream(hallCa.body()));
+        hallCert.verify(rootCert.getPublicKey());
+        HttpResponse<byte[]> crl = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/crl/" + WUJIN + ".crl"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(crl.statusCode()).isEqualTo(200);
+        java.security.cert.X509CRL x509crl =
+                (java.security.cert.X509CRL) cf.generateCRL(new java.io.ByteArrayInputStream(crl.body()));
+        x509crl.verify(hallCert.getPublicKey());
+
+        // RFC 3161: a time-stamp request for a digest gets a granted, verifiable token.
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest("申请书".getBytes());
+        org.bouncycastle.tsp.TimeStampRequestGenerator gen = new org.bouncycastle.tsp.TimeStampRequestGenerator();
+        gen.setCertReq(true);
+        org.bouncycastle.tsp.TimeStampRequest req =
+                gen.generate(org.bouncycastle.tsp.TSPAlgorithms.SHA256, digest, java.math.BigInteger.valueOf(42));
+        HttpResponse<byte[]> tsa = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/tsa"))
+                        .header("content-type", "application/timestamp-query")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(req.getEncoded()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(tsa.statusCode()).isEqualTo(200);
+        org.bouncycastle.tsp.TimeStampResponse resp = new org.bouncycastle.tsp.TimeStampResponse(tsa.body());
+        resp.validate(req);
+        assertThat(resp.getTimeStampToken().getTimeStampInfo().getMessageImprintDigest())
+                .isEqualTo(digest);
+
+        // Garbage and unknown paths are refused without harm.
+        HttpResponse<byte[]> junk = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/tsa"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        // RFC 3161 answers a malformed query with a rejection inside a normal response.
+        if (junk.statusCode() == 200) {
+            assertThat(new org.bouncycastle.tsp.TimeStampResponse(junk.body()).getStatus())
+                    .isEqualTo(org.bouncycastle.asn1.cmp.PKIStatus.REJECTION);
+        } else {
+            assertThat(junk.statusCode()).isBetween(400, 499);
+        }
+        HttpResponse<byte[]> nothing = HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + "/ca/../../etc/passwd"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(nothing.statusCode()).isBetween(400, 499);
+    }
+
     static void sleep(long ms) throws InterruptedException {
         TimeUnit.MILLISECONDS.sleep(ms);
     }

@@ -20,11 +20,15 @@ final class WsTestClient implements AutoCloseable {
     private final LinkedBlockingQueue<ServerMessage> inbox = new LinkedBlockingQueue<>();
     private final List<ServerMessage> skipped = new ArrayList<>();
     volatile Short closeCode;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     private WsTestClient(WebSocket ws) {
         this.ws = ws;
         ws.textMessageHandler(text -> inbox.add(Codec.decodeServer(text)));
-        ws.closeHandler(v -> closeCode = ws.closeStatusCode());
+        ws.closeHandler(v -> {
+            closeCode = ws.closeStatusCode();
+            closed.countDown();
+        });
     }
 
     static WsTestClient connect(Vertx vertx, int port, String uri) throws Exception {
@@ -94,15 +98,9 @@ final class WsTestClient implements AutoCloseable {
         return all;
     }
 
+    /** Waits until the connection closed and its close handler ran. */
     boolean awaitClosed(long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (ws.isClosed()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return ws.isClosed();
+        return closed.await(seconds, TimeUnit.SECONDS);
     }
 
     @Override
