@@ -20,7 +20,8 @@ public final class SessionLifecycle {
                     };
                     case WRAP_UP -> switch (event) {
                         case OUTCOME_RECORDED, CLERK_HANGUP -> SessionState.CLOSED;
-                        case CLERK_LOST -> SessionState.ABORTED;
+                            // The outcome is still owed: it waits for the clerk to come back.
+                        case CLERK_LOST -> SessionState.WRAP_UP;
                         case APPLICANT_HANGUP, APPLICANT_LOST -> null;
                     };
                     case CLOSED, ABORTED -> null;

@@ -8,7 +8,8 @@ package cn.tongban.session.model;
  *   ACTIVE ───────────────────────────────────────▶ WRAP_UP ──outcome──▶ CLOSED
  *     │                                                │
  *     ├── clerk hangs up with outcome ─────────────────┼───────────────▶ CLOSED
- *     └── clerk lost (ticket back to the queue) ───────┴── clerk lost ─▶ ABORTED
+ *     │                                          clerk lost: stays, the outcome waits for the clerk
+ *     └── clerk lost (ticket back to the queue) ─────────────────────────▶ ABORTED
  * </pre>
  */
 public enum SessionState {

@@ -16,7 +16,7 @@ class SessionLifecycleTest {
         "ACTIVE, CLERK_LOST, ABORTED",
         "WRAP_UP, OUTCOME_RECORDED, CLOSED",
         "WRAP_UP, CLERK_HANGUP, CLOSED",
-        "WRAP_UP, CLERK_LOST, ABORTED",
+        "WRAP_UP, CLERK_LOST, WRAP_UP",
     })
     void allowedTransitions(SessionState from, SessionEvent event, SessionState to) {
         assertThat(SessionLifecycle.next(from, event)).isEqualTo(to);

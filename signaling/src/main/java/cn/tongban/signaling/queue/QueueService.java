@@ -215,7 +215,14 @@ public final class QueueService {
 
     public SignedIn clerkSignedIn(String clerkId, String connId) {
         long now = clock.millis();
-        ClerkPresence fresh = new ClerkPresence(clerkId, connId, ClerkStatus.AWAY, ClerkStatus.AWAY, null, now);
+        // A session the clerk left in wrap-up (connection lost before the outcome) is theirs again.
+        String owed = sessions.values().stream()
+                .filter(x -> clerkId.equals(x.clerkId()) && x.state() == SessionState.WRAP_UP)
+                .map(SessionRecord::sessionId)
+                .findFirst()
+                .orElse(null);
+        ClerkPresence fresh = new ClerkPresence(
+                clerkId, connId, owed == null ? ClerkStatus.AWAY : ClerkStatus.WRAP_UP, ClerkStatus.AWAY, owed, now);
         ClerkPresence previous = clerks.put(clerkId, fresh);
         return new SignedIn(fresh, previous);
     }
@@ -397,7 +404,8 @@ public final class QueueService {
             return new ClerkLost(gone, null, null);
         }
         SessionRecord s = sessions.get(gone.sessionId());
-        if (s == null || s.state().isEnded()) {
+        if (s == null || s.state() != SessionState.ACTIVE) {
+            // Nothing to abort; a session in wrap-up keeps waiting for the clerk's outcome.
             return new ClerkLost(gone, s, null);
         }
         SessionRecord aborted;

@@ -457,6 +457,12 @@ public final class SignalingHandler {
         LOG.info("Clerk {} signed in", clerkId);
         records.audit("clerk:" + clerkId, "clerk.signed_in", null, "connection", c.id);
         send(c, clerkMessage(in.presence(), a.id()));
+        if (in.presence().status() == ClerkStatus.WRAP_UP && in.presence().sessionId() != null) {
+            // The outcome of a session that ended while this clerk was away is still owed.
+            queue.session(in.presence().sessionId())
+                    .ifPresent(s -> send(
+                            c, new ServerMessage.Ended(s.sessionId(), s.endedBy(), s.endReason(), true, null, null)));
+        }
         pushQueue(c, queue.view(), true);
         markDirty();
     }

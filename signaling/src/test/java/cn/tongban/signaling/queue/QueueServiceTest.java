@@ -326,6 +326,30 @@ class QueueServiceTest {
     }
 
     @Test
+    void aClerkLostDuringWrapUpStillOwesTheOutcomeAfterSigningInAgain() {
+        QueueService.Joined a = join(MATTER, "a");
+        signIn("clerk0");
+        String sid = queue.take("clerk0", "conn-clerk0", null).session().sessionId();
+        queue.applicantHangup(a.ticket().ticketId(), "a", sid);
+        QueueService.ClerkLost lost =
+                queue.clerkDisconnected("clerk0", "conn-clerk0").orElseThrow();
+        assertThat(lost.ticket()).isNull();
+        assertThat(queue.session(sid).orElseThrow().state()).isEqualTo(SessionState.WRAP_UP);
+
+        QueueService.SignedIn back = queue.clerkSignedIn("clerk0", "conn-clerk0-b");
+        assertThat(back.presence().status()).isEqualTo(ClerkStatus.WRAP_UP);
+        assertThat(back.presence().sessionId()).isEqualTo(sid);
+        // Not available for a new ticket until the outcome is recorded.
+        join(MATTER, "b");
+        assertThat(catchThrowableOfType(ProtocolException.class, () -> queue.take("clerk0", "conn-clerk0-b", null))
+                        .code())
+                .isEqualTo(ErrorCode.WRONG_STATE);
+        assertThat(queue.recordOutcome("clerk0", sid, Outcome.FOLLOW_UP, null).state())
+                .isEqualTo(SessionState.CLOSED);
+        assertThat(queue.presence("clerk0").orElseThrow().status()).isEqualTo(ClerkStatus.AWAY);
+    }
+
+    @Test
     void hangupsMoveBothSidesToTheRightState() {
         QueueService.Joined a = join(MATTER, "a");
         signIn("clerk0");
