@@ -180,6 +180,11 @@ class BrowserBridgeTest {
     }
 
     @SuppressWarnings("unchecked")
+    private static List<String> events(Page p) {
+        return (List<String>) p.evaluate("() => window.events");
+    }
+
+    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> outbound(Page p) {
         return (List<Map<String, Object>>) p.evaluate("() => window.outbound()");
     }
@@ -306,6 +311,18 @@ class BrowserBridgeTest {
 
         // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
         bridge.removeEndpoint(SESSION, "helper");
+        long version = bridge.currentOffer(SESSION, "applicant").version();
         assertThat(bridge.currentOffer(SESSION, "applicant").sdp()).doesNotContain("msid:helper");
+        long stillDecoding = number(track(clerk, "applicant-camera"), "framesDecoded");
+        Page[] remaining = {applicant, clerk, supervisor};
+        await(
+                "the others to renegotiate without the helper",
+                20_000,
+                remaining,
+                x -> events(applicant).contains("applied offer " + version)
+                        && number(track(clerk, "applicant-camera"), "framesDecoded") > stillDecoding + 10);
+        for (Page p : remaining) {
+            assertThat(events(p)).noneMatch(e -> e.contains("failed") || e.contains("rejected"));
+        }
     }
 }
