@@ -108,15 +108,17 @@ public final class BcDtlsStack implements DtlsStack {
     }
 
     @Override
-    public void receive(byte[] buf, int off, int len) {
+    public boolean receive(byte[] buf, int off, int len) {
         if (closed) {
-            return;
+            return true;
         }
         byte[] copy = new byte[len];
         System.arraycopy(buf, off, copy, 0, len);
         if (!inbound.offer(copy)) {
             dropped.incrementAndGet();
+            return false;
         }
+        return true;
     }
 
     @Override

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.jitsi.srtp.SrtpErrorStatus;
 
 /**
@@ -78,7 +79,7 @@ public final class Endpoint {
             String id,
             Role role,
             EndpointTransport transport,
-            java.util.function.Function<DtlsStack.DatagramSink, DtlsStack> dtlsFactory,
+            Function<DtlsStack.DatagramSink, DtlsStack> dtlsFactory,
             CountingMetrics metrics,
             int maxPacketsPerSecond) {
         this.conference = conference;
@@ -114,9 +115,11 @@ public final class Endpoint {
                 () -> metrics.increment(MediaCounter.DROPPED_RATE_LIMITED));
         DemuxerNode rfc7983 = head.then(
                 new DemuxerNode("rfc7983-demuxer", () -> metrics.increment(MediaCounter.DROPPED_NOT_DTLS_OR_RTP)));
-        rfc7983.branch(
-                p -> Rfc7983.isDtls(p.buffer(), p.offset(), p.length()),
-                new ConsumerNode("dtls-consumer", p -> dtls.receive(p.buffer(), p.offset(), p.length())));
+        rfc7983.branch(p -> Rfc7983.isDtls(p.buffer(), p.offset(), p.length()), new ConsumerNode("dtls-consumer", p -> {
+            if (!dtls.receive(p.buffer(), p.offset(), p.length())) {
+                metrics.increment(MediaCounter.DROPPED_DTLS_QUEUE_FULL);
+            }
+        }));
         DemuxerNode rtpRtcp = rfc7983.branch(
                         p -> Rfc7983.isRtpOrRtcp(p.buffer(), p.offset(), p.length()),
                         new FilterNode(
