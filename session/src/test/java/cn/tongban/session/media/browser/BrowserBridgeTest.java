@@ -313,8 +313,8 @@ class BrowserBridgeTest {
             Thread.sleep(100);
         }
         long sentAtStop = framesSent(applicant, cameraSsrc);
-        RecordingManifest manifest = bridge.stopRecording(SESSION);
         double callSeconds = (System.nanoTime() - recordingStart) / 1e9;
+        RecordingManifest manifest = bridge.stopRecording(SESSION);
         checkRecording(manifest, callSeconds, sentAtStop - sentAtStart);
 
         // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
