@@ -55,6 +55,7 @@ public final class Endpoint {
     private final Node rtpSendChain;
     private final Node rtcpSendChain;
     private final AtomicInteger firSequence = new AtomicInteger();
+    private final Dispatcher dispatcher;
 
     private volatile SrtpTransformer srtp;
     private volatile boolean closed;
@@ -81,7 +82,8 @@ public final class Endpoint {
             EndpointTransport transport,
             Function<DtlsStack.DatagramSink, DtlsStack> dtlsFactory,
             CountingMetrics metrics,
-            int maxPacketsPerSecond) {
+            int maxPacketsPerSecond,
+            Dispatcher dispatcher) {
         this.conference = conference;
         this.id = id;
         this.role = role;
@@ -94,7 +96,16 @@ public final class Endpoint {
         this.receiveChain = buildReceiveChain();
         this.rtpSendChain = buildRtpSendChain();
         this.rtcpSendChain = buildRtcpSendChain();
+        this.dispatcher = dispatcher;
         transport.setReceiver(this::onDatagram);
+    }
+
+    /** Where the receive chain runs: inline on the transport's thread, or on a forwarding worker. */
+    @FunctionalInterface
+    interface Dispatcher {
+        Dispatcher INLINE = Runnable::run;
+
+        void dispatch(Runnable task);
     }
 
     /**
@@ -177,13 +188,24 @@ public final class Endpoint {
         return encrypt;
     }
 
-    /** Entry point for every datagram from this participant's transport (ice4j's receive thread). */
+    /**
+     * Entry point for every datagram from this participant's transport (ice4j's receive thread). The
+     * buffer is this endpoint's to keep: ice4j's push API hands over a fresh buffer per datagram.
+     */
     void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
         if (closed) {
             return;
         }
         metrics.increment(MediaCounter.DATAGRAMS_RECEIVED);
-        receiveChain.process(new PacketInfo(new PacketBuffer(buf, off, len), System.nanoTime()));
+        long now = System.nanoTime();
+        dispatcher.dispatch(() -> receive(buf, off, len, now));
+    }
+
+    /** Runs the receive chain on the calling thread. */
+    void receive(byte[] buf, int off, int len, long receivedNanos) {
+        if (!closed) {
+            receiveChain.process(new PacketInfo(new PacketBuffer(buf, off, len), receivedNanos));
+        }
     }
 
     private boolean parseRtp(PacketInfo p) {
