@@ -113,6 +113,9 @@ public final class BridgeImpl implements Bridge {
             e.dtls.setRemoteFingerprint(answer.fingerprintHash(), answer.fingerprint());
             e.dtls.start().whenComplete((keys, err) -> {
                 if (err != null) {
+                    if (e.isClosed()) {
+                        return; // removed before the handshake finished: not a failure
+                    }
                     metrics.increment(MediaCounter.DTLS_HANDSHAKES_FAILED);
                     LOG.info("DTLS handshake with {}/{} failed: {}", sessionId, participantId, err.toString());
                     return;

@@ -313,6 +313,10 @@ public final class Endpoint {
         return srtp != null;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     private void sendPacket(PacketInfo p) {
         sendRaw(p.buffer(), p.offset(), p.length());
         if (!RtcpPacket.looksLikeRtcp(p.buffer(), p.offset(), p.length())) {
