@@ -39,7 +39,15 @@ public interface Bridge extends AutoCloseable {
      */
     BridgeOffer allocateEndpoint(String sessionId, String participantId, Role role);
 
-    /** Applies the participant's answer to the latest offer. */
+    /**
+     * Applies the participant's answer to the latest offer. The first answer starts ICE and the DTLS
+     * handshake (on the bridge's threads); later ones update which SSRCs the participant sends, and may
+     * produce new offers for the others ({@link BridgeListener}).
+     *
+     * @throws SdpException if the answer is unusable (no ICE credentials, no sha-256 fingerprint, a DTLS
+     *     role other than {@code active}, malformed SSRCs); the endpoint is left as it was
+     * @throws IllegalArgumentException if the participant has no endpoint in the session
+     */
     void setRemoteDescription(String sessionId, String participantId, String sdpAnswer) throws SdpException;
 
     /** The latest offer for a participant, e.g. after a reconnect. */

@@ -17,6 +17,8 @@ import java.util.List;
  * @param rtcpIntervalMillis how often the bridge sends RR + REMB to each participant
  * @param maxPacketsPerSecond per-participant inbound limit; beyond it datagrams are dropped and counted
  * @param ffmpeg the ffmpeg executable recording uses to write WebM
+ * @param forwardingThreads worker threads running the receive pipelines (decrypt, forward, re-encrypt);
+ *     0 runs them inline on ice4j's single receive thread (lowest latency, one core at most)
  */
 public record BridgeConfig(
         int port,
@@ -24,7 +26,8 @@ public record BridgeConfig(
         long rembBitrate,
         long rtcpIntervalMillis,
         int maxPacketsPerSecond,
-        String ffmpeg) {
+        String ffmpeg,
+        int forwardingThreads) {
 
     public static final int DEFAULT_PORT = 10000;
 
@@ -33,28 +36,51 @@ public record BridgeConfig(
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("at least one address");
         }
+        if (forwardingThreads < 0) {
+            throw new IllegalArgumentException("forwardingThreads must be >= 0");
+        }
     }
 
     /** Port 10000 on every IPv4 address of the machine's up interfaces (loopback included). */
     public static BridgeConfig defaults() {
-        return new BridgeConfig(DEFAULT_PORT, localAddresses(), 4_000_000, 500, 5_000, "ffmpeg");
+        return new BridgeConfig(
+                DEFAULT_PORT,
+                localAddresses(),
+                4_000_000,
+                500,
+                5_000,
+                "ffmpeg",
+                Runtime.getRuntime().availableProcessors());
     }
 
     /** Loopback only, on the given port: for tests and the local demo. */
     public static BridgeConfig loopback(int port) {
-        return new BridgeConfig(port, List.of(InetAddress.getLoopbackAddress()), 4_000_000, 500, 5_000, "ffmpeg");
+        return new BridgeConfig(
+                port,
+                List.of(InetAddress.getLoopbackAddress()),
+                4_000_000,
+                500,
+                5_000,
+                "ffmpeg",
+                Runtime.getRuntime().availableProcessors());
     }
 
     public BridgeConfig withPort(int p) {
-        return new BridgeConfig(p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg);
+        return new BridgeConfig(
+                p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg, forwardingThreads);
     }
 
     public BridgeConfig withMaxPacketsPerSecond(int max) {
-        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max, ffmpeg);
+        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max, ffmpeg, forwardingThreads);
+    }
+
+    public BridgeConfig withForwardingThreads(int threads) {
+        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg, threads);
     }
 
     public BridgeConfig withFfmpeg(String executable) {
-        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, executable);
+        return new BridgeConfig(
+                port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, executable, forwardingThreads);
     }
 
     private static List<InetAddress> localAddresses() {

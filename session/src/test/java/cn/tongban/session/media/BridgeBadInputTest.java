@@ -239,6 +239,34 @@ class BridgeBadInputTest {
     }
 
     @Test
+    void silentSupervisorReceivesEveryoneAndWhatItSendsIsDropped() throws Exception {
+        try (SimulatedParticipant s = new SimulatedParticipant("sup", 0x5e5e0001L, 0x5e5e0002L)) {
+            BridgeOffer offer = bridge.allocateEndpoint(S, "sup", Role.SUPERVISOR);
+            assertThat(offer.uploadMids()).isEmpty();
+            assertThat(offer.sdp())
+                    .doesNotContain("a=recvonly")
+                    .contains("a=ssrc:" + a.videoSsrc, "a=ssrc:" + b.videoSsrc);
+            bridge.setRemoteDescription(S, "sup", s.answer(offer, s.certificate.fingerprint()));
+            s.connect(offer);
+            // It receives a's video...
+            byte[] got = null;
+            long deadline = System.currentTimeMillis() + 5000;
+            while (got == null && System.currentTimeMillis() < deadline) {
+                a.sendRtp(rtp(a.videoSsrc));
+                got = s.receivedRtp.poll(200, TimeUnit.MILLISECONDS);
+            }
+            assertThat(got).as("the supervisor receives a's video").isNotNull();
+            // ...but nothing it sends reaches anyone: it has no upload m-lines, so no known SSRC.
+            a.receivedRtp.clear();
+            s.sendRtp(rtp(s.videoSsrc));
+            awaitCount(MediaCounter.DROPPED_ROLE_DOES_NOT_SEND, 1);
+            assertThat(a.receivedRtp.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            // Nobody else's offer gained an m-line for the supervisor.
+            assertThat(bridge.currentOffer(S, "a").sdp()).doesNotContain("msid:sup");
+        }
+    }
+
+    @Test
     void bridgeRejectsAnAnswerThatWouldMakeItTheDtlsClient() {
         BridgeOffer offer = bridge.allocateEndpoint(S, "d", Role.HELPER);
         String answer = a.answer(offer, a.certificate.fingerprint()).replace("a=setup:active", "a=setup:passive");

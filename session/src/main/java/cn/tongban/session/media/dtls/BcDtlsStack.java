@@ -52,6 +52,7 @@ public final class BcDtlsStack implements DtlsStack {
 
     private static final int QUEUE_CAPACITY = 64;
     private static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
+    private static final long POST_HANDSHAKE_READ_NANOS = 20_000_000_000L;
     private static final SrtpProfile[] PREFERENCE = {SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80};
     private static final int[] CIPHER_SUITES = {
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -69,6 +70,7 @@ public final class BcDtlsStack implements DtlsStack {
     private final AtomicLong dropped = new AtomicLong();
     private volatile String remoteFingerprint;
     private volatile boolean closed;
+    private volatile boolean drained;
     private volatile DTLSTransport transport;
 
     private BcDtlsStack(boolean server, DtlsCertificate certificate, Executor executor, DatagramSink sink) {
@@ -108,15 +110,17 @@ public final class BcDtlsStack implements DtlsStack {
     }
 
     @Override
-    public void receive(byte[] buf, int off, int len) {
-        if (closed) {
-            return;
+    public boolean receive(byte[] buf, int off, int len) {
+        if (closed || drained) {
+            return true;
         }
         byte[] copy = new byte[len];
         System.arraycopy(buf, off, copy, 0, len);
         if (!inbound.offer(copy)) {
             dropped.incrementAndGet();
+            return false;
         }
+        return true;
     }
 
     @Override
@@ -135,18 +139,21 @@ public final class BcDtlsStack implements DtlsStack {
             keys.completeExceptionally(e);
             return;
         }
-        // Keep reading after the handshake: Bouncy Castle answers a peer that retransmits its last flight
-        // (our Finished was lost) only from inside receive(), and a close_notify ends the association.
+        // Keep reading for a while after the handshake: Bouncy Castle answers a peer that retransmits its
+        // last flight (because our Finished was lost) only from inside receive(). After that window the
+        // thread is released; later DTLS records (a close_notify) are ignored — ICE consent and the
+        // signaling server's removeEndpoint end an association, not DTLS alerts.
         byte[] sinkBuf = new byte[MTU];
-        while (!closed) {
+        long until = System.nanoTime() + POST_HANDSHAKE_READ_NANOS;
+        while (!closed && System.nanoTime() < until) {
             try {
-                if (transport.receive(sinkBuf, 0, sinkBuf.length, 1000) < 0 && closed) {
-                    break;
-                }
+                transport.receive(sinkBuf, 0, sinkBuf.length, 1000);
             } catch (IOException e) {
                 break;
             }
         }
+        drained = true;
+        inbound.clear();
     }
 
     private void verifyPeer(Certificate peer) throws IOException {

@@ -27,8 +27,12 @@ public interface DtlsStack extends AutoCloseable {
     /** Starts the handshake on the handshake executor. */
     CompletableFuture<SrtpKeys> start();
 
-    /** Hands an incoming DTLS record to the stack; copies the bytes. */
-    void receive(byte[] buf, int off, int len);
+    /**
+     * Hands an incoming DTLS record to the stack; copies the bytes.
+     *
+     * @return false if the record was dropped because the inbound queue is full (a flood)
+     */
+    boolean receive(byte[] buf, int off, int len);
 
     /** The completed handshake's keys, or a failed/pending future. */
     CompletableFuture<SrtpKeys> handshake();

@@ -2,6 +2,7 @@ package cn.tongban.session.media.ice;
 
 import java.beans.PropertyChangeEvent;
 import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,10 +15,11 @@ import org.ice4j.ice.Component;
 import org.ice4j.ice.IceMediaStream;
 import org.ice4j.ice.IceProcessingState;
 import org.ice4j.ice.KeepAliveStrategy;
-import org.ice4j.ice.LocalCandidate;
 import org.ice4j.ice.RemoteCandidate;
 import org.ice4j.ice.harvest.SinglePortUdpHarvester;
 import org.ice4j.util.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One participant's ICE transport (RFC 8445): one ice4j Agent with one stream and one component (RTP and
@@ -34,6 +36,8 @@ public final class IceTransport implements AutoCloseable {
     public interface DataHandler {
         void onData(byte[] buf, int off, int len, InetSocketAddress from);
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(IceTransport.class);
 
     private final Agent agent;
     private final IceMediaStream stream;
@@ -127,7 +131,7 @@ public final class IceTransport implements AutoCloseable {
 
     /** For {@link #controllingOnEphemeralPorts} transports: blocks for the next datagram. */
     public int receiveBlocking(byte[] buf) throws IOException {
-        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
         component.getSocket().receive(p);
         return p.getLength();
     }
@@ -137,7 +141,7 @@ public final class IceTransport implements AutoCloseable {
             handler.onData(b.getBuffer(), b.getOffset(), b.getLength(), (InetSocketAddress) b.getRemoteAddress());
         } catch (RuntimeException e) {
             // A bug in one participant's pipeline must not kill ice4j's shared receive thread.
-            org.slf4j.LoggerFactory.getLogger(IceTransport.class).warn("data handler failed", e);
+            LOG.warn("data handler failed", e);
         }
     }
 
@@ -155,11 +159,6 @@ public final class IceTransport implements AutoCloseable {
         } else if (s == IceProcessingState.FAILED) {
             connected.completeExceptionally(new IOException("ICE failed"));
         }
-    }
-
-    /** The local candidates ice4j gathered, for diagnostics. */
-    List<LocalCandidate> rawCandidates() {
-        return component.getLocalCandidates();
     }
 
     @Override

@@ -26,6 +26,12 @@ public final class IceUdpPort implements AutoCloseable {
         // its LAN address to loopback). Send where the browser last sent from (together with
         // KeepAliveStrategy.ALL_SUCCEEDED in IceTransport, which also keeps answering checks on those pairs
         // after ice4j's agent terminated) instead of sticking to the first selected pair.
+        // One socket receives every participant's media; the OS default (~200 KB) overflows in bursts
+        // (keyframes of several senders at once) whenever the receive thread is briefly descheduled.
+        // Linux caps the value at net.core.rmem_max.
+        if (System.getProperty("ice4j.harvest.udp.receive-buffer-size") == null) {
+            System.setProperty("ice4j.harvest.udp.receive-buffer-size", "4194304");
+        }
         if (System.getProperty("ice4j.send-to-last-received-from-address") == null) {
             System.setProperty("ice4j.send-to-last-received-from-address", "true");
         }

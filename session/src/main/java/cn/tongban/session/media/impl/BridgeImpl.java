@@ -44,11 +44,15 @@ public final class BridgeImpl implements Bridge {
     /** Blocking DTLS handshakes (and their post-handshake read loops) run here, never on ice4j's thread. */
     private final ExecutorService dtlsExecutor = Executors.newCachedThreadPool(daemon("media-dtls"));
 
+    private final ForwardingThreads forwarding;
+
     private final ScheduledExecutorService rtcpTimer = Executors.newSingleThreadScheduledExecutor(daemon("media-rtcp"));
 
     private BridgeImpl(BridgeConfig config, IceUdpPort port) {
         this.config = config;
         this.port = port;
+        this.forwarding =
+                config.forwardingThreads() > 0 ? new ForwardingThreads(config.forwardingThreads(), metrics) : null;
         rtcpTimer.scheduleAtFixedRate(
                 this::sendReports, config.rtcpIntervalMillis(), config.rtcpIntervalMillis(), TimeUnit.MILLISECONDS);
     }
@@ -82,7 +86,8 @@ public final class BridgeImpl implements Bridge {
                 transport,
                 sink -> BcDtlsStack.server(certificate, dtlsExecutor, sink),
                 metrics,
-                config.maxPacketsPerSecond());
+                config.maxPacketsPerSecond(),
+                dispatcher());
         try {
             return c.add(e);
         } catch (RuntimeException ex) {
@@ -108,6 +113,9 @@ public final class BridgeImpl implements Bridge {
             e.dtls.setRemoteFingerprint(answer.fingerprintHash(), answer.fingerprint());
             e.dtls.start().whenComplete((keys, err) -> {
                 if (err != null) {
+                    if (e.isClosed()) {
+                        return; // removed before the handshake finished: not a failure
+                    }
                     metrics.increment(MediaCounter.DTLS_HANDSHAKES_FAILED);
                     LOG.info("DTLS handshake with {}/{} failed: {}", sessionId, participantId, err.toString());
                     return;
@@ -122,6 +130,14 @@ public final class BridgeImpl implements Bridge {
             e.conference.requestKeyframesFor(e);
         }
         notifyListeners(changed);
+    }
+
+    private Endpoint.Dispatcher dispatcher() {
+        if (forwarding == null) {
+            return Endpoint.Dispatcher.INLINE;
+        }
+        int worker = forwarding.assign();
+        return task -> forwarding.execute(worker, task);
     }
 
     @Override
@@ -264,6 +280,9 @@ public final class BridgeImpl implements Bridge {
             }
         }
         conferences.clear();
+        if (forwarding != null) {
+            forwarding.close();
+        }
         dtlsExecutor.shutdownNow();
         port.close();
     }

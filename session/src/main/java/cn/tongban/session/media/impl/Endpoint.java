@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.jitsi.srtp.SrtpErrorStatus;
 
 /**
@@ -54,6 +55,7 @@ public final class Endpoint {
     private final Node rtpSendChain;
     private final Node rtcpSendChain;
     private final AtomicInteger firSequence = new AtomicInteger();
+    private final Dispatcher dispatcher;
 
     private volatile SrtpTransformer srtp;
     private volatile boolean closed;
@@ -78,9 +80,10 @@ public final class Endpoint {
             String id,
             Role role,
             EndpointTransport transport,
-            java.util.function.Function<DtlsStack.DatagramSink, DtlsStack> dtlsFactory,
+            Function<DtlsStack.DatagramSink, DtlsStack> dtlsFactory,
             CountingMetrics metrics,
-            int maxPacketsPerSecond) {
+            int maxPacketsPerSecond,
+            Dispatcher dispatcher) {
         this.conference = conference;
         this.id = id;
         this.role = role;
@@ -93,7 +96,16 @@ public final class Endpoint {
         this.receiveChain = buildReceiveChain();
         this.rtpSendChain = buildRtpSendChain();
         this.rtcpSendChain = buildRtcpSendChain();
+        this.dispatcher = dispatcher;
         transport.setReceiver(this::onDatagram);
+    }
+
+    /** Where the receive chain runs: inline on the transport's thread, or on a forwarding worker. */
+    @FunctionalInterface
+    interface Dispatcher {
+        Dispatcher INLINE = Runnable::run;
+
+        void dispatch(Runnable task);
     }
 
     /**
@@ -114,9 +126,11 @@ public final class Endpoint {
                 () -> metrics.increment(MediaCounter.DROPPED_RATE_LIMITED));
         DemuxerNode rfc7983 = head.then(
                 new DemuxerNode("rfc7983-demuxer", () -> metrics.increment(MediaCounter.DROPPED_NOT_DTLS_OR_RTP)));
-        rfc7983.branch(
-                p -> Rfc7983.isDtls(p.buffer(), p.offset(), p.length()),
-                new ConsumerNode("dtls-consumer", p -> dtls.receive(p.buffer(), p.offset(), p.length())));
+        rfc7983.branch(p -> Rfc7983.isDtls(p.buffer(), p.offset(), p.length()), new ConsumerNode("dtls-consumer", p -> {
+            if (!dtls.receive(p.buffer(), p.offset(), p.length())) {
+                metrics.increment(MediaCounter.DROPPED_DTLS_QUEUE_FULL);
+            }
+        }));
         DemuxerNode rtpRtcp = rfc7983.branch(
                         p -> Rfc7983.isRtpOrRtcp(p.buffer(), p.offset(), p.length()),
                         new FilterNode(
@@ -174,13 +188,24 @@ public final class Endpoint {
         return encrypt;
     }
 
-    /** Entry point for every datagram from this participant's transport (ice4j's receive thread). */
+    /**
+     * Entry point for every datagram from this participant's transport (ice4j's receive thread). The
+     * buffer is this endpoint's to keep: ice4j's push API hands over a fresh buffer per datagram.
+     */
     void onDatagram(byte[] buf, int off, int len, InetSocketAddress from) {
         if (closed) {
             return;
         }
         metrics.increment(MediaCounter.DATAGRAMS_RECEIVED);
-        receiveChain.process(new PacketInfo(new PacketBuffer(buf, off, len), System.nanoTime()));
+        long now = System.nanoTime();
+        dispatcher.dispatch(() -> receive(buf, off, len, now));
+    }
+
+    /** Runs the receive chain on the calling thread. */
+    void receive(byte[] buf, int off, int len, long receivedNanos) {
+        if (!closed) {
+            receiveChain.process(new PacketInfo(new PacketBuffer(buf, off, len), receivedNanos));
+        }
     }
 
     private boolean parseRtp(PacketInfo p) {
@@ -286,6 +311,10 @@ public final class Endpoint {
 
     boolean secure() {
         return srtp != null;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     private void sendPacket(PacketInfo p) {

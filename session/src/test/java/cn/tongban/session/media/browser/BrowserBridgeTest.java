@@ -103,9 +103,9 @@ class BrowserBridgeTest {
     /**
      * Every sending participant's audio, camera and screen are in the manifest with a correct SHA-256;
      * ffprobe reads each file with the right codec; the applicant's camera lasts as long as the call
-     * (within 10 %) and has as many frames as the clerk decoded meanwhile (within 10 %).
+     * (within 10 %) and has as many frames as the applicant's browser sent meanwhile (within 10 %).
      */
-    private static void checkRecording(RecordingManifest manifest, double callSeconds, long framesDecoded)
+    private static void checkRecording(RecordingManifest manifest, double callSeconds, long framesSent)
             throws Exception {
         assertThat(manifest.tracks())
                 .extracting(t -> t.participantId() + "/" + t.kind())
@@ -141,13 +141,13 @@ class BrowserBridgeTest {
         Map<String, String> probe = ffprobe(camera.file());
         double expected = callSeconds - camera.startOffsetMillis() / 1000.0;
         System.out.println("recording: call " + callSeconds + " s, applicant camera " + probe + ", offset "
-                + camera.startOffsetMillis() + " ms, clerk decoded " + framesDecoded + " frames meanwhile");
+                + camera.startOffsetMillis() + " ms, applicant sent " + framesSent + " frames meanwhile");
         assertThat(Double.parseDouble(probe.get("duration")))
                 .isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(10));
         // The file starts at the first keyframe after recording began, so compare with the frame rate the
-        // clerk decoded over the same call, applied to the file's duration.
+        // applicant's browser sent over the same call, applied to the file's duration.
         double duration = Double.parseDouble(probe.get("duration"));
-        double expectedFrames = framesDecoded / callSeconds * duration;
+        double expectedFrames = framesSent / callSeconds * duration;
         assertThat((double) Long.parseLong(probe.get("nb_read_frames")))
                 .isCloseTo(expectedFrames, org.assertj.core.data.Percentage.withPercentage(10));
     }
@@ -177,6 +177,18 @@ class BrowserBridgeTest {
             }
         }
         return m;
+    }
+
+    private static long framesSent(Page p, long ssrc) {
+        return outbound(p).stream()
+                .filter(m -> number(m, "ssrc") == ssrc)
+                .mapToLong(m -> number(m, "framesSent"))
+                .sum();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> events(Page p) {
+        return (List<String>) p.evaluate("() => window.events");
     }
 
     @SuppressWarnings("unchecked")
@@ -245,7 +257,8 @@ class BrowserBridgeTest {
         // Recording starts mid-call, as a policy switch would; it runs through the rest of the test.
         Path recordings = Files.createTempDirectory("tongban-recording");
         long recordingStart = System.nanoTime();
-        long decodedAtStart = number(track(clerk, "applicant-camera"), "framesDecoded");
+        long cameraSsrc = number(track(clerk, "applicant-camera"), "ssrc");
+        long sentAtStart = framesSent(applicant, cameraSsrc);
         bridge.startRecording(SESSION, recordings);
 
         Page supervisor = open("supervisor", Role.SUPERVISOR);
@@ -299,13 +312,25 @@ class BrowserBridgeTest {
         while (System.nanoTime() < minimum) {
             Thread.sleep(100);
         }
-        long decodedAtStop = number(track(clerk, "applicant-camera"), "framesDecoded");
-        RecordingManifest manifest = bridge.stopRecording(SESSION);
+        long sentAtStop = framesSent(applicant, cameraSsrc);
         double callSeconds = (System.nanoTime() - recordingStart) / 1e9;
-        checkRecording(manifest, callSeconds, decodedAtStop - decodedAtStart);
+        RecordingManifest manifest = bridge.stopRecording(SESSION);
+        checkRecording(manifest, callSeconds, sentAtStop - sentAtStart);
 
         // Leaving: the others get offers without the helper's tracks (the m-lines go inactive).
         bridge.removeEndpoint(SESSION, "helper");
+        long version = bridge.currentOffer(SESSION, "applicant").version();
         assertThat(bridge.currentOffer(SESSION, "applicant").sdp()).doesNotContain("msid:helper");
+        long stillDecoding = number(track(clerk, "applicant-camera"), "framesDecoded");
+        Page[] remaining = {applicant, clerk, supervisor};
+        await(
+                "the others to renegotiate without the helper",
+                20_000,
+                remaining,
+                x -> events(applicant).contains("applied offer " + version)
+                        && number(track(clerk, "applicant-camera"), "framesDecoded") > stillDecoding + 10);
+        for (Page p : remaining) {
+            assertThat(events(p)).noneMatch(e -> e.contains("failed") || e.contains("rejected"));
+        }
     }
 }

@@ -104,7 +104,8 @@ public final class ForwardingBenchmark {
                         t,
                         sink -> BcDtlsStack.server(cert, executor, sink),
                         metrics,
-                        Integer.MAX_VALUE);
+                        Integer.MAX_VALUE,
+                        Endpoint.Dispatcher.INLINE);
                 c.add(pair[i]);
             }
             for (int i = 0; i < 2; i++) {
@@ -241,7 +242,7 @@ public final class ForwardingBenchmark {
                     s.ceilingRx().unprotectRtp(pb);
                     s.ceilingTx().protectRtp(pb);
                 } else {
-                    s.endpoint().onDatagram(batch[i], 0, lengths[i], null);
+                    s.endpoint().receive(batch[i], 0, lengths[i], t0);
                 }
                 latencies[li++] = System.nanoTime() - t0;
             }
