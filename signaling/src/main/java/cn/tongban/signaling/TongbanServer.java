@@ -30,6 +30,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,21 +80,37 @@ public final class TongbanServer implements AutoCloseable {
 
     public static TongbanServer start(ServerOptions options) throws Exception {
         long startedAt = System.currentTimeMillis();
+        StartupTimer timer = new StartupTimer();
         Files.createDirectories(options.dataDir());
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
-        AccountStore accounts = AccountStore.open(options.dataDir());
-        List<String> created = accounts.ensureAccounts(refdata.current());
-        EmbeddedPki pki =
-                PkiSupport.open(options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of());
-
-        Database db = Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword());
+        // The slow parts of a start do not depend on each other: run them side by side.
+        ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
+        Future<AccountStore> accountsF = boot.submit(() -> AccountStore.open(options.dataDir()));
+        Future<EmbeddedPki> pkiF = boot.submit(
+                () -> PkiSupport.open(options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of()));
+        Future<Database> dbF =
+                boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
+        Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));
+        AccountStore accounts;
+        List<String> created;
+        EmbeddedPki pki;
+        Database db;
         HazelcastInstance hz;
         try {
-            hz = HazelcastFactory.create(options);
-        } catch (RuntimeException e) {
-            db.close();
-            throw e;
+            accounts = accountsF.get();
+            created = accounts.ensureAccounts(refdata.current());
+            pki = pkiF.get();
+            db = dbF.get();
+            hz = hzF.get();
+        } catch (ExecutionException e) {
+            // Release whatever did start before reporting the first failure.
+            closeQuietly(dbF, Database::close);
+            closeQuietly(hzF, HazelcastInstance::shutdown);
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } finally {
+            boot.shutdown();
         }
+        timer.mark("accounts, pki, database, hazelcast in parallel");
         Vertx vertx = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -105,6 +125,7 @@ public final class TongbanServer implements AutoCloseable {
                     .buildClustered()
                     .await(60, TimeUnit.SECONDS);
 
+            timer.mark("vertx");
             TokenService tokens = TokenService.create(vertx, options.dataDir());
             Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
@@ -177,10 +198,11 @@ public final class TongbanServer implements AutoCloseable {
                             },
                             false));
             LOG.info(
-                    "Tongban node {} ready on port {} in {} ms",
+                    "Tongban node {} ready on port {} in {} ms ({})",
                     options.nodeName(),
                     http.actualPort(),
-                    System.currentTimeMillis() - startedAt);
+                    System.currentTimeMillis() - startedAt,
+                    timer.mark("http").summary());
             return new TongbanServer(options, hz, vertx, http, refdata, created, db, records);
         } catch (Exception | Error e) {
             if (vertx != null) {
@@ -253,6 +275,34 @@ public final class TongbanServer implements AutoCloseable {
         @Override
         public void entryRemoved(EntryEvent<Object, Object> event) {
             signaling.markDirty();
+        }
+    }
+
+    private static <T> void closeQuietly(Future<T> f, java.util.function.Consumer<T> close) {
+        try {
+            close.accept(f.get());
+        } catch (Exception ignored) {
+            // It failed to start; nothing to release.
+        }
+    }
+
+    /** Times the phases of a start, for the ready line. */
+    private static final class StartupTimer {
+        private final StringBuilder phases = new StringBuilder();
+        private long last = System.nanoTime();
+
+        StartupTimer mark(String phase) {
+            long now = System.nanoTime();
+            if (phases.length() > 0) {
+                phases.append(", ");
+            }
+            phases.append(phase).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+            return this;
+        }
+
+        String summary() {
+            return phases.toString();
         }
     }
 }
