@@ -100,10 +100,15 @@ final class RevisionFingerprint {
                 continue;
             }
             if (COSName.SIG.equals(field.getCOSName(COSName.FT))) {
-                COSBase v = field.getDictionaryObject(COSName.V);
+                COSBase v = field.getItem(COSName.V);
                 if (v != null) {
-                    // Once signed, the signature value and the field (incl. its widget look) are frozen.
-                    f.signedFields.put(name, hash(field, Set.of("Parent", "P")));
+                    // Once signed, the field (incl. its widget look) is frozen, and /V must keep
+                    // pointing at the same object. The signature dictionary's own bytes are not
+                    // hashed here (that would parse every /Contents again): redefining it in a
+                    // later update moves it out of its signed byte range, which the byte-range
+                    // check reports as SIGNATURE_DICTIONARY_UNSIGNED.
+                    String target = v instanceof COSObject o ? String.valueOf(o.getKey()) : "direct";
+                    f.signedFields.put(name, target + ":" + hash(field, Set.of("Parent", "P", "V")));
                 }
             } else {
                 f.parts.put("form field " + name, hash(field, Set.of("Parent", "P")));

@@ -10,8 +10,11 @@ import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.cos.COSStream;
@@ -36,9 +39,13 @@ final class ValidationData {
     final List<BasicOCSPResp> ocsps = new ArrayList<>();
     final List<X509CRL> crls = new ArrayList<>();
     private final DigestCalculatorProvider digests;
+    private final Map<BasicOCSPResp, Map<X509Certificate, Boolean>> ocspVerified = new IdentityHashMap<>();
+    private final Map<X509CRL, Map<X509Certificate, Boolean>> crlVerified = new IdentityHashMap<>();
 
     /** Revocation status of one certificate at a time. */
     record Status(String status, String source) {}
+
+    private static final int MAX_ENTRY = 4 << 20;
 
     ValidationData(PDDocument doc) throws IOException {
         try {
@@ -90,8 +97,18 @@ final class ValidationData {
         }
         for (int i = 0; i < a.size() && i < 10_000; i++) {
             if (a.getObject(i) instanceof COSStream s) {
-                try (InputStream in = s.createInputStream()) {
-                    out.add(in.readNBytes(4 << 20));
+                // Decoded here with a hard cap instead of through PDFBox's filters, which would
+                // inflate a hostile stream completely before we could stop it.
+                COSBase filter = s.getDictionaryObject(COSName.FILTER);
+                try (InputStream raw = s.createRawInputStream()) {
+                    if (filter == null) {
+                        out.add(raw.readNBytes(MAX_ENTRY));
+                    } else if (COSName.FLATE_DECODE.equals(filter)
+                            || (filter instanceof COSArray fa
+                                    && fa.size() == 1
+                                    && COSName.FLATE_DECODE.equals(fa.getObject(0)))) {
+                        out.add(new java.util.zip.InflaterInputStream(raw).readNBytes(MAX_ENTRY));
+                    }
                 }
             }
         }
@@ -113,7 +130,9 @@ final class ValidationData {
                             || !id.matchesIssuer(issuerHolder, digests)) {
                         continue;
                     }
-                    if (!ocspSignedBy(r, issuer)) {
+                    if (!ocspVerified
+                            .computeIfAbsent(r, x -> new java.util.HashMap<>())
+                            .computeIfAbsent(issuer, x -> ocspSignedBy(r, issuer))) {
                         continue;
                     }
                     Object st = single.getCertStatus();
@@ -131,9 +150,16 @@ final class ValidationData {
                 if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
                     continue;
                 }
-                try {
-                    crl.verify(issuer.getPublicKey());
-                } catch (GeneralSecurityException e) {
+                if (!crlVerified
+                        .computeIfAbsent(crl, x -> new java.util.HashMap<>())
+                        .computeIfAbsent(issuer, x -> {
+                            try {
+                                crl.verify(issuer.getPublicKey());
+                                return true;
+                            } catch (GeneralSecurityException e) {
+                                return false;
+                            }
+                        })) {
                     continue;
                 }
                 X509CRLEntry entry = crl.getRevokedCertificate(cert);
