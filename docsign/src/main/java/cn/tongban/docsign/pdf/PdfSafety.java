@@ -37,7 +37,16 @@ public final class PdfSafety {
 
     /** Checks the raw bytes (size, header, trailer, bombs) and parses them; the caller closes. */
     public static PDDocument load(byte[] pdf, PdfLimits limits) {
-        checkBytes(pdf, limits);
+        return load(pdf, limits, true);
+    }
+
+    /**
+     * Like {@link #load(byte[], PdfLimits)}; {@code allStreams == false} pre-scans only the streams
+     * the parser decodes (for callers that never decode page content, fonts or images: signing,
+     * verification).
+     */
+    public static PDDocument load(byte[] pdf, PdfLimits limits, boolean allStreams) {
+        checkBytes(pdf, limits, allStreams);
         PDDocument doc;
         try {
             doc = Loader.loadPDF(

@@ -78,7 +78,7 @@ public final class PadesSigner {
                     Cms.jcaAlgorithm(credential.privateKey().getAlgorithm()));
             s.initSign(credential.privateKey());
             s.update(p.signedAttributesRaw());
-            return complete(p, s.sign());
+            return finish(p, Cms.toDer(s.sign(), credential.privateKey().getAlgorithm()));
         } catch (GeneralSecurityException e) {
             throw new DocsignException(DocsignError.SIGN_FAILED, e.getMessage(), e);
         }
@@ -115,6 +115,10 @@ public final class PadesSigner {
         } catch (GeneralSecurityException e) {
             throw new DocsignException(DocsignError.SIGN_EXTERNAL_INVALID, e.getMessage(), e);
         }
+        return finish(prepared, der);
+    }
+
+    private byte[] finish(PreparedSignature prepared, byte[] der) {
         SignatureLevel level = prepared.request().level();
         byte[] token = null;
         if (level.compareTo(SignatureLevel.B_T) >= 0) {
@@ -151,7 +155,7 @@ public final class PadesSigner {
     private record Reserved(byte[] pdf, long[] byteRange, byte[] signedContent) {}
 
     private Reserved reserve(byte[] pdf, SignRequest request, boolean docTimestamp, String signerName) {
-        try (PDDocument doc = PdfSafety.load(pdf, limits)) {
+        try (PDDocument doc = PdfSafety.load(pdf, limits, false)) {
             checkPermissions(doc, request != null && request.certify());
             PDSignature sig = new PDSignature();
             sig.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);

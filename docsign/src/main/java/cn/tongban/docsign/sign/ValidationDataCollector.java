@@ -56,7 +56,7 @@ final class ValidationDataCollector {
     }
 
     byte[] addValidationData(byte[] pdf) {
-        try (PDDocument doc = PdfSafety.load(pdf, limits)) {
+        try (PDDocument doc = PdfSafety.load(pdf, limits, false)) {
             COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
             COSDictionary dss = catalog.getCOSDictionary(DSS);
             if (dss == null) {
