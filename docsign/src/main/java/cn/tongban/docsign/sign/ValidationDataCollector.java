@@ -120,8 +120,10 @@ final class ValidationDataCollector {
                 if (vCrl.size() > 0) {
                     entry.setItem(CRL, vCrl);
                 }
-                // VRI key: upper-case hex SHA-1 of the signature's CMS (EN 319 142-1 §5.4.2.2).
-                vri.setItem(COSName.getPDFName(HexFormat.of().withUpperCase().formatHex(sha1(cms))), entry);
+                // VRI key: upper-case hex SHA-1 of the signature's /Contents value as stored, zero
+                // padding included (EN 319 142-1 §5.4.2.2; the convention EU DSS and the ETSI plugtests use).
+                vri.setItem(
+                        COSName.getPDFName(HexFormat.of().withUpperCase().formatHex(sha1(sig.getContents()))), entry);
             }
             certs.flush();
             ocsps.flush();

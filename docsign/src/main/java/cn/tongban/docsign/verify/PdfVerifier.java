@@ -89,6 +89,7 @@ public final class PdfVerifier {
         final Map<Long, Boolean> hasDss = new HashMap<>();
         final Map<Sig, SignatureReport> tsReports = new HashMap<>();
         List<Long> ends = List.of();
+        PdfLimits.Deadline deadline;
     }
 
     private SignatureReport verifyDocTimestampUnchecked(
@@ -127,6 +128,7 @@ public final class PdfVerifier {
 
     /** Verifies {@code pdf}; throws {@link DocsignException} (PDF_*) when the file is unreadable. */
     public VerificationReport verify(byte[] pdf) {
+        PdfLimits.Deadline deadline = limits.deadline();
         PdfSafety.checkBytes(pdf, limits, false);
         List<Long> revisionEnds = revisionEnds(pdf);
         try (PDDocument doc = PdfSafety.load(pdf, limits)) {
@@ -134,7 +136,8 @@ public final class PdfVerifier {
             List<Sig> sigs = signatures(doc);
             Work work = new Work();
             work.ends = revisionEnds;
-            RevisionFingerprint finalFp = RevisionFingerprint.of(doc);
+            work.deadline = deadline;
+            RevisionFingerprint finalFp = RevisionFingerprint.of(doc, deadline);
             work.fingerprints.put((long) pdf.length, finalFp);
             work.hasDss.put((long) pdf.length, vd.certificates.size() + vd.ocsps.size() + vd.crls.size() > 0);
 
@@ -163,6 +166,7 @@ public final class PdfVerifier {
             int index = 0;
             List<DocTs> checkedTs = new ArrayList<>();
             for (Sig s : sigs) {
+                deadline.check();
                 index++;
                 boolean isTs = RFC3161.equals(s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER));
                 SignatureReport r = isTs
@@ -669,7 +673,7 @@ public final class PdfVerifier {
         RevisionFingerprint signed = work.fingerprints.get(s.end());
         if (signed == null) {
             try (PDDocument rev = loadPrefix(pdf, s.end())) {
-                signed = RevisionFingerprint.of(rev);
+                signed = RevisionFingerprint.of(rev, work.deadline);
                 work.hasDss.put(
                         s.end(), rev.getDocumentCatalog().getCOSObject().containsKey(COSName.getPDFName("DSS")));
             } catch (IOException e) {

@@ -45,8 +45,21 @@ final class RevisionFingerprint {
     final Map<String, String> parts = new LinkedHashMap<>();
     final Map<String, String> signedFields = new TreeMap<>();
 
-    static RevisionFingerprint of(PDDocument doc) throws IOException {
+    static RevisionFingerprint of(PDDocument doc, cn.tongban.docsign.pdf.PdfLimits.Deadline deadline)
+            throws IOException {
         RevisionFingerprint f = new RevisionFingerprint();
+        DEADLINE.set(deadline);
+        try {
+            return fill(f, doc);
+        } finally {
+            DEADLINE.remove();
+        }
+    }
+
+    // The deadline of the verification in progress on this thread, checked while hashing.
+    private static final ThreadLocal<cn.tongban.docsign.pdf.PdfLimits.Deadline> DEADLINE = new ThreadLocal<>();
+
+    private static RevisionFingerprint fill(RevisionFingerprint f, PDDocument doc) throws IOException {
         COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
         for (Map.Entry<COSName, COSBase> e : catalog.entrySet()) {
             String k = e.getKey().getName();
@@ -187,6 +200,9 @@ final class RevisionFingerprint {
         }
         if (b instanceof COSDictionary || b instanceof COSArray) {
             seen.put(b, seen.size());
+            if ((seen.size() & 0xff) == 0 && DEADLINE.get() != null) {
+                DEADLINE.get().check();
+            }
         }
         if (b instanceof COSStream s) {
             md.update((byte) 'S');
