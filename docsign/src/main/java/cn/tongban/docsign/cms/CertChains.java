@@ -72,7 +72,7 @@ public final class CertChains {
         }
         boolean ok;
         try {
-            cert.verify(issuer.getPublicKey());
+            cert.verify(issuer.getPublicKey(), Crypto.BC);
             ok = true;
         } catch (GeneralSecurityException e) {
             ok = false;

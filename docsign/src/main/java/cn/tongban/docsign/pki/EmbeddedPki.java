@@ -629,7 +629,9 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
         String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        return new JcaContentSignerBuilder(alg).build(key);
+        return new JcaContentSignerBuilder(alg)
+                .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                .build(key);
     }
 
     /** A fresh ECDSA P-256 key pair. */

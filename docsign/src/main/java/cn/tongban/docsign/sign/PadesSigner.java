@@ -2,6 +2,7 @@ package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.cms.Crypto;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pdf.PdfLimits;
 import cn.tongban.docsign.pdf.PdfSafety;
@@ -75,7 +76,7 @@ public final class PadesSigner {
         PreparedSignature p = prepare(pdf, credential.chain(), request);
         try {
             Signature s = Signature.getInstance(
-                    Cms.jcaAlgorithm(credential.privateKey().getAlgorithm()));
+                    Cms.jcaAlgorithm(credential.privateKey().getAlgorithm()), Crypto.BC);
             s.initSign(credential.privateKey());
             s.update(p.signedAttributesRaw());
             return finish(p, Cms.toDer(s.sign(), credential.privateKey().getAlgorithm()));
@@ -106,7 +107,7 @@ public final class PadesSigner {
         String keyAlg = signer.getPublicKey().getAlgorithm();
         byte[] der = Cms.toDer(signatureValue, keyAlg);
         try {
-            Signature v = Signature.getInstance(Cms.jcaAlgorithm(keyAlg));
+            Signature v = Signature.getInstance(Cms.jcaAlgorithm(keyAlg), Crypto.BC);
             v.initVerify(signer.getPublicKey());
             v.update(prepared.signedAttributesRaw());
             if (!v.verify(der)) {

@@ -867,7 +867,9 @@ public final class PdfVerifier {
             return "TSA certificate missing from the token";
         }
         try {
-            t.validate(new JcaSimpleSignerInfoVerifierBuilder().build(tsa));
+            t.validate(new JcaSimpleSignerInfoVerifierBuilder()
+                    .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                    .build(tsa));
         } catch (Exception e) {
             return "token does not verify: " + e.getMessage();
         }
@@ -890,7 +892,7 @@ public final class PdfVerifier {
             if (alg == null) {
                 return false;
             }
-            Signature v = Signature.getInstance(alg);
+            Signature v = Signature.getInstance(alg, cn.tongban.docsign.cms.Crypto.BC);
             v.initVerify(cert.getPublicKey());
             v.update(si.getEncodedSignedAttributes());
             return v.verify(si.getSignature());

@@ -154,7 +154,7 @@ final class ValidationData {
                         .computeIfAbsent(crl, x -> new java.util.HashMap<>())
                         .computeIfAbsent(issuer, x -> {
                             try {
-                                crl.verify(issuer.getPublicKey());
+                                crl.verify(issuer.getPublicKey(), cn.tongban.docsign.cms.Crypto.BC);
                                 return true;
                             } catch (GeneralSecurityException e) {
                                 return false;
@@ -176,15 +176,19 @@ final class ValidationData {
 
     private boolean ocspSignedBy(BasicOCSPResp r, X509Certificate issuer) {
         try {
-            if (r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(issuer.getPublicKey()))) {
+            if (r.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                    .build(issuer.getPublicKey()))) {
                 return true;
             }
             // Delegated responder: a certificate in the response, issued by the CA, with id-kp-OCSPSigning.
             for (X509CertificateHolder h : r.getCerts()) {
                 X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(h);
                 if (c.getExtendedKeyUsage() != null && c.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.9")) {
-                    c.verify(issuer.getPublicKey());
-                    if (r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(c.getPublicKey()))) {
+                    c.verify(issuer.getPublicKey(), cn.tongban.docsign.cms.Crypto.BC);
+                    if (r.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                            .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                            .build(c.getPublicKey()))) {
                         return true;
                     }
                 }
