@@ -50,7 +50,6 @@ import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
@@ -624,7 +623,12 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
             throws OperatorCreationException, GeneralSecurityException {
-        return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
+        try {
+            return cn.tongban.docsign.cms.Crypto.certificate(
+                    b.build(signer(key)).getEncoded());
+        } catch (IOException e) {
+            throw new java.security.cert.CertificateException(e);
+        }
     }
 
     static ContentSigner signer(PrivateKey key) throws OperatorCreationException {

@@ -76,7 +76,7 @@ public final class PadesSigner {
         PreparedSignature p = prepare(pdf, credential.chain(), request);
         try {
             Signature s = Signature.getInstance(
-                    Cms.jcaAlgorithm(credential.privateKey().getAlgorithm()), Crypto.BC);
+                    Cms.jcaAlgorithm(credential.certificate().getPublicKey()), Crypto.BC);
             s.initSign(credential.privateKey());
             s.update(p.signedAttributesRaw());
             return finish(p, Cms.toDer(s.sign(), credential.privateKey().getAlgorithm()));
@@ -93,7 +93,9 @@ public final class PadesSigner {
     public PreparedSignature prepare(byte[] pdf, List<X509Certificate> chain, SignRequest request) {
         X509Certificate signer = chain.get(0);
         Reserved r = reserve(pdf, request, false, signerName(signer));
-        byte[] attrs = Cms.signedAttributes(Cms.sha256(r.signedContent()), signer);
+        byte[] contentDigest =
+                Crypto.digest(Crypto.digestFor(signer.getPublicKey())).digest(r.signedContent());
+        byte[] attrs = Cms.signedAttributes(contentDigest, signer);
         return new PreparedSignature(r.pdf(), r.byteRange(), attrs, chain, request);
     }
 
@@ -107,7 +109,7 @@ public final class PadesSigner {
         String keyAlg = signer.getPublicKey().getAlgorithm();
         byte[] der = Cms.toDer(signatureValue, keyAlg);
         try {
-            Signature v = Signature.getInstance(Cms.jcaAlgorithm(keyAlg), Crypto.BC);
+            Signature v = Signature.getInstance(Cms.jcaAlgorithm(signer.getPublicKey()), Crypto.BC);
             v.initVerify(signer.getPublicKey());
             v.update(prepared.signedAttributesRaw());
             if (!v.verify(der)) {

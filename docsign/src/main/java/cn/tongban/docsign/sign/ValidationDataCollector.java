@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -197,8 +196,7 @@ final class ValidationDataCollector {
     }
 
     static X509Certificate certificate(byte[] der) throws CertificateException {
-        return (X509Certificate)
-                CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(der));
+        return (X509Certificate) cn.tongban.docsign.cms.Crypto.certificate(der);
     }
 
     static byte[] sha1(byte[] b) {

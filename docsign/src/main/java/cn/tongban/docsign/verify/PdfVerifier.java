@@ -10,7 +10,6 @@ import cn.tongban.docsign.pdf.PdfSafety;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -882,13 +881,17 @@ public final class PdfVerifier {
 
     private static boolean verifySignatureValue(SignerInformation si, X509Certificate cert) {
         try {
-            String digest = digestName(si.getDigestAlgOID());
-            String alg =
-                    switch (cert.getPublicKey().getAlgorithm()) {
-                        case "EC" -> digest + "withECDSA";
-                        case "RSA" -> digest + "withRSA";
-                        default -> null;
-                    };
+            String alg;
+            if (si.getEncryptionAlgOID().equals(cn.tongban.docsign.cms.Crypto.SM2_WITH_SM3.getId())) {
+                alg = "SM3withSM2";
+            } else {
+                String digest = digestName(si.getDigestAlgOID());
+                alg = switch (cert.getPublicKey().getAlgorithm()) {
+                    case "EC" -> digest + "withECDSA";
+                    case "RSA" -> digest + "withRSA";
+                    default -> null;
+                };
+            }
             if (alg == null) {
                 return false;
             }
@@ -916,22 +919,14 @@ public final class PdfVerifier {
     }
 
     private static byte[] digest(String oid, byte[] pdf, long[] br) {
-        MessageDigest md = messageDigest(oid);
+        MessageDigest md = cn.tongban.docsign.cms.Crypto.digest(new ASN1ObjectIdentifier(oid));
         md.update(pdf, (int) br[0], (int) br[1]);
         md.update(pdf, (int) br[2], (int) br[3]);
         return md.digest();
     }
 
     private static byte[] sha(ASN1ObjectIdentifier oid, byte[] data) {
-        return messageDigest(oid.getId()).digest(data);
-    }
-
-    private static MessageDigest messageDigest(String oid) {
-        try {
-            return MessageDigest.getInstance(digestName(oid).replace("SHA", "SHA-"));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return cn.tongban.docsign.cms.Crypto.digest(oid).digest(data);
     }
 
     private static String digestName(String oid) {

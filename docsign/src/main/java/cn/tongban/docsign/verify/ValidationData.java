@@ -65,7 +65,7 @@ final class ValidationData {
         }
         for (byte[] b : streams(dss, "Certs")) {
             try {
-                certificates.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b)));
+                certificates.add(cn.tongban.docsign.cms.Crypto.certificate(b));
             } catch (GeneralSecurityException | RuntimeException e) {
                 // An unreadable entry proves nothing; skip it.
             }
@@ -183,7 +183,7 @@ final class ValidationData {
             }
             // Delegated responder: a certificate in the response, issued by the CA, with id-kp-OCSPSigning.
             for (X509CertificateHolder h : r.getCerts()) {
-                X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(h);
+                X509Certificate c = cn.tongban.docsign.cms.Crypto.certificate(h.getEncoded());
                 if (c.getExtendedKeyUsage() != null && c.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.9")) {
                     c.verify(issuer.getPublicKey(), cn.tongban.docsign.cms.Crypto.BC);
                     if (r.isSignatureValid(new JcaContentVerifierProviderBuilder()
@@ -194,6 +194,7 @@ final class ValidationData {
                 }
             }
         } catch (GeneralSecurityException
+                | IOException
                 | org.bouncycastle.operator.OperatorCreationException
                 | org.bouncycastle.cert.ocsp.OCSPException e) {
             return false;
