@@ -103,6 +103,14 @@ class BadInputTest {
         assertCode(() -> MaterialInspector.inspect(sealed, tiny), DocsignError.PDF_TOO_LARGE);
     }
 
+    @Test
+    void verificationStopsAtItsTimeBudget() {
+        PdfLimits noTime = new PdfLimits(64L << 20, 64L << 20, 512L << 20, 256L << 20, 0);
+        assertCode(
+                () -> new PdfVerifier(List.of(), noTime).verify(SignedSample.get().sealed),
+                DocsignError.PDF_RESOURCE_LIMIT);
+    }
+
     /** 256 MiB of zeros in a 256 KiB Flate stream (the default limit is 64 MiB per stream). */
     static byte[] bomb() {
         ByteArrayOutputStream compressed = new ByteArrayOutputStream();

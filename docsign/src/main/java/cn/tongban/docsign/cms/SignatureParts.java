@@ -10,7 +10,6 @@ import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
@@ -107,10 +106,13 @@ public record SignatureParts(
 
     private static List<X509Certificate> convert(Collection<X509CertificateHolder> holders)
             throws CertificateException {
-        JcaX509CertificateConverter conv = new JcaX509CertificateConverter();
         List<X509Certificate> l = new ArrayList<>();
         for (X509CertificateHolder h : holders) {
-            l.add(conv.getCertificate(h));
+            try {
+                l.add(Crypto.certificate(h.getEncoded()));
+            } catch (java.io.IOException e) {
+                throw new CertificateException(e);
+            }
         }
         return l;
     }

@@ -400,7 +400,9 @@ public final class ApplicationFormRenderer {
                     i += Character.charCount(cp);
                     String ch = new String(Character.toChars(cp));
                     float cw = textWidth(ch, size);
-                    if (w + cw > maxWidth && line.length() > 0) {
+                    // Line-start prohibition (禁则): closing punctuation stays on the line it ends.
+                    boolean closing = "，。、；：？！）》」』”’".indexOf(cp) >= 0;
+                    if (w + cw > maxWidth && line.length() > 0 && !(closing && w + cw <= maxWidth + cw)) {
                         out.add(line.toString());
                         line.setLength(0);
                         w = 0;

@@ -43,6 +43,7 @@ public final class CjkFont implements AutoCloseable {
     private final TrueTypeCollection collection;
     private final Map<Integer, GeneralPath> outlines = new ConcurrentHashMap<>();
     private final float unitsPerEm;
+    private final org.apache.fontbox.ttf.CmapLookup cmap;
 
     private CjkFont(Path path, String face) {
         this.path = path;
@@ -68,6 +69,8 @@ public final class CjkFont implements AutoCloseable {
                 throw new DocsignException(DocsignError.FONT_UNAVAILABLE, path + " has no TrueType outlines (CFF?)");
             }
             unitsPerEm = font.getUnitsPerEm();
+            // Looked up once: fontbox rebuilds the (GSUB-aware) lookup on every call otherwise.
+            cmap = font.getUnicodeCmapLookup();
         } catch (IOException e) {
             throw new DocsignException(DocsignError.FONT_UNAVAILABLE, path.toString(), e);
         }
@@ -111,11 +114,7 @@ public final class CjkFont implements AutoCloseable {
     }
 
     private synchronized int gid(int codePoint) {
-        try {
-            return font.getUnicodeCmapLookup().getGlyphId(codePoint);
-        } catch (IOException e) {
-            return 0;
-        }
+        return cmap.getGlyphId(codePoint);
     }
 
     private synchronized float advance(int codePoint) {

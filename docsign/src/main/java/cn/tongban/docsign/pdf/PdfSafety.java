@@ -37,7 +37,16 @@ public final class PdfSafety {
 
     /** Checks the raw bytes (size, header, trailer, bombs) and parses them; the caller closes. */
     public static PDDocument load(byte[] pdf, PdfLimits limits) {
-        checkBytes(pdf, limits);
+        return load(pdf, limits, true);
+    }
+
+    /**
+     * Like {@link #load(byte[], PdfLimits)}; {@code allStreams == false} pre-scans only the streams
+     * the parser decodes (for callers that never decode page content, fonts or images: signing,
+     * verification).
+     */
+    public static PDDocument load(byte[] pdf, PdfLimits limits, boolean allStreams) {
+        checkBytes(pdf, limits, allStreams);
         PDDocument doc;
         try {
             doc = Loader.loadPDF(
@@ -73,6 +82,15 @@ public final class PdfSafety {
 
     /** Size, header, trailer and decompression checks on the raw bytes, without parsing. */
     public static void checkBytes(byte[] pdf, PdfLimits limits) {
+        checkBytes(pdf, limits, true);
+    }
+
+    /**
+     * Like {@link #checkBytes(byte[], PdfLimits)}; with {@code allStreams == false} only object
+     * and cross-reference streams (the ones the parser itself decodes) are inflated — enough for
+     * callers that never decode other streams, such as the verifier.
+     */
+    public static void checkBytes(byte[] pdf, PdfLimits limits, boolean allStreams) {
         if (pdf.length > limits.maxFileBytes()) {
             throw new DocsignException(
                     DocsignError.PDF_TOO_LARGE, pdf.length + " bytes > " + limits.maxFileBytes() + " bytes");
@@ -85,14 +103,14 @@ public final class PdfSafety {
                 || indexOf(pdf, "startxref".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0) {
             throw new DocsignException(DocsignError.PDF_TRUNCATED, "no startxref/%%EOF at the end of the file");
         }
-        scanFlateStreams(pdf, limits);
+        scanFlateStreams(pdf, limits, allStreams);
     }
 
     /**
      * Inflates every stream that looks zlib-compressed into a discard buffer, counting output.
      * Runs in time linear in the (capped) output and constant memory.
      */
-    private static void scanFlateStreams(byte[] pdf, PdfLimits limits) {
+    private static void scanFlateStreams(byte[] pdf, PdfLimits limits, boolean allStreams) {
         byte[] kw = "stream".getBytes(StandardCharsets.US_ASCII);
         byte[] sink = new byte[64 * 1024];
         long total = 0;
@@ -117,6 +135,9 @@ public final class PdfSafety {
                 if (start + 2 > pdf.length
                         || (pdf[start] & 0x0f) != 8
                         || (((pdf[start] & 0xff) << 8) | (pdf[start + 1] & 0xff)) % 31 != 0) {
+                    continue;
+                }
+                if (!allStreams && !isParserStream(pdf, i - kw.length)) {
                     continue;
                 }
                 inflater.reset();
@@ -147,6 +168,15 @@ public final class PdfSafety {
         } finally {
             inflater.end();
         }
+    }
+
+    /** Whether the dictionary before {@code streamAt} (within its object) declares /ObjStm or /XRef. */
+    private static boolean isParserStream(byte[] pdf, int streamAt) {
+        int from = Math.max(0, streamAt - 2048);
+        String head = new String(pdf, from, streamAt - from, StandardCharsets.ISO_8859_1);
+        int obj = head.lastIndexOf(" obj");
+        String dict = obj >= 0 ? head.substring(obj) : head;
+        return dict.contains("/ObjStm") || dict.contains("/XRef");
     }
 
     private static boolean isEndstream(byte[] pdf, int afterStream) {
@@ -202,9 +232,13 @@ public final class PdfSafety {
     }
 
     static int indexOf(byte[] hay, byte[] needle, int from, int to) {
+        byte first = needle[0];
         outer:
         for (int i = Math.max(0, from); i <= to - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
+            if (hay[i] != first) {
+                continue;
+            }
+            for (int j = 1; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;
                 }

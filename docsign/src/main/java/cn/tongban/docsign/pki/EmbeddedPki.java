@@ -50,7 +50,6 @@ import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
@@ -624,12 +623,19 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
             throws OperatorCreationException, GeneralSecurityException {
-        return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
+        try {
+            return cn.tongban.docsign.cms.Crypto.certificate(
+                    b.build(signer(key)).getEncoded());
+        } catch (IOException e) {
+            throw new java.security.cert.CertificateException(e);
+        }
     }
 
     static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
         String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        return new JcaContentSignerBuilder(alg).build(key);
+        return new JcaContentSignerBuilder(alg)
+                .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                .build(key);
     }
 
     /** A fresh ECDSA P-256 key pair. */

@@ -86,12 +86,13 @@ public final class TimestampAuthority implements TimestampSource {
         rg.setCertReq(true);
         TimeStampRequest req = rg.generate(TSPAlgorithms.SHA256, sha256Imprint, new BigInteger(64, random));
         try {
-            TimeStampResponse resp = new TimeStampResponse(respond(req.getEncoded()));
-            resp.validate(req);
-            if (resp.getTimeStampToken() == null) {
-                throw new DocsignException(DocsignError.TSA_FAILED, resp.getStatusString());
+            // In-process: the same generator as respond(), without encoding and re-parsing the
+            // request/response envelope.
+            synchronized (this) {
+                return generator
+                        .generate(req, new BigInteger(64, random), new Date())
+                        .getEncoded();
             }
-            return resp.getTimeStampToken().getEncoded();
         } catch (IOException | TSPException e) {
             throw new DocsignException(DocsignError.TSA_FAILED, e.getMessage(), e);
         }

@@ -107,7 +107,7 @@ final class AppearancePainter {
         cs.stroke();
 
         // Five-pointed star: 10 vertices alternating outer/inner radius (inner = outer × sin18°/sin54°).
-        float so = r * 0.30f;
+        float so = r * 0.34f;
         float si = so * 0.381966f;
         for (int k = 0; k < 10; k++) {
             double ang = Math.toRadians(90 + k * 36);
@@ -126,7 +126,7 @@ final class AppearancePainter {
         // Hall name along the upper arc, clockwise from lower-left to lower-right, glyph tops outward.
         int[] cps = hallName.codePoints().toArray();
         int n = cps.length;
-        double span = Math.toRadians(Math.min(260, 40 + n * 18.0));
+        double span = Math.toRadians(Math.min(236, 40 + n * 16.0));
         float inner = r - ring * 1.8f;
         float size = (float) Math.min(r * 0.24, span * inner * 0.72 / Math.max(1, n));
         float baseline = inner - size * 0.95f;

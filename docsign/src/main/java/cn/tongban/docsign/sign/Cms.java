@@ -2,10 +2,12 @@ package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.cms.Crypto;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -74,18 +76,30 @@ final class Cms {
         }
     }
 
-    /** The signature algorithm identifier for a key algorithm ("EC" or "RSA"). */
-    static AlgorithmIdentifier signatureAlgorithm(String keyAlgorithm) {
-        return switch (keyAlgorithm) {
+    /** The signature algorithm identifier for a signer key (ECDSA, RSA, or SM2 in the 国密 profile). */
+    static AlgorithmIdentifier signatureAlgorithm(PublicKey key) {
+        if (Crypto.isSm2(key)) {
+            return new AlgorithmIdentifier(Crypto.SM2_WITH_SM3);
+        }
+        return switch (key.getAlgorithm()) {
             case "EC", "ECDSA" -> new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
             case "RSA" -> new AlgorithmIdentifier(PKCSObjectIdentifiers.sha256WithRSAEncryption, DERNull.INSTANCE);
             default -> throw new DocsignException(
-                    DocsignError.SIGN_FAILED, "unsupported key algorithm " + keyAlgorithm);
+                    DocsignError.SIGN_FAILED, "unsupported key algorithm " + key.getAlgorithm());
         };
     }
 
-    static String jcaAlgorithm(String keyAlgorithm) {
-        return keyAlgorithm.equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    /** The JCA signature name for a signer key. */
+    static String jcaAlgorithm(PublicKey key) {
+        if (Crypto.isSm2(key)) {
+            return "SM3withSM2";
+        }
+        return key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    }
+
+    /** The content digest algorithm for a signer key: SM3 with SM2, SHA-256 otherwise. */
+    static AlgorithmIdentifier digestAlgorithm(PublicKey key) {
+        return new AlgorithmIdentifier(Crypto.digestFor(key));
     }
 
     /**
@@ -107,9 +121,9 @@ final class Cms {
                     new SignerIdentifier(new IssuerAndSerialNumber(
                             X500Name.getInstance(signer.getIssuerX500Principal().getEncoded()),
                             signer.getSerialNumber())),
-                    SHA256,
+                    digestAlgorithm(signer.getPublicKey()),
                     attrs,
-                    signatureAlgorithm(signer.getPublicKey().getAlgorithm()),
+                    signatureAlgorithm(signer.getPublicKey()),
                     new DEROctetString(signatureValue),
                     unsigned);
             ASN1EncodableVector certs = new ASN1EncodableVector();
@@ -117,7 +131,7 @@ final class Cms {
                 certs.add(Certificate.getInstance(c.getEncoded()));
             }
             SignedData sd = new SignedData(
-                    new DERSet(SHA256),
+                    new DERSet(digestAlgorithm(signer.getPublicKey())),
                     new ContentInfo(CMSObjectIdentifiers.data, null),
                     new DERSet(certs),
                     null,

@@ -2,6 +2,7 @@ package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.cms.Crypto;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pdf.PdfLimits;
 import cn.tongban.docsign.pdf.PdfSafety;
@@ -75,10 +76,10 @@ public final class PadesSigner {
         PreparedSignature p = prepare(pdf, credential.chain(), request);
         try {
             Signature s = Signature.getInstance(
-                    Cms.jcaAlgorithm(credential.privateKey().getAlgorithm()));
+                    Cms.jcaAlgorithm(credential.certificate().getPublicKey()), Crypto.BC);
             s.initSign(credential.privateKey());
             s.update(p.signedAttributesRaw());
-            return complete(p, s.sign());
+            return finish(p, Cms.toDer(s.sign(), credential.privateKey().getAlgorithm()));
         } catch (GeneralSecurityException e) {
             throw new DocsignException(DocsignError.SIGN_FAILED, e.getMessage(), e);
         }
@@ -92,7 +93,9 @@ public final class PadesSigner {
     public PreparedSignature prepare(byte[] pdf, List<X509Certificate> chain, SignRequest request) {
         X509Certificate signer = chain.get(0);
         Reserved r = reserve(pdf, request, false, signerName(signer));
-        byte[] attrs = Cms.signedAttributes(Cms.sha256(r.signedContent()), signer);
+        byte[] contentDigest =
+                Crypto.digest(Crypto.digestFor(signer.getPublicKey())).digest(r.signedContent());
+        byte[] attrs = Cms.signedAttributes(contentDigest, signer);
         return new PreparedSignature(r.pdf(), r.byteRange(), attrs, chain, request);
     }
 
@@ -106,7 +109,7 @@ public final class PadesSigner {
         String keyAlg = signer.getPublicKey().getAlgorithm();
         byte[] der = Cms.toDer(signatureValue, keyAlg);
         try {
-            Signature v = Signature.getInstance(Cms.jcaAlgorithm(keyAlg));
+            Signature v = Signature.getInstance(Cms.jcaAlgorithm(signer.getPublicKey()), Crypto.BC);
             v.initVerify(signer.getPublicKey());
             v.update(prepared.signedAttributesRaw());
             if (!v.verify(der)) {
@@ -115,6 +118,10 @@ public final class PadesSigner {
         } catch (GeneralSecurityException e) {
             throw new DocsignException(DocsignError.SIGN_EXTERNAL_INVALID, e.getMessage(), e);
         }
+        return finish(prepared, der);
+    }
+
+    private byte[] finish(PreparedSignature prepared, byte[] der) {
         SignatureLevel level = prepared.request().level();
         byte[] token = null;
         if (level.compareTo(SignatureLevel.B_T) >= 0) {
@@ -151,7 +158,7 @@ public final class PadesSigner {
     private record Reserved(byte[] pdf, long[] byteRange, byte[] signedContent) {}
 
     private Reserved reserve(byte[] pdf, SignRequest request, boolean docTimestamp, String signerName) {
-        try (PDDocument doc = PdfSafety.load(pdf, limits)) {
+        try (PDDocument doc = PdfSafety.load(pdf, limits, false)) {
             checkPermissions(doc, request != null && request.certify());
             PDSignature sig = new PDSignature();
             sig.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);

@@ -32,7 +32,11 @@ public final class PreparedSignature {
         return signedAttributes.clone();
     }
 
-    /** SHA-256 of {@link #dataToBeSigned()}, for signers that take a digest. */
+    /**
+     * SHA-256 of {@link #dataToBeSigned()}, for ECDSA/RSA signers that take a pre-computed digest.
+     * SM2 signers must sign {@link #dataToBeSigned()} itself (SM2 hashes Z<sub>A</sub> || M, GM/T
+     * 0003.2 §6.1).
+     */
     public byte[] digest() {
         return Cms.sha256(signedAttributes);
     }

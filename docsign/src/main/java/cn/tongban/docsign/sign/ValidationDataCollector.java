@@ -15,7 +15,6 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -56,7 +55,7 @@ final class ValidationDataCollector {
     }
 
     byte[] addValidationData(byte[] pdf) {
-        try (PDDocument doc = PdfSafety.load(pdf, limits)) {
+        try (PDDocument doc = PdfSafety.load(pdf, limits, false)) {
             COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
             COSDictionary dss = catalog.getCOSDictionary(DSS);
             if (dss == null) {
@@ -120,8 +119,10 @@ final class ValidationDataCollector {
                 if (vCrl.size() > 0) {
                     entry.setItem(CRL, vCrl);
                 }
-                // VRI key: upper-case hex SHA-1 of the signature's CMS (EN 319 142-1 §5.4.2.2).
-                vri.setItem(COSName.getPDFName(HexFormat.of().withUpperCase().formatHex(sha1(cms))), entry);
+                // VRI key: upper-case hex SHA-1 of the signature's /Contents value as stored, zero
+                // padding included (EN 319 142-1 §5.4.2.2; the convention EU DSS and the ETSI plugtests use).
+                vri.setItem(
+                        COSName.getPDFName(HexFormat.of().withUpperCase().formatHex(sha1(sig.getContents()))), entry);
             }
             certs.flush();
             ocsps.flush();
@@ -195,8 +196,7 @@ final class ValidationDataCollector {
     }
 
     static X509Certificate certificate(byte[] der) throws CertificateException {
-        return (X509Certificate)
-                CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(der));
+        return (X509Certificate) cn.tongban.docsign.cms.Crypto.certificate(der);
     }
 
     static byte[] sha1(byte[] b) {

@@ -10,7 +10,6 @@ import cn.tongban.docsign.pdf.PdfSafety;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -87,17 +86,57 @@ public final class PdfVerifier {
     private static final class Work {
         final Map<Long, RevisionFingerprint> fingerprints = new HashMap<>();
         final Map<Long, Boolean> hasDss = new HashMap<>();
+        final Map<Sig, SignatureReport> tsReports = new HashMap<>();
+        List<Long> ends = List.of();
+        PdfLimits.Deadline deadline;
+    }
+
+    private SignatureReport verifyDocTimestampUnchecked(
+            int index, Sig s, byte[] pdf, PDDocument doc, List<Long> ends, ValidationData vd, Work work) {
+        try {
+            return verifyDocTimestamp(index, s, pdf, doc, ends, vd, work);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static SignatureReport renumber(SignatureReport r, int index) {
+        return new SignatureReport(
+                index,
+                r.fieldName(),
+                r.kind(),
+                r.subFilter(),
+                r.signer(),
+                r.signerCommonName(),
+                r.claimedSigningTime(),
+                r.timestampTime(),
+                r.integrity(),
+                r.coversWholeRevision(),
+                r.coversWholeDocument(),
+                r.byteRange(),
+                r.certification(),
+                r.docMdpPermissions(),
+                r.chain(),
+                r.trusted(),
+                r.revocation(),
+                r.revocationSource(),
+                r.padesLevel(),
+                r.verdict(),
+                r.findings());
     }
 
     /** Verifies {@code pdf}; throws {@link DocsignException} (PDF_*) when the file is unreadable. */
     public VerificationReport verify(byte[] pdf) {
-        PdfSafety.checkBytes(pdf, limits);
+        PdfLimits.Deadline deadline = limits.deadline();
+        PdfSafety.checkBytes(pdf, limits, false);
         List<Long> revisionEnds = revisionEnds(pdf);
         try (PDDocument doc = PdfSafety.load(pdf, limits)) {
             ValidationData vd = new ValidationData(doc);
             List<Sig> sigs = signatures(doc);
             Work work = new Work();
-            RevisionFingerprint finalFp = RevisionFingerprint.of(doc);
+            work.ends = revisionEnds;
+            work.deadline = deadline;
+            RevisionFingerprint finalFp = RevisionFingerprint.of(doc, deadline);
             work.fingerprints.put((long) pdf.length, finalFp);
             work.hasDss.put((long) pdf.length, vd.certificates.size() + vd.ocsps.size() + vd.crls.size() > 0);
 
@@ -126,10 +165,14 @@ public final class PdfVerifier {
             int index = 0;
             List<DocTs> checkedTs = new ArrayList<>();
             for (Sig s : sigs) {
+                deadline.check();
                 index++;
                 boolean isTs = RFC3161.equals(s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER));
                 SignatureReport r = isTs
-                        ? verifyDocTimestamp(index, s, pdf, doc, revisionEnds, vd, work)
+                        ? renumber(
+                                work.tsReports.computeIfAbsent(
+                                        s, x -> verifyDocTimestampUnchecked(0, x, pdf, doc, revisionEnds, vd, work)),
+                                index)
                         : verifySignature(
                                 index,
                                 s,
@@ -161,6 +204,8 @@ public final class PdfVerifier {
                 overall = Verdict.INVALID;
             }
             return new VerificationReport(overall, pdf.length, Math.max(1, revisionEnds.size()), reports, docFindings);
+        } catch (java.io.UncheckedIOException e) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
         } catch (IOException e) {
             throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
         }
@@ -181,10 +226,11 @@ public final class PdfVerifier {
             throws IOException {
         if (checked.isEmpty() && !all.isEmpty()) {
             for (DocTs t : all) {
-                SignatureReport r = verifyDocTimestamp(0, t.sig(), pdf, doc, ends, vd, work);
+                SignatureReport r = work.tsReports.computeIfAbsent(
+                        t.sig(), x -> verifyDocTimestampUnchecked(0, x, pdf, doc, ends, vd, work));
                 if (r.verdict() != Verdict.INVALID && r.timestampTime() != null) {
                     boolean dss = work.hasDss.getOrDefault(t.sig().br()[1], false)
-                            || hasDssBefore(pdf, t.sig().br()[1], work);
+                            || hasDssBefore(pdf, t.sig().br()[1], work, doc);
                     checked.add(new DocTs(t.sig(), Date.from(java.time.Instant.parse(r.timestampTime())), dss));
                 }
             }
@@ -192,10 +238,25 @@ public final class PdfVerifier {
         return checked.stream().filter(t -> t.sig().end() > s.end()).toList();
     }
 
-    private boolean hasDssBefore(byte[] pdf, long offset, Work work) {
+    private boolean hasDssBefore(byte[] pdf, long offset, Work work, PDDocument doc) {
+        // Fast path: the final catalog has the DSS and was itself written before the time-stamp's
+        // update, so the time-stamped revision contains that DSS.
+        COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
+        COSObjectKey key =
+                doc.getDocument().getTrailer().getItem(COSName.ROOT) instanceof org.apache.pdfbox.cos.COSObject ro
+                        ? ro.getKey()
+                        : catalog.getKey();
+        Long at = key == null ? null : doc.getDocument().getXrefTable().get(key);
+        if (catalog.containsKey(COSName.getPDFName("DSS")) && at != null && at > 0 && at < offset) {
+            return true;
+        }
+        return hasDssBeforeSlow(pdf, offset, work);
+    }
+
+    private boolean hasDssBeforeSlow(byte[] pdf, long offset, Work work) {
         // The revision that precedes the time-stamp's own update.
         long prev = -1;
-        for (long e : revisionEnds(pdf)) {
+        for (long e : work.ends) {
             if (e <= offset) {
                 prev = e;
             }
@@ -611,7 +672,7 @@ public final class PdfVerifier {
         RevisionFingerprint signed = work.fingerprints.get(s.end());
         if (signed == null) {
             try (PDDocument rev = loadPrefix(pdf, s.end())) {
-                signed = RevisionFingerprint.of(rev);
+                signed = RevisionFingerprint.of(rev, work.deadline);
                 work.hasDss.put(
                         s.end(), rev.getDocumentCatalog().getCOSObject().containsKey(COSName.getPDFName("DSS")));
             } catch (IOException e) {
@@ -706,6 +767,19 @@ public final class PdfVerifier {
         return ends;
     }
 
+    private static final int[] HEX = new int[256];
+
+    static {
+        java.util.Arrays.fill(HEX, -1);
+        for (int c = 0; c < 10; c++) {
+            HEX['0' + c] = c;
+        }
+        for (int c = 0; c < 6; c++) {
+            HEX['a' + c] = 10 + c;
+            HEX['A' + c] = 10 + c;
+        }
+    }
+
     private static byte[] hexGap(byte[] pdf, int a, int b) {
         if (pdf[a] != '<' || pdf[b - 1] != '>') {
             return null;
@@ -716,8 +790,8 @@ public final class PdfVerifier {
         }
         byte[] out = new byte[n / 2];
         for (int i = 0; i < n / 2; i++) {
-            int hi = Character.digit(pdf[a + 1 + 2 * i], 16);
-            int lo = Character.digit(pdf[a + 2 + 2 * i], 16);
+            int hi = HEX[pdf[a + 1 + 2 * i] & 0xff];
+            int lo = HEX[pdf[a + 2 + 2 * i] & 0xff];
             if (hi < 0 || lo < 0) {
                 return null;
             }
@@ -792,7 +866,9 @@ public final class PdfVerifier {
             return "TSA certificate missing from the token";
         }
         try {
-            t.validate(new JcaSimpleSignerInfoVerifierBuilder().build(tsa));
+            t.validate(new JcaSimpleSignerInfoVerifierBuilder()
+                    .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                    .build(tsa));
         } catch (Exception e) {
             return "token does not verify: " + e.getMessage();
         }
@@ -805,17 +881,21 @@ public final class PdfVerifier {
 
     private static boolean verifySignatureValue(SignerInformation si, X509Certificate cert) {
         try {
-            String digest = digestName(si.getDigestAlgOID());
-            String alg =
-                    switch (cert.getPublicKey().getAlgorithm()) {
-                        case "EC" -> digest + "withECDSA";
-                        case "RSA" -> digest + "withRSA";
-                        default -> null;
-                    };
+            String alg;
+            if (si.getEncryptionAlgOID().equals(cn.tongban.docsign.cms.Crypto.SM2_WITH_SM3.getId())) {
+                alg = "SM3withSM2";
+            } else {
+                String digest = digestName(si.getDigestAlgOID());
+                alg = switch (cert.getPublicKey().getAlgorithm()) {
+                    case "EC" -> digest + "withECDSA";
+                    case "RSA" -> digest + "withRSA";
+                    default -> null;
+                };
+            }
             if (alg == null) {
                 return false;
             }
-            Signature v = Signature.getInstance(alg);
+            Signature v = Signature.getInstance(alg, cn.tongban.docsign.cms.Crypto.BC);
             v.initVerify(cert.getPublicKey());
             v.update(si.getEncodedSignedAttributes());
             return v.verify(si.getSignature());
@@ -839,22 +919,14 @@ public final class PdfVerifier {
     }
 
     private static byte[] digest(String oid, byte[] pdf, long[] br) {
-        MessageDigest md = messageDigest(oid);
+        MessageDigest md = cn.tongban.docsign.cms.Crypto.digest(new ASN1ObjectIdentifier(oid));
         md.update(pdf, (int) br[0], (int) br[1]);
         md.update(pdf, (int) br[2], (int) br[3]);
         return md.digest();
     }
 
     private static byte[] sha(ASN1ObjectIdentifier oid, byte[] data) {
-        return messageDigest(oid.getId()).digest(data);
-    }
-
-    private static MessageDigest messageDigest(String oid) {
-        try {
-            return MessageDigest.getInstance(digestName(oid).replace("SHA", "SHA-"));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return cn.tongban.docsign.cms.Crypto.digest(oid).digest(data);
     }
 
     private static String digestName(String oid) {

@@ -45,8 +45,21 @@ final class RevisionFingerprint {
     final Map<String, String> parts = new LinkedHashMap<>();
     final Map<String, String> signedFields = new TreeMap<>();
 
-    static RevisionFingerprint of(PDDocument doc) throws IOException {
+    static RevisionFingerprint of(PDDocument doc, cn.tongban.docsign.pdf.PdfLimits.Deadline deadline)
+            throws IOException {
         RevisionFingerprint f = new RevisionFingerprint();
+        DEADLINE.set(deadline);
+        try {
+            return fill(f, doc);
+        } finally {
+            DEADLINE.remove();
+        }
+    }
+
+    // The deadline of the verification in progress on this thread, checked while hashing.
+    private static final ThreadLocal<cn.tongban.docsign.pdf.PdfLimits.Deadline> DEADLINE = new ThreadLocal<>();
+
+    private static RevisionFingerprint fill(RevisionFingerprint f, PDDocument doc) throws IOException {
         COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
         for (Map.Entry<COSName, COSBase> e : catalog.entrySet()) {
             String k = e.getKey().getName();
@@ -67,6 +80,13 @@ final class RevisionFingerprint {
                 for (int i = 0; i < annots.size(); i++) {
                     COSBase ab = annots.getObject(i);
                     if (ab instanceof COSDictionary ad && isSignatureWidget(ad)) {
+                        // A signed field's look is covered by its own signature. An unsigned one
+                        // is content like any other annotation (it could paint over the page),
+                        // except that it may later be signed.
+                        if (!isSigned(ad)) {
+                            f.parts.put(
+                                    UNSIGNED_WIDGET + fieldName(ad) + " on page " + n, hash(ab, Set.of("P", "Parent")));
+                        }
                         continue;
                     }
                     a++;
@@ -100,10 +120,17 @@ final class RevisionFingerprint {
                 continue;
             }
             if (COSName.SIG.equals(field.getCOSName(COSName.FT))) {
-                COSBase v = field.getDictionaryObject(COSName.V);
-                if (v != null) {
-                    // Once signed, the signature value and the field (incl. its widget look) are frozen.
-                    f.signedFields.put(name, hash(field, Set.of("Parent", "P")));
+                COSBase v = field.getItem(COSName.V);
+                if (v == null) {
+                    f.parts.put(UNSIGNED_FIELD + name, hash(field, Set.of("Parent", "P")));
+                } else {
+                    // Once signed, the field (incl. its widget look) is frozen, and /V must keep
+                    // pointing at the same object. The signature dictionary's own bytes are not
+                    // hashed here (that would parse every /Contents again): redefining it in a
+                    // later update moves it out of its signed byte range, which the byte-range
+                    // check reports as SIGNATURE_DICTIONARY_UNSIGNED.
+                    String target = v instanceof COSObject o ? String.valueOf(o.getKey()) : "direct";
+                    f.signedFields.put(name, target + ":" + hash(field, Set.of("Parent", "P", "V")));
                 }
             } else {
                 f.parts.put("form field " + name, hash(field, Set.of("Parent", "P")));
@@ -116,6 +143,9 @@ final class RevisionFingerprint {
         List<String> diff = new ArrayList<>();
         for (Map.Entry<String, String> e : signed.parts.entrySet()) {
             String now = parts.get(e.getKey());
+            if (now == null && signedLater(e.getKey())) {
+                continue; // an empty signature field that has been signed since
+            }
             if (now == null) {
                 diff.add(e.getKey() + " removed");
             } else if (!now.equals(e.getValue())) {
@@ -134,6 +164,44 @@ final class RevisionFingerprint {
             }
         }
         return diff;
+    }
+
+    private static final String UNSIGNED_WIDGET = "unsigned signature widget ";
+    private static final String UNSIGNED_FIELD = "unsigned signature field ";
+
+    /** Whether the part names an unsigned signature field or widget that is signed in this revision. */
+    private boolean signedLater(String part) {
+        String field = null;
+        if (part.startsWith(UNSIGNED_FIELD)) {
+            field = part.substring(UNSIGNED_FIELD.length());
+        } else if (part.startsWith(UNSIGNED_WIDGET)) {
+            field = part.substring(UNSIGNED_WIDGET.length(), part.lastIndexOf(" on page "));
+        }
+        return field != null && signedFields.containsKey(field);
+    }
+
+    private static boolean isSigned(COSDictionary widget) {
+        COSDictionary d = widget;
+        for (int i = 0; i < 8 && d != null; i++) {
+            if (d.getItem(COSName.V) != null) {
+                return true;
+            }
+            d = d.getCOSDictionary(COSName.PARENT);
+        }
+        return false;
+    }
+
+    private static String fieldName(COSDictionary widget) {
+        StringBuilder name = new StringBuilder();
+        COSDictionary d = widget;
+        for (int i = 0; i < 8 && d != null; i++) {
+            String t = d.getString(COSName.T);
+            if (t != null) {
+                name.insert(0, name.length() == 0 ? t : t + ".");
+            }
+            d = d.getCOSDictionary(COSName.PARENT);
+        }
+        return name.toString();
     }
 
     private static boolean isSignatureWidget(COSDictionary annot) {
@@ -182,6 +250,9 @@ final class RevisionFingerprint {
         }
         if (b instanceof COSDictionary || b instanceof COSArray) {
             seen.put(b, seen.size());
+            if ((seen.size() & 0xff) == 0 && DEADLINE.get() != null) {
+                DEADLINE.get().check();
+            }
         }
         if (b instanceof COSStream s) {
             md.update((byte) 'S');

@@ -10,8 +10,11 @@ import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.cos.COSStream;
@@ -36,9 +39,13 @@ final class ValidationData {
     final List<BasicOCSPResp> ocsps = new ArrayList<>();
     final List<X509CRL> crls = new ArrayList<>();
     private final DigestCalculatorProvider digests;
+    private final Map<BasicOCSPResp, Map<X509Certificate, Boolean>> ocspVerified = new IdentityHashMap<>();
+    private final Map<X509CRL, Map<X509Certificate, Boolean>> crlVerified = new IdentityHashMap<>();
 
     /** Revocation status of one certificate at a time. */
     record Status(String status, String source) {}
+
+    private static final int MAX_ENTRY = 4 << 20;
 
     ValidationData(PDDocument doc) throws IOException {
         try {
@@ -58,7 +65,7 @@ final class ValidationData {
         }
         for (byte[] b : streams(dss, "Certs")) {
             try {
-                certificates.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(b)));
+                certificates.add(cn.tongban.docsign.cms.Crypto.certificate(b));
             } catch (GeneralSecurityException | RuntimeException e) {
                 // An unreadable entry proves nothing; skip it.
             }
@@ -90,8 +97,18 @@ final class ValidationData {
         }
         for (int i = 0; i < a.size() && i < 10_000; i++) {
             if (a.getObject(i) instanceof COSStream s) {
-                try (InputStream in = s.createInputStream()) {
-                    out.add(in.readNBytes(4 << 20));
+                // Decoded here with a hard cap instead of through PDFBox's filters, which would
+                // inflate a hostile stream completely before we could stop it.
+                COSBase filter = s.getDictionaryObject(COSName.FILTER);
+                try (InputStream raw = s.createRawInputStream()) {
+                    if (filter == null) {
+                        out.add(raw.readNBytes(MAX_ENTRY));
+                    } else if (COSName.FLATE_DECODE.equals(filter)
+                            || (filter instanceof COSArray fa
+                                    && fa.size() == 1
+                                    && COSName.FLATE_DECODE.equals(fa.getObject(0)))) {
+                        out.add(new java.util.zip.InflaterInputStream(raw).readNBytes(MAX_ENTRY));
+                    }
                 }
             }
         }
@@ -113,7 +130,9 @@ final class ValidationData {
                             || !id.matchesIssuer(issuerHolder, digests)) {
                         continue;
                     }
-                    if (!ocspSignedBy(r, issuer)) {
+                    if (!ocspVerified
+                            .computeIfAbsent(r, x -> new java.util.HashMap<>())
+                            .computeIfAbsent(issuer, x -> ocspSignedBy(r, issuer))) {
                         continue;
                     }
                     Object st = single.getCertStatus();
@@ -131,9 +150,16 @@ final class ValidationData {
                 if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
                     continue;
                 }
-                try {
-                    crl.verify(issuer.getPublicKey());
-                } catch (GeneralSecurityException e) {
+                if (!crlVerified
+                        .computeIfAbsent(crl, x -> new java.util.HashMap<>())
+                        .computeIfAbsent(issuer, x -> {
+                            try {
+                                crl.verify(issuer.getPublicKey(), cn.tongban.docsign.cms.Crypto.BC);
+                                return true;
+                            } catch (GeneralSecurityException e) {
+                                return false;
+                            }
+                        })) {
                     continue;
                 }
                 X509CRLEntry entry = crl.getRevokedCertificate(cert);
@@ -150,20 +176,25 @@ final class ValidationData {
 
     private boolean ocspSignedBy(BasicOCSPResp r, X509Certificate issuer) {
         try {
-            if (r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(issuer.getPublicKey()))) {
+            if (r.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                    .build(issuer.getPublicKey()))) {
                 return true;
             }
             // Delegated responder: a certificate in the response, issued by the CA, with id-kp-OCSPSigning.
             for (X509CertificateHolder h : r.getCerts()) {
-                X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(h);
+                X509Certificate c = cn.tongban.docsign.cms.Crypto.certificate(h.getEncoded());
                 if (c.getExtendedKeyUsage() != null && c.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.9")) {
-                    c.verify(issuer.getPublicKey());
-                    if (r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(c.getPublicKey()))) {
+                    c.verify(issuer.getPublicKey(), cn.tongban.docsign.cms.Crypto.BC);
+                    if (r.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                            .setProvider(cn.tongban.docsign.cms.Crypto.BC)
+                            .build(c.getPublicKey()))) {
                         return true;
                     }
                 }
             }
         } catch (GeneralSecurityException
+                | IOException
                 | org.bouncycastle.operator.OperatorCreationException
                 | org.bouncycastle.cert.ocsp.OCSPException e) {
             return false;

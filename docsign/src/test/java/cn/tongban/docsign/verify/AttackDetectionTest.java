@@ -21,7 +21,12 @@ import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationSquare;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationWidget;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAppearanceDictionary;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAppearanceStream;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.apache.pdfbox.pdmodel.interactive.form.PDAcroForm;
+import org.apache.pdfbox.pdmodel.interactive.form.PDSignatureField;
 import org.junit.jupiter.api.Test;
 
 /** Each known way of changing a signed PDF is caught and named. */
@@ -108,6 +113,40 @@ class AttackDetectionTest {
         VerificationReport r = verifier.verify(attacked);
         assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
         assertThat(r.signatures().get(1).findings().toString()).as(r.toJson()).contains("page 1 annotation 1 added");
+    }
+
+    @Test
+    void unsignedSignatureFieldPaintingOverThePageIsDetected() throws Exception {
+        byte[] attacked;
+        try (PDDocument doc = Loader.loadPDF(s.sealed)) {
+            PDPage page = doc.getPage(0);
+            PDAcroForm acro = doc.getDocumentCatalog().getAcroForm();
+            PDSignatureField field = new PDSignatureField(acro);
+            field.setPartialName("overlay");
+            PDAnnotationWidget w = field.getWidgets().get(0);
+            w.setRectangle(new PDRectangle(50, 400, 500, 300));
+            w.setPage(page);
+            PDAppearanceStream ap = new PDAppearanceStream(doc);
+            ap.setBBox(new PDRectangle(500, 300));
+            try (PDPageContentStream cs = new PDPageContentStream(doc, ap)) {
+                cs.setNonStrokingColor(1f, 1f, 1f);
+                cs.addRect(0, 0, 500, 300);
+                cs.fill();
+            }
+            PDAppearanceDictionary dict = new PDAppearanceDictionary();
+            dict.setNormalAppearance(ap);
+            w.setAppearance(dict);
+            page.getAnnotations().add(w);
+            acro.getFields().add(field);
+            page.getCOSObject().setNeedToBeUpdated(true);
+            acro.getCOSObject().setNeedToBeUpdated(true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            doc.saveIncremental(out);
+            attacked = out.toByteArray();
+        }
+        VerificationReport r = verifier.verify(attacked);
+        assertThat(r.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(r.signatures().get(2).findings().toString()).as(r.toJson()).contains("overlay");
     }
 
     @Test
