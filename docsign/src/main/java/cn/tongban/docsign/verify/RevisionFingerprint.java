@@ -74,6 +74,9 @@ final class RevisionFingerprint {
             COSDictionary p = page.getCOSObject();
             // Page dictionary without /Annots (compared one by one below) and without back-links.
             f.parts.put("page " + n, hash(p, Set.of("Annots", "Parent")));
+            // Attributes a page inherits from the page tree (ISO 32000-1 §7.7.3.4) are part of
+            // what it shows even though they live in /Parent nodes.
+            f.parts.put("page " + n + " inherited attributes", hash(inherited(page), Set.of()));
             COSArray annots = p.getCOSArray(COSName.ANNOTS);
             int a = 0;
             if (annots != null) {
@@ -164,6 +167,17 @@ final class RevisionFingerprint {
             }
         }
         return diff;
+    }
+
+    private static COSDictionary inherited(PDPage page) {
+        COSDictionary d = new COSDictionary();
+        if (page.getResources() != null) {
+            d.setItem(COSName.RESOURCES, page.getResources().getCOSObject());
+        }
+        d.setItem(COSName.MEDIA_BOX, page.getMediaBox().getCOSArray());
+        d.setItem(COSName.CROP_BOX, page.getCropBox().getCOSArray());
+        d.setInt(COSName.ROTATE, page.getRotation());
+        return d;
     }
 
     private static final String UNSIGNED_WIDGET = "unsigned signature widget ";
