@@ -143,9 +143,9 @@ public final class TongbanServer implements AutoCloseable {
                     registry);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
-            Object listener = new DirtyListener(signaling);
-            hz.getMap("tongban.tickets").addEntryListener((com.hazelcast.map.listener.MapListener) listener, false);
-            hz.getMap("tongban.clerks").addEntryListener((com.hazelcast.map.listener.MapListener) listener, false);
+            DirtyListener listener = new DirtyListener(signaling);
+            hz.getMap("tongban.tickets").addEntryListener(listener, false);
+            hz.getMap("tongban.clerks").addEntryListener(listener, false);
 
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(options.host())
