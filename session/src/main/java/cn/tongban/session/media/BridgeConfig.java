@@ -19,6 +19,10 @@ import java.util.List;
  * @param ffmpeg the ffmpeg executable recording uses to write WebM
  * @param forwardingThreads worker threads running the receive pipelines (decrypt, forward, re-encrypt);
  *     0 runs them inline on ice4j's single receive thread (lowest latency, one core at most)
+ * @param advertisedAddresses extra addresses put in every offer as host candidates on the bridge's port,
+ *     without binding them: the public address of a 1:1 NAT that forwards {@code public:port} to one of
+ *     {@code addresses} (the bridge never initiates, so the browsers' checks to the public address are
+ *     answered from the bound one and the NAT maps them back)
  */
 public record BridgeConfig(
         int port,
@@ -27,12 +31,14 @@ public record BridgeConfig(
         long rtcpIntervalMillis,
         int maxPacketsPerSecond,
         String ffmpeg,
-        int forwardingThreads) {
+        int forwardingThreads,
+        List<InetAddress> advertisedAddresses) {
 
     public static final int DEFAULT_PORT = 10000;
 
     public BridgeConfig {
         addresses = List.copyOf(addresses);
+        advertisedAddresses = List.copyOf(advertisedAddresses);
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("at least one address");
         }
@@ -50,7 +56,8 @@ public record BridgeConfig(
                 500,
                 5_000,
                 "ffmpeg",
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(),
+                List.of());
     }
 
     /** Loopback only, on the given port: for tests and the local demo. */
@@ -62,25 +69,75 @@ public record BridgeConfig(
                 500,
                 5_000,
                 "ffmpeg",
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(),
+                List.of());
     }
 
     public BridgeConfig withPort(int p) {
         return new BridgeConfig(
-                p, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg, forwardingThreads);
+                p,
+                addresses,
+                rembBitrate,
+                rtcpIntervalMillis,
+                maxPacketsPerSecond,
+                ffmpeg,
+                forwardingThreads,
+                advertisedAddresses);
     }
 
     public BridgeConfig withMaxPacketsPerSecond(int max) {
-        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, max, ffmpeg, forwardingThreads);
+        return new BridgeConfig(
+                port, addresses, rembBitrate, rtcpIntervalMillis, max, ffmpeg, forwardingThreads, advertisedAddresses);
     }
 
     public BridgeConfig withForwardingThreads(int threads) {
-        return new BridgeConfig(port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, ffmpeg, threads);
+        return new BridgeConfig(
+                port,
+                addresses,
+                rembBitrate,
+                rtcpIntervalMillis,
+                maxPacketsPerSecond,
+                ffmpeg,
+                threads,
+                advertisedAddresses);
     }
 
     public BridgeConfig withFfmpeg(String executable) {
         return new BridgeConfig(
-                port, addresses, rembBitrate, rtcpIntervalMillis, maxPacketsPerSecond, executable, forwardingThreads);
+                port,
+                addresses,
+                rembBitrate,
+                rtcpIntervalMillis,
+                maxPacketsPerSecond,
+                executable,
+                forwardingThreads,
+                advertisedAddresses);
+    }
+
+    /** Binds and advertises these addresses instead of the defaults. */
+    public BridgeConfig withAddresses(List<InetAddress> bind) {
+        return new BridgeConfig(
+                port,
+                bind,
+                rembBitrate,
+                rtcpIntervalMillis,
+                maxPacketsPerSecond,
+                ffmpeg,
+                forwardingThreads,
+                advertisedAddresses);
+    }
+
+    /** Also advertises these (unbound) addresses, e.g. a 1:1 NAT's public address. */
+    public BridgeConfig withAdvertisedAddresses(List<InetAddress> advertised) {
+        return new BridgeConfig(
+                port,
+                addresses,
+                rembBitrate,
+                rtcpIntervalMillis,
+                maxPacketsPerSecond,
+                ffmpeg,
+                forwardingThreads,
+                advertised);
     }
 
     private static List<InetAddress> localAddresses() {

@@ -3,6 +3,7 @@ package cn.tongban.session.media;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -101,5 +102,28 @@ class BridgeApiTest {
         assertThat(manifest.tracks()).isEmpty();
         assertThat(Files.readString(dir.resolve("manifest.json"))).contains("\"sessionId\": \"api-3\"");
         bridge.removeEndpoint(s, "p");
+    }
+
+    @Test
+    void advertisedAddressesAreOfferedAsExtraHostCandidatesOnTheSamePort() throws Exception {
+        InetAddress publicAddress = InetAddress.getByName("203.0.113.7");
+        try (Bridge natted = Bridge.create(BridgeConfig.loopback(0).withAdvertisedAddresses(List.of(publicAddress)))) {
+            BridgeOffer offer = natted.allocateEndpoint("api-adv", "p", Role.CLERK);
+            List<String> candidates = offer.sdp()
+                    .lines()
+                    .filter(l -> l.startsWith("a=candidate:"))
+                    .distinct()
+                    .toList();
+            assertThat(candidates).hasSize(2);
+            assertThat(candidates.get(0)).contains(" 127.0.0.1 " + natted.port() + " typ host");
+            assertThat(candidates.get(1))
+                    .startsWith("a=candidate:adv0 1 udp ")
+                    .endsWith(" 203.0.113.7 " + natted.port() + " typ host");
+            long[] priorities = candidates.stream()
+                    .mapToLong(l -> Long.parseLong(l.split(" ")[3]))
+                    .toArray();
+            assertThat(priorities[1]).isLessThan(priorities[0]);
+            natted.removeEndpoint("api-adv", "p");
+        }
     }
 }

@@ -77,7 +77,15 @@ public final class BridgeImpl implements Bridge {
 
     @Override
     public BridgeOffer allocateEndpoint(String sessionId, String participantId, Role role) {
-        Conference c = conferences.computeIfAbsent(sessionId, id -> new Conference(id, metrics, fingerprint()));
+        Conference c = conferences.computeIfAbsent(
+                sessionId,
+                id -> new Conference(
+                        id,
+                        metrics,
+                        fingerprint(),
+                        config.advertisedAddresses().stream()
+                                .map(java.net.InetAddress::getHostAddress)
+                                .toList()));
         EndpointTransport transport = EndpointTransport.ice(port.newTransport(Conference.msidToken(participantId)));
         Endpoint e = new Endpoint(
                 c,

@@ -3,6 +3,7 @@ package cn.tongban.session.media.impl;
 import cn.tongban.session.media.BridgeOffer;
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.TrackKind;
+import cn.tongban.session.media.ice.IceCandidate;
 import cn.tongban.session.media.pipeline.PacketInfo;
 import cn.tongban.session.media.recording.RecordingSink;
 import cn.tongban.session.media.rtp.RtcpPacket;
@@ -29,15 +30,22 @@ public final class Conference {
     final String id;
     private final CountingMetrics metrics;
     private final String fingerprint;
+    private final List<String> advertised;
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     private final Map<Long, Track> tracksBySsrc = new ConcurrentHashMap<>();
     private volatile Endpoint[] members = new Endpoint[0];
     private volatile RecordingSink recording = RecordingSink.NONE;
 
     Conference(String id, CountingMetrics metrics, String fingerprint) {
+        this(id, metrics, fingerprint, List.of());
+    }
+
+    /** @param advertised extra host-candidate addresses (not bound; see {@code BridgeConfig}) */
+    Conference(String id, CountingMetrics metrics, String fingerprint, List<String> advertised) {
         this.id = id;
         this.metrics = metrics;
         this.fingerprint = fingerprint;
+        this.advertised = List.copyOf(advertised);
     }
 
     /** Starts or stops (with {@link RecordingSink#NONE}) handing this session's RTP to a recorder. */
@@ -232,9 +240,27 @@ public final class Conference {
                 e.transport.localUfrag(),
                 e.transport.localPassword(),
                 fingerprint,
-                e.transport.localCandidates(),
+                candidates(e),
                 List.copyOf(e.mlines));
         return new BridgeOffer(id, e.id, e.offerVersion, e.offerSdp, Map.copyOf(e.uploadMids));
+    }
+
+    /** The bound host candidates, then one per advertised address on the same port, ranked below them. */
+    private List<IceCandidate> candidates(Endpoint e) {
+        List<IceCandidate> local = e.transport.localCandidates();
+        if (advertised.isEmpty() || local.isEmpty()) {
+            return local;
+        }
+        List<IceCandidate> out = new ArrayList<>(local);
+        long lowest = local.stream().mapToLong(IceCandidate::priority).min().orElse(1L << 24);
+        for (int i = 0; i < advertised.size(); i++) {
+            out.add(new IceCandidate(
+                    "adv" + i,
+                    Math.max(1, lowest - 1 - i),
+                    advertised.get(i),
+                    local.get(0).port()));
+        }
+        return out;
     }
 
     private static void addIfAbsent(List<Endpoint> l, Endpoint e) {
