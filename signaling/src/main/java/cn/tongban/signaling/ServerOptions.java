@@ -1,5 +1,7 @@
 package cn.tongban.signaling;
 
+import cn.tongban.signaling.media.MediaMode;
+import cn.tongban.signaling.media.MediaOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.List;
  * @param clusterHost the address Hazelcast and the event bus bind to
  * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
+ * @param media how media flows (bridge by default) and the bridge's UDP port, addresses and recordings
  */
 public record ServerOptions(
         int port,
@@ -28,7 +31,8 @@ public record ServerOptions(
         String publicUrl,
         String dbUrl,
         String dbUser,
-        String dbPassword) {
+        String dbPassword,
+        MediaOptions media) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -58,6 +62,30 @@ public record ServerOptions(
         private String dbUrl;
         private String dbUser;
         private String dbPassword;
+        private MediaOptions media = MediaOptions.bridge(MediaOptions.DEFAULT_PORT);
+        private boolean mediaPortSet;
+
+        /** Media settings; the UDP port given here is used as is. */
+        public Builder media(MediaOptions options) {
+            this.media = options;
+            this.mediaPortSet = true;
+            return this;
+        }
+
+        public Builder mediaMode(MediaMode mode) {
+            this.media = media.withMode(mode);
+            return this;
+        }
+
+        /**
+         * The bridge's UDP port. Unless set, it is {@value MediaOptions#DEFAULT_PORT}, or a free one when
+         * the HTTP port is 0 (tests), so that parallel test servers never collide.
+         */
+        public Builder mediaPort(int port) {
+            this.media = media.withPort(port);
+            this.mediaPortSet = true;
+            return this;
+        }
 
         /** The node's public base URL; default {@code http://127.0.0.1:<port>}. */
         public Builder publicUrl(String url) {
@@ -125,7 +153,8 @@ public record ServerOptions(
                     publicUrl != null ? publicUrl : "http://127.0.0.1:" + (port == 0 ? 8080 : port),
                     dbUrl,
                     dbUser,
-                    dbPassword);
+                    dbPassword,
+                    mediaPortSet || port != 0 ? media : media.withPort(0));
         }
     }
 }

@@ -1,16 +1,20 @@
 package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.http.Routes;
+import cn.tongban.signaling.media.MediaMode;
+import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.JdbcAuditJournal;
+import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.EntryEvent;
@@ -37,6 +41,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The whole Tongban system in one JVM: Hazelcast member, clustered Vert.x, HTTP + WebSocket server,
@@ -53,6 +58,7 @@ public final class TongbanServer implements AutoCloseable {
     private final List<String> createdAccounts;
     private final Database db;
     private final Records records;
+    private final MediaSessions media;
 
     private TongbanServer(
             ServerOptions options,
@@ -62,7 +68,8 @@ public final class TongbanServer implements AutoCloseable {
             ReferenceDataStore refdata,
             List<String> createdAccounts,
             Database db,
-            Records records) {
+            Records records,
+            MediaSessions media) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -71,6 +78,7 @@ public final class TongbanServer implements AutoCloseable {
         this.createdAccounts = createdAccounts;
         this.db = db;
         this.records = records;
+        this.media = media;
     }
 
     /** Audit journal and case records. */
@@ -79,39 +87,52 @@ public final class TongbanServer implements AutoCloseable {
     }
 
     public static TongbanServer start(ServerOptions options) throws Exception {
+        routeJavaUtilLogging();
         long startedAt = System.currentTimeMillis();
         StartupTimer timer = new StartupTimer();
         Files.createDirectories(options.dataDir());
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
         // The slow parts of a start do not depend on each other: run them side by side.
-        ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
+        ExecutorService boot = Executors.newFixedThreadPool(5, r -> new Thread(r, "tongban-boot"));
         Future<AccountStore> accountsF = boot.submit(() -> AccountStore.open(options.dataDir()));
         Future<EmbeddedPki> pkiF = boot.submit(
                 () -> PkiSupport.open(options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of()));
         Future<Database> dbF =
                 boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
         Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));
+        // Binding the UDP port and warming up ice4j takes a second or two.
+        Future<Bridge> bridgeF = boot.submit(() -> options.media().mode() == MediaMode.BRIDGE
+                ? Bridge.create(options.media().bridgeConfig(options.host()))
+                : null);
         AccountStore accounts;
         List<String> created;
         EmbeddedPki pki;
         Database db;
         HazelcastInstance hz;
+        Bridge bridge;
         try {
             accounts = accountsF.get();
             created = accounts.ensureAccounts(refdata.current());
             pki = pkiF.get();
             db = dbF.get();
             hz = hzF.get();
+            bridge = bridgeF.get();
         } catch (ExecutionException e) {
             // Release whatever did start before reporting the first failure.
             closeQuietly(dbF, Database::close);
             closeQuietly(hzF, HazelcastInstance::shutdown);
+            closeQuietly(bridgeF, b -> {
+                if (b != null) {
+                    b.close();
+                }
+            });
             throw e.getCause() instanceof Exception ex ? ex : e;
         } finally {
             boot.shutdown();
         }
-        timer.mark("accounts, pki, database, hazelcast in parallel");
+        timer.mark("accounts, pki, database, hazelcast, media bridge in parallel");
         Vertx vertx = null;
+        MediaSessions media = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("node", options.nodeName());
@@ -131,6 +152,18 @@ public final class TongbanServer implements AutoCloseable {
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            media = MediaSessions.create(
+                    vertx,
+                    hz,
+                    options.media().mode(),
+                    bridge,
+                    queue,
+                    refdata,
+                    records,
+                    new RecordingStore(db.dataSource()),
+                    options.media().recordingDir(options.dataDir()),
+                    clock,
+                    registry);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -140,7 +173,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.iceServers(),
                     "tongban/" + version(),
                     clock,
-                    registry);
+                    registry,
+                    media);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -198,13 +232,20 @@ public final class TongbanServer implements AutoCloseable {
                             },
                             false));
             LOG.info(
-                    "Tongban node {} ready on port {} in {} ms ({})",
+                    "Tongban node {} ready on port {} in {} ms ({}); media {}{}",
                     options.nodeName(),
                     http.actualPort(),
                     System.currentTimeMillis() - startedAt,
-                    timer.mark("http").summary());
-            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records);
+                    timer.mark("http").summary(),
+                    options.media().mode().wireName(),
+                    bridge == null ? "" : " on UDP port " + bridge.port());
+            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records, media);
         } catch (Exception | Error e) {
+            if (media != null) {
+                media.close();
+            } else if (bridge != null) {
+                bridge.close();
+            }
             if (vertx != null) {
                 vertx.close().await(10, TimeUnit.SECONDS);
             }
@@ -236,8 +277,15 @@ public final class TongbanServer implements AutoCloseable {
         return hazelcast;
     }
 
+    /** Media of the sessions (bridge or peer-to-peer). */
+    public MediaSessions media() {
+        return media;
+    }
+
     @Override
     public void close() {
+        // Finishes recordings (and their audit entries) while the event bus and the database still run.
+        media.close();
         try {
             vertx.close().await(15, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -245,6 +293,14 @@ public final class TongbanServer implements AutoCloseable {
         }
         hazelcast.shutdown();
         db.close();
+    }
+
+    /** ice4j and jitsi-srtp log through java.util.logging: send it to SLF4J like everything else. */
+    private static synchronized void routeJavaUtilLogging() {
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
     }
 
     static String version() {

@@ -2,15 +2,22 @@ package cn.tongban.signaling.cli;
 
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.media.MediaMode;
+import cn.tongban.signaling.media.MediaOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code serve}: runs the whole system until interrupted. */
 @Command(
@@ -18,6 +25,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Run the server (HTTP, WebSocket signaling, embedded Hazelcast) until stopped.")
 public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(
             names = "--port",
@@ -66,6 +76,42 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--turn-credential", description = "Credential for the turn: URLs.")
     String turnCredential;
 
+    @Option(
+            names = "--media-mode",
+            defaultValue = "${env:TONGBAN_MEDIA_MODE:-bridge}",
+            description = "bridge: media goes through this server (2-4 people, recording); p2p: browser to"
+                    + " browser, the server only relays SDP/ICE (env TONGBAN_MEDIA_MODE; default ${DEFAULT-VALUE}).")
+    String mediaMode;
+
+    @Option(
+            names = "--media-port",
+            defaultValue = "${env:TONGBAN_MEDIA_PORT:-10000}",
+            description = "The media bridge's one UDP port (env TONGBAN_MEDIA_PORT; default ${DEFAULT-VALUE}).")
+    int mediaPort;
+
+    @Option(
+            names = "--media-address",
+            description = "Address the bridge binds and offers to browsers (repeatable). Default: loopback when"
+                    + " --host is loopback, else every IPv4 address of this machine.")
+    List<String> mediaAddresses = new ArrayList<>();
+
+    @Option(
+            names = "--media-public-address",
+            description = "Public address of a 1:1 NAT in front of this node, offered to browsers as an extra"
+                    + " candidate on the media port (repeatable; see docs/network.md).")
+    List<String> mediaPublicAddresses = new ArrayList<>();
+
+    @Option(
+            names = "--recording-dir",
+            description = "Where session recordings are written (default <data-dir>/recordings).")
+    Path recordingDir;
+
+    @Option(
+            names = "--ffmpeg",
+            defaultValue = "ffmpeg",
+            description = "The ffmpeg executable used to write recordings (default ${DEFAULT-VALUE}).")
+    String ffmpeg;
+
     @Override
     public Integer call() throws Exception {
         ServerOptions.Builder b = ServerOptions.builder()
@@ -75,7 +121,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .database(store.dbUrl, store.dbUser, store.dbPassword)
                 .publicUrl(publicUrl)
                 .nodeName(nodeName)
-                .clusterHost(clusterHost);
+                .clusterHost(clusterHost)
+                .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg));
         clusterMembers.forEach(b::clusterMember);
         for (String url : iceServers) {
             boolean turn = url.startsWith("turn:") || url.startsWith("turns:");
@@ -96,6 +143,14 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private MediaMode mode() {
+        try {
+            return MediaMode.valueOf(mediaMode.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--media-mode must be bridge or p2p, not " + mediaMode);
+        }
+    }
+
     private static void printBanner(TongbanServer server) {
         String base = "http://localhost:" + server.port();
         ReferenceData data = server.refdata().current();
@@ -113,6 +168,14 @@ public final class ServeCommand implements Callable<Integer> {
                 .append("/health   Metrics: ")
                 .append(base)
                 .append("/metrics\n")
+                .append("  Media: ")
+                .append(server.media().mode().wireName())
+                .append(
+                        server.media().bridge() == null
+                                ? " (browser to browser)"
+                                : " through this server, UDP port "
+                                        + server.media().bridge().port())
+                .append('\n')
                 .append("  Data directory: ")
                 .append(server.options().dataDir().toAbsolutePath())
                 .append('\n');

@@ -38,7 +38,8 @@ final class CatalogHandler implements Handler<RoutingContext> {
                     .put("category", m.category())
                     .put("owningHalls", new JsonArray(m.owningHalls()))
                     .put("materials", new JsonArray(m.materials()))
-                    .put("serviceMinutes", m.serviceMinutes()));
+                    .put("serviceMinutes", m.serviceMinutes())
+                    .put("recorded", m.recorded()));
         }
         ctx.response()
                 .putHeader("content-type", "application/json; charset=utf-8")

@@ -25,6 +25,11 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Hangup.class, name = "hangup"),
     @JsonSubTypes.Type(value = ClientMessage.Outcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = ClientMessage.Ping.class, name = "ping"),
+    @JsonSubTypes.Type(value = ClientMessage.Answer.class, name = "answer"),
+    @JsonSubTypes.Type(value = ClientMessage.Invite.class, name = "invite"),
+    @JsonSubTypes.Type(value = ClientMessage.JoinSession.class, name = "join_session"),
+    @JsonSubTypes.Type(value = ClientMessage.LeaveSession.class, name = "leave_session"),
+    @JsonSubTypes.Type(value = ClientMessage.ListSessions.class, name = "list_sessions"),
 })
 public sealed interface ClientMessage {
 
@@ -221,6 +226,87 @@ public sealed interface ClientMessage {
         @Override
         public Sender allowedSender() {
             return Sender.ANY;
+        }
+    }
+
+    // ---- bridge mode (docs/protocol.md, "Media through the bridge")
+
+    /**
+     * Any participant, bridge mode: the SDP answer to the server's {@code offer} of the given {@code
+     * version}. The body is kept exactly as sent (no trimming).
+     */
+    record Answer(String id, String sessionId, Long version, String sdp) implements ClientMessage {
+        public Answer {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("version", version);
+            if (version < 1) {
+                throw ProtocolException.invalid("version", "must be 1 or more");
+            }
+            Checks.text("sdp", sdp, 1, 60_000);
+            if (!sdp.startsWith("v=0")) {
+                throw ProtocolException.invalid("sdp", "is not an SDP body");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /** The session's own clerk, bridge mode: invite a clerk of the applicant's partner hall to help. */
+    record Invite(String id, String sessionId, String clerkId) implements ClientMessage {
+        public Invite {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("clerkId", clerkId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** The roles in which a clerk may join another clerk's session. */
+    enum JoinRole {
+        /** An invited clerk of the partner hall where the applicant is: sends and receives. */
+        @com.fasterxml.jackson.annotation.JsonProperty("helper")
+        HELPER,
+        /** A supervisor of the owning hall: receives everyone, sends nothing; the applicant is told. */
+        @com.fasterxml.jackson.annotation.JsonProperty("supervisor")
+        SUPERVISOR
+    }
+
+    /** Clerk, bridge mode: join a running session as helper (after an invitation) or supervisor. */
+    record JoinSession(String id, String sessionId, JoinRole role) implements ClientMessage {
+        public JoinSession {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("role", role);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** A helper or supervisor: leave the session joined with {@code join_session}. */
+    record LeaveSession(String id, String sessionId) implements ClientMessage {
+        public LeaveSession {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** Supervisor: the running sessions of their hall. Answered with {@code sessions}. */
+    record ListSessions(String id) implements ClientMessage {
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
         }
     }
 }

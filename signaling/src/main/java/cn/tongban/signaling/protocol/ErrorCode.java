@@ -52,6 +52,19 @@ public enum ErrorCode {
     RESUME_INVALID(401, false, 0),
     /** The same ticket was resumed on another connection; this one is closed. */
     SUPERSEDED(409, true, 4001),
+    /** Bridge mode: the session already has four participants. */
+    SESSION_FULL(409, false, 0),
+    /**
+     * Bridge mode: this clerk may not join or invite into that session (not invited, not a supervisor of
+     * the owning hall, not a clerk of the applicant's partner hall, or not the session's own clerk).
+     */
+    JOIN_NOT_ALLOWED(403, false, 0),
+    /** Bridge mode: the SDP answer cannot be used (malformed, no ICE credentials or fingerprint, ...). */
+    BAD_SDP(400, false, 0),
+    /** Bridge mode: the answer tries to send media although the sender's role only receives. */
+    MEDIA_NOT_ALLOWED(403, false, 0),
+    /** The media bridge failed or is unreachable; the session goes on but media may not flow. */
+    MEDIA_UNAVAILABLE(503, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

@@ -25,12 +25,22 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
     @JsonSubTypes.Type(value = ServerMessage.Error.class, name = "error"),
+    @JsonSubTypes.Type(value = ServerMessage.Offer.class, name = "offer"),
+    @JsonSubTypes.Type(value = ServerMessage.Participants.class, name = "participants"),
+    @JsonSubTypes.Type(value = ServerMessage.Invitation.class, name = "invitation"),
+    @JsonSubTypes.Type(value = ServerMessage.Recording.class, name = "recording"),
+    @JsonSubTypes.Type(value = ServerMessage.Sessions.class, name = "sessions"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerMessage {
 
-    /** First message on every connection: the protocol version, ICE servers and limits. */
-    record Hello(int protocol, String server, List<IceServer> iceServers, Limits limits) implements ServerMessage {}
+    /**
+     * First message on every connection: the protocol version, ICE servers, limits, and how media flows:
+     * {@code media} is {@code bridge} (the server offers, see {@link Offer}) or {@code p2p} (the clerk
+     * offers and the server relays {@code sdp}/{@code ice}).
+     */
+    record Hello(int protocol, String server, List<IceServer> iceServers, Limits limits, String media)
+            implements ServerMessage {}
 
     /** A STUN or TURN server for {@code RTCPeerConnection}'s {@code iceServers}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -103,7 +113,10 @@ public sealed interface ServerMessage {
 
     /**
      * Both parties: a session has started (or was resumed). The {@code offerer} creates the WebRTC
-     * offer; {@code peer} describes the other party (full name only for the clerk).
+     * offer (in bridge mode nobody: the server does); {@code peer} describes the other party (full name
+     * only for the clerk). {@code role} is {@code applicant} or {@code clerk}, or {@code helper} / {@code
+     * supervisor} for a clerk who joined with {@code join_session}. {@code recording} is true when the
+     * matter's policy records the session (the applicant page says so before any media flows).
      */
     record Paired(
             String sessionId,
@@ -115,8 +128,15 @@ public sealed interface ServerMessage {
             String number,
             String matterId,
             String hallId,
-            String re)
-            implements ServerMessage {}
+            String re,
+            Boolean recording)
+            implements ServerMessage {
+
+        /** The same message for bridge mode: nobody offers but the server. */
+        public Paired bridged(boolean recorded) {
+            return new Paired(sessionId, role, false, resumed, peer, ticketId, number, matterId, hallId, re, recorded);
+        }
+    }
 
     /** The other party of a session. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -154,4 +174,60 @@ public sealed interface ServerMessage {
             return new Error(e.code().code(), e.getMessage(), re, about);
         }
     }
+
+    // ---- bridge mode (docs/protocol.md, "Media through the bridge")
+
+    /**
+     * The server's SDP offer for this participant's connection to the media bridge. {@code version} grows
+     * with every new offer of the same peer connection (someone's tracks appeared or went away); answer
+     * each with {@code answer}. {@code uploads} names the m-line (by mid) that carries each of the
+     * participant's own tracks: {@code audio}, {@code camera}, {@code screen} (empty for a supervisor).
+     */
+    record Offer(String sessionId, long version, String sdp, java.util.Map<String, String> uploads)
+            implements ServerMessage {}
+
+    /**
+     * Everyone in a session, sent to each participant whenever someone joins or leaves. {@code you} is the
+     * receiver's own {@code participantId}; the others' ids are the stream ids ({@code a=msid}) of their
+     * tracks in the offers. {@code invited} lists invitations not yet taken up (only to the clerks).
+     */
+    record Participants(String sessionId, String you, List<Participant> participants, List<Invitee> invited, String re)
+            implements ServerMessage {}
+
+    /**
+     * One participant. {@code role}: {@code applicant}, {@code clerk}, {@code helper}, {@code supervisor};
+     * {@code sends} is false for a supervisor (receives only). The applicant's name is masked.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Participant(String participantId, String role, String name, String hallName, boolean sends) {}
+
+    /** A clerk invited to help who has not joined yet. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Invitee(String clerkId, String name, String hallName) {}
+
+    /** To an invited clerk: join this session with {@code join_session} (role {@code helper}). */
+    record Invitation(String sessionId, PeerInfo from, String number, String matterId, String hallId)
+            implements ServerMessage {}
+
+    /**
+     * Recording of the session started ({@code active: true}) or stopped. Sent to every participant; the
+     * applicant page shows a permanent notice while it is on.
+     */
+    record Recording(String sessionId, boolean active) implements ServerMessage {}
+
+    /** To a supervisor: the running sessions of their hall. */
+    record Sessions(List<SessionSummary> sessions, String re) implements ServerMessage {}
+
+    /** One running session as a supervisor sees it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record SessionSummary(
+            String sessionId,
+            String number,
+            String matterId,
+            String hallId,
+            String clerkId,
+            String clerkName,
+            int participants,
+            boolean recording,
+            long startedAt) {}
 }

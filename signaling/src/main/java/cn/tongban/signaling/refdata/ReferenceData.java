@@ -25,7 +25,10 @@ public final class ReferenceData {
             String district,
             String districtCode) {}
 
-    /** A matter of the catalogue and the halls that own it. */
+    /**
+     * A matter of the catalogue and the halls that own it. {@code recorded}: the policy records every
+     * session of this matter on the server (bridge mode; the applicant is told before the call).
+     */
     public record Matter(
             String id,
             String name,
@@ -33,10 +36,15 @@ public final class ReferenceData {
             String ticketPrefix,
             int serviceMinutes,
             List<String> owningHalls,
-            List<String> materials) {}
+            List<String> materials,
+            boolean recorded) {}
 
-    /** A clerk's profile (credentials live in the account store). */
-    public record ClerkProfile(String id, String name, String hallId, List<String> matters, List<String> languages) {}
+    /**
+     * A clerk's profile (credentials live in the account store). A {@code supervisor} may join the running
+     * sessions of their own hall to listen silently.
+     */
+    public record ClerkProfile(
+            String id, String name, String hallId, List<String> matters, List<String> languages, boolean supervisor) {}
 
     private final Map<String, Hall> halls;
     private final Map<String, Matter> matters;

@@ -118,7 +118,8 @@ public final class ReferenceDataStore {
                                 req(c.name, "clerk name"),
                                 req(c.hallId, "clerk hallId"),
                                 c.matters == null ? List.of() : List.copyOf(c.matters),
-                                c.languages == null ? List.of() : List.copyOf(c.languages)))
+                                c.languages == null ? List.of() : List.copyOf(c.languages),
+                                c.supervisor))
                         .toList();
         return new ReferenceData(
                 m.halls.stream()
@@ -140,10 +141,22 @@ public final class ReferenceDataStore {
                                 x.ticketPrefix,
                                 x.serviceMinutes,
                                 x.owningHalls == null ? List.of() : List.copyOf(x.owningHalls),
-                                x.materials == null ? List.of() : List.copyOf(x.materials)))
+                                x.materials == null ? List.of() : List.copyOf(x.materials),
+                                recording(x)))
                         .toList(),
                 clerks,
                 m.clerks == null ? null : m.clerks.initialPassword);
+    }
+
+    /** {@code recording: required | off} (absent: off). */
+    private static boolean recording(MatterModel x) {
+        if (x.recording == null || x.recording.equals("off")) {
+            return false;
+        }
+        if (x.recording.equals("required")) {
+            return true;
+        }
+        throw new IllegalArgumentException("matter " + x.id + ": recording must be required or off");
     }
 
     private static String req(String v, String what) {
@@ -166,7 +179,7 @@ public final class ReferenceDataStore {
     }
 
     static final class MatterModel {
-        public String id, name, category, ticketPrefix;
+        public String id, name, category, ticketPrefix, recording;
         public int serviceMinutes;
         public List<String> owningHalls, materials;
     }
@@ -179,5 +192,6 @@ public final class ReferenceDataStore {
     static final class ClerkModel {
         public String id, name, hallId;
         public List<String> matters, languages;
+        public boolean supervisor;
     }
 }

@@ -3,6 +3,8 @@ package cn.tongban.signaling.ws;
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.media.Caller;
+import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ErrorCode;
@@ -72,6 +74,7 @@ public final class SignalingHandler {
     private final AtomicInteger waitingGauge = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Counter pairings;
+    private final MediaSessions media;
 
     public SignalingHandler(
             Vertx vertx,
@@ -82,7 +85,8 @@ public final class SignalingHandler {
             List<ServerMessage.IceServer> iceServers,
             String serverName,
             Clock clock,
-            MeterRegistry metrics) {
+            MeterRegistry metrics,
+            MediaSessions media) {
         this.vertx = vertx;
         this.queue = queue;
         this.tokens = tokens;
@@ -92,6 +96,8 @@ public final class SignalingHandler {
         this.serverName = serverName;
         this.clock = clock;
         this.metrics = metrics;
+        this.media = media;
+        media.attach(this::sendTo);
         Gauge.builder("tongban_ws_connections", connections, Map::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
@@ -145,7 +151,8 @@ public final class SignalingHandler {
                 serverName,
                 iceServers,
                 new ServerMessage.Limits(
-                        Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)));
+                        Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)),
+                media.mode().wireName());
     }
 
     private void onText(Connection c, String text) {
@@ -221,11 +228,15 @@ public final class SignalingHandler {
                 if (t.status() == TicketStatus.IN_SESSION) {
                     queue.session(t.sessionId())
                             .filter(s -> s.state() == SessionState.ACTIVE)
-                            .ifPresent(s -> toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected")));
+                            .ifPresent(s -> {
+                                toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected"));
+                                media.applicantDisconnected(s.sessionId());
+                            });
                 }
             });
             markDirty();
         } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
+            media.connectionClosed(c.id);
             queue.clerkDisconnected(c.clerkId, c.id).ifPresent(lost -> {
                 LOG.info("Clerk {} disconnected", c.clerkId);
                 notifyClerkLost(lost);
@@ -254,6 +265,7 @@ public final class SignalingHandler {
                 "ticket",
                 t.number());
         records.caseClosed(lost.session(), t);
+        media.sessionEnded(lost.session().sessionId(), "server", "clerk_lost");
         if (t.connId() != null) {
             sendTo(
                     t.connId(),
@@ -285,15 +297,31 @@ public final class SignalingHandler {
             send(c, clerkMessage(p, s.id()));
             markDirty();
         } else if (m instanceof ClientMessage.Take t) {
+            media.requireNotJoined(c.id);
             take(c, t);
         } else if (m instanceof ClientMessage.Sdp s) {
+            media.requireRelay("sdp");
             relay(c, s.sessionId(), new ServerMessage.Sdp(s.sessionId(), s.description()));
         } else if (m instanceof ClientMessage.Ice i) {
+            media.requireRelay("ice");
             relay(c, i.sessionId(), new ServerMessage.Ice(i.sessionId(), i.candidate()));
         } else if (m instanceof ClientMessage.Chat ch) {
-            chat(c, ch);
+            if (!media.chatFromJoined(caller(c), ch)) {
+                chat(c, ch);
+            }
         } else if (m instanceof ClientMessage.Screen s) {
             relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active()));
+            media.screen(s.sessionId(), s.active());
+        } else if (m instanceof ClientMessage.Answer a) {
+            media.answer(caller(c), a);
+        } else if (m instanceof ClientMessage.Invite i) {
+            media.invite(caller(c), i);
+        } else if (m instanceof ClientMessage.JoinSession js) {
+            media.joinSession(caller(c), js);
+        } else if (m instanceof ClientMessage.LeaveSession ls) {
+            media.leaveSession(caller(c), ls);
+        } else if (m instanceof ClientMessage.ListSessions ls) {
+            send(c, media.listSessions(caller(c), ls));
         } else if (m instanceof ClientMessage.Hangup h) {
             hangup(c, h);
         } else if (m instanceof ClientMessage.Outcome o) {
@@ -405,9 +433,10 @@ public final class SignalingHandler {
         SessionRecord s = resumed.session();
         if (s != null) {
             ReferenceData data = refdata.current();
-            send(c, applicantPaired(s, t, data, true, null));
+            send(c, media.paired(applicantPaired(s, t, data, true, null)));
             toClerk(s, new ServerMessage.Peer(s.sessionId(), "reconnected"));
-            toClerk(s, clerkPaired(s, t, true, null));
+            toClerk(s, media.paired(clerkPaired(s, t, true, null)));
+            media.sessionResumed(s, t);
         }
         markDirty();
     }
@@ -485,12 +514,13 @@ public final class SignalingHandler {
                 t.matterId(),
                 "hall",
                 t.hallId());
-        send(c, clerkPaired(s, t, false, m.id()));
+        send(c, media.paired(clerkPaired(s, t, false, m.id())));
         queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
         if (t.connId() != null) {
             sendTo(t.connId(), ticketMessage(t, null, null, null));
-            sendTo(t.connId(), applicantPaired(s, t, refdata.current(), false, null));
+            sendTo(t.connId(), media.paired(applicantPaired(s, t, refdata.current(), false, null)));
         }
+        media.sessionStarted(s, t);
         markDirty();
     }
 
@@ -512,6 +542,7 @@ public final class SignalingHandler {
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);
         }
+        media.toExtras(ch.sessionId(), msg);
     }
 
     private void relay(Connection c, String sessionId, ServerMessage msg) {
@@ -545,6 +576,7 @@ public final class SignalingHandler {
             send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id()));
             queue.ticket(c.ticketId).ifPresent(t -> send(c, ticketMessage(t, null, null, null)));
             toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null));
+            media.sessionEnded(s.sessionId(), "applicant", "hangup");
             queue.presence(s.clerkId())
                     .filter(p -> p.connId() != null)
                     .ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
@@ -567,6 +599,7 @@ public final class SignalingHandler {
                 sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null));
                 sendTo(t.connId(), ticketMessage(t, null, null, told, null));
             });
+            media.sessionEnded(s.sessionId(), "clerk", "hangup");
         }
         markDirty();
     }
@@ -600,6 +633,10 @@ public final class SignalingHandler {
         queue.presence(s.clerkId())
                 .filter(p -> s.sessionId().equals(p.sessionId()))
                 .ifPresent(p -> sendTo(p.connId(), msg));
+    }
+
+    private static Caller caller(Connection c) {
+        return new Caller(c.id, c.role == Connection.Role.CLERK ? c.clerkId : null, c.ticketId);
     }
 
     private static Outcome outcome(SessionOutcome o) {
@@ -663,7 +700,8 @@ public final class SignalingHandler {
                 t.number(),
                 t.matterId(),
                 t.hallId(),
-                re);
+                re,
+                null);
     }
 
     private static ServerMessage.Paired applicantPaired(
@@ -681,7 +719,8 @@ public final class SignalingHandler {
                 t.number(),
                 t.matterId(),
                 t.hallId(),
-                re);
+                re,
+                null);
     }
 
     // ---------------------------------------------------------------- broadcast
@@ -760,6 +799,7 @@ public final class SignalingHandler {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
             records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
             toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null));
+            media.sessionEnded(s.sessionId(), "server", "applicant_lost");
             queue.presence(s.clerkId()).ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
         }
         for (TicketRecord t : sweep.expiredWaiting()) {

@@ -6,6 +6,7 @@ import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.media.MediaMode;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import io.vertx.core.Vertx;
@@ -49,6 +50,8 @@ class SignalingWebSocketTest {
                 .dataDir(dataDir)
                 .nodeName("it")
                 .clusterName("it-" + ProcessHandle.current().pid())
+                // The relay of the peer-to-peer mode; bridge mode: BridgeSignalingTest.
+                .mediaMode(MediaMode.P2P)
                 .build());
     }
 

@@ -1,0 +1,389 @@
+package cn.tongban.signaling.media;
+
+import cn.tongban.session.media.Bridge;
+import cn.tongban.session.media.BridgeOffer;
+import cn.tongban.session.media.MediaCounter;
+import cn.tongban.session.media.Role;
+import cn.tongban.session.media.TrackKind;
+import cn.tongban.session.media.recording.RecordingManifest;
+import cn.tongban.session.media.recording.TrackFile;
+import cn.tongban.session.media.sdp.Direction;
+import cn.tongban.session.media.sdp.RemoteDescription;
+import cn.tongban.session.media.sdp.SdpException;
+import cn.tongban.session.media.sdp.SdpParser;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.RecordingStore;
+import cn.tongban.signaling.store.Records;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's media bridge and its control endpoint on the event bus ({@link #address()}, one per node).
+ * Every bridge operation of a session — allocate, answer, remove, start and stop recording — arrives here
+ * as a request from whichever node holds the participant's WebSocket, and runs on a worker thread (the
+ * bridge's control calls are quick, but stopping a recording waits for ffmpeg).
+ *
+ * <p>When the bridge has a new offer for a participant (someone's tracks appeared or went away), it is
+ * pushed straight to that participant's connection. Offers for an endpoint that was replaced (a reload
+ * or resume allocates a new participant id) find no one in the roster and are dropped.
+ *
+ * <p>A finished recording is archived here, where its files are: every file's SHA-256 goes into the
+ * audit journal ({@code recording.file}), the manifest's into {@code recording.stopped} and the {@code
+ * session_recording} table.
+ */
+final class MediaNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MediaNode.class);
+
+    private final Vertx vertx;
+    private final Bridge bridge;
+    private final String address = "tongban.media." + UUID.randomUUID();
+    private final MediaRoster roster;
+    private final Records records;
+    private final RecordingStore recordings;
+    private final Path recordingRoot;
+    private volatile Outbox outbox = (connId, message) -> {};
+    private MessageConsumer<JsonObject> consumer;
+
+    MediaNode(
+            Vertx vertx,
+            Bridge bridge,
+            MediaRoster roster,
+            Records records,
+            RecordingStore recordings,
+            Path recordingRoot,
+            MeterRegistry registry) {
+        this.vertx = vertx;
+        this.bridge = bridge;
+        this.roster = roster;
+        this.records = records;
+        this.recordings = recordings;
+        this.recordingRoot = recordingRoot;
+        bridge.addListener(this::offerUpdated);
+        for (MediaCounter c : MediaCounter.values()) {
+            FunctionCounter.builder(
+                            "tongban_media_" + c.name().toLowerCase(Locale.ROOT) + "_total", bridge, b -> b.metrics()
+                                    .count(c))
+                    .description("Media bridge: " + c.name())
+                    .register(registry);
+        }
+    }
+
+    /** Starts answering requests; completes when the address is registered cluster-wide. */
+    Future<Void> listen(Outbox out) {
+        this.outbox = out;
+        consumer = vertx.eventBus().consumer(address, this::onRequest);
+        return consumer.completion();
+    }
+
+    /** The event-bus address of this node's bridge. */
+    String address() {
+        return address;
+    }
+
+    Bridge bridge() {
+        return bridge;
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    static JsonObject allocate(String sessionId, String participantId, Role role) {
+        return new JsonObject()
+                .put("op", "allocate")
+                .put("sessionId", sessionId)
+                .put("participantId", participantId)
+                .put("role", role.name());
+    }
+
+    static JsonObject answer(String sessionId, String participantId, long version, String sdp, boolean receivesOnly) {
+        return new JsonObject()
+                .put("op", "answer")
+                .put("sessionId", sessionId)
+                .put("participantId", participantId)
+                .put("version", version)
+                .put("sdp", sdp)
+                .put("receivesOnly", receivesOnly);
+    }
+
+    static JsonObject remove(String sessionId, String participantId) {
+        return new JsonObject().put("op", "remove").put("sessionId", sessionId).put("participantId", participantId);
+    }
+
+    static JsonObject record(String sessionId) {
+        return new JsonObject().put("op", "record").put("sessionId", sessionId);
+    }
+
+    static JsonObject close(String sessionId, Iterable<String> participantIds) {
+        JsonArray ids = new JsonArray();
+        participantIds.forEach(ids::add);
+        return new JsonObject().put("op", "close").put("sessionId", sessionId).put("participants", ids);
+    }
+
+    private void onRequest(Message<JsonObject> msg) {
+        vertx.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                msg.reply(ar.result());
+            } else {
+                ProtocolException e = ar.cause() instanceof ProtocolException pe
+                        ? pe
+                        : new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "the media bridge failed");
+                if (!(ar.cause() instanceof ProtocolException)) {
+                    LOG.error("Media request {} failed", msg.body().getString("op"), ar.cause());
+                }
+                msg.fail(1, encodeFailure(e));
+            }
+        });
+    }
+
+    static String encodeFailure(ProtocolException e) {
+        return e.code().name() + " " + e.getMessage();
+    }
+
+    static ProtocolException decodeFailure(String text) {
+        int space = text == null ? -1 : text.indexOf(' ');
+        try {
+            return new ProtocolException(ErrorCode.valueOf(text.substring(0, space)), text.substring(space + 1));
+        } catch (RuntimeException e) {
+            return new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "the media bridge failed");
+        }
+    }
+
+    private JsonObject handle(JsonObject r) throws IOException {
+        String sessionId = r.getString("sessionId");
+        String participantId = r.getString("participantId");
+        switch (r.getString("op")) {
+            case "allocate" -> {
+                try {
+                    return offerJson(
+                            bridge.allocateEndpoint(sessionId, participantId, Role.valueOf(r.getString("role"))));
+                } catch (IllegalStateException e) {
+                    throw new ProtocolException(ErrorCode.WRONG_STATE, "already connected to the bridge");
+                }
+            }
+            case "answer" -> {
+                return applyAnswer(
+                        sessionId,
+                        participantId,
+                        r.getLong("version"),
+                        r.getString("sdp"),
+                        r.getBoolean("receivesOnly"));
+            }
+            case "remove" -> {
+                bridge.removeEndpoint(sessionId, participantId);
+                return new JsonObject();
+            }
+            case "record" -> {
+                Path dir = recordingRoot.resolve(sessionId);
+                try {
+                    bridge.startRecording(sessionId, dir);
+                } catch (IllegalStateException already) {
+                    return new JsonObject().put("started", false);
+                } catch (IllegalArgumentException noEndpoints) {
+                    throw new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "no media for this session");
+                }
+                LOG.info("Recording session {} into {}", sessionId, dir);
+                records.audit("server", "recording.started", sessionId, "directory", dir.toString());
+                return new JsonObject().put("started", true);
+            }
+            case "close" -> {
+                return closeSession(sessionId, r.getJsonArray("participants"));
+            }
+            default -> throw new ProtocolException(ErrorCode.INTERNAL, "unknown media request");
+        }
+    }
+
+    private JsonObject applyAnswer(
+            String sessionId, String participantId, long version, String sdp, boolean receivesOnly) {
+        BridgeOffer current;
+        try {
+            current = bridge.currentOffer(sessionId, participantId);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "no media connection in this session");
+        }
+        if (version > current.version()) {
+            throw new ProtocolException(
+                    ErrorCode.WRONG_STATE,
+                    "answer to offer " + version + ", but the latest offer is " + current.version());
+        }
+        if (version < current.version()) {
+            // A newer offer is on its way to the browser, which will answer it too.
+            return new JsonObject().put("stale", true);
+        }
+        try {
+            RemoteDescription answer = SdpParser.parseAnswer(sdp);
+            if (receivesOnly) {
+                for (RemoteDescription.Media m : answer.media()) {
+                    boolean sends = m.direction() == Direction.SENDONLY || m.direction() == Direction.SENDRECV;
+                    if (sends && !m.rejected() && m.ssrc() != 0) {
+                        throw new ProtocolException(
+                                ErrorCode.MEDIA_NOT_ALLOWED,
+                                "a supervisor receives only; m-line " + m.mid() + " sends");
+                    }
+                }
+            }
+            bridge.setRemoteDescription(sessionId, participantId, sdp);
+        } catch (SdpException e) {
+            throw new ProtocolException(ErrorCode.BAD_SDP, "unusable answer: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "no media connection in this session");
+        }
+        return new JsonObject();
+    }
+
+    private JsonObject closeSession(String sessionId, JsonArray participantIds) {
+        RecordingManifest manifest = null;
+        try {
+            manifest = bridge.stopRecording(sessionId);
+        } catch (IllegalArgumentException | IllegalStateException notRecorded) {
+            // Not recorded (policy off, or nobody ever connected).
+        } catch (IOException e) {
+            LOG.error("Recording of {} did not finish cleanly", sessionId, e);
+            records.audit("server", "recording.failed", sessionId, "error", e.getMessage());
+        }
+        for (Object id : participantIds) {
+            bridge.removeEndpoint(sessionId, String.valueOf(id));
+        }
+        if (manifest != null) {
+            archive(manifest);
+        }
+        return new JsonObject()
+                .put("files", manifest == null ? 0 : manifest.tracks().size());
+    }
+
+    private void archive(RecordingManifest m) {
+        String sessionId = m.sessionId();
+        for (TrackFile t : m.tracks()) {
+            records.audit(
+                    "server",
+                    "recording.file",
+                    sessionId,
+                    "participant",
+                    t.participantId(),
+                    "kind",
+                    t.kind().name().toLowerCase(Locale.ROOT),
+                    "file",
+                    t.file().getFileName().toString(),
+                    "sha256",
+                    t.sha256(),
+                    "bytes",
+                    t.bytes(),
+                    "frames",
+                    t.frames(),
+                    "startOffsetMillis",
+                    t.startOffsetMillis());
+        }
+        try {
+            byte[] manifest = Files.readAllBytes(m.path());
+            String hash = sha256(manifest);
+            records.audit(
+                    "server",
+                    "recording.stopped",
+                    sessionId,
+                    "files",
+                    m.tracks().size(),
+                    "manifestSha256",
+                    hash,
+                    "droppedPackets",
+                    m.droppedPackets());
+            recordings.save(new RecordingStore.Stored(
+                    sessionId,
+                    hash,
+                    m.path().getParent().toString(),
+                    m.tracks().size(),
+                    m.started().toEpochMilli(),
+                    m.stopped().toEpochMilli(),
+                    new String(manifest, java.nio.charset.StandardCharsets.UTF_8)));
+            LOG.info(
+                    "Recording of {} finished: {} files, manifest SHA-256 {}",
+                    sessionId,
+                    m.tracks().size(),
+                    hash);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Recording of {} could not be archived", sessionId, e);
+            records.audit("server", "recording.failed", sessionId, "error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- offers
+
+    private void offerUpdated(BridgeOffer offer) {
+        try {
+            roster.get(offer.sessionId())
+                    .flatMap(s -> s.byParticipantId(offer.participantId()))
+                    .filter(MediaParticipant::connected)
+                    .ifPresent(p -> {
+                        BridgeOffer latest;
+                        try {
+                            latest = bridge.currentOffer(offer.sessionId(), offer.participantId());
+                        } catch (IllegalArgumentException gone) {
+                            return;
+                        }
+                        outbox.send(p.connId(), offerMessage(latest));
+                    });
+        } catch (RuntimeException e) {
+            LOG.warn("Could not deliver an updated offer to {}: {}", offer.participantId(), e.toString());
+        }
+    }
+
+    static JsonObject offerJson(BridgeOffer o) {
+        JsonObject uploads = new JsonObject();
+        o.uploadMids().forEach((k, mid) -> uploads.put(k.name(), mid));
+        return new JsonObject()
+                .put("sessionId", o.sessionId())
+                .put("participantId", o.participantId())
+                .put("version", o.version())
+                .put("sdp", o.sdp())
+                .put("uploads", uploads);
+    }
+
+    /** The protocol's {@code offer} for a bridge offer (as an object or its JSON form from a request). */
+    static ServerMessage.Offer offerMessage(BridgeOffer o) {
+        return offerMessage(offerJson(o));
+    }
+
+    static ServerMessage.Offer offerMessage(JsonObject o) {
+        Map<String, String> uploads = new LinkedHashMap<>();
+        for (TrackKind k : TrackKind.values()) {
+            String mid = o.getJsonObject("uploads").getString(k.name());
+            if (mid != null) {
+                uploads.put(k.name().toLowerCase(Locale.ROOT), mid);
+            }
+        }
+        return new ServerMessage.Offer(o.getString("sessionId"), o.getLong("version"), o.getString("sdp"), uploads);
+    }
+
+    @Override
+    public void close() {
+        if (consumer != null) {
+            consumer.unregister();
+        }
+        bridge.close();
+    }
+}

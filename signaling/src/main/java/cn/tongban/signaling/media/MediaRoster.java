@@ -1,0 +1,167 @@
+package cn.tongban.signaling.media;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import java.io.Serializable;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The bridged sessions in the cluster (Hazelcast map {@code tongban.media}). Every change is an entry
+ * processor, so concurrent joins to one session are serialized by its partition and the participant limit
+ * holds cluster-wide.
+ */
+final class MediaRoster {
+    /** Why a change was refused; null when it was applied. */
+    enum Refusal {
+        NO_SESSION,
+        FULL,
+        ALREADY_IN,
+        NOT_IN
+    }
+
+    /** The session after a change (or as it was, when refused). */
+    record Change(MediaSession session, Refusal refusal) implements Serializable {
+        boolean applied() {
+            return refusal == null;
+        }
+    }
+
+    private final IMap<String, MediaSession> sessions;
+
+    MediaRoster(HazelcastInstance hz) {
+        this.sessions = hz.getMap("tongban.media");
+    }
+
+    Optional<MediaSession> get(String sessionId) {
+        return Optional.ofNullable(sessions.get(sessionId));
+    }
+
+    void create(MediaSession s) {
+        sessions.set(s.sessionId(), s);
+    }
+
+    /** Removes the session; returns what it was. */
+    Optional<MediaSession> delete(String sessionId) {
+        return Optional.ofNullable(sessions.remove(sessionId));
+    }
+
+    /** The bridged sessions of one owning hall, oldest first. */
+    List<MediaSession> ofHall(String hallId) {
+        return sessions.values().stream()
+                .filter(s -> s.hallId().equals(hallId))
+                .sorted(Comparator.comparingLong(MediaSession::startedAt))
+                .toList();
+    }
+
+    /** The sessions carried by one node's bridge. */
+    List<MediaSession> onNode(String node) {
+        return sessions.values().stream().filter(s -> s.node().equals(node)).toList();
+    }
+
+    /** Adds a person who is not in the session yet, if there is room. */
+    Change join(String sessionId, MediaParticipant p) {
+        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            if (s.participant(p.key()).isPresent()) {
+                return new Change(s, Refusal.ALREADY_IN);
+            }
+            if (s.participants().size() >= MediaSession.MAX_PARTICIPANTS) {
+                return new Change(s, Refusal.FULL);
+            }
+            MediaSession updated = s.with(p);
+            e.setValue(updated);
+            return new Change(updated, null);
+        });
+    }
+
+    /**
+     * Gives a person present in the session a new endpoint epoch on the given connection (after a resume
+     * or reload). The old participant id stops matching at once, so offers still in flight for the old
+     * endpoint are not delivered to the new peer connection.
+     */
+    Change reallocate(String sessionId, String key, String connId) {
+        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            Optional<MediaParticipant> p = s.participant(key);
+            if (p.isEmpty()) {
+                return new Change(s, Refusal.NOT_IN);
+            }
+            MediaSession updated = s.with(p.get().reallocated(connId));
+            e.setValue(updated);
+            return new Change(updated, null);
+        });
+    }
+
+    /** Marks a person's connection gone (they keep their place, e.g. an applicant within the grace). */
+    Change disconnect(String sessionId, String key) {
+        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            Optional<MediaParticipant> p = s.participant(key);
+            if (p.isEmpty()) {
+                return new Change(s, Refusal.NOT_IN);
+            }
+            MediaSession updated = s.with(p.get().disconnected());
+            e.setValue(updated);
+            return new Change(updated, null);
+        });
+    }
+
+    /** Removes a person (a helper or supervisor leaving). */
+    Change leave(String sessionId, String key) {
+        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            if (s.participant(key).isEmpty()) {
+                return new Change(s, Refusal.NOT_IN);
+            }
+            MediaSession updated = s.without(key);
+            e.setValue(updated);
+            return new Change(updated, null);
+        });
+    }
+
+    /** Records an invitation; invitations count towards the participant limit until taken up. */
+    Change invite(String sessionId, String clerkId) {
+        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            if (s.participants().stream().anyMatch(p -> clerkId.equals(p.clerkId()))) {
+                return new Change(s, Refusal.ALREADY_IN);
+            }
+            if (!s.invited().contains(clerkId)
+                    && s.participants().size() + s.invited().size() >= MediaSession.MAX_PARTICIPANTS) {
+                return new Change(s, Refusal.FULL);
+            }
+            MediaSession updated = s.invite(clerkId);
+            e.setValue(updated);
+            return new Change(updated, null);
+        });
+    }
+
+    /** Remembers whether the applicant is sharing the screen. */
+    void screen(String sessionId, boolean active) {
+        sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Void>) e -> {
+            MediaSession s = e.getValue();
+            if (s != null) {
+                e.setValue(s.withScreen(active));
+            }
+            return null;
+        });
+    }
+}

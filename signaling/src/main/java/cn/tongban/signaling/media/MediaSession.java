@@ -1,0 +1,106 @@
+package cn.tongban.signaling.media;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A session carried by the media bridge, as stored in the cluster (map {@code tongban.media}): who is in
+ * it, who is invited, which node's bridge serves it, whether it is recorded and whether the applicant is
+ * sharing the screen. Immutable; changed only by entry processors in {@link MediaRoster}.
+ *
+ * @param node the event-bus address of the node whose bridge carries the session's media (the node where
+ *     the owning clerk took the ticket); every participant's media goes to that node's UDP port
+ * @param recorded the matter's policy records this session
+ * @param screen the applicant is sharing the screen (so that people joining later are told)
+ */
+public record MediaSession(
+        String sessionId,
+        String ticketId,
+        String number,
+        String matterId,
+        String hallId,
+        String partnerHallId,
+        String clerkId,
+        String node,
+        boolean recorded,
+        boolean screen,
+        long startedAt,
+        List<MediaParticipant> participants,
+        List<String> invited)
+        implements Serializable {
+
+    /** At most this many people in one session (applicant, clerk, and two more). */
+    public static final int MAX_PARTICIPANTS = 4;
+
+    public MediaSession {
+        participants = List.copyOf(participants);
+        invited = List.copyOf(invited);
+    }
+
+    public Optional<MediaParticipant> participant(String key) {
+        return participants.stream().filter(p -> p.key().equals(key)).findFirst();
+    }
+
+    public Optional<MediaParticipant> byParticipantId(String participantId) {
+        return participants.stream()
+                .filter(p -> p.participantId().equals(participantId))
+                .findFirst();
+    }
+
+    /** Adds or replaces (same {@link MediaParticipant#key()}) a participant; an invitation is taken up. */
+    MediaSession with(MediaParticipant p) {
+        List<MediaParticipant> l = new ArrayList<>();
+        boolean replaced = false;
+        for (MediaParticipant x : participants) {
+            if (x.key().equals(p.key())) {
+                l.add(p);
+                replaced = true;
+            } else {
+                l.add(x);
+            }
+        }
+        if (!replaced) {
+            l.add(p);
+        }
+        List<String> inv = new ArrayList<>(invited);
+        if (p.clerkId() != null) {
+            inv.remove(p.clerkId());
+        }
+        return copy(l, inv, screen);
+    }
+
+    MediaSession without(String key) {
+        return copy(participants.stream().filter(p -> !p.key().equals(key)).toList(), invited, screen);
+    }
+
+    MediaSession invite(String invitee) {
+        List<String> inv = new ArrayList<>(invited);
+        if (!inv.contains(invitee)) {
+            inv.add(invitee);
+        }
+        return copy(participants, inv, screen);
+    }
+
+    MediaSession withScreen(boolean active) {
+        return copy(participants, invited, active);
+    }
+
+    private MediaSession copy(List<MediaParticipant> p, List<String> inv, boolean scr) {
+        return new MediaSession(
+                sessionId,
+                ticketId,
+                number,
+                matterId,
+                hallId,
+                partnerHallId,
+                clerkId,
+                node,
+                recorded,
+                scr,
+                startedAt,
+                p,
+                inv);
+    }
+}

@@ -1,0 +1,707 @@
+package cn.tongban.signaling.media;
+
+import cn.tongban.session.media.Bridge;
+import cn.tongban.session.media.Role;
+import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.protocol.ClientMessage;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.queue.ClerkPresence;
+import cn.tongban.signaling.queue.ClerkStatus;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.queue.SessionRecord;
+import cn.tongban.signaling.queue.TicketRecord;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.RecordingStore;
+import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.util.Mask;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Media of the sessions: in bridge mode the server allocates each participant's bridge endpoint and sends
+ * the bridge's offers, keeps who is in a session (2–4 people: applicant, clerk, a helper of the partner
+ * hall, a silent supervisor) in the cluster, records sessions whose matter's policy says so and tells
+ * everyone; in peer-to-peer mode it only says so ({@code hello.media}) and leaves SDP/ICE to the relay.
+ *
+ * <p>The signaling handler calls the hooks below at the points of the session lifecycle (paired, resumed,
+ * applicant gone, ended) and dispatches the bridge-mode messages here. Everything runs on the handler's
+ * worker threads; bridge operations go over the event bus to the {@link MediaNode} that carries the
+ * session (the node where its clerk took the ticket).
+ */
+public final class MediaSessions implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MediaSessions.class);
+
+    private final MediaMode mode;
+    private final QueueService queue;
+    private final ReferenceDataStore refdata;
+    private final Records records;
+    private final Clock clock;
+    private final MediaRoster roster;
+    private final MediaControl control;
+    private final MediaNode node;
+    /** Helpers and supervisors connected to this node: connection → (session, participant key). */
+    private final Map<String, Joined> joined = new ConcurrentHashMap<>();
+
+    private volatile Outbox outbox = (connId, message) -> {};
+
+    private record Joined(String sessionId, String key) {}
+
+    private MediaSessions(
+            MediaMode mode,
+            QueueService queue,
+            ReferenceDataStore refdata,
+            Records records,
+            Clock clock,
+            MediaRoster roster,
+            MediaControl control,
+            MediaNode node) {
+        this.mode = mode;
+        this.queue = queue;
+        this.refdata = refdata;
+        this.records = records;
+        this.clock = clock;
+        this.roster = roster;
+        this.control = control;
+        this.node = node;
+    }
+
+    /**
+     * Media for one node. {@code bridge} is this node's bridge (null in peer-to-peer mode); its bridge
+     * metrics are exported on {@code registry}.
+     */
+    public static MediaSessions create(
+            Vertx vertx,
+            HazelcastInstance hz,
+            MediaMode mode,
+            Bridge bridge,
+            QueueService queue,
+            ReferenceDataStore refdata,
+            Records records,
+            RecordingStore recordings,
+            Path recordingRoot,
+            Clock clock,
+            MeterRegistry registry) {
+        MediaRoster roster = new MediaRoster(hz);
+        MediaNode node = bridge == null
+                ? null
+                : new MediaNode(vertx, bridge, roster, records, recordings, recordingRoot, registry);
+        MediaSessions m =
+                new MediaSessions(mode, queue, refdata, records, clock, roster, new MediaControl(vertx), node);
+        Gauge.builder("tongban_media_participants", m.joined, Map::size)
+                .description("Helpers and supervisors connected to this node")
+                .register(registry);
+        return m;
+    }
+
+    /**
+     * Connects the media to the signaling handler's delivery (called once, by the handler) and, in bridge
+     * mode, registers this node's bridge on the event bus.
+     */
+    public void attach(Outbox out) {
+        this.outbox = out;
+        if (node != null) {
+            try {
+                node.listen(out).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot register the media bridge on the event bus", e);
+            }
+        }
+    }
+
+    public MediaMode mode() {
+        return mode;
+    }
+
+    public boolean bridged() {
+        return mode == MediaMode.BRIDGE;
+    }
+
+    /** This node's bridge, or null in peer-to-peer mode (for tests and diagnostics). */
+    public Bridge bridge() {
+        return node == null ? null : node.bridge();
+    }
+
+    /** Whether the matter's sessions are recorded here (its policy, and bridge mode). */
+    public boolean recorded(String matterId) {
+        return bridged()
+                && refdata.current()
+                        .matter(matterId)
+                        .map(ReferenceData.Matter::recorded)
+                        .orElse(false);
+    }
+
+    /** A {@code paired} as this mode needs it: in bridge mode nobody offers but the server. */
+    public ServerMessage.Paired paired(ServerMessage.Paired p) {
+        return bridged() ? p.bridged(recorded(p.matterId())) : p;
+    }
+
+    // ---------------------------------------------------------------- peer-to-peer relay
+
+    /** {@code sdp} and {@code ice} are the peer-to-peer relay: refused in bridge mode. */
+    public void requireRelay(String type) {
+        if (bridged()) {
+            throw new ProtocolException(
+                    ErrorCode.WRONG_STATE,
+                    type + " is for peer-to-peer mode; in bridge mode answer the server's offer");
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle hooks
+
+    /** A clerk took a ticket on this node: the session's media lives on this node's bridge. */
+    public void sessionStarted(SessionRecord s, TicketRecord t) {
+        if (!bridged()) {
+            return;
+        }
+        ReferenceData data = refdata.current();
+        ReferenceData.ClerkProfile clerk = data.clerk(s.clerkId()).orElse(null);
+        List<MediaParticipant> people = new ArrayList<>();
+        people.add(new MediaParticipant(
+                Role.CLERK,
+                s.clerkId(),
+                s.clerkConnId(),
+                clerk == null ? s.clerkId() : clerk.name(),
+                hallName(data, clerk == null ? t.hallId() : clerk.hallId()),
+                1));
+        people.add(new MediaParticipant(
+                Role.APPLICANT, null, t.connId(), Mask.name(t.name()), null, t.connId() == null ? 0 : 1));
+        boolean recorded = recorded(t.matterId());
+        MediaSession ms = new MediaSession(
+                s.sessionId(),
+                t.ticketId(),
+                t.number(),
+                t.matterId(),
+                t.hallId(),
+                t.partnerHallId(),
+                s.clerkId(),
+                node.address(),
+                recorded,
+                false,
+                s.startedAt(),
+                people,
+                List.of());
+        roster.create(ms);
+        for (MediaParticipant p : people) {
+            if (p.connected()) {
+                connect(ms, p);
+                audit(ms.sessionId(), "participant.joined", p, null);
+            }
+        }
+        sendParticipants(ms, null, null);
+        if (recorded) {
+            startRecording(ms);
+        }
+    }
+
+    /** The applicant resumed: both pages build new peer connections, so both get new endpoints. */
+    public void sessionResumed(SessionRecord s, TicketRecord t) {
+        if (!bridged()) {
+            return;
+        }
+        MediaSession ms = roster.get(s.sessionId()).orElse(null);
+        if (ms == null) {
+            return;
+        }
+        String clerkConn = queue.presence(s.clerkId())
+                .filter(p -> s.sessionId().equals(p.sessionId()))
+                .map(ClerkPresence::connId)
+                .orElse(null);
+        reconnect(ms, "applicant", t.connId());
+        if (clerkConn != null) {
+            reconnect(ms, MediaParticipant.key(Role.CLERK, s.clerkId()), clerkConn);
+        }
+        MediaSession now = roster.get(s.sessionId()).orElse(ms);
+        sendParticipants(now, null, null);
+        if (now.recorded()) {
+            outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
+        }
+    }
+
+    /** The applicant's connection dropped; the session waits for a resume. Their endpoint is freed. */
+    public void applicantDisconnected(String sessionId) {
+        if (!bridged()) {
+            return;
+        }
+        roster.get(sessionId)
+                .flatMap(ms -> ms.participant("applicant"))
+                .filter(MediaParticipant::connected)
+                .ifPresent(old -> {
+                    MediaRoster.Change c = roster.disconnect(sessionId, "applicant");
+                    if (c.applied() && old.epoch() > 0) {
+                        control.fire(c.session().node(), MediaNode.remove(sessionId, old.participantId()));
+                    }
+                });
+    }
+
+    /**
+     * The session ended (hang-up, applicant lost, clerk lost): helpers and supervisors are told, the
+     * endpoints are freed and a recording is stopped and archived (in the background: ffmpeg finishes
+     * the files).
+     */
+    public void sessionEnded(String sessionId, String by, String reason) {
+        if (!bridged()) {
+            return;
+        }
+        roster.delete(sessionId).ifPresent(ms -> {
+            for (MediaParticipant p : ms.participants()) {
+                if (p.role() == Role.HELPER || p.role() == Role.SUPERVISOR) {
+                    audit(sessionId, "participant.left", p, "session_ended");
+                    if (p.connected()) {
+                        joined.remove(p.connId());
+                        outbox.send(p.connId(), new ServerMessage.Ended(sessionId, by, reason, false, null, null));
+                    }
+                }
+            }
+            List<String> ids = ms.participants().stream()
+                    .filter(p -> p.epoch() > 0)
+                    .map(MediaParticipant::participantId)
+                    .toList();
+            control.fire(ms.node(), MediaNode.close(sessionId, ids));
+        });
+    }
+
+    /** A connection closed: a helper or supervisor on it leaves their session. */
+    public void connectionClosed(String connId) {
+        Joined j = joined.remove(connId);
+        if (j != null) {
+            leave(j.sessionId(), j.key(), "disconnected");
+        }
+    }
+
+    /** A clerk who joined someone else's session cannot take a ticket meanwhile. */
+    public void requireNotJoined(String connId) {
+        if (joined.containsKey(connId)) {
+            throw new ProtocolException(
+                    ErrorCode.WRONG_STATE, "you are in a session as helper or supervisor; leave it first");
+        }
+    }
+
+    /** The applicant's screen share changed: remembered for later joiners and told to helpers and supervisors. */
+    public void screen(String sessionId, boolean active) {
+        if (!bridged()) {
+            return;
+        }
+        roster.screen(sessionId, active);
+        toExtras(sessionId, new ServerMessage.Screen(sessionId, active));
+    }
+
+    /** Helpers and supervisors also see the chat between applicant and clerk. */
+    public void toExtras(String sessionId, Object message) {
+        if (!bridged()) {
+            return;
+        }
+        roster.get(sessionId).ifPresent(ms -> {
+            for (MediaParticipant p : ms.participants()) {
+                if ((p.role() == Role.HELPER || p.role() == Role.SUPERVISOR) && p.connected()) {
+                    outbox.send(p.connId(), message);
+                }
+            }
+        });
+    }
+
+    /**
+     * A chat line from a helper (to everyone in the session). Returns false when the sender is not a
+     * helper or supervisor of that session, so the two-party chat handles it.
+     */
+    public boolean chatFromJoined(Caller c, ClientMessage.Chat ch) {
+        Joined j = joined.get(c.connId());
+        if (j == null || !j.sessionId().equals(ch.sessionId())) {
+            return false;
+        }
+        MediaSession ms = roster.get(ch.sessionId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        MediaParticipant me = ms.participant(j.key())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not in this session"));
+        if (me.role() == Role.SUPERVISOR) {
+            throw new ProtocolException(ErrorCode.MEDIA_NOT_ALLOWED, "a supervisor listens silently");
+        }
+        ServerMessage.Chat line = new ServerMessage.Chat(
+                ch.sessionId(), MediaParticipant.wire(me.role()), me.name(), ch.text(), clock.millis());
+        for (MediaParticipant p : ms.participants()) {
+            if (p.connected()) {
+                outbox.send(p.connId(), line);
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- bridge-mode messages
+
+    /** {@code answer}: a participant's answer to the bridge's offer. */
+    public void answer(Caller c, ClientMessage.Answer a) {
+        if (!bridged()) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "answer is for bridge mode; this server relays sdp");
+        }
+        MediaSession ms = roster.get(a.sessionId()).orElse(null);
+        if (ms == null) {
+            if (ownEndedSession(c, a.sessionId())) {
+                return; // still in flight when the session ended
+            }
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session");
+        }
+        MediaParticipant me =
+                self(ms, c).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session"));
+        control.call(
+                ms.node(),
+                MediaNode.answer(
+                        ms.sessionId(),
+                        me.participantId(),
+                        a.version(),
+                        a.sdp(),
+                        !me.role().sends()));
+    }
+
+    /** {@code invite}: the session's clerk invites a clerk of the applicant's partner hall. */
+    public void invite(Caller c, ClientMessage.Invite inv) {
+        requireBridge("invite");
+        MediaSession ms = roster.get(inv.sessionId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        if (!ms.clerkId().equals(c.clerkId())) {
+            throw ms.participants().stream().anyMatch(p -> c.clerkId().equals(p.clerkId()))
+                    ? new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "only the session's own clerk invites")
+                    : new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
+        }
+        ReferenceData data = refdata.current();
+        ReferenceData.ClerkProfile invitee = data.clerk(inv.clerkId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "no clerk " + inv.clerkId()));
+        if (ms.partnerHallId() == null) {
+            throw new ProtocolException(
+                    ErrorCode.JOIN_NOT_ALLOWED, "the applicant is not at a partner hall; there is no helper to invite");
+        }
+        if (!invitee.hallId().equals(ms.partnerHallId())) {
+            throw new ProtocolException(
+                    ErrorCode.JOIN_NOT_ALLOWED, "helpers come from the partner hall where the applicant is");
+        }
+        String inviteeConn = queue.presence(invitee.id())
+                .map(ClerkPresence::connId)
+                .orElseThrow(
+                        () -> new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, invitee.id() + " is not signed in"));
+        MediaRoster.Change ch = roster.invite(ms.sessionId(), invitee.id());
+        refuse(ch);
+        ReferenceData.ClerkProfile me = data.clerk(c.clerkId()).orElse(null);
+        outbox.send(
+                inviteeConn,
+                new ServerMessage.Invitation(
+                        ms.sessionId(),
+                        new ServerMessage.PeerInfo(
+                                me == null ? c.clerkId() : me.name(), null, hallName(data, ms.hallId()), c.clerkId()),
+                        ms.number(),
+                        ms.matterId(),
+                        ms.hallId()));
+        records.audit(
+                "clerk:" + c.clerkId(), "participant.invited", ms.sessionId(), "clerk", invitee.id(), "role", "helper");
+        sendParticipants(ch.session(), c.connId(), inv.id());
+    }
+
+    /** {@code join_session}: an invited helper or a supervisor of the owning hall joins. */
+    public void joinSession(Caller c, ClientMessage.JoinSession js) {
+        requireBridge("join_session");
+        if (joined.containsKey(c.connId())) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in a session; leave it first");
+        }
+        queue.presence(c.clerkId())
+                .filter(p ->
+                        p.sessionId() != null || p.status() == ClerkStatus.BUSY || p.status() == ClerkStatus.WRAP_UP)
+                .ifPresent(p -> {
+                    throw new ProtocolException(ErrorCode.WRONG_STATE, "finish your own session first");
+                });
+        MediaSession ms = roster.get(js.sessionId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        ReferenceData data = refdata.current();
+        ReferenceData.ClerkProfile me = data.clerk(c.clerkId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.AUTH_FAILED, "unknown clerk"));
+        Role role = js.role() == ClientMessage.JoinRole.HELPER ? Role.HELPER : Role.SUPERVISOR;
+        if (ms.clerkId().equals(me.id())) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "this is your own session");
+        }
+        if (role == Role.HELPER && !ms.invited().contains(me.id())) {
+            throw new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "only an invited clerk joins as helper");
+        }
+        if (role == Role.SUPERVISOR && !(me.supervisor() && me.hallId().equals(ms.hallId()))) {
+            throw new ProtocolException(
+                    ErrorCode.JOIN_NOT_ALLOWED, "only a supervisor of the owning hall joins as supervisor");
+        }
+        if (ms.participants().stream().anyMatch(p -> me.id().equals(p.clerkId()))) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in this session");
+        }
+        MediaParticipant p = new MediaParticipant(role, me.id(), c.connId(), me.name(), hallName(data, me.hallId()), 1);
+        MediaRoster.Change ch = roster.join(ms.sessionId(), p);
+        refuse(ch);
+        joined.put(c.connId(), new Joined(ms.sessionId(), p.key()));
+        MediaSession now = ch.session();
+        TicketRecord t = queue.ticket(now.ticketId()).orElse(null);
+        ServerMessage.PeerInfo applicant = new ServerMessage.PeerInfo(
+                t == null ? "" : role == Role.SUPERVISOR ? t.name() : Mask.name(t.name()),
+                t == null || role == Role.HELPER ? null : Mask.mobile(t.mobile()),
+                null,
+                null);
+        outbox.send(
+                c.connId(),
+                new ServerMessage.Paired(
+                        now.sessionId(),
+                        MediaParticipant.wire(role),
+                        false,
+                        false,
+                        applicant,
+                        now.ticketId(),
+                        now.number(),
+                        now.matterId(),
+                        now.hallId(),
+                        js.id(),
+                        now.recorded()));
+        try {
+            connect(now, p);
+        } catch (ProtocolException e) {
+            joined.remove(c.connId());
+            roster.leave(now.sessionId(), p.key());
+            throw e;
+        }
+        audit(now.sessionId(), "participant.joined", p, null);
+        LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
+        sendParticipants(now, null, null);
+        if (now.screen()) {
+            outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true));
+        }
+    }
+
+    /** {@code leave_session}: a helper or supervisor leaves. */
+    public void leaveSession(Caller c, ClientMessage.LeaveSession ls) {
+        Joined j = joined.get(c.connId());
+        if (j == null || !j.sessionId().equals(ls.sessionId())) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "you did not join this session");
+        }
+        joined.remove(c.connId());
+        MediaParticipant p = leave(j.sessionId(), j.key(), "left");
+        outbox.send(
+                c.connId(),
+                new ServerMessage.Ended(
+                        ls.sessionId(),
+                        p == null ? "helper" : MediaParticipant.wire(p.role()),
+                        "left",
+                        false,
+                        null,
+                        ls.id()));
+    }
+
+    /** {@code list_sessions}: a supervisor's view of the running sessions of their hall. */
+    public ServerMessage.Sessions listSessions(Caller c, ClientMessage.ListSessions l) {
+        ReferenceData data = refdata.current();
+        ReferenceData.ClerkProfile me = data.clerk(c.clerkId()).orElse(null);
+        if (me == null || !me.supervisor()) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, "list_sessions is for supervisors");
+        }
+        requireBridge("list_sessions");
+        List<ServerMessage.SessionSummary> out = roster.ofHall(me.hallId()).stream()
+                .map(ms -> new ServerMessage.SessionSummary(
+                        ms.sessionId(),
+                        ms.number(),
+                        ms.matterId(),
+                        ms.hallId(),
+                        ms.clerkId(),
+                        data.clerk(ms.clerkId())
+                                .map(ReferenceData.ClerkProfile::name)
+                                .orElse(ms.clerkId()),
+                        ms.participants().size(),
+                        ms.recorded(),
+                        ms.startedAt()))
+                .toList();
+        return new ServerMessage.Sessions(out, l.id());
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void requireBridge(String type) {
+        if (!bridged()) {
+            throw new ProtocolException(
+                    ErrorCode.WRONG_STATE, type + " needs bridge mode (peer-to-peer sessions have two people)");
+        }
+    }
+
+    private static void refuse(MediaRoster.Change ch) {
+        if (ch.applied()) {
+            return;
+        }
+        throw switch (ch.refusal()) {
+            case NO_SESSION -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session");
+            case FULL -> new ProtocolException(
+                    ErrorCode.SESSION_FULL, "a session has at most " + MediaSession.MAX_PARTICIPANTS + " people");
+            case ALREADY_IN -> new ProtocolException(ErrorCode.WRONG_STATE, "already in this session");
+            case NOT_IN -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not in this session");
+        };
+    }
+
+    /** Allocates the participant's endpoint on the session's bridge and sends them its offer. */
+    private void connect(MediaSession ms, MediaParticipant p) {
+        JsonObject offer = control.call(ms.node(), MediaNode.allocate(ms.sessionId(), p.participantId(), p.role()));
+        outbox.send(p.connId(), MediaNode.offerMessage(offer));
+    }
+
+    /** A new endpoint for someone whose page built a new peer connection (the old one is freed). */
+    private void reconnect(MediaSession ms, String key, String connId) {
+        MediaParticipant old = ms.participant(key).orElse(null);
+        if (old == null || connId == null) {
+            return;
+        }
+        MediaRoster.Change ch = roster.reallocate(ms.sessionId(), key, connId);
+        if (!ch.applied()) {
+            return;
+        }
+        if (old.epoch() > 0) {
+            control.call(ms.node(), MediaNode.remove(ms.sessionId(), old.participantId()));
+        }
+        MediaParticipant now = ch.session().participant(key).orElseThrow();
+        connect(ch.session(), now);
+        if (old.epoch() == 0) {
+            audit(ms.sessionId(), "participant.joined", now, null);
+        }
+    }
+
+    private MediaParticipant leave(String sessionId, String key, String reason) {
+        MediaSession ms = roster.get(sessionId).orElse(null);
+        MediaParticipant p = ms == null ? null : ms.participant(key).orElse(null);
+        if (p == null) {
+            return null;
+        }
+        MediaRoster.Change ch = roster.leave(sessionId, key);
+        if (!ch.applied()) {
+            return p;
+        }
+        try {
+            control.call(ms.node(), MediaNode.remove(sessionId, p.participantId()));
+        } catch (ProtocolException e) {
+            LOG.warn("Could not free the endpoint of {} in {}: {}", key, sessionId, e.getMessage());
+        }
+        audit(sessionId, "participant.left", p, reason);
+        LOG.info("{} left session {} ({})", key, sessionId, reason);
+        sendParticipants(ch.session(), null, null);
+        return p;
+    }
+
+    private void startRecording(MediaSession ms) {
+        try {
+            control.call(ms.node(), MediaNode.record(ms.sessionId()));
+        } catch (ProtocolException e) {
+            LOG.error("Recording of {} could not start: {}", ms.sessionId(), e.getMessage());
+            records.audit("server", "recording.failed", ms.sessionId(), "error", e.getMessage());
+            return;
+        }
+        for (MediaParticipant p : ms.participants()) {
+            if (p.connected()) {
+                outbox.send(p.connId(), new ServerMessage.Recording(ms.sessionId(), true));
+            }
+        }
+    }
+
+    private Optional<MediaParticipant> self(MediaSession ms, Caller c) {
+        return ms.participants().stream()
+                .filter(p -> c.connId().equals(p.connId()))
+                .filter(p -> c.isClerk() ? c.clerkId().equals(p.clerkId()) : p.role() == Role.APPLICANT)
+                .findFirst();
+    }
+
+    private boolean ownEndedSession(Caller c, String sessionId) {
+        return queue.session(sessionId)
+                .filter(s -> s.state() != SessionState.ACTIVE)
+                .filter(s -> c.isClerk()
+                        ? s.clerkId().equals(c.clerkId())
+                        : s.ticketId().equals(c.ticketId()))
+                .isPresent();
+    }
+
+    /**
+     * Sends everyone connected the list of participants; {@code answerTo}/{@code re} mark the copy that
+     * answers a request. Invitations are shown to clerks only.
+     */
+    private void sendParticipants(MediaSession ms, String answerTo, String re) {
+        List<ServerMessage.Participant> list = ms.participants().stream()
+                .map(p -> new ServerMessage.Participant(
+                        p.participantId(),
+                        MediaParticipant.wire(p.role()),
+                        p.name(),
+                        p.hallName(),
+                        p.role().sends()))
+                .toList();
+        ReferenceData data = refdata.current();
+        List<ServerMessage.Invitee> invited = ms.invited().stream()
+                .map(id -> data.clerk(id)
+                        .map(cp -> new ServerMessage.Invitee(id, cp.name(), hallName(data, cp.hallId())))
+                        .orElse(new ServerMessage.Invitee(id, id, null)))
+                .toList();
+        for (MediaParticipant p : ms.participants()) {
+            if (p.connected()) {
+                outbox.send(
+                        p.connId(),
+                        new ServerMessage.Participants(
+                                ms.sessionId(),
+                                p.participantId(),
+                                list,
+                                p.role() == Role.APPLICANT ? null : invited,
+                                p.connId().equals(answerTo) ? re : null));
+            }
+        }
+    }
+
+    private void audit(String sessionId, String action, MediaParticipant p, String reason) {
+        records.audit(
+                p.role() == Role.APPLICANT ? "applicant" : "clerk:" + p.clerkId(),
+                action,
+                sessionId,
+                "role",
+                MediaParticipant.wire(p.role()),
+                "participant",
+                p.participantId(),
+                "reason",
+                reason);
+    }
+
+    private static String hallName(ReferenceData data, String hallId) {
+        return data.hall(hallId).map(ReferenceData.Hall::name).orElse(hallId);
+    }
+
+    /**
+     * Stops: the recordings of sessions on this node's bridge are finished and archived first, so that
+     * their hashes reach the audit journal also when the server stops mid-session.
+     */
+    @Override
+    public void close() {
+        if (node == null) {
+            return;
+        }
+        try {
+            for (MediaSession ms : roster.onNode(node.address())) {
+                try {
+                    control.call(
+                            ms.node(),
+                            MediaNode.close(
+                                    ms.sessionId(),
+                                    ms.participants().stream()
+                                            .filter(p -> p.epoch() > 0)
+                                            .map(MediaParticipant::participantId)
+                                            .toList()));
+                } catch (RuntimeException e) {
+                    LOG.warn("Media of {} did not close cleanly: {}", ms.sessionId(), e.getMessage());
+                }
+                roster.delete(ms.sessionId());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not close the media sessions of this node: {}", e.toString());
+        }
+        node.close();
+    }
+}

@@ -1,0 +1,403 @@
+package cn.tongban.signaling.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.RecordingStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bridge mode (the default) over the WebSocket against a real server and its real media bridge: offers,
+ * answers and their bad forms, helpers and supervisors with every refusal, the recording notice and its
+ * audit trail. No browser here: answers are written by hand (web/e2e has the browsers).
+ */
+@ExtendWith(VertxExtension.class)
+class BridgeSignalingTest {
+    private static TongbanServer server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String FINGERPRINT = String.join(":", java.util.Collections.nCopies(32, "AB"));
+
+    @BeforeAll
+    static void start(@TempDir Path dataDir) throws Exception {
+        // A second supervisor of Wujin, so that a fifth person can try to join.
+        try (var in = BridgeSignalingTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
+            String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            Files.writeString(
+                    dataDir.resolve("refdata.yaml"),
+                    yaml + "    - id: wujin08\n      name: 孙主管\n      hallId: cz-wujin-bdc\n"
+                            + "      matters: []\n      supervisor: true\n");
+        }
+        server = TongbanServer.start(ServerOptions.builder()
+                .port(0)
+                .host("127.0.0.1")
+                .dataDir(dataDir)
+                .nodeName("bridge-it")
+                .clusterName("bridge-it-" + ProcessHandle.current().pid())
+                .build());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String login(String user) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/login"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return new JsonObject(r.body()).getString("token");
+    }
+
+    private static WsTestClient clerk(Vertx vertx, String user, boolean available) throws Exception {
+        WsTestClient c = WsTestClient.connect(vertx, server.port());
+        c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + login(user) + "\"}");
+        c.expect(ServerMessage.Clerk.class);
+        if (available) {
+            c.send("{\"type\":\"status\",\"status\":\"available\"}");
+            assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+        }
+        return c;
+    }
+
+    private static WsTestClient applicant(Vertx vertx, String matter, String partnerHall) throws Exception {
+        WsTestClient a = WsTestClient.connect(vertx, server.port());
+        a.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"" + matter + "\",\"hallId\":\"cz-wujin-bdc\","
+                + "\"name\":\"张秀英\",\"mobile\":\"13812345678\""
+                + (partnerHall == null ? "" : ",\"partnerHallId\":\"" + partnerHall + "\"") + "}");
+        assertThat(a.expect(ServerMessage.Ticket.class).state()).isEqualTo(ServerMessage.TicketState.WAITING);
+        return a;
+    }
+
+    /**
+     * An answer as a browser would write it: ICE credentials, a fingerprint, DTLS client; the upload
+     * m-lines send with the given SSRCs (0: not sending), every other m-line receives.
+     */
+    private static String answer(ServerMessage.Offer offer, long audioSsrc, long cameraSsrc, String direction) {
+        StringBuilder sb = new StringBuilder("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+        sb.append("a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n");
+        sb.append("a=fingerprint:sha-256 ").append(FINGERPRINT).append("\r\na=setup:active\r\n");
+        String kind = null;
+        for (String line : offer.sdp().split("\r\n")) {
+            if (line.startsWith("m=")) {
+                kind = line.substring(2, line.indexOf(' '));
+            } else if (line.startsWith("a=mid:")) {
+                String mid = line.substring(6);
+                sb.append("m=")
+                        .append(kind)
+                        .append(" 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:")
+                        .append(mid)
+                        .append("\r\n");
+                if (mid.equals(offer.uploads().get("audio")) && audioSsrc != 0) {
+                    sb.append("a=sendonly\r\na=ssrc:").append(audioSsrc).append(" cname:x\r\n");
+                } else if (mid.equals(offer.uploads().get("camera")) && cameraSsrc != 0) {
+                    sb.append("a=sendonly\r\na=ssrc:").append(cameraSsrc).append(" cname:x\r\n");
+                } else if (offer.uploads().containsValue(mid)) {
+                    sb.append("a=inactive\r\n");
+                } else {
+                    sb.append("a=").append(direction).append("\r\n");
+                    if (!direction.equals("recvonly")) {
+                        sb.append("a=ssrc:")
+                                .append(777_000 + mid.hashCode() % 1000)
+                                .append(" cname:x\r\n");
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String answerMessage(ServerMessage.Offer o, String sdp, String id) {
+        return new JsonObject()
+                .put("type", "answer")
+                .put("id", id)
+                .put("sessionId", o.sessionId())
+                .put("version", o.version())
+                .put("sdp", sdp)
+                .encode();
+    }
+
+    /** Sends a ping and returns the messages that arrived before its pong (nothing else may have failed). */
+    private static List<ServerMessage> upToPong(WsTestClient c) throws InterruptedException {
+        c.send("{\"type\":\"ping\",\"id\":\"p\"}");
+        c.expect(ServerMessage.Pong.class);
+        return c.drain();
+    }
+
+    private static List<AuditEvent> audit(String sessionId) {
+        return server.records().journal().forSession(sessionId);
+    }
+
+    @Test
+    void theServerOffersEveryoneAndRecordsWhatThePolicySays(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "wujin02", true);
+                WsTestClient app = applicant(vertx, "property-certificate", null)) {
+            clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
+            ServerMessage.Paired cp = clerk.expect(ServerMessage.Paired.class);
+            assertThat(cp.offerer()).isFalse();
+            assertThat(cp.recording()).isTrue();
+            ServerMessage.Paired ap = app.expect(ServerMessage.Paired.class);
+            assertThat(ap.offerer()).isFalse();
+            assertThat(ap.recording()).isTrue();
+            String sid = cp.sessionId();
+
+            ServerMessage.Offer clerkOffer = clerk.expect(ServerMessage.Offer.class);
+            ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
+            assertThat(appOffer.version()).isEqualTo(1);
+            assertThat(appOffer.uploads()).containsOnlyKeys("audio", "camera", "screen");
+            assertThat(appOffer.sdp()).contains("a=ice-lite").contains(" typ host");
+            assertThat(app.expect(ServerMessage.Recording.class).active()).isTrue();
+            ServerMessage.Participants people = app.expect(ServerMessage.Participants.class);
+            assertThat(people.participants())
+                    .extracting(ServerMessage.Participant::role)
+                    .containsExactly("clerk", "applicant");
+            assertThat(people.participants().get(1).name()).isEqualTo("张**");
+            assertThat(people.you()).isEqualTo(people.participants().get(1).participantId());
+            assertThat(people.invited()).isNull();
+
+            // The p2p relay is closed in bridge mode.
+            app.send("{\"type\":\"sdp\",\"id\":\"s\",\"sessionId\":\"" + sid
+                    + "\",\"description\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}}");
+            assertThat(app.error().code()).isEqualTo("WRONG_STATE");
+            app.send("{\"type\":\"ice\",\"sessionId\":\"" + sid + "\",\"candidate\":{\"candidate\":\"x\"}}");
+            assertThat(app.error().code()).isEqualTo("WRONG_STATE");
+
+            // Bad answers: an offer never sent, unusable SDP, someone else's session.
+            ServerMessage.Offer future = new ServerMessage.Offer(sid, 5, appOffer.sdp(), appOffer.uploads());
+            app.send(answerMessage(future, answer(appOffer, 101, 102, "recvonly"), "f"));
+            ServerMessage.Error e = app.error();
+            assertThat(e.code()).isEqualTo("WRONG_STATE");
+            assertThat(e.re()).isEqualTo("f");
+            app.send(answerMessage(appOffer, "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n", "b"));
+            assertThat(app.error().code()).isEqualTo("BAD_SDP");
+            ServerMessage.Offer other = new ServerMessage.Offer("s-0000", 1, appOffer.sdp(), appOffer.uploads());
+            app.send(answerMessage(other, answer(appOffer, 101, 102, "recvonly"), "o"));
+            assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
+
+            // A good answer: the clerk gets a new offer with the applicant's tracks.
+            app.send(answerMessage(appOffer, answer(appOffer, 101, 102, "recvonly"), "g"));
+            ServerMessage.Offer clerk2 = clerk.expect(ServerMessage.Offer.class, o -> o.version() == 2);
+            String applicantId = people.you();
+            assertThat(clerk2.sdp())
+                    .contains("a=ssrc:101 msid:" + applicantId + " " + applicantId + "-audio")
+                    .contains("a=ssrc:102 msid:" + applicantId + " " + applicantId + "-camera");
+            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+            // The clerk answering its first offer after the second one went out is stale: ignored quietly.
+            clerk.send(answerMessage(clerkOffer, answer(clerkOffer, 201, 202, "recvonly"), "stale"));
+            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+            clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "c2"));
+            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+            ServerMessage.Offer app2 = app.expect(ServerMessage.Offer.class, o -> o.version() == 2);
+            assertThat(app2.sdp()).contains("a=ssrc:202 msid:");
+
+            // Hang-up: the recording stops and is archived (no media flowed, so it has no files).
+            clerk.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+            clerk.expect(ServerMessage.Ended.class);
+            RecordingStore store = new RecordingStore(dataSource());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (store.find(sid).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            RecordingStore.Stored rec = store.find(sid).orElseThrow();
+            assertThat(rec.files()).isZero();
+            assertThat(rec.manifestSha256()).hasSize(64);
+            List<String> actions = audit(sid).stream().map(AuditEvent::action).toList();
+            assertThat(actions)
+                    .contains("participant.joined", "recording.started", "recording.stopped", "session.closed");
+            assertThat(audit(sid).stream()
+                            .filter(a -> a.action().equals("recording.stopped"))
+                            .findFirst()
+                            .orElseThrow()
+                            .details())
+                    .contains(rec.manifestSha256());
+
+            // A late answer for the ended session is dropped without an error.
+            app.send(answerMessage(app2, answer(app2, 101, 102, "recvonly"), "late"));
+            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+        }
+    }
+
+    @Test
+    void helpersAreInvitedSupervisorsListenAndEveryRefusalHasItsCode(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "wujin01", true);
+                WsTestClient helper = clerk(vertx, "gulou01", false);
+                WsTestClient other = clerk(vertx, "qingpu01", false);
+                WsTestClient supervisor = clerk(vertx, "wujin09", false);
+                WsTestClient second = clerk(vertx, "wujin08", false);
+                WsTestClient notSupervisor = clerk(vertx, "wujin02", false);
+                WsTestClient app = applicant(vertx, "business-startup", "nj-gulou-zwfw")) {
+            clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
+            String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+            ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
+            // The applicant sends audio and camera, so later joiners get offers with m-lines.
+            app.send(answerMessage(appOffer, answer(appOffer, 301, 302, "recvonly"), "a1"));
+            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+            String s = "\"sessionId\":\"" + sid + "\"";
+
+            helper.send("{\"type\":\"join_session\",\"id\":\"j0\"," + s + ",\"role\":\"helper\"}");
+            assertThat(helper.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            clerk.send("{\"type\":\"invite\",\"id\":\"i0\"," + s + ",\"clerkId\":\"qingpu01\"}");
+            assertThat(clerk.error().code()).isEqualTo("JOIN_NOT_ALLOWED"); // not the applicant's partner hall
+            clerk.send("{\"type\":\"invite\",\"id\":\"i1\"," + s + ",\"clerkId\":\"nobody\"}");
+            assertThat(clerk.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            app.send("{\"type\":\"invite\",\"id\":\"i2\"," + s + ",\"clerkId\":\"gulou01\"}");
+            assertThat(app.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+            other.send("{\"type\":\"invite\",\"id\":\"i3\"," + s + ",\"clerkId\":\"gulou01\"}");
+            assertThat(other.error().code()).isEqualTo("NOT_IN_SESSION");
+            helper.send("{\"type\":\"join_session\",\"id\":\"j1\"," + s + ",\"role\":\"owner\"}");
+            assertThat(helper.error().code()).isEqualTo("INVALID_FIELD");
+
+            clerk.send("{\"type\":\"invite\",\"id\":\"i4\"," + s + ",\"clerkId\":\"gulou01\"}");
+            ServerMessage.Participants invited =
+                    clerk.expect(ServerMessage.Participants.class, p -> "i4".equals(p.re()));
+            assertThat(invited.invited())
+                    .extracting(ServerMessage.Invitee::clerkId)
+                    .containsExactly("gulou01");
+            ServerMessage.Invitation invitation = helper.expect(ServerMessage.Invitation.class);
+            assertThat(invitation.sessionId()).isEqualTo(sid);
+            assertThat(invitation.from().name()).isEqualTo("王丽");
+
+            helper.send("{\"type\":\"join_session\",\"id\":\"j2\"," + s + ",\"role\":\"helper\"}");
+            ServerMessage.Paired hp = helper.expect(ServerMessage.Paired.class);
+            assertThat(hp.role()).isEqualTo("helper");
+            assertThat(hp.re()).isEqualTo("j2");
+            assertThat(hp.peer().name()).isEqualTo("张**");
+            assertThat(hp.peer().mobile()).isNull();
+            assertThat(helper.expect(ServerMessage.Offer.class).uploads())
+                    .containsOnlyKeys("audio", "camera", "screen");
+            helper.send("{\"type\":\"join_session\",\"id\":\"j3\"," + s + ",\"role\":\"helper\"}");
+            assertThat(helper.error().code()).isEqualTo("WRONG_STATE");
+            helper.send("{\"type\":\"take\",\"id\":\"t2\"}");
+            assertThat(helper.error().code()).isEqualTo("WRONG_STATE");
+
+            notSupervisor.send("{\"type\":\"join_session\",\"id\":\"j4\"," + s + ",\"role\":\"supervisor\"}");
+            assertThat(notSupervisor.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            notSupervisor.send("{\"type\":\"list_sessions\",\"id\":\"l0\"}");
+            assertThat(notSupervisor.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+
+            supervisor.send("{\"type\":\"list_sessions\",\"id\":\"l1\"}");
+            ServerMessage.Sessions list = supervisor.expect(ServerMessage.Sessions.class);
+            assertThat(list.sessions())
+                    .filteredOn(x -> x.sessionId().equals(sid))
+                    .singleElement()
+                    .satisfies(x -> {
+                        assertThat(x.participants()).isEqualTo(3);
+                        assertThat(x.clerkName()).isEqualTo("王丽");
+                    });
+            supervisor.send("{\"type\":\"join_session\",\"id\":\"j5\"," + s + ",\"role\":\"supervisor\"}");
+            ServerMessage.Paired sp = supervisor.expect(ServerMessage.Paired.class);
+            assertThat(sp.role()).isEqualTo("supervisor");
+            assertThat(sp.peer().name()).isEqualTo("张秀英");
+            ServerMessage.Offer so = supervisor.expect(ServerMessage.Offer.class);
+            assertThat(so.uploads()).isEmpty();
+            assertThat(so.sdp()).contains("a=ssrc:302 msid:applicant-1 applicant-1-camera");
+
+            // The applicant is told who is there, the supervisor included.
+            ServerMessage.Participants seen = app.expect(
+                    ServerMessage.Participants.class, p -> p.participants().size() == 4);
+            assertThat(seen.participants())
+                    .extracting(ServerMessage.Participant::role, ServerMessage.Participant::name)
+                    .contains(
+                            org.assertj.core.groups.Tuple.tuple("helper", "李娜"),
+                            org.assertj.core.groups.Tuple.tuple("supervisor", "钱卫东"));
+            assertThat(seen.participants())
+                    .filteredOn(p -> p.role().equals("supervisor"))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.sends()).isFalse());
+
+            // Full at four; a supervisor may not send media or chat.
+            second.send("{\"type\":\"join_session\",\"id\":\"j6\"," + s + ",\"role\":\"supervisor\"}");
+            assertThat(second.error().code()).isEqualTo("SESSION_FULL");
+            supervisor.send(answerMessage(so, answer(so, 0, 0, "sendrecv"), "x"));
+            assertThat(supervisor.error().code()).isEqualTo("MEDIA_NOT_ALLOWED");
+            supervisor.send("{\"type\":\"chat\"," + s + ",\"text\":\"hi\"}");
+            assertThat(supervisor.error().code()).isEqualTo("MEDIA_NOT_ALLOWED");
+            supervisor.send(answerMessage(so, answer(so, 0, 0, "recvonly"), "ok"));
+            assertThat(upToPong(supervisor)).noneMatch(m -> m instanceof ServerMessage.Error);
+
+            // Chat reaches everyone; the helper may write too.
+            app.send("{\"type\":\"chat\"," + s + ",\"text\":\"您好\"}");
+            assertThat(supervisor.expect(ServerMessage.Chat.class).text()).isEqualTo("您好");
+            assertThat(helper.expect(ServerMessage.Chat.class).text()).isEqualTo("您好");
+            helper.send("{\"type\":\"chat\"," + s + ",\"text\":\"我在鼓楼大厅协助\"}");
+            ServerMessage.Chat fromHelper =
+                    app.expect(ServerMessage.Chat.class, c -> c.text().equals("我在鼓楼大厅协助"));
+            assertThat(fromHelper.from()).isEqualTo("helper");
+            assertThat(clerk.expect(ServerMessage.Chat.class, c -> c.from().equals("helper"))
+                            .name())
+                    .isEqualTo("李娜");
+
+            // The screen flag reaches helpers and supervisors too.
+            app.send("{\"type\":\"screen\"," + s + ",\"active\":true}");
+            assertThat(supervisor.expect(ServerMessage.Screen.class).active()).isTrue();
+
+            // The helper leaves; the others see three people.
+            helper.send("{\"type\":\"leave_session\",\"id\":\"lv\"," + s + "}");
+            ServerMessage.Ended left = helper.expect(ServerMessage.Ended.class);
+            assertThat(left.reason()).isEqualTo("left");
+            assertThat(left.by()).isEqualTo("helper");
+            assertThat(left.re()).isEqualTo("lv");
+            app.expect(ServerMessage.Participants.class, p -> p.participants().size() == 3);
+            helper.send("{\"type\":\"leave_session\",\"id\":\"lv2\"," + s + "}");
+            assertThat(helper.error().code()).isEqualTo("NOT_IN_SESSION");
+
+            // The clerk ends the session: the supervisor is told.
+            clerk.send("{\"type\":\"hangup\",\"id\":\"h\"," + s + ",\"outcome\":\"completed\"}");
+            ServerMessage.Ended ended = supervisor.expect(ServerMessage.Ended.class);
+            assertThat(ended.by()).isEqualTo("clerk");
+            assertThat(ended.outcomeRequired()).isFalse();
+
+            Map<String, Long> actions = audit(sid).stream()
+                    .collect(java.util.stream.Collectors.groupingBy(
+                            AuditEvent::action, java.util.stream.Collectors.counting()));
+            assertThat(actions).containsEntry("participant.invited", 1L).containsEntry("participant.joined", 4L);
+            assertThat(actions.get("participant.left")).isEqualTo(2L); // the helper, then the supervisor at the end
+        }
+    }
+
+    @Test
+    void helloSaysBridgeAndMetricsShowTheBridge(Vertx vertx) throws Exception {
+        try (WsTestClient c = WsTestClient.connect(vertx, server.port(), "/ws?v=1")) {
+            assertThat(c.expect(ServerMessage.Hello.class).media()).isEqualTo("bridge");
+        }
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body())
+                .contains("tongban_media_rtp_forwarded_total")
+                .contains("tongban_media_dtls_handshakes_completed_total");
+        assertThat(server.media().bridge().port()).isPositive();
+    }
+
+    private static javax.sql.DataSource dataSource() {
+        org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+        ds.setURL(server.options().effectiveDbUrl());
+        return ds;
+    }
+}
