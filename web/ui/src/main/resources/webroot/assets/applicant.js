@@ -4,13 +4,27 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
-import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
-import { $, bindConnectionBanner, confirmDialog, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
+import { BridgeCall, Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
+import {
+  $,
+  bindConnectionBanner,
+  confirmDialog,
+  fetchCatalog,
+  isStaleMediaError,
+  renderChat,
+  renderParticipants,
+  renderTiles,
+} from './ui.js';
 
 const TOKEN_KEY = 'tongban.resumeToken';
 const DRAFT_KEY = 'tongban.draft';
 const MOBILE = /^1[3-9]\d{9}$/;
 const SETUP_STEPS = 3;
+// A partner hall's terminal opens the page as /?at=<hallId>: tickets say where the applicant sits,
+// and a clerk of that hall may be invited to help (docs/protocol.md, join).
+const AT_HALL = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(new URLSearchParams(location.search).get('at') ?? '')
+  ? new URLSearchParams(location.search).get('at')
+  : null;
 
 const state = {
   view: 'matter',
@@ -33,6 +47,8 @@ const state = {
   chat: [],
   end: null,
   notice: null, // {key | code, kind}
+  participants: [], // bridge mode: everyone in the session (server 'participants')
+  recording: false, // the session is recorded (paired.recording / server 'recording')
 };
 
 const client = new SignalingClient();
@@ -51,6 +67,9 @@ client.addEventListener('ticket', (e) => onTicket(e.detail));
 client.addEventListener('paired', (e) => onPaired(e.detail));
 client.addEventListener('sdp', (e) => withCall(e.detail, (call) => call.handleDescription(e.detail.description)));
 client.addEventListener('ice', (e) => withCall(e.detail, (call) => call.handleCandidate(e.detail.candidate)));
+client.addEventListener('offer', (e) => withCall(e.detail, (call) => call.handleOffer(e.detail)));
+client.addEventListener('participants', (e) => onParticipants(e.detail));
+client.addEventListener('recording', (e) => onRecording(e.detail));
 client.addEventListener('chat', (e) => onChat(e.detail));
 client.addEventListener('peer', (e) => onPeer(e.detail));
 client.addEventListener('ended', (e) => onEnded(e.detail));
@@ -67,6 +86,7 @@ window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  outbound: async () => (state.call?.outboundStats ? state.call.outboundStats() : {}),
   dropConnection: () => client.simulateDrop(),
   state: () => ({
     view: state.view,
@@ -76,6 +96,10 @@ window.tongban = {
     sessionId: state.session?.sessionId ?? null,
     connection: state.call?.connectionState ?? null,
     sharing: state.screenStream !== null,
+    media: client.hello?.media ?? null,
+    recording: state.recording,
+    participants: state.participants,
+    offerVersion: state.call?.version ?? null,
   }),
 };
 
@@ -191,7 +215,7 @@ async function join() {
   $('#join').disabled = true;
   setNotice(null);
   try {
-    await client.request({ type: 'join', matterId, hallId, name, mobile });
+    await client.request({ type: 'join', matterId, hallId, name, mobile, ...(AT_HALL ? { partnerHallId: AT_HALL } : {}) });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
     setNotice({ code: e.code, kind: 'error' });
@@ -247,6 +271,8 @@ function onPaired(paired) {
   teardownCall({ keepScreen: true });
   state.session = paired;
   state.peerLost = false;
+  state.recording = Boolean(paired.recording);
+  state.participants = [];
   if (!paired.resumed) state.chat = [];
   setNotice(null);
   show('call');
@@ -256,12 +282,20 @@ function onPaired(paired) {
 async function startCall(paired) {
   await ensureLocalMedia();
   if (state.session !== paired) return null;
-  const call = new Call({
-    offerer: false,
-    iceServers: client.hello?.iceServers ?? [],
-    localStream: state.localStream,
-    sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
-  });
+  const call =
+    client.hello?.media === 'bridge'
+      ? new BridgeCall({
+          iceServers: client.hello?.iceServers ?? [],
+          media: Promise.resolve(state.localStream),
+          primaryRole: 'clerk',
+          sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
+        })
+      : new Call({
+          offerer: false,
+          iceServers: client.hello?.iceServers ?? [],
+          localStream: state.localStream,
+          sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
+        });
   call.screenTrack = state.screenStream?.getVideoTracks()[0] ?? null;
   call.setEnabled('audio', state.micOn);
   call.setEnabled('video', state.camOn);
@@ -289,10 +323,40 @@ async function withCall(message, action) {
 
 function showRemote(call) {
   if (state.call !== call) return;
+  if (call.bridged) {
+    showBridgedRemote(call);
+    return;
+  }
   const video = $('#remote-video');
   const tracks = [call.remoteTrack(0), call.remoteTrack(1)].filter(Boolean);
   if (tracks.length === 0 || video.srcObject?.getTracks().includes(tracks[0])) return;
   playStream(video, new MediaStream(tracks), { onBlocked: () => ($('#sound-on').hidden = false) });
+}
+
+/** Bridge mode: the clerk large, everyone else who sends (a helper) in a tile beside. */
+function showBridgedRemote(call) {
+  const clerkId = call.participantWithRole('clerk');
+  const main = clerkId ? call.tracksOf(clerkId) : {};
+  const mainTracks = [main.audio, main.camera].filter(Boolean);
+  const video = $('#remote-video');
+  if (mainTracks.length > 0 && !mainTracks.every((track) => video.srcObject?.getTracks().includes(track))) {
+    playStream(video, new MediaStream(mainTracks), { onBlocked: () => ($('#sound-on').hidden = false) });
+  }
+  const others = [...new Set(call.remoteTracks().map((r) => r.participantId))].filter((id) => id !== clerkId);
+  renderTiles($('#remote-tiles'), call, others, state.participants, { onBlocked: () => ($('#sound-on').hidden = false) });
+}
+
+function onParticipants(message) {
+  if (message.sessionId !== state.session?.sessionId) return;
+  state.participants = message.participants ?? [];
+  if (state.call?.bridged) showBridgedRemote(state.call);
+  render();
+}
+
+function onRecording(message) {
+  if (message.sessionId !== state.session?.sessionId) return;
+  state.recording = message.active;
+  render();
 }
 
 function onChat(message) {
@@ -419,6 +483,7 @@ function teardownCall({ keepScreen = false } = {}) {
   state.callPromise = null;
   if (!keepScreen) stopShare({ notify: false });
   $('#remote-video').srcObject = null;
+  $('#remote-tiles').replaceChildren();
   $('#sound-on').hidden = true;
 }
 
@@ -543,6 +608,10 @@ function renderTicket() {
     eta == null ? t('ticket.etaUnknown') : t('ticket.etaMinutes', { n: Math.max(1, Math.ceil(eta / 60)) });
   // The server gives no estimate while no clerk is on duty (docs/protocol.md, ticket).
   $('#ticket-no-clerk').hidden = !(ticket && ticket.state === 'waiting' && eta == null);
+  // Told before the call starts: sessions of this matter are recorded (bridge mode only).
+  const recorded = client.hello?.media === 'bridge' && findMatter(ticket?.matterId ?? state.draft.matterId)?.recorded;
+  $('#ticket-recording').hidden = !recorded;
+  $('#device-recording').hidden = !recorded;
   const matter = findMatter(ticket?.matterId ?? state.draft.matterId);
   const hall = findHall(ticket?.hallId ?? state.draft.hallId);
   $('#ticket-where').textContent = [matter?.name, hall?.name].filter(Boolean).join(' · ');
@@ -573,6 +642,13 @@ function renderCall() {
   $('#share').textContent = sharing ? t('call.stopShare') : t('call.share');
   $('#share').disabled = !navigator.mediaDevices?.getDisplayMedia;
   $('#sharing-note').hidden = !sharing;
+
+  // Consent: the applicant always sees that the session is recorded and who else is present.
+  $('#call-recording').hidden = !state.recording;
+  renderParticipants($('#call-participants'), state.participants, 'applicant');
+  const supervisors = state.participants.filter((p) => p.role === 'supervisor');
+  $('#call-supervisor').hidden = supervisors.length === 0;
+  $('#call-supervisor').textContent = t('participants.supervisorNotice', { names: supervisors.map((p) => p.name).join('、') });
 
   renderChat($('#chat-log'), state.chat, 'applicant');
 }

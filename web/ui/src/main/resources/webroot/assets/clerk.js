@@ -3,8 +3,16 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
-import { Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
-import { $, bindConnectionBanner, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
+import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
+import {
+  $,
+  bindConnectionBanner,
+  fetchCatalog,
+  isStaleMediaError,
+  renderChat,
+  renderParticipants,
+  renderTiles,
+} from './ui.js';
 
 const TOKEN_KEY = 'tongban.clerkToken';
 const PROFILE_KEY = 'tongban.clerkProfile';
@@ -30,6 +38,11 @@ const state = {
   sessionNotice: null,
   loginError: null,
   wasConnected: false,
+  participants: [], // bridge mode: everyone in the session
+  invited: [], // invitations not yet taken up (own session)
+  recording: false,
+  invitation: null, // an invitation to help in another clerk's session
+  monitor: null, // supervisors: {sessions, at}; null for other clerks
 };
 
 const client = new SignalingClient();
@@ -49,6 +62,10 @@ client.addEventListener('queue', (e) => onQueue(e.detail));
 client.addEventListener('paired', (e) => onPaired(e.detail));
 client.addEventListener('sdp', (e) => onSession(e.detail, () => state.call?.handleDescription(e.detail.description)));
 client.addEventListener('ice', (e) => onSession(e.detail, () => state.call?.handleCandidate(e.detail.candidate)));
+client.addEventListener('offer', (e) => onSession(e.detail, () => state.call?.handleOffer?.(e.detail)));
+client.addEventListener('participants', (e) => onSession(e.detail, () => onParticipants(e.detail)));
+client.addEventListener('recording', (e) => onSession(e.detail, () => (state.recording = e.detail.active)));
+client.addEventListener('invitation', (e) => onInvitation(e.detail));
 client.addEventListener('chat', (e) => onSession(e.detail, () => state.chat.push(e.detail)));
 client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active)));
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
@@ -66,12 +83,17 @@ fetchCatalog()
 if (state.token) startConsole();
 render();
 setInterval(renderQueueTimes, 1000);
+// A supervisor's list of running sessions stays fresh while they are not in one.
+setInterval(() => {
+  if (state.monitor && !state.session && client.isOpen) refreshMonitor();
+}, 5000);
 
 // Test hook (web/README.md): lets end-to-end tests read WebRTC statistics.
 window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  outbound: async () => (state.call?.outboundStats ? state.call.outboundStats() : {}),
   dropConnection: () => client.simulateDrop(),
   state: () => ({
     ws: client.state,
@@ -82,6 +104,11 @@ window.tongban = {
     connection: state.call?.connectionState ?? null,
     screenActive: state.screenActive,
     outcomePending: state.outcomeFor !== null,
+    media: client.hello?.media ?? null,
+    role: state.session?.role ?? null,
+    recording: state.recording,
+    participants: state.participants,
+    offerVersion: state.call?.version ?? null,
   }),
 };
 
@@ -160,6 +187,7 @@ async function authenticate() {
     await client.request({ type: 'auth', token: state.token });
     const pending = loadPendingOutcome();
     if (pending && !state.outcomeFor) askOutcome(pending);
+    refreshMonitor();
   } catch (e) {
     if (e.code === 'NETWORK') return;
     // Bad or expired token: back to the login form.
@@ -184,7 +212,56 @@ function wireConsole() {
     if (button) take(button.dataset.ticket);
   });
   $('#end-session').addEventListener('click', () => {
-    if (state.session) askOutcome({ sessionId: state.session.sessionId, mode: 'end' });
+    if (!state.session) return;
+    if (state.session.role === 'helper' || state.session.role === 'supervisor') {
+      // Answered with 'ended' (reason 'left'), handled as an event.
+      client
+        .request({ type: 'leave_session', sessionId: state.session.sessionId })
+        .catch((e) => setNotice({ code: e.code, kind: 'error' }));
+      return;
+    }
+    askOutcome({ sessionId: state.session.sessionId, mode: 'end' });
+  });
+  $('#invite-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const clerkId = $('#invite-clerk').value.trim();
+    if (!clerkId || !state.session) return;
+    try {
+      const answer = await client.request({ type: 'invite', sessionId: state.session.sessionId, clerkId });
+      onParticipants(answer);
+      $('#invite-clerk').value = '';
+      state.sessionNotice = 'invite.sent';
+    } catch (err) {
+      setNotice({ code: err.code, kind: 'error' });
+    }
+    render();
+  });
+  $('#invitation-join').addEventListener('click', async () => {
+    const invitation = state.invitation;
+    if (!invitation) return;
+    state.invitation = null;
+    try {
+      // Answered with 'paired' (role helper), handled as an event.
+      await client.request({ type: 'join_session', sessionId: invitation.sessionId, role: 'helper' });
+    } catch (err) {
+      setNotice({ code: err.code, kind: 'error' });
+    }
+    render();
+  });
+  $('#invitation-dismiss').addEventListener('click', () => {
+    state.invitation = null;
+    render();
+  });
+  $('#monitor-refresh').addEventListener('click', () => refreshMonitor());
+  $('#monitor-rows').addEventListener('click', async (e) => {
+    const button = e.target.closest('button[data-session]');
+    if (!button) return;
+    try {
+      await client.request({ type: 'join_session', sessionId: button.dataset.session, role: 'supervisor' });
+    } catch (err) {
+      setNotice({ code: err.code, kind: 'error' });
+      refreshMonitor();
+    }
   });
   $('#chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -243,12 +320,32 @@ function onQueue(queue) {
 async function onPaired(paired) {
   teardownCall();
   setNotice(null);
-  if (state.session?.sessionId !== paired.sessionId) state.chat = [];
+  if (state.session?.sessionId !== paired.sessionId) {
+    state.chat = [];
+    state.participants = [];
+    state.invited = [];
+  }
   state.session = paired;
   state.peerLost = false;
+  state.recording = Boolean(paired.recording);
   state.sessionNotice = paired.resumed ? 'session.resumed' : null;
+  if (paired.role === 'helper' || paired.role === 'supervisor') state.sessionNotice = 'session.joinedAs';
   setScreenActive(false);
   render();
+  if (client.hello?.media === 'bridge') {
+    // The server offers; offers that arrive while the camera is still opening wait in the call.
+    const call = new BridgeCall({
+      iceServers: client.hello?.iceServers ?? [],
+      media: state.media.then(() => (paired.role === 'supervisor' ? null : state.localStream)),
+      primaryRole: 'applicant',
+      sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
+    });
+    call.addEventListener('tracks', () => showRemote(call));
+    call.addEventListener('state', () => render());
+    state.call = call;
+    render();
+    return;
+  }
   // The offer must carry our camera and microphone: wait for them if the browser is still asking.
   await state.media;
   if (state.session !== paired) return;
@@ -279,7 +376,9 @@ function onPeer(message) {
 function setScreenActive(active) {
   state.screenActive = Boolean(active);
   const video = $('#screen-video');
-  const track = state.call?.remoteTrack(SCREEN);
+  const call = state.call;
+  const applicant = call?.bridged ? call.participantWithRole('applicant') : null;
+  const track = call?.bridged ? (applicant ? call.tracksOf(applicant).screen : null) : call?.remoteTrack(SCREEN);
   if (state.screenActive && track) {
     if (video.srcObject?.getVideoTracks()[0] !== track) playStream(video, new MediaStream([track]));
   } else {
@@ -289,11 +388,51 @@ function setScreenActive(active) {
 
 function showRemote(call) {
   if (state.call !== call) return;
+  if (call.bridged) {
+    showBridgedRemote(call);
+    return;
+  }
   const video = $('#applicant-video');
   const tracks = [call.remoteTrack(0), call.remoteTrack(1)].filter(Boolean);
   if (tracks.length === 0 || video.srcObject?.getTracks().includes(tracks[0])) return;
   playStream(video, new MediaStream(tracks), { onBlocked: () => ($('#sound-on').hidden = false) });
   if (state.screenActive) setScreenActive(true);
+}
+
+/** Bridge mode: the applicant's camera and screen as in a two-party call, everyone else in tiles. */
+function showBridgedRemote(call) {
+  const applicant = call.participantWithRole('applicant');
+  const own = applicant ? call.tracksOf(applicant) : {};
+  const tracks = [own.audio, own.camera].filter(Boolean);
+  const video = $('#applicant-video');
+  if (tracks.length > 0 && !tracks.every((track) => video.srcObject?.getTracks().includes(track))) {
+    playStream(video, new MediaStream(tracks), { onBlocked: () => ($('#sound-on').hidden = false) });
+  }
+  if (state.screenActive) setScreenActive(true);
+  const others = [...new Set(call.remoteTracks().map((r) => r.participantId))].filter((id) => id !== applicant);
+  renderTiles($('#peer-tiles'), call, others, state.participants, { onBlocked: () => ($('#sound-on').hidden = false) });
+}
+
+function onParticipants(message) {
+  state.participants = message.participants ?? [];
+  state.invited = message.invited ?? [];
+  if (state.call?.bridged) showBridgedRemote(state.call);
+}
+
+function onInvitation(invitation) {
+  state.invitation = invitation;
+  render();
+}
+
+async function refreshMonitor() {
+  try {
+    const answer = await client.request({ type: 'list_sessions' });
+    state.monitor = { sessions: answer.sessions ?? [] };
+  } catch (e) {
+    // Not a supervisor (FORBIDDEN_FOR_ROLE), or peer-to-peer mode (WRONG_STATE): no monitor panel.
+    if (e.code !== 'NETWORK') state.monitor = null;
+  }
+  render();
 }
 
 function onEnded(ended) {
@@ -305,6 +444,10 @@ function onEnded(ended) {
   teardownCall();
   state.session = null;
   state.sessionNotice = null;
+  state.participants = [];
+  state.invited = [];
+  state.recording = false;
+  if (state.monitor) refreshMonitor();
   if (ended.outcomeRequired) {
     askOutcome({ sessionId: ended.sessionId, mode: ended.reason === 'applicant_lost' ? 'lost' : 'ended' });
   } else if (state.outcomeFor?.mode === 'end') {
@@ -320,6 +463,7 @@ function teardownCall() {
   state.screenActive = false;
   $('#applicant-video').srcObject = null;
   $('#screen-video').srcObject = null;
+  $('#peer-tiles').replaceChildren();
   $('#sound-on').hidden = true;
 }
 
@@ -407,6 +551,8 @@ function render() {
   renderHeader(loggedIn);
   if (!loggedIn) return;
   renderQueue();
+  renderInvitation();
+  renderMonitor();
   renderSession();
   renderOutcomeDialog();
 }
@@ -490,8 +636,57 @@ function renderSession() {
   const sessionNotice = $('#session-notice');
   sessionNotice.hidden = !state.sessionNotice;
   sessionNotice.className = `notice ${state.peerLost ? 'warn' : 'ok'}`;
-  sessionNotice.textContent = state.sessionNotice ? t(state.sessionNotice) : '';
-  renderChat($('#chat-log'), state.chat, 'clerk');
+  sessionNotice.textContent = state.sessionNotice
+    ? t(state.sessionNotice, {
+        role: t(`role.${session.role}`),
+        names: state.invited.map((i) => i.name).join('、'),
+      })
+    : '';
+  const own = session.role === 'clerk';
+  const bridged = client.hello?.media === 'bridge';
+  $('#end-session').textContent = own ? t('session.end') : t('session.leave');
+  $('#s-recording').hidden = !state.recording;
+  $('#invite-form').hidden = !(own && bridged);
+  renderParticipants($('#s-participants'), state.participants, session.role);
+  // A supervisor listens silently: nothing to type into.
+  $('#chat-form').hidden = session.role === 'supervisor';
+  renderChat($('#chat-log'), state.chat, own ? 'clerk' : session.role);
+}
+
+function renderInvitation() {
+  const invitation = state.invitation;
+  $('#invitation').hidden = !invitation || Boolean(state.session);
+  if (!invitation) return;
+  $('#invitation-text').textContent = t('invitation.text', {
+    from: invitation.from?.name ?? '',
+    hall: invitation.from?.hallName ?? hallName(invitation.hallId),
+    number: invitation.number,
+    matter: matterName(invitation.matterId),
+  });
+}
+
+function renderMonitor() {
+  const monitor = state.monitor;
+  $('#monitor').hidden = !monitor || Boolean(state.session);
+  if (!monitor) return;
+  $('#monitor-empty').hidden = monitor.sessions.length > 0;
+  $('#monitor-rows').replaceChildren(
+    ...monitor.sessions.map((s) => {
+      const row = document.createElement('tr');
+      row.dataset.sessionId = s.sessionId;
+      const action = document.createElement('td');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn small';
+      button.dataset.session = s.sessionId;
+      button.textContent = t('monitor.join');
+      action.append(button);
+      const number = cell('num', s.number);
+      if (s.recording) number.append(badge('rec', t('session.recording')));
+      row.append(number, cell('', matterName(s.matterId)), cell('', s.clerkName), cell('', t('monitor.people', { n: s.participants })), action);
+      return row;
+    }),
+  );
 }
 
 function cell(className, text) {

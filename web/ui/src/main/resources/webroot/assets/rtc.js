@@ -1,8 +1,14 @@
-// RTCPeerConnection helpers shared by both pages (docs/protocol.md, "Conversation in brief").
+// RTCPeerConnection helpers shared by both pages (docs/protocol.md).
 //
-// The clerk offers three transceivers in a fixed order: audio (sendrecv), camera video
-// (sendrecv), screen video (recvonly). The applicant answers with the third one set to
-// 'sendonly' and shares the screen with replaceTrack on it, so sharing never renegotiates.
+// Two ways media flows, chosen by the server (hello.media):
+// - 'bridge' (BridgeCall): every participant connects to the server's media bridge. The server
+//   offers; the page answers each offer, sending its audio, camera and screen on the m-lines the
+//   offer names (offer.uploads) and receiving everyone else's tracks on the others. The stream id
+//   (a=msid) of a received track is the sender's participantId, which starts with its role.
+// - 'p2p' (Call): the clerk offers three transceivers in a fixed order: audio (sendrecv), camera
+//   video (sendrecv), screen video (recvonly). The applicant answers with the third one set to
+//   'sendonly'.
+// Either way the screen is shared with replaceTrack on the screen m-line: no renegotiation.
 
 export const AUDIO = 0;
 export const CAMERA = 1;
@@ -202,6 +208,198 @@ export class Call extends EventTarget {
     });
     return run;
   }
+}
+
+/**
+ * This page's connection to the server's media bridge (bridge mode). `media` is a promise of the
+ * local camera/microphone stream (or null: receive only); `sendAnswer({version, sdp})` sends the
+ * answer to an offer; `primaryRole` is the role whose tracks `inboundStats()` reports at the top
+ * level ('clerk' on the applicant page, 'applicant' on the console). Offers are applied strictly in
+ * order; an offer not newer than the last applied one is ignored.
+ */
+export class BridgeCall extends EventTarget {
+  #chain = Promise.resolve();
+  #closed = false;
+  #applied = 0;
+  #uploads = {};
+  #remote = new Map();
+
+  constructor({ iceServers = [], media = Promise.resolve(null), sendAnswer, primaryRole }) {
+    super();
+    this.bridged = true;
+    this.media = media;
+    this.localStream = null;
+    this.sendAnswer = sendAnswer;
+    this.primaryRole = primaryRole;
+    this.screenTrack = null;
+    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc.addEventListener('connectionstatechange', () => {
+      this.dispatchEvent(new CustomEvent('state', { detail: this.pc.connectionState }));
+    });
+  }
+
+  get connectionState() {
+    return this.pc.connectionState;
+  }
+
+  /** The latest offer version answered. */
+  get version() {
+    return this.#applied;
+  }
+
+  handleOffer(offer) {
+    return this.#enqueue(async () => {
+      if (offer.version <= this.#applied) return;
+      this.localStream = await this.media;
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      this.#uploads = offer.uploads ?? {};
+      this.#remote = remoteMedia(offer.sdp);
+      for (const transceiver of this.pc.getTransceivers()) {
+        const kind = Object.keys(this.#uploads).find((k) => this.#uploads[k] === transceiver.mid);
+        if (!kind) continue; // someone else's track: the answer receives it
+        transceiver.direction = 'sendonly';
+        const track = this.#localTrack(kind);
+        if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+      }
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      this.sendAnswer({ version: offer.version, sdp: this.pc.localDescription.sdp });
+      this.#applied = offer.version;
+      this.dispatchEvent(new CustomEvent('tracks'));
+    });
+  }
+
+  /** Puts a screen track (or null) on the screen upload m-line. */
+  async setScreenTrack(track) {
+    this.screenTrack = track;
+    const screen = this.#uploadTransceiver('screen');
+    if (screen) await screen.sender.replaceTrack(track);
+  }
+
+  /** Mutes/unmutes local tracks without renegotiation. */
+  setEnabled(kind, enabled) {
+    for (const track of this.localStream?.getTracks() ?? []) if (track.kind === kind) track.enabled = enabled;
+  }
+
+  /** Every track received now: [{participantId, role, kind ('audio'|'camera'|'screen'), track, mid}]. */
+  remoteTracks() {
+    const out = [];
+    for (const transceiver of this.pc.getTransceivers()) {
+      const info = this.#remote.get(transceiver.mid);
+      if (info && transceiver.receiver.track) out.push({ ...info, track: transceiver.receiver.track, mid: transceiver.mid });
+    }
+    return out;
+  }
+
+  /** The tracks of one participant: {audio, camera, screen}, each a track or undefined. */
+  tracksOf(participantId) {
+    const out = {};
+    for (const r of this.remoteTracks()) if (r.participantId === participantId) out[r.kind] = r.track;
+    return out;
+  }
+
+  /** The participant id of the first sender with the given role, or null. */
+  participantWithRole(role) {
+    return this.remoteTracks().find((r) => r.role === role)?.participantId ?? null;
+  }
+
+  /**
+   * Inbound statistics: {audio, camera, screen} of the primary participant at the top level (as the
+   * peer-to-peer Call reports its one peer) and `participants: {participantId: {role, audio, camera,
+   * screen}}` for everyone.
+   */
+  async inboundStats() {
+    const participants = {};
+    for (const r of this.remoteTracks()) {
+      const transceiver = this.pc.getTransceivers().find((t) => t.mid === r.mid);
+      const report = await transceiver.receiver.getStats();
+      for (const stat of report.values()) {
+        if (stat.type !== 'inbound-rtp') continue;
+        participants[r.participantId] ??= { role: r.role };
+        participants[r.participantId][r.kind] = inboundEntry(stat);
+      }
+    }
+    const primary = Object.keys(participants).find((id) => participants[id].role === this.primaryRole);
+    const { role, ...top } = primary ? participants[primary] : {};
+    return { ...top, participants };
+  }
+
+  /** Outbound statistics per upload: {audio, camera, screen} with packets, frames and PLIs received. */
+  async outboundStats() {
+    const out = {};
+    for (const kind of Object.keys(this.#uploads)) {
+      const transceiver = this.#uploadTransceiver(kind);
+      if (!transceiver) continue;
+      const report = await transceiver.sender.getStats();
+      for (const stat of report.values()) {
+        if (stat.type !== 'outbound-rtp') continue;
+        out[kind] = {
+          ssrc: stat.ssrc,
+          packetsSent: stat.packetsSent ?? 0,
+          framesSent: stat.framesSent ?? 0,
+          keyFramesEncoded: stat.keyFramesEncoded ?? 0,
+          pliCount: stat.pliCount ?? 0,
+        };
+      }
+    }
+    return out;
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.pc.close();
+    this.dispatchEvent(new CustomEvent('state', { detail: 'closed' }));
+  }
+
+  #localTrack(kind) {
+    if (kind === 'screen') return this.screenTrack;
+    if (kind === 'audio') return this.localStream?.getAudioTracks()[0] ?? null;
+    return this.localStream?.getVideoTracks()[0] ?? null;
+  }
+
+  #uploadTransceiver(kind) {
+    const mid = this.#uploads[kind];
+    return mid === undefined ? null : (this.pc.getTransceivers().find((t) => t.mid === mid) ?? null);
+  }
+
+  #enqueue(task) {
+    const run = this.#chain.then(() => (this.#closed ? undefined : task()));
+    this.#chain = run.catch((e) => {
+      console.error('tongban: applying the bridge offer failed', e);
+      this.dispatchEvent(new CustomEvent('failure', { detail: e }));
+    });
+    return run;
+  }
+}
+
+/**
+ * The m-lines of a bridge offer that carry someone's track to us: mid → {participantId, role,
+ * kind}. Their a=msid is "<participantId> <participantId>-<kind>"; participant ids start with the
+ * role ("clerk-wujin01-1", "applicant-2").
+ */
+function remoteMedia(sdp) {
+  const out = new Map();
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const mid = /\na=mid:(\S+)/.exec(section)?.[1];
+    const msid = /\na=msid:(\S+) (\S+)/.exec(section);
+    if (!mid || !msid || !/\na=sendonly/.test(section)) continue;
+    const [, participantId, trackId] = msid;
+    const kind = trackId.slice(participantId.length + 1);
+    out.set(mid, { participantId, role: participantId.split('-')[0], kind });
+  }
+  return out;
+}
+
+function inboundEntry(stat) {
+  return {
+    kind: stat.kind,
+    packetsReceived: stat.packetsReceived ?? 0,
+    bytesReceived: stat.bytesReceived ?? 0,
+    framesDecoded: stat.framesDecoded ?? 0,
+    keyFramesDecoded: stat.keyFramesDecoded ?? 0,
+    frameWidth: stat.frameWidth ?? 0,
+    frameHeight: stat.frameHeight ?? 0,
+  };
 }
 
 function toInit(description) {

@@ -1,6 +1,7 @@
 // Small DOM helpers shared by the applicant page and the clerk console.
 
 import { formatTime, onLangChange, t } from './i18n.js';
+import { playStream } from './rtc.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -9,7 +10,7 @@ export const $ = (selector, root = document) => root.querySelector(selector);
  * still in flight when the session ended). They are expected and not worth the user's attention.
  */
 export function isStaleMediaError(error) {
-  return error.code === 'NOT_IN_SESSION' && ['ice', 'sdp', 'screen'].includes(error.about);
+  return error.code === 'NOT_IN_SESSION' && ['ice', 'sdp', 'screen', 'answer'].includes(error.about);
 }
 
 export async function fetchCatalog() {
@@ -85,4 +86,58 @@ export function renderChat(log, lines, me) {
     }),
   );
   if (wasAtBottom) log.scrollTop = log.scrollHeight;
+}
+
+/** "李娜（协助人员 · 南京市鼓楼区政务服务中心）" */
+export function participantLabel(p) {
+  const role = t(`role.${p.role}`);
+  return t('participants.label', { name: p.name, role: p.hallName ? `${role} · ${p.hallName}` : role });
+}
+
+/**
+ * Bridge mode: the list of people in the session (server 'participants'), one line each, with the
+ * ones who only listen marked. Hidden while empty (peer-to-peer mode).
+ */
+export function renderParticipants(container, participants, myRole) {
+  container.hidden = participants.length === 0;
+  const title = Object.assign(document.createElement('strong'), { textContent: t('participants.title') });
+  const list = document.createElement('ul');
+  for (const p of participants) {
+    const item = document.createElement('li');
+    item.dataset.role = p.role;
+    item.textContent = participantLabel(p);
+    if (!p.sends) item.append(Object.assign(document.createElement('span'), { className: 'badge listen', textContent: t('participants.listensOnly') }));
+    if (p.role === myRole && myRole === 'applicant') item.append(` ${t('participants.you')}`);
+    list.append(item);
+  }
+  container.replaceChildren(title, list);
+}
+
+/**
+ * Bridge mode: one video tile (camera and sound) per other sender, captioned with name and role.
+ * Tiles are kept across calls so that playing videos are not restarted.
+ */
+export function renderTiles(container, call, participantIds, participants, { onBlocked } = {}) {
+  const wanted = new Set(participantIds);
+  for (const tile of [...container.children]) if (!wanted.has(tile.dataset.participant)) tile.remove();
+  for (const id of participantIds) {
+    const tracks = call.tracksOf(id);
+    const list = [tracks.audio, tracks.camera].filter(Boolean);
+    if (list.length === 0) continue;
+    let tile = [...container.children].find((el) => el.dataset.participant === id);
+    if (!tile) {
+      tile = document.createElement('figure');
+      tile.className = 'tile';
+      tile.dataset.participant = id;
+      const video = Object.assign(document.createElement('video'), { autoplay: true, playsInline: true });
+      tile.append(video, document.createElement('figcaption'));
+      container.append(tile);
+    }
+    const video = tile.querySelector('video');
+    if (!list.every((track) => video.srcObject?.getTracks().includes(track))) {
+      playStream(video, new MediaStream(list), { onBlocked });
+    }
+    const p = participants.find((x) => x.participantId === id);
+    tile.querySelector('figcaption').textContent = p ? participantLabel(p) : t(`role.${id.split('-')[0]}`);
+  }
 }

@@ -219,12 +219,12 @@ final class MediaNode implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "no media connection in this session");
         }
-        if (version > current.version()) {
+        long latest = wireVersion(current);
+        if (version > latest) {
             throw new ProtocolException(
-                    ErrorCode.WRONG_STATE,
-                    "answer to offer " + version + ", but the latest offer is " + current.version());
+                    ErrorCode.WRONG_STATE, "answer to offer " + version + ", but the latest offer is " + latest);
         }
-        if (version < current.version()) {
+        if (version < latest) {
             // A newer offer is on its way to the browser, which will answer it too.
             return new JsonObject().put("stale", true);
         }
@@ -352,13 +352,24 @@ final class MediaNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The version the browser sees: the endpoint's epoch (its participant id ends with it) times a million
+     * plus the bridge's version of the endpoint's offer. A participant's offers thus grow across reloads,
+     * and an offer of a replaced endpoint that crosses the new one on the wire is never newer.
+     */
+    static long wireVersion(BridgeOffer o) {
+        String id = o.participantId();
+        long epoch = Long.parseLong(id.substring(id.lastIndexOf('-') + 1));
+        return epoch * 1_000_000L + o.version();
+    }
+
     static JsonObject offerJson(BridgeOffer o) {
         JsonObject uploads = new JsonObject();
         o.uploadMids().forEach((k, mid) -> uploads.put(k.name(), mid));
         return new JsonObject()
                 .put("sessionId", o.sessionId())
                 .put("participantId", o.participantId())
-                .put("version", o.version())
+                .put("version", wireVersion(o))
                 .put("sdp", o.sdp())
                 .put("uploads", uploads);
     }

@@ -209,24 +209,45 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
-    /** The applicant resumed: both pages build new peer connections, so both get new endpoints. */
+    /**
+     * The applicant resumed: both pages build new peer connections, so both get new endpoints. The roster
+     * changes first, so that offers still coming for the old endpoints find nobody to go to.
+     */
     public void sessionResumed(SessionRecord s, TicketRecord t) {
         if (!bridged()) {
             return;
         }
-        MediaSession ms = roster.get(s.sessionId()).orElse(null);
-        if (ms == null) {
+        MediaSession before = roster.get(s.sessionId()).orElse(null);
+        if (before == null || t.connId() == null) {
             return;
         }
+        String clerkKey = MediaParticipant.key(Role.CLERK, s.clerkId());
         String clerkConn = queue.presence(s.clerkId())
                 .filter(p -> s.sessionId().equals(p.sessionId()))
                 .map(ClerkPresence::connId)
                 .orElse(null);
-        reconnect(ms, "applicant", t.connId());
-        if (clerkConn != null) {
-            reconnect(ms, MediaParticipant.key(Role.CLERK, s.clerkId()), clerkConn);
+        List<String> keys = clerkConn == null ? List.of("applicant") : List.of("applicant", clerkKey);
+        MediaSession now = before;
+        for (String key : keys) {
+            MediaRoster.Change ch =
+                    roster.reallocate(s.sessionId(), key, key.equals("applicant") ? t.connId() : clerkConn);
+            if (ch.applied()) {
+                now = ch.session();
+            }
         }
-        MediaSession now = roster.get(s.sessionId()).orElse(ms);
+        for (String key : keys) {
+            before.participant(key)
+                    .filter(old -> old.epoch() > 0)
+                    .ifPresent(
+                            old -> control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId())));
+        }
+        for (String key : keys) {
+            MediaParticipant p = now.participant(key).orElseThrow();
+            connect(now, p);
+            if (before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0) {
+                audit(s.sessionId(), "participant.joined", p, null);
+            }
+        }
         sendParticipants(now, null, null);
         if (now.recorded()) {
             outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
@@ -550,26 +571,6 @@ public final class MediaSessions implements AutoCloseable {
     private void connect(MediaSession ms, MediaParticipant p) {
         JsonObject offer = control.call(ms.node(), MediaNode.allocate(ms.sessionId(), p.participantId(), p.role()));
         outbox.send(p.connId(), MediaNode.offerMessage(offer));
-    }
-
-    /** A new endpoint for someone whose page built a new peer connection (the old one is freed). */
-    private void reconnect(MediaSession ms, String key, String connId) {
-        MediaParticipant old = ms.participant(key).orElse(null);
-        if (old == null || connId == null) {
-            return;
-        }
-        MediaRoster.Change ch = roster.reallocate(ms.sessionId(), key, connId);
-        if (!ch.applied()) {
-            return;
-        }
-        if (old.epoch() > 0) {
-            control.call(ms.node(), MediaNode.remove(ms.sessionId(), old.participantId()));
-        }
-        MediaParticipant now = ch.session().participant(key).orElseThrow();
-        connect(ch.session(), now);
-        if (old.epoch() == 0) {
-            audit(ms.sessionId(), "participant.joined", now, null);
-        }
     }
 
     private MediaParticipant leave(String sessionId, String key, String reason) {

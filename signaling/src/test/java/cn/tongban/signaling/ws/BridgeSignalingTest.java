@@ -154,8 +154,13 @@ class BridgeSignalingTest {
 
     @Test
     void theServerOffersEveryoneAndRecordsWhatThePolicySays(Vertx vertx) throws Exception {
+        WsTestClient resumed = null;
         try (WsTestClient clerk = clerk(vertx, "wujin02", true);
-                WsTestClient app = applicant(vertx, "property-certificate", null)) {
+                WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+            app.send(
+                    "{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                            + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
+            String token = app.expect(ServerMessage.Ticket.class).resumeToken();
             clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
             ServerMessage.Paired cp = clerk.expect(ServerMessage.Paired.class);
             assertThat(cp.offerer()).isFalse();
@@ -167,7 +172,8 @@ class BridgeSignalingTest {
 
             ServerMessage.Offer clerkOffer = clerk.expect(ServerMessage.Offer.class);
             ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
-            assertThat(appOffer.version()).isEqualTo(1);
+            // Versions: the endpoint's epoch times a million plus the bridge's offer version.
+            assertThat(appOffer.version()).isEqualTo(1_000_001);
             assertThat(appOffer.uploads()).containsOnlyKeys("audio", "camera", "screen");
             assertThat(appOffer.sdp()).contains("a=ice-lite").contains(" typ host");
             assertThat(app.expect(ServerMessage.Recording.class).active()).isTrue();
@@ -187,7 +193,8 @@ class BridgeSignalingTest {
             assertThat(app.error().code()).isEqualTo("WRONG_STATE");
 
             // Bad answers: an offer never sent, unusable SDP, someone else's session.
-            ServerMessage.Offer future = new ServerMessage.Offer(sid, 5, appOffer.sdp(), appOffer.uploads());
+            ServerMessage.Offer future =
+                    new ServerMessage.Offer(sid, appOffer.version() + 5, appOffer.sdp(), appOffer.uploads());
             app.send(answerMessage(future, answer(appOffer, 101, 102, "recvonly"), "f"));
             ServerMessage.Error e = app.error();
             assertThat(e.code()).isEqualTo("WRONG_STATE");
@@ -200,7 +207,7 @@ class BridgeSignalingTest {
 
             // A good answer: the clerk gets a new offer with the applicant's tracks.
             app.send(answerMessage(appOffer, answer(appOffer, 101, 102, "recvonly"), "g"));
-            ServerMessage.Offer clerk2 = clerk.expect(ServerMessage.Offer.class, o -> o.version() == 2);
+            ServerMessage.Offer clerk2 = clerk.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
             String applicantId = people.you();
             assertThat(clerk2.sdp())
                     .contains("a=ssrc:101 msid:" + applicantId + " " + applicantId + "-audio")
@@ -211,8 +218,30 @@ class BridgeSignalingTest {
             assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
             clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "c2"));
             assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
-            ServerMessage.Offer app2 = app.expect(ServerMessage.Offer.class, o -> o.version() == 2);
+            ServerMessage.Offer app2 = app.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
             assertThat(app2.sdp()).contains("a=ssrc:202 msid:");
+
+            // The applicant reloads: both pages get new endpoints (epoch 2); the old ones are gone.
+            app.close();
+            clerk.expect(ServerMessage.Peer.class, p -> p.state().equals("disconnected"));
+            resumed = WsTestClient.connect(vertx, server.port());
+            resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
+            assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
+            ServerMessage.Offer app3 = resumed.expect(ServerMessage.Offer.class);
+            assertThat(app3.version()).isEqualTo(2_000_001);
+            assertThat(clerk.expect(ServerMessage.Paired.class).resumed()).isTrue();
+            ServerMessage.Offer clerk3 = clerk.expect(ServerMessage.Offer.class, o -> o.version() > 2_000_000);
+            assertThat(resumed.expect(ServerMessage.Participants.class).participants())
+                    .extracting(ServerMessage.Participant::participantId)
+                    .containsExactly("clerk-wujin02-2", "applicant-2");
+            // An answer to the replaced endpoint's offer is stale: ignored quietly.
+            clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "old"));
+            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+            resumed.send(answerMessage(app3, answer(app3, 111, 112, "recvonly"), "a3"));
+            assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
+            assertThat(clerk.expect(ServerMessage.Offer.class, o -> o.version() > clerk3.version())
+                            .sdp())
+                    .contains("a=ssrc:112 msid:applicant-2 applicant-2-camera");
 
             // Hang-up: the recording stops and is archived (no media flowed, so it has no files).
             clerk.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
@@ -236,8 +265,12 @@ class BridgeSignalingTest {
                     .contains(rec.manifestSha256());
 
             // A late answer for the ended session is dropped without an error.
-            app.send(answerMessage(app2, answer(app2, 101, 102, "recvonly"), "late"));
-            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+            resumed.send(answerMessage(app3, answer(app3, 101, 102, "recvonly"), "late"));
+            assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
+        } finally {
+            if (resumed != null) {
+                resumed.close();
+            }
         }
     }
 
