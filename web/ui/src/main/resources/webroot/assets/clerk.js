@@ -648,8 +648,9 @@ function renderSession() {
   $('#s-recording').hidden = !state.recording;
   $('#invite-form').hidden = !(own && bridged);
   renderParticipants($('#s-participants'), state.participants, session.role);
-  // A supervisor listens silently: nothing to type into.
+  // A supervisor listens silently: nothing to type into, and no self view (nobody sees them).
   $('#chat-form').hidden = session.role === 'supervisor';
+  $('#session-view .self-row').hidden = session.role === 'supervisor';
   renderChat($('#chat-log'), state.chat, own ? 'clerk' : session.role);
 }
 
