@@ -37,6 +37,17 @@ class CodecTest {
             empty chat                        | {"type":"chat","sessionId":"s-1","text":""}                  | INVALID_FIELD | text
             bad outcome                       | {"type":"hangup","sessionId":"s-1","outcome":"great"}        | INVALID_FIELD | outcome
             screen without flag               | {"type":"screen","sessionId":"s-1"}                          | INVALID_FIELD | active
+            answer without version            | {"type":"answer","sessionId":"s-1","sdp":"v=0"}              | INVALID_FIELD | version
+            answer version zero               | {"type":"answer","sessionId":"s-1","version":0,"sdp":"v=0"}  | INVALID_FIELD | version
+            answer version as text            | {"type":"answer","sessionId":"s-1","version":"1","sdp":"v=0"} | INVALID_FIELD | version
+            answer not sdp                    | {"type":"answer","sessionId":"s-1","version":1,"sdp":"hello"} | INVALID_FIELD | sdp
+            answer without session            | {"type":"answer","version":1,"sdp":"v=0"}                    | INVALID_FIELD | sessionId
+            invite bad clerk id               | {"type":"invite","sessionId":"s-1","clerkId":"../x"}         | INVALID_FIELD | clerkId
+            join_session bad role             | {"type":"join_session","sessionId":"s-1","role":"owner"}     | INVALID_FIELD | role
+            join_session applicant role       | {"type":"join_session","sessionId":"s-1","role":"applicant"} | INVALID_FIELD | role
+            join_session without role         | {"type":"join_session","sessionId":"s-1"}                    | INVALID_FIELD | role
+            leave_session without session     | {"type":"leave_session"}                                     | INVALID_FIELD | sessionId
+            server-only offer from client     | {"type":"offer","sessionId":"s-1","version":1,"sdp":"v=0"}   | UNKNOWN_TYPE    |
             """)
     void rejectsBadInput(String name, String frame, ErrorCode expected, String field) {
         ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> Codec.decodeClient(frame));
@@ -78,6 +89,17 @@ class CodecTest {
         assertThat(Codec.idAndType("{\"type\":\"take\",\"id\":\"9\",\"ticketId\":5}"))
                 .containsExactly("9", "take");
         assertThat(Codec.idAndType("nonsense")).containsExactly(null, null);
+    }
+
+    @Test
+    void answersKeepTheirSdpByteForByte() {
+        String sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+        ClientMessage m = Codec.decodeClient("{\"type\":\"answer\",\"sessionId\":\"s-1\",\"version\":1000002,\"sdp\":\""
+                + sdp.replace("\r\n", "\\r\\n") + "\"}");
+        assertThat(m).isInstanceOfSatisfying(ClientMessage.Answer.class, a -> {
+            assertThat(a.sdp()).isEqualTo(sdp);
+            assertThat(a.version()).isEqualTo(1_000_002L);
+        });
     }
 
     @Test
