@@ -187,7 +187,7 @@ async function authenticate() {
     await client.request({ type: 'auth', token: state.token });
     const pending = loadPendingOutcome();
     if (pending && !state.outcomeFor) askOutcome(pending);
-    refreshMonitor();
+    if (state.profile?.supervisor) refreshMonitor();
   } catch (e) {
     if (e.code === 'NETWORK') return;
     // Bad or expired token: back to the login form.

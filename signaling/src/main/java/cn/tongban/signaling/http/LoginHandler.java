@@ -108,7 +108,8 @@ final class LoginHandler implements Handler<RoutingContext> {
                                                     .put("hallId", clerk.hallId())
                                                     .put("hallName", hallName)
                                                     .put("matters", new JsonArray(clerk.matters()))
-                                                    .put("languages", new JsonArray(clerk.languages())))
+                                                    .put("languages", new JsonArray(clerk.languages()))
+                                                    .put("supervisor", clerk.supervisor()))
                                     .encode());
                 });
     }

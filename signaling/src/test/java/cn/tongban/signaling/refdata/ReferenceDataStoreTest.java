@@ -53,6 +53,24 @@ class ReferenceDataStoreTest {
     }
 
     @Test
+    void recordingPolicyAndSupervisorsComeFromTheFile(@TempDir Path dir) throws Exception {
+        ReferenceDataStore store = ReferenceDataStore.open(dir);
+        ReferenceData d = store.current();
+        assertThat(d.matter("property-certificate").orElseThrow().recorded()).isTrue();
+        assertThat(d.matter("social-insurance-transfer").orElseThrow().recorded())
+                .isFalse();
+        assertThat(d.matter("housing-fund-transfer").orElseThrow().recorded()).isFalse(); // absent: off
+        assertThat(d.clerk("wujin09").orElseThrow().supervisor()).isTrue();
+        assertThat(d.clerk("wujin01").orElseThrow().supervisor()).isFalse();
+
+        String original = Files.readString(store.file());
+        write(store.file(), original.replaceFirst("\n    recording: required", "\n    recording: sometimes"), 1);
+        assertThat(store.reloadIfChanged()).isFalse();
+        assertThat(store.current().matter("property-certificate").orElseThrow().recorded())
+                .isTrue();
+    }
+
+    @Test
     void refusesToStartOnAnInvalidFile(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("refdata.yaml"), "halls: []\nmatters: []\nunknownKey: 1\n");
         assertThatThrownBy(() -> ReferenceDataStore.open(dir))
