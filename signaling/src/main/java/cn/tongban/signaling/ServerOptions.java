@@ -17,6 +17,7 @@ import java.util.List;
  * @param clusterHost the address Hazelcast and the event bus bind to
  * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
+ * @param pki external CA credentials and trust services, if any
  * @param media how media flows (bridge by default) and the bridge's UDP port, addresses and recordings
  */
 public record ServerOptions(
@@ -32,11 +33,25 @@ public record ServerOptions(
         String dbUrl,
         String dbUser,
         String dbPassword,
+        Pki pki,
         MediaOptions media) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
         iceServers = List.copyOf(iceServers);
+        pki = pki != null ? pki : Pki.EMBEDDED;
+    }
+
+    /**
+     * Where certificates and trust services come from beyond the embedded PKI.
+     *
+     * @param externalDir credentials issued by an external CA ({@code ExternalCredentials} layout), or null
+     * @param tsaUrl an external RFC 3161 time-stamp authority, or null for the embedded one
+     * @param tsaTrust the external TSA's trust anchor certificate file, or null
+     */
+    public record Pki(Path externalDir, java.net.URI tsaUrl, Path tsaTrust) {
+        /** Everything from the embedded PKI. */
+        public static final Pki EMBEDDED = new Pki(null, null, null);
     }
 
     /** The JDBC URL in effect. */
@@ -62,6 +77,7 @@ public record ServerOptions(
         private String dbUrl;
         private String dbUser;
         private String dbPassword;
+        private Pki pki = Pki.EMBEDDED;
         private MediaOptions media = MediaOptions.bridge(MediaOptions.DEFAULT_PORT);
         private boolean mediaPortSet;
 
@@ -84,6 +100,11 @@ public record ServerOptions(
         public Builder mediaPort(int port) {
             this.media = media.withPort(port);
             this.mediaPortSet = true;
+            return this;
+        }
+
+        public Builder pki(Pki pki) {
+            this.pki = pki;
             return this;
         }
 
@@ -154,6 +175,7 @@ public record ServerOptions(
                     dbUrl,
                     dbUser,
                     dbPassword,
+                    pki,
                     mediaPortSet || port != 0 ? media : media.withPort(0));
         }
     }

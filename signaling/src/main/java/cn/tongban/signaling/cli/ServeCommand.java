@@ -44,6 +44,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
 
+    @Mixin
+    PkiOptions pki;
+
     @Option(names = "--node-name", defaultValue = "${env:TONGBAN_NODE:-node-1}", description = "This node's name.")
     String nodeName;
 
@@ -120,6 +123,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .dataDir(store.dataDir)
                 .database(store.dbUrl, store.dbUser, store.dbPassword)
                 .publicUrl(publicUrl)
+                .pki(pki.toOptions())
                 .nodeName(nodeName)
                 .clusterHost(clusterHost)
                 .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg));
