@@ -102,7 +102,7 @@ public final class TongbanServer implements AutoCloseable {
         Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));
         // Binding the UDP port and warming up ice4j takes a second or two.
         Future<Bridge> bridgeF = boot.submit(() -> options.media().mode() == MediaMode.BRIDGE
-                ? Bridge.create(options.media().bridgeConfig(options.host()))
+                ? Bridge.create(options.media().bridgeConfig())
                 : null);
         AccountStore accounts;
         List<String> created;

@@ -94,8 +94,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--media-address",
-            description = "Address the bridge binds and offers to browsers (repeatable). Default: loopback when"
-                    + " --host is loopback, else every IPv4 address of this machine.")
+            description = "Address the bridge binds and offers to browsers (repeatable). Default: every IPv4"
+                    + " address of this machine (also when --host is loopback behind a proxy).")
     List<String> mediaAddresses = new ArrayList<>();
 
     @Option(

@@ -13,8 +13,9 @@ import java.util.List;
  *
  * @param mode bridge (default) or peer-to-peer
  * @param port the bridge's one UDP port (0 picks a free one, for tests)
- * @param addresses addresses the bridge binds and offers as host candidates; empty: loopback when the
- *     HTTP server binds loopback, otherwise every IPv4 address of the machine's up interfaces
+ * @param addresses addresses the bridge binds and offers as host candidates; empty: every IPv4 address of
+ *     the machine's up interfaces (loopback included). Independent of the HTTP bind address, which is often
+ *     loopback behind a TLS proxy while media must be reachable from browsers.
  * @param advertisedAddresses extra (public) addresses offered as candidates without binding them, for a
  *     1:1 NAT in front of the node (see docs/network.md)
  * @param recordingDir where recordings go, one folder per session; null: {@code <data-dir>/recordings}
@@ -56,26 +57,13 @@ public record MediaOptions(
         return recordingDir != null ? recordingDir : dataDir.resolve("recordings");
     }
 
-    /** The bridge configuration for a node whose HTTP server binds {@code httpHost}. */
-    public BridgeConfig bridgeConfig(String httpHost) {
+    /** The bridge configuration. */
+    public BridgeConfig bridgeConfig() {
         BridgeConfig base = BridgeConfig.defaults().withPort(port).withFfmpeg(ffmpeg);
-        List<InetAddress> bind;
         if (!addresses.isEmpty()) {
-            bind = resolve(addresses);
-        } else if (isLoopback(httpHost)) {
-            bind = List.of(InetAddress.getLoopbackAddress());
-        } else {
-            bind = base.addresses();
+            base = base.withAddresses(resolve(addresses));
         }
-        return base.withAddresses(bind).withAdvertisedAddresses(resolve(advertisedAddresses));
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return base.withAdvertisedAddresses(resolve(advertisedAddresses));
     }
 
     private static List<InetAddress> resolve(List<String> names) {
