@@ -197,15 +197,35 @@ public final class MediaSessions implements AutoCloseable {
                 people,
                 List.of());
         roster.create(ms);
-        for (MediaParticipant p : people) {
-            if (p.connected()) {
-                connect(ms, p);
-                audit(ms.sessionId(), "participant.joined", p, null);
+        try {
+            for (MediaParticipant p : people) {
+                if (p.connected()) {
+                    connect(ms, p);
+                    audit(ms.sessionId(), "participant.joined", p, null);
+                }
             }
+        } catch (ProtocolException e) {
+            mediaFailed(ms, e);
+            return;
         }
         sendParticipants(ms, null, null);
         if (recorded) {
             startRecording(ms);
+        }
+    }
+
+    /**
+     * The bridge failed while a session started or resumed: the session (pairing, chat, hang-up) goes on,
+     * its people are told that media is unavailable.
+     */
+    private void mediaFailed(MediaSession ms, ProtocolException e) {
+        LOG.error("Media of session {} failed: {}", ms.sessionId(), e.getMessage());
+        ProtocolException told =
+                new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "video is unavailable: " + e.getMessage());
+        for (MediaParticipant p : roster.get(ms.sessionId()).orElse(ms).participants()) {
+            if (p.connected()) {
+                outbox.send(p.connId(), ServerMessage.Error.of(told, null, null));
+            }
         }
     }
 
@@ -235,18 +255,23 @@ public final class MediaSessions implements AutoCloseable {
                 now = ch.session();
             }
         }
-        for (String key : keys) {
-            before.participant(key)
-                    .filter(old -> old.epoch() > 0)
-                    .ifPresent(
-                            old -> control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId())));
-        }
-        for (String key : keys) {
-            MediaParticipant p = now.participant(key).orElseThrow();
-            connect(now, p);
-            if (before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0) {
-                audit(s.sessionId(), "participant.joined", p, null);
+        try {
+            for (String key : keys) {
+                before.participant(key)
+                        .filter(old -> old.epoch() > 0)
+                        .ifPresent(old ->
+                                control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId())));
             }
+            for (String key : keys) {
+                MediaParticipant p = now.participant(key).orElseThrow();
+                connect(now, p);
+                if (before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0) {
+                    audit(s.sessionId(), "participant.joined", p, null);
+                }
+            }
+        } catch (ProtocolException e) {
+            mediaFailed(now, e);
+            return;
         }
         sendParticipants(now, null, null);
         if (now.recorded()) {
