@@ -4,6 +4,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
@@ -131,6 +132,8 @@ public final class TongbanServer implements AutoCloseable {
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            Declarations declarations =
+                    Declarations.create(options.dataDir(), refdata::current, db.dataSource(), hz, records, clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -140,7 +143,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.iceServers(),
                     "tongban/" + version(),
                     clock,
-                    registry);
+                    registry,
+                    declarations.service());
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -162,6 +166,7 @@ public final class TongbanServer implements AutoCloseable {
                             refdata,
                             records,
                             pki,
+                            declarations,
                             registry,
                             options.nodeName(),
                             startedAt))

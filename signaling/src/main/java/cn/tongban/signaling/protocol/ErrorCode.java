@@ -52,6 +52,16 @@ public enum ErrorCode {
     RESUME_INVALID(401, false, 0),
     /** The same ticket was resumed on another connection; this one is closed. */
     SUPERSEDED(409, true, 4001),
+    /** The matter has no declaration form. */
+    NO_FORM(404, false, 0),
+    /** Remote input or step without the applicant's consent to control (or after it was revoked). */
+    CONTROL_NOT_GRANTED(403, false, 0),
+    /** Submitting, consent, intent and signing are the applicant's alone, whatever the control mode. */
+    NO_CONTROL_ZONE(403, false, 0),
+    /** A sensitive field's value must never leave the applicant's browser. */
+    FIELD_SENSITIVE(403, false, 0),
+    /** The declaration does not pass the form's rules; the message names the fields. */
+    DECLARATION_INVALID(422, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 
