@@ -429,8 +429,8 @@ public final class DeclarationService {
         }
         long now = System.nanoTime();
         Long last = lastPointer.put(p.session().sessionId(), now);
-        if (last != null && now - last < POINTER_MIN_INTERVAL_NANOS) {
-            return; // rate limited: a newer position follows
+        if (m.field() == null && last != null && now - last < POINTER_MIN_INTERVAL_NANOS) {
+            return; // a plain move, rate limited: a newer position follows (highlights always pass)
         }
         if (p.applicantConnId() != null) {
             send(p.applicantConnId(), new ServerMessage.Pointer(p.session().sessionId(), m.x(), m.y(), m.field()));
