@@ -132,8 +132,8 @@ public final class TongbanServer implements AutoCloseable {
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
-            Declarations declarations =
-                    Declarations.create(options.dataDir(), refdata::current, db.dataSource(), hz, records, clock);
+            Declarations declarations = Declarations.create(
+                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,

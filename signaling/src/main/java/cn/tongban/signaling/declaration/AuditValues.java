@@ -4,12 +4,8 @@ import cn.tongban.signaling.util.Mask;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -41,19 +37,7 @@ public final class AuditValues {
 
     /** Reads the installation's fingerprint key, creating it (owner-only) on first start. */
     public static AuditValues open(Path dataDir) throws IOException {
-        Path file = dataDir.resolve("audit-fingerprint.key");
-        if (!Files.exists(file)) {
-            byte[] fresh = new byte[32];
-            new SecureRandom().nextBytes(fresh);
-            Files.createDirectories(dataDir);
-            Files.writeString(file, Base64.getEncoder().encodeToString(fresh) + "\n");
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // Not a POSIX file system: rely on the data directory's own protection.
-            }
-        }
-        return new AuditValues(Base64.getDecoder().decode(Files.readString(file).strip()));
+        return new AuditValues(SecretKeys.load(dataDir, "audit-fingerprint.key"));
     }
 
     /** A value as the audit trail shows it (null stays null). */

@@ -19,15 +19,26 @@ import java.util.Optional;
  * @param title the form's title, e.g. 不动产登记申请书
  * @param steps the wizard's steps in order
  * @param materials the materials (申请材料) the matter requires or accepts
+ * @param identity which fields hold the applicant's name and ID number and which material is the ID card,
+ *     for the identity check (身份核实); null if the matter has none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeclarationForm(
-        String matterId, String matterCode, String title, String titleEn, List<Step> steps, List<Material> materials) {
+        String matterId,
+        String matterCode,
+        String title,
+        String titleEn,
+        List<Step> steps,
+        List<Material> materials,
+        Identity identity) {
 
     public DeclarationForm {
         steps = List.copyOf(steps);
         materials = materials == null ? List.of() : List.copyOf(materials);
     }
+
+    /** The fields and material the identity check uses. */
+    public record Identity(String nameField, String idField, String idCardMaterial) {}
 
     /** One wizard step (a section of the form). */
     @JsonInclude(JsonInclude.Include.NON_NULL)

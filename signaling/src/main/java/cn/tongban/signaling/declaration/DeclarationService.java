@@ -65,15 +65,15 @@ public final class DeclarationService {
             SessionRecord session,
             TicketRecord ticket,
             String peerConnId) {
-        String actor() {
+        public String actor() {
             return clerk ? "clerk:" + clerkId : "applicant:" + ticket.number();
         }
 
-        String applicantConnId() {
+        public String applicantConnId() {
             return clerk ? peerConnId : connId;
         }
 
-        String clerkConnId() {
+        public String clerkConnId() {
             return clerk ? connId : peerConnId;
         }
     }
@@ -92,6 +92,8 @@ public final class DeclarationService {
     private final Clock clock;
     private volatile Outbox outbox = (c, m) -> {};
     private final Map<String, Long> lastPointer = new ConcurrentHashMap<>();
+    private volatile cn.tongban.signaling.materials.MaterialService materials;
+    private volatile cn.tongban.signaling.identity.IdentityService identity;
 
     public DeclarationService(
             FormCatalog forms,
@@ -110,9 +112,25 @@ public final class DeclarationService {
         this.clock = clock;
     }
 
-    /** Set once by the signaling handler that delivers this service's messages. */
+    /** Set once by the signaling handler that delivers this service's messages (and those of the parts). */
     public void outbox(Outbox outbox) {
         this.outbox = outbox;
+        if (materials != null) {
+            materials.outbox(outbox);
+        }
+        if (identity != null) {
+            identity.outbox(outbox);
+        }
+    }
+
+    /** The materials and identity parts, which handle their own messages. */
+    public void parts(
+            cn.tongban.signaling.materials.MaterialService materials,
+            cn.tongban.signaling.identity.IdentityService identity) {
+        this.materials = materials;
+        this.identity = identity;
+        materials.outbox(outbox);
+        identity.outbox(outbox);
     }
 
     public FormCatalog forms() {
@@ -148,6 +166,12 @@ public final class DeclarationService {
             remoteStep(p, s);
         } else if (m instanceof ClientMessage.Pointer ptr) {
             pointer(p, ptr);
+        } else if (m instanceof ClientMessage.UploadSlot u) {
+            send(p.connId(), materials.slot(p, u));
+        } else if (m instanceof ClientMessage.MaterialDecision d) {
+            materials.decide(p, d);
+        } else if (m instanceof ClientMessage.IdentityDecision d) {
+            identity.decide(p, d);
         } else {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled declaration message");
         }
@@ -159,6 +183,12 @@ public final class DeclarationService {
         DeclarationForm form = form(p);
         DraftStore.Draft d = draft(p, form);
         send(p.connId(), snapshot(p, d, o.id()));
+        if (materials != null) {
+            materials.replay(p);
+        }
+        if (identity != null) {
+            identity.replay(p);
+        }
     }
 
     private void state(Party p, ClientMessage.DeclState s) {

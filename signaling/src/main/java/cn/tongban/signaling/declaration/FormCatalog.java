@@ -149,6 +149,21 @@ public final class FormCatalog {
                         "the sex field's options must be male and female");
             }
         }
+        if (form.identity() != null) {
+            DeclarationForm.Identity id = form.identity();
+            DeclarationForm.Field name = fields.get(id.nameField());
+            DeclarationForm.Field number = fields.get(id.idField());
+            require(name != null && name.type() == FieldType.TEXT, source, "identity.nameField must name a text field");
+            require(
+                    number != null && number.type() == FieldType.ID_NUMBER,
+                    source,
+                    "identity.idField must name an id-number field");
+            require(
+                    id.idCardMaterial() == null
+                            || form.materials().stream().anyMatch(m -> m.key().equals(id.idCardMaterial())),
+                    source,
+                    "identity.idCardMaterial must name a material");
+        }
         Set<String> materialKeys = new HashSet<>();
         for (DeclarationForm.Material m : form.materials()) {
             require(m.key() != null && KEY.matcher(m.key()).matches(), source, "a material has no valid key");

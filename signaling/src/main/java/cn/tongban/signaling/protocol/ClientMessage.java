@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.RemoteInput.class, name = "remote_input"),
     @JsonSubTypes.Type(value = ClientMessage.RemoteStep.class, name = "remote_step"),
     @JsonSubTypes.Type(value = ClientMessage.Pointer.class, name = "pointer"),
+    @JsonSubTypes.Type(value = ClientMessage.UploadSlot.class, name = "upload_slot"),
+    @JsonSubTypes.Type(value = ClientMessage.MaterialDecision.class, name = "material_decision"),
+    @JsonSubTypes.Type(value = ClientMessage.IdentityDecision.class, name = "identity_decision"),
     @JsonSubTypes.Type(value = ClientMessage.Hangup.class, name = "hangup"),
     @JsonSubTypes.Type(value = ClientMessage.Outcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = ClientMessage.Ping.class, name = "ping"),
@@ -397,6 +400,90 @@ public sealed interface ClientMessage {
             Checks.fraction("y", y);
             if (field != null) {
                 Checks.identifier("field", field);
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    // ---------------------------------------------------------------- identity check and materials
+
+    /**
+     * Either party: a one-time token for {@code POST /api/uploads/<token>}. {@code kind}: {@code upload} (the
+     * applicant's file for {@code requirement}), {@code document_still} (the clerk's capture from the
+     * document camera, for {@code requirement}) or {@code face_still} (the clerk's still of the applicant
+     * for the identity check). Answer: {@code upload_slot}.
+     */
+    record UploadSlot(String id, String sessionId, String kind, String requirement, String fileName)
+            implements DeclarationMessage {
+        public UploadSlot {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("kind", kind);
+            if (!kind.equals("upload") && !kind.equals("document_still") && !kind.equals("face_still")) {
+                throw ProtocolException.invalid("kind", "must be upload, document_still or face_still");
+            }
+            if (requirement != null) {
+                Checks.identifier("requirement", requirement);
+            }
+            if (fileName != null) {
+                fileName = Checks.text("fileName", fileName, 1, 200);
+                if (fileName.codePoints().anyMatch(c -> Character.isISOControl(c) || c == '/' || c == '\\')) {
+                    throw ProtocolException.invalid("fileName", "contains characters not allowed in a file name");
+                }
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /** Clerk: a material is {@code received}, or needs a {@code replace}ment (then {@code reason} is required). */
+    record MaterialDecision(String id, String sessionId, String materialId, String decision, String reason)
+            implements DeclarationMessage {
+        public MaterialDecision {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("materialId", materialId);
+            Checks.required("decision", decision);
+            if (!decision.equals("received") && !decision.equals("replace")) {
+                throw ProtocolException.invalid("decision", "must be received or replace");
+            }
+            if (reason != null) {
+                reason = Checks.text("reason", reason, 0, 500);
+            }
+            if (decision.equals("replace") && (reason == null || reason.isEmpty())) {
+                throw ProtocolException.invalid("reason", "is required when asking for a replacement");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk: the identity decision — the applicant in the still ({@code stillId}, a {@code face_still}) is
+     * ({@code match}) or is not ({@code mismatch}, with {@code reason}) the person on the ID card.
+     */
+    record IdentityDecision(String id, String sessionId, String stillId, String decision, String reason)
+            implements DeclarationMessage {
+        public IdentityDecision {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("stillId", stillId);
+            Checks.required("decision", decision);
+            if (!decision.equals("match") && !decision.equals("mismatch")) {
+                throw ProtocolException.invalid("decision", "must be match or mismatch");
+            }
+            if (reason != null) {
+                reason = Checks.text("reason", reason, 0, 500);
+            }
+            if (decision.equals("mismatch") && (reason == null || reason.isEmpty())) {
+                throw ProtocolException.invalid("reason", "is required for a mismatch");
             }
         }
 

@@ -62,6 +62,15 @@ public enum ErrorCode {
     FIELD_SENSITIVE(403, false, 0),
     /** The declaration does not pass the form's rules; the message names the fields. */
     DECLARATION_INVALID(422, false, 0),
+    /** The upload token is unknown, used or expired (uploads over HTTP). */
+    UPLOAD_INVALID(401, false, 0),
+    /** The upload exceeds the size limit. */
+    UPLOAD_TOO_LARGE(413, false, 0),
+    /**
+     * The file was refused: not a PNG, JPEG or PDF by its content, a broken image, or a hostile PDF
+     * (active content, decompression bomb, encryption). The HTTP body names docsign's code as {@code reason}.
+     */
+    UPLOAD_REJECTED(422, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

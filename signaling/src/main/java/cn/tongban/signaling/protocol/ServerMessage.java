@@ -30,6 +30,9 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.RemoteInput.class, name = "remote_input"),
     @JsonSubTypes.Type(value = ServerMessage.RemoteStep.class, name = "remote_step"),
     @JsonSubTypes.Type(value = ServerMessage.Pointer.class, name = "pointer"),
+    @JsonSubTypes.Type(value = ServerMessage.UploadSlot.class, name = "upload_slot"),
+    @JsonSubTypes.Type(value = ServerMessage.Material.class, name = "material"),
+    @JsonSubTypes.Type(value = ServerMessage.Identity.class, name = "identity"),
     @JsonSubTypes.Type(value = ServerMessage.Peer.class, name = "peer"),
     @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
@@ -218,4 +221,49 @@ public sealed interface ServerMessage {
 
     /** To the applicant, in pointer or control mode: the clerk's pointer and highlighted field. */
     record Pointer(String sessionId, double x, double y, String field) implements ServerMessage {}
+
+    // ---------------------------------------------------------------- identity check and materials
+
+    /** Answer to {@code upload_slot}: POST the file's bytes to {@code url} within five minutes, once. */
+    record UploadSlot(String sessionId, String url, long maxBytes, long expiresAt, String re)
+            implements ServerMessage {}
+
+    /**
+     * To both parties: a material or still arrived, or the clerk decided on it. {@code kind}: {@code upload},
+     * {@code document_still}, {@code face_still}; {@code status}: {@code pending}, {@code received}, {@code
+     * replace} (with {@code reason}); {@code url} shows the file (signed, valid for two hours).
+     */
+    record Material(
+            String sessionId,
+            String materialId,
+            String requirement,
+            String kind,
+            String mime,
+            long size,
+            String sha256,
+            String fileName,
+            String by,
+            long at,
+            String status,
+            String reason,
+            String url,
+            String re)
+            implements ServerMessage {}
+
+    /**
+     * To both parties: the identity check's result. {@code status}: {@code verified} or {@code failed};
+     * {@code problems}: the server's findings ({@code id_checksum}, {@code name_mismatch}, {@code
+     * clerk_mismatch}, ...); {@code method}: the verifier ({@code clerk-attested} by default).
+     */
+    record Identity(
+            String sessionId,
+            String status,
+            String decision,
+            String method,
+            List<String> problems,
+            String stillSha256,
+            String clerkId,
+            long at,
+            String re)
+            implements ServerMessage {}
 }
