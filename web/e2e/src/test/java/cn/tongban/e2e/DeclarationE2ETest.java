@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.FilePayload;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -329,6 +330,93 @@ class DeclarationE2ETest {
     }
 
     @Test
+    void clerkChecksIdentityAndCollectsUploadsAndDocumentCameraStills() throws Exception {
+        Page clerk = loginAvailable("wujin01");
+        Page applicant = joinAndGetTaken(clerk, "赵敏", "13712345678");
+        assertThat(applicant.locator("#uploads")).isVisible();
+        assertThat(clerk.locator("#checks")).isVisible();
+        applicant.check("#f-sex input[value='female']");
+        applicant.fill("#f-idNumber", ID);
+        assertThat(clerk.locator("#m-idNumber")).hasValue(ID);
+
+        // The applicant uploads a photo of the ID card: progress, then shown on both sides.
+        applicant
+                .locator("#uploads input[data-requirement='idcard']")
+                .setInputFiles(new FilePayload("身份证.png", "image/png", png(800, 500)));
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .thumb img"))
+                .isVisible();
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .badge"))
+                .hasText("待核对");
+        assertThat(clerk.locator("#identity-card figure:nth-child(2) img")).isVisible();
+
+        // A PDF with JavaScript is refused with a clear message; a plain PDF is taken.
+        applicant
+                .locator("#uploads input[data-requirement='contract']")
+                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", pdf(true)));
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='contract'] .derror"))
+                .containsText("含有脚本");
+        applicant
+                .locator("#uploads input[data-requirement='contract']")
+                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", pdf(false)));
+        assertThat(clerk.locator("#materials-card .mat-row[data-requirement='contract'] .thumb .pdf"))
+                .isVisible();
+        clerk.locator("#materials-card .mat-row[data-requirement='contract'] button[data-action='receive']")
+                .click();
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='contract'] .badge"))
+                .hasText("✔ 已收取");
+
+        // The clerk asks for a better ID card photo, with a reason the applicant sees.
+        Locator idRow = clerk.locator("#materials-card .mat-row[data-requirement='idcard']");
+        idRow.locator("input.reason").fill("反光，看不清号码");
+        idRow.locator("button[data-action='replace']").click();
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .mat-reason"))
+                .hasText("需重新提交：反光，看不清号码");
+
+        // A document-camera still of the deed tax receipt, captured by the clerk from the applicant's video.
+        clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
+        clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] button[data-action='doc']")
+                .click();
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='deedTax'] .meta"))
+                .containsText("工作人员拍摄");
+        assertThat(clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] .thumb img"))
+                .isVisible();
+
+        // Identity: a still from the live video, compared with the ID card, verified.
+        clerk.click("#identity-card button[data-action='face']");
+        assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
+        assertThat(applicant.locator("#identity-status")).containsText("已拍摄核验照片");
+        clerk.click("#identity-card button[data-action='match']");
+        assertThat(clerk.locator("#identity-result")).hasAttribute("data-status", "verified");
+        assertThat(applicant.locator("#identity-status")).hasText("身份核实：✔ 已通过");
+        screenshot(clerk, "checks-clerk.png");
+        screenshot(applicant, "materials-applicant.png");
+
+        // The still is a real frame (a JPEG of the fake camera) whose SHA-256 is in the audit trail.
+        String stillUrl = clerk.locator("#identity-card figure:nth-child(1) a").getAttribute("href");
+        byte[] still = clerk.request().get(browser.url(stillUrl)).body();
+        var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(still));
+        assertThat(image.getWidth()).isPositive();
+        String stillSha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(still));
+        String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
+        List<AuditEvent> trail = server.records().journal().forSession(sessionId);
+        assertThat(trail.stream().filter(e -> e.action().equals("identity.verified")))
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.actor()).isEqualTo("clerk:wujin01");
+                    assertThat(e.details()).contains(stillSha).doesNotContain(ID);
+                });
+        assertThat(trail)
+                .extracting(AuditEvent::action)
+                .contains(
+                        "material.uploaded",
+                        "material.rejected",
+                        "material.received",
+                        "material.replace",
+                        "identity.still");
+    }
+
+    @Test
     void theBrowserAppliesTheSameRulesAsTheServer() throws Exception {
         Page page = browser.newPage("rules");
         page.navigate(browser.url("/"));
@@ -367,6 +455,36 @@ class DeclarationE2ETest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static byte[] png(int w, int h) throws Exception {
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(new java.awt.Color(214, 228, 240));
+        g.fillRect(0, 0, w, h);
+        g.setColor(new java.awt.Color(40, 60, 90));
+        g.fillRect(w / 16, h / 6, w / 4, h / 2);
+        g.fillRect(w / 2, h / 5, w / 3, h / 20);
+        g.fillRect(w / 2, h / 3, w / 3, h / 20);
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    private static byte[] pdf(boolean hostile) throws Exception {
+        try (org.apache.pdfbox.pdmodel.PDDocument doc = new org.apache.pdfbox.pdmodel.PDDocument()) {
+            doc.addPage(new org.apache.pdfbox.pdmodel.PDPage());
+            if (hostile) {
+                doc.getDocumentCatalog()
+                        .setOpenAction(
+                                new org.apache.pdfbox.pdmodel.interactive.action.PDActionJavaScript("app.alert(1)"));
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            doc.save(out);
+            return out.toByteArray();
+        }
+    }
 
     private static List<JsonNode> samples(DeclarationForm.Field f, LocalDate today) {
         List<Object> raw = new ArrayList<>();
