@@ -536,7 +536,7 @@ class DeclarationE2ETest {
             }
             default -> {}
         }
-        return raw.stream().map(o -> (JsonNode) JSON.valueToTree(o)).toList();
+        return raw.stream().map(o -> JSON.<JsonNode>valueToTree(o)).toList();
     }
 
     private static List<String> codes(Page clerk) {
