@@ -5,6 +5,7 @@ import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.media.MediaMode;
 import cn.tongban.signaling.media.MediaSessions;
@@ -164,6 +165,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.media().recordingDir(options.dataDir()),
                     clock,
                     registry);
+            Declarations declarations = Declarations.create(
+                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -174,7 +177,8 @@ public final class TongbanServer implements AutoCloseable {
                     "tongban/" + version(),
                     clock,
                     registry,
-                    media);
+                    media,
+                    declarations.service());
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -196,6 +200,7 @@ public final class TongbanServer implements AutoCloseable {
                             refdata,
                             records,
                             pki,
+                            declarations,
                             registry,
                             options.nodeName(),
                             startedAt))

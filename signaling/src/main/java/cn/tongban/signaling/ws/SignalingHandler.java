@@ -3,6 +3,7 @@ package cn.tongban.signaling.ws;
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.media.Caller;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.protocol.ClientMessage;
@@ -75,6 +76,7 @@ public final class SignalingHandler {
     private final MeterRegistry metrics;
     private final Counter pairings;
     private final MediaSessions media;
+    private final DeclarationService declarations;
 
     public SignalingHandler(
             Vertx vertx,
@@ -86,7 +88,8 @@ public final class SignalingHandler {
             String serverName,
             Clock clock,
             MeterRegistry metrics,
-            MediaSessions media) {
+            MediaSessions media,
+            DeclarationService declarations) {
         this.vertx = vertx;
         this.queue = queue;
         this.tokens = tokens;
@@ -98,6 +101,8 @@ public final class SignalingHandler {
         this.metrics = metrics;
         this.media = media;
         media.attach(this::sendTo);
+        this.declarations = declarations;
+        declarations.outbox(this::sendTo);
         Gauge.builder("tongban_ws_connections", connections, Map::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
@@ -322,6 +327,17 @@ public final class SignalingHandler {
             media.leaveSession(caller(c), ls);
         } else if (m instanceof ClientMessage.ListSessions ls) {
             send(c, media.listSessions(caller(c), ls));
+        } else if (m instanceof ClientMessage.DeclarationMessage d) {
+            Peers peers = peers(c, d.sessionId());
+            declarations.handle(
+                    new DeclarationService.Party(
+                            c.role == Connection.Role.CLERK,
+                            c.id,
+                            c.clerkId,
+                            peers.session(),
+                            peers.ticket(),
+                            peers.peerConnId()),
+                    d);
         } else if (m instanceof ClientMessage.Hangup h) {
             hangup(c, h);
         } else if (m instanceof ClientMessage.Outcome o) {
