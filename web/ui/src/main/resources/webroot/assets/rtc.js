@@ -251,6 +251,7 @@ export class BridgeCall extends EventTarget {
     return this.#enqueue(async () => {
       if (offer.version <= this.#applied) return;
       this.localStream = await this.media;
+      if (this.#closed) return; // the session ended while the camera was opening
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#uploads = offer.uploads ?? {};
       this.#remote = remoteMedia(offer.sdp);
@@ -261,6 +262,7 @@ export class BridgeCall extends EventTarget {
         const track = this.#localTrack(kind);
         if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
       }
+      if (this.#closed) return;
       await this.pc.setLocalDescription(await this.pc.createAnswer());
       this.sendAnswer({ version: offer.version, sdp: this.pc.localDescription.sdp });
       this.#applied = offer.version;
@@ -315,7 +317,10 @@ export class BridgeCall extends EventTarget {
       for (const stat of report.values()) {
         if (stat.type !== 'inbound-rtp') continue;
         participants[r.participantId] ??= { role: r.role };
-        participants[r.participantId][r.kind] = inboundEntry(stat);
+        // A reused m-line can report its previous stream too: keep the one that carried the most.
+        const entry = inboundEntry(stat);
+        const seen = participants[r.participantId][r.kind];
+        if (!seen || entry.packetsReceived >= seen.packetsReceived) participants[r.participantId][r.kind] = entry;
       }
     }
     const primary = Object.keys(participants).find((id) => participants[id].role === this.primaryRole);
@@ -362,13 +367,16 @@ export class BridgeCall extends EventTarget {
     return mid === undefined ? null : (this.pc.getTransceivers().find((t) => t.mid === mid) ?? null);
   }
 
+  /** Runs signaling steps one after another; a failure is reported (event 'failure'), not thrown. */
   #enqueue(task) {
-    const run = this.#chain.then(() => (this.#closed ? undefined : task()));
-    this.#chain = run.catch((e) => {
-      console.error('tongban: applying the bridge offer failed', e);
-      this.dispatchEvent(new CustomEvent('failure', { detail: e }));
-    });
-    return run;
+    this.#chain = this.#chain
+      .then(() => (this.#closed ? undefined : task()))
+      .catch((e) => {
+        if (this.#closed) return; // the call was closed mid-step: nothing to report
+        console.error('tongban: applying the bridge offer failed', e);
+        this.dispatchEvent(new CustomEvent('failure', { detail: e }));
+      });
+    return this.#chain;
   }
 }
 

@@ -371,7 +371,10 @@ class VirtualWindowE2ETest {
             Map<String, Object> stats = awaitInbound(
                     page,
                     "camera frames and audio packets at the " + who,
-                    s -> stat(s, "camera", "framesDecoded") > 0 && stat(s, "audio", "packetsReceived") > 0,
+                    // The frame size appears in the statistics a moment after the first decoded frames.
+                    s -> stat(s, "camera", "framesDecoded") > 0
+                            && stat(s, "camera", "frameWidth") > 0
+                            && stat(s, "audio", "packetsReceived") > 0,
                     MEDIA_TIMEOUT_MS);
             assertThat(stat(stats, "camera", "frameWidth")).isPositive();
         }
