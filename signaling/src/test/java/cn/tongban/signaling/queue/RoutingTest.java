@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The routing rule alone: no cluster, no clock but the one passed in. */
 class RoutingTest {
-    static final ReferenceData DATA = ReferenceDataStore.fromYaml(
+    static final String YAML =
             """
             halls:
               - {id: hall-a, name: 甲大厅}
@@ -38,7 +38,8 @@ class RoutingTest {
                 - {id: a2, name: 甲二, hallId: hall-a, matters: [m]}
                 - {id: b1, name: 乙一, hallId: hall-b, matters: [m, n]}
                 - {id: c1, name: 丙一, hallId: hall-c, matters: [m]}
-            """);
+            """;
+    static final ReferenceData DATA = ReferenceDataStore.fromYaml(YAML);
 
     private static final long T0 = 1_795_000_000_000L;
     private static long seq;
