@@ -41,9 +41,6 @@ public final class QueueService {
     /** How long finished tickets and sessions stay in live state before they are dropped. */
     static final long RETAIN_FINISHED_MS = 10 * 60_000;
 
-    /** Smallest weight of a new observation in the service-time mean (about the last 40 sessions count). */
-    static final double MIN_SERVICE_WEIGHT = 0.05;
-
     private static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
@@ -52,7 +49,7 @@ public final class QueueService {
     private final IMap<String, ClerkPresence> clerks;
     private final IMap<String, String> resumeIndex;
     private final IMap<String, Integer> counters;
-    private final IMap<String, ServiceEstimate> serviceTime;
+    private final IMap<String, ServiceTimeEstimate> serviceTime;
     private final FlakeIdGenerator seqs;
     private final Supplier<ReferenceData> refdata;
     private final Clock clock;
@@ -611,22 +608,11 @@ public final class QueueService {
         });
     }
 
-    /** A matter's observed mean service time: exponentially weighted, an arithmetic mean while young. */
-    record ServiceEstimate(double mean, long count) implements java.io.Serializable {
-        ServiceEstimate add(double seconds) {
-            long n = count + 1;
-            // Weight 1/n first (the plain mean of the first sessions), then a floor: recent sessions count
-            // most, and one odd session does not swing the estimate.
-            double w = Math.max(1.0 / n, MIN_SERVICE_WEIGHT);
-            return new ServiceEstimate(mean + w * (seconds - mean), n);
-        }
-    }
-
     private void recordServiceTime(String matterId, double seconds) {
-        double clipped = Math.max(10, Math.min(7200, seconds));
-        serviceTime.executeOnKey(matterId, (EntryProcessor<String, ServiceEstimate, Void>) e -> {
-            ServiceEstimate prev = e.getValue();
-            e.setValue((prev == null ? new ServiceEstimate(0, 0) : prev).add(clipped));
+        double clipped = ServiceTimeEstimate.clip(seconds);
+        serviceTime.executeOnKey(matterId, (EntryProcessor<String, ServiceTimeEstimate, Void>) e -> {
+            ServiceTimeEstimate prev = e.getValue();
+            e.setValue((prev == null ? ServiceTimeEstimate.NONE : prev).add(clipped));
             return null;
         });
     }
