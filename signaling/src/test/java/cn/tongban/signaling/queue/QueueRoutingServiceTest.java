@@ -56,8 +56,7 @@ class QueueRoutingServiceTest {
     private QueueService.Joined join(String hall, String matter, String language, String group) {
         clock.advance(1000);
         return queue.join(
-                new QueueService.JoinRequest(
-                        matter, hall, null, "张秀英", "13812345678", language, group, null, 0),
+                new QueueService.JoinRequest(matter, hall, null, "张秀英", "13812345678", language, group, null, 0),
                 "applicant-" + (++conn));
     }
 
@@ -85,7 +84,8 @@ class QueueRoutingServiceTest {
         // English is a known language, but no clerk for m at hall-a (or its partner hall-b) speaks it.
         assertThat(code(() -> join("hall-a", "m", "english", null))).isEqualTo(ErrorCode.LANGUAGE_NOT_OFFERED);
         // Shanghainese is spoken by a1 at hall-a, but by nobody at hall-c, which has no partner.
-        assertThat(join("hall-a", "m", "shanghainese", "elderly").ticket().language()).isEqualTo("shanghainese");
+        assertThat(join("hall-a", "m", "shanghainese", "elderly").ticket().language())
+                .isEqualTo("shanghainese");
         assertThat(code(() -> join("hall-c", "m", "shanghainese", null))).isEqualTo(ErrorCode.LANGUAGE_NOT_OFFERED);
         // Without a language the default is recorded.
         assertThat(join("hall-a", "m").ticket().language()).isEqualTo("mandarin");
@@ -135,8 +135,12 @@ class QueueRoutingServiceTest {
         assertThat(queue.sweep().wrapUpEnded()).isEmpty();
         clock.advance(2_000);
         // Time is up: the clerk counts as available at once (a take succeeds) and the sweep says so.
-        assertThat(queue.view().clerks()).extracting(QueueView.ClerkState::status).containsExactly(ClerkStatus.AVAILABLE);
-        assertThat(queue.sweep().wrapUpEnded()).extracting(ClerkPresence::clerkId).containsExactly("a2");
+        assertThat(queue.view().clerks())
+                .extracting(QueueView.ClerkState::status)
+                .containsExactly(ClerkStatus.AVAILABLE);
+        assertThat(queue.sweep().wrapUpEnded())
+                .extracting(ClerkPresence::clerkId)
+                .containsExactly("a2");
         assertThat(queue.presence("a2").orElseThrow().status()).isEqualTo(ClerkStatus.AVAILABLE);
         QueueService.Taken second = take("a2", null);
         queue.clerkHangup("a2", second.session().sessionId(), Outcome.COMPLETED, null);
@@ -216,7 +220,8 @@ class QueueRoutingServiceTest {
         // The old session is over for good.
         assertThat(code(() -> queue.transferToClerk("a1", sid, "a2"))).isEqualTo(ErrorCode.WRONG_STATE);
         // The applicant's hang-up now ends the new session.
-        SessionRecord ended = queue.applicantHangup(plain.ticket().ticketId(), plain.ticket().connId(), moved.next().sessionId());
+        SessionRecord ended = queue.applicantHangup(
+                plain.ticket().ticketId(), plain.ticket().connId(), moved.next().sessionId());
         assertThat(ended.clerkId()).isEqualTo("b1");
     }
 

@@ -29,7 +29,8 @@ interface Pairing {
     record Joined(String ticketId, String queueKey, int position, Integer etaSeconds) {}
 
     /** A claimed ticket. */
-    record Taken(String ticketId, String queueKey, String matterId, long issuedAt, boolean overflow, String sessionId) {}
+    record Taken(
+            String ticketId, String queueKey, String matterId, long issuedAt, boolean overflow, String sessionId) {}
 
     void signIn(ReferenceData.ClerkProfile clerk);
 
@@ -143,7 +144,8 @@ interface Pairing {
         public void signIn(ReferenceData.ClerkProfile clerk) {
             presences.put(
                     clerk.id(),
-                    new ClerkPresence(clerk.id(), "sim-" + clerk.id(), ClerkStatus.AVAILABLE, ClerkStatus.AVAILABLE, null, 0));
+                    new ClerkPresence(
+                            clerk.id(), "sim-" + clerk.id(), ClerkStatus.AVAILABLE, ClerkStatus.AVAILABLE, null, 0));
         }
 
         @Override
@@ -185,7 +187,8 @@ interface Pairing {
             ClerkPresence before = presences.get(clerkId);
             presences.put(
                     clerkId,
-                    new ClerkPresence(clerkId, "sim-" + clerkId, ClerkStatus.BUSY, ClerkStatus.AVAILABLE, "reserved", now));
+                    new ClerkPresence(
+                            clerkId, "sim-" + clerkId, ClerkStatus.BUSY, ClerkStatus.AVAILABLE, "reserved", now));
             QueueView view = view(now);
             Optional<Routing.Candidate> next = Routing.next(view.waiting(), profile, now, data, view);
             if (next.isEmpty()) {
@@ -204,7 +207,8 @@ interface Pairing {
             sessions.put(sessionId, taken);
             presences.put(
                     clerkId,
-                    new ClerkPresence(clerkId, "sim-" + clerkId, ClerkStatus.BUSY, ClerkStatus.AVAILABLE, sessionId, now));
+                    new ClerkPresence(
+                            clerkId, "sim-" + clerkId, ClerkStatus.BUSY, ClerkStatus.AVAILABLE, sessionId, now));
             return new Taken(t.ticketId(), t.queueKey(), t.matterId(), t.issuedAt(), taken.overflow(), sessionId);
         }
 
@@ -216,7 +220,8 @@ interface Pairing {
             service.merge(s.matterId(), ServiceTimeEstimate.NONE.add(seconds), (old, one) -> old.add(seconds));
             presences.put(
                     clerkId,
-                    new ClerkPresence(clerkId, "sim-" + clerkId, ClerkStatus.AVAILABLE, ClerkStatus.AVAILABLE, null, now));
+                    new ClerkPresence(
+                            clerkId, "sim-" + clerkId, ClerkStatus.AVAILABLE, ClerkStatus.AVAILABLE, null, now));
         }
 
         @Override

@@ -197,7 +197,14 @@ final class QueueSimulation {
                 new PriorityQueue<>(Comparator.comparingLong(Event::at).thenComparingLong(Event::order));
         long[] order = {0};
         for (int i = 0; i < sc.streams().size(); i++) {
-            events.add(new Event(START + exp(random, sc.streams().get(i).perHour() / 3_600_000.0), order[0]++, Kind.ARRIVAL, i, 0, null, null));
+            events.add(new Event(
+                    START + exp(random, sc.streams().get(i).perHour() / 3_600_000.0),
+                    order[0]++,
+                    Kind.ARRIVAL,
+                    i,
+                    0,
+                    null,
+                    null));
         }
         events.add(new Event(START + 600_000, order[0]++, Kind.SWEEP, 0, 0, null, null));
 
@@ -213,11 +220,19 @@ final class QueueSimulation {
                         // The hall closed for the day: the stream resumes next morning.
                         int next = e.day() + 1;
                         if (next < sc.days()) {
-                            events.add(new Event(START + next * stride + exp(random, rate), order[0]++, Kind.ARRIVAL, e.stream(), next, null, null));
+                            events.add(new Event(
+                                    START + next * stride + exp(random, rate),
+                                    order[0]++,
+                                    Kind.ARRIVAL,
+                                    e.stream(),
+                                    next,
+                                    null,
+                                    null));
                         }
                         break;
                     }
-                    events.add(new Event(e.at() + exp(random, rate), order[0]++, Kind.ARRIVAL, e.stream(), e.day(), null, null));
+                    events.add(new Event(
+                            e.at() + exp(random, rate), order[0]++, Kind.ARRIVAL, e.stream(), e.day(), null, null));
                     Pairing.Joined j = queue.join(s.hallId(), s.matterId(), e.at());
                     result.tickets++;
                     waiting.merge(j.queueKey(), 1, Integer::sum);
@@ -277,8 +292,7 @@ final class QueueSimulation {
             if (!c.profile.matters().contains(hm[1])) {
                 continue;
             }
-            if (hm[0].equals(c.profile.hallId())
-                    || data.routing().agreementCovers(c.profile.hallId(), hm[0], hm[1])) {
+            if (hm[0].equals(c.profile.hallId()) || data.routing().agreementCovers(c.profile.hallId(), hm[0], hm[1])) {
                 return true;
             }
         }
@@ -331,14 +345,22 @@ final class QueueSimulation {
                 }
             }
             double minutes = sc.serviceMinutes().get(taken.matterId());
-            events.add(new Event(now + exp(random, 1 / (minutes * 60_000)), order[0]++, Kind.DEPARTURE, 0, 0, c.profile.id(), c.sessionId));
+            events.add(new Event(
+                    now + exp(random, 1 / (minutes * 60_000)),
+                    order[0]++,
+                    Kind.DEPARTURE,
+                    0,
+                    0,
+                    c.profile.id(),
+                    c.sessionId));
         }
     }
 
     /** The estimate this project showed before: (p − ½) × s / c with c the clerks on duty for the queue. */
     private static Double oldEstimate(int position, Stream s, Pairing queue, List<SimClerk> clerks) {
         long c = clerks.stream()
-                .filter(x -> x.profile.hallId().equals(s.hallId()) && x.profile.matters().contains(s.matterId()))
+                .filter(x -> x.profile.hallId().equals(s.hallId())
+                        && x.profile.matters().contains(s.matterId()))
                 .count();
         return c == 0 ? null : (position - 0.5) * queue.serviceSeconds(s.matterId()) / c;
     }

@@ -61,9 +61,19 @@ class QueueSimulationTest {
         System.out.printf(
                 "pooled c=%d ρ=%.2f: %d tickets in %.1f s; mean %.1f s (Erlang C %.1f), p95 %.0f s (%.0f),"
                         + " P(wait) %.3f (%.3f); ETA MAE %.0f s, bias %+.0f s, old formula MAE %.0f s%n",
-                c, rho, r.tickets, r.wallSeconds, q.meanWait(), ec.meanWait() * 60, q.p95Wait(),
-                ec.waitQuantile(0.95) * 60, q.probabilityOfWaiting(), ec.probabilityOfWaiting(), q.etaMae(),
-                q.etaBias(), q.oldEtaMae());
+                c,
+                rho,
+                r.tickets,
+                r.wallSeconds,
+                q.meanWait(),
+                ec.meanWait() * 60,
+                q.p95Wait(),
+                ec.waitQuantile(0.95) * 60,
+                q.probabilityOfWaiting(),
+                ec.probabilityOfWaiting(),
+                q.etaMae(),
+                q.etaBias(),
+                q.oldEtaMae());
         assertThat(r.tickets).isGreaterThan(700_000);
         assertThat(r.idleWhileWaiting).as("a clerk idle while a ticket waited").isZero();
         assertThat(q.meanWait() / (ec.meanWait() * 60)).isCloseTo(1, within(0.05));
@@ -82,8 +92,12 @@ class QueueSimulationTest {
         QueueSimulation.QueueResult qingpuShared = shared.queue("qingpu", "property");
         System.out.printf(
                 "overflow: Wujin p95 %.0f -> %.0f s, Qingpu p95 %.0f -> %.0f s, %d of %d Wujin tickets helped%n",
-                wujinAlone.p95Wait(), wujinShared.p95Wait(), qingpuAlone.p95Wait(), qingpuShared.p95Wait(),
-                wujinShared.overflowTakes, wujinShared.waits.size());
+                wujinAlone.p95Wait(),
+                wujinShared.p95Wait(),
+                qingpuAlone.p95Wait(),
+                qingpuShared.p95Wait(),
+                wujinShared.overflowTakes,
+                wujinShared.waits.size());
         assertThat(alone.all.overflowTakes).isZero();
         assertThat(wujinShared.overflowTakes).isPositive();
         assertThat(wujinShared.p95Wait()).isLessThan(wujinAlone.p95Wait() * 0.6);
@@ -99,8 +113,11 @@ class QueueSimulationTest {
         QueueSimulation.Result r = QueueSimulation.inMemory(Scenarios.multiSkill(100, Scenarios.SEED));
         System.out.printf(
                 "multi-skill: property mean %.0f s p95 %.0f s, business mean %.0f s p95 %.0f s, ETA MAE %.0f s%n",
-                r.queue("wujin", "property").meanWait(), r.queue("wujin", "property").p95Wait(),
-                r.queue("wujin", "business").meanWait(), r.queue("wujin", "business").p95Wait(), r.all.etaMae());
+                r.queue("wujin", "property").meanWait(),
+                r.queue("wujin", "property").p95Wait(),
+                r.queue("wujin", "business").meanWait(),
+                r.queue("wujin", "business").p95Wait(),
+                r.all.etaMae());
         assertThat(r.idleWhileWaiting).isZero();
         assertThat(r.tickets).isGreaterThan(15_000);
     }
