@@ -1,6 +1,7 @@
 package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
@@ -141,6 +142,8 @@ public final class TongbanServer implements AutoCloseable {
                     "tongban/" + version(),
                     clock,
                     registry);
+            AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
+            signaling.useAppointments(appointments);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -164,7 +167,8 @@ public final class TongbanServer implements AutoCloseable {
                             pki,
                             registry,
                             options.nodeName(),
-                            startedAt))
+                            startedAt,
+                            appointments))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 

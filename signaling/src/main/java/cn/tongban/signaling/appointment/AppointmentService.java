@@ -50,7 +50,13 @@ public final class AppointmentService {
 
     /** A booking as stored. */
     public record Appointment(
-            String appointmentId, String hallId, String matterId, long start, String name, String mobile, String status) {}
+            String appointmentId,
+            String hallId,
+            String matterId,
+            long start,
+            String name,
+            String mobile,
+            String status) {}
 
     private final DataSource ds;
     private final Supplier<ReferenceData> refdata;
@@ -75,7 +81,8 @@ public final class AppointmentService {
             }
             for (var time : s.times()) {
                 long start = ZonedDateTime.of(day, time, CHINA).toInstant().toEpochMilli();
-                out.add(new Slot(start, s.minutes(), s.capacity(), Math.max(0, s.capacity() - booked.getOrDefault(start, 0))));
+                out.add(new Slot(
+                        start, s.minutes(), s.capacity(), Math.max(0, s.capacity() - booked.getOrDefault(start, 0))));
             }
         }
         out.sort(java.util.Comparator.comparingLong(Slot::start));
@@ -138,7 +145,10 @@ public final class AppointmentService {
      */
     public CheckedIn checkIn(String code, String hallId, String matterId, String mobile) {
         Appointment a = byCode(code);
-        if (a == null || !a.hallId().equals(hallId) || !a.matterId().equals(matterId) || !a.mobile().equals(mobile)) {
+        if (a == null
+                || !a.hallId().equals(hallId)
+                || !a.matterId().equals(matterId)
+                || !a.mobile().equals(mobile)) {
             throw new ProtocolException(
                     ErrorCode.NO_SUCH_APPOINTMENT, "no appointment with this code for this matter, hall and mobile");
         }
@@ -155,7 +165,11 @@ public final class AppointmentService {
         if (now > a.start() + config.appointmentGraceMinutes() * 60_000L) {
             throw new ProtocolException(ErrorCode.APPOINTMENT_EXPIRED, "the appointment's grace time has passed");
         }
-        if (update("UPDATE appointment SET status = 'CHECKED_IN', updated_at = ? WHERE appointment_id = ? AND status = 'BOOKED'", now, a.appointmentId()) != 1) {
+        if (update(
+                        "UPDATE appointment SET status = 'CHECKED_IN', updated_at = ? WHERE appointment_id = ? AND status = 'BOOKED'",
+                        now,
+                        a.appointmentId())
+                != 1) {
             throw new ProtocolException(ErrorCode.APPOINTMENT_EXPIRED, "this appointment was already used or released");
         }
         return new CheckedIn(a.appointmentId(), a.start());
@@ -163,7 +177,10 @@ public final class AppointmentService {
 
     /** Undoes a check-in whose ticket could not be issued, so the code still works. */
     public void undoCheckIn(String appointmentId) {
-        update("UPDATE appointment SET status = 'BOOKED', updated_at = ? WHERE appointment_id = ? AND status = 'CHECKED_IN'", clock.millis(), appointmentId);
+        update(
+                "UPDATE appointment SET status = 'BOOKED', updated_at = ? WHERE appointment_id = ? AND status = 'CHECKED_IN'",
+                clock.millis(),
+                appointmentId);
     }
 
     /**
@@ -189,8 +206,13 @@ public final class AppointmentService {
         }
         List<Appointment> released = new ArrayList<>();
         for (Appointment a : due) {
-            if (update("UPDATE appointment SET status = 'NO_SHOW', seat = NULL, updated_at = ? WHERE appointment_id = ? AND status = 'BOOKED'", now, a.appointmentId()) == 1) {
-                released.add(new Appointment(a.appointmentId(), a.hallId(), a.matterId(), a.start(), a.name(), a.mobile(), "NO_SHOW"));
+            if (update(
+                            "UPDATE appointment SET status = 'NO_SHOW', seat = NULL, updated_at = ? WHERE appointment_id = ? AND status = 'BOOKED'",
+                            now,
+                            a.appointmentId())
+                    == 1) {
+                released.add(new Appointment(
+                        a.appointmentId(), a.hallId(), a.matterId(), a.start(), a.name(), a.mobile(), "NO_SHOW"));
             }
         }
         return released;
@@ -198,13 +220,17 @@ public final class AppointmentService {
 
     /** A booking by id (for tests and tools). */
     public Appointment get(String appointmentId) {
-        return query("SELECT appointment_id, hall_id, matter_id, slot_start, applicant_name, applicant_mobile, status"
-                + " FROM appointment WHERE appointment_id = ?", appointmentId);
+        return query(
+                "SELECT appointment_id, hall_id, matter_id, slot_start, applicant_name, applicant_mobile, status"
+                        + " FROM appointment WHERE appointment_id = ?",
+                appointmentId);
     }
 
     private Appointment byCode(String code) {
-        return query("SELECT appointment_id, hall_id, matter_id, slot_start, applicant_name, applicant_mobile, status"
-                + " FROM appointment WHERE code_hash = ?", hash(code.toUpperCase(java.util.Locale.ROOT)));
+        return query(
+                "SELECT appointment_id, hall_id, matter_id, slot_start, applicant_name, applicant_mobile, status"
+                        + " FROM appointment WHERE code_hash = ?",
+                hash(code.toUpperCase(java.util.Locale.ROOT)));
     }
 
     private Appointment query(String sql, String arg) {
@@ -221,7 +247,13 @@ public final class AppointmentService {
 
     private static Appointment row(ResultSet rs) throws SQLException {
         return new Appointment(
-                rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getString(6), rs.getString(7));
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getLong(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getString(7));
     }
 
     private int update(String sql, long now, String id) {
@@ -302,7 +334,8 @@ public final class AppointmentService {
 
     private static String hash(String code) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -110,13 +110,17 @@ class AppointmentServiceTest {
     void refusesSlotsThatDoNotExistHaveBegunOrAreFull() {
         assertThat(code(() -> one.book("hall-a", "m", NINE + 60_000, "张三", "13812345678")))
                 .isEqualTo(ErrorCode.NO_SUCH_SLOT);
-        assertThat(code(() -> one.book("hall-a", "n", NINE, "张三", "13812345678"))).isEqualTo(ErrorCode.NO_SUCH_SLOT);
-        assertThat(code(() -> one.book("nowhere", "m", NINE, "张三", "13812345678"))).isEqualTo(ErrorCode.UNKNOWN_HALL);
+        assertThat(code(() -> one.book("hall-a", "n", NINE, "张三", "13812345678")))
+                .isEqualTo(ErrorCode.NO_SUCH_SLOT);
+        assertThat(code(() -> one.book("nowhere", "m", NINE, "张三", "13812345678")))
+                .isEqualTo(ErrorCode.UNKNOWN_HALL);
         one.book("hall-a", "m", NINE, "张三", "13812345678");
         two.book("hall-a", "m", NINE, "李四", "13912345678");
-        assertThat(code(() -> one.book("hall-a", "m", NINE, "王五", "13712345678"))).isEqualTo(ErrorCode.SLOT_FULL);
+        assertThat(code(() -> one.book("hall-a", "m", NINE, "王五", "13712345678")))
+                .isEqualTo(ErrorCode.SLOT_FULL);
         now.set(NINE + 1);
-        assertThat(code(() -> one.book("hall-a", "m", NINE, "王五", "13712345678"))).isEqualTo(ErrorCode.SLOT_IN_PAST);
+        assertThat(code(() -> one.book("hall-a", "m", NINE, "王五", "13712345678")))
+                .isEqualTo(ErrorCode.SLOT_IN_PAST);
     }
 
     @Test
@@ -166,7 +170,8 @@ class AppointmentServiceTest {
                 .isEqualTo(ErrorCode.APPOINTMENT_EXPIRED);
         // A ticket that could not be issued gives the check-in back.
         one.undoCheckIn(in.appointmentId());
-        assertThat(one.checkIn(b.code(), "hall-a", "m", "13812345678").appointmentId()).isEqualTo(b.appointmentId());
+        assertThat(one.checkIn(b.code(), "hall-a", "m", "13812345678").appointmentId())
+                .isEqualTo(b.appointmentId());
         assertThat(one.get(b.appointmentId()).status()).isEqualTo("CHECKED_IN");
     }
 
@@ -181,7 +186,9 @@ class AppointmentServiceTest {
         assertThat(code(() -> one.checkIn(late.code(), "hall-a", "m", "13812345678")))
                 .isEqualTo(ErrorCode.APPOINTMENT_EXPIRED);
         List<AppointmentService.Appointment> released = two.releaseNoShows();
-        assertThat(released).extracting(AppointmentService.Appointment::appointmentId).containsExactly(late.appointmentId());
+        assertThat(released)
+                .extracting(AppointmentService.Appointment::appointmentId)
+                .containsExactly(late.appointmentId());
         assertThat(one.releaseNoShows()).isEmpty();
         assertThat(one.get(late.appointmentId()).status()).isEqualTo("NO_SHOW");
         assertThat(one.get(shows.appointmentId()).status()).isEqualTo("CHECKED_IN");
