@@ -30,6 +30,11 @@ public enum DocsignError {
     FONT_UNAVAILABLE("FONT_UNAVAILABLE", "the CJK font could not be loaded"),
     /** Key store could not be created, read, or the password is wrong. */
     PKI_KEYSTORE("PKI_KEYSTORE", "the PKI key store could not be read or written"),
+    /**
+     * An externally issued credential or trust anchor (see {@code ExternalCredentials}) is
+     * unreadable, does not chain to a configured trust anchor, is expired, or has the wrong purpose.
+     */
+    PKI_EXTERNAL_INVALID("PKI_EXTERNAL_INVALID", "an externally issued credential or trust anchor is unusable"),
     /** A certificate could not be issued or a PKI request is malformed. */
     PKI_REQUEST_INVALID("PKI_REQUEST_INVALID", "the PKI request is malformed"),
     /** The time-stamp authority did not grant a token. */

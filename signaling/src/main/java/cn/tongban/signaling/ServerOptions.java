@@ -15,6 +15,7 @@ import java.util.List;
  * @param clusterHost the address Hazelcast and the event bus bind to
  * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
+ * @param pki external CA credentials and trust services, if any
  */
 public record ServerOptions(
         int port,
@@ -28,11 +29,25 @@ public record ServerOptions(
         String publicUrl,
         String dbUrl,
         String dbUser,
-        String dbPassword) {
+        String dbPassword,
+        Pki pki) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
         iceServers = List.copyOf(iceServers);
+        pki = pki != null ? pki : Pki.EMBEDDED;
+    }
+
+    /**
+     * Where certificates and trust services come from beyond the embedded PKI.
+     *
+     * @param externalDir credentials issued by an external CA ({@code ExternalCredentials} layout), or null
+     * @param tsaUrl an external RFC 3161 time-stamp authority, or null for the embedded one
+     * @param tsaTrust the external TSA's trust anchor certificate file, or null
+     */
+    public record Pki(Path externalDir, java.net.URI tsaUrl, Path tsaTrust) {
+        /** Everything from the embedded PKI. */
+        public static final Pki EMBEDDED = new Pki(null, null, null);
     }
 
     /** The JDBC URL in effect. */
@@ -58,6 +73,12 @@ public record ServerOptions(
         private String dbUrl;
         private String dbUser;
         private String dbPassword;
+        private Pki pki = Pki.EMBEDDED;
+
+        public Builder pki(Pki pki) {
+            this.pki = pki;
+            return this;
+        }
 
         /** The node's public base URL; default {@code http://127.0.0.1:<port>}. */
         public Builder publicUrl(String url) {
@@ -125,7 +146,8 @@ public record ServerOptions(
                     publicUrl != null ? publicUrl : "http://127.0.0.1:" + (port == 0 ? 8080 : port),
                     dbUrl,
                     dbUser,
-                    dbPassword);
+                    dbPassword,
+                    pki);
         }
     }
 }

@@ -87,8 +87,8 @@ public final class TongbanServer implements AutoCloseable {
         // The slow parts of a start do not depend on each other: run them side by side.
         ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
         Future<AccountStore> accountsF = boot.submit(() -> AccountStore.open(options.dataDir()));
-        Future<EmbeddedPki> pkiF = boot.submit(
-                () -> PkiSupport.open(options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of()));
+        Future<EmbeddedPki> pkiF = boot.submit(() -> PkiSupport.open(
+                options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of(), options.pki()));
         Future<Database> dbF =
                 boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
         Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));

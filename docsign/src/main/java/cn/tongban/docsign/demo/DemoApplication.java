@@ -5,8 +5,10 @@ import cn.tongban.docsign.form.ApplicationFormRenderer;
 import cn.tongban.docsign.form.FormDefinition;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pdf.PdfLimits;
+import cn.tongban.docsign.pki.CertificateIssuer;
 import cn.tongban.docsign.pki.Credential;
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.docsign.pki.TrustServices;
 import cn.tongban.docsign.sign.ApplicationSigningFlow;
 import cn.tongban.docsign.sign.PadesSigner;
 import java.awt.BasicStroke;
@@ -37,14 +39,23 @@ public final class DemoApplication {
 
     /** Renders and signs the demo application with {@code pki}; returns the PAdES B-LTA PDF. */
     public static byte[] createSigned(EmbeddedPki pki, CjkFont font) {
+        return createSigned(pki, pki, "wujin", "WJ0421", pki.hallName("wujin"), font);
+    }
+
+    /**
+     * Renders and signs the demo application with credentials from {@code issuer} (which may hold
+     * externally issued ones) for hall {@code hallId} and its clerk {@code clerkId}, with
+     * time-stamps and revocation data from {@code trust}.
+     */
+    public static byte[] createSigned(
+            CertificateIssuer issuer, TrustServices trust, String hallId, String clerkId, String hall, CjkFont font) {
         byte[] form = new ApplicationFormRenderer(font, PdfLimits.DEFAULT).render(form(), data(font));
-        ApplicationSigningFlow flow = new ApplicationSigningFlow(new PadesSigner(pki, font));
-        Credential applicant = pki.issueApplicantWithKey("wujin", "张晓梅", "320106198807000000");
-        Credential clerk = pki.clerk("wujin", "WJ0421", "李建国");
-        Credential seal = pki.hallSeal("wujin");
-        String hall = pki.hallName("wujin");
+        ApplicationSigningFlow flow = new ApplicationSigningFlow(new PadesSigner(trust, font));
+        Credential applicant = issuer.issueApplicantWithKey(hallId, "张晓梅", "320106198807000000");
+        Credential clerk = issuer.clerk(hallId, clerkId, "李建国");
+        Credential seal = issuer.hallSeal(hallId);
         byte[] a = flow.applicantSigns(form, applicant, handwrittenPng(), Instant.now());
-        byte[] c = flow.clerkSigns(a, clerk, "李建国", "WJ0421", hall, Instant.now());
+        byte[] c = flow.clerkSigns(a, clerk, "李建国", clerkId, hall, Instant.now());
         return flow.hallSeals(c, seal, hall, Instant.now());
     }
 

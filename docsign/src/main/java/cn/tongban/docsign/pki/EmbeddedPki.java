@@ -29,8 +29,10 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -61,6 +63,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * by the root), clerk, e-seal and applicant certificates, CRLs and an OCSP responder. Everything is
  * persisted in {@code <dataDir>/pki.p12} (PKCS#12, password protected) and two append-only logs;
  * created on first start, reloaded afterwards.
+ *
+ * <p>With {@link PkiConfig#external()} set, credentials issued by an external CA take precedence per
+ * hall: an external issuing CA replaces the hall's own CA (applicant certificates are then issued
+ * under it, and this class answers OCSP and CRL requests for them), and an external e-seal or clerk
+ * credential replaces the one this class would issue. The external PKI's anchors join {@link
+ * #trustAnchors()}. Revocation of the externally issued certificates themselves comes from the
+ * external CA's own services (see {@link CompositeTrustServices}).
  *
  * <p>HTTP routes (relative to {@link PkiConfig#baseUrl()}), served through {@link #handle}:
  *
@@ -113,6 +122,11 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
             cas.put(ROOT, load(ROOT));
             for (PkiConfig.Hall h : config.halls()) {
                 halls.put(h.id(), h);
+                Optional<Credential> externalCa = external(e -> e.hallCa(h.id()));
+                if (externalCa.isPresent()) {
+                    cas.put(h.id(), externalCa.get());
+                    continue;
+                }
                 if (!keyStore.containsAlias("ca-" + h.id())) {
                     createHallCa(h);
                     changed = true;
@@ -145,7 +159,17 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     @Override
     public List<X509Certificate> trustAnchors() {
-        return List.of(rootCertificate());
+        List<X509Certificate> out = new ArrayList<>();
+        out.add(rootCertificate());
+        if (config.external() != null) {
+            out.addAll(config.external().trustAnchors());
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether the hall's issuing CA was issued by an external CA (see {@link ExternalCredentials}). */
+    public boolean hallCaIsExternal(String hallId) {
+        return external(e -> e.hallCa(hallId)).isPresent();
     }
 
     @Override
@@ -228,6 +252,10 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     @Override
     public Credential clerk(String hallId, String clerkId, String clerkName) {
         PkiConfig.Hall h = hall(hallId);
+        Optional<Credential> ext = external(e -> e.clerk(hallId, clerkId));
+        if (ext.isPresent()) {
+            return ext.get();
+        }
         String alias = "clerk-" + h.id() + "-"
                 + clerkId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_");
         return endEntities.computeIfAbsent(
@@ -248,6 +276,10 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     @Override
     public Credential hallSeal(String hallId) {
         PkiConfig.Hall h = hall(hallId);
+        Optional<Credential> ext = external(e -> e.hallSeal(hallId));
+        if (ext.isPresent()) {
+            return ext.get();
+        }
         String alias = "seal-" + h.id();
         return endEntities.computeIfAbsent(
                 alias,
@@ -545,9 +577,12 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     private List<X509Certificate> chain(X509Certificate leaf, String hallId) {
         List<X509Certificate> c = new ArrayList<>();
         c.add(leaf);
-        c.add(cas.get(hallId).certificate());
-        c.add(rootCertificate());
+        c.addAll(cas.get(hallId).chain());
         return c;
+    }
+
+    private Optional<Credential> external(Function<ExternalCredentials, Optional<Credential>> f) {
+        return config.external() == null ? java.util.Optional.empty() : f.apply(config.external());
     }
 
     private Credential load(String alias) throws GeneralSecurityException {

@@ -38,7 +38,8 @@ import org.bouncycastle.tsp.TimeStampResponse;
 /**
  * Trust services of an external PKI: a TSA at a fixed URL (RFC 3161 §3.4 over HTTP), OCSP at the
  * URL in each certificate's AIA extension (RFC 6960 Appendix A), CRLs from its CRL distribution
- * points. Timeouts are 10 s per request.
+ * points. Timeouts are 10 s per request. Without a TSA URL, {@link #timestamps()} refuses with
+ * {@code TSA_FAILED} (for deployments that take only revocation data from here).
  */
 public final class HttpTrustServices implements TrustServices {
     private final List<X509Certificate> anchors;
@@ -49,6 +50,7 @@ public final class HttpTrustServices implements TrustServices {
             .build();
     private final SecureRandom random = new SecureRandom();
 
+    /** @param tsa the TSA's URL, or {@code null} for none */
     public HttpTrustServices(List<X509Certificate> anchors, URI tsa) {
         this.anchors = List.copyOf(anchors);
         this.tsa = tsa;
@@ -62,6 +64,9 @@ public final class HttpTrustServices implements TrustServices {
     @Override
     public TimestampSource timestamps() {
         return imprint -> {
+            if (tsa == null) {
+                throw new DocsignException(DocsignError.TSA_FAILED, "no external TSA configured");
+            }
             TimeStampRequestGenerator g = new TimeStampRequestGenerator();
             g.setCertReq(true);
             TimeStampRequest req = g.generate(TSPAlgorithms.SHA256, imprint, new BigInteger(64, random));
@@ -163,7 +168,17 @@ public final class HttpTrustServices implements TrustServices {
 
     private byte[] send(HttpRequest req) {
         try {
-            HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r;
+            try {
+                r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (java.net.http.HttpTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                // Many OCSP responders and TSAs (openssl's among them) answer HTTP/1.0 and close the
+                // connection; the client may try to reuse it and fail before any byte arrives. The
+                // requests are idempotent, so one retry on a fresh connection is safe.
+                r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            }
             if (r.statusCode() != 200) {
                 throw new DocsignException(
                         DocsignError.REVOCATION_UNAVAILABLE, req.uri() + " -> HTTP " + r.statusCode());

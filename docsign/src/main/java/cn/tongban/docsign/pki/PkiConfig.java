@@ -13,11 +13,24 @@ import java.util.List;
  *     AIA and CRL distribution point extensions, e.g. {@code http://127.0.0.1:8080/pki}
  * @param halls halls that get a CA; new entries are added on the next start
  * @param applicantValidity lifetime of applicant certificates
+ * @param external credentials issued by an external CA that take the place of the embedded ones
+ *     (a hall's issuing CA, its e-seal, its clerks), or {@code null} for none
  */
-public record PkiConfig(Path dataDir, char[] password, String baseUrl, List<Hall> halls, Duration applicantValidity) {
+public record PkiConfig(
+        Path dataDir,
+        char[] password,
+        String baseUrl,
+        List<Hall> halls,
+        Duration applicantValidity,
+        ExternalCredentials external) {
     public PkiConfig {
         halls = List.copyOf(halls);
         baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    /** A configuration with no external credentials. */
+    public PkiConfig(Path dataDir, char[] password, String baseUrl, List<Hall> halls, Duration applicantValidity) {
+        this(dataDir, password, baseUrl, halls, applicantValidity, null);
     }
 
     /** One hall: a short id used in URLs and aliases, and its Chinese name. */

@@ -34,6 +34,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
 
+    @Mixin
+    PkiOptions pki;
+
     @Option(names = "--node-name", defaultValue = "${env:TONGBAN_NODE:-node-1}", description = "This node's name.")
     String nodeName;
 
@@ -74,6 +77,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .dataDir(store.dataDir)
                 .database(store.dbUrl, store.dbUser, store.dbPassword)
                 .publicUrl(publicUrl)
+                .pki(pki.toOptions())
                 .nodeName(nodeName)
                 .clusterHost(clusterHost);
         clusterMembers.forEach(b::clusterMember);
