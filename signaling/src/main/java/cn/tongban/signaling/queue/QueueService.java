@@ -796,6 +796,9 @@ public final class QueueService {
             List<SessionRecord> applicantLost,
             List<ClerkPresence> wrapUpEnded,
             List<SessionRecord> outcomeExpired) {
+        /** Nothing changed. */
+        public static final Sweep EMPTY = new Sweep(List.of(), List.of(), List.of(), List.of());
+
         public Sweep(List<TicketRecord> expiredWaiting, List<SessionRecord> applicantLost) {
             this(expiredWaiting, applicantLost, List.of(), List.of());
         }

@@ -90,7 +90,9 @@ class RoutingE2ETest {
         applicant.check("#priority-list input[value='elderly']");
         applicant.check("#priority-list input[value='disabled']");
         // One claim at most: ticking another replaces the first.
-        assertThat(applicant.locator("#priority-list input[value='elderly']")).not().isChecked();
+        assertThat(applicant.locator("#priority-list input[value='elderly']"))
+                .not()
+                .isChecked();
         applicant.check("#priority-list input[value='elderly']");
         applicant.fill("#appointment", "12#");
         applicant.click("#contact-next");
@@ -115,7 +117,8 @@ class RoutingE2ETest {
         }
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         assertThat(clerk.locator("#queue-rows tr .badge.priority")).hasText("优先");
-        assertThat(supervisor.locator("#clerk-rows tr[data-clerk='wujin01'] td.status")).hasText("可接待");
+        assertThat(supervisor.locator("#clerk-rows tr[data-clerk='wujin01'] td.status"))
+                .hasText("可接待");
         screenshot(supervisor, "routing-board-supervisor.png");
 
         clerk.click("#take-next");
@@ -126,7 +129,8 @@ class RoutingE2ETest {
         assertThat(clerk.locator("#s-priority-text")).containsText("已核实属实");
         assertThat(clerk.locator("#priority-confirm")).isHidden();
         screenshot(clerk, "routing-session-clerk.png");
-        assertThat(supervisor.locator("#clerk-rows tr[data-clerk='wujin01'] td.status")).hasText("办理中");
+        assertThat(supervisor.locator("#clerk-rows tr[data-clerk='wujin01'] td.status"))
+                .hasText("办理中");
         assertThat(queue.locator("td.waiting")).hasText("0");
         // Back to the queue's head at the partner hall Qingpu (it owns business-startup too).
         clerk.selectOption("#transfer-hall", "sh-qingpu-xzfw");
