@@ -5,6 +5,7 @@ import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
@@ -132,6 +133,8 @@ public final class TongbanServer implements AutoCloseable {
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            Declarations declarations = Declarations.create(
+                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -141,7 +144,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.iceServers(),
                     "tongban/" + version(),
                     clock,
-                    registry);
+                    registry,
+                    declarations.service());
             AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
             signaling.useAppointments(appointments);
 
@@ -165,6 +169,7 @@ public final class TongbanServer implements AutoCloseable {
                             refdata,
                             records,
                             pki,
+                            declarations,
                             registry,
                             options.nodeName(),
                             startedAt,
