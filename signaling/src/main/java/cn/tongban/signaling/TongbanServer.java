@@ -2,6 +2,7 @@ package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.session.media.Bridge;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
@@ -179,6 +180,8 @@ public final class TongbanServer implements AutoCloseable {
                     registry,
                     media,
                     declarations.service());
+            AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
+            signaling.useAppointments(appointments);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -203,7 +206,8 @@ public final class TongbanServer implements AutoCloseable {
                             declarations,
                             registry,
                             options.nodeName(),
-                            startedAt))
+                            startedAt,
+                            appointments))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 

@@ -15,6 +15,7 @@ import {
   renderParticipants,
   renderTiles,
 } from './ui.js';
+import { renderRouting, renderWrapUp, routingBadges, wireRouting } from './clerk-routing.js';
 
 const TOKEN_KEY = 'tongban.clerkToken';
 const PROFILE_KEY = 'tongban.clerkProfile';
@@ -298,6 +299,7 @@ function wireConsole() {
     else state.outcomeFor = null;
   });
   $('#outcome-form').addEventListener('submit', submitOutcome);
+  wireRouting({ client, getState: () => state, setNotice, render });
 }
 
 async function take(ticketId) {
@@ -579,6 +581,7 @@ function renderHeader(loggedIn) {
   toggle.hidden = !loggedIn || !(status === 'available' || status === 'away');
   toggle.disabled = !client.isOpen;
   toggle.textContent = status === 'available' ? t('status.setAway') : t('status.setAvailable');
+  if (loggedIn) renderWrapUp(clerk, pill, toggle);
 }
 
 function renderQueue() {
@@ -597,6 +600,7 @@ function renderQueue() {
       const number = cell('num', ticket.number);
       if (ticket.returned) number.append(badge('returned', t('queue.returned')));
       if (ticket.connected === false) number.append(badge('disconnected', t('queue.disconnected')));
+      number.append(...routingBadges(ticket, badge));
       const waiting = cell('waiting', '');
       waiting.dataset.seconds = String(ticket.waitingSeconds ?? 0);
       const action = document.createElement('td');
@@ -617,6 +621,7 @@ function renderQueue() {
 }
 
 function renderQueueTimes() {
+  if (state.clerk?.status === 'wrap_up') renderHeader(Boolean(state.token));
   const elapsed = (Date.now() - state.queueAt) / 1000;
   for (const waiting of document.querySelectorAll('#queue-rows td.waiting')) {
     waiting.textContent = formatDuration(Number(waiting.dataset.seconds) + elapsed);
@@ -656,6 +661,9 @@ function renderSession() {
   $('#chat-form').hidden = session.role === 'supervisor';
   $('#session-view .self-row').hidden = session.role === 'supervisor';
   renderChat($('#chat-log'), state.chat, own ? 'clerk' : session.role);
+  renderRouting(state);
+  // Transfer and priority checks belong to the session's own clerk, not to helpers and supervisors.
+  $('#routing-panel').hidden = !own;
 }
 
 function renderInvitation() {

@@ -109,7 +109,9 @@ final class LoginHandler implements Handler<RoutingContext> {
                                                     .put("hallName", hallName)
                                                     .put("matters", new JsonArray(clerk.matters()))
                                                     .put("languages", new JsonArray(clerk.languages()))
-                                                    .put("supervisor", clerk.supervisor()))
+                                                    .put(
+                                                            "supervisor",
+                                                            data.routing().isSupervisor(clerk.id())))
                                     .encode());
                 });
     }

@@ -479,7 +479,8 @@ public final class MediaSessions implements AutoCloseable {
         if (role == Role.HELPER && !ms.invited().contains(me.id())) {
             throw new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "only an invited clerk joins as helper");
         }
-        if (role == Role.SUPERVISOR && !(me.supervisor() && me.hallId().equals(ms.hallId()))) {
+        if (role == Role.SUPERVISOR
+                && !(data.routing().isSupervisor(me.id()) && me.hallId().equals(ms.hallId()))) {
             throw new ProtocolException(
                     ErrorCode.JOIN_NOT_ALLOWED, "only a supervisor of the owning hall joins as supervisor");
         }
@@ -549,7 +550,7 @@ public final class MediaSessions implements AutoCloseable {
     public ServerMessage.Sessions listSessions(Caller c, ClientMessage.ListSessions l) {
         ReferenceData data = refdata.current();
         ReferenceData.ClerkProfile me = data.clerk(c.clerkId()).orElse(null);
-        if (me == null || !me.supervisor()) {
+        if (me == null || !data.routing().isSupervisor(me.id())) {
             throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, "list_sessions is for supervisors");
         }
         requireBridge("list_sessions");

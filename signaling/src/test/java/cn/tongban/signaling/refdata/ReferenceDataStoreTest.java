@@ -60,8 +60,8 @@ class ReferenceDataStoreTest {
         assertThat(d.matter("social-insurance-transfer").orElseThrow().recorded())
                 .isFalse();
         assertThat(d.matter("housing-fund-transfer").orElseThrow().recorded()).isFalse(); // absent: off
-        assertThat(d.clerk("wujin09").orElseThrow().supervisor()).isTrue();
-        assertThat(d.clerk("wujin01").orElseThrow().supervisor()).isFalse();
+        assertThat(d.routing().isSupervisor("supervisor01")).isTrue();
+        assertThat(d.routing().isSupervisor("wujin01")).isFalse();
 
         String original = Files.readString(store.file());
         write(store.file(), original.replaceFirst("\n    recording: required", "\n    recording: sometimes"), 1);

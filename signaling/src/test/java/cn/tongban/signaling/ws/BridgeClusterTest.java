@@ -122,7 +122,7 @@ class BridgeClusterTest {
     void participantsOnAnotherNodeUseTheBridgeOfTheClerksNode(Vertx vertx) throws Exception {
         int bridgeA = nodeA.media().bridge().port();
         try (WsTestClient clerk = clerk(vertx, nodeA, "wujin01", true);
-                WsTestClient supervisor = clerk(vertx, nodeB, "wujin09", false);
+                WsTestClient supervisor = clerk(vertx, nodeB, "supervisor01", false);
                 WsTestClient app = WsTestClient.connect(vertx, nodeB.port())) {
             app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
                     + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");

@@ -44,8 +44,9 @@ class BridgeSignalingTest {
             String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             Files.writeString(
                     dataDir.resolve("refdata.yaml"),
-                    yaml + "    - id: wujin08\n      name: 孙主管\n      hallId: cz-wujin-bdc\n"
-                            + "      matters: []\n      supervisor: true\n");
+                    yaml.replace("supervisors: [supervisor01]", "supervisors: [supervisor01, wujin08]")
+                            + "    - id: wujin08\n      name: 孙主管\n      hallId: cz-wujin-bdc\n"
+                            + "      matters: []\n");
         }
         server = TongbanServer.start(ServerOptions.builder()
                 .port(0)
@@ -279,7 +280,7 @@ class BridgeSignalingTest {
         try (WsTestClient clerk = clerk(vertx, "wujin01", true);
                 WsTestClient helper = clerk(vertx, "gulou01", false);
                 WsTestClient other = clerk(vertx, "qingpu01", false);
-                WsTestClient supervisor = clerk(vertx, "wujin09", false);
+                WsTestClient supervisor = clerk(vertx, "supervisor01", false);
                 WsTestClient second = clerk(vertx, "wujin08", false);
                 WsTestClient notSupervisor = clerk(vertx, "wujin02", false);
                 WsTestClient app = applicant(vertx, "business-startup", "nj-gulou-zwfw")) {
@@ -356,7 +357,7 @@ class BridgeSignalingTest {
                     .extracting(ServerMessage.Participant::role, ServerMessage.Participant::name)
                     .contains(
                             org.assertj.core.groups.Tuple.tuple("helper", "李娜"),
-                            org.assertj.core.groups.Tuple.tuple("supervisor", "钱卫东"));
+                            org.assertj.core.groups.Tuple.tuple("supervisor", "赵志强"));
             assertThat(seen.participants())
                     .filteredOn(p -> p.role().equals("supervisor"))
                     .singleElement()

@@ -92,7 +92,7 @@ class BridgeSessionE2ETest {
     void threePeopleAndASilentSupervisorThroughTheBridgeWithScreenShareAndAPlayableRecording() throws Exception {
         Page clerk = login("wujin01", true);
         Page helper = login("gulou01", false);
-        Page supervisor = login("wujin09", false);
+        Page supervisor = login("supervisor01", false);
         assertThat(supervisor.locator("#monitor")).isVisible(); // only supervisors get the list
         assertThat(helper.locator("#monitor")).isHidden();
 
@@ -157,7 +157,7 @@ class BridgeSessionE2ETest {
         supervisor.click("#monitor-rows button[data-session='" + sessionId + "']");
         assertThat(supervisor.locator("#session-view")).isVisible();
         assertThat(supervisor.locator("#chat-form")).isHidden();
-        assertThat(applicant.locator("#call-supervisor")).hasText("督导人员 钱卫东 正在旁听本次通话。");
+        assertThat(applicant.locator("#call-supervisor")).hasText("督导人员 赵志强 正在旁听本次通话。");
         assertThat(applicant.locator("#call-participants li[data-role='supervisor']"))
                 .containsText("仅旁听");
         awaitDecoding(supervisor, "supervisor", "applicant", "clerk", "helper");
