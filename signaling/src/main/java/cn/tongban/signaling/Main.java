@@ -1,5 +1,6 @@
 package cn.tongban.signaling;
 
+import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.cli.AuditCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.ServeCommand;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             DemoApplicationCommand.class,
             AuditCommand.class,
+            AccountCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -10,6 +10,7 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
@@ -85,11 +86,13 @@ public final class TongbanServer implements AutoCloseable {
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
         // The slow parts of a start do not depend on each other: run them side by side.
         ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
-        Future<AccountStore> accountsF = boot.submit(() -> AccountStore.open(options.dataDir()));
         Future<EmbeddedPki> pkiF = boot.submit(() -> PkiSupport.open(
                 options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of(), options.pki()));
         Future<Database> dbF =
                 boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
+        // Accounts live in the database: they follow it, beside the PKI and Hazelcast.
+        Future<AccountStore> accountsF =
+                boot.submit(() -> AccountStore.open(dbF.get().dataSource(), options.dataDir()));
         Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));
         AccountStore accounts;
         List<String> created;
@@ -110,7 +113,7 @@ public final class TongbanServer implements AutoCloseable {
         } finally {
             boot.shutdown();
         }
-        timer.mark("accounts, pki, database, hazelcast in parallel");
+        timer.mark("database then accounts, pki, hazelcast in parallel");
         Vertx vertx = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -126,7 +129,8 @@ public final class TongbanServer implements AutoCloseable {
                     .await(60, TimeUnit.SECONDS);
 
             timer.mark("vertx");
-            TokenService tokens = TokenService.create(vertx, options.dataDir());
+            TokenService tokens =
+                    TokenService.create(vertx, new InstallationSecrets(db.dataSource()), options.dataDir());
             Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
