@@ -2,6 +2,7 @@ package cn.tongban.signaling;
 
 import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.cli.AuditCommand;
+import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
             DemoApplicationCommand.class,
             AuditCommand.class,
             AccountCommand.class,
+            ClusterCaCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

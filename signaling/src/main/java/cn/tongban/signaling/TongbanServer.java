@@ -3,7 +3,9 @@ package cn.tongban.signaling;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterSecurity;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
@@ -84,6 +86,8 @@ public final class TongbanServer implements AutoCloseable {
         StartupTimer timer = new StartupTimer();
         Files.createDirectories(options.dataDir());
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
+        // Checked first: a node that may not join the event bus should not start anything else.
+        NodeCredentials busCredentials = ClusterSecurity.credentials(options);
         // The slow parts of a start do not depend on each other: run them side by side.
         ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
         Future<EmbeddedPki> pkiF = boot.submit(() -> PkiSupport.open(
@@ -120,7 +124,7 @@ public final class TongbanServer implements AutoCloseable {
             registry.config().commonTags("node", options.nodeName());
             VertxOptions vertxOptions =
                     new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
-            vertxOptions.getEventBusOptions().setHost(options.clusterHost()).setPort(0);
+            ClusterSecurity.configure(vertxOptions, options, busCredentials);
             vertx = Vertx.builder()
                     .with(vertxOptions)
                     .withMetrics(new MicrometerMetricsFactory(registry))

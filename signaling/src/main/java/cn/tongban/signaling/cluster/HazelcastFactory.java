@@ -29,7 +29,12 @@ public final class HazelcastFactory {
         config.getMemberAttributeConfig()
                 .setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
         NetworkConfig network = config.getNetworkConfig();
-        network.setPort(5701).setPortAutoIncrement(true).setPortCount(100);
+        network.setPort(options.cluster().hazelcastPort())
+                .setPortAutoIncrement(true)
+                .setPortCount(100);
+        if (options.cluster().publicAddress() != null) {
+            network.setPublicAddress(options.cluster().publicAddress());
+        }
         network.getInterfaces().setEnabled(true).addInterface(options.clusterHost());
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
