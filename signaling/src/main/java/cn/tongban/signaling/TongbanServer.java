@@ -3,7 +3,9 @@ package cn.tongban.signaling;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterDuty;
 import cn.tongban.signaling.cluster.ClusterSecurity;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.http.Routes;
@@ -139,6 +141,7 @@ public final class TongbanServer implements AutoCloseable {
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            ClusterView clusterView = new ClusterView(hz);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -148,7 +151,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.iceServers(),
                     "tongban/" + version(),
                     clock,
-                    registry);
+                    registry,
+                    clusterView);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -172,16 +176,20 @@ public final class TongbanServer implements AutoCloseable {
                             pki,
                             registry,
                             options.nodeName(),
-                            startedAt))
+                            startedAt,
+                            clusterView))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
             Vertx v = vertx;
+            // Live state is readable and changeable only with the cluster's quorum (a single node always has it).
             vertx.setPeriodic(
                     250,
                     id -> v.executeBlocking(
                             () -> {
-                                signaling.broadcast(false);
+                                if (clusterView.hasQuorum()) {
+                                    signaling.broadcast(false);
+                                }
                                 return null;
                             },
                             false));
@@ -189,11 +197,15 @@ public final class TongbanServer implements AutoCloseable {
                     5000,
                     id -> v.executeBlocking(
                             () -> {
-                                signaling.broadcast(true);
-                                signaling.sweep();
+                                if (clusterView.hasQuorum()) {
+                                    signaling.broadcast(true);
+                                    signaling.sweep();
+                                }
                                 return null;
                             },
                             false));
+            clusterView.advertise(advertisedUrl(options, http.actualPort()));
+            ClusterDuty.start(vertx, hz, clusterView, signaling, clock);
             vertx.setPeriodic(
                     2000,
                     id -> v.executeBlocking(
@@ -220,6 +232,13 @@ public final class TongbanServer implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** The base URL clients reach this node at: the public URL, or loopback and the bound port when it was 0. */
+    private static String advertisedUrl(ServerOptions options, int actualPort) {
+        return options.port() == 0 && options.publicUrl().equals("http://127.0.0.1:8080")
+                ? "http://127.0.0.1:" + actualPort
+                : options.publicUrl();
     }
 
     /** The port the HTTP server listens on. */

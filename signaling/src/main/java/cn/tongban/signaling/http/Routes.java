@@ -4,6 +4,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.Records;
@@ -31,16 +32,26 @@ public final class Routes {
             EmbeddedPki pki,
             PrometheusMeterRegistry registry,
             String nodeName,
-            long startedAt) {
+            long startedAt,
+            ClusterView cluster) {
         Router router = Router.router(vertx);
 
-        router.get("/health").handler(ctx -> ctx.response()
-                .putHeader("content-type", "application/json")
-                .end(new JsonObject()
-                        .put("status", "UP")
-                        .put("node", nodeName)
-                        .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
-                        .encode()));
+        // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
+        router.get("/health")
+                .blockingHandler(
+                        ctx -> {
+                            boolean serving = cluster.hasQuorum();
+                            ctx.response()
+                                    .setStatusCode(serving ? 200 : 503)
+                                    .putHeader("content-type", "application/json")
+                                    .end(new JsonObject()
+                                            .put("status", serving ? "UP" : "NODE_UNAVAILABLE")
+                                            .put("node", nodeName)
+                                            .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                                            .put("cluster", cluster.health())
+                                            .encode());
+                        },
+                        false);
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
         router.get("/api/catalog").handler(new CatalogHandler(refdata));

@@ -52,6 +52,12 @@ public enum ErrorCode {
     RESUME_INVALID(401, false, 0),
     /** The same ticket was resumed on another connection; this one is closed. */
     SUPERSEDED(409, true, 4001),
+    /**
+     * This node cannot serve now: it is cut off from the majority of its cluster (split-brain protection)
+     * or has not reached its quorum yet. The connection is closed with 1013 (try again later); clients
+     * reconnect to another node of {@code hello.servers}.
+     */
+    NODE_UNAVAILABLE(503, true, 1013),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

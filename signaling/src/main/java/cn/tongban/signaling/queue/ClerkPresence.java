@@ -14,6 +14,11 @@ public record ClerkPresence(
         return new ClerkPresence(clerkId, connId, newStatus, chosen, newSessionId, at);
     }
 
+    /** The same presence (status, session) held through another connection: a clerk signing in again. */
+    ClerkPresence movedTo(String newConnId, long at) {
+        return new ClerkPresence(clerkId, newConnId, status, chosen, sessionId, at);
+    }
+
     ClerkPresence choose(ClerkStatus newChosen, long at) {
         boolean free = status == ClerkStatus.AVAILABLE || status == ClerkStatus.AWAY;
         return new ClerkPresence(clerkId, connId, free ? newChosen : status, newChosen, sessionId, at);
