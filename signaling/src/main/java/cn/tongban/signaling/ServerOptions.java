@@ -80,12 +80,21 @@ public record ServerOptions(
         }
     }
 
-    /** The split-brain protection size in effect: {@link Cluster#quorum} or a majority of the configured members. */
+    /**
+     * The split-brain protection size in effect: {@link Cluster#quorum}, or a majority of the cluster the
+     * member list describes — the listed members other than this node's own address, plus this node.
+     */
     public int effectiveQuorum() {
         if (cluster.quorum() > 0) {
             return cluster.quorum();
         }
-        return clusterMembers.isEmpty() ? 1 : (clusterMembers.size() + 1) / 2 + 1;
+        String self = clusterHost + ":" + cluster.hazelcastPort();
+        long others = clusterMembers.stream()
+                .map(String::strip)
+                .filter(m -> !m.equals(self))
+                .distinct()
+                .count();
+        return others == 0 ? 1 : (int) (others + 1) / 2 + 1;
     }
 
     /**

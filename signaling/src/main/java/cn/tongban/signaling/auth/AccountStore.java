@@ -80,8 +80,15 @@ public final class AccountStore {
             return created;
         }
         Set<String> existing = usernames();
+        // Argon2 is slow by design: hash a large batch of new accounts on all cores.
+        Map<String, String> hashes = data.clerks().parallelStream()
+                .map(ReferenceData.ClerkProfile::id)
+                .filter(id -> !existing.contains(id))
+                .distinct()
+                .collect(java.util.stream.Collectors.toConcurrentMap(id -> id, id -> hash(data.initialPassword())));
         for (ReferenceData.ClerkProfile c : data.clerks()) {
-            if (!existing.contains(c.id()) && insertIfAbsent(c.id(), hash(data.initialPassword()))) {
+            String hash = hashes.get(c.id());
+            if (hash != null && !created.contains(c.id()) && insertIfAbsent(c.id(), hash)) {
                 created.add(c.id());
             }
         }

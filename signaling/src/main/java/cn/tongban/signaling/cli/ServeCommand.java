@@ -41,6 +41,13 @@ public final class ServeCommand implements Callable<Integer> {
     String nodeName;
 
     @Option(
+            names = "--cluster-name",
+            defaultValue = "${env:TONGBAN_CLUSTER_NAME:-tongban}",
+            description = "Name of the cluster to form or join (env TONGBAN_CLUSTER_NAME; default ${DEFAULT-VALUE});"
+                    + " members with another name are refused.")
+    String clusterName;
+
+    @Option(
             names = "--cluster-host",
             defaultValue = "127.0.0.1",
             description = "Address Hazelcast and the event bus bind to (default ${DEFAULT-VALUE}).")
@@ -117,6 +124,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .publicUrl(publicUrl)
                 .pki(pki.toOptions())
                 .nodeName(nodeName)
+                .clusterName(clusterName)
                 .clusterHost(clusterHost)
                 .cluster(ServerOptions.Cluster.DEFAULT
                         .withTls(clusterTls, clusterTlsPassword)
