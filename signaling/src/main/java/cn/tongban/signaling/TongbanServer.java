@@ -8,6 +8,7 @@ import cn.tongban.signaling.cluster.ClusterSecurity;
 import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.cluster.NodeCredentials;
+import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
@@ -142,6 +143,8 @@ public final class TongbanServer implements AutoCloseable {
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
             ClusterView clusterView = new ClusterView(hz);
+            Declarations declarations = Declarations.create(
+                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -152,6 +155,7 @@ public final class TongbanServer implements AutoCloseable {
                     "tongban/" + version(),
                     clock,
                     registry,
+                    declarations.service(),
                     clusterView);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
@@ -174,6 +178,7 @@ public final class TongbanServer implements AutoCloseable {
                             refdata,
                             records,
                             pki,
+                            declarations,
                             registry,
                             options.nodeName(),
                             startedAt,

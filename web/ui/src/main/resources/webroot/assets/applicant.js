@@ -5,6 +5,8 @@
 import { applyI18n, bindLanguageSwitch, errorText, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
+import { initDeclaration } from './declaration.js';
+import { initMaterials } from './materials.js';
 import { $, bindConnectionBanner, confirmDialog, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
 
 const TOKEN_KEY = 'tongban.resumeToken';
@@ -45,6 +47,8 @@ applyI18n();
 bindConnectionBanner(client);
 wireSetup();
 wireCall();
+initDeclaration(client, { onChange: (on) => $('#step-call .call').classList.toggle('with-declaration', on) });
+initMaterials(client);
 
 client.addEventListener('ready', onReady);
 client.addEventListener('ticket', (e) => onTicket(e.detail));

@@ -4,6 +4,8 @@
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
+import { initCobrowse } from './cobrowse.js';
+import { initChecks } from './checks.js';
 import { $, bindConnectionBanner, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
 
 const TOKEN_KEY = 'tongban.clerkToken';
@@ -42,6 +44,8 @@ applyI18n();
 bindConnectionBanner(client);
 wireLogin();
 wireConsole();
+initCobrowse(client, { onChange: (on) => $('#session-media').classList.toggle('with-mirror', on) });
+initChecks(client);
 
 client.addEventListener('ready', onReady);
 client.addEventListener('clerk', (e) => onClerk(e.detail));

@@ -5,6 +5,7 @@ import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterView;
+import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.Records;
@@ -30,6 +31,7 @@ public final class Routes {
             ReferenceDataStore refdata,
             Records records,
             EmbeddedPki pki,
+            Declarations declarations,
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt,
@@ -61,6 +63,7 @@ public final class Routes {
         router.route("/pki/*")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(new PkiRoutes(pki));
+        declarations.mount(router);
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         router.get("/ws").handler(ctx -> {

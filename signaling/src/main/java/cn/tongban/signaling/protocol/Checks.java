@@ -34,4 +34,16 @@ final class Checks {
             throw ProtocolException.invalid(field, "is not a valid identifier");
         }
     }
+
+    static void range(String field, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            throw ProtocolException.invalid(field, "must be between " + min + " and " + max);
+        }
+    }
+
+    static void fraction(String field, Double value) {
+        if (value != null && !(value >= 0 && value <= 1)) {
+            throw ProtocolException.invalid(field, "must be between 0 and 1");
+        }
+    }
 }

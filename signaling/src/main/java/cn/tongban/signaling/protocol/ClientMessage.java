@@ -2,6 +2,8 @@ package cn.tongban.signaling.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +24,19 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ClientMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ClientMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ClientMessage.DeclOpen.class, name = "decl_open"),
+    @JsonSubTypes.Type(value = ClientMessage.DeclState.class, name = "decl_state"),
+    @JsonSubTypes.Type(value = ClientMessage.DeclSubmit.class, name = "decl_submit"),
+    @JsonSubTypes.Type(value = ClientMessage.CobrowseMode.class, name = "cobrowse_mode"),
+    @JsonSubTypes.Type(value = ClientMessage.ControlRequest.class, name = "control_request"),
+    @JsonSubTypes.Type(value = ClientMessage.ControlAnswer.class, name = "control_answer"),
+    @JsonSubTypes.Type(value = ClientMessage.ControlRevoke.class, name = "control_revoke"),
+    @JsonSubTypes.Type(value = ClientMessage.RemoteInput.class, name = "remote_input"),
+    @JsonSubTypes.Type(value = ClientMessage.RemoteStep.class, name = "remote_step"),
+    @JsonSubTypes.Type(value = ClientMessage.Pointer.class, name = "pointer"),
+    @JsonSubTypes.Type(value = ClientMessage.UploadSlot.class, name = "upload_slot"),
+    @JsonSubTypes.Type(value = ClientMessage.MaterialDecision.class, name = "material_decision"),
+    @JsonSubTypes.Type(value = ClientMessage.IdentityDecision.class, name = "identity_decision"),
     @JsonSubTypes.Type(value = ClientMessage.Hangup.class, name = "hangup"),
     @JsonSubTypes.Type(value = ClientMessage.Outcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = ClientMessage.Ping.class, name = "ping"),
@@ -221,6 +236,260 @@ public sealed interface ClientMessage {
         @Override
         public Sender allowedSender() {
             return Sender.ANY;
+        }
+    }
+
+    // ---------------------------------------------------------------- guided declaration and co-browsing
+
+    /**
+     * A message of the guided declaration or of co-browsing, about one session the sender is part of. The
+     * signaling handler checks membership and hands it to {@code DeclarationService}, which enforces the
+     * control mode, consent and the no-control zones (docs/protocol.md, "Guided declaration").
+     */
+    sealed interface DeclarationMessage extends ClientMessage {
+        String sessionId();
+    }
+
+    /** Either party: the declaration of the session (created from the form on first open). Answer: {@code declaration}. */
+    record DeclOpen(String id, String sessionId) implements DeclarationMessage {
+        public DeclOpen {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /**
+     * Applicant: what changed on the form — values (changed fields only; JSON null clears one), the step
+     * shown, the focused field, the scroll position (0..1). Sensitive fields are never sent.
+     */
+    record DeclState(String id, String sessionId, Integer step, ObjectNode values, String focus, Double scroll)
+            implements DeclarationMessage {
+        public DeclState {
+            Checks.identifier("sessionId", sessionId);
+            Checks.range("step", step, 0, 99);
+            if (focus != null && !focus.isEmpty()) {
+                Checks.identifier("focus", focus);
+            }
+            Checks.fraction("scroll", scroll);
+            if (values != null && values.size() > 200) {
+                throw ProtocolException.invalid("values", "has more than 200 fields");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.APPLICANT;
+        }
+    }
+
+    /** Applicant only (a no-control zone): submit the declaration. Answer: {@code declaration} (submitted). */
+    record DeclSubmit(String id, String sessionId) implements DeclarationMessage {
+        public DeclSubmit {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY; // a clerk's attempt is refused (NO_CONTROL_ZONE) and audited, not just rejected
+        }
+    }
+
+    /** Clerk: co-browsing mode {@code view} or {@code pointer} (leaving control releases it). Answer: {@code cobrowse}. */
+    record CobrowseMode(String id, String sessionId, String mode) implements DeclarationMessage {
+        public CobrowseMode {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("mode", mode);
+            if (!mode.equals("view") && !mode.equals("pointer") && !mode.equals("control")) {
+                throw ProtocolException.invalid("mode", "must be view, pointer or control");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** Clerk: ask the applicant for control of the form. Answer: {@code cobrowse} (event {@code requested}). */
+    record ControlRequest(String id, String sessionId) implements DeclarationMessage {
+        public ControlRequest {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** Applicant only: grant or deny the pending control request. Answer: {@code cobrowse}. */
+    record ControlAnswer(String id, String sessionId, Boolean granted) implements DeclarationMessage {
+        public ControlAnswer {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("granted", granted);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY; // a clerk's attempt is refused and audited
+        }
+    }
+
+    /**
+     * Applicant: end control now ({@code via}: {@code button}, {@code esc} or {@code dialog}); a clerk may
+     * send it to release control. Answer: {@code cobrowse}.
+     */
+    record ControlRevoke(String id, String sessionId, String via) implements DeclarationMessage {
+        public ControlRevoke {
+            Checks.identifier("sessionId", sessionId);
+            if (via != null && !via.equals("button") && !via.equals("esc") && !via.equals("dialog")) {
+                throw ProtocolException.invalid("via", "must be button, esc or dialog");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /** Clerk, in control mode only: set a (non-sensitive, not applicant-only) field on the applicant's form. */
+    record RemoteInput(String id, String sessionId, String field, JsonNode value) implements DeclarationMessage {
+        public RemoteInput {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("field", field);
+            if (value != null && value.isContainerNode() && value.size() > 8) {
+                throw ProtocolException.invalid("value", "is too large");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** Clerk, in control mode only: show another step of the applicant's form. */
+    record RemoteStep(String id, String sessionId, Integer step) implements DeclarationMessage {
+        public RemoteStep {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("step", step);
+            Checks.range("step", step, 0, 99);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk, in pointer or control mode: the clerk's pointer over the form ({@code x}, {@code y} as
+     * fractions 0..1 of the form panel) and an optional field to highlight.
+     */
+    record Pointer(String id, String sessionId, Double x, Double y, String field) implements DeclarationMessage {
+        public Pointer {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("x", x);
+            Checks.required("y", y);
+            Checks.fraction("x", x);
+            Checks.fraction("y", y);
+            if (field != null) {
+                Checks.identifier("field", field);
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    // ---------------------------------------------------------------- identity check and materials
+
+    /**
+     * Either party: a one-time token for {@code POST /api/uploads/<token>}. {@code kind}: {@code upload} (the
+     * applicant's file for {@code requirement}), {@code document_still} (the clerk's capture from the
+     * document camera, for {@code requirement}) or {@code face_still} (the clerk's still of the applicant
+     * for the identity check). Answer: {@code upload_slot}.
+     */
+    record UploadSlot(String id, String sessionId, String kind, String requirement, String fileName)
+            implements DeclarationMessage {
+        public UploadSlot {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("kind", kind);
+            if (!kind.equals("upload") && !kind.equals("document_still") && !kind.equals("face_still")) {
+                throw ProtocolException.invalid("kind", "must be upload, document_still or face_still");
+            }
+            if (requirement != null) {
+                Checks.identifier("requirement", requirement);
+            }
+            if (fileName != null) {
+                fileName = Checks.text("fileName", fileName, 1, 200);
+                if (fileName.codePoints().anyMatch(c -> Character.isISOControl(c) || c == '/' || c == '\\')) {
+                    throw ProtocolException.invalid("fileName", "contains characters not allowed in a file name");
+                }
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /** Clerk: a material is {@code received}, or needs a {@code replace}ment (then {@code reason} is required). */
+    record MaterialDecision(String id, String sessionId, String materialId, String decision, String reason)
+            implements DeclarationMessage {
+        public MaterialDecision {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("materialId", materialId);
+            Checks.required("decision", decision);
+            if (!decision.equals("received") && !decision.equals("replace")) {
+                throw ProtocolException.invalid("decision", "must be received or replace");
+            }
+            if (reason != null) {
+                reason = Checks.text("reason", reason, 0, 500);
+            }
+            if (decision.equals("replace") && (reason == null || reason.isEmpty())) {
+                throw ProtocolException.invalid("reason", "is required when asking for a replacement");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk: the identity decision — the applicant in the still ({@code stillId}, a {@code face_still}) is
+     * ({@code match}) or is not ({@code mismatch}, with {@code reason}) the person on the ID card.
+     */
+    record IdentityDecision(String id, String sessionId, String stillId, String decision, String reason)
+            implements DeclarationMessage {
+        public IdentityDecision {
+            Checks.identifier("sessionId", sessionId);
+            Checks.identifier("stillId", stillId);
+            Checks.required("decision", decision);
+            if (!decision.equals("match") && !decision.equals("mismatch")) {
+                throw ProtocolException.invalid("decision", "must be match or mismatch");
+            }
+            if (reason != null) {
+                reason = Checks.text("reason", reason, 0, 500);
+            }
+            if (decision.equals("mismatch") && (reason == null || reason.isEmpty())) {
+                throw ProtocolException.invalid("reason", "is required for a mismatch");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
         }
     }
 }

@@ -58,6 +58,25 @@ public enum ErrorCode {
      * reconnect to another node of {@code hello.servers}.
      */
     NODE_UNAVAILABLE(503, true, 1013),
+    /** The matter has no declaration form. */
+    NO_FORM(404, false, 0),
+    /** Remote input or step without the applicant's consent to control (or after it was revoked). */
+    CONTROL_NOT_GRANTED(403, false, 0),
+    /** Submitting, consent, intent and signing are the applicant's alone, whatever the control mode. */
+    NO_CONTROL_ZONE(403, false, 0),
+    /** A sensitive field's value must never leave the applicant's browser. */
+    FIELD_SENSITIVE(403, false, 0),
+    /** The declaration does not pass the form's rules; the message names the fields. */
+    DECLARATION_INVALID(422, false, 0),
+    /** The upload token is unknown, used or expired (uploads over HTTP). */
+    UPLOAD_INVALID(401, false, 0),
+    /** The upload exceeds the size limit. */
+    UPLOAD_TOO_LARGE(413, false, 0),
+    /**
+     * The file was refused: not a PNG, JPEG or PDF by its content, a broken image, or a hostile PDF
+     * (active content, decompression bomb, encryption). The HTTP body names docsign's code as {@code reason}.
+     */
+    UPLOAD_REJECTED(422, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

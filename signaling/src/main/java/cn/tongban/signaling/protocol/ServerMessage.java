@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
@@ -21,6 +23,16 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ServerMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ServerMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ServerMessage.Declaration.class, name = "declaration"),
+    @JsonSubTypes.Type(value = ServerMessage.DeclState.class, name = "decl_state"),
+    @JsonSubTypes.Type(value = ServerMessage.Cobrowse.class, name = "cobrowse"),
+    @JsonSubTypes.Type(value = ServerMessage.ControlRequest.class, name = "control_request"),
+    @JsonSubTypes.Type(value = ServerMessage.RemoteInput.class, name = "remote_input"),
+    @JsonSubTypes.Type(value = ServerMessage.RemoteStep.class, name = "remote_step"),
+    @JsonSubTypes.Type(value = ServerMessage.Pointer.class, name = "pointer"),
+    @JsonSubTypes.Type(value = ServerMessage.UploadSlot.class, name = "upload_slot"),
+    @JsonSubTypes.Type(value = ServerMessage.Material.class, name = "material"),
+    @JsonSubTypes.Type(value = ServerMessage.Identity.class, name = "identity"),
     @JsonSubTypes.Type(value = ServerMessage.Peer.class, name = "peer"),
     @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
@@ -164,4 +176,104 @@ public sealed interface ServerMessage {
             return new Error(e.code().code(), e.getMessage(), re, about);
         }
     }
+
+    // ---------------------------------------------------------------- guided declaration and co-browsing
+
+    /**
+     * The declaration of a session: the stored draft (non-sensitive values only), its status ({@code draft},
+     * {@code submitted}) and the co-browsing mode. Answers {@code decl_open} and {@code decl_submit}; sent
+     * to both parties on submission.
+     */
+    record Declaration(
+            String sessionId,
+            String ticketId,
+            String matterId,
+            int step,
+            ObjectNode values,
+            String status,
+            String mode,
+            int epoch,
+            String pendingBy,
+            long updatedAt,
+            Long submittedAt,
+            String re)
+            implements ServerMessage {}
+
+    /** To the clerk: the applicant's form changed (mirror). Absent fields did not change. */
+    record DeclState(String sessionId, Integer step, ObjectNode values, String focus, Double scroll)
+            implements ServerMessage {}
+
+    /**
+     * To both parties: the co-browsing mode changed or control was asked for. {@code event} is {@code set},
+     * {@code requested}, {@code granted}, {@code denied}, {@code revoked} (by the applicant) or {@code
+     * released} (by the clerk); {@code by} is {@code applicant} or {@code clerk}.
+     */
+    record Cobrowse(
+            String sessionId,
+            String mode,
+            int epoch,
+            String event,
+            String by,
+            String clerkName,
+            boolean pending,
+            String re)
+            implements ServerMessage {}
+
+    /** To the applicant: a clerk asks for control; the page asks in a dialog naming the clerk. */
+    record ControlRequest(String sessionId, String clerkId, String clerkName, String hallName)
+            implements ServerMessage {}
+
+    /** To the applicant, in control mode: the clerk set a field. Dropped by the page if {@code epoch} is stale. */
+    record RemoteInput(String sessionId, String field, JsonNode value, int epoch) implements ServerMessage {}
+
+    /** To the applicant, in control mode: the clerk moved to another step. */
+    record RemoteStep(String sessionId, int step, int epoch) implements ServerMessage {}
+
+    /** To the applicant, in pointer or control mode: the clerk's pointer and highlighted field. */
+    record Pointer(String sessionId, double x, double y, String field) implements ServerMessage {}
+
+    // ---------------------------------------------------------------- identity check and materials
+
+    /** Answer to {@code upload_slot}: POST the file's bytes to {@code url} within five minutes, once. */
+    record UploadSlot(String sessionId, String url, long maxBytes, long expiresAt, String re)
+            implements ServerMessage {}
+
+    /**
+     * To both parties: a material or still arrived, or the clerk decided on it. {@code kind}: {@code upload},
+     * {@code document_still}, {@code face_still}; {@code status}: {@code pending}, {@code received}, {@code
+     * replace} (with {@code reason}); {@code url} shows the file (signed, valid for two hours).
+     */
+    record Material(
+            String sessionId,
+            String materialId,
+            String requirement,
+            String kind,
+            String mime,
+            long size,
+            String sha256,
+            String fileName,
+            String by,
+            long at,
+            String status,
+            String reason,
+            String url,
+            String re)
+            implements ServerMessage {}
+
+    /**
+     * To both parties: the identity check's result. {@code status}: {@code verified} or {@code failed};
+     * {@code problems}: the server's findings ({@code id_checksum}, {@code name_mismatch}, {@code
+     * clerk_mismatch}, ...); {@code method}: the verifier ({@code clerk-attested} by default).
+     */
+    record Identity(
+            String sessionId,
+            String status,
+            String decision,
+            String method,
+            List<String> problems,
+            String stillSha256,
+            String clerkId,
+            long at,
+            String re)
+            implements ServerMessage {}
 }

@@ -4,6 +4,7 @@ import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterView;
+import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ErrorCode;
@@ -74,6 +75,7 @@ public final class SignalingHandler {
     private final MeterRegistry metrics;
     private final Counter pairings;
     private final ClusterView cluster;
+    private final DeclarationService declarations;
 
     public SignalingHandler(
             Vertx vertx,
@@ -85,6 +87,7 @@ public final class SignalingHandler {
             String serverName,
             Clock clock,
             MeterRegistry metrics,
+            DeclarationService declarations,
             ClusterView cluster) {
         this.vertx = vertx;
         this.cluster = cluster;
@@ -96,6 +99,8 @@ public final class SignalingHandler {
         this.serverName = serverName;
         this.clock = clock;
         this.metrics = metrics;
+        this.declarations = declarations;
+        declarations.outbox(this::sendTo);
         Gauge.builder("tongban_ws_connections", connections, Map::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
@@ -351,6 +356,17 @@ public final class SignalingHandler {
             chat(c, ch);
         } else if (m instanceof ClientMessage.Screen s) {
             relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active()));
+        } else if (m instanceof ClientMessage.DeclarationMessage d) {
+            Peers peers = peers(c, d.sessionId());
+            declarations.handle(
+                    new DeclarationService.Party(
+                            c.role == Connection.Role.CLERK,
+                            c.id,
+                            c.clerkId,
+                            peers.session(),
+                            peers.ticket(),
+                            peers.peerConnId()),
+                    d);
         } else if (m instanceof ClientMessage.Hangup h) {
             hangup(c, h);
         } else if (m instanceof ClientMessage.Outcome o) {

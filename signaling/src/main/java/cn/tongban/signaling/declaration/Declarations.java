@@ -1,0 +1,77 @@
+package cn.tongban.signaling.declaration;
+
+import cn.tongban.signaling.identity.IdentityService;
+import cn.tongban.signaling.materials.FileStore;
+import cn.tongban.signaling.materials.MaterialRoutes;
+import cn.tongban.signaling.materials.MaterialService;
+import cn.tongban.signaling.materials.MaterialStore;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.Records;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * The guided-declaration module as the server assembles it: forms, drafts, co-browsing, materials, the
+ * identity check and the HTTP routes it adds. The server builds one, hands {@link #service()} to the signaling handler and
+ * lets {@link #mount} add its routes.
+ */
+public final class Declarations {
+    private final DeclarationService service;
+    private final MaterialService materials;
+
+    private Declarations(DeclarationService service, MaterialService materials) {
+        this.service = service;
+        this.materials = materials;
+    }
+
+    /** Loads and validates the forms (fails on a bad definition) and wires the parts. */
+    public static Declarations create(
+            Path dataDir,
+            Supplier<ReferenceData> refdata,
+            DataSource db,
+            HazelcastInstance hz,
+            Records records,
+            QueueService queue,
+            Clock clock)
+            throws IOException {
+        FormCatalog forms = FormCatalog.load(
+                dataDir,
+                refdata.get().matters().stream().map(ReferenceData.Matter::id).toList());
+        AuditValues auditValues = AuditValues.open(dataDir);
+        DraftStore drafts = new DraftStore(db);
+        DeclarationService service =
+                new DeclarationService(forms, drafts, new CoBrowse(hz), records, auditValues, refdata, clock);
+        MaterialService materials = new MaterialService(
+                forms,
+                new MaterialStore(db),
+                new FileStore(dataDir.resolve("materials")),
+                queue,
+                hz,
+                records,
+                SecretKeys.load(dataDir, "material-url.key"),
+                clock);
+        IdentityService identity = new IdentityService(
+                forms, drafts, materials, IdentityService.loadVerifier(), records, auditValues, db, clock);
+        service.parts(materials, identity);
+        return new Declarations(service, materials);
+    }
+
+    public DeclarationService service() {
+        return service;
+    }
+
+    /**
+     * Adds {@code GET /api/forms/:matterId}, {@code POST /api/uploads/:token} and {@code GET
+     * /api/materials/:id/content}. Call before the {@code /api/*} catch-all.
+     */
+    public void mount(Router router) {
+        router.get("/api/forms/:matterId").handler(new FormsHandler(service.forms()));
+        MaterialRoutes.mount(router, materials);
+    }
+}
