@@ -7,6 +7,7 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.HashSet;
@@ -93,7 +94,10 @@ public final class ClusterDuty {
                         false)
                 .onComplete(ar -> {
                     scanning.set(false);
-                    if (ar.failed()) {
+                    if (ar.failed() && ar.cause() instanceof SplitBrainProtectionException) {
+                        // The quorum went while scanning; the next pass sees it.
+                        LOG.debug("Cluster check interrupted: {}", ar.cause().toString());
+                    } else if (ar.failed()) {
                         LOG.warn("Cluster check failed: {}", ar.cause().toString());
                     }
                 });
@@ -116,6 +120,9 @@ public final class ClusterDuty {
         // change seen while this node had no quorum, or a scan that failed, is caught up then).
         if (quorum && (membershipChanged.getAndSet(false) || passes++ % 5 == 0)) {
             releaseDeparted();
+        }
+        if (quorum) {
+            view.ensureAdvertised();
         }
     }
 

@@ -28,6 +28,7 @@ public final class ClusterView {
     private final HazelcastInstance hz;
     private final String localTag;
     private final ReplicatedMap<String, String> urls;
+    private volatile String ownUrl;
 
     public ClusterView(HazelcastInstance hz) {
         this.hz = hz;
@@ -74,7 +75,16 @@ public final class ClusterView {
 
     /** Publishes the URL clients reach this node at ({@code http(s)://host:port}). */
     public void advertise(String baseUrl) {
+        this.ownUrl = baseUrl;
         urls.put(localTag, baseUrl);
+    }
+
+    /** Publishes this node's URL again if the cluster lost it (the majority forgets a node cut off from it). */
+    void ensureAdvertised() {
+        String url = ownUrl;
+        if (url != null && !url.equals(urls.get(localTag))) {
+            urls.put(localTag, url);
+        }
     }
 
     /**

@@ -82,7 +82,8 @@ public final class HazelcastFactory {
         if (options.cluster().publicAddress() != null) {
             network.setPublicAddress(options.cluster().publicAddress());
         }
-        network.getInterfaces().setEnabled(true).addInterface(options.clusterHost());
+        // Bind exactly this address (an interface match would refuse loopback aliases like 127.0.0.2).
+        config.setProperty("hazelcast.local.localAddress", options.clusterHost());
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);

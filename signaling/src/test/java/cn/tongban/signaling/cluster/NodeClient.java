@@ -57,7 +57,29 @@ final class NodeClient implements AutoCloseable {
         return c;
     }
 
+    /** Connects without waiting for {@code hello} (for servers expected to refuse). */
+    static NodeClient connectRaw(Vertx vertx, WebSocketClient client, String url, String label) throws Exception {
+        NodeClient c = new NodeClient(vertx, client, label);
+        if (!c.openSocket(url)) {
+            throw new AssertionError(label + ": cannot connect to " + url);
+        }
+        return c;
+    }
+
     private boolean open(String target) throws InterruptedException {
+        if (!openSocket(target)) {
+            return false;
+        }
+        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(15));
+        if (h == null) {
+            ws.close();
+            return false;
+        }
+        this.hello = h;
+        return true;
+    }
+
+    private boolean openSocket(String target) {
         WebSocket socket;
         CountDownLatch latch = new CountDownLatch(1);
         try {
@@ -79,12 +101,6 @@ final class NodeClient implements AutoCloseable {
         this.closed = latch;
         this.url = target;
         this.closeCode = null;
-        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(15));
-        if (h == null) {
-            socket.close();
-            return false;
-        }
-        this.hello = h;
         return true;
     }
 
