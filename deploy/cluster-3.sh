@@ -19,6 +19,9 @@
 #                        H2 database: fine for trying failover, but cases, the audit journal and password
 #                        changes are then per node.
 #   JAVA_OPTS            extra JVM options (default -Xmx384m)
+#   TONGBAN_HTTP_BASE, TONGBAN_HZ_BASE, TONGBAN_BUS_BASE
+#                        first HTTP, Hazelcast and event-bus port (defaults 8081, 5701, 5801; +1, +2 for
+#                        the other nodes)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,9 +29,16 @@ JAR=${TONGBAN_JAR:-signaling/target/tongban.jar}
 DIR=${TONGBAN_CLUSTER_DIR:-cluster-3}
 JAVA_OPTS=${JAVA_OPTS:--Xmx384m}
 NODES=(wujin gulou qingpu)
-declare -A HTTP_PORT=([wujin]=8081 [gulou]=8082 [qingpu]=8083)
-declare -A HZ_PORT=([wujin]=5701 [gulou]=5702 [qingpu]=5703)
-declare -A BUS_PORT=([wujin]=5801 [gulou]=5802 [qingpu]=5803)
+# Ports: HTTP 8081-8083, Hazelcast 5701-5703, event bus 5801-5803 unless the bases are set.
+HTTP_BASE=${TONGBAN_HTTP_BASE:-8081}
+HZ_BASE=${TONGBAN_HZ_BASE:-5701}
+BUS_BASE=${TONGBAN_BUS_BASE:-5801}
+declare -A HTTP_PORT HZ_PORT BUS_PORT
+i=0
+for n in "${NODES[@]}"; do
+  HTTP_PORT[$n]=$((HTTP_BASE + i)); HZ_PORT[$n]=$((HZ_BASE + i)); BUS_PORT[$n]=$((BUS_BASE + i))
+  i=$((i + 1))
+done
 CLUSTER_NAME=tongban-yrd-demo
 
 die() { echo "cluster-3: $*" >&2; exit 1; }
@@ -106,7 +116,7 @@ wait_node() {
 status() {
   for n in "${NODES[@]}"; do
     printf '%-7s ' "$n"
-    curl -s -w ' (%{http_code})\n' "http://127.0.0.1:${HTTP_PORT[$n]}/health" || echo "down"
+    if out=$(curl -s -w ' (%{http_code})' "http://127.0.0.1:${HTTP_PORT[$n]}/health"); then echo "$out"; else echo down; fi
   done
 }
 
@@ -133,7 +143,7 @@ case "${1:-start}" in
     start_node qingpu
     for n in "${NODES[@]}"; do wait_node "$n" 200; done
     status
-    echo "Applicant: http://127.0.0.1:8081/  Clerk: http://127.0.0.1:8082/clerk  (any node serves both)"
+    echo "Applicant: http://127.0.0.1:${HTTP_PORT[wujin]}/  Clerk: http://127.0.0.1:${HTTP_PORT[gulou]}/clerk  (any node serves both)"
     ;;
   start-node)
     [ -n "${2:-}" ] || die "which node?"

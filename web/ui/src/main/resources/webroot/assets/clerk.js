@@ -79,6 +79,7 @@ window.tongban = {
   dropConnection: () => client.simulateDrop(),
   state: () => ({
     ws: client.state,
+    wsUrl: client.url,
     wsHistory: client.history,
     status: state.clerk?.status ?? null,
     queue: state.queue,

@@ -76,9 +76,13 @@ public final class HazelcastFactory {
         config.addMapConfig(live);
 
         NetworkConfig network = config.getNetworkConfig();
+        // A member of a configured cluster takes exactly its port (the others list it; a silent move to the
+        // next free port would confuse them and the firewall), and takes it again at once after a restart.
+        // A node of its own counts up from the port, so several can run on one machine.
         network.setPort(options.cluster().hazelcastPort())
-                .setPortAutoIncrement(true)
-                .setPortCount(100);
+                .setPortAutoIncrement(options.clusterMembers().isEmpty())
+                .setPortCount(100)
+                .setReuseAddress(true);
         if (options.cluster().publicAddress() != null) {
             network.setPublicAddress(options.cluster().publicAddress());
         }
