@@ -133,6 +133,11 @@ public final class ClusterView {
         }
     }
 
+    /** A cluster-wide map (Hazelcast; guarded by the quorum when its name starts with {@code tongban.}). */
+    public <K, V> java.util.concurrent.ConcurrentMap<K, V> map(String name) {
+        return hz.getMap(name);
+    }
+
     /** For {@code /health}: members, servers and whether this node holds its quorum. */
     public io.vertx.core.json.JsonObject health() {
         return new io.vertx.core.json.JsonObject()

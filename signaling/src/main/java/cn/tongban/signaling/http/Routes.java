@@ -59,7 +59,12 @@ public final class Routes {
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
-                .handler(new LoginHandler(accounts, tokens, refdata, records, new LoginThrottle(Clock.systemUTC())));
+                .handler(new LoginHandler(
+                        accounts,
+                        tokens,
+                        refdata,
+                        records,
+                        new LoginThrottle(cluster.map("tongban.login-failures"), Clock.systemUTC())));
         router.route("/pki/*")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(new PkiRoutes(pki));
