@@ -1,6 +1,7 @@
 package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
@@ -157,6 +158,8 @@ public final class TongbanServer implements AutoCloseable {
                     registry,
                     declarations.service(),
                     clusterView);
+            AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
+            signaling.useAppointments(appointments);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -182,6 +185,7 @@ public final class TongbanServer implements AutoCloseable {
                             registry,
                             options.nodeName(),
                             startedAt,
+                            appointments,
                             clusterView))
                     .listen()
                     .await(30, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package cn.tongban.signaling.http;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
@@ -35,6 +36,7 @@ public final class Routes {
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt,
+            AppointmentService appointments,
             ClusterView cluster) {
         Router router = Router.router(vertx);
 
@@ -65,6 +67,11 @@ public final class Routes {
                         refdata,
                         records,
                         new LoginThrottle(cluster.map("tongban.login-failures"), Clock.systemUTC())));
+        AppointmentHandler booking = new AppointmentHandler(appointments, records);
+        router.get("/api/slots").handler(booking::slots);
+        router.post("/api/appointments")
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
+                .handler(booking::book);
         router.route("/pki/*")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(new PkiRoutes(pki));
@@ -84,6 +91,7 @@ public final class Routes {
         });
 
         router.get("/clerk").handler(ctx -> ctx.reroute("/clerk.html"));
+        router.get("/supervisor").handler(ctx -> ctx.reroute("/supervisor.html"));
         router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
         return router;
     }
