@@ -129,10 +129,12 @@ public final class TongbanServer implements AutoCloseable {
             VertxOptions vertxOptions =
                     new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
             ClusterSecurity.configure(vertxOptions, options, busCredentials);
+            HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
+            ClusterDuty.reannounceAfterMerge(hz, clusterManager);
             vertx = Vertx.builder()
                     .with(vertxOptions)
                     .withMetrics(new MicrometerMetricsFactory(registry))
-                    .withClusterManager(new HazelcastClusterManager(hz))
+                    .withClusterManager(clusterManager)
                     .buildClustered()
                     .await(60, TimeUnit.SECONDS);
 

@@ -6,9 +6,13 @@ import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.NodeInfo;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Map;
@@ -75,6 +79,30 @@ public final class ClusterDuty {
         });
         vertx.setPeriodic(1000, id -> duty.checkSoon());
         return duty;
+    }
+
+    /**
+     * After a split heals, this node's Vert.x node record ({@code __vertx.nodeInfo}: where its event bus
+     * listens) may be gone: the majority deleted it when the node left, and the node's own copy is lost
+     * whenever both its owner and backup partitions were on the other side. Without it, no node can send
+     * to this one's connections ("Not a member of the cluster"). Vert.x does not write it again on a
+     * merge, so this does.
+     */
+    public static void reannounceAfterMerge(HazelcastInstance hz, HazelcastClusterManager clusterManager) {
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() != LifecycleEvent.LifecycleState.MERGED) {
+                return;
+            }
+            NodeInfo info = clusterManager.getNodeInfo();
+            if (info == null) {
+                return;
+            }
+            Promise<Void> done = Promise.promise();
+            clusterManager.setNodeInfo(info, done);
+            done.future()
+                    .onSuccess(v -> LOG.warn("Rejoined the cluster after a split; event-bus address announced again"))
+                    .onFailure(t -> LOG.error("Could not announce the event-bus address after a merge", t));
+        });
     }
 
     /** Whether this node currently serves clients (it holds its quorum). */

@@ -186,6 +186,16 @@ class SplitBrainTest {
                     WAIT);
             assertThat(q.total()).isEqualTo(waiting.size());
 
+            // Its event-bus address is known to the cluster again (a merge may lose it; ClusterDuty re-announces).
+            String qingpuNode = qingpu.hazelcast().getCluster().getLocalMember().getAttribute("__vertx.nodeId");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!wujin.hazelcast().getMap("__vertx.nodeInfo").containsKey(qingpuNode)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(wujin.hazelcast().getMap("__vertx.nodeInfo").containsKey(qingpuNode))
+                    .isTrue();
+
             // The healed node serves again, and the event bus reaches it: a clerk on Wujin pairs with an
             // applicant on Qingpu.
             NodeClient c3 = applicant(vertx, ws, qingpu, "c3", clients);
