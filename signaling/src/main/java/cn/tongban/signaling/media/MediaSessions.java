@@ -230,15 +230,18 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /**
-     * The applicant resumed: both pages build new peer connections, so both get new endpoints. The roster
-     * changes first, so that offers still coming for the old endpoints find nobody to go to.
+     * The applicant resumed, or the clerk took the session over on a new connection: both pages build new
+     * peer connections, so whoever of the two is connected gets a new endpoint. The roster changes first,
+     * so that offers still coming for the old endpoints find nobody to go to. The session stays on its
+     * bridge's node: if that node is gone, its media is gone too and everyone is told
+     * ({@code MEDIA_UNAVAILABLE}).
      */
     public void sessionResumed(SessionRecord s, TicketRecord t) {
         if (!bridged()) {
             return;
         }
         MediaSession before = roster.get(s.sessionId()).orElse(null);
-        if (before == null || t.connId() == null) {
+        if (before == null) {
             return;
         }
         String clerkKey = MediaParticipant.key(Role.CLERK, s.clerkId());
@@ -246,7 +249,13 @@ public final class MediaSessions implements AutoCloseable {
                 .filter(p -> s.sessionId().equals(p.sessionId()))
                 .map(ClerkPresence::connId)
                 .orElse(null);
-        List<String> keys = clerkConn == null ? List.of("applicant") : List.of("applicant", clerkKey);
+        List<String> keys = new ArrayList<>();
+        if (t.connId() != null) {
+            keys.add("applicant");
+        }
+        if (clerkConn != null) {
+            keys.add(clerkKey);
+        }
         MediaSession now = before;
         for (String key : keys) {
             MediaRoster.Change ch =
@@ -274,7 +283,7 @@ public final class MediaSessions implements AutoCloseable {
             return;
         }
         sendParticipants(now, null, null);
-        if (now.recorded()) {
+        if (now.recorded() && t.connId() != null) {
             outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
         }
     }

@@ -51,9 +51,17 @@ public sealed interface ServerMessage {
     /**
      * First message on every connection: the protocol version, ICE servers, limits, and how media flows:
      * {@code media} is {@code bridge} (the server offers, see {@link Offer}) or {@code p2p} (the clerk
-     * offers and the server relays {@code sdp}/{@code ice}).
+     * offers and the server relays {@code sdp}/{@code ice}). {@code servers} lists the WebSocket URLs of the
+     * cluster's live nodes, this one first (absent on a single node): where to reconnect, with the resume
+     * token or the clerk's token, when this node fails.
      */
-    record Hello(int protocol, String server, List<IceServer> iceServers, Limits limits, String media)
+    record Hello(
+            int protocol,
+            String server,
+            List<IceServer> iceServers,
+            Limits limits,
+            String media,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> servers)
             implements ServerMessage {}
 
     /** A STUN or TURN server for {@code RTCPeerConnection}'s {@code iceServers}. */
