@@ -19,9 +19,9 @@
 #                        H2 database: fine for trying failover, but cases, the audit journal and password
 #                        changes are then per node.
 #   JAVA_OPTS            extra JVM options (default -Xmx384m)
-#   TONGBAN_HTTP_BASE, TONGBAN_HZ_BASE, TONGBAN_BUS_BASE
-#                        first HTTP, Hazelcast and event-bus port (defaults 8081, 5701, 5801; +1, +2 for
-#                        the other nodes)
+#   TONGBAN_HTTP_BASE, TONGBAN_HZ_BASE, TONGBAN_BUS_BASE, TONGBAN_MEDIA_BASE
+#                        first HTTP, Hazelcast and event-bus port and media bridge UDP port (defaults 8081,
+#                        5701, 5801, 10001; +1, +2 for the other nodes)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -29,14 +29,17 @@ JAR=${TONGBAN_JAR:-signaling/target/tongban.jar}
 DIR=${TONGBAN_CLUSTER_DIR:-cluster-3}
 JAVA_OPTS=${JAVA_OPTS:--Xmx384m}
 NODES=(wujin gulou qingpu)
-# Ports: HTTP 8081-8083, Hazelcast 5701-5703, event bus 5801-5803 unless the bases are set.
+# Ports: HTTP 8081-8083, Hazelcast 5701-5703, event bus 5801-5803, media bridge UDP 10001-10003 unless
+# the bases are set (each node carries the media of the sessions its clerks take).
 HTTP_BASE=${TONGBAN_HTTP_BASE:-8081}
 HZ_BASE=${TONGBAN_HZ_BASE:-5701}
 BUS_BASE=${TONGBAN_BUS_BASE:-5801}
-declare -A HTTP_PORT HZ_PORT BUS_PORT
+MEDIA_BASE=${TONGBAN_MEDIA_BASE:-10001}
+declare -A HTTP_PORT HZ_PORT BUS_PORT MEDIA_PORT
 i=0
 for n in "${NODES[@]}"; do
   HTTP_PORT[$n]=$((HTTP_BASE + i)); HZ_PORT[$n]=$((HZ_BASE + i)); BUS_PORT[$n]=$((BUS_BASE + i))
+  MEDIA_PORT[$n]=$((MEDIA_BASE + i))
   i=$((i + 1))
 done
 CLUSTER_NAME=tongban-yrd-demo
@@ -94,6 +97,7 @@ start_node() {
       --host 127.0.0.1 --port "${HTTP_PORT[$n]}" --public-url "http://127.0.0.1:${HTTP_PORT[$n]}" \
       --cluster-name "$CLUSTER_NAME" --cluster-host 127.0.0.1 --cluster-port "${HZ_PORT[$n]}" \
       --event-bus-port "${BUS_PORT[$n]}" --cluster-tls "$DIR/$n/cluster-tls.p12" \
+      --media-port "${MEDIA_PORT[$n]}" \
       "${members[@]}" \
       >> "$DIR/$n.log" 2>&1 &
   echo $! > "$DIR/$n.pid"

@@ -125,6 +125,10 @@ final class NodeProcesses implements AutoCloseable {
                 "127.0.0.1",
                 "--port",
                 String.valueOf(n.httpPort),
+                // These nodes test the queue and the peer-to-peer relay across JVMs (the bridge across nodes:
+                // BridgeClusterTest); p2p also keeps several nodes on one machine off one UDP port.
+                "--media-mode",
+                "p2p",
                 "--public-url",
                 n.baseUrl(),
                 "--data-dir",

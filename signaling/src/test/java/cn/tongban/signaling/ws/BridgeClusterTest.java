@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -13,6 +15,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,30 +35,45 @@ class BridgeClusterTest {
     private static TongbanServer nodeB;
 
     @BeforeAll
-    static void start(@TempDir Path dirA, @TempDir Path dirB) throws Exception {
-        String cluster = "bridge-cluster-" + ProcessHandle.current().pid();
-        nodeA = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dirA)
-                .nodeName("a")
-                .clusterName(cluster)
-                // A join method on both sides (Hazelcast refuses a TCP-IP joiner into a member without one).
-                .clusterMember("127.0.0.1")
-                .build());
-        int hzPort =
-                nodeA.hazelcast().getCluster().getLocalMember().getAddress().getPort();
-        nodeB = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dirB)
-                .nodeName("b")
-                .clusterName(cluster)
-                .clusterMember("127.0.0.1:" + hzPort)
-                // Both nodes share one database, as a cluster does.
-                .database(nodeA.options().effectiveDbUrl(), null, null)
-                .build());
+    static void start(@TempDir Path dirA, @TempDir Path dirB, @TempDir Path dbDir) throws Exception {
+        String cluster = "bridge-cluster-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        ClusterCa ca = ClusterCa.create("bridge-it", Duration.ofDays(1));
+        String db = Database.defaultUrl(dbDir);
+        Path[] dirs = {dirA, dirB};
+        int[] ports = {freePort(), freePort()};
+        TongbanServer[] nodes = new TongbanServer[2];
+        for (int i = 0; i < 2; i++) {
+            ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
+                    .save(dirs[i].resolve("bus.p12"), "pw".toCharArray());
+            nodes[i] = TongbanServer.start(ServerOptions.builder()
+                    .port(0)
+                    .host("127.0.0.1")
+                    .dataDir(dirs[i])
+                    .nodeName("node-" + i)
+                    .clusterName(cluster)
+                    .clusterMember("127.0.0.1:" + ports[0])
+                    .clusterMember("127.0.0.1:" + ports[1])
+                    // Both nodes share one database, as a cluster does.
+                    .database(db, null, null)
+                    .cluster(ServerOptions.Cluster.DEFAULT
+                            .withTls(dirs[i].resolve("bus.p12"), "pw")
+                            .withQuorum(1)
+                            .withHazelcast(ports[i], null))
+                    .build());
+        }
+        nodeA = nodes[0];
+        nodeB = nodes[1];
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (nodeB.hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
         assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(2);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     @AfterAll
