@@ -133,7 +133,16 @@ public final class TongbanServer implements AutoCloseable {
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
             Declarations declarations = Declarations.create(
-                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
+                    options.dataDir(),
+                    refdata::current,
+                    db.dataSource(),
+                    hz,
+                    records,
+                    queue,
+                    pki,
+                    PkiSupport.trustServices(pki, options.pki()),
+                    options.publicUrl(),
+                    clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -173,7 +182,18 @@ public final class TongbanServer implements AutoCloseable {
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
+            if (options.port() == 0) {
+                declarations.applications().listening(http.actualPort());
+            }
             Vertx v = vertx;
+            vertx.setPeriodic(
+                    5000,
+                    id -> v.executeBlocking(
+                            () -> {
+                                declarations.applications().retryHandoffs();
+                                return null;
+                            },
+                            false));
             vertx.setPeriodic(
                     250,
                     id -> v.executeBlocking(

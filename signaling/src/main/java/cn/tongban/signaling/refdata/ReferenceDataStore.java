@@ -130,7 +130,8 @@ public final class ReferenceDataStore {
                                 h.city,
                                 h.cityCode,
                                 h.district,
-                                h.districtCode))
+                                h.districtCode,
+                                h.nodeUrl))
                         .toList(),
                 m.matters.stream()
                         .map(x -> new ReferenceData.Matter(
@@ -162,7 +163,7 @@ public final class ReferenceDataStore {
     }
 
     static final class HallModel {
-        public String id, name, province, provinceCode, city, cityCode, district, districtCode;
+        public String id, name, province, provinceCode, city, cityCode, district, districtCode, nodeUrl;
     }
 
     static final class MatterModel {
