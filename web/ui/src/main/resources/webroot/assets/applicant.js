@@ -7,6 +7,7 @@ import { SignalingClient } from './signaling.js';
 import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
 import { initDeclaration } from './declaration.js';
 import { initMaterials } from './materials.js';
+import { initSigning } from './signing.js';
 import { $, bindConnectionBanner, confirmDialog, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
 
 const TOKEN_KEY = 'tongban.resumeToken';
@@ -49,6 +50,7 @@ wireSetup();
 wireCall();
 initDeclaration(client, { onChange: (on) => $('#step-call .call').classList.toggle('with-declaration', on) });
 initMaterials(client);
+initSigning(client, { role: 'applicant' });
 
 client.addEventListener('ready', onReady);
 client.addEventListener('ticket', (e) => onTicket(e.detail));
@@ -151,6 +153,15 @@ function wireSetup() {
   });
 }
 
+/**
+ * A terminal in a partner hall opens the page as /?at=<hallId>: applications taken there are accepted by
+ * that hall and handed over to the owning hall (docs/protocol.md, "Signed application and hand-off").
+ */
+function partnerHall() {
+  const at = new URLSearchParams(location.search).get('at');
+  return at && /^[a-z0-9-]{2,64}$/.test(at) ? { partnerHallId: at } : {};
+}
+
 function validateContact({ name, mobile }) {
   const errors = {};
   const length = [...(name ?? '')].length;
@@ -195,7 +206,7 @@ async function join() {
   $('#join').disabled = true;
   setNotice(null);
   try {
-    await client.request({ type: 'join', matterId, hallId, name, mobile });
+    await client.request({ type: 'join', matterId, hallId, name, mobile, ...partnerHall() });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
     setNotice({ code: e.code, kind: 'error' });

@@ -306,11 +306,9 @@ final class HandoffReceiver {
             long now) {
         List<ReceiptRenderer.SignatureLine> lines = report.signatures().stream()
                 .map(s -> new ReceiptRenderer.SignatureLine(
-                        s.fieldName() == null ? "文档时间戳" : fieldCaption(s.fieldName()),
+                        "DOCUMENT_TIMESTAMP".equals(s.kind()) ? "文档时间戳" : fieldCaption(s.fieldName()),
                         maskApplicant(s),
-                        s.timestampTime() == null
-                                ? ""
-                                : s.timestampTime().replace('T', ' ').replace("Z", " UTC"),
+                        beijing(s.timestampTime()),
                         s.verdict().name(),
                         s.padesLevel() == null ? "" : s.padesLevel()))
                 .toList();
@@ -343,6 +341,19 @@ final class HandoffReceiver {
                                 "接收回执",
                                 owning.name(),
                                 Instant.ofEpochMilli(now)));
+    }
+
+    /** An ISO-8601 instant of the verifier as Beijing time, as the rest of the receipt. */
+    private static String beijing(String iso) {
+        if (iso == null) {
+            return "";
+        }
+        try {
+            return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                    .format(Instant.parse(iso).atZone(CHINA));
+        } catch (java.time.format.DateTimeParseException e) {
+            return iso;
+        }
     }
 
     private static String fieldCaption(String field) {
