@@ -1,6 +1,7 @@
 package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.HazelcastFactory;
@@ -154,6 +155,8 @@ public final class TongbanServer implements AutoCloseable {
                     clock,
                     registry,
                     declarations.service());
+            AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
+            signaling.useAppointments(appointments);
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -178,7 +181,8 @@ public final class TongbanServer implements AutoCloseable {
                             declarations,
                             registry,
                             options.nodeName(),
-                            startedAt))
+                            startedAt,
+                            appointments))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 

@@ -2,7 +2,7 @@
 // Talks to the server with the protocol of docs/protocol.md; the ticket survives reloads and
 // network drops through the resume token kept in sessionStorage.
 
-import { applyI18n, bindLanguageSwitch, errorText, onLangChange, t } from './i18n.js';
+import { applyI18n, bindLanguageSwitch, errorText, formatTime, getLang, hasKey, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
 import { initDeclaration } from './declaration.js';
@@ -13,11 +13,12 @@ import { $, bindConnectionBanner, confirmDialog, fetchCatalog, isStaleMediaError
 const TOKEN_KEY = 'tongban.resumeToken';
 const DRAFT_KEY = 'tongban.draft';
 const MOBILE = /^1[3-9]\d{9}$/;
+const APPOINTMENT_CODE = /^[A-Za-z0-9]{8}$/;
 const SETUP_STEPS = 3;
 
 const state = {
   view: 'matter',
-  catalog: { halls: [], matters: [] },
+  catalog: { halls: [], matters: [], languages: [], priorityGroups: [] },
   draft: loadDraft(),
   contactErrors: {},
   device: { status: 'idle', detail: '' }, // idle | checking | ok | denied | notFound | busy | unsupported | error
@@ -60,6 +61,7 @@ client.addEventListener('ice', (e) => withCall(e.detail, (call) => call.handleCa
 client.addEventListener('chat', (e) => onChat(e.detail));
 client.addEventListener('peer', (e) => onPeer(e.detail));
 client.addEventListener('ended', (e) => onEnded(e.detail));
+client.addEventListener('transferred', (e) => onTransferred(e.detail));
 client.addEventListener('error', (e) => onServerError(e.detail));
 client.connect();
 
@@ -121,11 +123,30 @@ function wireSetup() {
     e.preventDefault();
     state.draft.name = $('#name').value.trim();
     state.draft.mobile = $('#mobile').value.replace(/\s+/g, '');
+    state.draft.language = $('#language').value || null;
+    state.draft.priorityGroup = $('#priority-list input:checked')?.value ?? null;
+    state.draft.appointmentCode = $('#appointment').value.replace(/\s+/g, '').toUpperCase() || null;
     saveDraft();
     state.contactErrors = validateContact(state.draft);
     render();
     if (Object.keys(state.contactErrors).length === 0) show('device');
-    else $(state.contactErrors.name ? '#name' : '#mobile').focus();
+    else $(state.contactErrors.name ? '#name' : state.contactErrors.mobile ? '#mobile' : '#appointment').focus();
+  });
+  // At most one priority group may be claimed: the boxes act as an optional choice.
+  $('#priority-list').addEventListener('change', (e) => {
+    if (e.target.checked) {
+      for (const box of document.querySelectorAll('#priority-list input')) if (box !== e.target) box.checked = false;
+    }
+    state.draft.priorityGroup = $('#priority-list input:checked')?.value ?? null;
+    saveDraft();
+  });
+  $('#language').addEventListener('change', () => {
+    state.draft.language = $('#language').value || null;
+    saveDraft();
+  });
+  $('#appointment').addEventListener('input', () => {
+    state.draft.appointmentCode = $('#appointment').value.replace(/\s+/g, '').toUpperCase() || null;
+    saveDraft();
   });
 
   $('#device-back').addEventListener('click', () => show('contact'));
@@ -162,8 +183,9 @@ function partnerHall() {
   return at && /^[a-z0-9-]{2,64}$/.test(at) ? { partnerHallId: at } : {};
 }
 
-function validateContact({ name, mobile }) {
+function validateContact({ name, mobile, appointmentCode }) {
   const errors = {};
+  if (appointmentCode && !APPOINTMENT_CODE.test(appointmentCode)) errors.appointment = 'contact.appointmentInvalid';
   const length = [...(name ?? '')].length;
   if (length < 1 || length > 40 || /[<>\p{Cc}]/u.test(name)) errors.name = 'contact.nameInvalid';
   if (!MOBILE.test(mobile ?? '')) errors.mobile = 'contact.mobileInvalid';
@@ -202,15 +224,20 @@ function stopPreview() {
 }
 
 async function join() {
-  const { matterId, hallId, name, mobile } = state.draft;
+  const { matterId, hallId, name, mobile, language, priorityGroup, appointmentCode } = state.draft;
   $('#join').disabled = true;
   setNotice(null);
+  const routing = Object.fromEntries(
+    Object.entries({ language, priorityGroup, appointmentCode }).filter(([, value]) => value),
+  );
   try {
-    await client.request({ type: 'join', matterId, hallId, name, mobile, ...partnerHall() });
+    await client.request({ type: 'join', matterId, hallId, name, mobile, ...routing, ...partnerHall() });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
     setNotice({ code: e.code, kind: 'error' });
     if (e.code === 'UNKNOWN_MATTER' || e.code === 'UNKNOWN_HALL') show('matter');
+    if (['LANGUAGE_NOT_OFFERED', 'UNKNOWN_LANGUAGE', 'UNKNOWN_PRIORITY_GROUP'].includes(e.code)) show('contact');
+    if (e.code?.startsWith('APPOINTMENT') || e.code === 'NO_SUCH_APPOINTMENT') show('contact');
     else if (e.code === 'INVALID_FIELD') show('contact');
   } finally {
     render();
@@ -320,6 +347,18 @@ function onPeer(message) {
   if (message.sessionId !== state.session?.sessionId) return;
   state.peerLost = message.state === 'disconnected';
   render();
+}
+
+function onTransferred(message) {
+  if (state.session && message.sessionId !== state.session.sessionId) return;
+  // The clerk handed the session over: a new 'paired' (another clerk) or 'ticket' (back in a queue) follows.
+  teardownCall({ keepScreen: true });
+  state.session = null;
+  if (message.toClerkName) setNotice({ key: 'ticket.transferred', params: { name: message.toClerkName }, kind: 'ok' });
+  else {
+    setNotice({ key: 'ticket.transferredQueue', params: { hall: findHall(message.toHallId)?.name ?? message.toHallId }, kind: 'warn' });
+    show('ticket');
+  }
 }
 
 function onEnded(message) {
@@ -476,7 +515,7 @@ function renderNotice() {
   box.hidden = !notice;
   if (!notice) return;
   box.className = `notice ${notice.kind ?? ''}`;
-  box.textContent = notice.code ? errorText(notice.code) : t(notice.key);
+  box.textContent = notice.code ? errorText(notice.code) : t(notice.key, notice.params);
 }
 
 function renderMatterStep() {
@@ -519,13 +558,47 @@ function choiceButton(id, name, meta, selectedId) {
 function renderContactStep() {
   if (document.activeElement !== $('#name')) $('#name').value = state.draft.name ?? '';
   if (document.activeElement !== $('#mobile')) $('#mobile').value = state.draft.mobile ?? '';
-  for (const field of ['name', 'mobile']) {
+  renderRoutingChoices();
+  for (const field of ['name', 'mobile', 'appointment']) {
     const key = state.contactErrors[field];
     const box = $(`#${field}-error`);
     box.hidden = !key;
     box.textContent = key ? t(key) : '';
     $(`#${field}`).setAttribute('aria-invalid', String(Boolean(key)));
   }
+}
+
+function renderRoutingChoices() {
+  const { languages, priorityGroups } = state.catalog;
+  const select = $('#language');
+  const key = `${getLang()}:${languages.map((l) => l.id).join(',')}`;
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    select.replaceChildren(
+      ...languages.map((l) => Object.assign(document.createElement('option'), { value: l.id, textContent: nameOf('language', l) })),
+    );
+  }
+  select.value = state.draft.language ?? languages[0]?.id ?? '';
+  $('#priority-block').hidden = priorityGroups.length === 0;
+  const checked = state.draft.priorityGroup ?? null;
+  if (!$('#priority-list').contains(document.activeElement)) {
+    $('#priority-list').replaceChildren(
+      ...priorityGroups.map((g) => {
+        const label = document.createElement('label');
+        const box = Object.assign(document.createElement('input'), { type: 'checkbox', name: 'priority', value: g.id });
+        box.checked = g.id === checked;
+        label.append(box, ' ', Object.assign(document.createElement('span'), { textContent: nameOf('priority', g) }));
+        return label;
+      }),
+    );
+  }
+  if (document.activeElement !== $('#appointment')) $('#appointment').value = state.draft.appointmentCode ?? '';
+}
+
+/** A catalogue entry's name in the page's language, falling back to the server's (Chinese) name. */
+function nameOf(kind, entry) {
+  const key = `${kind}.${entry.id}`;
+  return hasKey(key) ? t(key) : entry.name;
 }
 
 function renderDeviceStep() {
@@ -561,6 +634,13 @@ function renderTicket() {
   const matter = findMatter(ticket?.matterId ?? state.draft.matterId);
   const hall = findHall(ticket?.hallId ?? state.draft.hallId);
   $('#ticket-where').textContent = [matter?.name, hall?.name].filter(Boolean).join(' · ');
+  const routing = [];
+  if (ticket?.appointmentAt) routing.push(t('ticket.appointment', { time: formatTime(ticket.appointmentAt) }));
+  if (ticket?.priorityGroup) {
+    const group = state.catalog.priorityGroups.find((g) => g.id === ticket.priorityGroup) ?? { id: ticket.priorityGroup, name: ticket.priorityGroup };
+    routing.push(t('ticket.priority', { group: nameOf('priority', group) }));
+  }
+  $('#ticket-routing').textContent = routing.join(' · ');
 }
 
 function renderCall() {

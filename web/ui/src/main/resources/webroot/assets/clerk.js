@@ -8,6 +8,7 @@ import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
 import { $, bindConnectionBanner, fetchCatalog, isStaleMediaError, renderChat } from './ui.js';
+import { renderRouting, renderWrapUp, routingBadges, wireRouting } from './clerk-routing.js';
 
 const TOKEN_KEY = 'tongban.clerkToken';
 const PROFILE_KEY = 'tongban.clerkProfile';
@@ -223,6 +224,7 @@ function wireConsole() {
     else state.outcomeFor = null;
   });
   $('#outcome-form').addEventListener('submit', submitOutcome);
+  wireRouting({ client, getState: () => state, setNotice, render });
 }
 
 async function take(ticketId) {
@@ -435,6 +437,7 @@ function renderHeader(loggedIn) {
   toggle.hidden = !loggedIn || !(status === 'available' || status === 'away');
   toggle.disabled = !client.isOpen;
   toggle.textContent = status === 'available' ? t('status.setAway') : t('status.setAvailable');
+  if (loggedIn) renderWrapUp(clerk, pill, toggle);
 }
 
 function renderQueue() {
@@ -453,6 +456,7 @@ function renderQueue() {
       const number = cell('num', ticket.number);
       if (ticket.returned) number.append(badge('returned', t('queue.returned')));
       if (ticket.connected === false) number.append(badge('disconnected', t('queue.disconnected')));
+      number.append(...routingBadges(ticket, badge));
       const waiting = cell('waiting', '');
       waiting.dataset.seconds = String(ticket.waitingSeconds ?? 0);
       const action = document.createElement('td');
@@ -473,6 +477,7 @@ function renderQueue() {
 }
 
 function renderQueueTimes() {
+  if (state.clerk?.status === 'wrap_up') renderHeader(Boolean(state.token));
   const elapsed = (Date.now() - state.queueAt) / 1000;
   for (const waiting of document.querySelectorAll('#queue-rows td.waiting')) {
     waiting.textContent = formatDuration(Number(waiting.dataset.seconds) + elapsed);
@@ -498,6 +503,7 @@ function renderSession() {
   sessionNotice.className = `notice ${state.peerLost ? 'warn' : 'ok'}`;
   sessionNotice.textContent = state.sessionNotice ? t(state.sessionNotice) : '';
   renderChat($('#chat-log'), state.chat, 'clerk');
+  renderRouting(state);
 }
 
 function cell(className, text) {

@@ -16,7 +16,12 @@ export async function fetchCatalog() {
   const response = await fetch('/api/catalog', { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`catalog: HTTP ${response.status}`);
   const catalog = await response.json();
-  return { halls: catalog.halls ?? [], matters: catalog.matters ?? [] };
+  return {
+    halls: catalog.halls ?? [],
+    matters: catalog.matters ?? [],
+    languages: catalog.languages ?? [],
+    priorityGroups: catalog.priorityGroups ?? [],
+  };
 }
 
 /** Shows "reconnecting…" / "cannot connect" in the banner (#conn-banner) while the socket is down. */

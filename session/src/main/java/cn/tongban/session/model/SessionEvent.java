@@ -6,5 +6,9 @@ public enum SessionEvent {
     APPLICANT_LOST,
     CLERK_HANGUP,
     CLERK_LOST,
-    OUTCOME_RECORDED
+    OUTCOME_RECORDED,
+    /** The clerk handed the live session to another clerk or back to a queue; the case goes on elsewhere. */
+    TRANSFERRED,
+    /** The outcome owed in wrap-up was never recorded: the clerk did not come back in time. */
+    OUTCOME_EXPIRED
 }

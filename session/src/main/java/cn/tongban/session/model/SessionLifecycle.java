@@ -16,13 +16,15 @@ public final class SessionLifecycle {
                         case APPLICANT_HANGUP, APPLICANT_LOST -> SessionState.WRAP_UP;
                         case CLERK_HANGUP -> SessionState.CLOSED;
                         case CLERK_LOST -> SessionState.ABORTED;
-                        case OUTCOME_RECORDED -> null;
+                        case TRANSFERRED -> SessionState.CLOSED;
+                        case OUTCOME_RECORDED, OUTCOME_EXPIRED -> null;
                     };
                     case WRAP_UP -> switch (event) {
                         case OUTCOME_RECORDED, CLERK_HANGUP -> SessionState.CLOSED;
                             // The outcome is still owed: it waits for the clerk to come back.
                         case CLERK_LOST -> SessionState.WRAP_UP;
-                        case APPLICANT_HANGUP, APPLICANT_LOST -> null;
+                        case OUTCOME_EXPIRED -> SessionState.ABORTED;
+                        case APPLICANT_HANGUP, APPLICANT_LOST, TRANSFERRED -> null;
                     };
                     case CLOSED, ABORTED -> null;
                 };

@@ -8,7 +8,9 @@ package cn.tongban.session.model;
  *   ACTIVE ───────────────────────────────────────▶ WRAP_UP ──outcome──▶ CLOSED
  *     │                                                │
  *     ├── clerk hangs up with outcome ─────────────────┼───────────────▶ CLOSED
- *     │                                          clerk lost: stays, the outcome waits for the clerk
+ *     ├── transferred to another clerk or queue ───────┼───────────────▶ CLOSED (no outcome)
+ *     │                                          clerk lost: stays, the outcome waits for the clerk;
+ *     │                                          never back in time: outcome expired ──▶ ABORTED
  *     └── clerk lost (ticket back to the queue) ─────────────────────────▶ ABORTED
  * </pre>
  */
@@ -17,9 +19,12 @@ public enum SessionState {
     ACTIVE,
     /** The applicant left; the clerk still has to record the outcome. */
     WRAP_UP,
-    /** Ended with an outcome. */
+    /** Ended with an outcome, or handed over (transferred) to another clerk or queue without one. */
     CLOSED,
-    /** Ended because the clerk was lost; the ticket went back to the queue. */
+    /**
+     * Ended without an outcome: the clerk was lost during the session (the ticket went back to the queue),
+     * or never came back to record the outcome owed in wrap-up.
+     */
     ABORTED;
 
     public boolean isEnded() {

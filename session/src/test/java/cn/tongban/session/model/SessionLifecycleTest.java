@@ -17,6 +17,8 @@ class SessionLifecycleTest {
         "WRAP_UP, OUTCOME_RECORDED, CLOSED",
         "WRAP_UP, CLERK_HANGUP, CLOSED",
         "WRAP_UP, CLERK_LOST, WRAP_UP",
+        "ACTIVE, TRANSFERRED, CLOSED",
+        "WRAP_UP, OUTCOME_EXPIRED, ABORTED",
     })
     void allowedTransitions(SessionState from, SessionEvent event, SessionState to) {
         assertThat(SessionLifecycle.next(from, event)).isEqualTo(to);
@@ -33,6 +35,9 @@ class SessionLifecycleTest {
         "CLOSED, OUTCOME_RECORDED",
         "ABORTED, CLERK_LOST",
         "ABORTED, OUTCOME_RECORDED",
+        "ACTIVE, OUTCOME_EXPIRED",
+        "WRAP_UP, TRANSFERRED",
+        "CLOSED, TRANSFERRED",
     })
     void refusedTransitions(SessionState from, SessionEvent event) {
         assertThat(SessionLifecycle.allows(from, event)).isFalse();

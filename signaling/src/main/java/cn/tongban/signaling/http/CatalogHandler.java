@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code GET /api/catalog}: the halls and matters an applicant chooses from. */
+/** {@code GET /api/catalog}: the halls, matters, languages and priority groups an applicant chooses from. */
 final class CatalogHandler implements Handler<RoutingContext> {
     private final ReferenceDataStore refdata;
 
@@ -40,12 +40,23 @@ final class CatalogHandler implements Handler<RoutingContext> {
                     .put("materials", new JsonArray(m.materials()))
                     .put("serviceMinutes", m.serviceMinutes()));
         }
+        // Routing choices an applicant makes on joining: language and priority group (docs/protocol.md).
+        JsonArray languages = new JsonArray();
+        data.routing()
+                .languages()
+                .forEach(l -> languages.add(new JsonObject().put("id", l.id()).put("name", l.name())));
+        JsonArray groups = new JsonArray();
+        data.routing()
+                .priorityGroups()
+                .forEach(g -> groups.add(new JsonObject().put("id", g.id()).put("name", g.name())));
         ctx.response()
                 .putHeader("content-type", "application/json; charset=utf-8")
                 .putHeader("cache-control", "no-cache")
                 .end(new JsonObject()
                         .put("halls", halls)
                         .put("matters", matters)
+                        .put("languages", languages)
+                        .put("priorityGroups", groups)
                         .encode());
     }
 }

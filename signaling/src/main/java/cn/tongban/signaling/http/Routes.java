@@ -1,6 +1,7 @@
 package cn.tongban.signaling.http;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
@@ -33,7 +34,8 @@ public final class Routes {
             Declarations declarations,
             PrometheusMeterRegistry registry,
             String nodeName,
-            long startedAt) {
+            long startedAt,
+            AppointmentService appointments) {
         Router router = Router.router(vertx);
 
         router.get("/health").handler(ctx -> ctx.response()
@@ -49,6 +51,11 @@ public final class Routes {
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(accounts, tokens, refdata, records, new LoginThrottle(Clock.systemUTC())));
+        AppointmentHandler booking = new AppointmentHandler(appointments, records);
+        router.get("/api/slots").handler(booking::slots);
+        router.post("/api/appointments")
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
+                .handler(booking::book);
         router.route("/pki/*")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(new PkiRoutes(pki));
@@ -68,6 +75,7 @@ public final class Routes {
         });
 
         router.get("/clerk").handler(ctx -> ctx.reroute("/clerk.html"));
+        router.get("/supervisor").handler(ctx -> ctx.reroute("/supervisor.html"));
         router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
         return router;
     }

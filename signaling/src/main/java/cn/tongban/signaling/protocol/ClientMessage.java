@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Hangup.class, name = "hangup"),
     @JsonSubTypes.Type(value = ClientMessage.Outcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = ClientMessage.Ping.class, name = "ping"),
+    @JsonSubTypes.Type(value = ClientMessage.Transfer.class, name = "transfer"),
+    @JsonSubTypes.Type(value = ClientMessage.PriorityCheck.class, name = "priority"),
+    @JsonSubTypes.Type(value = ClientMessage.Watch.class, name = "watch"),
 })
 public sealed interface ClientMessage {
 
@@ -56,22 +59,51 @@ public sealed interface ClientMessage {
     enum Sender {
         APPLICANT,
         CLERK,
-        ANY
+        ANY,
+        /** A connection that is neither an applicant's nor a clerk's: the supervisor's board. */
+        SUPERVISOR
     }
 
     /** The role allowed to send this message. */
     Sender allowedSender();
 
-    /** Applicant: take a ticket for a matter at its owning hall. Answered with {@code ticket}. */
-    record Join(String id, String matterId, String hallId, String name, String mobile, String partnerHallId)
+    /**
+     * Applicant: take a ticket for a matter at its owning hall. Answered with {@code ticket}. Optional:
+     * {@code language} (a language id of the catalogue; default Mandarin), {@code priorityGroup} (a claim the
+     * clerk checks at service time), {@code appointmentCode} (check in for a booked slot).
+     */
+    record Join(
+            String id,
+            String matterId,
+            String hallId,
+            String name,
+            String mobile,
+            String partnerHallId,
+            String language,
+            String priorityGroup,
+            String appointmentCode)
             implements ClientMessage {
         private static final Pattern MOBILE = Pattern.compile("1[3-9]\\d{9}");
+        private static final Pattern CODE = Pattern.compile("[A-Za-z0-9]{8}");
+
+        public Join(String id, String matterId, String hallId, String name, String mobile, String partnerHallId) {
+            this(id, matterId, hallId, name, mobile, partnerHallId, null, null, null);
+        }
 
         public Join {
             Checks.identifier("matterId", matterId);
             Checks.identifier("hallId", hallId);
             if (partnerHallId != null) {
                 Checks.identifier("partnerHallId", partnerHallId);
+            }
+            if (language != null) {
+                Checks.identifier("language", language);
+            }
+            if (priorityGroup != null) {
+                Checks.identifier("priorityGroup", priorityGroup);
+            }
+            if (appointmentCode != null && !CODE.matcher(appointmentCode).matches()) {
+                throw ProtocolException.invalid("appointmentCode", "must be the 8-character booking code");
             }
             name = Checks.text("name", name, 1, 40);
             if (name.codePoints().anyMatch(c -> Character.isISOControl(c) || c == '<' || c == '>')) {
@@ -234,6 +266,70 @@ public sealed interface ClientMessage {
         @Override
         public Sender allowedSender() {
             return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk: hand the live session to another clerk ({@code toClerkId}, who must be available) or back to
+     * the head of a hall's queue ({@code toHallId}: the ticket's own hall or another hall owning the matter).
+     * Exactly one of the two. The clerk gets {@code ended} (reason {@code transferred}).
+     */
+    record Transfer(String id, String sessionId, String toClerkId, String toHallId) implements ClientMessage {
+        public Transfer {
+            Checks.identifier("sessionId", sessionId);
+            if ((toClerkId == null) == (toHallId == null)) {
+                throw ProtocolException.invalid("toClerkId", "give exactly one of toClerkId and toHallId");
+            }
+            if (toClerkId != null) {
+                Checks.identifier("toClerkId", toClerkId);
+            } else {
+                Checks.identifier("toHallId", toHallId);
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** The clerk's check of an applicant's priority claim. */
+    enum PriorityVerdict {
+        @com.fasterxml.jackson.annotation.JsonProperty("confirmed")
+        CONFIRMED,
+        @com.fasterxml.jackson.annotation.JsonProperty("rejected")
+        REJECTED
+    }
+
+    /**
+     * Clerk: the applicant's priority claim ({@code paired.peer.priorityGroup}) was checked: {@code
+     * confirmed}, or {@code rejected} (the claim was not true). Once per ticket; audited.
+     */
+    record PriorityCheck(String id, String sessionId, PriorityVerdict verdict) implements ClientMessage {
+        public PriorityCheck {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("verdict", verdict);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Supervisor: open the live board of every queue with the token from {@code POST /api/login}. Only
+     * accounts listed as supervisors may (else {@code NOT_SUPERVISOR}). Answered with {@code board}, which
+     * is then pushed on every change. The connection does not sign the account in as a working clerk.
+     */
+    record Watch(String id, String token) implements ClientMessage {
+        public Watch {
+            Checks.text("token", token, 10, 4096);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.SUPERVISOR;
         }
     }
 

@@ -52,6 +52,33 @@ public enum ErrorCode {
     RESUME_INVALID(401, false, 0),
     /** The same ticket was resumed on another connection; this one is closed. */
     SUPERSEDED(409, true, 4001),
+    // Routing: skills, priority, overflow, transfer, supervision, appointments.
+    /** The language is not one of the reference data's languages. */
+    UNKNOWN_LANGUAGE(404, false, 0),
+    /** No clerk for the matter at that hall (or a partner hall by agreement) serves in the language. */
+    LANGUAGE_NOT_OFFERED(404, false, 0),
+    /** The claimed priority group does not exist. */
+    UNKNOWN_PRIORITY_GROUP(400, false, 0),
+    /** The clerk's hall has no agreement with the ticket's owning hall covering its matter. */
+    NO_AGREEMENT(403, false, 0),
+    /** An agreement exists, but the owning hall's expected wait is below the matter's overflow threshold. */
+    OVERFLOW_CLOSED(409, false, 0),
+    /** The clerk named for a transfer is unknown, signed out, or not available now. */
+    CLERK_UNAVAILABLE(409, false, 0),
+    /** The account is not a supervisor. */
+    NOT_SUPERVISOR(403, false, 0),
+    /** No bookable slot starts at that time for that hall and matter. */
+    NO_SUCH_SLOT(404, false, 0),
+    /** The slot has already begun. */
+    SLOT_IN_PAST(409, false, 0),
+    /** Every place of the slot is booked. */
+    SLOT_FULL(409, false, 0),
+    /** The appointment code is unknown, or belongs to another matter, hall or mobile number. */
+    NO_SUCH_APPOINTMENT(404, false, 0),
+    /** Too early to check in for the appointment (check-in opens before the slot starts). */
+    APPOINTMENT_NOT_DUE(409, false, 0),
+    /** The appointment was used, cancelled, or missed (released as a no-show after the grace time). */
+    APPOINTMENT_EXPIRED(410, false, 0),
     /** The matter has no declaration form. */
     NO_FORM(404, false, 0),
     /** Remote input or step without the applicant's consent to control (or after it was revoked). */

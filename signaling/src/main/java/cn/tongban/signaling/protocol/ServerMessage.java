@@ -40,6 +40,8 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
     @JsonSubTypes.Type(value = ServerMessage.Error.class, name = "error"),
+    @JsonSubTypes.Type(value = ServerMessage.Transferred.class, name = "transferred"),
+    @JsonSubTypes.Type(value = ServerMessage.Board.class, name = "board"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerMessage {
@@ -69,8 +71,38 @@ public sealed interface ServerMessage {
             Integer etaSeconds,
             String resumeToken,
             SessionOutcome outcome,
-            String re)
-            implements ServerMessage {}
+            String re,
+            String language,
+            String priorityGroup,
+            Long appointmentAt)
+            implements ServerMessage {
+        public Ticket(
+                String ticketId,
+                String number,
+                String matterId,
+                String hallId,
+                TicketState state,
+                Integer position,
+                Integer etaSeconds,
+                String resumeToken,
+                SessionOutcome outcome,
+                String re) {
+            this(
+                    ticketId,
+                    number,
+                    matterId,
+                    hallId,
+                    state,
+                    position,
+                    etaSeconds,
+                    resumeToken,
+                    outcome,
+                    re,
+                    null,
+                    null,
+                    null);
+        }
+    }
 
     /** States of a ticket as the applicant sees it. */
     enum TicketState {
@@ -86,9 +118,23 @@ public sealed interface ServerMessage {
         EXPIRED
     }
 
-    /** The clerk's own state: sent after {@code auth} and whenever it changes. */
-    record Clerk(String clerkId, String name, String hallId, List<String> matters, ClerkStatus status, String re)
-            implements ServerMessage {}
+    /**
+     * The clerk's own state: sent after {@code auth} and whenever it changes. {@code wrapUpUntil} (epoch
+     * ms) is when a timed wrap-up ends by itself.
+     */
+    record Clerk(
+            String clerkId,
+            String name,
+            String hallId,
+            List<String> matters,
+            ClerkStatus status,
+            String re,
+            Long wrapUpUntil)
+            implements ServerMessage {
+        public Clerk(String clerkId, String name, String hallId, List<String> matters, ClerkStatus status, String re) {
+            this(clerkId, name, hallId, matters, status, re, null);
+        }
+    }
 
     /** A clerk's status. */
     enum ClerkStatus {
@@ -105,7 +151,12 @@ public sealed interface ServerMessage {
     /** To clerks: the waiting tickets they are qualified for, in the order they will be served. */
     record Queue(List<QueueEntry> tickets, int total) implements ServerMessage {}
 
-    /** One waiting ticket as a clerk sees it before taking it: the applicant's name is masked. */
+    /**
+     * One waiting ticket as a clerk sees it before taking it: the applicant's name is masked. {@code
+     * overflow}: a partner hall's ticket the clerk may take because that queue overflows; {@code
+     * priorityGroup}: an unverified claim; {@code appointmentAt}: the booked slot's start (epoch ms).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record QueueEntry(
             String ticketId,
             String number,
@@ -114,7 +165,35 @@ public sealed interface ServerMessage {
             int waitingSeconds,
             String applicant,
             boolean connected,
-            boolean returned) {}
+            boolean returned,
+            String language,
+            String priorityGroup,
+            Long appointmentAt,
+            Boolean overflow) {
+        public QueueEntry(
+                String ticketId,
+                String number,
+                String matterId,
+                String hallId,
+                int waitingSeconds,
+                String applicant,
+                boolean connected,
+                boolean returned) {
+            this(
+                    ticketId,
+                    number,
+                    matterId,
+                    hallId,
+                    waitingSeconds,
+                    applicant,
+                    connected,
+                    returned,
+                    null,
+                    null,
+                    null,
+                    null);
+        }
+    }
 
     /**
      * Both parties: a session has started (or was resumed). The {@code offerer} creates the WebRTC
@@ -133,9 +212,17 @@ public sealed interface ServerMessage {
             String re)
             implements ServerMessage {}
 
-    /** The other party of a session. */
+    /**
+     * The other party of a session. For the clerk, {@code language} and {@code priorityGroup} are what the
+     * applicant asked for and claimed (the claim is to be checked with {@code priority}).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record PeerInfo(String name, String mobile, String hallName, String clerkId) {}
+    record PeerInfo(
+            String name, String mobile, String hallName, String clerkId, String language, String priorityGroup) {
+        public PeerInfo(String name, String mobile, String hallName, String clerkId) {
+            this(name, mobile, hallName, clerkId, null, null);
+        }
+    }
 
     /** Relayed SDP from the peer. */
     record Sdp(String sessionId, SessionDescription description) implements ServerMessage {}
@@ -159,6 +246,39 @@ public sealed interface ServerMessage {
      */
     record Ended(String sessionId, String by, String reason, boolean outcomeRequired, SessionOutcome outcome, String re)
             implements ServerMessage {}
+
+    /**
+     * To the applicant: the clerk handed the session over. {@code toClerkName} when to another clerk (a new
+     * {@code paired} follows); otherwise {@code toHallId} names the hall whose queue the ticket is back at
+     * the head of (a {@code ticket} follows).
+     */
+    record Transferred(String sessionId, String toClerkName, String toHallId) implements ServerMessage {}
+
+    /** To supervisors: every queue and every signed-in clerk, pushed on every change. */
+    record Board(long at, List<BoardQueue> queues, List<BoardClerk> clerks, String re) implements ServerMessage {}
+
+    /**
+     * One queue (owning hall × matter): waiting tickets, the longest wait so far, the expected wait of a
+     * new arrival (absent: no clerk on duty), whether partner halls may take its overflow, priority claims
+     * and due appointments among the waiting, and the hall's clerks for the matter by status.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BoardQueue(
+            String hallId,
+            String matterId,
+            int waiting,
+            int longestWaitSeconds,
+            Integer expectedWaitSeconds,
+            boolean overflowOpen,
+            int priorityClaims,
+            int appointmentsDue,
+            int available,
+            int busy,
+            int wrapUp,
+            int away) {}
+
+    /** A signed-in clerk on the board; {@code sinceSeconds} in the current status. */
+    record BoardClerk(String clerkId, String name, String hallId, ClerkStatus status, int sinceSeconds) {}
 
     /** Answer to {@code ping}. */
     record Pong(String re) implements ServerMessage {}

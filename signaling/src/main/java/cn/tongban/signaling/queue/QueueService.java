@@ -7,6 +7,7 @@ import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.RoutingConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.flakeidgen.FlakeIdGenerator;
 import com.hazelcast.map.EntryProcessor;
@@ -22,7 +23,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,15 +43,13 @@ public final class QueueService {
 
     private static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
-    private static final Comparator<TicketRecord> SERVING_ORDER =
-            Comparator.comparing(TicketRecord::returned).reversed().thenComparingLong(TicketRecord::seq);
 
     private final IMap<String, TicketRecord> tickets;
     private final IMap<String, SessionRecord> sessions;
     private final IMap<String, ClerkPresence> clerks;
     private final IMap<String, String> resumeIndex;
     private final IMap<String, Integer> counters;
-    private final IMap<String, Double> serviceSeconds;
+    private final IMap<String, ServiceTimeEstimate> serviceTime;
     private final FlakeIdGenerator seqs;
     private final Supplier<ReferenceData> refdata;
     private final Clock clock;
@@ -63,7 +61,7 @@ public final class QueueService {
         this.clerks = hz.getMap("tongban.clerks");
         this.resumeIndex = hz.getMap("tongban.resume");
         this.counters = hz.getMap("tongban.counters");
-        this.serviceSeconds = hz.getMap("tongban.service-seconds");
+        this.serviceTime = hz.getMap("tongban.service-time");
         this.seqs = hz.getFlakeIdGenerator("tongban.ticket-seq");
         this.refdata = refdata;
         this.clock = clock;
@@ -78,31 +76,89 @@ public final class QueueService {
     /** A new ticket and the resume token that only the applicant holds. */
     public record Joined(TicketRecord ticket, String resumeToken) {}
 
+    /**
+     * What an applicant asks for. {@code language} null means the default language; {@code priorityGroup}
+     * is a claim (checked by the clerk later); {@code appointmentId}/{@code appointmentAt} come from an
+     * appointment already checked in (see {@code appointment.AppointmentService}).
+     */
+    public record JoinRequest(
+            String matterId,
+            String hallId,
+            String partnerHallId,
+            String name,
+            String mobile,
+            String language,
+            String priorityGroup,
+            String appointmentId,
+            long appointmentAt) {
+        public JoinRequest(String matterId, String hallId, String partnerHallId, String name, String mobile) {
+            this(matterId, hallId, partnerHallId, name, mobile, null, null, null, 0);
+        }
+    }
+
     public Joined join(
             String matterId, String hallId, String partnerHallId, String name, String mobile, String connId) {
+        return join(new JoinRequest(matterId, hallId, partnerHallId, name, mobile), connId);
+    }
+
+    /**
+     * Checks a join request against the reference data without issuing anything: unknown matter, hall,
+     * language or priority group, or a language no clerk for the matter at that hall (or a partner hall by
+     * agreement) speaks.
+     */
+    public void validate(JoinRequest r) {
         ReferenceData data = refdata.get();
-        ReferenceData.Matter matter = data.matter(matterId)
-                .orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_MATTER, "unknown matter " + matterId));
-        if (data.hall(hallId).isEmpty()) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_HALL, "unknown hall " + hallId);
+        ReferenceData.Matter matter = data.matter(r.matterId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_MATTER, "unknown matter " + r.matterId()));
+        if (data.hall(r.hallId()).isEmpty()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_HALL, "unknown hall " + r.hallId());
         }
-        if (partnerHallId != null && data.hall(partnerHallId).isEmpty()) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_HALL, "unknown partner hall " + partnerHallId);
+        if (r.partnerHallId() != null && data.hall(r.partnerHallId()).isEmpty()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_HALL, "unknown partner hall " + r.partnerHallId());
         }
-        if (!matter.owningHalls().contains(hallId)) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_MATTER, "hall " + hallId + " does not handle " + matterId);
+        if (!matter.owningHalls().contains(r.hallId())) {
+            throw new ProtocolException(
+                    ErrorCode.UNKNOWN_MATTER, "hall " + r.hallId() + " does not handle " + r.matterId());
         }
+        RoutingConfig config = data.routing();
+        if (r.language() != null && config.language(r.language()).isEmpty()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_LANGUAGE, "unknown language " + r.language());
+        }
+        if (r.priorityGroup() != null && config.priorityGroup(r.priorityGroup()).isEmpty()) {
+            throw new ProtocolException(
+                    ErrorCode.UNKNOWN_PRIORITY_GROUP, "unknown priority group " + r.priorityGroup());
+        }
+        String language = r.language() == null ? config.defaultLanguage().id() : r.language();
+        boolean served = data.clerks().stream()
+                .anyMatch(c -> c.matters().contains(r.matterId())
+                        && config.speaks(c, language)
+                        && (c.hallId().equals(r.hallId())
+                                || config.agreementCovers(c.hallId(), r.hallId(), r.matterId())));
+        if (!served) {
+            throw new ProtocolException(
+                    ErrorCode.LANGUAGE_NOT_OFFERED,
+                    "no clerk serves " + r.matterId() + " at " + r.hallId() + " in " + language);
+        }
+    }
+
+    public Joined join(JoinRequest r, String connId) {
+        validate(r);
+        ReferenceData data = refdata.get();
+        ReferenceData.Matter matter = data.matter(r.matterId()).orElseThrow();
+        String language =
+                r.language() == null ? data.routing().defaultLanguage().id() : r.language();
+        String hallId = r.hallId();
         long now = clock.millis();
         String number = nextNumber(hallId, matter.ticketPrefix(), now);
         String token = newToken();
         TicketRecord t = new TicketRecord(
                 "t-" + randomHex(8),
                 number,
-                matterId,
+                r.matterId(),
                 hallId,
-                partnerHallId,
-                name,
-                mobile,
+                r.partnerHallId(),
+                r.name(),
+                r.mobile(),
                 seqs.newId(),
                 now,
                 TicketStatus.WAITING,
@@ -112,7 +168,12 @@ public final class QueueService {
                 hash(token),
                 null,
                 null,
-                0);
+                0,
+                language,
+                r.priorityGroup(),
+                r.appointmentId(),
+                r.appointmentAt(),
+                null);
         tickets.set(t.ticketId(), t);
         resumeIndex.set(t.resumeHash(), t.ticketId());
         return new Joined(t, token);
@@ -248,8 +309,15 @@ public final class QueueService {
         return Optional.ofNullable(clerks.get(clerkId));
     }
 
-    /** The outcome of a take: the claimed ticket and the new session. */
-    public record Taken(TicketRecord ticket, SessionRecord session) {}
+    /**
+     * The outcome of a take: the claimed ticket and the new session; {@code overflow} when the clerk took
+     * a partner hall's ticket because that queue overflowed.
+     */
+    public record Taken(TicketRecord ticket, SessionRecord session, boolean overflow) {
+        public Taken(TicketRecord ticket, SessionRecord session) {
+            this(ticket, session, false);
+        }
+    }
 
     /** Takes the named ticket, or the next one the clerk is qualified for. */
     public Taken take(String clerkId, String connId, String ticketId) {
@@ -261,7 +329,7 @@ public final class QueueService {
         ClerkPresence reserved =
                 clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
                     ClerkPresence c = e.getValue();
-                    if (c == null || !connId.equals(c.connId()) || c.status() != ClerkStatus.AVAILABLE) {
+                    if (c == null || !connId.equals(c.connId()) || c.statusAt(now) != ClerkStatus.AVAILABLE) {
                         return c;
                     }
                     ClerkPresence updated = c.with(ClerkStatus.BUSY, sessionId, now);
@@ -278,11 +346,11 @@ public final class QueueService {
                             + reserved.status().name().toLowerCase() + ")");
         }
         try {
-            TicketRecord claimed =
+            Routing.Candidate claimed =
                     ticketId != null ? claimNamed(profile, ticketId, sessionId) : claimNext(profile, sessionId);
             SessionRecord s = new SessionRecord(
                     sessionId,
-                    claimed.ticketId(),
+                    claimed.ticket().ticketId(),
                     clerkId,
                     connId,
                     SessionState.ACTIVE,
@@ -293,20 +361,31 @@ public final class QueueService {
                     null,
                     null);
             sessions.set(sessionId, s);
-            return new Taken(claimed, s);
+            return new Taken(claimed.ticket(), s, claimed.eligibility() == Routing.Eligibility.OVERFLOW);
         } catch (RuntimeException e) {
             releaseReservation(clerkId, sessionId);
             throw e;
         }
     }
 
-    private TicketRecord claimNamed(ReferenceData.ClerkProfile profile, String ticketId, String sessionId) {
+    private Routing.Candidate claimNamed(ReferenceData.ClerkProfile profile, String ticketId, String sessionId) {
         TicketRecord t = tickets.get(ticketId);
         if (t == null || t.status().isFinal()) {
             throw new ProtocolException(ErrorCode.NO_SUCH_TICKET, "no waiting ticket " + ticketId);
         }
-        if (!qualified(profile, t)) {
-            throw new ProtocolException(ErrorCode.NOT_QUALIFIED, "you do not handle this matter at this hall");
+        Routing.Eligibility eligibility = Routing.eligibility(profile, t, refdata.get(), view());
+        switch (eligibility) {
+            case NOT_QUALIFIED -> throw new ProtocolException(ErrorCode.NOT_QUALIFIED, "you do not handle this matter");
+            case LANGUAGE -> throw new ProtocolException(
+                    ErrorCode.NOT_QUALIFIED, "you do not serve in the applicant's language");
+            case NO_AGREEMENT -> throw new ProtocolException(
+                    ErrorCode.NO_AGREEMENT, "your hall has no agreement with " + t.hallId() + " for this matter");
+            case OVERFLOW_CLOSED -> throw new ProtocolException(
+                    ErrorCode.OVERFLOW_CLOSED,
+                    "the owning hall's expected wait is below the overflow threshold for this matter");
+            case OWN, OVERFLOW -> {
+                // allowed
+            }
         }
         if (t.status() == TicketStatus.IN_SESSION) {
             throw new ProtocolException(ErrorCode.TICKET_TAKEN, "another clerk took this ticket");
@@ -318,18 +397,17 @@ public final class QueueService {
         if (claimed == null) {
             throw new ProtocolException(ErrorCode.TICKET_TAKEN, "another clerk took this ticket");
         }
-        return claimed;
+        return new Routing.Candidate(claimed, eligibility);
     }
 
-    private TicketRecord claimNext(ReferenceData.ClerkProfile profile, String sessionId) {
-        List<TicketRecord> candidates = waitingFor(profile, tickets.values());
-        for (TicketRecord t : candidates) {
-            if (!t.connected()) {
-                continue;
-            }
-            TicketRecord claimed = claim(t.ticketId(), sessionId, profile.id());
+    private Routing.Candidate claimNext(ReferenceData.ClerkProfile profile, String sessionId) {
+        QueueView view = view();
+        // The routing rule ranks; the entry processor makes each claim atomic. A ticket another clerk claimed
+        // in between fails its claim and the next in rank is tried.
+        for (Routing.Candidate c : Routing.takeable(view.waiting(), profile, view.now(), refdata.get(), view)) {
+            TicketRecord claimed = claim(c.ticket().ticketId(), sessionId, profile.id());
             if (claimed != null) {
-                return claimed;
+                return new Routing.Candidate(claimed, c.eligibility());
             }
         }
         throw new ProtocolException(ErrorCode.QUEUE_EMPTY, "no applicant is waiting for your matters");
@@ -502,17 +580,14 @@ public final class QueueService {
     }
 
     private void afterSession(String clerkId, String sessionId, SessionRecord s) {
+        wrapUp(clerkId, sessionId);
+        // The clerk is occupied from the take until the outcome is recorded (an owed outcome included): that
+        // is the service time the wait estimate needs. Absent applicants say nothing about service times.
         long now = clock.millis();
-        clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, Void>) e -> {
-            ClerkPresence c = e.getValue();
-            if (c != null && sessionId.equals(c.sessionId())) {
-                e.setValue(c.with(c.chosen(), null, now));
-            }
-            return null;
-        });
-        // The clerk is occupied from the take until the outcome is recorded (wrap-up included): that is
-        // the service time the wait estimate needs. Absent applicants say nothing about service times.
-        if (s.state() == SessionState.CLOSED && s.outcome() != Outcome.ABSENT && now > s.startedAt()) {
+        if (s.state() == SessionState.CLOSED
+                && s.outcome() != null
+                && s.outcome() != Outcome.ABSENT
+                && now > s.startedAt()) {
             TicketRecord t = tickets.get(s.ticketId());
             if (t != null) {
                 recordServiceTime(t.matterId(), (now - s.startedAt()) / 1000.0);
@@ -520,24 +595,219 @@ public final class QueueService {
         }
     }
 
-    private void recordServiceTime(String matterId, double seconds) {
-        double clipped = Math.max(30, Math.min(7200, seconds));
-        serviceSeconds.executeOnKey(matterId, (EntryProcessor<String, Double, Void>) e -> {
-            Double prev = e.getValue();
-            // Exponentially weighted: recent sessions count most, one odd session does not swing the estimate.
-            e.setValue(prev == null ? clipped : prev * 0.8 + clipped * 0.2);
+    /** Puts the clerk of a finished session into the timed wrap-up (or straight back when it lasts 0 s). */
+    private void wrapUp(String clerkId, String sessionId) {
+        long now = clock.millis();
+        long wrapMillis = refdata.get().routing().wrapUpSeconds() * 1000L;
+        clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, Void>) e -> {
+            ClerkPresence c = e.getValue();
+            if (c != null && sessionId.equals(c.sessionId())) {
+                e.setValue(c.wrapUp(now, wrapMillis));
+            }
             return null;
         });
     }
 
-    // ---------------------------------------------------------------- housekeeping
+    private void recordServiceTime(String matterId, double seconds) {
+        double clipped = ServiceTimeEstimate.clip(seconds);
+        serviceTime.executeOnKey(matterId, (EntryProcessor<String, ServiceTimeEstimate, Void>) e -> {
+            ServiceTimeEstimate prev = e.getValue();
+            e.setValue((prev == null ? ServiceTimeEstimate.NONE : prev).add(clipped));
+            return null;
+        });
+    }
 
-    /** What the periodic sweep changed, for the server to notify the people concerned. */
-    public record Sweep(List<TicketRecord> expiredWaiting, List<SessionRecord> applicantLost) {}
+    // ---------------------------------------------------------------- transfer and priority checks
 
     /**
-     * Expires tickets whose applicant stayed away longer than the grace period (ending their session
-     * as {@code applicant_lost}), and drops finished records from live state.
+     * A live session handed over: {@code ended} is the clerk's old session (closed, reason {@code
+     * transferred}), {@code ticket} the applicant's ticket afterwards, {@code next} the new session with the
+     * target clerk (null when the ticket went back to a queue).
+     */
+    public record Transferred(SessionRecord ended, TicketRecord ticket, SessionRecord next) {}
+
+    /**
+     * Hands the clerk's live session to another clerk, who must be signed in, available and qualified for
+     * the ticket (own hall, or a partner hall whose agreement covers the matter: a deliberate transfer
+     * needs no overflow). The applicant stays connected; both clerks and the applicant are told by the
+     * caller.
+     */
+    public Transferred transferToClerk(String clerkId, String sessionId, String targetClerkId) {
+        SessionRecord s = activeSessionOf(clerkId, sessionId);
+        TicketRecord t = tickets.get(s.ticketId());
+        if (t == null) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the session has ended");
+        }
+        if (targetClerkId.equals(clerkId)) {
+            throw ProtocolException.invalid("toClerkId", "is yourself");
+        }
+        ReferenceData data = refdata.get();
+        ReferenceData.ClerkProfile target = data.clerk(targetClerkId)
+                .orElseThrow(() -> new ProtocolException(ErrorCode.CLERK_UNAVAILABLE, "no clerk " + targetClerkId));
+        switch (Routing.eligibility(target, t, data, (h, m) -> Double.POSITIVE_INFINITY)) {
+            case NOT_QUALIFIED, LANGUAGE -> throw new ProtocolException(
+                    ErrorCode.NOT_QUALIFIED, targetClerkId + " does not handle this matter or language");
+            case NO_AGREEMENT -> throw new ProtocolException(
+                    ErrorCode.NO_AGREEMENT, targetClerkId + "'s hall has no agreement for this matter");
+            case OWN, OVERFLOW, OVERFLOW_CLOSED -> {
+                // allowed: an agreement covers it, or the clerk is of the owning hall
+            }
+        }
+        String newSessionId = "s-" + randomHex(8);
+        long now = clock.millis();
+        ClerkPresence reserved =
+                clerks.executeOnKey(targetClerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
+                    ClerkPresence c = e.getValue();
+                    if (c == null || c.statusAt(now) != ClerkStatus.AVAILABLE) {
+                        return null;
+                    }
+                    ClerkPresence updated = c.with(ClerkStatus.BUSY, newSessionId, now);
+                    e.setValue(updated);
+                    return updated;
+                });
+        if (reserved == null) {
+            throw new ProtocolException(ErrorCode.CLERK_UNAVAILABLE, targetClerkId + " is not available now");
+        }
+        SessionRecord ended;
+        try {
+            ended = transition(sessionId, SessionEvent.TRANSFERRED, "clerk", "transferred", null, null);
+        } catch (RuntimeException e) {
+            releaseReservation(targetClerkId, newSessionId);
+            throw e;
+        }
+        TicketRecord moved =
+                tickets.executeOnKey(t.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
+                    TicketRecord cur = e.getValue();
+                    if (cur == null || cur.status() != TicketStatus.IN_SESSION || !sessionId.equals(cur.sessionId())) {
+                        return null;
+                    }
+                    TicketRecord updated = cur.inSession(newSessionId, targetClerkId);
+                    e.setValue(updated);
+                    return updated;
+                });
+        wrapUp(clerkId, sessionId);
+        if (moved == null) {
+            releaseReservation(targetClerkId, newSessionId);
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the applicant's ticket changed meanwhile");
+        }
+        SessionRecord next = new SessionRecord(
+                newSessionId,
+                moved.ticketId(),
+                targetClerkId,
+                reserved.connId(),
+                SessionState.ACTIVE,
+                now,
+                0,
+                null,
+                null,
+                null,
+                null);
+        sessions.set(newSessionId, next);
+        return new Transferred(ended, moved, next);
+    }
+
+    /**
+     * Sends the applicant of the clerk's live session back to the head of a queue: the same hall's
+     * ({@code targetHallId} null) or another hall that owns the matter.
+     */
+    public Transferred transferToQueue(String clerkId, String sessionId, String targetHallId) {
+        SessionRecord s = activeSessionOf(clerkId, sessionId);
+        TicketRecord t = tickets.get(s.ticketId());
+        if (t == null) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the session has ended");
+        }
+        ReferenceData data = refdata.get();
+        String hall = targetHallId == null ? t.hallId() : targetHallId;
+        if (data.hall(hall).isEmpty()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_HALL, "unknown hall " + hall);
+        }
+        if (!data.matter(t.matterId()).map(m -> m.owningHalls().contains(hall)).orElse(false)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_MATTER, "hall " + hall + " does not handle " + t.matterId());
+        }
+        SessionRecord ended = transition(sessionId, SessionEvent.TRANSFERRED, "clerk", "transferred", null, null);
+        TicketRecord back =
+                tickets.executeOnKey(t.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
+                    TicketRecord cur = e.getValue();
+                    if (cur == null || cur.status() != TicketStatus.IN_SESSION || !sessionId.equals(cur.sessionId())) {
+                        return null;
+                    }
+                    TicketRecord updated = cur.backToHead(hall);
+                    e.setValue(updated);
+                    return updated;
+                });
+        wrapUp(clerkId, sessionId);
+        if (back == null) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the applicant's ticket changed meanwhile");
+        }
+        return new Transferred(ended, back, null);
+    }
+
+    private SessionRecord activeSessionOf(String clerkId, String sessionId) {
+        SessionRecord s = sessions.get(sessionId);
+        if (s == null || !clerkId.equals(s.clerkId())) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
+        }
+        if (s.state() != SessionState.ACTIVE) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "only a live session can be transferred");
+        }
+        return s;
+    }
+
+    /**
+     * The clerk's check of the applicant's priority claim at service time: confirmed, or rejected (abuse).
+     * Allowed during the session and its wrap-up, once.
+     */
+    public TicketRecord checkPriority(String clerkId, String sessionId, boolean confirmed) {
+        SessionRecord s = sessions.get(sessionId);
+        if (s == null || !clerkId.equals(s.clerkId()) || s.state().isEnded() && s.outcome() == null) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
+        }
+        String verdict = confirmed ? "confirmed" : "rejected";
+        Object result = tickets.executeOnKey(s.ticketId(), (EntryProcessor<String, TicketRecord, Object>) e -> {
+            TicketRecord t = e.getValue();
+            if (t == null || !sessionId.equals(t.sessionId())) {
+                return "gone";
+            }
+            if (t.priorityGroup() == null || t.priorityVerdict() != null) {
+                return "none";
+            }
+            TicketRecord updated = t.withPriorityVerdict(verdict);
+            e.setValue(updated);
+            return updated;
+        });
+        if (result instanceof TicketRecord t) {
+            return t;
+        }
+        if ("gone".equals(result)) {
+            throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the ticket is gone");
+        }
+        throw new ProtocolException(ErrorCode.WRONG_STATE, "no priority claim to check on this ticket");
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+
+    /**
+     * What the periodic sweep changed, for the server to notify the people concerned: waiting tickets
+     * expired, sessions ended because the applicant did not come back, clerks whose timed wrap-up ran
+     * out, and sessions whose owed outcome expired because their clerk never came back.
+     */
+    public record Sweep(
+            List<TicketRecord> expiredWaiting,
+            List<SessionRecord> applicantLost,
+            List<ClerkPresence> wrapUpEnded,
+            List<SessionRecord> outcomeExpired) {
+        /** Nothing changed. */
+        public static final Sweep EMPTY = new Sweep(List.of(), List.of(), List.of(), List.of());
+
+        public Sweep(List<TicketRecord> expiredWaiting, List<SessionRecord> applicantLost) {
+            this(expiredWaiting, applicantLost, List.of(), List.of());
+        }
+    }
+
+    /**
+     * Expires tickets whose applicant stayed away longer than the grace period (ending their session as
+     * {@code applicant_lost}), ends timed wrap-ups that ran out, expires outcomes owed by clerks gone
+     * longer than {@code routing.outcomeGraceMinutes}, and drops finished records from live state.
      */
     public Sweep sweep() {
         long now = clock.millis();
@@ -581,12 +851,52 @@ public final class QueueService {
                 expired.add(done);
             }
         }
+        List<ClerkPresence> wrapUpEnded = endWrapUps(now);
+        List<SessionRecord> outcomeExpired = new ArrayList<>();
+        long outcomeGrace = refdata.get().routing().outcomeGraceMinutes() * 60_000L;
         for (SessionRecord s : sessions.values()) {
-            if (s.state().isEnded() && now - s.endedAt() > RETAIN_FINISHED_MS) {
-                sessions.delete(s.sessionId());
+            if (s.state().isEnded()) {
+                if (now - s.endedAt() > RETAIN_FINISHED_MS) {
+                    sessions.delete(s.sessionId());
+                }
+            } else if (s.state() == SessionState.WRAP_UP && now - s.endedAt() > outcomeGrace) {
+                ClerkPresence p = clerks.get(s.clerkId());
+                if (p != null && s.sessionId().equals(p.sessionId())) {
+                    continue; // the clerk is here and still owes it
+                }
+                try {
+                    outcomeExpired.add(
+                            transition(s.sessionId(), SessionEvent.OUTCOME_EXPIRED, "server", null, null, null));
+                } catch (ProtocolException ignored) {
+                    // Recorded meanwhile.
+                }
             }
         }
-        return new Sweep(expired, lost);
+        return new Sweep(expired, lost, wrapUpEnded, outcomeExpired);
+    }
+
+    /** Returns clerks whose timed wrap-up ran out to their chosen status. */
+    public List<ClerkPresence> endWrapUps(long now) {
+        List<ClerkPresence> ended = new ArrayList<>();
+        for (ClerkPresence p : clerks.values()) {
+            if (!p.timedWrapUpOver(now)) {
+                continue;
+            }
+            ClerkPresence after =
+                    clerks.executeOnKey(p.clerkId(), (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
+                        ClerkPresence c = e.getValue();
+                        if (c == null || !c.timedWrapUpOver(now)) {
+                            return null;
+                        }
+                        ClerkPresence updated = c.with(c.chosen(), null, now);
+                        e.setValue(updated);
+                        return updated;
+                    });
+            if (after != null) {
+                ended.add(after);
+            }
+        }
+        return ended;
     }
 
     private static boolean expired(TicketRecord t, long now) {
@@ -595,21 +905,15 @@ public final class QueueService {
 
     // ---------------------------------------------------------------- views
 
-    /** Waiting tickets a clerk may take, in serving order (returned tickets first, then FIFO). */
-    public static List<TicketRecord> waitingFor(ReferenceData.ClerkProfile clerk, Collection<TicketRecord> all) {
-        return all.stream()
-                .filter(t -> t.isWaiting() && qualified(clerk, t))
-                .sorted(SERVING_ORDER)
-                .toList();
-    }
-
-    static boolean qualified(ReferenceData.ClerkProfile clerk, TicketRecord t) {
-        return clerk.hallId().equals(t.hallId()) && clerk.matters().contains(t.matterId());
+    /** Waiting tickets a clerk may take, in serving order (see {@link Routing}). */
+    public List<TicketRecord> waitingFor(ReferenceData.ClerkProfile clerk, Collection<TicketRecord> all) {
+        QueueView view = QueueView.of(all, clerks.values(), serviceSeconds(), refdata.get(), clock.millis());
+        return view.forClerk(clerk);
     }
 
     /** A consistent view of all queues, computed once and shared by every notification. */
     public QueueView view() {
-        return QueueView.of(tickets.values(), clerks.values(), serviceSeconds, refdata.get(), clock.millis());
+        return QueueView.of(tickets.values(), clerks.values(), serviceSeconds(), refdata.get(), clock.millis());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -647,8 +951,15 @@ public final class QueueService {
         }
     }
 
-    /** Average service seconds per matter, as observed (for tests and the estimator). */
+    /** Mean service seconds per matter, as observed (for tests and the estimator). */
     public Map<String, Double> serviceSeconds() {
-        return Map.copyOf(serviceSeconds);
+        Map<String, Double> out = new java.util.HashMap<>();
+        serviceTime.forEach((k, v) -> out.put(k, v.mean()));
+        return out;
+    }
+
+    /** The clock this service reads (a virtual one in tests and simulations). */
+    public Clock clock() {
+        return clock;
     }
 }

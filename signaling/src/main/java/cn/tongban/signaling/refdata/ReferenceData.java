@@ -9,7 +9,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * An immutable, validated snapshot of the reference data: halls, matters and clerks. Built by {@link
+ * An immutable, validated snapshot of the reference data: halls, matters and clerks, and the routing
+ * configuration (languages, priority groups, overflow agreements, appointment slots). Built by {@link
  * ReferenceDataStore}; a new snapshot replaces the old one atomically on reload.
  */
 public final class ReferenceData {
@@ -46,13 +47,25 @@ public final class ReferenceData {
     private final Map<String, Matter> matters;
     private final Map<String, ClerkProfile> clerks;
     private final String initialPassword;
+    private final RoutingConfig routing;
 
     ReferenceData(List<Hall> halls, List<Matter> matters, List<ClerkProfile> clerks, String initialPassword) {
+        this(halls, matters, clerks, initialPassword, RoutingConfig.DEFAULT);
+    }
+
+    ReferenceData(
+            List<Hall> halls,
+            List<Matter> matters,
+            List<ClerkProfile> clerks,
+            String initialPassword,
+            RoutingConfig routing) {
         this.halls = index(halls, Hall::id, "hall");
         this.matters = index(matters, Matter::id, "matter");
         this.clerks = index(clerks, ClerkProfile::id, "clerk");
         this.initialPassword = initialPassword;
+        this.routing = routing;
         validate();
+        routing.validate(this);
     }
 
     private static <T> Map<String, T> index(List<T> items, Function<T, String> id, String what) {
@@ -130,6 +143,11 @@ public final class ReferenceData {
     /** Password given to clerks that have no account yet (embedded demo default); may be null. */
     public String initialPassword() {
         return initialPassword;
+    }
+
+    /** Languages, priority groups, overflow agreements, appointment slots, supervisors, timings. */
+    public RoutingConfig routing() {
+        return routing;
     }
 
     /** The clerks qualified for a matter at a hall. */

@@ -9,9 +9,17 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.DayOfWeek;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +67,15 @@ public final class ReferenceDataStore {
     public static ReferenceData builtIn() throws IOException {
         try (InputStream in = ReferenceDataStore.class.getResourceAsStream(DEFAULT_RESOURCE)) {
             return toModel(YAML.readValue(in, FileModel.class));
+        }
+    }
+
+    /** Parses and validates reference data given as YAML text (tests, simulations, tools). */
+    public static ReferenceData fromYaml(String yaml) {
+        try {
+            return toModel(YAML.readValue(yaml, FileModel.class));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("cannot read reference data: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -144,7 +161,77 @@ public final class ReferenceDataStore {
                                 x.materials == null ? List.of() : List.copyOf(x.materials)))
                         .toList(),
                 clerks,
-                m.clerks == null ? null : m.clerks.initialPassword);
+                m.clerks == null ? null : m.clerks.initialPassword,
+                routing(m));
+    }
+
+    private static RoutingConfig routing(FileModel m) {
+        RoutingConfig d = RoutingConfig.DEFAULT;
+        List<RoutingConfig.Language> languages = m.languages == null || m.languages.isEmpty()
+                ? d.languages()
+                : m.languages.stream()
+                        .map(l -> new RoutingConfig.Language(req(l.id, "language id"), req(l.name, "language name")))
+                        .toList();
+        RoutingModel r = m.routing == null ? new RoutingModel() : m.routing;
+        List<RoutingConfig.PriorityGroup> groups = r.priorityGroups == null
+                ? List.of()
+                : r.priorityGroups.stream()
+                        .map(g -> new RoutingConfig.PriorityGroup(
+                                req(g.id, "priority group id"),
+                                req(g.name, "priority group name"),
+                                g.bonusSeconds == null ? 600 : g.bonusSeconds))
+                        .toList();
+        List<RoutingConfig.Agreement> agreements = m.agreements == null
+                ? List.of()
+                : m.agreements.stream()
+                        .map(a -> new RoutingConfig.Agreement(
+                                a.halls == null ? Set.of() : Set.copyOf(a.halls),
+                                a.matters == null ? Set.of() : Set.copyOf(a.matters)))
+                        .toList();
+        List<RoutingConfig.SlotSchedule> slots = m.slots == null
+                ? List.of()
+                : m.slots.stream().map(ReferenceDataStore::slots).toList();
+        return new RoutingConfig(
+                languages,
+                m.languages != null && !m.languages.isEmpty(),
+                groups,
+                agreements,
+                r.overflowMinutes == null ? Map.of() : r.overflowMinutes,
+                slots,
+                m.clerks == null || m.clerks.supervisors == null ? Set.of() : Set.copyOf(m.clerks.supervisors),
+                r.wrapUpSeconds == null ? d.wrapUpSeconds() : r.wrapUpSeconds,
+                r.outcomeGraceMinutes == null ? d.outcomeGraceMinutes() : r.outcomeGraceMinutes,
+                r.appointmentGraceMinutes == null ? d.appointmentGraceMinutes() : r.appointmentGraceMinutes,
+                r.checkInEarlyMinutes == null ? d.checkInEarlyMinutes() : r.checkInEarlyMinutes);
+    }
+
+    private static RoutingConfig.SlotSchedule slots(SlotModel s) {
+        String what = "slots " + s.hallId + "/" + s.matterId;
+        Set<DayOfWeek> days;
+        try {
+            days = s.days == null
+                    ? EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY)
+                    : s.days.stream()
+                            .map(d -> DayOfWeek.valueOf(d.strip().toUpperCase(Locale.ROOT)))
+                            .collect(Collectors.toCollection(() -> EnumSet.noneOf(DayOfWeek.class)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": days must be MONDAY..SUNDAY");
+        }
+        List<LocalTime> times;
+        try {
+            times = s.times == null
+                    ? List.of()
+                    : s.times.stream().map(LocalTime::parse).toList();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(what + ": times must look like 09:30");
+        }
+        return new RoutingConfig.SlotSchedule(
+                req(s.hallId, "slot hallId"),
+                req(s.matterId, "slot matterId"),
+                days,
+                times,
+                s.minutes == null ? 30 : s.minutes,
+                s.capacity == null ? 1 : s.capacity);
     }
 
     private static String req(String v, String what) {
@@ -160,6 +247,35 @@ public final class ReferenceDataStore {
         public List<HallModel> halls;
         public List<MatterModel> matters;
         public ClerksModel clerks;
+        public List<LanguageModel> languages;
+        public RoutingModel routing;
+        public List<AgreementModel> agreements;
+        public List<SlotModel> slots;
+    }
+
+    static final class LanguageModel {
+        public String id, name;
+    }
+
+    static final class RoutingModel {
+        public Integer wrapUpSeconds, outcomeGraceMinutes, appointmentGraceMinutes, checkInEarlyMinutes;
+        public Map<String, Integer> overflowMinutes;
+        public List<PriorityGroupModel> priorityGroups;
+    }
+
+    static final class PriorityGroupModel {
+        public String id, name;
+        public Integer bonusSeconds;
+    }
+
+    static final class AgreementModel {
+        public List<String> halls, matters;
+    }
+
+    static final class SlotModel {
+        public String hallId, matterId;
+        public List<String> days, times;
+        public Integer minutes, capacity;
     }
 
     static final class HallModel {
@@ -175,6 +291,7 @@ public final class ReferenceDataStore {
     static final class ClerksModel {
         public String initialPassword;
         public List<ClerkModel> list;
+        public List<String> supervisors;
     }
 
     static final class ClerkModel {

@@ -12,7 +12,9 @@ import io.vertx.core.http.ServerWebSocket;
 final class Connection {
     enum Role {
         APPLICANT,
-        CLERK
+        CLERK,
+        /** A supervisor's board (signed in with {@code watch}, not as a working clerk). */
+        SUPERVISOR
     }
 
     final String id;
@@ -24,6 +26,7 @@ final class Connection {
     volatile boolean closed;
     volatile String lastTicketView;
     volatile String lastQueueView;
+    volatile String lastBoardView;
     long lastRateLimitErrorNanos;
     MessageConsumer<String> consumer;
     /** Messages of this connection are handled one after another along this chain. */

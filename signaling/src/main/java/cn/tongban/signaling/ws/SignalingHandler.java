@@ -2,6 +2,7 @@ package cn.tongban.signaling.ws;
 
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.protocol.ClientMessage;
@@ -73,6 +74,7 @@ public final class SignalingHandler {
     private final AtomicInteger waitingGauge = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Counter pairings;
+    private volatile AppointmentService appointments;
     private final DeclarationService declarations;
 
     public SignalingHandler(
@@ -106,6 +108,11 @@ public final class SignalingHandler {
         this.pairings = Counter.builder("tongban_pairings_total")
                 .description("Tickets taken by clerks")
                 .register(metrics);
+    }
+
+    /** Enables appointment check-in on {@code join} and the no-show release in {@link #sweep}. */
+    public void useAppointments(AppointmentService service) {
+        this.appointments = service;
     }
 
     /** Marks the queues changed: positions and clerk views are pushed at the next broadcast. */
@@ -328,13 +335,30 @@ public final class SignalingHandler {
                     .filter(t -> t.connId() != null)
                     .ifPresent(t -> sendTo(t.connId(), ticketMessage(t, null, null, wireOutcome(s.outcome()), null)));
             markDirty();
+        } else if (m instanceof ClientMessage.Transfer t) {
+            transfer(c, t);
+        } else if (m instanceof ClientMessage.PriorityCheck p) {
+            priorityCheck(c, p);
+        } else if (m instanceof ClientMessage.Watch w) {
+            watch(c, w);
         } else {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled message " + typeOf(m));
         }
     }
 
     private void checkRole(Connection c, ClientMessage m) {
+        if (c.role == Connection.Role.SUPERVISOR
+                && m.allowedSender() != ClientMessage.Sender.SUPERVISOR
+                && !(m instanceof ClientMessage.Ping)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, "a supervisor's board only watches");
+        }
         switch (m.allowedSender()) {
+            case SUPERVISOR -> {
+                if (c.role == Connection.Role.APPLICANT || c.role == Connection.Role.CLERK) {
+                    throw new ProtocolException(
+                            ErrorCode.FORBIDDEN_FOR_ROLE, typeOf(m) + " needs a connection of its own");
+                }
+            }
             case APPLICANT -> {
                 if (c.role == Connection.Role.CLERK) {
                     throw new ProtocolException(ErrorCode.FORBIDDEN_FOR_ROLE, typeOf(m) + " is for applicants");
@@ -361,8 +385,7 @@ public final class SignalingHandler {
                 && queue.ticket(c.ticketId).map(t -> !t.status().isFinal()).orElse(false)) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
         }
-        QueueService.Joined joined =
-                queue.join(j.matterId(), j.hallId(), j.partnerHallId(), j.name(), j.mobile(), c.id);
+        QueueService.Joined joined = joinWithAppointment(c, j);
         TicketRecord t = joined.ticket();
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
@@ -392,8 +415,72 @@ public final class SignalingHandler {
                 "partnerHall",
                 t.partnerHallId(),
                 "applicant",
-                Mask.name(t.name()));
+                Mask.name(t.name()),
+                "language",
+                t.language(),
+                "appointment",
+                t.appointmentId());
+        if (t.priorityGroup() != null) {
+            // A claim the clerk checks at service time (priority message); recorded either way.
+            records.audit(
+                    "applicant:" + t.number(),
+                    "priority.claimed",
+                    null,
+                    "ticket",
+                    t.ticketId(),
+                    "group",
+                    t.priorityGroup());
+        }
         markDirty();
+    }
+
+    /** Issues the ticket, checking in the appointment first when the applicant gives a booking code. */
+    private QueueService.Joined joinWithAppointment(Connection c, ClientMessage.Join j) {
+        QueueService.JoinRequest request = new QueueService.JoinRequest(
+                j.matterId(),
+                j.hallId(),
+                j.partnerHallId(),
+                j.name(),
+                j.mobile(),
+                j.language(),
+                j.priorityGroup(),
+                null,
+                0);
+        if (j.appointmentCode() == null) {
+            return queue.join(request, c.id);
+        }
+        AppointmentService service = appointments;
+        if (service == null) {
+            throw new ProtocolException(ErrorCode.NO_SUCH_APPOINTMENT, "appointments are not enabled on this server");
+        }
+        queue.validate(request);
+        AppointmentService.CheckedIn in = service.checkIn(j.appointmentCode(), j.hallId(), j.matterId(), j.mobile());
+        try {
+            QueueService.Joined joined = queue.join(
+                    new QueueService.JoinRequest(
+                            j.matterId(),
+                            j.hallId(),
+                            j.partnerHallId(),
+                            j.name(),
+                            j.mobile(),
+                            j.language(),
+                            j.priorityGroup(),
+                            in.appointmentId(),
+                            in.slotStart()),
+                    c.id);
+            records.audit(
+                    "applicant:" + joined.ticket().number(),
+                    "appointment.checked_in",
+                    null,
+                    "appointment",
+                    in.appointmentId(),
+                    "slot",
+                    in.slotStart());
+            return joined;
+        } catch (RuntimeException e) {
+            service.undoCheckIn(in.appointmentId());
+            throw e;
+        }
     }
 
     private void resume(Connection c, ClientMessage.Resume r) {
@@ -500,7 +587,24 @@ public final class SignalingHandler {
                 "matter",
                 t.matterId(),
                 "hall",
-                t.hallId());
+                t.hallId(),
+                "overflow",
+                taken.overflow() ? Boolean.TRUE : null);
+        if (taken.overflow()) {
+            records.audit(
+                    "clerk:" + c.clerkId,
+                    "queue.overflow_take",
+                    s.sessionId(),
+                    "ticket",
+                    t.ticketId(),
+                    "owningHall",
+                    t.hallId(),
+                    "clerkHall",
+                    refdata.current()
+                            .clerk(c.clerkId)
+                            .map(ReferenceData.ClerkProfile::hallId)
+                            .orElse(null));
+        }
         send(c, clerkPaired(s, t, false, m.id()));
         queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
         if (t.connId() != null) {
@@ -652,7 +756,10 @@ public final class SignalingHandler {
                 place == null ? null : place.etaSeconds(),
                 token,
                 outcome,
-                re);
+                re,
+                t.language(),
+                t.priorityGroup(),
+                t.appointmentAt() > 0 ? t.appointmentAt() : null);
     }
 
     private ServerMessage.Clerk clerkMessage(ClerkPresence p, String re) {
@@ -665,7 +772,14 @@ public final class SignalingHandler {
                     case BUSY -> ServerMessage.ClerkStatus.BUSY;
                     case WRAP_UP -> ServerMessage.ClerkStatus.WRAP_UP;
                 };
-        return new ServerMessage.Clerk(profile.id(), profile.name(), profile.hallId(), profile.matters(), status, re);
+        return new ServerMessage.Clerk(
+                profile.id(),
+                profile.name(),
+                profile.hallId(),
+                profile.matters(),
+                status,
+                re,
+                p.status() == ClerkStatus.WRAP_UP && p.wrapUntil() > 0 ? p.wrapUntil() : null);
     }
 
     private static ServerMessage.Paired clerkPaired(SessionRecord s, TicketRecord t, boolean resumed, String re) {
@@ -674,7 +788,8 @@ public final class SignalingHandler {
                 "clerk",
                 true,
                 resumed,
-                new ServerMessage.PeerInfo(t.name(), Mask.mobile(t.mobile()), null, null),
+                new ServerMessage.PeerInfo(
+                        t.name(), Mask.mobile(t.mobile()), null, null, t.language(), t.priorityGroup()),
                 t.ticketId(),
                 t.number(),
                 t.matterId(),
@@ -732,6 +847,8 @@ public final class SignalingHandler {
                 });
             } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
                 pushQueue(c, view, force);
+            } else if (c.role == Connection.Role.SUPERVISOR) {
+                pushBoard(c, view, force, null);
             }
         }
     }
@@ -745,20 +862,29 @@ public final class SignalingHandler {
         if (profile == null) {
             return;
         }
-        List<ServerMessage.QueueEntry> entries = view.forClerk(profile).stream()
+        List<cn.tongban.signaling.queue.Routing.Candidate> candidates = view.candidatesFor(profile);
+        List<ServerMessage.QueueEntry> entries = candidates.stream()
                 .limit(200)
-                .map(t -> new ServerMessage.QueueEntry(
-                        t.ticketId(),
-                        t.number(),
-                        t.matterId(),
-                        t.hallId(),
-                        (int) Math.max(0, (view.now() - t.issuedAt()) / 1000),
-                        Mask.name(t.name()),
-                        t.connected(),
-                        t.returned()))
+                .map(cand -> {
+                    TicketRecord t = cand.ticket();
+                    return new ServerMessage.QueueEntry(
+                            t.ticketId(),
+                            t.number(),
+                            t.matterId(),
+                            t.hallId(),
+                            (int) Math.max(0, (view.now() - t.issuedAt()) / 1000),
+                            Mask.name(t.name()),
+                            t.connected(),
+                            t.returned(),
+                            t.language(),
+                            t.priorityGroup(),
+                            t.appointmentAt() > 0 ? t.appointmentAt() : null,
+                            cand.eligibility() == cn.tongban.signaling.queue.Routing.Eligibility.OVERFLOW
+                                    ? Boolean.TRUE
+                                    : null);
+                })
                 .toList();
-        ServerMessage.Queue msg =
-                new ServerMessage.Queue(entries, view.forClerk(profile).size());
+        ServerMessage.Queue msg = new ServerMessage.Queue(entries, candidates.size());
         // Compare without the waiting times, which change every second.
         String key = entries.stream()
                 .map(e -> e.ticketId() + e.connected() + e.returned())
@@ -784,6 +910,116 @@ public final class SignalingHandler {
         }
         if (!sweep.applicantLost().isEmpty() || !sweep.expiredWaiting().isEmpty()) {
             markDirty();
+        }
+        RoutingSweep.after(sweep, appointments, records, this::clerkUpdate);
+        if (!sweep.wrapUpEnded().isEmpty() || !sweep.outcomeExpired().isEmpty()) {
+            markDirty();
+        }
+    }
+
+    /** Sends a clerk their current state, wherever their connection is. */
+    private void clerkUpdate(ClerkPresence p) {
+        if (p.connId() != null) {
+            sendTo(p.connId(), clerkMessage(p, null));
+        }
+    }
+
+    // ---------------------------------------------------------------- routing: transfer, priority, board
+
+    private void transfer(Connection c, ClientMessage.Transfer m) {
+        QueueService.Transferred moved = m.toClerkId() != null
+                ? queue.transferToClerk(c.clerkId, m.sessionId(), m.toClerkId())
+                : queue.transferToQueue(c.clerkId, m.sessionId(), m.toHallId());
+        TicketRecord t = moved.ticket();
+        ReferenceData data = refdata.current();
+        LOG.info(
+                "Session {} transferred by clerk {} to {}",
+                m.sessionId(),
+                c.clerkId,
+                m.toClerkId() != null ? m.toClerkId() : m.toHallId());
+        records.audit(
+                "clerk:" + c.clerkId,
+                "session.transferred",
+                m.sessionId(),
+                "ticket",
+                t.ticketId(),
+                "toClerk",
+                m.toClerkId(),
+                "toHall",
+                moved.next() == null ? t.hallId() : null,
+                "newSession",
+                moved.next() == null ? null : moved.next().sessionId());
+        records.caseClosed(moved.ended(), t);
+        send(c, new ServerMessage.Ended(m.sessionId(), "clerk", "transferred", false, null, m.id()));
+        queue.presence(c.clerkId).ifPresent(p -> send(c, clerkMessage(p, null)));
+        if (moved.next() != null) {
+            SessionRecord next = moved.next();
+            String toName = data.clerk(next.clerkId())
+                    .map(ReferenceData.ClerkProfile::name)
+                    .orElse(next.clerkId());
+            if (t.connId() != null) {
+                sendTo(t.connId(), new ServerMessage.Transferred(m.sessionId(), toName, null));
+                sendTo(t.connId(), applicantPaired(next, t, data, false, null));
+            }
+            queue.presence(next.clerkId()).ifPresent(p -> {
+                sendTo(p.connId(), clerkPaired(next, t, false, null));
+                sendTo(p.connId(), clerkMessage(p, null));
+            });
+        } else if (t.connId() != null) {
+            sendTo(t.connId(), new ServerMessage.Transferred(m.sessionId(), null, t.hallId()));
+            sendTo(t.connId(), ticketMessage(t, queue.view().place(t.ticketId()), null, null));
+        }
+        markDirty();
+    }
+
+    private void priorityCheck(Connection c, ClientMessage.PriorityCheck m) {
+        boolean confirmed = m.verdict() == ClientMessage.PriorityVerdict.CONFIRMED;
+        TicketRecord t = queue.checkPriority(c.clerkId, m.sessionId(), confirmed);
+        records.audit(
+                "clerk:" + c.clerkId,
+                confirmed ? "priority.confirmed" : "priority.rejected",
+                m.sessionId(),
+                "ticket",
+                t.ticketId(),
+                "group",
+                t.priorityGroup());
+        send(c, new ServerMessage.Pong(m.id()));
+    }
+
+    private void watch(Connection c, ClientMessage.Watch w) {
+        if (c.role != null) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "this connection is already watching");
+        }
+        String clerkId;
+        try {
+            clerkId = tokens.verify(w.token())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.INTERNAL, "interrupted");
+        } catch (Exception e) {
+            throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
+        }
+        if (!refdata.current().routing().isSupervisor(clerkId)) {
+            records.audit("clerk:" + clerkId, "supervisor.refused", null);
+            throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
+        }
+        c.role = Connection.Role.SUPERVISOR;
+        c.clerkId = null;
+        LOG.info("Supervisor {} watches the queues", clerkId);
+        records.audit("clerk:" + clerkId, "supervisor.watch", null, "connection", c.id);
+        pushBoard(c, queue.view(), true, w.id());
+    }
+
+    private void pushBoard(Connection c, QueueView view, boolean force, String re) {
+        ServerMessage.Board board = SupervisorBoard.of(view, refdata.current(), re);
+        // Compare without the clock-driven fields, which change every second.
+        String key = SupervisorBoard.changeKey(board);
+        if (force || !key.equals(c.lastBoardView)) {
+            c.lastBoardView = key;
+            send(c, board);
         }
     }
 

@@ -48,6 +48,7 @@ class QueueServiceTest {
     static void startMember(@TempDir Path dir) throws Exception {
         StringBuilder yaml = new StringBuilder(
                 """
+                routing: {wrapUpSeconds: 0}
                 halls:
                   - {id: test-hall, name: 测试大厅}
                   - {id: far-hall, name: 远方大厅}
@@ -393,12 +394,22 @@ class QueueServiceTest {
         signIn("clerk0");
         signIn("clerk1");
         QueueView view = queue.view();
-        // 10-minute matter, 2 clerks: (p - 0.5) * 600 / 2.
-        assertThat(view.place(a.ticket().ticketId()).etaSeconds()).isEqualTo(150);
-        assertThat(view.place(b.ticket().ticketId()).etaSeconds()).isEqualTo(450);
-        assertThat(view.place(c.ticket().ticketId()).etaSeconds()).isEqualTo(750);
+        // 10-minute matter, 2 clerks, both idle: max(0, p - 2) * 600 / 2. The clerks also serve
+        // other-matter, which has no tickets, so they count fully here.
+        assertThat(view.place(a.ticket().ticketId()).etaSeconds()).isZero();
+        assertThat(view.place(b.ticket().ticketId()).etaSeconds()).isZero();
+        assertThat(view.place(c.ticket().ticketId()).etaSeconds()).isEqualTo(300);
         queue.setStatus("clerk1", "conn-clerk1", ClerkStatus.AWAY);
-        assertThat(queue.view().place(a.ticket().ticketId()).etaSeconds()).isEqualTo(300);
+        // One idle clerk: max(0, p - 1) * 600 / 1.
+        assertThat(queue.view().place(c.ticket().ticketId()).etaSeconds()).isEqualTo(1200);
+        queue.setStatus("clerk1", "conn-clerk1", ClerkStatus.AVAILABLE);
+        queue.take("clerk0", "conn-clerk0", null);
+        queue.take("clerk1", "conn-clerk1", null);
+        // Both busy: c needs one departure at rate 2 / 600 s.
+        assertThat(queue.view().place(c.ticket().ticketId()).etaSeconds()).isEqualTo(300);
+        // A ticket for another matter the same clerks serve shares their capacity: (0 + 1) / (1 + 1) each.
+        QueueService.Joined o = join(OTHER, "d");
+        assertThat(queue.view().place(o.ticket().ticketId()).etaSeconds()).isEqualTo(300);
     }
 
     @Test

@@ -102,7 +102,8 @@ class SignalingWebSocketTest {
             assertThat(ticket.re()).isEqualTo("j1");
             assertThat(ticket.number()).startsWith("B");
             assertThat(ticket.position()).isEqualTo(1);
-            assertThat(ticket.etaSeconds()).isNotNull().isPositive();
+            // The clerk is available: no wait (docs/protocol.md, ticket.etaSeconds).
+            assertThat(ticket.etaSeconds()).isNotNull().isZero();
 
             ServerMessage.Queue q = clerk.expect(ServerMessage.Queue.class, m -> m.tickets().stream()
                     .anyMatch(e -> e.ticketId().equals(ticket.ticketId())));
@@ -167,9 +168,10 @@ class SignalingWebSocketTest {
             assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
 
             clerk.send("{\"type\":\"outcome\",\"id\":\"o\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
-            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> "o".equals(c.re()))
-                            .status())
-                    .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
+            // Outcome recorded: the timed wrap-up (60 s in the built-in reference data) follows.
+            ServerMessage.Clerk wrapping = clerk.expect(ServerMessage.Clerk.class, c -> "o".equals(c.re()));
+            assertThat(wrapping.status()).isEqualTo(ServerMessage.ClerkStatus.WRAP_UP);
+            assertThat(wrapping.wrapUpUntil()).isGreaterThan(System.currentTimeMillis() + 30_000);
 
             // The applicant, still on the page, learns how the matter was closed.
             assertThat(app.expect(ServerMessage.Ticket.class, t -> t.outcome() != null)
@@ -208,8 +210,14 @@ class SignalingWebSocketTest {
             assertThat(e.message()).startsWith("outcome");
             clerk.send("{\"type\":\"hangup\",\"id\":\"h2\",\"sessionId\":\"" + sid + "\",\"outcome\":\"follow_up\"}");
             assertThat(clerk.expect(ServerMessage.Ended.class).re()).isEqualTo("h2");
-            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE))
+            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.WRAP_UP)
+                            .wrapUpUntil())
                     .isNotNull();
+            // Choosing a status ends the wrap-up early.
+            clerk.send("{\"type\":\"status\",\"id\":\"ready\",\"status\":\"available\"}");
+            assertThat(clerk.expect(ServerMessage.Clerk.class, c -> "ready".equals(c.re()))
+                            .status())
+                    .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
             ServerMessage.Ended told = app.expect(ServerMessage.Ended.class);
             assertThat(told.by()).isEqualTo("clerk");
             assertThat(told.outcome()).isEqualTo(SessionOutcome.FOLLOW_UP);

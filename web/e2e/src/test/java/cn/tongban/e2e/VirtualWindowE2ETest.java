@@ -169,7 +169,7 @@ class VirtualWindowE2ETest {
         applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
         awaitTwoWayMedia(applicant, clerk);
 
-        // The clerk hangs up with an outcome: back to available; the applicant sees the end state.
+        // The clerk hangs up with an outcome: into the timed wrap-up; the applicant sees the end state.
         clerk.click("#end-session");
         assertThat(clerk.locator("#outcome-dialog")).isVisible();
         clerk.click("#outcome-submit");
@@ -178,6 +178,11 @@ class VirtualWindowE2ETest {
         clerk.click("#outcome-submit");
         assertThat(clerk.locator("#outcome-dialog")).isHidden();
         assertThat(clerk.locator("#session-view")).isHidden();
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "wrap_up");
+        assertThat(clerk.locator("#status-pill")).containsText("秒后自动可接待");
+        // The clerk ends the wrap-up early.
+        assertThat(clerk.locator("#status-toggle")).hasText("整理完毕，开始接待");
+        clerk.click("#status-toggle");
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         assertThat(applicant.locator("#step-end")).isVisible();
         assertThat(applicant.locator("#end-text")).hasText("工作人员已结束本次办理。");
@@ -286,6 +291,8 @@ class VirtualWindowE2ETest {
         clerk.click("#outcome-submit");
         assertThat(clerk.locator("#outcome-dialog")).isHidden();
         assertThat(clerk.locator("#notice")).isHidden(); // the server accepted the outcome
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "wrap_up");
+        clerk.click("#status-toggle");
         assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
         screenshot(clerk, "queue-clerk.png");
         // The applicant, still on the thank-you page, learns the outcome the clerk recorded.
