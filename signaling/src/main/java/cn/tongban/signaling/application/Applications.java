@@ -124,7 +124,12 @@ public final class Applications {
 
     /** Re-sends due hand-offs. Blocking: run periodically on a worker. */
     public void retryHandoffs() {
-        handoff.retryDue();
+        try {
+            handoff.retryDue();
+        } catch (RuntimeException e) {
+            // The database may be briefly unavailable; the outbox is read again at the next round.
+            LOG.warn("Hand-off retries skipped this round: {}", e.toString());
+        }
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> s) {

@@ -459,6 +459,9 @@ public final class SigningService {
         }
         X509Certificate leaf = cert.certificate();
         String serial = leaf.getSerialNumber().toString(16);
+        // A prepared signature holds the whole PDF: drop those nobody completed.
+        long now = clock.millis();
+        pending.values().removeIf(x -> x.expiresAt() < now);
         pending.put(
                 p.session().sessionId(),
                 new Pending(prepared, app.applicationId(), app.currentSha256(), serial, clock.millis() + SIGN_TTL_MS));
@@ -602,6 +605,9 @@ public final class SigningService {
         }
         String sha = Hashes.sha256(sealed);
         files.put(sha, sealed);
+        if (verified.size() > 1000) {
+            verified.clear(); // a cache of verdicts; recomputed on demand
+        }
         verified.put(sha, verification(report));
         boolean transfer = Handoff.needed(app.hallId(), app.partnerHallId());
         String manifest = new String(HandoffReceiver.json(manifest(app, p, sealed, sha)), StandardCharsets.UTF_8);
