@@ -174,6 +174,11 @@ class SigningE2ETest {
         assertThat(clerk.locator("#clerk-waiting")).containsText("申请人已于");
         screenshot(clerk, "sign-3-intent-confirmed-clerk.png");
 
+        // A reload loses nothing: the application and the confirmed intent come back from the server.
+        applicant.reload();
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "intent_confirmed");
+        assertThat(applicant.locator("#sign-pad")).isVisible();
+
         // The handwritten signature, drawn with the mouse, then the browser key signs.
         assertThat(applicant.locator("#signing button[data-action='sign']")).isDisabled();
         draw(applicant.locator("#sign-pad"), applicant);
