@@ -72,7 +72,7 @@ export function initSigning(client, { role, onChange = () => {} }) {
     if (previous && previous.pdfSha256 !== e.detail.pdfSha256 && e.detail.status === 'prepared') state.intent = null;
     render();
     // The applicant's attention goes to the application the moment it appears.
-    if (first && !clerk) root.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (first && !clerk && e.detail.status === 'prepared') root.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
   client.addEventListener('intent_code', (e) => {
     if (!ours(e.detail)) return;

@@ -211,6 +211,14 @@ class SigningE2ETest {
         screenshot(applicant, "sign-6-receipt-applicant.png");
         screenshot(clerk, "sign-6-receipt-clerk.png");
 
+        // In English too, with no untranslated key.
+        applicant.click("#lang-switch");
+        assertThat(applicant.locator("#sign-title")).hasText("Review and sign the application");
+        assertThat(applicant.locator("#handoff-status")).containsText("issued a receipt");
+        assertThat(applicant.locator("#signing").textContent()).doesNotContainPattern("sign\\.[a-zA-Z]");
+        screenshot(applicant, "sign-6-receipt-applicant-en.png");
+        applicant.click("#lang-switch");
+
         // The applicant's copy: valid for docsign's verifier and for pdfsig; signed by the browser's key.
         byte[] pdf = download(applicant, "#sign-download");
         X509Certificate root = root(applicant);
@@ -274,8 +282,18 @@ class SigningE2ETest {
     }
 
     /** A few strokes with the mouse, as a person signs. */
-    private static void draw(Locator pad, Page page) {
+    private static void draw(Locator pad, Page page) throws InterruptedException {
+        // Raw mouse coordinates: wait until the pad stops moving (smooth scrolling, late layout).
+        pad.scrollIntoViewIfNeeded();
         BoundingBox box = pad.boundingBox();
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(100);
+            BoundingBox again = pad.boundingBox();
+            if (again.x == box.x && again.y == box.y && again.width == box.width) {
+                break;
+            }
+            box = again;
+        }
         double x = box.x;
         double y = box.y;
         double w = box.width;
