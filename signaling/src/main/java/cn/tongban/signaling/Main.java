@@ -1,6 +1,8 @@
 package cn.tongban.signaling;
 
+import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.cli.AuditCommand;
+import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
@@ -18,6 +20,8 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             DemoApplicationCommand.class,
             AuditCommand.class,
+            AccountCommand.class,
+            ClusterCaCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

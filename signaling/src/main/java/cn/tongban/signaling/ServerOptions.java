@@ -16,6 +16,7 @@ import java.util.List;
  * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
  * @param pki external CA credentials and trust services, if any
+ * @param cluster event-bus TLS, split-brain protection and cluster ports
  */
 public record ServerOptions(
         int port,
@@ -30,12 +31,70 @@ public record ServerOptions(
         String dbUrl,
         String dbUser,
         String dbPassword,
-        Pki pki) {
+        Pki pki,
+        Cluster cluster) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
         iceServers = List.copyOf(iceServers);
         pki = pki != null ? pki : Pki.EMBEDDED;
+        cluster = cluster != null ? cluster : Cluster.DEFAULT;
+    }
+
+    /**
+     * How the node takes part in a cluster (see docs/cluster.md).
+     *
+     * @param tlsKeystore the node's event-bus credentials (PKCS#12 from {@code tongban cluster-ca issue});
+     *     null gives a node without cluster members a throwaway certificate, and is refused with members
+     * @param tlsPassword the keystore's password
+     * @param quorum members needed for changes to live state (Hazelcast split-brain protection); 0 derives
+     *     it from the member list: a majority of the configured members plus this one, 1 without members
+     * @param hazelcastPort the first port Hazelcast tries (it counts up when taken)
+     * @param publicAddress {@code host:port} other members reach this member's Hazelcast at (NAT, proxy); null
+     *     for the bound address
+     * @param eventBusPort the event bus port; 0 picks a free one (fix it where a firewall sits between nodes)
+     */
+    public record Cluster(
+            Path tlsKeystore,
+            String tlsPassword,
+            int quorum,
+            int hazelcastPort,
+            String publicAddress,
+            int eventBusPort) {
+        public static final Cluster DEFAULT = new Cluster(null, null, 0, 5701, null, 0);
+
+        public Cluster withTls(Path keystore, String password) {
+            return new Cluster(keystore, password, quorum, hazelcastPort, publicAddress, eventBusPort);
+        }
+
+        public Cluster withQuorum(int n) {
+            return new Cluster(tlsKeystore, tlsPassword, n, hazelcastPort, publicAddress, eventBusPort);
+        }
+
+        public Cluster withHazelcast(int port, String newPublicAddress) {
+            return new Cluster(tlsKeystore, tlsPassword, quorum, port, newPublicAddress, eventBusPort);
+        }
+
+        public Cluster withEventBusPort(int port) {
+            return new Cluster(tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, port);
+        }
+    }
+
+    /**
+     * The split-brain protection size in effect: {@link Cluster#quorum}, or a majority of the cluster the
+     * member list describes — the listed members other than this node's own address, plus this node.
+     */
+    public int effectiveQuorum() {
+        if (cluster.quorum() > 0) {
+            return cluster.quorum();
+        }
+        String self = clusterHost + ":" + cluster.hazelcastPort();
+        long others = clusterMembers.stream()
+                .map(String::strip)
+                .filter(m -> !m.equals(self))
+                .distinct()
+                .count();
+        return others == 0 ? 1 : (int) (others + 1) / 2 + 1;
     }
 
     /**
@@ -74,6 +133,12 @@ public record ServerOptions(
         private String dbUser;
         private String dbPassword;
         private Pki pki = Pki.EMBEDDED;
+        private Cluster cluster = Cluster.DEFAULT;
+
+        public Builder cluster(Cluster cluster) {
+            this.cluster = cluster;
+            return this;
+        }
 
         public Builder pki(Pki pki) {
             this.pki = pki;
@@ -147,7 +212,8 @@ public record ServerOptions(
                     dbUrl,
                     dbUser,
                     dbPassword,
-                    pki);
+                    pki,
+                    cluster);
         }
     }
 }

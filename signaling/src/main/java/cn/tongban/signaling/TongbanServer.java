@@ -4,7 +4,11 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterDuty;
+import cn.tongban.signaling.cluster.ClusterSecurity;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.pki.PkiSupport;
@@ -12,6 +16,7 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
@@ -85,13 +90,17 @@ public final class TongbanServer implements AutoCloseable {
         StartupTimer timer = new StartupTimer();
         Files.createDirectories(options.dataDir());
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
+        // Checked first: a node that may not join the event bus should not start anything else.
+        NodeCredentials busCredentials = ClusterSecurity.credentials(options);
         // The slow parts of a start do not depend on each other: run them side by side.
         ExecutorService boot = Executors.newFixedThreadPool(4, r -> new Thread(r, "tongban-boot"));
-        Future<AccountStore> accountsF = boot.submit(() -> AccountStore.open(options.dataDir()));
         Future<EmbeddedPki> pkiF = boot.submit(() -> PkiSupport.open(
                 options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of(), options.pki()));
         Future<Database> dbF =
                 boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
+        // Accounts live in the database: they follow it, beside the PKI and Hazelcast.
+        Future<AccountStore> accountsF =
+                boot.submit(() -> AccountStore.open(dbF.get().dataSource(), options.dataDir()));
         Future<HazelcastInstance> hzF = boot.submit(() -> HazelcastFactory.create(options));
         AccountStore accounts;
         List<String> created;
@@ -112,27 +121,31 @@ public final class TongbanServer implements AutoCloseable {
         } finally {
             boot.shutdown();
         }
-        timer.mark("accounts, pki, database, hazelcast in parallel");
+        timer.mark("database then accounts, pki, hazelcast in parallel");
         Vertx vertx = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("node", options.nodeName());
             VertxOptions vertxOptions =
                     new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
-            vertxOptions.getEventBusOptions().setHost(options.clusterHost()).setPort(0);
+            ClusterSecurity.configure(vertxOptions, options, busCredentials);
+            HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
+            ClusterDuty.reannounceAfterMerge(hz, clusterManager);
             vertx = Vertx.builder()
                     .with(vertxOptions)
                     .withMetrics(new MicrometerMetricsFactory(registry))
-                    .withClusterManager(new HazelcastClusterManager(hz))
+                    .withClusterManager(clusterManager)
                     .buildClustered()
                     .await(60, TimeUnit.SECONDS);
 
             timer.mark("vertx");
-            TokenService tokens = TokenService.create(vertx, options.dataDir());
+            TokenService tokens =
+                    TokenService.create(vertx, new InstallationSecrets(db.dataSource()), options.dataDir());
             Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            ClusterView clusterView = new ClusterView(hz);
             Declarations declarations = Declarations.create(
                     options.dataDir(),
                     refdata::current,
@@ -154,7 +167,8 @@ public final class TongbanServer implements AutoCloseable {
                     "tongban/" + version(),
                     clock,
                     registry,
-                    declarations.service());
+                    declarations.service(),
+                    clusterView);
             AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
             signaling.useAppointments(appointments);
 
@@ -182,7 +196,8 @@ public final class TongbanServer implements AutoCloseable {
                             registry,
                             options.nodeName(),
                             startedAt,
-                            appointments))
+                            appointments,
+                            clusterView))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
@@ -190,6 +205,7 @@ public final class TongbanServer implements AutoCloseable {
                 declarations.applications().listening(http.actualPort());
             }
             Vertx v = vertx;
+            // Signed applications waiting in the hand-off outbox (database): every node retries due ones.
             vertx.setPeriodic(
                     5000,
                     id -> v.executeBlocking(
@@ -198,11 +214,14 @@ public final class TongbanServer implements AutoCloseable {
                                 return null;
                             },
                             false));
+            // Live state is readable and changeable only with the cluster's quorum (a single node always has it).
             vertx.setPeriodic(
                     250,
                     id -> v.executeBlocking(
                             () -> {
-                                signaling.broadcast(false);
+                                if (clusterView.hasQuorum()) {
+                                    signaling.broadcast(false);
+                                }
                                 return null;
                             },
                             false));
@@ -210,11 +229,15 @@ public final class TongbanServer implements AutoCloseable {
                     5000,
                     id -> v.executeBlocking(
                             () -> {
-                                signaling.broadcast(true);
-                                signaling.sweep();
+                                if (clusterView.hasQuorum()) {
+                                    signaling.broadcast(true);
+                                    signaling.sweep();
+                                }
                                 return null;
                             },
                             false));
+            clusterView.advertise(advertisedUrl(options, http.actualPort()));
+            ClusterDuty.start(vertx, hz, clusterView, signaling, clock);
             vertx.setPeriodic(
                     2000,
                     id -> v.executeBlocking(
@@ -241,6 +264,13 @@ public final class TongbanServer implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** The base URL clients reach this node at: the public URL, or loopback and the bound port when it was 0. */
+    private static String advertisedUrl(ServerOptions options, int actualPort) {
+        return options.port() == 0 && options.publicUrl().equals("http://127.0.0.1:8080")
+                ? "http://127.0.0.1:" + actualPort
+                : options.publicUrl();
     }
 
     /** The port the HTTP server listens on. */

@@ -79,6 +79,7 @@ window.tongban = {
   state: () => ({
     view: state.view,
     ws: client.state,
+    wsUrl: client.url,
     wsHistory: client.history,
     ticket: state.ticket,
     sessionId: state.session?.sessionId ?? null,

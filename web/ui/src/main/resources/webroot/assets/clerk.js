@@ -82,6 +82,7 @@ window.tongban = {
   dropConnection: () => client.simulateDrop(),
   state: () => ({
     ws: client.state,
+    wsUrl: client.url,
     wsHistory: client.history,
     status: state.clerk?.status ?? null,
     queue: state.queue,
@@ -152,19 +153,22 @@ function startConsole() {
 }
 
 function onReady() {
-  if (state.session) {
-    // Our connection dropped during a session: the server ended it (clerk_lost) and put the
-    // applicant back at the head of the queue.
-    teardownCall();
-    state.session = null;
-    setNotice({ key: 'clerk.sessionLostReconnect', kind: 'warn' });
-  }
-  if (state.token) authenticate();
+  const lost = state.session;
+  if (lost) teardownCall();
+  if (state.token) authenticate(lost);
 }
 
-async function authenticate() {
+async function authenticate(lost = null) {
   try {
-    await client.request({ type: 'auth', token: state.token });
+    const me = await client.request({ type: 'auth', token: state.token });
+    if (lost && state.session === lost && me.status !== 'busy') {
+      // Our connection dropped during a session and the server ended it (clerk_lost): the applicant is
+      // back at the head of the queue. (When the session is still live — our node failed, or the drop
+      // was brief — we are 'busy' and a resumed 'paired' follows.)
+      state.session = null;
+      setNotice({ key: 'clerk.sessionLostReconnect', kind: 'warn' });
+      render();
+    }
     const pending = loadPendingOutcome();
     if (pending && !state.outcomeFor) askOutcome(pending);
   } catch (e) {

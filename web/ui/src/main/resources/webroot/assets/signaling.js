@@ -1,10 +1,13 @@
 // WebSocket client for the signaling protocol v1 (docs/protocol.md).
 //
-// - one socket to /ws?v=1 on this origin;
+// - one socket to /ws?v=1 on this origin (or the node it failed over to);
 // - request ids: request() returns a promise settled by the answer that echoes the id as `re`
 //   (ticket, clerk, paired, ended, pong) or rejected by the `error` that echoes it;
 // - reconnects with exponential backoff for up to two minutes (the server's resume grace), then
 //   reports state 'failed' and waits for retry();
+// - fails over in a cluster: `hello.servers` lists the live nodes (this one first); reconnect attempts
+//   go round that list, so when a node dies its clients reach a surviving one and resume there. A
+//   close with 1013 (NODE_UNAVAILABLE: the node is cut off from its cluster) skips that node;
 // - keep-alive pings detect dead connections that the browser has not noticed yet.
 //
 // Events (EventTarget): 'state' (detail: {state, attempt}), 'ready' (detail: hello, after every
@@ -18,6 +21,8 @@ const PONG_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 // Close codes after which reconnecting would not help (docs/protocol.md).
 const FINAL_CLOSE_CODES = new Set([1002, 1009, 4001]);
+// The node cannot serve now (cut off from its cluster's majority): go to another node straight away.
+const NODE_UNAVAILABLE = 1013;
 
 export class SignalingError extends Error {
   constructor(code, message, about) {
@@ -39,6 +44,9 @@ export class SignalingClient extends EventTarget {
   #pingTimer = 0;
   #pongTimer = 0;
   #stopped = false;
+  // The cluster's nodes from the last hello (this client's node first) and the next one to try.
+  #servers = [];
+  #nextServer = 0;
   hello = null;
   /** The last connection states, oldest first (for diagnosis and tests). */
   history = [];
@@ -60,6 +68,11 @@ export class SignalingClient extends EventTarget {
     return this.#state;
   }
 
+  /** The server this client is (or was last) connected to. */
+  get url() {
+    return this.#url;
+  }
+
   get isOpen() {
     return this.#ws?.readyState === WebSocket.OPEN && this.hello !== null;
   }
@@ -68,6 +81,11 @@ export class SignalingClient extends EventTarget {
     this.#stopped = false;
     if (this.#ws) return;
     this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
+    if (this.#attempt > 0 && this.#servers.length > 1) {
+      // First retry the node we were on (a blip), then the others in turn.
+      this.#url = this.#servers[this.#nextServer % this.#servers.length];
+      this.#nextServer += 1;
+    }
     const ws = new WebSocket(this.#url);
     this.#ws = ws;
     ws.addEventListener('message', (event) => this.#onFrame(event.data));
@@ -133,6 +151,8 @@ export class SignalingClient extends EventTarget {
     }
     if (message.type === 'hello') {
       this.hello = message;
+      this.#servers = Array.isArray(message.servers) ? message.servers : [];
+      this.#nextServer = 0;
       this.#attempt = 0;
       this.#setState('open');
       this.#startKeepAlive();
@@ -168,6 +188,7 @@ export class SignalingClient extends EventTarget {
       return;
     }
     if (this.#attempt === 0) this.#downSince = Date.now();
+    if (event.code === NODE_UNAVAILABLE && this.#nextServer === 0) this.#nextServer = 1;
     if (Date.now() - this.#downSince > GIVE_UP_AFTER_MS) {
       this.#setState('failed');
       return;

@@ -88,7 +88,7 @@ public final class Applications {
                 store,
                 files,
                 new Previews(dataDir.resolve("applications").resolve("previews")),
-                new UrlSigner(SecretKeys.load(dataDir, "application-url.key"), clock),
+                new UrlSigner(SecretKeys.shared(db, dataDir, "application-url.key"), clock),
                 pki,
                 signer,
                 trust.trustAnchors(),

@@ -1,23 +1,34 @@
 package cn.tongban.signaling.auth;
 
+import java.io.Serializable;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Locks an account for a minute after five failed logins within five minutes, so passwords cannot be
- * guessed online. Per node; a clustered store comes with the database.
+ * guessed online. The counts live in a map the caller provides: in the server a Hazelcast map, so the
+ * limit holds for the whole cluster (five tries in all, not five per node).
  */
 public final class LoginThrottle {
     static final int MAX_FAILURES = 5;
     static final long WINDOW_MS = 5 * 60_000;
     static final long LOCK_MS = 60_000;
 
-    private record State(int failures, long firstFailureAt, long lockedUntil) {}
+    /** Failures of one account; stored in the (possibly cluster-wide) map. */
+    public record State(int failures, long firstFailureAt, long lockedUntil) implements Serializable {}
 
-    private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, State> states;
     private final Clock clock;
 
+    /** A throttle for this process alone. */
     public LoginThrottle(Clock clock) {
+        this(new ConcurrentHashMap<>(), clock);
+    }
+
+    /** A throttle over {@code states}, which may be shared by several nodes (e.g. a Hazelcast IMap). */
+    public LoginThrottle(ConcurrentMap<String, State> states, Clock clock) {
+        this.states = states;
         this.clock = clock;
     }
 
@@ -29,13 +40,21 @@ public final class LoginThrottle {
 
     public void recordFailure(String username) {
         long now = clock.millis();
-        states.compute(username, (k, s) -> {
+        // Compare-and-set, so concurrent failures on several nodes all count.
+        while (true) {
+            State s = states.get(username);
+            State next;
             if (s == null || now - s.firstFailureAt() > WINDOW_MS) {
-                return new State(1, now, 0);
+                next = new State(1, now, s == null ? 0 : s.lockedUntil());
+            } else {
+                int failures = s.failures() + 1;
+                next = new State(
+                        failures, s.firstFailureAt(), failures >= MAX_FAILURES ? now + LOCK_MS : s.lockedUntil());
             }
-            int failures = s.failures() + 1;
-            return new State(failures, s.firstFailureAt(), failures >= MAX_FAILURES ? now + LOCK_MS : s.lockedUntil());
-        });
+            if (s == null ? states.putIfAbsent(username, next) == null : states.replace(username, s, next)) {
+                return;
+            }
+        }
     }
 
     public void recordSuccess(String username) {

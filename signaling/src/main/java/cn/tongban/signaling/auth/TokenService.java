@@ -1,5 +1,6 @@
 package cn.tongban.signaling.auth;
 
+import cn.tongban.signaling.store.InstallationSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -9,15 +10,19 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
- * Signed clerk session tokens (JWT, HS256) with a per-installation secret kept in
- * {@code <data-dir>/jwt.secret} (owner-only permissions). Tokens last {@value #TTL_SECONDS} seconds.
+ * Signed clerk session tokens (JWT, HS256). The key is the installation secret {@code jwt} in the
+ * database ({@link InstallationSecrets}), so every node sharing the database accepts a token any of them
+ * issued: a clerk whose node fails signs in again on another node with the token they hold. A {@code
+ * <data-dir>/jwt.secret} left by an older version becomes that secret when the database has none yet.
+ * Tokens last {@value #TTL_SECONDS} seconds.
  */
 public final class TokenService {
     static final int TTL_SECONDS = 12 * 3600;
@@ -29,19 +34,8 @@ public final class TokenService {
         this.jwt = jwt;
     }
 
-    public static TokenService create(Vertx vertx, Path dataDir) throws IOException {
-        Path file = dataDir.resolve("jwt.secret");
-        if (!Files.exists(file)) {
-            byte[] secret = new byte[32];
-            new SecureRandom().nextBytes(secret);
-            Files.writeString(file, Base64.getEncoder().encodeToString(secret));
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // Non-POSIX file system: nothing more we can do.
-            }
-        }
-        String secret = Files.readString(file).strip();
+    public static TokenService create(Vertx vertx, InstallationSecrets secrets, Path dataDir) {
+        String secret = secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret));
         JWTAuth jwt = JWTAuth.create(
                 vertx,
                 new JWTAuthOptions()
@@ -49,6 +43,21 @@ public final class TokenService {
                                 new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
                         .setJWTOptions(new JWTOptions().setIssuer(ISSUER)));
         return new TokenService(jwt);
+    }
+
+    private static Optional<String> legacySecret(Path dataDir) {
+        Path file = dataDir.resolve("jwt.secret");
+        try {
+            return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static String randomSecret() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return Base64.getEncoder().encodeToString(secret);
     }
 
     /** Issues a token for a clerk. */

@@ -41,6 +41,13 @@ public final class ServeCommand implements Callable<Integer> {
     String nodeName;
 
     @Option(
+            names = "--cluster-name",
+            defaultValue = "${env:TONGBAN_CLUSTER_NAME:-tongban}",
+            description = "Name of the cluster to form or join (env TONGBAN_CLUSTER_NAME; default ${DEFAULT-VALUE});"
+                    + " members with another name are refused.")
+    String clusterName;
+
+    @Option(
             names = "--cluster-host",
             defaultValue = "127.0.0.1",
             description = "Address Hazelcast and the event bus bind to (default ${DEFAULT-VALUE}).")
@@ -50,6 +57,44 @@ public final class ServeCommand implements Callable<Integer> {
             names = "--cluster-member",
             description = "Another cluster member host[:port] to join (repeatable). None: a cluster of one.")
     List<String> clusterMembers = new ArrayList<>();
+
+    @Option(
+            names = "--cluster-tls",
+            defaultValue = "${env:TONGBAN_CLUSTER_TLS}",
+            description = "This node's event-bus credentials, a PKCS#12 file from `cluster-ca issue`"
+                    + " (env TONGBAN_CLUSTER_TLS); required with --cluster-member.")
+    java.nio.file.Path clusterTls;
+
+    @Option(
+            names = "--cluster-tls-password",
+            defaultValue = "${env:TONGBAN_CLUSTER_TLS_PASSWORD}",
+            description = "Password of --cluster-tls (env TONGBAN_CLUSTER_TLS_PASSWORD).")
+    String clusterTlsPassword;
+
+    @Option(
+            names = "--cluster-quorum",
+            defaultValue = "0",
+            description = "Members needed to change live state (split-brain protection); default: a majority of"
+                    + " the --cluster-member entries (the other members) plus this node.")
+    int clusterQuorum;
+
+    @Option(
+            names = "--cluster-port",
+            defaultValue = "5701",
+            description = "First Hazelcast port to try (default ${DEFAULT-VALUE}; counts up when taken).")
+    int clusterPort;
+
+    @Option(
+            names = "--cluster-public-address",
+            description =
+                    "host:port other members reach this member's Hazelcast at, when it differs from the bound one.")
+    String clusterPublicAddress;
+
+    @Option(
+            names = "--event-bus-port",
+            defaultValue = "0",
+            description = "Port of the TLS event bus between nodes (default: a free one; fix it behind a firewall).")
+    int eventBusPort;
 
     @Option(
             names = "--ice-server",
@@ -79,7 +124,13 @@ public final class ServeCommand implements Callable<Integer> {
                 .publicUrl(publicUrl)
                 .pki(pki.toOptions())
                 .nodeName(nodeName)
-                .clusterHost(clusterHost);
+                .clusterName(clusterName)
+                .clusterHost(clusterHost)
+                .cluster(ServerOptions.Cluster.DEFAULT
+                        .withTls(clusterTls, clusterTlsPassword)
+                        .withQuorum(clusterQuorum)
+                        .withHazelcast(clusterPort, clusterPublicAddress)
+                        .withEventBusPort(eventBusPort));
         clusterMembers.forEach(b::clusterMember);
         for (String url : iceServers) {
             boolean turn = url.startsWith("turn:") || url.startsWith("turns:");

@@ -3,17 +3,40 @@ package cn.tongban.signaling.cluster;
 import cn.tongban.signaling.ServerOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.merge.DiscardMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.UUID;
 
 /**
  * Creates the embedded Hazelcast member. Discovery is explicit: no multicast, no auto-detection, no
  * phone-home; with no members configured the node is a cluster of one and joins nobody, so two servers
  * started on one machine never merge by accident.
+ *
+ * <p>Live state ({@code tongban.*} maps: tickets, sessions, clerks, resume index, counters, service
+ * times) has one synchronous backup on another member, so losing one member loses no ticket. With a
+ * quorum above one, those maps are guarded by split-brain protection: a member cut off from the
+ * majority can neither read nor change them, and when the split heals the minority's copies are
+ * discarded ({@link DiscardMergePolicy}) — the majority, the only side that could change anything,
+ * wins every entry. See docs/cluster.md.
  */
 public final class HazelcastFactory {
+    /** Member attribute: the node tag that prefixes this node's connection ids. */
+    public static final String NODE_ATTRIBUTE = "tongban.node";
+    /** The split-brain protection guarding live state. */
+    public static final String QUORUM = "tongban-quorum";
+    /** Seconds between a heal and the merge, and between merge checks (Hazelcast's are 300/120). */
+    static final String MERGE_DELAY_PROPERTY = "tongban.cluster.merge-delay-seconds";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private HazelcastFactory() {}
 
     public static HazelcastInstance create(ServerOptions options) {
@@ -23,19 +46,60 @@ public final class HazelcastFactory {
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.socket.bind.any", "false");
+        // Connections to other members leave from the member's own address (firewall rules can name it).
+        config.setProperty("hazelcast.socket.client.bind.any", "false");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        // A member that stops answering is dropped after 15 s (Hazelcast's default is 60); a killed process
+        // is noticed sooner, when connecting to it fails.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "2");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "15");
+        String mergeDelay = System.getProperty(MERGE_DELAY_PROPERTY, "20");
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", mergeDelay);
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", mergeDelay);
         // The Vert.x cluster manager finds its node id in this attribute when handed an existing member.
         config.getMemberAttributeConfig()
-                .setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
+                .setAttribute("__vertx.nodeId", UUID.randomUUID().toString())
+                .setAttribute(NODE_ATTRIBUTE, newTag());
+
+        MapConfig live = new MapConfig("tongban.*")
+                .setBackupCount(1)
+                .setAsyncBackupCount(0)
+                .setReadBackupData(false)
+                .setMergePolicyConfig(new MergePolicyConfig(DiscardMergePolicy.class.getName(), 100));
+        int quorum = options.effectiveQuorum();
+        if (quorum > 1) {
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
+                    .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+            live.setSplitBrainProtectionName(QUORUM);
+        }
+        config.addMapConfig(live);
+
         NetworkConfig network = config.getNetworkConfig();
-        network.setPort(5701).setPortAutoIncrement(true).setPortCount(100);
-        network.getInterfaces().setEnabled(true).addInterface(options.clusterHost());
+        // A member of a configured cluster takes exactly its port (the others list it; a silent move to the
+        // next free port would confuse them and the firewall), and takes it again at once after a restart.
+        // A node of its own counts up from the port, so several can run on one machine.
+        network.setPort(options.cluster().hazelcastPort())
+                .setPortAutoIncrement(options.clusterMembers().isEmpty())
+                .setPortCount(100)
+                .setReuseAddress(true);
+        if (options.cluster().publicAddress() != null) {
+            network.setPublicAddress(options.cluster().publicAddress());
+        }
+        // Bind exactly this address (an interface match would refuse loopback aliases like 127.0.0.2).
+        config.setProperty("hazelcast.local.localAddress", options.clusterHost());
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(!options.clusterMembers().isEmpty());
         options.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
         return Hazelcast.newHazelcastInstance(config);
+    }
+
+    /** A short random tag naming one run of one node (connection ids carry it). */
+    private static String newTag() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
     }
 }

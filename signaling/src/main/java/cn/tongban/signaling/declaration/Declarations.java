@@ -51,7 +51,8 @@ public final class Declarations {
         FormCatalog forms = FormCatalog.load(
                 dataDir,
                 refdata.get().matters().stream().map(ReferenceData.Matter::id).toList());
-        AuditValues auditValues = AuditValues.open(dataDir);
+        // Keys from the database: every node of a cluster signs and fingerprints alike.
+        AuditValues auditValues = new AuditValues(SecretKeys.shared(db, dataDir, "audit-fingerprint.key"));
         DraftStore drafts = new DraftStore(db);
         DeclarationService service =
                 new DeclarationService(forms, drafts, new CoBrowse(hz), records, auditValues, refdata, clock);
@@ -62,7 +63,7 @@ public final class Declarations {
                 queue,
                 hz,
                 records,
-                SecretKeys.load(dataDir, "material-url.key"),
+                SecretKeys.shared(db, dataDir, "material-url.key"),
                 clock);
         IdentityService identity = new IdentityService(
                 forms, drafts, materials, IdentityService.loadVerifier(), records, auditValues, db, clock);

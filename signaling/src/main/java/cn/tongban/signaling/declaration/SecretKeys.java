@@ -11,6 +11,28 @@ import java.util.Base64;
 public final class SecretKeys {
     private SecretKeys() {}
 
+    /**
+     * The 32-byte key called {@code fileName}, shared by every node on the database (table {@code
+     * installation_secret}), so that what one node signs or fingerprints another checks alike. A key file
+     * left in the data directory by a single-node installation becomes the shared key if there is none yet.
+     */
+    public static byte[] shared(javax.sql.DataSource db, Path dataDir, String fileName) {
+        String value = new cn.tongban.signaling.store.InstallationSecrets(db).getOrCreate(fileName, () -> {
+            Path file = dataDir.resolve(fileName);
+            try {
+                if (Files.exists(file)) {
+                    return Files.readString(file).strip();
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            byte[] fresh = new byte[32];
+            new SecureRandom().nextBytes(fresh);
+            return Base64.getEncoder().encodeToString(fresh);
+        });
+        return Base64.getDecoder().decode(value);
+    }
+
     /** The 32-byte key in {@code <dataDir>/<fileName>}, created if missing. */
     public static byte[] load(Path dataDir, String fileName) throws IOException {
         Path file = dataDir.resolve(fileName);

@@ -7,6 +7,7 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.Records;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -18,6 +19,10 @@ import org.slf4j.LoggerFactory;
 /** {@code POST /api/login}: checks a clerk's password and issues a session token. */
 final class LoginHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(LoginHandler.class);
+
+    private static final int OK = 0;
+    private static final int FAILED = 1;
+    private static final int LOCKED = 2;
 
     private final AccountStore accounts;
     private final TokenService tokens;
@@ -62,36 +67,42 @@ final class LoginHandler implements Handler<RoutingContext> {
             return;
         }
         String user = username.strip().toLowerCase(java.util.Locale.ROOT);
-        if (throttle.isLocked(user)) {
-            ctx.vertx()
-                    .executeBlocking(
-                            () -> {
-                                records.audit("clerk:" + user, "clerk.login_locked", null);
-                                return null;
-                            },
-                            false);
-            HttpErrors.send(ctx, ErrorCode.LOGIN_LOCKED, "too many failed attempts; try again in a minute");
-            return;
-        }
+        // The throttle's counts are cluster-wide (a Hazelcast map): consult them off the event loop.
         ctx.vertx()
                 .executeBlocking(
                         () -> {
+                            if (throttle.isLocked(user)) {
+                                records.audit("clerk:" + user, "clerk.login_locked", null);
+                                return LOCKED;
+                            }
                             boolean ok = accounts.verify(user, password)
                                     && refdata.current().clerk(user).isPresent();
                             records.audit("clerk:" + user, ok ? "clerk.login" : "clerk.login_failed", null);
-                            return ok;
+                            if (ok) {
+                                throttle.recordSuccess(user);
+                            } else {
+                                throttle.recordFailure(user);
+                            }
+                            return ok ? OK : FAILED;
                         },
                         false)
                 .onComplete(ar -> {
+                    if (ar.failed() && ar.cause() instanceof SplitBrainProtectionException) {
+                        HttpErrors.send(
+                                ctx, ErrorCode.NODE_UNAVAILABLE, "this node is cut off from its cluster; try another");
+                        return;
+                    }
+                    if (ar.succeeded() && ar.result() == LOCKED) {
+                        HttpErrors.send(ctx, ErrorCode.LOGIN_LOCKED, "too many failed attempts; try again in a minute");
+                        return;
+                    }
                     ReferenceData data = refdata.current();
                     ReferenceData.ClerkProfile clerk = data.clerk(user).orElse(null);
-                    if (ar.failed() || !ar.result() || clerk == null) {
-                        throttle.recordFailure(user);
+                    if (ar.failed() || ar.result() != OK || clerk == null) {
                         LOG.info("Failed login for clerk {}", user);
                         HttpErrors.send(ctx, ErrorCode.AUTH_FAILED, "wrong user name or password");
                         return;
                     }
-                    throttle.recordSuccess(user);
                     String hallName = data.hall(clerk.hallId())
                             .map(ReferenceData.Hall::name)
                             .orElse(clerk.hallId());

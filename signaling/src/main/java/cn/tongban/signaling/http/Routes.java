@@ -5,6 +5,7 @@ import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -35,22 +36,37 @@ public final class Routes {
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt,
-            AppointmentService appointments) {
+            AppointmentService appointments,
+            ClusterView cluster) {
         Router router = Router.router(vertx);
 
-        router.get("/health").handler(ctx -> ctx.response()
-                .putHeader("content-type", "application/json")
-                .end(new JsonObject()
-                        .put("status", "UP")
-                        .put("node", nodeName)
-                        .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
-                        .encode()));
+        // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
+        router.get("/health")
+                .blockingHandler(
+                        ctx -> {
+                            boolean serving = cluster.hasQuorum();
+                            ctx.response()
+                                    .setStatusCode(serving ? 200 : 503)
+                                    .putHeader("content-type", "application/json")
+                                    .end(new JsonObject()
+                                            .put("status", serving ? "UP" : "NODE_UNAVAILABLE")
+                                            .put("node", nodeName)
+                                            .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                                            .put("cluster", cluster.health())
+                                            .encode());
+                        },
+                        false);
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
-                .handler(new LoginHandler(accounts, tokens, refdata, records, new LoginThrottle(Clock.systemUTC())));
+                .handler(new LoginHandler(
+                        accounts,
+                        tokens,
+                        refdata,
+                        records,
+                        new LoginThrottle(cluster.map("tongban.login-failures"), Clock.systemUTC())));
         AppointmentHandler booking = new AppointmentHandler(appointments, records);
         router.get("/api/slots").handler(booking::slots);
         router.post("/api/appointments")

@@ -79,6 +79,12 @@ public enum ErrorCode {
     APPOINTMENT_NOT_DUE(409, false, 0),
     /** The appointment was used, cancelled, or missed (released as a no-show after the grace time). */
     APPOINTMENT_EXPIRED(410, false, 0),
+    /**
+     * This node cannot serve now: it is cut off from the majority of its cluster (split-brain protection)
+     * or has not reached its quorum yet. The connection is closed with 1013 (try again later); clients
+     * reconnect to another node of {@code hello.servers}.
+     */
+    NODE_UNAVAILABLE(503, true, 1013),
     /** The matter has no declaration form. */
     NO_FORM(404, false, 0),
     /** Remote input or step without the applicant's consent to control (or after it was revoked). */

@@ -46,8 +46,18 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerMessage {
 
-    /** First message on every connection: the protocol version, ICE servers and limits. */
-    record Hello(int protocol, String server, List<IceServer> iceServers, Limits limits) implements ServerMessage {}
+    /**
+     * First message on every connection: the protocol version, ICE servers and limits. {@code servers}
+     * lists the WebSocket URLs of the cluster's live nodes, this one first (absent on a single node): where
+     * to reconnect, with the resume token or the clerk's token, when this node fails.
+     */
+    record Hello(
+            int protocol,
+            String server,
+            List<IceServer> iceServers,
+            Limits limits,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> servers)
+            implements ServerMessage {}
 
     /** A STUN or TURN server for {@code RTCPeerConnection}'s {@code iceServers}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -25,6 +25,11 @@ public record ClerkPresence(
         this(clerkId, connId, status, chosen, sessionId, since, 0);
     }
 
+    /** The same presence (status, session) held through another connection: a clerk signing in again. */
+    ClerkPresence movedTo(String newConnId, long at) {
+        return new ClerkPresence(clerkId, newConnId, status, chosen, sessionId, at, wrapUntil);
+    }
+
     /** The status as of {@code now}: a timed wrap-up that has run out counts as the chosen status. */
     public ClerkStatus statusAt(long now) {
         return timedWrapUpOver(now) ? chosen : status;

@@ -271,11 +271,35 @@ public final class QueueService {
 
     // ---------------------------------------------------------------- clerks
 
-    /** A clerk signed in; {@code superseded} is a previous connection of the same clerk, if any. */
-    public record SignedIn(ClerkPresence presence, ClerkPresence superseded) {}
+    /**
+     * A clerk signed in; {@code superseded} is a previous connection of the same clerk, if any. When that
+     * connection held a live session, the session moves to the new connection ({@code presence} is then
+     * {@code BUSY} with the session): a clerk whose node failed, or who reloaded the console, signs in
+     * again and carries on.
+     */
+    public record SignedIn(ClerkPresence presence, ClerkPresence superseded) {
+        /** Whether the sign-in took over a live session. */
+        public boolean resumedSession() {
+            return presence.status() == ClerkStatus.BUSY && presence.sessionId() != null;
+        }
+    }
 
     public SignedIn clerkSignedIn(String clerkId, String connId) {
         long now = clock.millis();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            ClerkPresence previous = clerks.get(clerkId);
+            if (previous == null
+                    || previous.status() != ClerkStatus.BUSY
+                    || previous.sessionId() == null
+                    || sessions.get(previous.sessionId()) == null
+                    || sessions.get(previous.sessionId()).state() != SessionState.ACTIVE) {
+                break;
+            }
+            ClerkPresence moved = previous.movedTo(connId, now);
+            if (clerks.replace(clerkId, previous, moved)) {
+                return new SignedIn(moved, previous);
+            }
+        }
         // A session the clerk left in wrap-up (connection lost before the outcome) is theirs again.
         String owed = sessions.values().stream()
                 .filter(x -> clerkId.equals(x.clerkId()) && x.state() == SessionState.WRAP_UP)

@@ -25,23 +25,21 @@ public final class CaseStore {
             long startedAt,
             long closedAt) {}
 
+    /** SQLSTATE of a unique-key violation, the same on H2 and PostgreSQL. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private final DataSource ds;
 
     public CaseStore(DataSource ds) {
         this.ds = ds;
     }
 
-    /** Records a closed or aborted session. Recording the same session twice is a no-op. */
+    /**
+     * Records a closed or aborted session. Recording the same session twice is a no-op, also when two
+     * nodes record it at the same moment (the primary key decides; the loser's insert is ignored).
+     */
     public void record(SessionRecord s, TicketRecord t, long closedAt) {
         try (Connection c = ds.getConnection()) {
-            try (PreparedStatement exists = c.prepareStatement("SELECT 1 FROM case_record WHERE session_id = ?")) {
-                exists.setString(1, s.sessionId());
-                try (ResultSet rs = exists.executeQuery()) {
-                    if (rs.next()) {
-                        return;
-                    }
-                }
-            }
             try (PreparedStatement ps =
                     c.prepareStatement("INSERT INTO case_record (session_id, ticket_id, ticket_number,"
                             + " matter_id, hall_id, partner_hall_id, clerk_id, applicant_name, applicant_mobile, state, outcome,"
@@ -65,6 +63,10 @@ public final class CaseStore {
                 ps.setLong(16, s.endedAt() == 0 ? closedAt : s.endedAt());
                 ps.setLong(17, closedAt);
                 ps.executeUpdate();
+            } catch (SQLException ex) {
+                if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
+                    throw ex;
+                }
             }
         } catch (SQLException ex) {
             throw new StoreException("cannot record case " + s.sessionId(), ex);

@@ -4,6 +4,7 @@ import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.TokenService;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.Codec;
@@ -22,6 +23,7 @@ import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,7 +34,6 @@ import io.vertx.core.http.ServerWebSocket;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -74,6 +75,7 @@ public final class SignalingHandler {
     private final AtomicInteger waitingGauge = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Counter pairings;
+    private final ClusterView cluster;
     private volatile AppointmentService appointments;
     private final DeclarationService declarations;
 
@@ -87,8 +89,10 @@ public final class SignalingHandler {
             String serverName,
             Clock clock,
             MeterRegistry metrics,
-            DeclarationService declarations) {
+            DeclarationService declarations,
+            ClusterView cluster) {
         this.vertx = vertx;
+        this.cluster = cluster;
         this.queue = queue;
         this.tokens = tokens;
         this.refdata = refdata;
@@ -125,12 +129,17 @@ public final class SignalingHandler {
     /** Adopts an upgraded WebSocket. {@code version} is the {@code v} query parameter, or null. */
     public void accept(ServerWebSocket ws, String version) {
         Connection c = new Connection(
-                "c-" + UUID.randomUUID(), ws, new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+                cluster.newConnectionId(), ws, new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+        ProtocolException refused = null;
         if (version != null && !version.equals(String.valueOf(Codec.PROTOCOL_VERSION))) {
-            ProtocolException e = new ProtocolException(
+            refused = new ProtocolException(
                     ErrorCode.UNSUPPORTED_VERSION, "this server speaks protocol version " + Codec.PROTOCOL_VERSION);
-            ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(e, null, null)));
-            ws.close((short) e.code().wsCloseCode(), e.code().code());
+        } else if (!cluster.hasQuorum()) {
+            refused = minority();
+        }
+        if (refused != null) {
+            ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(refused, null, null)));
+            ws.close((short) refused.code().wsCloseCode(), refused.code().code());
             return;
         }
         connections.put(c.id, c);
@@ -157,7 +166,13 @@ public final class SignalingHandler {
                 serverName,
                 iceServers,
                 new ServerMessage.Limits(
-                        Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)));
+                        Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)),
+                cluster.servers().size() > 1 ? cluster.servers() : null);
+    }
+
+    private static ProtocolException minority() {
+        return new ProtocolException(
+                ErrorCode.NODE_UNAVAILABLE, "this node is cut off from its cluster; reconnect to another server");
     }
 
     private void onText(Connection c, String text) {
@@ -196,6 +211,11 @@ public final class SignalingHandler {
                         },
                         false)
                 .recover(t -> {
+                    if (t instanceof SplitBrainProtectionException) {
+                        // Lost the majority between two checks: this node may not change anything now.
+                        vertx.runOnContext(v -> fatal(c, minority()));
+                        return Future.succeededFuture();
+                    }
                     ProtocolException e = t instanceof ProtocolException pe
                             ? pe
                             : new ProtocolException(ErrorCode.INTERNAL, "internal error; nothing was changed");
@@ -225,24 +245,61 @@ public final class SignalingHandler {
 
     private void disconnected(Connection c) {
         if (c.role == Connection.Role.APPLICANT && c.ticketId != null) {
-            queue.applicantDisconnected(c.ticketId, c.id).ifPresent(t -> {
-                LOG.info(
-                        "Applicant of ticket {} disconnected; holding the place for {} s",
-                        t.number(),
-                        QueueService.RESUME_GRACE_MS / 1000);
-                if (t.status() == TicketStatus.IN_SESSION) {
-                    queue.session(t.sessionId())
-                            .filter(s -> s.state() == SessionState.ACTIVE)
-                            .ifPresent(s -> toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected")));
-                }
-            });
-            markDirty();
+            applicantConnectionLost(c.ticketId, c.id);
         } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
-            queue.clerkDisconnected(c.clerkId, c.id).ifPresent(lost -> {
-                LOG.info("Clerk {} disconnected", c.clerkId);
-                notifyClerkLost(lost);
-            });
-            markDirty();
+            clerkConnectionLost(c.clerkId, c.id);
+        }
+    }
+
+    /**
+     * The applicant's connection {@code connId} is gone — closed here, or held by a node that left the
+     * cluster: the ticket keeps its place for the resume grace and the clerk of a live session is told.
+     * Does nothing if the ticket has moved to another connection meanwhile. Blocking.
+     */
+    public void applicantConnectionLost(String ticketId, String connId) {
+        queue.applicantDisconnected(ticketId, connId).ifPresent(t -> {
+            LOG.info(
+                    "Applicant of ticket {} disconnected; holding the place for {} s",
+                    t.number(),
+                    QueueService.RESUME_GRACE_MS / 1000);
+            if (t.status() == TicketStatus.IN_SESSION) {
+                queue.session(t.sessionId())
+                        .filter(s -> s.state() == SessionState.ACTIVE)
+                        .ifPresent(s -> toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected")));
+            }
+        });
+        markDirty();
+    }
+
+    /**
+     * The clerk's connection {@code connId} is gone: the clerk leaves duty and a live session is aborted
+     * (the applicant goes back to the head of the queue). Does nothing if the clerk has signed in on
+     * another connection meanwhile. Blocking.
+     */
+    public void clerkConnectionLost(String clerkId, String connId) {
+        queue.clerkDisconnected(clerkId, connId).ifPresent(lost -> {
+            LOG.info("Clerk {} disconnected", clerkId);
+            notifyClerkLost(lost);
+        });
+        markDirty();
+    }
+
+    /** The applicant of a live session whose clerk's node failed is told the clerk is gone for now. Blocking. */
+    public void clerkConnectionOrphaned(String sessionId) {
+        queue.session(sessionId)
+                .filter(s -> s.state() == SessionState.ACTIVE)
+                .flatMap(s -> queue.ticket(s.ticketId()))
+                .filter(t -> t.connId() != null)
+                .ifPresent(t -> sendTo(t.connId(), new ServerMessage.Peer(sessionId, "disconnected")));
+    }
+
+    /**
+     * Closes every connection of this node with {@code NODE_UNAVAILABLE} (close code 1013): the node lost
+     * its cluster's majority, and its clients reconnect to a node of the majority with their tokens.
+     */
+    public void closeAllUnavailable() {
+        for (Connection c : connections.values()) {
+            vertx.runOnContext(v -> fatal(c, minority()));
         }
     }
 
@@ -555,11 +612,16 @@ public final class SignalingHandler {
                             Connection.address(in.superseded().connId()),
                             "",
                             new DeliveryOptions().addHeader(CONTROL, "superseded"));
-            notifyClerkLost(queue.abortClerkSession(in.superseded()));
+            if (!in.resumedSession()) {
+                notifyClerkLost(queue.abortClerkSession(in.superseded()));
+            }
         }
         LOG.info("Clerk {} signed in", clerkId);
         records.audit("clerk:" + clerkId, "clerk.signed_in", null, "connection", c.id);
         send(c, clerkMessage(in.presence(), a.id()));
+        if (in.resumedSession()) {
+            resumeClerkSession(c, in.presence().sessionId());
+        }
         if (in.presence().status() == ClerkStatus.WRAP_UP && in.presence().sessionId() != null) {
             // The outcome of a session that ended while this clerk was away is still owed.
             queue.session(in.presence().sessionId())
@@ -568,6 +630,22 @@ public final class SignalingHandler {
         }
         pushQueue(c, queue.view(), true);
         markDirty();
+    }
+
+    /** The clerk's live session continues on this connection: both ends renegotiate as after a resume. */
+    private void resumeClerkSession(Connection c, String sessionId) {
+        SessionRecord s = queue.session(sessionId).orElse(null);
+        TicketRecord t = s == null ? null : queue.ticket(s.ticketId()).orElse(null);
+        if (s == null || t == null) {
+            return;
+        }
+        LOG.info("Clerk {} took session {} over on a new connection", c.clerkId, sessionId);
+        records.audit("clerk:" + c.clerkId, "session.clerk_reconnected", sessionId, "connection", c.id);
+        send(c, clerkPaired(s, t, true, null));
+        if (t.connId() != null) {
+            sendTo(t.connId(), new ServerMessage.Peer(sessionId, "reconnected"));
+            sendTo(t.connId(), applicantPaired(s, t, refdata.current(), true, null));
+        }
     }
 
     private void take(Connection c, ClientMessage.Take m) {

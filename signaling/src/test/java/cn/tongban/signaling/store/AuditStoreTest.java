@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,19 +26,53 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
-/** The audit journal and case records on the embedded H2 database, and the {@code audit verify} command. */
+/**
+ * The audit journal and case records on both databases — the embedded H2 file database and a real
+ * PostgreSQL server ({@link TestPostgres}) — and the {@code audit verify} command against each.
+ */
 class AuditStoreTest {
 
-    @Test
-    void concurrentAppendsFormOneIntactChain(@TempDir Path dir) throws Exception {
-        try (Database db = Database.open(Database.defaultUrl(dir), null, null)) {
-            JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+    static java.util.stream.Stream<String> kinds() {
+        return TestDatabase.kinds();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void migrationsApplyOnceAndAgainAreANoOp(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        try (Database db = tdb.open()) {
+            assertThat(versions(db)).contains("1");
+        }
+        // A second start (another node, or a restart) finds the schema current and changes nothing.
+        try (Database db = tdb.open();
+                Connection c = db.dataSource().getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM audit_head")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+            assertThat(versions(db)).doesNotHaveDuplicates();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void concurrentAppendsFromTwoNodesFormOneIntactChain(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        // Two pools on one database stand for two nodes appending at once.
+        try (Database node1 = tdb.open();
+                Database node2 = tdb.open()) {
+            List<JdbcAuditJournal> journals = List.of(
+                    new JdbcAuditJournal(node1.dataSource(), Clock.systemUTC()),
+                    new JdbcAuditJournal(node2.dataSource(), Clock.systemUTC()));
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int thread = t;
+                JdbcAuditJournal journal = journals.get(t % 2);
                 fs.add(pool.submit(() -> {
                     for (int i = 0; i < 25; i++) {
                         journal.append("clerk:c" + thread, "test.event", "s-" + thread, "{\"i\":" + i + "}");
@@ -45,22 +80,30 @@ class AuditStoreTest {
                 }));
             }
             for (Future<?> f : fs) {
-                f.get(60, TimeUnit.SECONDS);
+                f.get(120, TimeUnit.SECONDS);
             }
             pool.shutdown();
+            JdbcAuditJournal journal = journals.get(0);
             List<AuditEvent> all = journal.read(0, 1000);
             assertThat(all).hasSize(100);
             assertThat(AuditChain.verify(all)).isEmpty();
-            assertThat(journal.forSession("s-2")).hasSize(25).allMatch(e -> e.actor()
+            assertThat(all)
+                    .extracting(AuditEvent::seq)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 100)
+                            .boxed()
+                            .toList());
+            assertThat(journals.get(1).forSession("s-2")).hasSize(25).allMatch(e -> e.actor()
                     .equals("clerk:c2"));
             assertThat(journal.head().seq()).isEqualTo(100);
         }
-        assertThat(verify(dir)).startsWith("0 {\"intact\":true,\"events\":100");
+        assertThat(verify(tdb, dir)).startsWith("0 {\"intact\":true,\"events\":100");
     }
 
-    @Test
-    void verifyNamesTheFirstTamperedEntry(@TempDir Path dir) throws Exception {
-        try (Database db = Database.open(Database.defaultUrl(dir), null, null)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void verifyNamesTheFirstTamperedEntry(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        try (Database db = tdb.open()) {
             JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
             for (int i = 0; i < 10; i++) {
                 journal.append("server", "test.event", null, "{\"i\":" + i + "}");
@@ -70,12 +113,14 @@ class AuditStoreTest {
                 st.executeUpdate("UPDATE audit_event SET details = '{\"i\":99}' WHERE seq = 7");
             }
         }
-        assertThat(verify(dir)).startsWith("1 {\"intact\":false,\"firstBrokenSeq\":7");
+        assertThat(verify(tdb, dir)).startsWith("1 {\"intact\":false,\"firstBrokenSeq\":7");
     }
 
-    @Test
-    void verifyNoticesEntriesCutOffTheEnd(@TempDir Path dir) throws Exception {
-        try (Database db = Database.open(Database.defaultUrl(dir), null, null)) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void verifyNoticesEntriesCutOffTheEnd(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        try (Database db = tdb.open()) {
             JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
             for (int i = 0; i < 5; i++) {
                 journal.append("server", "test.event", null, "{}");
@@ -85,65 +130,142 @@ class AuditStoreTest {
                 st.executeUpdate("DELETE FROM audit_event WHERE seq >= 4");
             }
         }
-        assertThat(verify(dir)).startsWith("1 {\"intact\":false,\"firstBrokenSeq\":4");
+        assertThat(verify(tdb, dir)).startsWith("1 {\"intact\":false,\"firstBrokenSeq\":4");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void verifyNoticesAnEntryRemovedFromTheMiddle(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        try (Database db = tdb.open()) {
+            JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+            for (int i = 0; i < 6; i++) {
+                journal.append("server", "test.event", null, "{}");
+            }
+            try (Connection c = db.dataSource().getConnection();
+                    Statement st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM audit_event WHERE seq = 3");
+            }
+        }
+        assertThat(verify(tdb, dir)).startsWith("1 {\"intact\":false,\"firstBrokenSeq\":");
     }
 
     @Test
     void verifyWithoutAJournalSaysSo(@TempDir Path dir) {
-        assertThat(verify(dir)).startsWith("2 ");
+        assertThat(verify(TestDatabase.h2(dir), dir)).startsWith("2 ");
     }
 
     @Test
-    void casesAreRecordedOnceAndReadBack(@TempDir Path dir) {
-        try (Database db = Database.open(Database.defaultUrl(dir), null, null)) {
-            CaseStore cases = new CaseStore(db.dataSource());
-            TicketRecord t = new TicketRecord(
-                    "t-1",
-                    "B001",
-                    "property-certificate",
-                    "cz-wujin-bdc",
-                    null,
-                    "张秀英",
-                    "13812345678",
-                    1,
-                    1000,
-                    TicketStatus.DONE,
-                    false,
-                    null,
-                    0,
-                    "h",
-                    "s-1",
-                    "wujin01",
-                    5000);
-            SessionRecord s = new SessionRecord(
-                    "s-1",
-                    "t-1",
-                    "wujin01",
-                    "c-1",
-                    SessionState.CLOSED,
-                    2000,
-                    4000,
-                    Outcome.COMPLETED,
-                    "材料齐全",
-                    "clerk",
-                    "hangup");
+    void verifyOfAnUnreachableDatabaseSaysSo(@TempDir Path dir) {
+        TestDatabase nowhere =
+                new TestDatabase("postgresql", "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2", "x", "y");
+        assertThat(verify(nowhere, dir)).startsWith("2 ");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void casesAreRecordedOnceAndReadBack(String kind, @TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.of(kind, dir);
+        try (Database node1 = tdb.open();
+                Database node2 = tdb.open()) {
+            CaseStore cases = new CaseStore(node1.dataSource());
+            CaseStore other = new CaseStore(node2.dataSource());
+            TicketRecord t = ticket();
+            SessionRecord s = session();
             cases.record(s, t, 5000);
             cases.record(s, t, 6000);
-            List<CaseStore.Case> recent = cases.recent("cz-wujin-bdc", 10);
+            other.record(s, t, 7000);
+            List<CaseStore.Case> recent = other.recent("cz-wujin-bdc", 10);
             assertThat(recent).hasSize(1);
             assertThat(recent.get(0).outcome()).isEqualTo("COMPLETED");
             assertThat(recent.get(0).note()).isEqualTo("材料齐全");
             assertThat(recent.get(0).closedAt()).isEqualTo(5000);
+
+            // Two nodes recording the same session at the same moment: one row, no error.
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                SessionRecord si = new SessionRecord(
+                        "s-race-" + (i / 4),
+                        "t-1",
+                        "wujin01",
+                        "c-1",
+                        SessionState.CLOSED,
+                        2000,
+                        4000,
+                        Outcome.COMPLETED,
+                        null,
+                        "clerk",
+                        "hangup");
+                CaseStore store = i % 2 == 0 ? cases : other;
+                fs.add(pool.submit(() -> store.record(si, t, 8000)));
+            }
+            for (Future<?> f : fs) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertThat(cases.recent("cz-wujin-bdc", 100)).hasSize(6);
         }
     }
 
-    /** Runs {@code audit verify} and returns "exit-code stdout". */
-    private static String verify(Path dir) {
+    private static TicketRecord ticket() {
+        return new TicketRecord(
+                "t-1",
+                "B001",
+                "property-certificate",
+                "cz-wujin-bdc",
+                null,
+                "张秀英",
+                "13812345678",
+                1,
+                1000,
+                TicketStatus.DONE,
+                false,
+                null,
+                0,
+                "h",
+                "s-1",
+                "wujin01",
+                5000);
+    }
+
+    private static SessionRecord session() {
+        return new SessionRecord(
+                "s-1",
+                "t-1",
+                "wujin01",
+                "c-1",
+                SessionState.CLOSED,
+                2000,
+                4000,
+                Outcome.COMPLETED,
+                "材料齐全",
+                "clerk",
+                "hangup");
+    }
+
+    private static List<String> versions(Database db) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@code audit verify} against the database and returns "exit-code stdout". */
+    private static String verify(TestDatabase db, Path dir) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new Main()).execute("audit", "verify", "--data-dir", dir.toString());
+            List<String> args = new ArrayList<>(List.of("audit", "verify"));
+            args.addAll(List.of(db.cliOptions(dir)));
+            int code = new CommandLine(new Main()).execute(args.toArray(String[]::new));
             return code + " " + out.toString(StandardCharsets.UTF_8).strip();
         } finally {
             System.setOut(old);

@@ -375,6 +375,50 @@ class SignalingWebSocketTest {
     }
 
     @Test
+    void aClerkSigningInAgainTakesTheLiveSessionOver(Vertx vertx) throws Exception {
+        try (WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+            app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                    + "\"name\":\"吴十\",\"mobile\":\"13812345678\"}");
+            String ticketId = app.expect(ServerMessage.Ticket.class).ticketId();
+            String token = login("wujin01");
+            WsTestClient first = WsTestClient.connect(vertx, server.port());
+            first.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+            first.expect(ServerMessage.Clerk.class);
+            first.send("{\"type\":\"status\",\"status\":\"available\"}");
+            first.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE);
+            first.send("{\"type\":\"take\",\"ticketId\":\"" + ticketId + "\"}");
+            String sid = first.expect(ServerMessage.Paired.class).sessionId();
+            app.expect(ServerMessage.Paired.class);
+
+            // The same clerk signs in on another connection (a reload, or a reconnect after a node failed).
+            try (WsTestClient second = WsTestClient.connect(vertx, server.port())) {
+                second.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+                assertThat(second.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.BUSY);
+                ServerMessage.Paired again = second.expect(ServerMessage.Paired.class);
+                assertThat(again.sessionId()).isEqualTo(sid);
+                assertThat(again.resumed()).isTrue();
+                assertThat(again.offerer()).isTrue();
+                assertThat(first.error().code()).isEqualTo("SUPERSEDED");
+                assertThat(first.awaitClosed(10)).isTrue();
+                assertThat(app.expect(ServerMessage.Peer.class).state()).isEqualTo("reconnected");
+                assertThat(app.expect(ServerMessage.Paired.class, p -> p.resumed())
+                                .sessionId())
+                        .isEqualTo(sid);
+                // The session was not aborted: no clerk_lost, and relaying works both ways on the new connection.
+                second.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"我换了台电脑\"}");
+                assertThat(app.expect(ServerMessage.Chat.class).text()).isEqualTo("我换了台电脑");
+                app.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"好的\"}");
+                assertThat(second.expect(ServerMessage.Chat.class, c -> c.from().equals("applicant"))
+                                .text())
+                        .isEqualTo("好的");
+                assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ended);
+                second.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+                assertThat(app.expect(ServerMessage.Ended.class).reason()).isEqualTo("hangup");
+            }
+        }
+    }
+
+    @Test
     void aClerkLostMidSessionReturnsTheApplicantToTheHead(Vertx vertx) throws Exception {
         try (WsTestClient app = applicant(vertx, "property-certificate", WUJIN, "孙八");
                 WsTestClient later = applicant(vertx, "property-certificate", WUJIN, "周九")) {

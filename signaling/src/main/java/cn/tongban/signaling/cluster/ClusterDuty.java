@@ -1,0 +1,191 @@
+package cn.tongban.signaling.cluster;
+
+import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.queue.ClerkPresence;
+import cn.tongban.signaling.queue.SessionRecord;
+import cn.tongban.signaling.queue.TicketRecord;
+import cn.tongban.signaling.ws.SignalingHandler;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.NodeInfo;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every node does for the cluster as a whole:
+ *
+ * <ul>
+ *   <li><b>Node loss.</b> When a member leaves (killed, partitioned away), the connections it held are
+ *       gone without a close event. Every surviving member scans live state for tickets and clerks held
+ *       through a departed node's connections: applicants keep their place for the resume grace (their
+ *       clients reconnect to a surviving node with the resume token); a clerk with a live session keeps
+ *       it for {@link #CLERK_GRACE_MS} to sign in again elsewhere (the session moves to the new
+ *       connection), after which the session is aborted as if the clerk's connection had closed; a clerk
+ *       without one leaves duty at once. The changes are entry processors conditioned on the old
+ *       connection id, so members scanning at the same time change each record once.
+ *   <li><b>Minority.</b> A node that loses its quorum closes all its client connections with {@code
+ *       NODE_UNAVAILABLE} (close code 1013) and refuses new ones until the split heals, so clients move
+ *       to the majority instead of seeing stale or failing state.
+ * </ul>
+ */
+public final class ClusterDuty {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterDuty.class);
+
+    /** How long a live session waits for its clerk to sign in again after the clerk's node left. */
+    public static final long CLERK_GRACE_MS = 60_000;
+
+    private final Vertx vertx;
+    private final ClusterView view;
+    private final SignalingHandler signaling;
+    private final Clock clock;
+    private final IMap<String, TicketRecord> tickets;
+    private final IMap<String, ClerkPresence> clerks;
+    private final IMap<String, SessionRecord> sessions;
+    private final Map<String, Long> orphanedSince = new ConcurrentHashMap<>();
+    private final AtomicBoolean serving = new AtomicBoolean();
+    private final AtomicBoolean scanning = new AtomicBoolean();
+    private final AtomicBoolean membershipChanged = new AtomicBoolean(true);
+    private long passes;
+
+    private ClusterDuty(Vertx vertx, HazelcastInstance hz, ClusterView view, SignalingHandler signaling, Clock clock) {
+        this.vertx = vertx;
+        this.view = view;
+        this.signaling = signaling;
+        this.clock = clock;
+        this.tickets = hz.getMap("tongban.tickets");
+        this.clerks = hz.getMap("tongban.clerks");
+        this.sessions = hz.getMap("tongban.sessions");
+        this.serving.set(view.hasQuorum());
+    }
+
+    /** Starts the duties: a check every second and one at every membership change. */
+    public static ClusterDuty start(
+            Vertx vertx, HazelcastInstance hz, ClusterView view, SignalingHandler signaling, Clock clock) {
+        ClusterDuty duty = new ClusterDuty(vertx, hz, view, signaling, clock);
+        view.onMembershipChange(() -> {
+            duty.membershipChanged.set(true);
+            duty.checkSoon();
+        });
+        vertx.setPeriodic(1000, id -> duty.checkSoon());
+        return duty;
+    }
+
+    /**
+     * After a split heals, this node's Vert.x node record ({@code __vertx.nodeInfo}: where its event bus
+     * listens) may be gone: the majority deleted it when the node left, and the node's own copy is lost
+     * whenever both its owner and backup partitions were on the other side. Without it, no node can send
+     * to this one's connections ("Not a member of the cluster"). Vert.x does not write it again on a
+     * merge, so this does.
+     */
+    public static void reannounceAfterMerge(HazelcastInstance hz, HazelcastClusterManager clusterManager) {
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() != LifecycleEvent.LifecycleState.MERGED) {
+                return;
+            }
+            NodeInfo info = clusterManager.getNodeInfo();
+            if (info == null) {
+                return;
+            }
+            Promise<Void> done = Promise.promise();
+            clusterManager.setNodeInfo(info, done);
+            done.future()
+                    .onSuccess(v -> LOG.warn("Rejoined the cluster after a split; event-bus address announced again"))
+                    .onFailure(t -> LOG.error("Could not announce the event-bus address after a merge", t));
+        });
+    }
+
+    /** Whether this node currently serves clients (it holds its quorum). */
+    public boolean serving() {
+        return serving.get();
+    }
+
+    private void checkSoon() {
+        if (!scanning.compareAndSet(false, true)) {
+            return;
+        }
+        vertx.executeBlocking(
+                        () -> {
+                            check();
+                            return null;
+                        },
+                        false)
+                .onComplete(ar -> {
+                    scanning.set(false);
+                    if (ar.failed() && ar.cause() instanceof SplitBrainProtectionException) {
+                        // The quorum went while scanning; the next pass sees it.
+                        LOG.debug("Cluster check interrupted: {}", ar.cause().toString());
+                    } else if (ar.failed()) {
+                        LOG.warn("Cluster check failed: {}", ar.cause().toString());
+                    }
+                });
+    }
+
+    /** One pass: the quorum, then departed nodes' connections. Blocking. */
+    void check() {
+        boolean quorum = view.hasQuorum();
+        if (serving.getAndSet(quorum) != quorum) {
+            if (quorum) {
+                LOG.warn("Cluster quorum regained: serving clients again");
+                signaling.markDirty();
+            } else {
+                LOG.error("Cluster quorum lost: this node is cut off from the majority; closing its client"
+                        + " connections so they move to the majority");
+                signaling.closeAllUnavailable();
+            }
+        }
+        // Departed nodes are looked for at every membership change and every few seconds besides (a
+        // change seen while this node had no quorum, or a scan that failed, is caught up then).
+        if (quorum && (membershipChanged.getAndSet(false) || passes++ % 5 == 0)) {
+            releaseDeparted();
+        }
+        if (quorum) {
+            view.ensureAdvertised();
+        }
+    }
+
+    private void releaseDeparted() {
+        Set<String> live = view.liveTags();
+        for (TicketRecord t : tickets.values()) {
+            if (!t.status().isFinal() && t.connId() != null && !ClusterView.isLive(t.connId(), live)) {
+                signaling.applicantConnectionLost(t.ticketId(), t.connId());
+            }
+        }
+        long now = clock.millis();
+        Set<String> orphaned = new HashSet<>();
+        for (ClerkPresence p : clerks.values()) {
+            if (ClusterView.isLive(p.connId(), live)) {
+                continue;
+            }
+            SessionRecord s = p.sessionId() == null ? null : sessions.get(p.sessionId());
+            if (s == null || s.state() != SessionState.ACTIVE) {
+                signaling.clerkConnectionLost(p.clerkId(), p.connId());
+                continue;
+            }
+            orphaned.add(p.connId());
+            Long since = orphanedSince.putIfAbsent(p.connId(), now);
+            if (since == null) {
+                LOG.info(
+                        "Clerk {} was connected through a node that left; session {} waits {} s for the clerk",
+                        p.clerkId(),
+                        s.sessionId(),
+                        CLERK_GRACE_MS / 1000);
+                signaling.clerkConnectionOrphaned(s.sessionId());
+            } else if (now - since > CLERK_GRACE_MS) {
+                signaling.clerkConnectionLost(p.clerkId(), p.connId());
+            }
+        }
+        orphanedSince.keySet().retainAll(orphaned);
+        view.forgetDeparted();
+    }
+}

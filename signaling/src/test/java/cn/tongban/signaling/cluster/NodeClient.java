@@ -1,0 +1,209 @@
+package cn.tongban.signaling.cluster;
+
+import cn.tongban.signaling.protocol.Codec;
+import cn.tongban.signaling.protocol.ServerMessage;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A protocol client that does what the browser client does when its node fails: it remembers the
+ * cluster's node list from {@code hello.servers} and, on {@link #failover}, connects to those nodes in
+ * turn (the failed one first, as a browser retries it once) until one answers with {@code hello}. The
+ * caller then sends {@code resume} or {@code auth}. Messages are decoded with the protocol's codec.
+ */
+final class NodeClient implements AutoCloseable {
+    private final Vertx vertx;
+    private final WebSocketClient client;
+    final String label;
+    private final LinkedBlockingQueue<ServerMessage> inbox = new LinkedBlockingQueue<>();
+    private final List<ServerMessage> setAside = new ArrayList<>();
+    private volatile WebSocket ws;
+    private volatile CountDownLatch closed;
+    volatile String url;
+    volatile ServerMessage.Hello hello;
+    volatile Short closeCode;
+
+    private NodeClient(Vertx vertx, WebSocketClient client, String label) {
+        this.vertx = vertx;
+        this.client = client;
+        this.label = label;
+    }
+
+    static WebSocketClient newClient(Vertx vertx) {
+        return vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setConnectTimeout(3000)
+                // Vert.x queues WebSockets beyond 50 per server by default; these tests hold hundreds.
+                .setMaxConnections(2000)
+                .setMaxFrameSize(2 * 1024 * 1024)
+                .setMaxMessageSize(2 * 1024 * 1024));
+    }
+
+    /** Connects and waits for {@code hello}. */
+    static NodeClient connect(Vertx vertx, WebSocketClient client, String url, String label) throws Exception {
+        NodeClient c = new NodeClient(vertx, client, label);
+        if (!c.open(url)) {
+            throw new AssertionError(label + ": cannot connect to " + url);
+        }
+        return c;
+    }
+
+    /** Connects without waiting for {@code hello} (for servers expected to refuse). */
+    static NodeClient connectRaw(Vertx vertx, WebSocketClient client, String url, String label) throws Exception {
+        NodeClient c = new NodeClient(vertx, client, label);
+        if (!c.openSocket(url)) {
+            throw new AssertionError(label + ": cannot connect to " + url);
+        }
+        return c;
+    }
+
+    private boolean open(String target) throws InterruptedException {
+        if (!openSocket(target)) {
+            return false;
+        }
+        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(15));
+        if (h == null) {
+            ws.close();
+            return false;
+        }
+        this.hello = h;
+        return true;
+    }
+
+    private boolean openSocket(String target) {
+        WebSocket socket;
+        CountDownLatch latch = new CountDownLatch(1);
+        try {
+            // Handlers are set in the completion callback, on the event loop, so the hello is not missed.
+            socket = client.connect(new WebSocketConnectOptions().setAbsoluteURI(target))
+                    .map(s -> {
+                        s.textMessageHandler(text -> inbox.add(Codec.decodeServer(text)));
+                        s.closeHandler(v -> {
+                            closeCode = s.closeStatusCode();
+                            latch.countDown();
+                        });
+                        return s;
+                    })
+                    .await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
+        }
+        this.ws = socket;
+        this.closed = latch;
+        this.url = target;
+        this.closeCode = null;
+        return true;
+    }
+
+    /**
+     * After this client's node failed: tries the nodes of the last {@code hello.servers} in order, then
+     * again, until one answers or {@code timeout} passes. Returns the URL connected to.
+     */
+    String failover(Duration timeout) throws InterruptedException {
+        List<String> servers = hello != null && hello.servers() != null ? hello.servers() : List.of(url);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String s : servers) {
+                if (open(s)) {
+                    return s;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(label + ": no node of " + servers + " answered within " + timeout);
+    }
+
+    void send(String json) {
+        ws.writeTextMessage(json);
+    }
+
+    /** The next message of the type that matches; other messages are set aside. Fails after {@code timeout}. */
+    <T extends ServerMessage> T expect(Class<T> type, Predicate<T> match, Duration timeout)
+            throws InterruptedException {
+        T m = poll(type, match, timeout);
+        if (m == null) {
+            throw new AssertionError(label + " (" + url + "): no matching " + type.getSimpleName() + " within "
+                    + timeout + "; set aside: " + tail(setAside));
+        }
+        return m;
+    }
+
+    <T extends ServerMessage> T expect(Class<T> type, Duration timeout) throws InterruptedException {
+        return expect(type, x -> true, timeout);
+    }
+
+    /** Like {@link #expect} but returns null on timeout. */
+    synchronized <T extends ServerMessage> T poll(Class<T> type, Predicate<T> match, Duration timeout)
+            throws InterruptedException {
+        for (int i = 0; i < setAside.size(); i++) {
+            ServerMessage m = setAside.get(i);
+            if (type.isInstance(m) && match.test(type.cast(m))) {
+                setAside.remove(i);
+                return type.cast(m);
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            ServerMessage m = inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (m == null) {
+                return null;
+            }
+            if (type.isInstance(m) && match.test(type.cast(m))) {
+                return type.cast(m);
+            }
+            setAside.add(m);
+            if (setAside.size() > 2000) {
+                setAside.subList(0, 1000).clear();
+            }
+        }
+    }
+
+    /** The most recent message of a type received so far (consuming everything queued), or null. */
+    synchronized <T extends ServerMessage> T latest(Class<T> type) {
+        inbox.drainTo(setAside);
+        T found = null;
+        for (ServerMessage m : setAside) {
+            if (type.isInstance(m)) {
+                found = type.cast(m);
+            }
+        }
+        if (found != null) {
+            setAside.removeIf(type::isInstance);
+            setAside.add(found);
+        }
+        return found;
+    }
+
+    boolean awaitClosed(Duration timeout) throws InterruptedException {
+        return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static String tail(List<ServerMessage> list) {
+        return list.subList(Math.max(0, list.size() - 5), list.size()).toString();
+    }
+
+    @Override
+    public void close() {
+        WebSocket s = ws;
+        if (s != null && !s.isClosed()) {
+            s.close();
+        }
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+}

@@ -1,0 +1,240 @@
+package cn.tongban.signaling.cluster;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tongban nodes as separate JVMs ({@code java -cp <test class path> cn.tongban.signaling.Main serve}),
+ * each with its own data directory, HTTP port, Hazelcast port and event-bus credentials, joined into one
+ * cluster on loopback and sharing one database. Their logs go to {@code target/cluster-logs/}.
+ */
+final class NodeProcesses implements AutoCloseable {
+    /** One node: fixed ports and directory, so that a restart brings back the same node. */
+    static final class Node {
+        final String name;
+        final int httpPort;
+        final int hazelcastPort;
+        final Path dataDir;
+        Process process;
+
+        Node(String name, int httpPort, int hazelcastPort, Path dataDir) {
+            this.name = name;
+            this.httpPort = httpPort;
+            this.hazelcastPort = hazelcastPort;
+            this.dataDir = dataDir;
+        }
+
+        String baseUrl() {
+            return "http://127.0.0.1:" + httpPort;
+        }
+
+        String wsUrl() {
+            return "ws://127.0.0.1:" + httpPort + "/ws?v=1";
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final String clusterName;
+    private final List<String> databaseArgs;
+    private final String tlsPassword;
+    private final Path logDir;
+    private final List<String> extraArgs = new ArrayList<>();
+
+    /**
+     * @param names the node names, in start order
+     * @param root a directory for the nodes' data directories and the cluster CA material
+     * @param databaseArgs {@code --db-url …} options naming the shared database (empty: each node's H2)
+     */
+    NodeProcesses(List<String> names, Path root, List<String> databaseArgs) throws Exception {
+        this.clusterName = "ft-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        this.databaseArgs = List.copyOf(databaseArgs);
+        this.tlsPassword = "node-secret";
+        this.logDir = Path.of("target", "cluster-logs");
+        Files.createDirectories(logDir);
+        ClusterCa ca = ClusterCa.create("fault-test", Duration.ofDays(1));
+        for (String name : names) {
+            Path dir = Files.createDirectories(root.resolve(name));
+            Node n = new Node(name, freePort(), freePort(), dir);
+            ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1))
+                    .save(dir.resolve("cluster-tls.p12"), tlsPassword.toCharArray());
+            nodes.put(name, n);
+        }
+    }
+
+    Node node(String name) {
+        return nodes.get(name);
+    }
+
+    List<Node> all() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** Writes the same file into every node's data directory (e.g. refdata.yaml). */
+    void writeToEach(String fileName, String content) throws IOException {
+        for (Node n : nodes.values()) {
+            Files.writeString(n.dataDir.resolve(fileName), content);
+        }
+    }
+
+    /** Starts the node's JVM (not waiting for it). */
+    void start(Node n) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Djava.net.preferIPv4Stack=true",
+                "--add-modules",
+                "java.se",
+                "--add-exports",
+                "java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--add-opens",
+                "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens",
+                "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens",
+                "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "cn.tongban.signaling.Main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(n.httpPort),
+                "--public-url",
+                n.baseUrl(),
+                "--data-dir",
+                n.dataDir.toString(),
+                "--node-name",
+                n.name,
+                "--cluster-port",
+                String.valueOf(n.hazelcastPort),
+                "--cluster-tls",
+                n.dataDir.resolve("cluster-tls.p12").toString(),
+                "--cluster-tls-password",
+                tlsPassword));
+        for (Node other : nodes.values()) {
+            cmd.add("--cluster-member");
+            cmd.add("127.0.0.1:" + other.hazelcastPort);
+        }
+        cmd.addAll(databaseArgs);
+        cmd.addAll(extraArgs);
+        cmd.addAll(List.of("--cluster-name", clusterName));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("TONGBAN_LOG_LEVEL", "INFO");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
+                logDir.resolve(clusterName + "-" + n.name + ".log").toFile()));
+        n.process = pb.start();
+    }
+
+    /** Adds options to every node started from now on. */
+    void addArgs(String... args) {
+        extraArgs.addAll(List.of(args));
+    }
+
+    String clusterName() {
+        return clusterName;
+    }
+
+    /** Waits until {@code /health} answers 200 and reports {@code members} members. */
+    void awaitHealthy(Node n, int members, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (n.process != null && !n.process.isAlive()) {
+                throw new AssertionError(n + " exited with " + n.process.exitValue() + "; see " + logDir);
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(n.baseUrl() + "/health"))
+                                .timeout(Duration.ofSeconds(3))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200 && r.body().contains("\"members\":" + members + ",")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(n + " not healthy with " + members + " members within " + timeout + ": " + last);
+    }
+
+    /** Answers to {@code /health} at all (200 or 503): the HTTP server is up. */
+    void awaitListening(Node n, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!n.process.isAlive()) {
+                throw new AssertionError(n + " exited with " + n.process.exitValue() + "; see " + logDir);
+            }
+            try {
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(n.baseUrl() + "/health"))
+                                .timeout(Duration.ofSeconds(3))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (IOException e) {
+                Thread.sleep(250);
+            }
+        }
+        throw new AssertionError(n + " did not listen within " + timeout);
+    }
+
+    /** Kills the node's JVM at once (SIGKILL): no shutdown hook, no goodbye to the cluster. */
+    void kill(Node n) throws InterruptedException {
+        n.process.destroyForcibly();
+        n.process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes.values()) {
+            if (n.process != null && n.process.isAlive()) {
+                n.process.destroyForcibly();
+            }
+        }
+        for (Node n : nodes.values()) {
+            if (n.process != null) {
+                try {
+                    n.process.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

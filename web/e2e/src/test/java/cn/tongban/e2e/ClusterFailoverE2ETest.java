@@ -1,0 +1,177 @@
+package cn.tongban.e2e;
+
+import static cn.tongban.e2e.BrowserFixture.awaitInbound;
+import static cn.tongban.e2e.BrowserFixture.screenshot;
+import static cn.tongban.e2e.BrowserFixture.stat;
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.cluster.ClusterCa;
+import cn.tongban.signaling.store.Database;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The browser client's failover, in real Chromium: two cluster nodes (Hazelcast members with clustered
+ * Vert.x and event-bus TLS, in this JVM, on one database). The applicant's page is served by and
+ * connected to node A, the clerk's by node B; they are in a video call. Node A dies (its Hazelcast
+ * member terminated without a goodbye, its Vert.x closed): the applicant's page moves to node B by the
+ * {@code hello.servers} list, resumes with its token, and the call comes back with media both ways and
+ * chat. (A two-node cluster with quorum 1, chosen here for speed; production clusters run three.)
+ */
+class ClusterFailoverE2ETest {
+
+    @Test
+    void aLiveCallSurvivesTheApplicantsNodeDying(@TempDir Path root) throws Exception {
+        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
+        ClusterCa ca = ClusterCa.create("e2e", Duration.ofDays(1));
+        String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
+        String cluster = "e2e-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        int[] ports = {freePort(), freePort()};
+        List<TongbanServer> servers = new ArrayList<>();
+        BrowserFixture atA = null;
+        BrowserFixture atB = null;
+        try {
+            for (int i = 0; i < 2; i++) {
+                Path dir = Files.createDirectories(root.resolve("node-" + i));
+                ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
+                        .save(dir.resolve("bus.p12"), "pw".toCharArray());
+                servers.add(TongbanServer.start(ServerOptions.builder()
+                        .host("127.0.0.1")
+                        .port(0)
+                        .dataDir(dir)
+                        .nodeName("node-" + i)
+                        .clusterName(cluster)
+                        .clusterMember("127.0.0.1:" + ports[0])
+                        .clusterMember("127.0.0.1:" + ports[1])
+                        .database(db, null, null)
+                        .cluster(ServerOptions.Cluster.DEFAULT
+                                .withTls(dir.resolve("bus.p12"), "pw")
+                                .withQuorum(1)
+                                .withHazelcast(ports[i], null))
+                        .build()));
+            }
+            TongbanServer a = servers.get(0);
+            TongbanServer b = servers.get(1);
+            awaitMembers(b, 2);
+            atA = new BrowserFixture("http://127.0.0.1:" + a.port());
+            atB = new BrowserFixture("http://127.0.0.1:" + b.port());
+
+            Page clerk = atB.newPage("clerk-on-b");
+            clerk.navigate(atB.url("/clerk"));
+            clerk.fill("#username", "wujin01");
+            clerk.fill("#password", "tongban2026");
+            clerk.click("#login-submit");
+            assertThat(clerk.locator("#status-pill")).isVisible();
+            if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+                clerk.click("#status-toggle");
+            }
+            assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+
+            Page applicant = atA.newPage("applicant-on-a");
+            applicant.navigate(atA.url("/"));
+            applicant.click("#matter-list [data-id='property-certificate']");
+            applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+            applicant.click("#matter-next");
+            applicant.fill("#name", "钱多多");
+            applicant.fill("#mobile", "13912345678");
+            applicant.click("#contact-next");
+            applicant.click("#join");
+            assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+            String number = applicant.locator("#ticket-number").innerText().strip();
+
+            clerk.click("#take-next");
+            assertThat(applicant.locator("#step-call")).isVisible();
+            awaitTwoWayMedia(applicant, clerk);
+            String sessionId = state(applicant).get("sessionId").toString();
+            assertThat(state(applicant).get("wsUrl").toString()).contains(":" + a.port() + "/");
+
+            // Node A dies.
+            applicant.evaluate("() => { window.callBeforeFailover = window.tongban.call(); }");
+            a.hazelcast().getLifecycleService().terminate();
+            try {
+                a.close();
+            } catch (RuntimeException alreadyGone) {
+                // Its Hazelcast member is gone already.
+            }
+
+            // The applicant's page is now connected to node B, with the same ticket and session.
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline
+                    && !(state(applicant).get("wsUrl").toString().contains(":" + b.port() + "/")
+                            && "open".equals(state(applicant).get("ws")))) {
+                Thread.sleep(250);
+            }
+            assertThat(state(applicant).get("wsUrl").toString()).contains(":" + b.port() + "/");
+            assertThat(state(applicant).get("ws")).isEqualTo("open");
+            assertThat(applicant.locator("#step-call")).isVisible();
+            assertThat(applicant.locator("#ticket-number")).hasText(number);
+            assertThat(state(applicant).get("sessionId")).isEqualTo(sessionId);
+            assertThat(state(clerk).get("sessionId")).isEqualTo(sessionId);
+            // The session resumed on fresh peer connections (the clerk offered again).
+            applicant.waitForFunction(
+                    "() => window.tongban.call() !== null && window.tongban.call() !== window.callBeforeFailover");
+            awaitTwoWayMedia(applicant, clerk);
+            clerk.fill("#chat-input", "服务器切换后继续办理");
+            clerk.press("#chat-input", "Enter");
+            assertThat(applicant.locator("#chat-log")).containsText("服务器切换后继续办理");
+            screenshot(applicant, "failover-applicant.png");
+            screenshot(clerk, "failover-clerk.png");
+        } finally {
+            if (atA != null) {
+                atA.close();
+            }
+            if (atB != null) {
+                atB.close();
+            }
+            for (TongbanServer s : servers) {
+                try {
+                    s.close();
+                } catch (RuntimeException ignored) {
+                    // Node A is closed already.
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> state(Page page) {
+        return (Map<String, Object>) page.evaluate("() => window.tongban.state()");
+    }
+
+    private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
+        for (Page page : new Page[] {applicant, clerk}) {
+            Map<String, Object> stats = awaitInbound(
+                    page,
+                    "camera frames and audio packets",
+                    s -> stat(s, "camera", "framesDecoded") > 0 && stat(s, "audio", "packetsReceived") > 0,
+                    30_000);
+            assertThat(stat(stats, "camera", "frameWidth")).isPositive();
+        }
+    }
+
+    private static void awaitMembers(TongbanServer s, int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (s.hazelcast().getCluster().getMembers().size() < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(s.hazelcast().getCluster().getMembers()).hasSize(n);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
