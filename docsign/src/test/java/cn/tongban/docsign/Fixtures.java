@@ -87,4 +87,27 @@ public final class Fixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** An unsigned receipt of a handed-over application. */
+    public static byte[] receipt() {
+        return new cn.tongban.docsign.form.ReceiptRenderer(Fixtures.font())
+                .render(new cn.tongban.docsign.form.ReceiptRenderer.ReceiptData(
+                        "HZ320412-20261122-0B8C5E",
+                        "TB20261122-3F9A2C",
+                        "不动产登记—产权证办理",
+                        "BDC-0101",
+                        "张**",
+                        "常州市武进区政务服务中心",
+                        "南京市鼓楼区政务服务中心",
+                        java.time.Instant.parse("2026-11-22T01:02:03Z"),
+                        "5d1c9e0b7d1a3c5e8f6a2b4d0c9e7f1a3b5d7c9e1f0a2b4c6d8e0f1a3b5c7d9e",
+                        323921,
+                        "VALID",
+                        java.util.List.of(
+                                new cn.tongban.docsign.form.ReceiptRenderer.SignatureLine(
+                                        "申请人（签名）", "张**（申请人个人证书）", "2026-11-22 09:01:00", "VALID", "B-LTA"),
+                                new cn.tongban.docsign.form.ReceiptRenderer.SignatureLine(
+                                        "受理窗口工作人员", "李建国", "2026-11-22 09:01:30", "VALID", "B-LTA")),
+                        java.util.List.of("身份证.png", "购房合同.pdf")));
+    }
 }

@@ -180,7 +180,16 @@ public final class TongbanServer implements AutoCloseable {
                     clock,
                     registry);
             Declarations declarations = Declarations.create(
-                    options.dataDir(), refdata::current, db.dataSource(), hz, records, queue, clock);
+                    options.dataDir(),
+                    refdata::current,
+                    db.dataSource(),
+                    hz,
+                    records,
+                    queue,
+                    pki,
+                    PkiSupport.trustServices(pki, options.pki()),
+                    options.publicUrl(),
+                    clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
                     queue,
@@ -226,7 +235,19 @@ public final class TongbanServer implements AutoCloseable {
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
+            if (options.port() == 0) {
+                declarations.applications().listening(http.actualPort());
+            }
             Vertx v = vertx;
+            // Signed applications waiting in the hand-off outbox (database): every node retries due ones.
+            vertx.setPeriodic(
+                    5000,
+                    id -> v.executeBlocking(
+                            () -> {
+                                declarations.applications().retryHandoffs();
+                                return null;
+                            },
+                            false));
             // Live state is readable and changeable only with the cluster's quorum (a single node always has it).
             vertx.setPeriodic(
                     250,

@@ -7,6 +7,7 @@ import { SignalingClient } from './signaling.js';
 import { BridgeCall, Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
 import { initDeclaration } from './declaration.js';
 import { initMaterials } from './materials.js';
+import { initSigning } from './signing.js';
 import {
   $,
   bindConnectionBanner,
@@ -23,11 +24,6 @@ const DRAFT_KEY = 'tongban.draft';
 const MOBILE = /^1[3-9]\d{9}$/;
 const APPOINTMENT_CODE = /^[A-Za-z0-9]{8}$/;
 const SETUP_STEPS = 3;
-// A partner hall's terminal opens the page as /?at=<hallId>: tickets say where the applicant sits,
-// and a clerk of that hall may be invited to help (docs/protocol.md, join).
-const AT_HALL = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(new URLSearchParams(location.search).get('at') ?? '')
-  ? new URLSearchParams(location.search).get('at')
-  : null;
 
 const state = {
   view: 'matter',
@@ -66,6 +62,7 @@ wireSetup();
 wireCall();
 initDeclaration(client, { onChange: (on) => $('#step-call .call').classList.toggle('with-declaration', on) });
 initMaterials(client);
+initSigning(client, { role: 'applicant' });
 
 client.addEventListener('ready', onReady);
 client.addEventListener('ticket', (e) => onTicket(e.detail));
@@ -197,6 +194,15 @@ function wireSetup() {
   });
 }
 
+/**
+ * A terminal in a partner hall opens the page as /?at=<hallId>: applications taken there are accepted by
+ * that hall and handed over to the owning hall (docs/protocol.md, "Signed application and hand-off").
+ */
+function partnerHall() {
+  const at = new URLSearchParams(location.search).get('at');
+  return at && /^[a-z0-9-]{2,64}$/.test(at) ? { partnerHallId: at } : {};
+}
+
 function validateContact({ name, mobile, appointmentCode }) {
   const errors = {};
   if (appointmentCode && !APPOINTMENT_CODE.test(appointmentCode)) errors.appointment = 'contact.appointmentInvalid';
@@ -245,15 +251,7 @@ async function join() {
     Object.entries({ language, priorityGroup, appointmentCode }).filter(([, value]) => value),
   );
   try {
-    await client.request({
-      type: 'join',
-      matterId,
-      hallId,
-      name,
-      mobile,
-      ...routing,
-      ...(AT_HALL ? { partnerHallId: AT_HALL } : {}),
-    });
+    await client.request({ type: 'join', matterId, hallId, name, mobile, ...routing, ...partnerHall() });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
     setNotice({ code: e.code, kind: 'error' });

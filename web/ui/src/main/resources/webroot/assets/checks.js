@@ -166,10 +166,14 @@ export function initChecks(client, { onChange = () => {} } = {}) {
       row.dataset.requirement = req.key;
       const head = el('div', { className: 'mat-head' }, el('strong', { textContent: localized(req) }));
       if (req.required) head.firstChild.append(el('span', { className: 'req', textContent: ' *' }));
-      head.append(el('span', { className: `badge mat-${received ? 'received' : items.length ? 'pending' : 'missing'}`, textContent: t(`mat.status.${received ? 'received' : items.length ? 'pending' : 'missing'}`) }));
-      const doc = button('doc', state.busy.has(`doc-${req.key}`) ? t('checks.capturing') : t('checks.docCamera'), { requirement: req.key });
-      doc.disabled = state.busy.has(`doc-${req.key}`);
-      head.append(doc);
+      if (req.generated) {
+        head.append(el('span', { className: 'badge mat-generated', textContent: t('mat.generated') }));
+      } else {
+        head.append(el('span', { className: `badge mat-${received ? 'received' : items.length ? 'pending' : 'missing'}`, textContent: t(`mat.status.${received ? 'received' : items.length ? 'pending' : 'missing'}`) }));
+        const doc = button('doc', state.busy.has(`doc-${req.key}`) ? t('checks.capturing') : t('checks.docCamera'), { requirement: req.key });
+        doc.disabled = state.busy.has(`doc-${req.key}`);
+        head.append(doc);
+      }
       row.append(head);
       for (const m of items) {
         const item = el('div', { className: `mat-file status-${m.status}` });

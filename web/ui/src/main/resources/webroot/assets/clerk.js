@@ -6,6 +6,7 @@ import { SignalingClient } from './signaling.js';
 import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
 import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
+import { initSigning } from './signing.js';
 import {
   $,
   bindConnectionBanner,
@@ -60,6 +61,7 @@ wireLogin();
 wireConsole();
 initCobrowse(client, { onChange: (on) => $('#session-media').classList.toggle('with-mirror', on) });
 initChecks(client);
+initSigning(client, { role: 'clerk' });
 
 client.addEventListener('ready', onReady);
 client.addEventListener('clerk', (e) => onClerk(e.detail));

@@ -54,6 +54,12 @@ class VeraPdfTest {
     }
 
     @Test
+    void theHandoffReceiptIsPdfA3b() throws Exception {
+        ValidationResult r = validate(Fixtures.receipt());
+        assertThat(r.isCompliant()).as(failures(r)).isTrue();
+    }
+
+    @Test
     void aPlainPdfIsNotPdfA() throws Exception {
         ValidationResult r = validate(Fixtures.samplePdf());
         assertThat(r.isCompliant()).isFalse();

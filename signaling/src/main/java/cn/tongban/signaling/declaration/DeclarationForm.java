@@ -106,9 +106,17 @@ public record DeclarationForm(
      *
      * @param key stable key, e.g. {@code idcard}; docsign's {@code MaterialRequirement.key}
      * @param label the name, e.g. 申请人身份证
+     * @param generated produced by the session itself (the signed application form): nothing to upload
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Material(String key, String label, String labelEn, boolean required, String hint) {}
+    public record Material(
+            String key,
+            String label,
+            String labelEn,
+            boolean required,
+            String hint,
+            String hintEn,
+            boolean generated) {}
 
     /** All fields by key, in form order. */
     @JsonIgnore

@@ -94,6 +94,7 @@ public final class DeclarationService {
     private final Map<String, Long> lastPointer = new ConcurrentHashMap<>();
     private volatile cn.tongban.signaling.materials.MaterialService materials;
     private volatile cn.tongban.signaling.identity.IdentityService identity;
+    private volatile cn.tongban.signaling.application.SigningService signing;
 
     public DeclarationService(
             FormCatalog forms,
@@ -121,6 +122,15 @@ public final class DeclarationService {
         if (identity != null) {
             identity.outbox(outbox);
         }
+        if (signing != null) {
+            signing.outbox(outbox);
+        }
+    }
+
+    /** The signed application's part (intent, signatures, hand-off), which handles its own messages. */
+    public void signing(cn.tongban.signaling.application.SigningService signing) {
+        this.signing = signing;
+        signing.outbox(outbox);
     }
 
     /** The materials and identity parts, which handle their own messages. */
@@ -146,7 +156,12 @@ public final class DeclarationService {
     }
 
     public void handle(Party p, ClientMessage.DeclarationMessage m) {
-        if (m instanceof ClientMessage.DeclOpen o) {
+        if (m instanceof ClientMessage.ApplicationMessage a) {
+            if (signing == null) {
+                throw new ProtocolException(ErrorCode.SIGNING_UNAVAILABLE, "signing is not set up on this node");
+            }
+            signing.handle(p, a);
+        } else if (m instanceof ClientMessage.DeclOpen o) {
             open(p, o);
         } else if (m instanceof ClientMessage.DeclState s) {
             state(p, s);
@@ -188,6 +203,9 @@ public final class DeclarationService {
         }
         if (identity != null) {
             identity.replay(p);
+        }
+        if (signing != null) {
+            signing.replay(p);
         }
     }
 

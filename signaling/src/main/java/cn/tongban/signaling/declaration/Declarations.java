@@ -1,5 +1,8 @@
 package cn.tongban.signaling.declaration;
 
+import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.docsign.pki.TrustServices;
+import cn.tongban.signaling.application.Applications;
 import cn.tongban.signaling.identity.IdentityService;
 import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.materials.MaterialRoutes;
@@ -24,10 +27,12 @@ import javax.sql.DataSource;
 public final class Declarations {
     private final DeclarationService service;
     private final MaterialService materials;
+    private final Applications applications;
 
-    private Declarations(DeclarationService service, MaterialService materials) {
+    private Declarations(DeclarationService service, MaterialService materials, Applications applications) {
         this.service = service;
         this.materials = materials;
+        this.applications = applications;
     }
 
     /** Loads and validates the forms (fails on a bad definition) and wires the parts. */
@@ -38,6 +43,9 @@ public final class Declarations {
             HazelcastInstance hz,
             Records records,
             QueueService queue,
+            EmbeddedPki pki,
+            TrustServices trust,
+            String publicUrl,
             Clock clock)
             throws IOException {
         FormCatalog forms = FormCatalog.load(
@@ -60,7 +68,16 @@ public final class Declarations {
         IdentityService identity = new IdentityService(
                 forms, drafts, materials, IdentityService.loadVerifier(), records, auditValues, db, clock);
         service.parts(materials, identity);
-        return new Declarations(service, materials);
+        Applications applications = Applications.create(
+                dataDir, pki, trust, forms, drafts, materials, identity, db, hz, records, queue, refdata, publicUrl,
+                clock);
+        service.signing(applications.service());
+        return new Declarations(service, materials, applications);
+    }
+
+    /** Signed applications and their hand-off to the owning hall. */
+    public Applications applications() {
+        return applications;
     }
 
     public DeclarationService service() {
@@ -68,11 +85,13 @@ public final class Declarations {
     }
 
     /**
-     * Adds {@code GET /api/forms/:matterId}, {@code POST /api/uploads/:token} and {@code GET
-     * /api/materials/:id/content}. Call before the {@code /api/*} catch-all.
+     * Adds {@code GET /api/forms/:matterId}, {@code POST /api/uploads/:token}, {@code GET
+     * /api/materials/:id/content} and the application routes ({@code /api/applications/...}, {@code POST
+     * /api/handoff}). Call before the {@code /api/*} catch-all.
      */
     public void mount(Router router) {
         router.get("/api/forms/:matterId").handler(new FormsHandler(service.forms()));
         MaterialRoutes.mount(router, materials);
+        applications.mount(router);
     }
 }

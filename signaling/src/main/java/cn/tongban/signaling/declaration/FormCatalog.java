@@ -169,6 +169,10 @@ public final class FormCatalog {
             require(m.key() != null && KEY.matcher(m.key()).matches(), source, "a material has no valid key");
             require(materialKeys.add(m.key()), source, "material key " + m.key() + " used twice");
             require(notBlank(m.label()), source + " material " + m.key(), "label is missing");
+            require(
+                    !(m.generated() && m.required()),
+                    source + " material " + m.key(),
+                    "a generated material cannot be required (nobody uploads it)");
         }
     }
 

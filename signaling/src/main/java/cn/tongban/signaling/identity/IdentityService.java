@@ -160,6 +160,20 @@ public final class IdentityService {
         send(p.peerConnId(), msg);
     }
 
+    /** True if the latest identity check of the ticket passed (signing needs it). */
+    public boolean verified(String ticketId) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT result FROM identity_check WHERE ticket_id = ?"
+                        + " ORDER BY checked_at DESC, check_id")) {
+            ps.setString(1, ticketId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && "verified".equals(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read identity checks", e);
+        }
+    }
+
     /** Sends the latest identity result of the party's ticket, if any (after a reload). */
     public void replay(DeclarationService.Party p) {
         try (Connection c = ds.getConnection();

@@ -35,6 +35,18 @@ final class Checks {
         }
     }
 
+    private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/_-]+={0,2}");
+
+    /** Requires standard or URL-safe base64 of at most {@code maxChars} characters. */
+    static void base64(String field, String value, int maxChars) {
+        required(field, value);
+        if (value.isEmpty()
+                || value.length() > maxChars
+                || !BASE64.matcher(value).matches()) {
+            throw ProtocolException.invalid(field, "must be base64 of at most " + maxChars + " characters");
+        }
+    }
+
     static void range(String field, Integer value, int min, int max) {
         if (value != null && (value < min || value > max)) {
             throw ProtocolException.invalid(field, "must be between " + min + " and " + max);

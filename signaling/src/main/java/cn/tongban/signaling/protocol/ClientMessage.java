@@ -37,6 +37,12 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.UploadSlot.class, name = "upload_slot"),
     @JsonSubTypes.Type(value = ClientMessage.MaterialDecision.class, name = "material_decision"),
     @JsonSubTypes.Type(value = ClientMessage.IdentityDecision.class, name = "identity_decision"),
+    @JsonSubTypes.Type(value = ClientMessage.AppPrepare.class, name = "app_prepare"),
+    @JsonSubTypes.Type(value = ClientMessage.IntentRequest.class, name = "intent_request"),
+    @JsonSubTypes.Type(value = ClientMessage.IntentConfirm.class, name = "intent_confirm"),
+    @JsonSubTypes.Type(value = ClientMessage.SignBegin.class, name = "sign_begin"),
+    @JsonSubTypes.Type(value = ClientMessage.SignComplete.class, name = "sign_complete"),
+    @JsonSubTypes.Type(value = ClientMessage.ClerkSign.class, name = "clerk_sign"),
     @JsonSubTypes.Type(value = ClientMessage.Hangup.class, name = "hangup"),
     @JsonSubTypes.Type(value = ClientMessage.Outcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = ClientMessage.Ping.class, name = "ping"),
@@ -586,6 +592,108 @@ public sealed interface ClientMessage {
             if (decision.equals("mismatch") && (reason == null || reason.isEmpty())) {
                 throw ProtocolException.invalid("reason", "is required for a mismatch");
             }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    // ---------------------------------------------------------------- the signed application
+
+    /**
+     * A message of the signed application (intent, signatures, hand-off): handled by {@code SigningService}
+     * after the same membership check as every declaration message. Intent and the applicant's signature
+     * are no-control zones: a clerk's attempt is refused ({@code NO_CONTROL_ZONE}) and audited.
+     */
+    sealed interface ApplicationMessage extends DeclarationMessage {}
+
+    /**
+     * Clerk: render the application (declaration submitted, identity verified, required materials received).
+     * Answer: {@code application} (also to the applicant).
+     */
+    record AppPrepare(String id, String sessionId) implements ApplicationMessage {
+        public AppPrepare {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /** Applicant only: I have read the application; show me the one-time intent code. Answer: {@code intent_code}. */
+    record IntentRequest(String id, String sessionId) implements ApplicationMessage {
+        public IntentRequest {
+            Checks.identifier("sessionId", sessionId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY; // a clerk's attempt is refused (NO_CONTROL_ZONE) and audited
+        }
+    }
+
+    /** Applicant only: the intent code typed back (意愿认证). Answer: {@code application} ({@code intent_confirmed}). */
+    record IntentConfirm(String id, String sessionId, String code) implements ApplicationMessage {
+        private static final Pattern CODE = Pattern.compile("\\d{6}");
+
+        public IntentConfirm {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("code", code);
+            if (!CODE.matcher(code).matches()) {
+                throw ProtocolException.invalid("code", "must be 6 digits");
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /**
+     * Applicant only: the public key made in the browser ({@code publicKey}: base64 SubjectPublicKeyInfo,
+     * ECDSA P-256) and the handwritten signature ({@code handwriting}: base64 PNG). Answer: {@code sign_data}.
+     */
+    record SignBegin(String id, String sessionId, String publicKey, String handwriting) implements ApplicationMessage {
+        public SignBegin {
+            Checks.identifier("sessionId", sessionId);
+            Checks.base64("publicKey", publicKey, 1024);
+            Checks.base64("handwriting", handwriting, 60_000);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /**
+     * Applicant only: the browser's signature over {@code sign_data.data} (base64; WebCrypto's IEEE P1363
+     * {@code r||s}, or DER). Answer: {@code application} ({@code applicant_signed}).
+     */
+    record SignComplete(String id, String sessionId, String signature) implements ApplicationMessage {
+        public SignComplete {
+            Checks.identifier("sessionId", sessionId);
+            Checks.base64("signature", signature, 1024);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.ANY;
+        }
+    }
+
+    /**
+     * Clerk: sign the applicant-signed application and apply the owning hall's e-seal (PAdES B-LTA); the
+     * server verifies it, files it with the owning hall (hand-off) and sends {@code application} to both.
+     */
+    record ClerkSign(String id, String sessionId) implements ApplicationMessage {
+        public ClerkSign {
+            Checks.identifier("sessionId", sessionId);
         }
 
         @Override

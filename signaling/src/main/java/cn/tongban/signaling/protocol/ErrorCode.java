@@ -104,6 +104,20 @@ public enum ErrorCode {
      * (active content, decompression bomb, encryption). The HTTP body names docsign's code as {@code reason}.
      */
     UPLOAD_REJECTED(422, false, 0),
+    /** Signing needs a passed identity check (身份核实) of this session first. */
+    IDENTITY_NOT_VERIFIED(409, false, 0),
+    /** A required material has not been received by the clerk yet; the message names it. */
+    MATERIALS_INCOMPLETE(409, false, 0),
+    /** The intent code is wrong, expired or used up; the message says whether to ask for a new one. */
+    INTENT_CODE_INVALID(403, false, 0),
+    /** The browser's signature does not verify with the certified key (docsign {@code SIGN_EXTERNAL_INVALID}). */
+    SIGNATURE_INVALID(422, false, 0),
+    /** The application cannot be rendered or signed here now (font, PKI or time-stamp unavailable). */
+    SIGNING_UNAVAILABLE(503, false, 0),
+    /** A hand-off request without a valid signature of a trusted hall's e-seal (node to node, HTTP only). */
+    HANDOFF_UNAUTHENTICATED(401, false, 0),
+    /** The owning hall refused a handed-over package; {@code reason} gives the stable cause (HTTP only). */
+    HANDOFF_REFUSED(422, false, 0),
     /** Bridge mode: the session already has four participants. */
     SESSION_FULL(409, false, 0),
     /**

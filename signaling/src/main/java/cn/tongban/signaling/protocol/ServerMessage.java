@@ -33,6 +33,9 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.UploadSlot.class, name = "upload_slot"),
     @JsonSubTypes.Type(value = ServerMessage.Material.class, name = "material"),
     @JsonSubTypes.Type(value = ServerMessage.Identity.class, name = "identity"),
+    @JsonSubTypes.Type(value = ServerMessage.Application.class, name = "application"),
+    @JsonSubTypes.Type(value = ServerMessage.IntentCode.class, name = "intent_code"),
+    @JsonSubTypes.Type(value = ServerMessage.SignData.class, name = "sign_data"),
     @JsonSubTypes.Type(value = ServerMessage.Peer.class, name = "peer"),
     @JsonSubTypes.Type(value = ServerMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = ServerMessage.Pong.class, name = "pong"),
@@ -412,6 +415,76 @@ public sealed interface ServerMessage {
             String stillSha256,
             String clerkId,
             long at,
+            String re)
+            implements ServerMessage {}
+
+    // ---------------------------------------------------------------- the signed application
+
+    /**
+     * To both parties: the application's state. {@code status}: {@code prepared}, {@code intent_confirmed},
+     * {@code applicant_signed}, {@code sealed}; {@code previews}: one signed URL per page (PNG) of the
+     * current version; {@code pdfUrl}: the final PDF (signed URL, two hours), once sealed; {@code signers}:
+     * who signed when; {@code verification}: the server's verdict on the final PDF; {@code handoff}: its
+     * filing with the owning hall and the receipt.
+     */
+    record Application(
+            String sessionId,
+            String applicationId,
+            String status,
+            int pages,
+            List<String> previews,
+            String pdfSha256,
+            String pdfUrl,
+            Long intentAt,
+            List<Signer> signers,
+            Verification verification,
+            Handoff handoff,
+            String re)
+            implements ServerMessage {}
+
+    /** One signature on the application: {@code role} {@code applicant}, {@code clerk} or {@code seal}. */
+    record Signer(String role, String name, long at) {}
+
+    /** The verifier's verdict on the final PDF ({@code VALID} ...), the signatures and time-stamps it checked. */
+    record Verification(String verdict, int signatures, String level) {}
+
+    /**
+     * Filing with the owning hall. {@code status}: {@code local} (this node files it for the owning hall),
+     * {@code pending} (being sent; {@code attempts}, {@code reason} of the last failure), {@code delivered}
+     * (the owning hall's node verified it and issued the receipt), {@code refused} (with {@code reason}).
+     * {@code receiptUrl} serves the signed receipt PDF (回执).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Handoff(
+            String status,
+            String from,
+            String to,
+            String reason,
+            int attempts,
+            String receiptNo,
+            Long receivedAt,
+            String receiptUrl) {}
+
+    /**
+     * To the applicant only, never to the clerk: the one-time intent code for the application whose
+     * SHA-256 is {@code formSha256}, to be typed back before {@code expiresAt}.
+     */
+    record IntentCode(String sessionId, String code, long expiresAt, String formSha256, String re)
+            implements ServerMessage {}
+
+    /**
+     * To the applicant only: the applicant's session certificate was issued; sign {@code data} (base64 DER
+     * signed attributes) with the browser key — {@code crypto.subtle.sign({name:"ECDSA",hash:"SHA-256"},
+     * key, data)} — and send {@code sign_complete}.
+     */
+    record SignData(
+            String sessionId,
+            String data,
+            String algorithm,
+            String certificateSerial,
+            String subject,
+            String issuer,
+            long notAfter,
             String re)
             implements ServerMessage {}
 

@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
  */
 public final class ReferenceData {
 
-    /** A partner hall. Codes are GB/T 2260 division codes. */
+    /**
+     * A partner hall. Codes are GB/T 2260 division codes. {@code nodeUrl}: the base URL of the node that
+     * receives the hall's hand-offs (signed applications it owns); null means this node.
+     */
     public record Hall(
             String id,
             String name,
@@ -24,7 +27,8 @@ public final class ReferenceData {
             String city,
             String cityCode,
             String district,
-            String districtCode) {}
+            String districtCode,
+            String nodeUrl) {}
 
     /**
      * A matter of the catalogue and the halls that own it. {@code recorded}: the policy records every

@@ -147,7 +147,8 @@ public final class ReferenceDataStore {
                                 h.city,
                                 h.cityCode,
                                 h.district,
-                                h.districtCode))
+                                h.districtCode,
+                                h.nodeUrl))
                         .toList(),
                 m.matters.stream()
                         .map(x -> new ReferenceData.Matter(
@@ -290,7 +291,7 @@ public final class ReferenceDataStore {
     }
 
     static final class HallModel {
-        public String id, name, province, provinceCode, city, cityCode, district, districtCode;
+        public String id, name, province, provinceCode, city, cityCode, district, districtCode, nodeUrl;
     }
 
     static final class MatterModel {

@@ -102,16 +102,19 @@ class SplitBrainTest {
             clerk.send("{\"type\":\"status\",\"status\":\"available\"}");
             clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE, WAIT);
 
+            // One after the other, so that each ticket's position at issue is still its position later
+            // (joins racing on different nodes may be ordered differently from their replies).
             NodeClient a1 = applicant(vertx, ws, wujin, "a1", clients);
-            NodeClient b1 = applicant(vertx, ws, servers.get(1), "b1", clients);
-            NodeClient c1 = applicant(vertx, ws, qingpu, "c1", clients);
-            NodeClient c2 = applicant(vertx, ws, qingpu, "c2", clients);
-            ServerMessage.Ticket tc1 = c1.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT);
-            ServerMessage.Ticket tc2 = c2.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT);
             String ta1 = a1.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT)
                     .ticketId();
+            NodeClient b1 = applicant(vertx, ws, servers.get(1), "b1", clients);
             String tb1 = b1.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT)
                     .ticketId();
+            NodeClient c1 = applicant(vertx, ws, qingpu, "c1", clients);
+            ServerMessage.Ticket tc1 = c1.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT);
+            NodeClient c2 = applicant(vertx, ws, qingpu, "c2", clients);
+            ServerMessage.Ticket tc2 = c2.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT);
+            assertThat(List.of(tc1.position(), tc2.position())).containsExactly(3, 4);
             assertThat(c1.hello.servers()).hasSize(3).first().isEqualTo(wsUrl(qingpu));
 
             // ---- cut Qingpu off from the other two

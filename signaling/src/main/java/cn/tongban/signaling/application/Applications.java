@@ -1,0 +1,148 @@
+package cn.tongban.signaling.application;
+
+import cn.tongban.docsign.pdf.CjkFont;
+import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.docsign.pki.TrustServices;
+import cn.tongban.docsign.sign.PadesSigner;
+import cn.tongban.signaling.declaration.DraftStore;
+import cn.tongban.signaling.declaration.FormCatalog;
+import cn.tongban.signaling.declaration.SecretKeys;
+import cn.tongban.signaling.identity.IdentityService;
+import cn.tongban.signaling.materials.FileStore;
+import cn.tongban.signaling.materials.MaterialService;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.Records;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signed applications and their hand-off as the server assembles them: the signing service (protocol),
+ * the owning hall's receiver, the outbox, the HTTP routes. The CJK font is opened on first use, so a node
+ * without it still starts (signing then answers {@code SIGNING_UNAVAILABLE}).
+ */
+public final class Applications {
+    private static final Logger LOG = LoggerFactory.getLogger(Applications.class);
+
+    private final SigningService signing;
+    private final HandoffReceiver receiver;
+    private final Handoff handoff;
+    private volatile String selfUrl;
+
+    private Applications(SigningService signing, HandoffReceiver receiver, Handoff handoff, String selfUrl) {
+        this.signing = signing;
+        this.receiver = receiver;
+        this.handoff = handoff;
+        this.selfUrl = selfUrl;
+    }
+
+    public static Applications create(
+            Path dataDir,
+            EmbeddedPki pki,
+            TrustServices trust,
+            FormCatalog forms,
+            DraftStore drafts,
+            MaterialService materials,
+            IdentityService identity,
+            DataSource db,
+            HazelcastInstance hz,
+            Records records,
+            QueueService queue,
+            Supplier<ReferenceData> refdata,
+            String publicUrl,
+            Clock clock)
+            throws IOException {
+        Supplier<CjkFont> font = memoize(() -> {
+            CjkFont f = CjkFont.openConfigured();
+            LOG.info("Application PDFs use the font {}", f.path());
+            return f;
+        });
+        Supplier<PadesSigner> signer = memoize(() -> new PadesSigner(trust, font.get()));
+        ApplicationStore store = new ApplicationStore(db);
+        FileStore files = new FileStore(dataDir.resolve("applications"));
+        HandoffReceiver receiver = new HandoffReceiver(
+                store,
+                new FileStore(dataDir.resolve("received")),
+                pki,
+                trust.trustAnchors(),
+                signer,
+                font,
+                refdata,
+                records,
+                clock);
+        Applications[] self = new Applications[1];
+        Handoff handoff = new Handoff(
+                store, files, receiver, pki, trust.trustAnchors(), refdata, () -> self[0].selfUrl, records, clock);
+        SigningService signing = new SigningService(
+                forms,
+                drafts,
+                materials,
+                identity,
+                store,
+                files,
+                new Previews(dataDir.resolve("applications").resolve("previews")),
+                new UrlSigner(SecretKeys.shared(db, dataDir, "application-url.key"), clock),
+                pki,
+                signer,
+                trust.trustAnchors(),
+                font,
+                new RecordingDigests(db),
+                handoff,
+                queue,
+                hz,
+                records,
+                refdata,
+                clock);
+        self[0] = new Applications(signing, receiver, handoff, publicUrl);
+        return self[0];
+    }
+
+    public SigningService service() {
+        return signing;
+    }
+
+    /** Adds the routes of {@link ApplicationRoutes}. Call before the {@code /api/*} catch-all. */
+    public void mount(Router router) {
+        ApplicationRoutes.mount(router, signing, receiver);
+    }
+
+    /**
+     * The URL this node reaches itself at (the owning hall's node when a hall has no {@code nodeUrl}): the
+     * loopback address and the port actually bound. The hand-off then still goes through HTTP, so a
+     * single-node installation runs the same code as several.
+     */
+    public void listening(int port) {
+        this.selfUrl = "http://127.0.0.1:" + port;
+    }
+
+    /** Re-sends due hand-offs. Blocking: run periodically on a worker. */
+    public void retryHandoffs() {
+        try {
+            handoff.retryDue();
+        } catch (RuntimeException e) {
+            // The database may be briefly unavailable; the outbox is read again at the next round.
+            LOG.warn("Hand-off retries skipped this round: {}", e.toString());
+        }
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> s) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = s.get();
+                }
+                return value;
+            }
+        };
+    }
+}

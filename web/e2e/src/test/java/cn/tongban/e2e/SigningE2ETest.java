@@ -1,0 +1,482 @@
+package cn.tongban.e2e;
+
+import static cn.tongban.e2e.BrowserFixture.screenshot;
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.docsign.verify.PdfVerifier;
+import cn.tongban.docsign.verify.SignatureReport;
+import cn.tongban.docsign.verify.Verdict;
+import cn.tongban.docsign.verify.VerificationReport;
+import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.declaration.IdNumbers;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Mouse;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.BoundingBox;
+import com.microsoft.playwright.options.FilePayload;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.util.Selector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tail of the guided declaration in real browsers: the applicant, at a partner hall's terminal
+ * ({@code /?at=nj-gulou-zwfw}), is served by a clerk of the owning hall (Wujin); identity verified and
+ * materials received, the clerk prepares the application, both read it, the applicant confirms intent with
+ * the code only their page shows, draws a signature and signs with a key made in the browser; the clerk
+ * signs and the seal is applied; the package goes to the owning hall's node and the receipt appears on both
+ * pages. The final PDF is checked by docsign's verifier and by poppler's pdfsig, and its applicant signature
+ * by the browser's own public key.
+ */
+class SigningE2ETest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
+
+    @TempDir
+    static Path dataDir;
+
+    private static TongbanServer server;
+    private static BrowserFixture browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
+        server = TongbanServer.start(ServerOptions.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .dataDir(dataDir)
+                .clusterName("sign-e2e-" + ProcessHandle.current().pid())
+                .build());
+        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
+    }
+
+    @RegisterExtension
+    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
+        if (context.getExecutionException().isPresent()) {
+            browser.screenshotOpenPages(
+                    "failed-" + context.getRequiredTestMethod().getName());
+        }
+    };
+
+    @AfterEach
+    void closePages() {
+        browser.closeContexts();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void identityMaterialsIntentBrowserKeySignatureSealHandoffAndReceipt() throws Exception {
+        Page clerk = loginAvailable("wujin01");
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Page applicant = joinAtPartnerHallAndGetTaken(clerk, "张秀英", "13812345678", sent);
+        fillAndSubmitDeclaration(applicant);
+
+        // The clerk's signing panel: nothing before the identity check.
+        assertThat(clerk.locator("#signing")).isVisible();
+        clerk.click("#signing button[data-action='prepare']");
+        assertThat(clerk.locator("#sign-notice")).hasText("身份核实通过后才能生成和签署申请书。");
+
+        // Materials (the generated application takes no upload) and the identity check.
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='application'] .badge"))
+                .hasText("签署后自动生成");
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='application'] input[type=file]"))
+                .hasCount(0);
+        assertThat(clerk.locator("#materials-card .mat-row[data-requirement='application'] button[data-action='doc']"))
+                .hasCount(0);
+        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", png(800, 500)));
+        upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", pdf()));
+        upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", png(700, 900)));
+        for (String req : List.of("idcard", "contract", "deedTax")) {
+            clerk.locator("#materials-card .mat-row[data-requirement='" + req + "'] button[data-action='receive']")
+                    .click();
+            assertThat(applicant.locator("#uploads .mat-row[data-requirement='" + req + "'] .badge"))
+                    .hasText("✔ 已收取");
+        }
+        clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
+        clerk.click("#identity-card button[data-action='face']");
+        assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
+        clerk.click("#identity-card button[data-action='match']");
+        assertThat(applicant.locator("#identity-status")).hasText("身份核实：✔ 已通过");
+
+        // Prepared: both read the same pages.
+        clerk.click("#signing button[data-action='prepare']");
+        assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "prepared");
+        assertThat(applicant.locator("#signing")).isVisible();
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "prepared");
+        awaitImages(applicant);
+        awaitImages(clerk);
+        assertThat(applicant.locator("#sign-preview img")).hasCount(2);
+        applicant.locator("#signing").scrollIntoViewIfNeeded();
+        screenshot(applicant, "sign-1-preview-applicant.png");
+        screenshot(clerk, "sign-1-preview-clerk.png");
+
+        // The clerk has no intent or signing controls, and a forged message is refused by the server.
+        assertThat(
+                        clerk.locator(
+                                "#signing [data-action='intent'], #signing [data-action='confirm'], #signing [data-action='sign'], #sign-pad"))
+                .hasCount(0);
+        clerk.evaluate("() => window.tongbanSigning.send({type: 'intent_request', id: 'forged-1'})");
+        clerk.evaluate("() => window.tongbanSigning.send({type: 'intent_confirm', code: '123456', id: 'forged-2'})");
+        clerk.waitForFunction("() => window.tongbanSigning.errors().length >= 2");
+        assertThat(errors(clerk)).contains("intent_request:NO_CONTROL_ZONE", "intent_confirm:NO_CONTROL_ZONE");
+
+        // Intent: the code appears on the applicant's page only; a wrong one is refused.
+        applicant.click("#signing button[data-action='intent']");
+        assertThat(applicant.locator("#intent-code")).hasText(Pattern.compile("\\d{6}"));
+        String code = applicant.locator("#intent-code").textContent();
+        assertThat(clerk.locator("body")).not().containsText(code);
+        assertThat(clerk.locator("#clerk-waiting")).containsText("确认码只显示在申请人屏幕上");
+        screenshot(applicant, "sign-2-intent-code-applicant.png");
+        applicant.fill("#intent-input", code.equals("000000") ? "000001" : "000000");
+        applicant.click("#signing button[data-action='confirm']");
+        assertThat(applicant.locator("#sign-notice")).hasText("确认码不正确或已过期，请重新输入或重新获取。");
+        applicant.fill("#intent-input", code);
+        applicant.click("#signing button[data-action='confirm']");
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "intent_confirmed");
+        assertThat(applicant.locator("#intent-done")).containsText("您已于");
+        assertThat(clerk.locator("#clerk-waiting")).containsText("申请人已于");
+        screenshot(clerk, "sign-3-intent-confirmed-clerk.png");
+
+        // A reload loses nothing: the application and the confirmed intent come back from the server.
+        applicant.reload();
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "intent_confirmed");
+        assertThat(applicant.locator("#sign-pad")).isVisible();
+
+        // The handwritten signature, drawn with the mouse, then the browser key signs.
+        assertThat(applicant.locator("#signing button[data-action='sign']")).isDisabled();
+        draw(applicant.locator("#sign-pad"), applicant);
+        assertThat(applicant.locator("#signing button[data-action='sign']")).isEnabled();
+        screenshot(applicant, "sign-4-handwriting-applicant.png");
+        applicant.click("#signing button[data-action='sign']");
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "applicant_signed");
+        assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "applicant_signed");
+        assertThat(applicant.evaluate("() => window.tongbanSigning.keyExtractable()"))
+                .isEqualTo(false);
+        assertThat(applicant.evaluate("() => window.tongbanSigning.exportPrivateKey()"))
+                .isEqualTo("InvalidAccessError");
+        awaitImages(clerk);
+        screenshot(clerk, "sign-5-applicant-signed-clerk.png");
+
+        // The clerk signs and seals; verified; handed to Wujin's node; the receipt on both pages.
+        clerk.click("#signing button[data-action='seal']");
+        assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "sealed");
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "sealed");
+        assertThat(applicant.locator("#sign-verdict")).hasAttribute("data-verdict", "VALID");
+        assertThat(applicant.locator("#sign-handoff")).hasAttribute("data-status", "delivered");
+        assertThat(clerk.locator("#sign-handoff")).hasAttribute("data-status", "delivered");
+        String receiptNo = applicant.locator("#receipt-no").textContent();
+        assertThat(receiptNo).startsWith("HZ320412-");
+        assertThat(clerk.locator("#receipt-no")).hasText(receiptNo);
+        assertThat(applicant.locator("#handoff-status")).hasText("✔ 已从南京市鼓楼区政务服务中心移交常州市武进区不动产登记交易中心，对方已核验全部签名并出具回执。");
+        awaitImages(applicant);
+        awaitImages(clerk);
+        applicant.locator("#sign-final").scrollIntoViewIfNeeded();
+        screenshot(applicant, "sign-6-receipt-applicant.png");
+        screenshot(clerk, "sign-6-receipt-clerk.png");
+
+        // In English too, with no untranslated key.
+        applicant.click("#lang-switch");
+        assertThat(applicant.locator("#sign-title")).hasText("Review and sign the application");
+        assertThat(applicant.locator("#handoff-status")).containsText("issued a receipt");
+        assertThat(applicant.locator("#signing").textContent()).doesNotContainPattern("sign\\.[a-zA-Z]");
+        screenshot(applicant, "sign-6-receipt-applicant-en.png");
+        applicant.click("#lang-switch");
+
+        // The applicant's copy: valid for docsign's verifier and for pdfsig; signed by the browser's key.
+        byte[] pdf = download(applicant, "#sign-download");
+        X509Certificate root = root(applicant);
+        VerificationReport report = new PdfVerifier(List.of(root)).verify(pdf);
+        assertThat(report.verdict()).as(report.toJson()).isEqualTo(Verdict.VALID);
+        assertThat(report.signatures())
+                .extracting(SignatureReport::fieldName)
+                .startsWith("applicant", "clerk", "hallSeal");
+        assertThat(report.signatures().get(0).signerCommonName()).isEqualTo("张秀英");
+        assertThat(report.signatures().get(2).padesLevel()).isEqualTo("B-LTA");
+        String pdfsig = pdfsig(pdf);
+        assertThat(pdfsig.split("Signature Validation: Signature is Valid\\.", -1))
+                .as(pdfsig)
+                .hasSize(4);
+        byte[] browserKey = Base64.getDecoder()
+                .decode(sent.stream()
+                        .filter(f -> f.contains("\"sign_begin\""))
+                        .map(SigningE2ETest::publicKeyOf)
+                        .reduce((a, b) -> b)
+                        .orElseThrow());
+        assertThat(applicantSignatureKey(pdf)).isEqualTo(browserKey);
+        // The intent code never left the applicant's page except typed back, and the private key never did.
+        assertThat(sent.stream().filter(f -> f.contains(code))).allMatch(f -> f.contains("intent_confirm"));
+
+        // The receipt: sealed by the owning hall, naming the package's hash.
+        byte[] receipt = download(applicant, "#receipt-download");
+        VerificationReport r = new PdfVerifier(List.of(root)).verify(receipt);
+        assertThat(r.verdict()).isEqualTo(Verdict.VALID);
+        renderPages(pdf, "sign-7-final-application");
+        renderPages(receipt, "sign-7-receipt");
+
+        String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
+        assertThat(server.records().journal().forSession(sessionId))
+                .extracting(AuditEvent::action)
+                .contains(
+                        "application.prepared",
+                        "application.intent_confirmed",
+                        "application.certificate_issued",
+                        "application.applicant_signed",
+                        "application.sealed",
+                        "handoff.received",
+                        "handoff.delivered");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String publicKeyOf(String frame) {
+        try {
+            JsonNode m = JSON.readTree(frame);
+            return m.get("publicKey").asText();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> errors(Page page) {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> errors =
+                (List<Map<String, Object>>) page.evaluate("() => window.tongbanSigning.errors()");
+        return errors.stream().map(e -> e.get("about") + ":" + e.get("code")).toList();
+    }
+
+    /** A few strokes with the mouse, as a person signs. */
+    private static void draw(Locator pad, Page page) throws InterruptedException {
+        // Raw mouse coordinates: wait until the pad stops moving (smooth scrolling, late layout).
+        pad.scrollIntoViewIfNeeded();
+        BoundingBox box = pad.boundingBox();
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(100);
+            BoundingBox again = pad.boundingBox();
+            if (again.x == box.x && again.y == box.y && again.width == box.width) {
+                break;
+            }
+            box = again;
+        }
+        double x = box.x;
+        double y = box.y;
+        double w = box.width;
+        double h = box.height;
+        double[][][] strokes = {
+            {{0.10, 0.30}, {0.18, 0.75}, {0.24, 0.35}, {0.30, 0.72}},
+            {{0.36, 0.40}, {0.50, 0.38}, {0.44, 0.70}, {0.56, 0.66}},
+            {{0.62, 0.30}, {0.66, 0.78}, {0.74, 0.42}, {0.82, 0.70}, {0.90, 0.35}},
+        };
+        for (double[][] stroke : strokes) {
+            page.mouse().move(x + stroke[0][0] * w, y + stroke[0][1] * h);
+            page.mouse().down();
+            for (int i = 1; i < stroke.length; i++) {
+                page.mouse().move(x + stroke[i][0] * w, y + stroke[i][1] * h, new Mouse.MoveOptions().setSteps(6));
+            }
+            page.mouse().up();
+        }
+    }
+
+    private static void awaitImages(Page page) {
+        page.waitForFunction("() => { const imgs = [...document.querySelectorAll('#sign-preview img')];"
+                + " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }");
+    }
+
+    private static byte[] download(Page page, String selector) {
+        String href = page.locator(selector).getAttribute("href");
+        var response = page.request().get(browser.url(href));
+        assertThat(response.status()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static X509Certificate root(Page page) throws Exception {
+        byte[] der = page.request().get(browser.url("/pki/ca/root.cer")).body();
+        return (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    }
+
+    /** The SubjectPublicKeyInfo of the certificate that made the applicant's signature. */
+    private static byte[] applicantSignatureKey(byte[] pdf) throws Exception {
+        try (PDDocument doc = Loader.loadPDF(pdf)) {
+            PDSignature sig = doc.getSignatureDictionaries().stream()
+                    .filter(s -> "ETSI.CAdES.detached".equals(s.getSubFilter()))
+                    .findFirst()
+                    .orElseThrow();
+            CMSSignedData cms = new CMSSignedData(sig.getContents());
+            SignerInformation signer =
+                    cms.getSignerInfos().getSigners().iterator().next();
+            @SuppressWarnings("unchecked")
+            Selector<X509CertificateHolder> sid = (Selector<X509CertificateHolder>) (Selector<?>) signer.getSID();
+            return cms.getCertificates()
+                    .getMatches(sid)
+                    .iterator()
+                    .next()
+                    .getSubjectPublicKeyInfo()
+                    .getEncoded();
+        }
+    }
+
+    private static String pdfsig(byte[] pdf) throws Exception {
+        Path f = Files.createTempFile(dataDir, "final", ".pdf");
+        Files.write(f, pdf);
+        Process p = new ProcessBuilder("pdfsig", "-nocert", f.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    /** PNGs of a PDF's pages next to the screenshots (poppler's pdftoppm), to look at what was signed. */
+    private static void renderPages(byte[] pdf, String name) throws Exception {
+        Files.createDirectories(BrowserFixture.SCREENSHOTS);
+        Path f = Files.createTempFile(dataDir, name, ".pdf");
+        Files.write(f, pdf);
+        Process p = new ProcessBuilder(
+                        "pdftoppm",
+                        "-png",
+                        "-r",
+                        "80",
+                        f.toString(),
+                        BrowserFixture.SCREENSHOTS.resolve(name).toString())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static void upload(Page applicant, String requirement, FilePayload file) {
+        applicant
+                .locator("#uploads input[data-requirement='" + requirement + "']")
+                .setInputFiles(file);
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='" + requirement + "'] .thumb"))
+                .isVisible();
+    }
+
+    private static void fillAndSubmitDeclaration(Page applicant) {
+        assertThat(applicant.locator("#f-name")).hasValue("张秀英");
+        applicant.check("#f-sex input[value='female']");
+        applicant.fill("#f-idNumber", ID);
+        applicant.selectOption("#f-address", "江苏省");
+        applicant.fill("#f-address-city", "南京市");
+        applicant.fill("#f-address-district", "鼓楼区");
+        applicant.fill("#f-address-detail", "中山北路 100 号 2 幢 301 室");
+        applicant.click("#decl-next");
+        assertThat(applicant.locator("#decl-progress")).containsText("第 2 步");
+        applicant.selectOption("#f-location", "江苏省");
+        applicant.fill("#f-location-city", "常州市");
+        applicant.fill("#f-location-district", "武进区");
+        applicant.fill("#f-location-detail", "湖塘镇花园街 88 号 3 幢 1502 室");
+        applicant.fill("#f-contractNo", "WJ2024-0815");
+        applicant.fill("#f-contractDate", "2024-05-01");
+        applicant.fill("#f-area", "118.62");
+        applicant.check("#f-use input[value='residential']");
+        applicant.check("#f-ownership input[value='sole']");
+        applicant.click("#decl-next");
+        assertThat(applicant.locator("#decl-progress")).containsText("第 3 步");
+        applicant.check("#f-delivery input[value='post']");
+        applicant.click("#decl-next");
+        assertThat(applicant.locator("#decl-progress")).containsText("第 4 步");
+        applicant.check("#f-consent");
+        applicant.check("#f-intent");
+        applicant.click("#decl-submit");
+        applicant.click("#confirm-yes");
+        assertThat(applicant.locator("#decl-done")).isVisible();
+    }
+
+    private static Page loginAvailable(String username) {
+        Page clerk = browser.newPage(username);
+        clerk.navigate(browser.url("/clerk"));
+        clerk.fill("#username", username);
+        clerk.fill("#password", "tongban2026");
+        clerk.click("#login-submit");
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+            clerk.click("#status-toggle");
+        }
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        return clerk;
+    }
+
+    /** The applicant at a terminal of the Gulou partner hall, for a Wujin matter. */
+    private static Page joinAtPartnerHallAndGetTaken(Page clerk, String name, String mobile, List<String> sent) {
+        Page applicant = browser.newPage("applicant-" + name);
+        applicant.onWebSocket(ws -> ws.onFrameSent(frame -> sent.add(frame.text())));
+        applicant.navigate(browser.url("/?at=nj-gulou-zwfw"));
+        applicant.click("#matter-list [data-id='property-certificate']");
+        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        applicant.click("#matter-next");
+        applicant.fill("#name", name);
+        applicant.fill("#mobile", mobile);
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#join")).isEnabled();
+        applicant.click("#join");
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        clerk.click("#take-next");
+        assertThat(clerk.locator("#session-view")).isVisible();
+        assertThat(applicant.locator("#step-call")).isVisible();
+        assertThat(sent).anyMatch(f -> f.contains("\"partnerHallId\":\"nj-gulou-zwfw\""));
+        return applicant;
+    }
+
+    private static byte[] png(int w, int h) throws Exception {
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(new java.awt.Color(214, 228, 240));
+        g.fillRect(0, 0, w, h);
+        g.setColor(new java.awt.Color(40, 60, 90));
+        g.fillRect(w / 16, h / 6, w / 4, h / 2);
+        g.fillRect(w / 2, h / 5, w / 3, h / 20);
+        g.fillRect(w / 2, h / 3, w / 3, h / 20);
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    private static byte[] pdf() throws Exception {
+        try (PDDocument doc = new PDDocument()) {
+            doc.addPage(new org.apache.pdfbox.pdmodel.PDPage());
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            doc.save(out);
+            return out.toByteArray();
+        }
+    }
+}
