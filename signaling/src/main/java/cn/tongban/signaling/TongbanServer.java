@@ -189,6 +189,7 @@ public final class TongbanServer implements AutoCloseable {
                     pki,
                     PkiSupport.trustServices(pki, options.pki()),
                     options.publicUrl(),
+                    media::recorded,
                     clock);
             SignalingHandler signaling = new SignalingHandler(
                     vertx,

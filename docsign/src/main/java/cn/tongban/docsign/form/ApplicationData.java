@@ -53,8 +53,27 @@ public record ApplicationData(
     /**
      * What happened in the remote session (远程办理过程记录).
      *
-     * @param recordingSha256 hex SHA-256 of the session recording, or {@code null} when not recorded
+     * @param recordingSha256 hex SHA-256 of the session recording, or {@code null} when not (yet) known
+     * @param recordingInProgress the session is being recorded and the recording has not ended, so its
+     *     hash cannot be in the document: the form says where it will be recorded instead
      */
     public record SessionEvidence(
-            String sessionId, String clerkName, String clerkId, Instant start, Instant end, String recordingSha256) {}
+            String sessionId,
+            String clerkName,
+            String clerkId,
+            Instant start,
+            Instant end,
+            String recordingSha256,
+            boolean recordingInProgress) {
+        /** Evidence of a session that was recorded ({@code recordingSha256}) or not recorded ({@code null}). */
+        public SessionEvidence(
+                String sessionId,
+                String clerkName,
+                String clerkId,
+                Instant start,
+                Instant end,
+                String recordingSha256) {
+            this(sessionId, clerkName, clerkId, start, end, recordingSha256, false);
+        }
+    }
 }

@@ -116,7 +116,7 @@ public final class ApplicationFormRenderer {
             ApplicationData.SessionEvidence e = data.evidence();
             page.row4("会话编号", e.sessionId(), "窗口工作人员", e.clerkName() + "（工号 " + e.clerkId() + "）");
             page.row4("开始时间", time(e.start()), "结束时间", time(e.end()));
-            page.row2("音视频录像摘要", e.recordingSha256() == null ? "本次办理未录像" : "SHA-256 " + e.recordingSha256());
+            page.row2("音视频录像摘要", recordingLine(e));
 
             page.declaration();
             page.signatureBoxes();
@@ -432,5 +432,13 @@ public final class ApplicationFormRenderer {
             });
             return b.toString();
         }
+    }
+
+    private static String recordingLine(ApplicationData.SessionEvidence e) {
+        if (e.recordingSha256() != null) {
+            return "SHA-256 " + e.recordingSha256();
+        }
+        // The recording outlives the signing: its hash goes to the hall's audit journal at session end.
+        return e.recordingInProgress() ? "全程录像中，会话结束时各录像文件的 SHA-256 记入审计日志（按会话编号查询）" : "本次办理未录像";
     }
 }

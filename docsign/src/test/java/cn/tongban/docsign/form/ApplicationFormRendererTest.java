@@ -55,4 +55,45 @@ class ApplicationFormRendererTest {
                 .isInstanceOfSatisfying(
                         DocsignException.class, e -> assertThat(e.error()).isEqualTo(DocsignError.FORM_FIELD_MISSING));
     }
+
+    @Test
+    void sessionEvidenceSaysWhetherTheSessionIsRecorded() throws Exception {
+        ApplicationData d = Fixtures.data();
+        ApplicationData.SessionEvidence e = d.evidence();
+        String sha = "ab".repeat(32);
+        assertThat(evidenceText(
+                        d,
+                        new ApplicationData.SessionEvidence(
+                                e.sessionId(), e.clerkName(), e.clerkId(), e.start(), e.end(), sha)))
+                .contains("SHA-256" + sha);
+        assertThat(evidenceText(
+                        d,
+                        new ApplicationData.SessionEvidence(
+                                e.sessionId(), e.clerkName(), e.clerkId(), e.start(), e.end(), null)))
+                .contains("本次办理未录像");
+        // Prepared while the call is still being recorded: no hash yet, and never "not recorded".
+        String inProgress = evidenceText(
+                d,
+                new ApplicationData.SessionEvidence(
+                        e.sessionId(), e.clerkName(), e.clerkId(), e.start(), e.end(), null, true));
+        assertThat(inProgress).contains("全程录像中").doesNotContain("未录像");
+    }
+
+    private static String evidenceText(ApplicationData d, ApplicationData.SessionEvidence evidence) throws Exception {
+        ApplicationData withEvidence = new ApplicationData(
+                d.applicationId(),
+                d.applicant(),
+                d.owningHall(),
+                d.acceptingHall(),
+                d.values(),
+                d.materials(),
+                evidence,
+                d.createdAt());
+        byte[] pdf =
+                new ApplicationFormRenderer(Fixtures.font(), PdfLimits.DEFAULT).render(Fixtures.form(), withEvidence);
+        try (PDDocument doc = Loader.loadPDF(pdf)) {
+            // Table cells may wrap: compare without line breaks.
+            return new PDFTextStripper().getText(doc).replaceAll("\\s+", "");
+        }
+    }
 }

@@ -18,6 +18,7 @@ import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -57,6 +58,7 @@ public final class Applications {
             QueueService queue,
             Supplier<ReferenceData> refdata,
             String publicUrl,
+            Predicate<String> recordedMatter,
             Clock clock)
             throws IOException {
         Supplier<CjkFont> font = memoize(() -> {
@@ -93,7 +95,7 @@ public final class Applications {
                 signer,
                 trust.trustAnchors(),
                 font,
-                new RecordingDigests(db),
+                new RecordingDigests(db, recordedMatter),
                 handoff,
                 queue,
                 hz,

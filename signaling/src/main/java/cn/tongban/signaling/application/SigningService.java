@@ -254,7 +254,8 @@ public final class SigningService {
                         p.session().clerkId(),
                         Instant.ofEpochMilli(p.session().startedAt()),
                         Instant.ofEpochMilli(now),
-                        recording),
+                        recording,
+                        recording == null && recordings.inProgress(p.session().sessionId(), t.matterId())),
                 Instant.ofEpochMilli(now));
         byte[] pdf;
         try {

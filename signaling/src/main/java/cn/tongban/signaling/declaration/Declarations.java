@@ -16,6 +16,7 @@ import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 
@@ -46,6 +47,7 @@ public final class Declarations {
             EmbeddedPki pki,
             TrustServices trust,
             String publicUrl,
+            Predicate<String> recordedMatter,
             Clock clock)
             throws IOException {
         FormCatalog forms = FormCatalog.load(
@@ -69,7 +71,20 @@ public final class Declarations {
                 forms, drafts, materials, IdentityService.loadVerifier(), records, auditValues, db, clock);
         service.parts(materials, identity);
         Applications applications = Applications.create(
-                dataDir, pki, trust, forms, drafts, materials, identity, db, hz, records, queue, refdata, publicUrl,
+                dataDir,
+                pki,
+                trust,
+                forms,
+                drafts,
+                materials,
+                identity,
+                db,
+                hz,
+                records,
+                queue,
+                refdata,
+                publicUrl,
+                recordedMatter,
                 clock);
         service.signing(applications.service());
         return new Declarations(service, materials, applications);

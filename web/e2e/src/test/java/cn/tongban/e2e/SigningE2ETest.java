@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
+import org.apache.pdfbox.text.PDFTextStripper;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
@@ -229,6 +230,12 @@ class SigningE2ETest {
                 .startsWith("applicant", "clerk", "hallSeal");
         assertThat(report.signatures().get(0).signerCommonName()).isEqualTo("张秀英");
         assertThat(report.signatures().get(2).padesLevel()).isEqualTo("B-LTA");
+        // The matter is recorded and the call is still on: the form says so (the hashes reach the audit
+        // journal when the session ends), and never that the session was not recorded.
+        try (PDDocument doc = Loader.loadPDF(pdf)) {
+            String text = new PDFTextStripper().getText(doc).replaceAll("\\s+", "");
+            assertThat(text).contains("全程录像中").doesNotContain("本次办理未录像");
+        }
         String pdfsig = pdfsig(pdf);
         assertThat(pdfsig.split("Signature Validation: Signature is Valid\\.", -1))
                 .as(pdfsig)
