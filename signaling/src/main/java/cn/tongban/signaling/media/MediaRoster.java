@@ -1,5 +1,6 @@
 package cn.tongban.signaling.media;
 
+import cn.tongban.signaling.protocol.ScreenSource;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
@@ -154,12 +155,12 @@ final class MediaRoster {
         });
     }
 
-    /** Remembers whether the applicant is sharing the screen. */
-    void screen(String sessionId, boolean active) {
+    /** Remembers what the applicant's second video shows (null: nothing). */
+    void screen(String sessionId, ScreenSource source) {
         sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Void>) e -> {
             MediaSession s = e.getValue();
             if (s != null) {
-                e.setValue(s.withScreen(active));
+                e.setValue(s.withScreen(source));
             }
             return null;
         });

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.media;
 
+import cn.tongban.signaling.protocol.ScreenSource;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Optional;
  * @param node the event-bus address of the node whose bridge carries the session's media (the node where
  *     the owning clerk took the ticket); every participant's media goes to that node's UDP port
  * @param recorded the matter's policy records this session
- * @param screen the applicant is sharing the screen (so that people joining later are told)
+ * @param screen what the applicant's second video shows (screen or document camera), null when nothing
+ *     (so that people joining later are told)
  */
 public record MediaSession(
         String sessionId,
@@ -25,7 +27,7 @@ public record MediaSession(
         String clerkId,
         String node,
         boolean recorded,
-        boolean screen,
+        ScreenSource screen,
         long startedAt,
         List<MediaParticipant> participants,
         List<String> invited)
@@ -83,11 +85,11 @@ public record MediaSession(
         return copy(participants, inv, screen);
     }
 
-    MediaSession withScreen(boolean active) {
-        return copy(participants, invited, active);
+    MediaSession withScreen(ScreenSource source) {
+        return copy(participants, invited, source);
     }
 
-    private MediaSession copy(List<MediaParticipant> p, List<String> inv, boolean scr) {
+    private MediaSession copy(List<MediaParticipant> p, List<String> inv, ScreenSource scr) {
         return new MediaSession(
                 sessionId,
                 ticketId,

@@ -6,6 +6,7 @@ import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.ClerkStatus;
@@ -192,7 +193,7 @@ public final class MediaSessions implements AutoCloseable {
                 s.clerkId(),
                 node.address(),
                 recorded,
-                false,
+                null,
                 s.startedAt(),
                 people,
                 List.of());
@@ -347,13 +348,16 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
-    /** The applicant's screen share changed: remembered for later joiners and told to helpers and supervisors. */
-    public void screen(String sessionId, boolean active) {
+    /**
+     * The applicant's second video changed ({@code source} null: off): remembered for later joiners and told
+     * to helpers and supervisors.
+     */
+    public void screen(String sessionId, ScreenSource source) {
         if (!bridged()) {
             return;
         }
-        roster.screen(sessionId, active);
-        toExtras(sessionId, new ServerMessage.Screen(sessionId, active));
+        roster.screen(sessionId, source);
+        toExtras(sessionId, new ServerMessage.Screen(sessionId, source != null, source));
     }
 
     /** Helpers and supervisors also see the chat between applicant and clerk. */
@@ -531,8 +535,8 @@ public final class MediaSessions implements AutoCloseable {
         audit(now.sessionId(), "participant.joined", p, null);
         LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
         sendParticipants(now, null, null);
-        if (now.screen()) {
-            outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true));
+        if (now.screen() != null) {
+            outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true, now.screen()));
         }
     }
 

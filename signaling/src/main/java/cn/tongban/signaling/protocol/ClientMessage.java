@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ClientMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ClientMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ClientMessage.DocumentCameraRequest.class, name = "document_camera_request"),
     @JsonSubTypes.Type(value = ClientMessage.DeclOpen.class, name = "decl_open"),
     @JsonSubTypes.Type(value = ClientMessage.DeclState.class, name = "decl_state"),
     @JsonSubTypes.Type(value = ClientMessage.DeclSubmit.class, name = "decl_submit"),
@@ -230,16 +231,40 @@ public sealed interface ClientMessage {
         }
     }
 
-    /** Applicant: screen sharing started or stopped. */
-    record Screen(String id, String sessionId, Boolean active) implements ClientMessage {
+    /**
+     * Applicant: the second video (screen share or document camera, {@code source}; default {@code screen})
+     * started or stopped.
+     */
+    record Screen(String id, String sessionId, Boolean active, ScreenSource source) implements ClientMessage {
         public Screen {
             Checks.identifier("sessionId", sessionId);
             Checks.required("active", active);
+            if (source == null) {
+                source = ScreenSource.SCREEN;
+            }
         }
 
         @Override
         public Sender allowedSender() {
             return Sender.APPLICANT;
+        }
+    }
+
+    /**
+     * Clerk: ask the applicant to turn the document camera on (optionally naming the material to be
+     * photographed). Only a request: the applicant's page asks, and the applicant alone starts it.
+     */
+    record DocumentCameraRequest(String id, String sessionId, String requirement) implements ClientMessage {
+        public DocumentCameraRequest {
+            Checks.identifier("sessionId", sessionId);
+            if (requirement != null) {
+                Checks.identifier("requirement", requirement);
+            }
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ServerMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ServerMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ServerMessage.DocumentCameraRequest.class, name = "document_camera_request"),
     @JsonSubTypes.Type(value = ServerMessage.Declaration.class, name = "declaration"),
     @JsonSubTypes.Type(value = ServerMessage.DeclState.class, name = "decl_state"),
     @JsonSubTypes.Type(value = ServerMessage.Cobrowse.class, name = "cobrowse"),
@@ -261,8 +262,14 @@ public sealed interface ServerMessage {
     /** A chat line, delivered to both parties with the server's timestamp (epoch milliseconds). */
     record Chat(String sessionId, String from, String name, String text, long at) implements ServerMessage {}
 
-    /** The applicant started or stopped sharing the screen. */
-    record Screen(String sessionId, boolean active) implements ServerMessage {}
+    /**
+     * The applicant's second video started or stopped; {@code source} (while active) says whether it shows
+     * the screen or the document camera.
+     */
+    record Screen(String sessionId, boolean active, ScreenSource source) implements ServerMessage {}
+
+    /** To the applicant: the clerk asks for the document camera (for the material {@code requirement}). */
+    record DocumentCameraRequest(String sessionId, String requirement) implements ServerMessage {}
 
     /** The peer's connection dropped ({@code disconnected}) or came back ({@code reconnected}). */
     record Peer(String sessionId, String state) implements ServerMessage {}

@@ -12,6 +12,7 @@ import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import cn.tongban.signaling.queue.ClerkPresence;
@@ -380,8 +381,9 @@ public final class SignalingHandler {
                 chat(c, ch);
             }
         } else if (m instanceof ClientMessage.Screen s) {
-            relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active()));
-            media.screen(s.sessionId(), s.active());
+            secondVideo(c, s);
+        } else if (m instanceof ClientMessage.DocumentCameraRequest r) {
+            documentCameraRequest(c, r);
         } else if (m instanceof ClientMessage.Answer a) {
             media.answer(caller(c), a);
         } else if (m instanceof ClientMessage.Invite i) {
@@ -745,7 +747,8 @@ public final class SignalingHandler {
         media.toExtras(ch.sessionId(), msg);
     }
 
-    private void relay(Connection c, String sessionId, ServerMessage msg) {
+    /** Sends to the peer; null (nothing sent) when the caller's own session has just ended. */
+    private Peers relay(Connection c, String sessionId, ServerMessage msg) {
         // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
         boolean endedOwnSession = queue.session(sessionId)
                 .filter(s -> s.state() != SessionState.ACTIVE)
@@ -754,11 +757,36 @@ public final class SignalingHandler {
                         : s.ticketId().equals(c.ticketId))
                 .isPresent();
         if (endedOwnSession) {
-            return;
+            return null;
         }
         Peers peers = peers(c, sessionId);
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);
+        }
+        return peers;
+    }
+
+    /** The applicant's second video (screen share or document camera) changed: told to the session, audited. */
+    private void secondVideo(Connection c, ClientMessage.Screen s) {
+        ScreenSource source = s.active() ? s.source() : null;
+        Peers peers = relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active(), source));
+        if (peers == null) {
+            return;
+        }
+        media.screen(s.sessionId(), source);
+        records.audit(
+                "applicant:" + peers.ticket().number(),
+                s.active() ? "screen.started" : "screen.stopped",
+                s.sessionId(),
+                "source",
+                s.source().wire());
+    }
+
+    /** The clerk asks for the document camera; only the applicant can turn it on. */
+    private void documentCameraRequest(Connection c, ClientMessage.DocumentCameraRequest r) {
+        if (relay(c, r.sessionId(), new ServerMessage.DocumentCameraRequest(r.sessionId(), r.requirement())) != null) {
+            records.audit(
+                    "clerk:" + c.clerkId, "document_camera.requested", r.sessionId(), "requirement", r.requirement());
         }
     }
 

@@ -37,6 +37,11 @@ class CodecTest {
             empty chat                        | {"type":"chat","sessionId":"s-1","text":""}                  | INVALID_FIELD | text
             bad outcome                       | {"type":"hangup","sessionId":"s-1","outcome":"great"}        | INVALID_FIELD | outcome
             screen without flag               | {"type":"screen","sessionId":"s-1"}                          | INVALID_FIELD | active
+            screen unknown source             | {"type":"screen","sessionId":"s-1","active":true,"source":"webcam"} | INVALID_FIELD | source
+            screen source as number           | {"type":"screen","sessionId":"s-1","active":true,"source":2} | INVALID_FIELD | source
+            screen source wrong case          | {"type":"screen","sessionId":"s-1","active":true,"source":"DOCUMENT_CAMERA"} | INVALID_FIELD | source
+            doc camera request bad material   | {"type":"document_camera_request","sessionId":"s-1","requirement":"../x"} | INVALID_FIELD | requirement
+            doc camera request no session     | {"type":"document_camera_request"}                           | INVALID_FIELD | sessionId
             answer without version            | {"type":"answer","sessionId":"s-1","sdp":"v=0"}              | INVALID_FIELD | version
             answer version zero               | {"type":"answer","sessionId":"s-1","version":0,"sdp":"v=0"}  | INVALID_FIELD | version
             answer version as text            | {"type":"answer","sessionId":"s-1","version":"1","sdp":"v=0"} | INVALID_FIELD | version
@@ -100,6 +105,24 @@ class CodecTest {
             assertThat(a.sdp()).isEqualTo(sdp);
             assertThat(a.version()).isEqualTo(1_000_002L);
         });
+    }
+
+    @Test
+    void screenSourceDefaultsToTheScreenAndTravelsToTheClerk() {
+        ClientMessage plain = Codec.decodeClient("{\"type\":\"screen\",\"sessionId\":\"s-1\",\"active\":true}");
+        assertThat(((ClientMessage.Screen) plain).source()).isEqualTo(ScreenSource.SCREEN);
+        ClientMessage doc = Codec.decodeClient(
+                "{\"type\":\"screen\",\"sessionId\":\"s-1\",\"active\":true,\"source\":\"document-camera\"}");
+        assertThat(((ClientMessage.Screen) doc).source()).isEqualTo(ScreenSource.DOCUMENT_CAMERA);
+        assertThat(doc.allowedSender()).isEqualTo(ClientMessage.Sender.APPLICANT);
+        assertThat(Codec.encode(new ServerMessage.Screen("s-1", true, ScreenSource.DOCUMENT_CAMERA)))
+                .isEqualTo(
+                        "{\"type\":\"screen\",\"sessionId\":\"s-1\",\"active\":true,\"source\":\"document-camera\"}");
+        assertThat(Codec.encode(new ServerMessage.Screen("s-1", false, null)))
+                .isEqualTo("{\"type\":\"screen\",\"sessionId\":\"s-1\",\"active\":false}");
+        assertThat(Codec.decodeClient("{\"type\":\"document_camera_request\",\"sessionId\":\"s-1\"}")
+                        .allowedSender())
+                .isEqualTo(ClientMessage.Sender.CLERK);
     }
 
     @Test

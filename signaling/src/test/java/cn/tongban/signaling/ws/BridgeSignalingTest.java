@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.RecordingStore;
 import io.vertx.core.Vertx;
@@ -386,8 +387,10 @@ class BridgeSignalingTest {
                     .isEqualTo("李娜");
 
             // The screen flag reaches helpers and supervisors too.
-            app.send("{\"type\":\"screen\"," + s + ",\"active\":true}");
-            assertThat(supervisor.expect(ServerMessage.Screen.class).active()).isTrue();
+            app.send("{\"type\":\"screen\"," + s + ",\"active\":true,\"source\":\"document-camera\"}");
+            ServerMessage.Screen secondVideo = supervisor.expect(ServerMessage.Screen.class);
+            assertThat(secondVideo.active()).isTrue();
+            assertThat(secondVideo.source()).isEqualTo(ScreenSource.DOCUMENT_CAMERA);
 
             // The helper leaves; the others see three people.
             helper.send("{\"type\":\"leave_session\",\"id\":\"lv\"," + s + "}");

@@ -7,6 +7,7 @@ import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.media.MediaMode;
+import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import io.vertx.core.Vertx;
@@ -145,7 +146,28 @@ class SignalingWebSocketTest {
             assertThat(clerk.expect(ServerMessage.Ice.class).candidate().sdpMid())
                     .isEqualTo("0");
             app.send("{\"type\":\"screen\",\"sessionId\":\"" + sid + "\",\"active\":true}");
-            assertThat(clerk.expect(ServerMessage.Screen.class).active()).isTrue();
+            ServerMessage.Screen shared = clerk.expect(ServerMessage.Screen.class);
+            assertThat(shared.active()).isTrue();
+            assertThat(shared.source()).isEqualTo(ScreenSource.SCREEN);
+
+            // The document camera: the clerk may only ask; the applicant alone turns it on and off.
+            clerk.send(
+                    "{\"type\":\"document_camera_request\",\"sessionId\":\"" + sid + "\",\"requirement\":\"deedTax\"}");
+            assertThat(app.expect(ServerMessage.DocumentCameraRequest.class).requirement())
+                    .isEqualTo("deedTax");
+            clerk.send("{\"type\":\"screen\",\"id\":\"cs\",\"sessionId\":\"" + sid
+                    + "\",\"active\":true,\"source\":\"document-camera\"}");
+            assertThat(clerk.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+            app.send("{\"type\":\"document_camera_request\",\"id\":\"ar\",\"sessionId\":\"" + sid + "\"}");
+            assertThat(app.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
+            app.send("{\"type\":\"screen\",\"sessionId\":\"" + sid
+                    + "\",\"active\":true,\"source\":\"document-camera\"}");
+            assertThat(clerk.expect(ServerMessage.Screen.class).source()).isEqualTo(ScreenSource.DOCUMENT_CAMERA);
+            app.send("{\"type\":\"screen\",\"sessionId\":\"" + sid
+                    + "\",\"active\":false,\"source\":\"document-camera\"}");
+            ServerMessage.Screen off = clerk.expect(ServerMessage.Screen.class);
+            assertThat(off.active()).isFalse();
+            assertThat(off.source()).isNull();
 
             clerk.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"请出示您的身份证\"}");
             ServerMessage.Chat toApp = app.expect(ServerMessage.Chat.class);
@@ -190,7 +212,20 @@ class SignalingWebSocketTest {
             List<AuditEvent> trail = server.records().journal().forSession(sid);
             assertThat(trail)
                     .extracting(AuditEvent::action)
-                    .containsSubsequence("session.paired", "session.ended", "session.closed");
+                    .containsSubsequence(
+                            "session.paired",
+                            "screen.started",
+                            "document_camera.requested",
+                            "screen.started",
+                            "screen.stopped",
+                            "session.ended",
+                            "session.closed");
+            assertThat(trail.stream().filter(e -> e.action().startsWith("screen.")))
+                    .extracting(AuditEvent::details)
+                    .containsExactly(
+                            "{\"source\":\"screen\"}",
+                            "{\"source\":\"document-camera\"}",
+                            "{\"source\":\"document-camera\"}");
             assertThat(trail)
                     .allMatch(e -> !e.details().contains("张秀英") && !e.details().contains("13812345678"));
             assertThat(AuditChain.verify(server.records().journal().read(0, 10_000)))
