@@ -8,6 +8,9 @@ import { BridgeCall, Call, openCameraAndMic, playStream, watchMicLevel } from '.
 import { initDeclaration } from './declaration.js';
 import { initMaterials } from './materials.js';
 import { initSigning } from './signing.js';
+import { initDocumentCamera } from './doccam.js';
+import { localized } from './formview.js';
+import { getForm } from './uploads.js';
 import {
   $,
   bindConnectionBanner,
@@ -39,7 +42,8 @@ const state = {
   call: null,
   callPromise: null,
   localStream: null,
-  screenStream: null,
+  screenStream: null, // the second video: a shared screen or the document camera (secondSource)
+  secondSource: null, // 'screen' | 'document-camera' while screenStream is on
   micOn: true,
   camOn: true,
   peerLost: false,
@@ -63,6 +67,13 @@ wireCall();
 initDeclaration(client, { onChange: (on) => $('#step-call .call').classList.toggle('with-declaration', on) });
 initMaterials(client);
 initSigning(client, { role: 'applicant' });
+const documentCamera = initDocumentCamera({
+  faceTrack: () => state.localStream?.getVideoTracks()[0] ?? null,
+  active: () => (state.secondSource === 'document-camera' ? state.screenStream : null),
+  start: (stream) => setSecondVideo(stream, 'document-camera'),
+  stop: () => stopShare(),
+  framesSent: async () => (state.call?.connectionState === 'connected' ? state.call.screenFramesSent() : null),
+});
 
 client.addEventListener('ready', onReady);
 client.addEventListener('ticket', (e) => onTicket(e.detail));
@@ -76,6 +87,7 @@ client.addEventListener('chat', (e) => onChat(e.detail));
 client.addEventListener('peer', (e) => onPeer(e.detail));
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('transferred', (e) => onTransferred(e.detail));
+client.addEventListener('document_camera_request', (e) => onDocumentCameraRequest(e.detail));
 client.addEventListener('error', (e) => onServerError(e.detail));
 client.connect();
 
@@ -99,7 +111,11 @@ window.tongban = {
     ticket: state.ticket,
     sessionId: state.session?.sessionId ?? null,
     connection: state.call?.connectionState ?? null,
-    sharing: state.screenStream !== null,
+    sharing: state.secondSource === 'screen',
+    documentCamera:
+      state.secondSource === 'document-camera'
+        ? { deviceId: state.screenStream.getVideoTracks()[0]?.getSettings().deviceId ?? null, label: state.screenStream.getVideoTracks()[0]?.label ?? '' }
+        : null,
     media: client.hello?.media ?? null,
     recording: state.recording,
     participants: state.participants,
@@ -341,8 +357,8 @@ async function startCall(paired) {
   call.addEventListener('state', () => render());
   state.call = call;
   $('#self-video').srcObject = state.localStream;
-  // A share that survived a network drop continues: tell the clerk's page again.
-  if (call.screenTrack) client.send({ type: 'screen', sessionId: paired.sessionId, active: true });
+  // A share (or the document camera) that survived a network drop continues: tell the clerk's page again.
+  if (call.screenTrack) client.send({ type: 'screen', sessionId: paired.sessionId, active: true, source: state.secondSource });
   render();
   return call;
 }
@@ -403,6 +419,14 @@ function onChat(message) {
   render();
 }
 
+/** The clerk asks for the document camera: the panel opens with the request; the applicant decides. */
+async function onDocumentCameraRequest(message) {
+  if (message.sessionId !== state.session?.sessionId || state.secondSource === 'document-camera') return;
+  const form = state.session?.matterId ? await getForm(state.session.matterId).catch(() => null) : null;
+  const requirement = form?.materials?.find((m) => m.key === message.requirement);
+  documentCamera.open({ material: requirement ? localized(requirement) : null });
+}
+
 function onPeer(message) {
   if (message.sessionId !== state.session?.sessionId) return;
   state.peerLost = message.state === 'disconnected';
@@ -448,6 +472,7 @@ function onServerError(error) {
 
 function finish(end) {
   teardownCall();
+  documentCamera.close();
   stopLocalMedia();
   sessionStorage.removeItem(TOKEN_KEY);
   state.session = null;
@@ -468,7 +493,7 @@ function wireCall() {
     state.call?.setEnabled('video', state.camOn);
     render();
   });
-  $('#share').addEventListener('click', () => (state.screenStream ? stopShare() : startShare()));
+  $('#share').addEventListener('click', () => (state.secondSource === 'screen' ? stopShare() : startShare()));
   $('#hangup').addEventListener('click', async () => {
     if (!(await confirmDialog(t('call.hangupConfirm'), t('call.hangupNo'), t('call.hangupYes')))) return;
     const sessionId = state.session?.sessionId;
@@ -510,20 +535,35 @@ async function startShare() {
   }
   const track = stream.getVideoTracks()[0];
   track.contentHint = 'detail'; // text on forms must stay readable
-  track.addEventListener('ended', () => stopShare());
+  track.addEventListener('ended', () => {
+    if (state.screenStream === stream) stopShare();
+  });
+  await setSecondVideo(stream, 'screen');
+}
+
+/**
+ * Puts a screen share or the document camera on the second-video slot (the screen m-line), replacing
+ * whatever was there, and tells the clerk's page what it shows now.
+ */
+async function setSecondVideo(stream, source) {
+  const previous = state.screenStream;
   state.screenStream = stream;
-  await state.call?.setScreenTrack(track);
-  if (state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: true });
+  state.secondSource = source;
+  if (previous && previous !== stream) previous.getTracks().forEach((track) => track.stop());
+  await state.call?.setScreenTrack(stream.getVideoTracks()[0]);
+  if (state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: true, source });
   render();
 }
 
 async function stopShare({ notify = true } = {}) {
   const stream = state.screenStream;
   if (!stream) return;
+  const source = state.secondSource;
   state.screenStream = null;
+  state.secondSource = null;
   stream.getTracks().forEach((track) => track.stop());
   await state.call?.setScreenTrack(null);
-  if (notify && state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: false });
+  if (notify && state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: false, source });
   render();
 }
 
@@ -729,10 +769,12 @@ function renderCall() {
   cam.setAttribute('aria-pressed', String(!state.camOn));
   cam.disabled = !state.localStream?.getVideoTracks().length;
 
-  const sharing = state.screenStream !== null;
+  const sharing = state.secondSource === 'screen';
   $('#share').textContent = sharing ? t('call.stopShare') : t('call.share');
   $('#share').disabled = !navigator.mediaDevices?.getDisplayMedia;
   $('#sharing-note').hidden = !sharing;
+  $('#sharing-note').textContent = t('call.sharing');
+  documentCamera.render();
 
   // Consent: the applicant always sees that the session is recorded and who else is present.
   $('#call-recording').hidden = !state.recording;

@@ -1,6 +1,7 @@
 // Clerk: the identity check (身份核实) — a still of the applicant from the live video next to the ID
 // card, the decision — and the materials (提交材料): what the applicant uploaded, stills from the
-// document camera, received / ask for a replacement.
+// applicant's document camera (高拍仪; only while the applicant has it on — the clerk may ask for it),
+// received / ask for a replacement.
 
 import { errorText, onLangChange, t } from './i18n.js';
 import { localized } from './formview.js';
@@ -8,7 +9,17 @@ import { formatSize, getForm, captureFrame, thumbnail, upload } from './uploads.
 
 export function initChecks(client, { onChange = () => {} } = {}) {
   const root = document.getElementById('checks');
-  const state = { session: null, form: null, materials: new Map(), stills: [], identity: null, busy: new Set(), notice: null };
+  const state = {
+    session: null,
+    form: null,
+    materials: new Map(),
+    stills: [],
+    identity: null,
+    busy: new Set(),
+    notice: null,
+    docCamera: false, // the applicant's second video shows the document camera (server 'screen')
+    asked: false, // we asked for it and it is not on yet
+  };
   const ours = (m) => state.session && m.sessionId === state.session.sessionId;
 
   client.addEventListener('paired', async (e) => {
@@ -18,7 +29,10 @@ export function initChecks(client, { onChange = () => {} } = {}) {
       state.materials.clear();
       state.stills = [];
       state.identity = null;
+      state.asked = false;
     }
+    // A new pairing (also after a reconnect) starts without a second video; the applicant's page says again.
+    state.docCamera = false;
     state.session = paired;
     state.form = await getForm(paired.matterId);
     root.hidden = !state.form;
@@ -41,6 +55,12 @@ export function initChecks(client, { onChange = () => {} } = {}) {
     }
     render();
   });
+  client.addEventListener('screen', (e) => {
+    if (!ours(e.detail)) return;
+    state.docCamera = Boolean(e.detail.active) && e.detail.source === 'document-camera';
+    if (state.docCamera) state.asked = false;
+    render();
+  });
   client.addEventListener('identity', (e) => {
     if (!ours(e.detail)) return;
     state.identity = e.detail;
@@ -56,9 +76,15 @@ export function initChecks(client, { onChange = () => {} } = {}) {
       if (action === 'face') {
         await capture('face_still', null, document.getElementById('applicant-video'), 'face');
       } else if (action === 'doc') {
-        const screen = document.getElementById('screen-video');
-        const video = screen?.srcObject && screen.videoWidth ? screen : document.getElementById('applicant-video');
-        await capture('document_still', requirement, video, `doc-${requirement}`);
+        // Only from the document camera: never a frame of the face camera or a shared screen.
+        if (!state.docCamera) {
+          setNotice(t('checks.noDocCamera'), 'error');
+          return;
+        }
+        await capture('document_still', requirement, document.getElementById('screen-video'), `doc-${requirement}`);
+      } else if (action === 'ask-doccam') {
+        if (client.send({ type: 'document_camera_request', sessionId }) === null) throw Object.assign(new Error(), { code: 'NETWORK' });
+        state.asked = true;
       } else if (action === 'match') {
         const still = state.stills[state.stills.length - 1];
         await client.request({ type: 'identity_decision', sessionId, stillId: still.materialId, decision: 'match' });
@@ -159,6 +185,14 @@ export function initChecks(client, { onChange = () => {} } = {}) {
 
     const list = el('div', { className: 'check-card', id: 'materials-card' });
     list.append(el('h3', { textContent: t('checks.materials') }));
+    const camera = el('div', {
+      className: `notice ${state.docCamera ? 'ok' : 'warn'}`,
+      id: 'doccam-state',
+      textContent: t(state.docCamera ? 'checks.docCameraOn' : state.asked ? 'checks.docCameraAsked' : 'checks.docCameraOff'),
+    });
+    camera.dataset.on = String(state.docCamera);
+    if (!state.docCamera) camera.append(' ', button('ask-doccam', t('checks.askDocCamera')));
+    list.append(camera);
     for (const req of state.form.materials) {
       const items = all.filter((m) => m.requirement === req.key);
       const received = items.some((m) => m.status === 'received');
@@ -171,7 +205,8 @@ export function initChecks(client, { onChange = () => {} } = {}) {
       } else {
         head.append(el('span', { className: `badge mat-${received ? 'received' : items.length ? 'pending' : 'missing'}`, textContent: t(`mat.status.${received ? 'received' : items.length ? 'pending' : 'missing'}`) }));
         const doc = button('doc', state.busy.has(`doc-${req.key}`) ? t('checks.capturing') : t('checks.docCamera'), { requirement: req.key });
-        doc.disabled = state.busy.has(`doc-${req.key}`);
+        doc.disabled = state.busy.has(`doc-${req.key}`) || !state.docCamera;
+        if (!state.docCamera) doc.title = t('checks.noDocCamera');
         head.append(doc);
       }
       row.append(head);

@@ -35,6 +35,7 @@ const state = {
   session: null,
   call: null,
   screenActive: false,
+  secondSource: null, // what the applicant's second video shows: 'screen' | 'document-camera'
   peerLost: false,
   chat: [],
   outcomeFor: null, // {sessionId, mode: 'end' | 'ended' | 'lost'}
@@ -74,7 +75,7 @@ client.addEventListener('participants', (e) => onSession(e.detail, () => onParti
 client.addEventListener('recording', (e) => onSession(e.detail, () => (state.recording = e.detail.active)));
 client.addEventListener('invitation', (e) => onInvitation(e.detail));
 client.addEventListener('chat', (e) => onSession(e.detail, () => state.chat.push(e.detail)));
-client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active)));
+client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active, e.detail.source)));
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('error', (e) => {
@@ -111,6 +112,7 @@ window.tongban = {
     sessionId: state.session?.sessionId ?? null,
     connection: state.call?.connectionState ?? null,
     screenActive: state.screenActive,
+    secondVideo: state.screenActive ? state.secondSource : null,
     outcomePending: state.outcomeFor !== null,
     media: client.hello?.media ?? null,
     role: state.session?.role ?? null,
@@ -385,9 +387,13 @@ function onPeer(message) {
   state.sessionNotice = state.peerLost ? 'session.peerLost' : 'session.peerBack';
 }
 
-function setScreenActive(active) {
+function setScreenActive(active, source = state.secondSource ?? 'screen') {
   state.screenActive = Boolean(active);
   const video = $('#screen-video');
+  // The same track now shows something else (screen ↔ document camera): start over, so that a still is
+  // never taken from a frame of the previous source.
+  if (source !== state.secondSource) video.srcObject = null;
+  state.secondSource = state.screenActive ? source : null;
   const call = state.call;
   const applicant = call?.bridged ? call.participantWithRole('applicant') : null;
   const track = call?.bridged ? (applicant ? call.tracksOf(applicant).screen : null) : call?.remoteTrack(SCREEN);
@@ -473,6 +479,7 @@ function teardownCall() {
   state.call?.close();
   state.call = null;
   state.screenActive = false;
+  state.secondSource = null;
   $('#applicant-video').srcObject = null;
   $('#screen-video').srcObject = null;
   $('#peer-tiles').replaceChildren();
@@ -644,6 +651,7 @@ function renderSession() {
   $('#s-number').textContent = session.number ?? '';
   $('#session-media').classList.toggle('screen-on', state.screenActive);
   $('#screen-stage').hidden = !state.screenActive;
+  $('#screen-caption').textContent = t(state.secondSource === 'document-camera' ? 'session.documentCamera' : 'session.screen');
   $('#no-screen').hidden = state.screenActive;
   const connected = state.call?.connectionState === 'connected';
   $('#call-overlay').hidden = connected && !state.peerLost;

@@ -8,7 +8,8 @@
 // - 'p2p' (Call): the clerk offers three transceivers in a fixed order: audio (sendrecv), camera
 //   video (sendrecv), screen video (recvonly). The applicant answers with the third one set to
 //   'sendonly'.
-// Either way the screen is shared with replaceTrack on the screen m-line: no renegotiation.
+// Either way the screen is shared with replaceTrack on the screen m-line: no renegotiation. The same
+// m-line carries the applicant's document camera instead, when it is on (doccam.js).
 
 export const AUDIO = 0;
 export const CAMERA = 1;
@@ -27,6 +28,32 @@ export async function openCameraAndMic({ video = true } = {}) {
     return { stream, error: null };
   } catch (e) {
     return { stream: null, error: mediaErrorKey(e), detail: e.message || e.name };
+  }
+}
+
+/**
+ * Opens one camera by device id, video only (the document camera), large enough for small print;
+ * returns {stream, error} like openCameraAndMic.
+ */
+export async function openCamera(deviceId) {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { deviceId: { exact: deviceId }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+    });
+    return { stream, error: null };
+  } catch (e) {
+    return { stream: null, error: mediaErrorKey(e), detail: e.message || e.name };
+  }
+}
+
+/** The cameras: [{deviceId, label}] (labels are empty until camera permission is granted). */
+export async function listCameras() {
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    return devices.filter((d) => d.kind === 'videoinput' && d.deviceId).map((d) => ({ deviceId: d.deviceId, label: d.label }));
+  } catch {
+    return [];
   }
 }
 
@@ -131,6 +158,11 @@ export class Call extends EventTarget {
     this.screenTrack = track;
     const screen = this.transceiver(SCREEN);
     if (screen) await screen.sender.replaceTrack(track);
+  }
+
+  /** Frames sent so far on the screen transceiver (cumulative over its life). */
+  screenFramesSent() {
+    return framesSent(this.transceiver(SCREEN)?.sender);
   }
 
   /** Mutes/unmutes local tracks without renegotiation. */
@@ -277,6 +309,11 @@ export class BridgeCall extends EventTarget {
     if (screen) await screen.sender.replaceTrack(track);
   }
 
+  /** Frames sent so far on the screen upload m-line (cumulative over its life). */
+  screenFramesSent() {
+    return framesSent(this.#uploadTransceiver('screen')?.sender);
+  }
+
   /** Mutes/unmutes local tracks without renegotiation. */
   setEnabled(kind, enabled) {
     for (const track of this.localStream?.getTracks() ?? []) if (track.kind === kind) track.enabled = enabled;
@@ -396,6 +433,15 @@ function remoteMedia(sdp) {
     out.set(mid, { participantId, role: participantId.split('-')[0], kind });
   }
   return out;
+}
+
+async function framesSent(sender) {
+  let frames = 0;
+  if (!sender) return frames;
+  for (const stat of (await sender.getStats()).values()) {
+    if (stat.type === 'outbound-rtp') frames = Math.max(frames, stat.framesSent ?? 0);
+  }
+  return frames;
 }
 
 function inboundEntry(stat) {

@@ -42,6 +42,26 @@ final class BrowserFixture implements AutoCloseable {
     private final Map<String, Page> pages = new LinkedHashMap<>();
 
     BrowserFixture(String baseUrl) {
+        this(baseUrl, CHROMIUM_FLAGS);
+    }
+
+    /**
+     * A browser with three fake cameras ({@code device-count=3}; Chromium's fake capture factory gives
+     * device 0 I420 frames, device 1 Y16 — a depth camera whose frames WebRTC cannot encode — and device 2
+     * MJPEG). {@code fake_device_0}, the default of a plain {@code getUserMedia}, shows a pac-man on green
+     * with bright green corner marks; {@code fake_device_2}, the document camera of the tests, plain green
+     * with yellow-to-black corner marks ({@link Stills} tells them apart).
+     */
+    static BrowserFixture withDocumentCamera(String baseUrl) {
+        List<String> flags = CHROMIUM_FLAGS.stream()
+                .map(f -> f.equals("--use-fake-device-for-media-stream")
+                        ? "--use-fake-device-for-media-stream=device-count=3"
+                        : f)
+                .toList();
+        return new BrowserFixture(baseUrl, flags);
+    }
+
+    private BrowserFixture(String baseUrl, List<String> flags) {
         this.baseUrl = baseUrl;
         this.playwright = Playwright.create(
                 new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -50,7 +70,7 @@ final class BrowserFixture implements AutoCloseable {
                 .launch(new BrowserType.LaunchOptions()
                         .setExecutablePath(Paths.get(System.getProperty("tongban.chromium", "/usr/bin/chromium")))
                         .setHeadless(true)
-                        .setArgs(CHROMIUM_FLAGS));
+                        .setArgs(flags));
     }
 
     /**
