@@ -73,7 +73,8 @@ class DeclarationE2ETest {
                 .dataDir(dataDir)
                 .clusterName("decl-e2e-" + ProcessHandle.current().pid())
                 .build());
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
+        // Three fake cameras: the applicant's document camera is a camera of its own (fake_device_2).
+        browser = BrowserFixture.withDocumentCamera("http://127.0.0.1:" + server.port());
     }
 
     @RegisterExtension
@@ -372,10 +373,20 @@ class DeclarationE2ETest {
         assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .mat-reason"))
                 .hasText("需重新提交：反光，看不清号码");
 
-        // A document-camera still of the deed tax receipt, captured by the clerk from the applicant's video.
-        clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
-        clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] button[data-action='doc']")
-                .click();
+        // A document-camera still of the deed tax receipt: refused while the applicant's document camera is
+        // off; the applicant turns on a second camera (fake_device_2), the clerk captures from it.
+        Locator deedTaxCapture =
+                clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] button[data-action='doc']");
+        assertThat(deedTaxCapture).isDisabled();
+        assertThat(clerk.locator("#doccam-state")).containsText("申请人尚未打开高拍仪");
+        applicant.click("#doccam");
+        applicant.selectOption(
+                "#doccam-device", new com.microsoft.playwright.options.SelectOption().setLabel("fake_device_2"));
+        applicant.click("#doccam-start");
+        assertThat(applicant.locator("#doccam-status")).containsText("高拍仪已打开");
+        assertThat(clerk.locator("#screen-caption")).hasText("申请人的高拍仪画面");
+        clerk.waitForFunction("() => document.getElementById('screen-video').videoWidth > 0");
+        deedTaxCapture.click();
         assertThat(applicant.locator("#uploads .mat-row[data-requirement='deedTax'] .meta"))
                 .containsText("工作人员拍摄");
         assertThat(clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] .thumb img"))
@@ -391,11 +402,23 @@ class DeclarationE2ETest {
         screenshot(clerk, "checks-clerk.png");
         screenshot(applicant, "materials-applicant.png");
 
-        // The still is a real frame (a JPEG of the fake camera) whose SHA-256 is in the audit trail.
+        // The still is a real frame (a JPEG of the face camera) whose SHA-256 is in the audit trail; the
+        // document still is a frame of the document camera, not of the face camera.
         String stillUrl = clerk.locator("#identity-card figure:nth-child(1) a").getAttribute("href");
         byte[] still = clerk.request().get(browser.url(stillUrl)).body();
         var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(still));
         assertThat(image.getWidth()).isPositive();
+        double[] face = Stills.measure(still);
+        assertThat(Stills.looksLikeFaceCamera(face))
+                .as("face still %s", Stills.format(face))
+                .isTrue();
+        String docUrl = clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] a.thumb")
+                .first()
+                .getAttribute("href");
+        double[] doc = Stills.measure(clerk.request().get(browser.url(docUrl)).body());
+        assertThat(Stills.looksLikeDocumentCamera(doc))
+                .as("document still %s", Stills.format(doc))
+                .isTrue();
         String stillSha = java.util.HexFormat.of()
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(still));
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
@@ -413,6 +436,7 @@ class DeclarationE2ETest {
                         "material.rejected",
                         "material.received",
                         "material.replace",
+                        "screen.started",
                         "identity.still");
     }
 
