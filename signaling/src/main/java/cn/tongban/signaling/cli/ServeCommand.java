@@ -218,7 +218,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .append("  Clerk console (工作人员):  ")
                 .append(base)
                 .append("/clerk\n")
-                .append("  Supervisor board (值班长):  ")
+                .append("  Supervisor board (督导人员): ")
                 .append(base)
                 .append("/supervisor\n")
                 .append("  Health: ")
