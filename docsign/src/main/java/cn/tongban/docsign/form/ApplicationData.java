@@ -51,7 +51,8 @@ public record ApplicationData(
     public record Material(String requirementKey, String fileName, byte[] content) {}
 
     /**
-     * What happened in the remote session (远程办理过程记录).
+     * What happened in the remote session (远程办理过程记录), up to {@code end} — the session may go on after
+     * the application is prepared, so the form prints {@code end} as "记录截至" (recorded up to).
      *
      * @param recordingSha256 hex SHA-256 of the session recording, or {@code null} when not (yet) known
      * @param recordingInProgress the session is being recorded and the recording has not ended, so its

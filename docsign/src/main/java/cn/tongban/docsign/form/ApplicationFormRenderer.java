@@ -115,7 +115,7 @@ public final class ApplicationFormRenderer {
             page.section("五、远程办理过程记录");
             ApplicationData.SessionEvidence e = data.evidence();
             page.row4("会话编号", e.sessionId(), "窗口工作人员", e.clerkName() + "（工号 " + e.clerkId() + "）");
-            page.row4("开始时间", time(e.start()), "结束时间", time(e.end()));
+            page.row4("开始时间", time(e.start()), "记录截至", time(e.end()));
             page.row2("音视频录像摘要", recordingLine(e));
 
             page.declaration();
