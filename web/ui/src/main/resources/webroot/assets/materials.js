@@ -9,11 +9,24 @@ export function initMaterials(client, { onChange = () => {} } = {}) {
   const root = document.getElementById('uploads');
   const state = { session: null, form: null, materials: new Map(), progress: new Map(), errors: new Map(), identity: null, stillTaken: false };
   const ours = (m) => state.session && m.sessionId === state.session.sessionId;
+  // One file input per requirement, kept across renders: a render while the file chooser is open
+  // (a message from the clerk, the previous upload finishing) must not detach the input the
+  // applicant is choosing into, or the chosen file would be silently dropped.
+  const inputs = new Map();
+  const fileInput = (key) => {
+    if (!inputs.has(key)) {
+      const input = Object.assign(document.createElement('input'), { type: 'file', accept: 'image/png,image/jpeg,application/pdf', className: 'visually-hidden' });
+      input.dataset.requirement = key;
+      inputs.set(key, input);
+    }
+    return inputs.get(key);
+  };
 
   client.addEventListener('paired', async (e) => {
     const paired = e.detail;
     if (state.session?.sessionId !== paired.sessionId) {
       state.materials.clear();
+      inputs.clear();
       state.identity = null;
       state.stillTaken = false;
     }
@@ -106,9 +119,7 @@ export function initMaterials(client, { onChange = () => {} } = {}) {
         const label = document.createElement('label');
         label.className = 'btn small primary';
         label.textContent = items.length ? t('mat.uploadAgain') : t('mat.upload');
-        const input = Object.assign(document.createElement('input'), { type: 'file', accept: 'image/png,image/jpeg,application/pdf', className: 'visually-hidden' });
-        input.dataset.requirement = req.key;
-        label.append(input);
+        label.append(fileInput(req.key));
         actions.append(label);
       }
       const progress = document.createElement('div');
