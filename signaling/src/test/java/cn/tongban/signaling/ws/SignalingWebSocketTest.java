@@ -332,15 +332,23 @@ class SignalingWebSocketTest {
     @Test
     void floodsAreRateLimited(Vertx vertx) throws Exception {
         try (WsTestClient c = WsTestClient.connect(vertx, server.port())) {
+            long start = System.nanoTime();
             for (int i = 0; i < 200; i++) {
                 c.send("{\"type\":\"ping\",\"id\":\"" + i + "\"}");
             }
             assertThat(c.error().code()).isEqualTo("RATE_LIMITED");
             Thread.sleep(500);
             List<ServerMessage> got = c.drain();
+            double seconds = (System.nanoTime() - start) / 1e9;
             long pongs =
                     got.stream().filter(m -> m instanceof ServerMessage.Pong).count();
-            assertThat(pongs).isBetween(50L, 120L);
+            // The burst, plus what the bucket refills while the 200 arrive: on a loaded machine they
+            // trickle in, so the bound grows with the time they took, never past what the rate allows.
+            assertThat(pongs)
+                    .isGreaterThanOrEqualTo(SignalingHandler.BURST)
+                    .isLessThanOrEqualTo(
+                            SignalingHandler.BURST + (long) Math.ceil(seconds * SignalingHandler.MESSAGES_PER_SECOND))
+                    .isLessThan(200);
             Thread.sleep(1200);
             c.send("{\"type\":\"ping\",\"id\":\"after\"}");
             assertThat(c.expect(ServerMessage.Pong.class, p -> "after".equals(p.re())))
