@@ -597,6 +597,7 @@ public final class SignalingHandler {
         if (s != null) {
             ReferenceData data = refdata.current();
             send(c, media.paired(applicantPaired(s, t, data, true, null)));
+            media.chat().lines(s.sessionId()).forEach(line -> send(c, line));
             toClerk(s, new ServerMessage.Peer(s.sessionId(), "reconnected"));
             toClerk(s, media.paired(clerkPaired(s, t, true, null)));
             media.sessionResumed(s, t);
@@ -674,6 +675,7 @@ public final class SignalingHandler {
         LOG.info("Clerk {} took session {} over on a new connection", c.clerkId, sessionId);
         records.audit("clerk:" + c.clerkId, "session.clerk_reconnected", sessionId, "connection", c.id);
         send(c, media.paired(clerkPaired(s, t, true, null)));
+        media.chat().lines(sessionId).forEach(line -> send(c, line));
         if (t.connId() != null) {
             sendTo(t.connId(), new ServerMessage.Peer(sessionId, "reconnected"));
             sendTo(t.connId(), media.paired(applicantPaired(s, t, refdata.current(), true, null)));
@@ -734,12 +736,13 @@ public final class SignalingHandler {
                         .map(ReferenceData.ClerkProfile::name)
                         .orElse(c.clerkId)
                 : peers.ticket.name();
-        ServerMessage.Chat msg = new ServerMessage.Chat(
-                ch.sessionId(),
-                c.role == Connection.Role.CLERK ? "clerk" : "applicant",
-                name,
-                ch.text(),
-                clock.millis());
+        ServerMessage.Chat msg = media.chat()
+                .append(
+                        ch.sessionId(),
+                        c.role == Connection.Role.CLERK ? "clerk" : "applicant",
+                        name,
+                        ch.text(),
+                        clock.millis());
         send(c, msg);
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);

@@ -397,6 +397,12 @@ class SignalingWebSocketTest {
             clerk.send("{\"type\":\"take\"}");
             String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
             second.expect(ServerMessage.Paired.class);
+            clerk.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"请准备好身份证\"}");
+            assertThat(second.expect(ServerMessage.Chat.class).seq()).isEqualTo(1);
+            second.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"好的\"}");
+            assertThat(clerk.expect(ServerMessage.Chat.class, c -> c.text().equals("好的"))
+                            .seq())
+                    .isEqualTo(2);
             second.close();
             assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
 
@@ -407,15 +413,30 @@ class SignalingWebSocketTest {
                 ServerMessage.Paired again = third.expect(ServerMessage.Paired.class);
                 assertThat(again.sessionId()).isEqualTo(sid);
                 assertThat(again.resumed()).isTrue();
+                // The conversation so far comes again (a reloaded page shows it), numbered as before.
+                ServerMessage.Chat l1 = third.expect(ServerMessage.Chat.class);
+                ServerMessage.Chat l2 = third.expect(ServerMessage.Chat.class);
+                assertThat(List.of(l1.seq(), l2.seq())).containsExactly(1L, 2L);
+                assertThat(List.of(l1.text(), l2.text())).containsExactly("请准备好身份证", "好的");
+                assertThat(List.of(l1.from(), l2.from())).containsExactly("clerk", "applicant");
                 assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("reconnected");
                 ServerMessage.Paired clerkAgain = clerk.expect(ServerMessage.Paired.class);
                 assertThat(clerkAgain.resumed()).isTrue();
                 assertThat(clerkAgain.offerer()).isTrue();
                 // Relay works on the new connection.
                 third.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"我回来了\"}");
-                assertThat(clerk.expect(ServerMessage.Chat.class).text()).isEqualTo("我回来了");
+                ServerMessage.Chat back =
+                        clerk.expect(ServerMessage.Chat.class, c -> c.text().equals("我回来了"));
+                assertThat(back.seq()).isEqualTo(3);
                 clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
                 third.expect(ServerMessage.Ended.class);
+                // Dropped with the session (right after the hang-up is answered).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.hazelcast().getMap("tongban.chat").containsKey(sid) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(server.hazelcast().getMap("tongban.chat").containsKey(sid))
+                        .isFalse();
             }
         }
     }
