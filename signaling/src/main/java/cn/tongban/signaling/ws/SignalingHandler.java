@@ -155,7 +155,12 @@ public final class SignalingHandler {
             if ("superseded".equals(ctl)) {
                 fatal(c, new ProtocolException(ErrorCode.SUPERSEDED, "this ticket or account was opened elsewhere"));
             } else {
-                write(c, msg.body());
+                String body = msg.body();
+                if (!body.startsWith("{\"type\":\"ticket\"")
+                        || !(Codec.decodeServer(body) instanceof ServerMessage.Ticket t)
+                        || ticketIsNews(c, t)) {
+                    write(c, body);
+                }
             }
         });
         // Hold incoming messages until the connection's address is registered cluster-wide.
@@ -477,7 +482,6 @@ public final class SignalingHandler {
         TicketRecord t = joined.ticket();
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
-        c.lastTicketView = placeKey(msg);
         // The answer (with the resume token) is queued before the broadcaster can see this connection's
         // ticket, so no position update overtakes it.
         send(c, msg);
@@ -587,7 +591,6 @@ public final class SignalingHandler {
         }
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), resumed.resumeToken(), r.id());
-        c.lastTicketView = placeKey(msg);
         send(c, msg);
         c.role = Connection.Role.APPLICANT;
         c.ticketId = t.ticketId();
@@ -988,12 +991,7 @@ public final class SignalingHandler {
                     continue;
                 }
                 queue.ticket(c.ticketId).filter(t -> c.id.equals(t.connId())).ifPresent(t -> {
-                    ServerMessage.Ticket msg = ticketMessage(t, place, null, null);
-                    String key = placeKey(msg);
-                    if (!key.equals(c.lastTicketView)) {
-                        c.lastTicketView = key;
-                        send(c, msg);
-                    }
+                    send(c, ticketMessage(t, place, null, null));
                 });
             } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
                 pushQueue(c, view, force);
@@ -1001,6 +999,21 @@ public final class SignalingHandler {
                 pushBoard(c, view, force, null);
             }
         }
+    }
+
+    /**
+     * Whether an applicant's connection should get this ticket message: a place in the queue it was just
+     * told (by the periodic update and by the event that changed it, which race) is not repeated; answers
+     * and resume tokens always go. Remembers what it lets through.
+     */
+    private static boolean ticketIsNews(Connection c, ServerMessage.Ticket t) {
+        String key = placeKey(t);
+        boolean repeat = t.re() == null
+                && t.resumeToken() == null
+                && t.state() == ServerMessage.TicketState.WAITING
+                && key.equals(c.lastTicketView);
+        c.lastTicketView = key;
+        return !repeat;
     }
 
     private static String placeKey(ServerMessage.Ticket m) {
@@ -1180,6 +1193,9 @@ public final class SignalingHandler {
     // ---------------------------------------------------------------- sending
 
     private void send(Connection c, Object msg) {
+        if (msg instanceof ServerMessage.Ticket t && !ticketIsNews(c, t)) {
+            return;
+        }
         String text = Codec.encode(msg);
         vertx.runOnContext(v -> write(c, text));
     }

@@ -500,6 +500,9 @@ class SignalingWebSocketTest {
             ServerMessage.Ticket back =
                     app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.WAITING);
             assertThat(back.position()).isEqualTo(1);
+            // Once: the periodic update (every 250 ms) does not repeat the place it was just told.
+            Thread.sleep(1000);
+            assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ticket);
             try (WsTestClient next = clerk(vertx, "wujin01")) {
                 ServerMessage.Queue q = next.expect(ServerMessage.Queue.class, m -> m.total() >= 2);
                 assertThat(q.tickets().get(0).returned()).isTrue();
