@@ -10,11 +10,11 @@ import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.signaling.declaration.DeclarationForm;
 import cn.tongban.signaling.declaration.FormCatalog;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,7 @@ final class Sealing {
     record Sealed(ApplicationStore.Row row, VerificationReport report) {}
 
     private final ApplicationStore store;
-    private final FileStore files;
+    private final BlobStore files;
     private final EmbeddedPki pki;
     private final Supplier<PadesSigner> signer;
     private final List<X509Certificate> anchors;
@@ -57,7 +57,7 @@ final class Sealing {
 
     Sealing(
             ApplicationStore store,
-            FileStore files,
+            BlobStore files,
             EmbeddedPki pki,
             Supplier<PadesSigner> signer,
             List<X509Certificate> anchors,
