@@ -140,6 +140,9 @@ public final class ApplicationDesk {
             if (!sealed && live(a)) {
                 continue; // in a running session: its clerk signs and seals it there
             }
+            if (sealed && a.handoff() == ApplicationStore.Handoff.PENDING && a.handoffAttempts() == 0) {
+                continue; // just sealed, its first hand-off under way: nothing has gone wrong
+            }
             out.add(summary(a, clerk));
         }
         return new ServerMessage.Applications(out, re);
