@@ -5,14 +5,11 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.store.RecordingStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +24,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.assertj.core.data.Percentage;
 import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A session through our server's media bridge in real browsers: the applicant at a partner hall, the
@@ -46,50 +38,13 @@ class BridgeSessionE2ETest {
     private static final long MEDIA_TIMEOUT_MS = 45_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path dataDir;
-
-    private static TongbanServer server;
-    private static BrowserFixture browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
-        // Bridge mode is the default; an HTTP port of 0 gives the bridge a free UDP port too.
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .build());
-        assertThat(server.media().bridge()).isNotNull();
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
-    }
-
     @RegisterExtension
-    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
-        if (context.getExecutionException().isPresent()) {
-            browser.screenshotOpenPages(
-                    "failed-" + context.getRequiredTestMethod().getName());
-        }
-    };
-
-    @AfterEach
-    void closePages() {
-        browser.closeContexts();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
+    static final E2eServer E2E = E2eServer.create("bridge-e2e", 30_000, b -> b);
 
     @Test
     void threePeopleAndASilentSupervisorThroughTheBridgeWithScreenShareAndAPlayableRecording() throws Exception {
+        // Bridge mode is the default; an HTTP port of 0 gives the bridge a free UDP port too.
+        assertThat(E2E.server().media().bridge()).isNotNull();
         Page clerk = login("wujin01", true);
         Page helper = login("gulou01", false);
         Page supervisor = login("supervisor01", false);
@@ -98,8 +53,8 @@ class BridgeSessionE2ETest {
 
         // The applicant sits at the Gulou partner hall's terminal; the matter is recorded by policy and
         // the page says so before the call.
-        Page applicant = browser.newPage("applicant");
-        applicant.navigate(browser.url("/?at=nj-gulou-zwfw"));
+        Page applicant = E2E.browser().newPage("applicant");
+        applicant.navigate(E2E.browser().url("/?at=nj-gulou-zwfw"));
         applicant.click("#matter-list [data-id='property-certificate']");
         applicant.click("#hall-list [data-id='cz-wujin-bdc']");
         applicant.click("#matter-next");
@@ -220,7 +175,7 @@ class BridgeSessionE2ETest {
      */
     private static void checkRecording(String sessionId, Map<String, Page> senders) throws Exception {
         JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL(server.options().effectiveDbUrl());
+        ds.setURL(E2E.server().options().effectiveDbUrl());
         RecordingStore store = new RecordingStore(ds);
         long deadline = System.currentTimeMillis() + 90_000;
         while (store.find(sessionId).isEmpty() && System.currentTimeMillis() < deadline) {
@@ -332,20 +287,9 @@ class BridgeSessionE2ETest {
     }
 
     private static Page login(String user, boolean available) {
-        Page page = browser.newPage(user);
-        page.navigate(browser.url("/clerk"));
-        page.fill("#username", user);
-        page.fill("#password", "tongban2026");
-        page.click("#login-submit");
-        assertThat(page.locator("#status-pill")).isVisible();
-        if (available && !"available".equals(page.locator("#status-pill").getAttribute("data-status"))) {
-            page.click("#status-toggle");
-            assertThat(page.locator("#status-pill")).hasAttribute("data-status", "available");
-        }
-        return page;
+        return E2E.browser().clerk(user, user, available);
     }
 
-    /** Waits until the page decodes camera frames and receives audio from someone of each role. */
     private static void awaitDecoding(Page page, String who, String... roles) throws InterruptedException {
         awaitStats(page, "camera and sound of " + String.join(", ", roles) + " at the " + who, s -> {
             for (String role : roles) {
@@ -417,7 +361,7 @@ class BridgeSessionE2ETest {
     }
 
     private static List<AuditEvent> audit(String sessionId) {
-        return server.records().journal().forSession(sessionId);
+        return E2E.server().records().journal().forSession(sessionId);
     }
 
     private static String sha256(byte[] data) throws Exception {

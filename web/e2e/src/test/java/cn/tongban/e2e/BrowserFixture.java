@@ -1,5 +1,7 @@
 package cn.tongban.e2e;
 
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
@@ -97,6 +99,70 @@ final class BrowserFixture implements AutoCloseable {
 
     String url(String path) {
         return baseUrl + path;
+    }
+
+    /**
+     * A clerk's console in a page of its own (named {@code pageName}), signed in as {@code user} (the
+     * embedded default's password) and, if {@code available}, set available for tickets.
+     */
+    Page clerk(String pageName, String user, boolean available) {
+        Page clerk = newPage(pageName);
+        clerk.navigate(url("/clerk"));
+        clerk.fill("#username", user);
+        clerk.fill("#password", "tongban2026");
+        clerk.click("#login-submit");
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (available) {
+            goAvailable(clerk);
+        }
+        return clerk;
+    }
+
+    /** Sets a signed-in console available (if it is not already). */
+    static void goAvailable(Page clerk) {
+        assertThat(clerk.locator("#status-pill")).isVisible();
+        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
+            clerk.click("#status-toggle");
+        }
+        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+    }
+
+    /**
+     * Walks an applicant's page through the three steps (matter and hall, name and mobile, device check)
+     * and joins the queue; returns the ticket number shown.
+     */
+    static String join(Page applicant, String baseUrl, String matterId, String hallId, String name, String mobile) {
+        applicant.navigate(baseUrl + "/");
+        applicant.click("#matter-list [data-id='" + matterId + "']");
+        applicant.click("#hall-list [data-id='" + hallId + "']");
+        applicant.click("#matter-next");
+        applicant.fill("#name", name);
+        applicant.fill("#mobile", mobile);
+        applicant.click("#contact-next");
+        assertThat(applicant.locator("#join")).isEnabled();
+        applicant.click("#join");
+        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        return applicant.locator("#ticket-number").innerText().strip();
+    }
+
+    /** {@link #join(Page, String, String, String, String, String)} on this browser's server. */
+    String join(Page applicant, String matterId, String hallId, String name, String mobile) {
+        return join(applicant, baseUrl, matterId, hallId, name, mobile);
+    }
+
+    /** Waits until both pages decode the other's camera (with its frame size) and receive its sound. */
+    static void awaitTwoWayMedia(Page applicant, Page clerk, long timeoutMs) throws InterruptedException {
+        for (Page page : new Page[] {applicant, clerk}) {
+            String who = page == applicant ? "applicant" : "clerk";
+            awaitInbound(
+                    page,
+                    "camera frames and audio packets at the " + who,
+                    // The frame size appears in the statistics a moment after the first decoded frames.
+                    s -> stat(s, "camera", "framesDecoded") > 0
+                            && stat(s, "camera", "frameWidth") > 0
+                            && stat(s, "audio", "packetsReceived") > 0,
+                    timeoutMs);
+        }
     }
 
     static void screenshot(Page page, String fileName) throws Exception {

@@ -1,8 +1,6 @@
 package cn.tongban.e2e;
 
-import static cn.tongban.e2e.BrowserFixture.awaitInbound;
 import static cn.tongban.e2e.BrowserFixture.screenshot;
-import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,28 +66,9 @@ class ClusterFailoverE2ETest {
             atA = new BrowserFixture("http://127.0.0.1:" + a.port());
             atB = new BrowserFixture("http://127.0.0.1:" + b.port());
 
-            Page clerk = atB.newPage("clerk-on-b");
-            clerk.navigate(atB.url("/clerk"));
-            clerk.fill("#username", "wujin01");
-            clerk.fill("#password", "tongban2026");
-            clerk.click("#login-submit");
-            assertThat(clerk.locator("#status-pill")).isVisible();
-            if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-                clerk.click("#status-toggle");
-            }
-            assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-
+            Page clerk = atB.clerk("clerk-on-b", "wujin01", true);
             Page applicant = atA.newPage("applicant-on-a");
-            applicant.navigate(atA.url("/"));
-            applicant.click("#matter-list [data-id='property-certificate']");
-            applicant.click("#hall-list [data-id='cz-wujin-bdc']");
-            applicant.click("#matter-next");
-            applicant.fill("#name", "钱多多");
-            applicant.fill("#mobile", "13912345678");
-            applicant.click("#contact-next");
-            applicant.click("#join");
-            assertThat(applicant.locator("#ticket-number")).not().hasText("—");
-            String number = applicant.locator("#ticket-number").innerText().strip();
+            String number = atA.join(applicant, "property-certificate", "cz-wujin-bdc", "钱多多", "13912345678");
 
             clerk.click("#take-next");
             assertThat(applicant.locator("#step-call")).isVisible();
@@ -151,14 +130,7 @@ class ClusterFailoverE2ETest {
     }
 
     private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
-        for (Page page : new Page[] {applicant, clerk}) {
-            Map<String, Object> stats = awaitInbound(
-                    page,
-                    "camera frames and audio packets",
-                    s -> stat(s, "camera", "framesDecoded") > 0 && stat(s, "audio", "packetsReceived") > 0,
-                    30_000);
-            assertThat(stat(stats, "camera", "frameWidth")).isPositive();
-        }
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, 30_000);
     }
 
     private static void awaitMembers(TongbanServer s, int n) throws InterruptedException {

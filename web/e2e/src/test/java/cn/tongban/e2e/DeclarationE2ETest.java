@@ -8,8 +8,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.declaration.DeclarationForm;
 import cn.tongban.signaling.declaration.FieldRules;
 import cn.tongban.signaling.declaration.FieldType;
@@ -20,9 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.FilePayload;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -35,12 +31,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -52,52 +45,23 @@ class DeclarationE2ETest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Female (even sequence digit), born 1988-07-14 in Wujin; check character from the algorithm. */
     private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
-    /** A value typed into a sensitive field that must never leave the applicant's browser. */
+    /** A value typed into a sensitive field that must never leave the applicant's E2E.browser(). */
     private static final String SECRET = "739146";
 
-    @TempDir
-    static Path dataDir;
+    /** Three fake cameras: the applicant's document camera is a camera of its own (fake_device_2). */
+    @RegisterExtension
+    static final E2eServer E2E = E2eServer.withDocumentCamera("decl-e2e", 15_000, b -> b);
 
-    private static TongbanServer server;
-    private static BrowserFixture browser;
     private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
+    static void captureLogs() {
         LOGS.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .clusterName("decl-e2e-" + ProcessHandle.current().pid())
-                .build());
-        // Three fake cameras: the applicant's document camera is a camera of its own (fake_device_2).
-        browser = BrowserFixture.withDocumentCamera("http://127.0.0.1:" + server.port());
-    }
-
-    @RegisterExtension
-    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
-        if (context.getExecutionException().isPresent()) {
-            browser.screenshotOpenPages(
-                    "failed-" + context.getRequiredTestMethod().getName());
-        }
-    };
-
-    @AfterEach
-    void closePages() {
-        browser.closeContexts();
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+    static void stopCapturingLogs() {
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(LOGS);
     }
 
@@ -195,7 +159,7 @@ class DeclarationE2ETest {
         assertThat(framesSent).isNotEmpty().noneMatch(f -> f.contains(SECRET));
         assertThat(framesSent).anyMatch(f -> f.contains("decl_state"));
         assertThat(databaseText()).contains(ID).doesNotContain(SECRET);
-        assertThat(server.records().journal().forSession(sessionId))
+        assertThat(E2E.server().records().journal().forSession(sessionId))
                 .extracting(AuditEvent::action)
                 .contains("declaration.submitted");
         assertThat(LOGS.list)
@@ -210,7 +174,7 @@ class DeclarationE2ETest {
         assertThat(applicant.locator("#declaration")).isVisible();
         assertThat(clerk.locator("#cobrowse")).isVisible();
 
-        // A tampered clerk client, before any consent: every forged message is refused by the server.
+        // A tampered clerk client, before any consent: every forged message is refused by the E2E.server().
         clerk.evaluate("() => { const s = window.tongbanCobrowse.send;"
                 + " s({type:'remote_input', field:'name', value:'FORGED'});"
                 + " s({type:'cobrowse_mode', mode:'control'});"
@@ -303,7 +267,7 @@ class DeclarationE2ETest {
 
         // The audit trail of the session records each step, the ID number masked.
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
-        List<AuditEvent> trail = server.records().journal().forSession(sessionId);
+        List<AuditEvent> trail = E2E.server().records().journal().forSession(sessionId);
         assertThat(trail)
                 .extracting(AuditEvent::action)
                 .containsSubsequence(
@@ -405,7 +369,7 @@ class DeclarationE2ETest {
         // The still is a real frame (a JPEG of the face camera) whose SHA-256 is in the audit trail; the
         // document still is a frame of the document camera, not of the face camera.
         String stillUrl = clerk.locator("#identity-card figure:nth-child(1) a").getAttribute("href");
-        byte[] still = clerk.request().get(browser.url(stillUrl)).body();
+        byte[] still = clerk.request().get(E2E.browser().url(stillUrl)).body();
         var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(still));
         assertThat(image.getWidth()).isPositive();
         double[] face = Stills.measure(still);
@@ -415,14 +379,15 @@ class DeclarationE2ETest {
         String docUrl = clerk.locator("#materials-card .mat-row[data-requirement='deedTax'] a.thumb")
                 .first()
                 .getAttribute("href");
-        double[] doc = Stills.measure(clerk.request().get(browser.url(docUrl)).body());
+        double[] doc =
+                Stills.measure(clerk.request().get(E2E.browser().url(docUrl)).body());
         assertThat(Stills.looksLikeDocumentCamera(doc))
                 .as("document still %s", Stills.format(doc))
                 .isTrue();
         String stillSha = java.util.HexFormat.of()
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(still));
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
-        List<AuditEvent> trail = server.records().journal().forSession(sessionId);
+        List<AuditEvent> trail = E2E.server().records().journal().forSession(sessionId);
         assertThat(trail.stream().filter(e -> e.action().equals("identity.verified")))
                 .singleElement()
                 .satisfies(e -> {
@@ -442,8 +407,8 @@ class DeclarationE2ETest {
 
     @Test
     void theBrowserAppliesTheSameRulesAsTheServer() throws Exception {
-        Page page = browser.newPage("rules");
-        page.navigate(browser.url("/"));
+        Page page = E2E.browser().newPage("rules");
+        page.navigate(E2E.browser().url("/"));
         LocalDate today = LocalDate.now(ZoneId.of("Asia/Shanghai"));
         FormCatalog catalog = FormCatalog.load(
                 null,
@@ -589,7 +554,7 @@ class DeclarationE2ETest {
     /** Every text the database holds in the declaration and audit tables. */
     private static String databaseText() throws Exception {
         StringBuilder sb = new StringBuilder();
-        try (Connection c = DriverManager.getConnection(Database.defaultUrl(dataDir));
+        try (Connection c = DriverManager.getConnection(Database.defaultUrl(E2E.dataDir()));
                 Statement s = c.createStatement()) {
             for (String q : List.of("SELECT values_json FROM declaration_draft", "SELECT details FROM audit_event")) {
                 try (ResultSet rs = s.executeQuery(q)) {
@@ -603,34 +568,15 @@ class DeclarationE2ETest {
     }
 
     private static Page loginAvailable(String username) {
-        Page clerk = browser.newPage(username);
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", username);
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-            clerk.click("#status-toggle");
-        }
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-        return clerk;
+        return E2E.browser().clerk(username, username, true);
     }
 
     private static Page joinAndGetTaken(Page clerk, String name, String mobile) {
-        Page applicant = browser.newPage("applicant-" + name);
+        Page applicant = E2E.browser().newPage("applicant-" + name);
         List<String> frames = new CopyOnWriteArrayList<>();
         applicant.onWebSocket(ws -> ws.onFrameSent(frame -> frames.add(frame.text())));
         FRAMES_SENT.put(applicant, frames);
-        applicant.navigate(browser.url("/"));
-        applicant.click("#matter-list [data-id='property-certificate']");
-        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
-        applicant.click("#matter-next");
-        applicant.fill("#name", name);
-        applicant.fill("#mobile", mobile);
-        applicant.click("#contact-next");
-        assertThat(applicant.locator("#join")).isEnabled();
-        applicant.click("#join");
-        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        E2E.browser().join(applicant, "property-certificate", "cz-wujin-bdc", name, mobile);
         clerk.click("#take-next");
         assertThat(clerk.locator("#session-view")).isVisible();
         assertThat(applicant.locator("#step-call")).isVisible();

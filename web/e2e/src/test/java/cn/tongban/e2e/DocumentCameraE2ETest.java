@@ -77,26 +77,9 @@ class DocumentCameraE2ETest {
 
     private static void documentCameraStill(TongbanServer server, BrowserFixture browser, String name)
             throws Exception {
-        Page clerk = browser.newPage(name + "-clerk");
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", "wujin01");
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        clerk.click("#status-toggle");
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-
+        Page clerk = browser.clerk(name + "-clerk", "wujin01", true);
         Page applicant = browser.newPage(name + "-applicant");
-        applicant.navigate(browser.url("/"));
-        applicant.click("#matter-list [data-id='property-certificate']");
-        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
-        applicant.click("#matter-next");
-        applicant.fill("#name", "钱七");
-        applicant.fill("#mobile", "13512345678");
-        applicant.click("#contact-next");
-        assertThat(applicant.locator("#join")).isEnabled();
-        applicant.click("#join");
-        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        browser.join(applicant, "property-certificate", "cz-wujin-bdc", "钱七", "13512345678");
         clerk.click("#take-next");
         assertThat(applicant.locator("#step-call")).isVisible();
         assertThat(clerk.locator("#checks")).isVisible();

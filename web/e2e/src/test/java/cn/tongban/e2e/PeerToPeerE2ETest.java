@@ -5,18 +5,12 @@ import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.media.MediaMode;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The pages in peer-to-peer mode ({@code --media-mode p2p}): browser to browser, the server relays SDP
@@ -25,49 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class PeerToPeerE2ETest {
     private static final long MEDIA_TIMEOUT_MS = 30_000;
 
-    @TempDir
-    static Path dataDir;
-
-    private static TongbanServer server;
-    private static BrowserFixture browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .mediaMode(MediaMode.P2P)
-                .build());
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.closeContexts();
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eServer E2E = E2eServer.create("p2p-e2e", 20_000, b -> b.mediaMode(MediaMode.P2P));
 
     @Test
     void applicantAndClerkTalkBrowserToBrowserAndNothingIsRecorded() throws Exception {
-        assertThat(server.media().bridge()).isNull();
-        Page clerk = browser.newPage("p2p-clerk");
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", "wujin02");
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        clerk.click("#status-toggle");
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
+        assertThat(E2E.server().media().bridge()).isNull();
+        Page clerk = E2E.browser().clerk("p2p-clerk", "wujin02", true);
 
-        Page applicant = browser.newPage("p2p-applicant");
-        applicant.navigate(browser.url("/"));
+        Page applicant = E2E.browser().newPage("p2p-applicant");
+        applicant.navigate(E2E.browser().url("/"));
         applicant.click("#matter-list [data-id='property-certificate']");
         applicant.click("#hall-list [data-id='cz-wujin-bdc']");
         applicant.click("#matter-next");
@@ -85,13 +46,7 @@ class PeerToPeerE2ETest {
         clerk.click("#take-next");
         assertThat(applicant.locator("#step-call")).isVisible();
         assertThat(applicant.evaluate("() => window.tongban.state().media")).isEqualTo("p2p");
-        for (Page page : new Page[] {applicant, clerk}) {
-            awaitInbound(
-                    page,
-                    "camera frames and sound, browser to browser",
-                    s -> stat(s, "camera", "framesDecoded") > 0 && stat(s, "audio", "packetsReceived") > 0,
-                    MEDIA_TIMEOUT_MS);
-        }
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, MEDIA_TIMEOUT_MS);
         applicant.click("#share");
         awaitInbound(
                 clerk, "the shared screen at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
@@ -104,6 +59,6 @@ class PeerToPeerE2ETest {
         clerk.check("#outcome-dialog input[value='completed']");
         clerk.click("#outcome-submit");
         assertThat(applicant.locator("#step-end")).isVisible();
-        assertThat(Files.exists(dataDir.resolve("recordings"))).isFalse();
+        assertThat(Files.exists(E2E.dataDir().resolve("recordings"))).isFalse();
     }
 }

@@ -3,61 +3,23 @@ package cn.tongban.e2e;
 import static cn.tongban.e2e.BrowserFixture.screenshot;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import java.nio.file.Path;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Routing in a real browser: the applicant chooses a language and claims priority, the clerk sees the
  * claim and checks it, and the supervisor's board follows the queue live.
  */
 class RoutingE2ETest {
-    @TempDir
-    static Path dataDir;
-
-    private static TongbanServer server;
-    private static BrowserFixture browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .nodeName("routing-e2e")
-                .clusterName("routing-e2e-" + ProcessHandle.current().pid())
-                .build());
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
-    }
-
-    @AfterEach
-    void closePages() {
-        browser.closeContexts();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eServer E2E = E2eServer.create("routing-e2e", 15_000, b -> b);
 
     private static Page login(String page, String username) {
-        Page p = browser.newPage(page);
-        p.navigate(browser.url(page.equals("supervisor") ? "/supervisor" : "/clerk"));
+        Page p = E2E.browser().newPage(page);
+        p.navigate(E2E.browser().url(page.equals("supervisor") ? "/supervisor" : "/clerk"));
         p.fill("#username", username);
         p.fill("#password", "tongban2026");
         p.click("#login-submit");
@@ -79,8 +41,8 @@ class RoutingE2ETest {
         assertThat(queue).containsText("无人在岗");
 
         // The applicant asks for the Changzhou dialect and claims priority (aged 70+).
-        Page applicant = browser.newPage("applicant");
-        applicant.navigate(browser.url("/"));
+        Page applicant = E2E.browser().newPage("applicant");
+        applicant.navigate(E2E.browser().url("/"));
         applicant.click("#matter-list [data-id='business-startup']");
         applicant.click("#hall-list [data-id='cz-wujin-bdc']");
         applicant.click("#matter-next");

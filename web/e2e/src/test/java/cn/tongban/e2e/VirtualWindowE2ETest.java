@@ -6,22 +6,12 @@ import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole system in a real browser: the server runs in-process, an applicant and a clerk use
@@ -32,66 +22,18 @@ class VirtualWindowE2ETest {
 
     private static final long MEDIA_TIMEOUT_MS = 15_000;
 
-    @TempDir
-    static Path dataDir;
-
-    private static TongbanServer server;
-    private static BrowserFixture browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(15_000);
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .build());
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
-    }
-
-    /** A failed test leaves pictures of its pages in target/screenshots/failed-<test>-<page>.png. */
     @RegisterExtension
-    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
-        if (context.getExecutionException().isPresent()) {
-            browser.screenshotOpenPages(
-                    "failed-" + context.getRequiredTestMethod().getName());
-        }
-    };
-
-    /** Closes every page a test opened, also when it failed: no applicant lingers in a queue. */
-    @AfterEach
-    void closePages() {
-        browser.closeContexts();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
+    static final E2eServer E2E = E2eServer.create("window-e2e", 15_000, b -> b);
 
     @Test
     void applicantAndClerkHoldAVideoConsultationWithScreenShareChatResumeAndHangUp() throws Exception {
         // The clerk logs in and goes available.
-        Page clerk = browser.newPage("clerk");
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", "wujin01");
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
+        Page clerk = E2E.browser().clerk("clerk", "wujin01", true);
         assertThat(clerk.locator("#clerk-name")).hasText("王丽");
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-            clerk.click("#status-toggle");
-        }
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
 
         // The applicant picks matter and hall, gives name and mobile, passes the device check, joins.
-        Page applicant = browser.newPage("applicant");
-        applicant.navigate(browser.url("/"));
+        Page applicant = E2E.browser().newPage("applicant");
+        applicant.navigate(E2E.browser().url("/"));
         applicant.click("#matter-list [data-id='property-certificate']");
         applicant.click("#hall-list [data-id='cz-wujin-bdc']");
         assertThat(applicant.locator("#materials")).containsText("身份证");
@@ -207,8 +149,8 @@ class VirtualWindowE2ETest {
 
     @Test
     void applicantFormValidatesAndSpeaksEnglishAndLeavingCancelsTheTicket() throws Exception {
-        Page applicant = browser.newPage("applicant2");
-        applicant.navigate(browser.url("/"));
+        Page applicant = E2E.browser().newPage("applicant2");
+        applicant.navigate(E2E.browser().url("/"));
         screenshot(applicant, "step1-applicant.png");
         applicant.click("#matter-list [data-id='property-certificate']");
         // Only the matter's owning halls are offered.
@@ -258,10 +200,10 @@ class VirtualWindowE2ETest {
         clerk.reload();
         assertThat(clerk.locator("#clerk-name")).hasText("王丽");
         assertThat(clerk.locator("#login-view")).isHidden();
-        goAvailable(clerk);
+        BrowserFixture.goAvailable(clerk);
 
         // A waiting applicant reloads: same ticket. Then the tab closes: the clerk sees it disconnected.
-        Page first = browser.newPage("applicant3");
+        Page first = E2E.browser().newPage("applicant3");
         String firstNumber = join(first, "property-certificate", "cz-wujin-bdc", "王五", "13712345678");
         first.reload();
         assertThat(first.locator("#step-ticket")).isVisible();
@@ -272,7 +214,7 @@ class VirtualWindowE2ETest {
         assertThat(firstRow.locator("button")).isDisabled();
 
         // Another applicant joins; "take next" skips the disconnected ticket.
-        Page second = browser.newPage("applicant4");
+        Page second = E2E.browser().newPage("applicant4");
         String secondNumber = join(second, "property-certificate", "cz-wujin-bdc", "赵六", "13612345678");
         assertThat(clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(secondNumber)))
                 .isVisible();
@@ -310,7 +252,7 @@ class VirtualWindowE2ETest {
     void clerkConnectionLossSendsTheApplicantBackToTheHeadOfTheQueue() throws Exception {
         // Another hall and matter than the other tests: this queue is this test's alone.
         Page clerk = loginAvailable("gulou01");
-        Page applicant = browser.newPage("applicant5");
+        Page applicant = E2E.browser().newPage("applicant5");
         String number = join(applicant, "social-insurance-transfer", "nj-gulou-zwfw", "孙七", "13512345678");
         assertThat(clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(number)))
                 .isVisible();
@@ -347,50 +289,14 @@ class VirtualWindowE2ETest {
     }
 
     private static Page loginAvailable(String username) {
-        Page clerk = browser.newPage(username);
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", username);
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
-        goAvailable(clerk);
-        return clerk;
+        return E2E.browser().clerk(username, username, true);
     }
 
-    private static void goAvailable(Page clerk) {
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-            clerk.click("#status-toggle");
-        }
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-    }
-
-    /** Walks an applicant through the three steps and joins the queue; returns the ticket number. */
     private static String join(Page applicant, String matterId, String hallId, String name, String mobile) {
-        applicant.navigate(browser.url("/"));
-        applicant.click("#matter-list [data-id='" + matterId + "']");
-        applicant.click("#hall-list [data-id='" + hallId + "']");
-        applicant.click("#matter-next");
-        applicant.fill("#name", name);
-        applicant.fill("#mobile", mobile);
-        applicant.click("#contact-next");
-        assertThat(applicant.locator("#join")).isEnabled();
-        applicant.click("#join");
-        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
-        return applicant.locator("#ticket-number").innerText().strip();
+        return E2E.browser().join(applicant, matterId, hallId, name, mobile);
     }
 
     private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
-        for (Page page : new Page[] {applicant, clerk}) {
-            String who = page == applicant ? "applicant" : "clerk";
-            Map<String, Object> stats = awaitInbound(
-                    page,
-                    "camera frames and audio packets at the " + who,
-                    // The frame size appears in the statistics a moment after the first decoded frames.
-                    s -> stat(s, "camera", "framesDecoded") > 0
-                            && stat(s, "camera", "frameWidth") > 0
-                            && stat(s, "audio", "packetsReceived") > 0,
-                    MEDIA_TIMEOUT_MS);
-            assertThat(stat(stats, "camera", "frameWidth")).isPositive();
-        }
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, MEDIA_TIMEOUT_MS);
     }
 }
