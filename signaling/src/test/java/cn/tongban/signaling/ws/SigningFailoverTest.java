@@ -1,0 +1,274 @@
+package cn.tongban.signaling.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.tongban.docsign.verify.PdfVerifier;
+import cn.tongban.docsign.verify.SignatureReport;
+import cn.tongban.docsign.verify.Verdict;
+import cn.tongban.docsign.verify.VerificationReport;
+import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.cluster.ClusterCa;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.Database;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cms.CMSSignedData;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.util.Selector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The applicant's browser-key signature across two clustered nodes (Hazelcast members with clustered Vert.x
+ * and event-bus TLS, in this JVM, on one database): the applicant is connected to node A, the clerk to node
+ * B. The nodes hold the same CA keys (as with an external CA, {@code --pki-external}) and share the file
+ * directories (docs/cluster.md, Limits).
+ *
+ * <ol>
+ *   <li>Two {@code sign_complete} for one session at once — the first on node A, the second on node B after
+ *       the applicant resumed there — complete the signature once, and both the resend and a later repeat
+ *       are answered as the success they are.
+ *   <li>Node A dies between {@code sign_data} and {@code sign_complete}: the applicant resumes on node B and
+ *       completes there the signature node A prepared; the clerk signs, the hall seals, the PDF verifies.
+ * </ol>
+ */
+@ExtendWith(VertxExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SigningFailoverTest {
+    private static TongbanServer nodeA;
+    private static TongbanServer nodeB;
+    private static Path dirA;
+    private static Path dirB;
+
+    @BeforeAll
+    static void start(@TempDir Path root) throws Exception {
+        String cluster = "sign-failover-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        ClusterCa ca = ClusterCa.create("sign-failover", Duration.ofDays(1));
+        String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
+        dirA = Files.createDirectories(root.resolve("node-a"));
+        dirB = Files.createDirectories(root.resolve("node-b"));
+        int[] ports = {freePort(), freePort()};
+        nodeA = start(ca, cluster, db, ports, 0, dirA);
+        // Node B: the same CA keys as node A, and the same file directories (a shared file system).
+        copy(dirA.resolve("pki"), dirB.resolve("pki"));
+        Files.copy(dirA.resolve("pki.password"), dirB.resolve("pki.password"));
+        for (String shared : List.of("materials", "applications")) {
+            Files.createSymbolicLink(dirB.resolve(shared), Files.createDirectories(dirA.resolve(shared)));
+        }
+        nodeB = start(ca, cluster, db, ports, 1, dirB);
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (nodeB.hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(2);
+    }
+
+    private static TongbanServer start(ClusterCa ca, String cluster, String db, int[] ports, int i, Path dir)
+            throws Exception {
+        ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
+                .save(dir.resolve("bus.p12"), "pw".toCharArray());
+        return TongbanServer.start(ServerOptions.builder()
+                .port(0)
+                .host("127.0.0.1")
+                .dataDir(dir)
+                .nodeName("node-" + (char) ('a' + i))
+                .clusterName(cluster)
+                .clusterMember("127.0.0.1:" + ports[0])
+                .clusterMember("127.0.0.1:" + ports[1])
+                .database(db, null, null)
+                .cluster(ServerOptions.Cluster.DEFAULT
+                        .withTls(dir.resolve("bus.p12"), "pw")
+                        .withQuorum(1)
+                        .withHazelcast(ports[i], null))
+                .build());
+    }
+
+    @AfterAll
+    static void stop() {
+        for (TongbanServer s : new TongbanServer[] {nodeB, nodeA}) {
+            try {
+                if (s != null) {
+                    s.close();
+                }
+            } catch (RuntimeException alreadyGone) {
+                // Node A was killed by the second test.
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void twoSignCompletesOnTwoNodesCompleteOnce(Vertx vertx) throws Exception {
+        SigningSteps s = new SigningSteps(nodeB, dirB);
+        SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin01", "cz-wujin-bdc", null, "张秀英");
+        WsTestClient again = null;
+        try {
+            readyToSign(s, p);
+            KeyPair key = s.browserKey();
+            byte[] tbs = s.beginSigning(p, key);
+            String value = ",\"signature\":\"" + s.b64(s.sign(key, tbs)) + "\"";
+
+            // The first goes to node A; without waiting, the page "reconnects" to node B, resumes and sends
+            // the same value again (resume and sign_complete are handled in order on one connection).
+            p.app().send(s.msg("sign_complete", p.sid(), "d1", value));
+            again = WsTestClient.connect(vertx, nodeB.port());
+            again.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + p.resumeToken() + "\"}");
+            again.send(s.msg("sign_complete", p.sid(), "d2", value));
+            ServerMessage.Application answer = again.expect(ServerMessage.Application.class, a -> "d2".equals(a.re()));
+            assertThat(answer.status()).isEqualTo("applicant_signed");
+            assertThat(p.clerk()
+                            .expect(ServerMessage.Application.class, a -> a.status()
+                                    .equals("applicant_signed"))
+                            .applicationId())
+                    .isEqualTo(answer.applicationId());
+            assertThat(applicantSigned(p.sid())).isEqualTo(1);
+
+            // Later: the same value is still the success it was; another value comes too late.
+            again.send(s.msg("sign_complete", p.sid(), "d3", value));
+            assertThat(again.expect(ServerMessage.Application.class, a -> "d3".equals(a.re()))
+                            .status())
+                    .isEqualTo("applicant_signed");
+            again.send(s.msg("sign_complete", p.sid(), "d4", ",\"signature\":\"" + s.b64(s.sign(key, tbs)) + "\""));
+            ServerMessage.Error late = again.error();
+            assertThat(late.code()).isEqualTo("WRONG_STATE");
+            assertThat(late.message()).contains("already signed");
+            assertThat(applicantSigned(p.sid())).isEqualTo(1);
+
+            SigningSteps.Pair resumed = p.withApp(again);
+            sealAndVerify(s, resumed, key, answer.applicationId());
+        } finally {
+            p.close();
+            if (again != null) {
+                again.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aSignaturePreparedOnADeadNodeIsCompletedOnAnother(Vertx vertx) throws Exception {
+        SigningSteps s = new SigningSteps(nodeB, dirB);
+        SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin02", "cz-wujin-bdc", null, "李蕾");
+        WsTestClient resumed = null;
+        try {
+            readyToSign(s, p);
+            KeyPair key = s.browserKey();
+            byte[] tbs = s.beginSigning(p, key); // on node A: certified there, prepared there
+
+            // Node A dies before the browser's signature comes back.
+            nodeA.hazelcast().getLifecycleService().terminate();
+            try {
+                nodeA.close();
+            } catch (RuntimeException alreadyGone) {
+                // Its Hazelcast member is gone already.
+            }
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (nodeB.hazelcast().getCluster().getMembers().size() > 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(1);
+
+            // The page fails over to node B, resumes, and sends the value it computed with its key.
+            resumed = WsTestClient.connect(vertx, nodeB.port());
+            resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + p.resumeToken() + "\"}");
+            assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
+            resumed.send(s.msg("sign_complete", p.sid(), "d", ",\"signature\":\"" + s.b64(s.sign(key, tbs)) + "\""));
+            ServerMessage.Application signed = resumed.expect(ServerMessage.Application.class, a -> "d".equals(a.re()));
+            assertThat(signed.status()).isEqualTo("applicant_signed");
+            assertThat(applicantSigned(p.sid())).isEqualTo(1);
+
+            sealAndVerify(s, p.withApp(resumed), key, signed.applicationId());
+        } finally {
+            p.close();
+            if (resumed != null) {
+                resumed.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    private static void readyToSign(SigningSteps s, SigningSteps.Pair p) throws Exception {
+        s.submitDeclaration(p);
+        s.receive(p, s.upload(p, "contract", s.pdf()));
+        s.receive(p, s.upload(p, "deedTax", s.png(600, 400)));
+        s.verifyIdentity(p);
+    }
+
+    /** The clerk (node B) signs and seals; the PDF verifies, its applicant signature made by {@code key}. */
+    private static void sealAndVerify(SigningSteps s, SigningSteps.Pair p, KeyPair key, String applicationId)
+            throws Exception {
+        p.clerk().send(s.msg("clerk_sign", p.sid(), "k", ""));
+        ServerMessage.Application sealed = p.clerk().expect(ServerMessage.Application.class, a -> "k".equals(a.re()));
+        assertThat(sealed.status()).isEqualTo("sealed");
+        assertThat(sealed.applicationId()).isEqualTo(applicationId);
+        assertThat(sealed.verification().verdict()).isEqualTo("VALID");
+        assertThat(p.app()
+                        .expect(ServerMessage.Application.class, a -> a.status().equals("sealed")))
+                .isNotNull();
+        byte[] pdf = s.get(sealed.pdfUrl()).body();
+        VerificationReport report = new PdfVerifier(List.of(s.root())).verify(pdf);
+        assertThat(report.verdict()).as(report.toJson()).isEqualTo(Verdict.VALID);
+        assertThat(report.signatures())
+                .extracting(SignatureReport::fieldName)
+                .startsWith("applicant", "clerk", "hallSeal");
+        assertThat(report.signatures().get(0).signerCommonName()).isEqualTo(p.name());
+        assertThat(report.signatures().get(0).revocation()).isEqualTo("GOOD");
+        assertThat(applicantKey(pdf)).isEqualTo(key.getPublic().getEncoded());
+    }
+
+    private static long applicantSigned(String sessionId) {
+        return nodeB.records().journal().forSession(sessionId).stream()
+                .map(AuditEvent::action)
+                .filter("application.applicant_signed"::equals)
+                .count();
+    }
+
+    /** The public key of the certificate that made the first (the applicant's) signature. */
+    private static byte[] applicantKey(byte[] pdf) throws Exception {
+        try (PDDocument doc = Loader.loadPDF(pdf)) {
+            CMSSignedData cms =
+                    new CMSSignedData(doc.getSignatureDictionaries().get(0).getContents());
+            SignerInformation signer =
+                    cms.getSignerInfos().getSigners().iterator().next();
+            @SuppressWarnings("unchecked")
+            Selector<X509CertificateHolder> sid = (Selector<X509CertificateHolder>) (Selector<?>) signer.getSID();
+            X509CertificateHolder cert =
+                    cms.getCertificates().getMatches(sid).iterator().next();
+            return cert.getSubjectPublicKeyInfo().getEncoded();
+        }
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
