@@ -13,6 +13,7 @@ import { localized } from './formview.js';
 import { getForm } from './uploads.js';
 import {
   $,
+  addChatLine,
   bindConnectionBanner,
   confirmDialog,
   fetchCatalog,
@@ -415,8 +416,7 @@ function onRecording(message) {
 
 function onChat(message) {
   if (message.sessionId !== state.session?.sessionId) return;
-  state.chat.push(message);
-  render();
+  if (addChatLine(state.chat, message)) render();
 }
 
 /** The clerk asks for the document camera: the panel opens with the request; the applicant decides. */

@@ -9,6 +9,7 @@ import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
 import {
   $,
+  addChatLine,
   bindConnectionBanner,
   fetchCatalog,
   isStaleMediaError,
@@ -74,7 +75,7 @@ client.addEventListener('offer', (e) => onSession(e.detail, () => state.call?.ha
 client.addEventListener('participants', (e) => onSession(e.detail, () => onParticipants(e.detail)));
 client.addEventListener('recording', (e) => onSession(e.detail, () => (state.recording = e.detail.active)));
 client.addEventListener('invitation', (e) => onInvitation(e.detail));
-client.addEventListener('chat', (e) => onSession(e.detail, () => state.chat.push(e.detail)));
+client.addEventListener('chat', (e) => onSession(e.detail, () => addChatLine(state.chat, e.detail)));
 client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active, e.detail.source)));
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
 client.addEventListener('ended', (e) => onEnded(e.detail));

@@ -70,6 +70,18 @@ export function confirmDialog(question, noLabel, yesLabel) {
 }
 
 /** Renders chat lines; `me` is the role ('applicant' or 'clerk') of this page. */
+/**
+ * Adds a chat line to a session's lines in order of its number (`seq`); a line already there (sent
+ * again after a resume) is left out. Returns whether it was new.
+ */
+export function addChatLine(lines, line) {
+  if (lines.some((l) => l.seq === line.seq)) return false;
+  let i = lines.length;
+  while (i > 0 && lines[i - 1].seq > line.seq) i--;
+  lines.splice(i, 0, line);
+  return true;
+}
+
 export function renderChat(log, lines, me) {
   const wasAtBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   if (lines.length === 0) {

@@ -8,10 +8,10 @@ import cn.tongban.signaling.declaration.DraftStore;
 import cn.tongban.signaling.declaration.FormCatalog;
 import cn.tongban.signaling.declaration.SecretKeys;
 import cn.tongban.signaling.identity.IdentityService;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.ext.web.Router;
@@ -68,17 +68,12 @@ public final class Applications {
         });
         Supplier<PadesSigner> signer = memoize(() -> new PadesSigner(trust, font.get()));
         ApplicationStore store = new ApplicationStore(db);
-        FileStore files = new FileStore(dataDir.resolve("applications"));
-        HandoffReceiver receiver = new HandoffReceiver(
-                store,
-                new FileStore(dataDir.resolve("received")),
-                pki,
-                trust.trustAnchors(),
-                signer,
-                font,
-                refdata,
-                records,
-                clock);
+        BlobStore files = new BlobStore(db, clock);
+        // Installations before V7 kept these files under the data directory.
+        files.importDirectory(dataDir.resolve("applications"));
+        files.importDirectory(dataDir.resolve("received"));
+        HandoffReceiver receiver =
+                new HandoffReceiver(store, files, pki, trust.trustAnchors(), signer, font, refdata, records, clock);
         Applications[] self = new Applications[1];
         Handoff handoff = new Handoff(
                 store, files, receiver, pki, trust.trustAnchors(), refdata, () -> self[0].selfUrl, records, clock);
@@ -89,7 +84,7 @@ public final class Applications {
                 identity,
                 store,
                 files,
-                new Previews(dataDir.resolve("applications").resolve("previews")),
+                new Previews(dataDir.resolve("cache").resolve("previews")),
                 new UrlSigner(SecretKeys.shared(db, dataDir, "application-url.key"), clock),
                 pki,
                 signer,

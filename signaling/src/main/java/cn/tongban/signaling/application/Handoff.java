@@ -4,8 +4,8 @@ import cn.tongban.docsign.DocsignException;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -43,7 +43,7 @@ final class Handoff {
     private static final long LEASE_MS = 60_000;
 
     private final ApplicationStore store;
-    private final FileStore files;
+    private final BlobStore files;
     private final HandoffReceiver receiver;
     private final EmbeddedPki pki;
     private final List<X509Certificate> anchors;
@@ -57,7 +57,7 @@ final class Handoff {
 
     Handoff(
             ApplicationStore store,
-            FileStore files,
+            BlobStore files,
             HandoffReceiver receiver,
             EmbeddedPki pki,
             List<X509Certificate> anchors,

@@ -14,8 +14,8 @@ import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -88,7 +88,7 @@ final class HandoffReceiver {
     }
 
     private final ApplicationStore store;
-    private final FileStore files;
+    private final BlobStore files;
     private final EmbeddedPki pki;
     private final List<X509Certificate> anchors;
     private final Supplier<PadesSigner> signer;
@@ -100,7 +100,7 @@ final class HandoffReceiver {
 
     HandoffReceiver(
             ApplicationStore store,
-            FileStore files,
+            BlobStore files,
             EmbeddedPki pki,
             List<X509Certificate> anchors,
             Supplier<PadesSigner> signer,

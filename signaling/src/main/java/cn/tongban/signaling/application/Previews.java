@@ -18,7 +18,7 @@ import org.apache.pdfbox.rendering.PDFRenderer;
 /**
  * Page images of an application for both parties to read before and after signing: each page rendered by
  * PDFBox (with the signature appearances) to a PNG at {@value #DPI} dpi, cached under {@code
- * <data-dir>/applications/previews/<sha256>-<page>.png}. Images, not the PDF itself, so every browser shows
+ * <data-dir>/cache/previews/<sha256>-<page>.png} (a cache: any node renders them again from the stored PDF). Images, not the PDF itself, so every browser shows
  * the same thing without a PDF viewer (headless ones included).
  */
 final class Previews {

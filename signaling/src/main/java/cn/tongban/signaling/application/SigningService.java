@@ -21,7 +21,6 @@ import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.declaration.DraftStore;
 import cn.tongban.signaling.declaration.FormCatalog;
 import cn.tongban.signaling.identity.IdentityService;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.protocol.ClientMessage;
@@ -32,6 +31,7 @@ import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -115,7 +115,7 @@ public final class SigningService {
     private final MaterialService materials;
     private final IdentityService identity;
     private final ApplicationStore store;
-    private final FileStore files;
+    private final BlobStore files;
     private final Previews previews;
     private final UrlSigner urls;
     private final EmbeddedPki pki;
@@ -140,7 +140,7 @@ public final class SigningService {
             MaterialService materials,
             IdentityService identity,
             ApplicationStore store,
-            FileStore files,
+            BlobStore files,
             Previews previews,
             UrlSigner urls,
             EmbeddedPki pki,
@@ -760,11 +760,7 @@ public final class SigningService {
 
     /** The bytes behind a signed link, if the link is valid and the file exists. */
     Optional<byte[]> file(String sha256) {
-        try {
-            return Optional.of(files.get(sha256));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        return files.find(sha256);
     }
 
     Optional<ApplicationStore.Row> find(String applicationId) {

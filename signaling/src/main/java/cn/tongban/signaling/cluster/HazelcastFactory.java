@@ -74,6 +74,9 @@ public final class HazelcastFactory {
             live.setSplitBrainProtectionName(QUORUM);
         }
         config.addMapConfig(live);
+        // Chat lines of live sessions (ChatHistory): dropped at the end of a session, and twelve hours after
+        // a session's last line whatever happens (every write restarts the clock).
+        config.addMapConfig(new MapConfig(live).setName("tongban.chat").setTimeToLiveSeconds(12 * 3600));
 
         NetworkConfig network = config.getNetworkConfig();
         // A member of a configured cluster takes exactly its port (the others list it; a silent move to the

@@ -4,12 +4,12 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.pki.TrustServices;
 import cn.tongban.signaling.application.Applications;
 import cn.tongban.signaling.identity.IdentityService;
-import cn.tongban.signaling.materials.FileStore;
 import cn.tongban.signaling.materials.MaterialRoutes;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.ext.web.Router;
@@ -58,10 +58,13 @@ public final class Declarations {
         DraftStore drafts = new DraftStore(db);
         DeclarationService service =
                 new DeclarationService(forms, drafts, new CoBrowse(hz), records, auditValues, refdata, clock);
+        BlobStore files = new BlobStore(db, clock);
+        // Installations before V7 kept materials under the data directory.
+        files.importDirectory(dataDir.resolve("materials"));
         MaterialService materials = new MaterialService(
                 forms,
                 new MaterialStore(db),
-                new FileStore(dataDir.resolve("materials")),
+                files,
                 queue,
                 hz,
                 records,

@@ -15,6 +15,7 @@ import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
+import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -72,7 +73,7 @@ public final class MaterialService {
 
     private final FormCatalog forms;
     private final MaterialStore store;
-    private final FileStore files;
+    private final BlobStore files;
     private final QueueService queue;
     private final Records records;
     private final Clock clock;
@@ -84,7 +85,7 @@ public final class MaterialService {
     public MaterialService(
             FormCatalog forms,
             MaterialStore store,
-            FileStore files,
+            BlobStore files,
             QueueService queue,
             HazelcastInstance hz,
             Records records,

@@ -59,6 +59,8 @@ public final class MediaSessions implements AutoCloseable {
     /** Helpers and supervisors connected to this node: connection → (session, participant key). */
     private final Map<String, Joined> joined = new ConcurrentHashMap<>();
 
+    private final ChatHistory chat;
+
     private volatile Outbox outbox = (connId, message) -> {};
 
     private record Joined(String sessionId, String key) {}
@@ -71,8 +73,10 @@ public final class MediaSessions implements AutoCloseable {
             Clock clock,
             MediaRoster roster,
             MediaControl control,
-            MediaNode node) {
+            MediaNode node,
+            ChatHistory chat) {
         this.mode = mode;
+        this.chat = chat;
         this.queue = queue;
         this.refdata = refdata;
         this.records = records;
@@ -102,8 +106,8 @@ public final class MediaSessions implements AutoCloseable {
         MediaNode node = bridge == null
                 ? null
                 : new MediaNode(vertx, bridge, roster, records, recordings, recordingRoot, registry);
-        MediaSessions m =
-                new MediaSessions(mode, queue, refdata, records, clock, roster, new MediaControl(vertx), node);
+        MediaSessions m = new MediaSessions(
+                mode, queue, refdata, records, clock, roster, new MediaControl(vertx), node, new ChatHistory(hz));
         Gauge.builder("tongban_media_participants", m.joined, Map::size)
                 .description("Helpers and supervisors connected to this node")
                 .register(registry);
@@ -305,12 +309,18 @@ public final class MediaSessions implements AutoCloseable {
                 });
     }
 
+    /** The chat lines of live sessions (kept in the cluster for resumes). */
+    public ChatHistory chat() {
+        return chat;
+    }
+
     /**
-     * The session ended (hang-up, applicant lost, clerk lost): helpers and supervisors are told, the
-     * endpoints are freed and a recording is stopped and archived (in the background: ffmpeg finishes
-     * the files).
+     * The session ended (hang-up, applicant lost, clerk lost): its chat lines are dropped, helpers and
+     * supervisors are told, the endpoints are freed and a recording is stopped and archived (in the
+     * background: ffmpeg finishes the files).
      */
     public void sessionEnded(String sessionId, String by, String reason) {
+        chat.drop(sessionId);
         if (!bridged()) {
             return;
         }
@@ -390,8 +400,8 @@ public final class MediaSessions implements AutoCloseable {
         if (me.role() == Role.SUPERVISOR) {
             throw new ProtocolException(ErrorCode.MEDIA_NOT_ALLOWED, "a supervisor listens silently");
         }
-        ServerMessage.Chat line = new ServerMessage.Chat(
-                ch.sessionId(), MediaParticipant.wire(me.role()), me.name(), ch.text(), clock.millis());
+        ServerMessage.Chat line =
+                chat.append(ch.sessionId(), MediaParticipant.wire(me.role()), me.name(), ch.text(), clock.millis());
         for (MediaParticipant p : ms.participants()) {
             if (p.connected()) {
                 outbox.send(p.connId(), line);

@@ -259,8 +259,12 @@ public sealed interface ServerMessage {
     /** Relayed ICE candidate from the peer. */
     record Ice(String sessionId, IceCandidate candidate) implements ServerMessage {}
 
-    /** A chat line, delivered to both parties with the server's timestamp (epoch milliseconds). */
-    record Chat(String sessionId, String from, String name, String text, long at) implements ServerMessage {}
+    /**
+     * A chat line, delivered to both parties with the server's timestamp (epoch milliseconds) and its
+     * number within the session ({@code seq}, from 1): lines are sent again after a resume, and a client
+     * drops the numbers it already shows.
+     */
+    record Chat(String sessionId, String from, String name, String text, long at, long seq) implements ServerMessage {}
 
     /**
      * The applicant's second video started or stopped; {@code source} (while active) says whether it shows

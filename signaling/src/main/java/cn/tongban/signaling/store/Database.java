@@ -3,6 +3,7 @@ package cn.tongban.signaling.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -45,6 +46,7 @@ public final class Database implements AutoCloseable {
             Flyway.configure()
                     .dataSource(ds)
                     .locations("classpath:db/migration")
+                    .placeholders(Map.of("blobType", url.startsWith("jdbc:postgresql:") ? "BYTEA" : "BLOB"))
                     .load()
                     .migrate();
         } catch (RuntimeException e) {

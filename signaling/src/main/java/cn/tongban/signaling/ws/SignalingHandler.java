@@ -155,7 +155,12 @@ public final class SignalingHandler {
             if ("superseded".equals(ctl)) {
                 fatal(c, new ProtocolException(ErrorCode.SUPERSEDED, "this ticket or account was opened elsewhere"));
             } else {
-                write(c, msg.body());
+                String body = msg.body();
+                if (!body.startsWith("{\"type\":\"ticket\"")
+                        || !(Codec.decodeServer(body) instanceof ServerMessage.Ticket t)
+                        || ticketIsNews(c, t)) {
+                    write(c, body);
+                }
             }
         });
         // Hold incoming messages until the connection's address is registered cluster-wide.
@@ -477,7 +482,6 @@ public final class SignalingHandler {
         TicketRecord t = joined.ticket();
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), joined.resumeToken(), j.id());
-        c.lastTicketView = placeKey(msg);
         // The answer (with the resume token) is queued before the broadcaster can see this connection's
         // ticket, so no position update overtakes it.
         send(c, msg);
@@ -587,7 +591,6 @@ public final class SignalingHandler {
         }
         QueueView view = queue.view();
         ServerMessage.Ticket msg = ticketMessage(t, view.place(t.ticketId()), resumed.resumeToken(), r.id());
-        c.lastTicketView = placeKey(msg);
         send(c, msg);
         c.role = Connection.Role.APPLICANT;
         c.ticketId = t.ticketId();
@@ -597,6 +600,7 @@ public final class SignalingHandler {
         if (s != null) {
             ReferenceData data = refdata.current();
             send(c, media.paired(applicantPaired(s, t, data, true, null)));
+            media.chat().lines(s.sessionId()).forEach(line -> send(c, line));
             toClerk(s, new ServerMessage.Peer(s.sessionId(), "reconnected"));
             toClerk(s, media.paired(clerkPaired(s, t, true, null)));
             media.sessionResumed(s, t);
@@ -674,6 +678,7 @@ public final class SignalingHandler {
         LOG.info("Clerk {} took session {} over on a new connection", c.clerkId, sessionId);
         records.audit("clerk:" + c.clerkId, "session.clerk_reconnected", sessionId, "connection", c.id);
         send(c, media.paired(clerkPaired(s, t, true, null)));
+        media.chat().lines(sessionId).forEach(line -> send(c, line));
         if (t.connId() != null) {
             sendTo(t.connId(), new ServerMessage.Peer(sessionId, "reconnected"));
             sendTo(t.connId(), media.paired(applicantPaired(s, t, refdata.current(), true, null)));
@@ -734,12 +739,13 @@ public final class SignalingHandler {
                         .map(ReferenceData.ClerkProfile::name)
                         .orElse(c.clerkId)
                 : peers.ticket.name();
-        ServerMessage.Chat msg = new ServerMessage.Chat(
-                ch.sessionId(),
-                c.role == Connection.Role.CLERK ? "clerk" : "applicant",
-                name,
-                ch.text(),
-                clock.millis());
+        ServerMessage.Chat msg = media.chat()
+                .append(
+                        ch.sessionId(),
+                        c.role == Connection.Role.CLERK ? "clerk" : "applicant",
+                        name,
+                        ch.text(),
+                        clock.millis());
         send(c, msg);
         if (peers.peerConnId != null) {
             sendTo(peers.peerConnId, msg);
@@ -985,12 +991,7 @@ public final class SignalingHandler {
                     continue;
                 }
                 queue.ticket(c.ticketId).filter(t -> c.id.equals(t.connId())).ifPresent(t -> {
-                    ServerMessage.Ticket msg = ticketMessage(t, place, null, null);
-                    String key = placeKey(msg);
-                    if (!key.equals(c.lastTicketView)) {
-                        c.lastTicketView = key;
-                        send(c, msg);
-                    }
+                    send(c, ticketMessage(t, place, null, null));
                 });
             } else if (c.role == Connection.Role.CLERK && c.clerkId != null) {
                 pushQueue(c, view, force);
@@ -998,6 +999,21 @@ public final class SignalingHandler {
                 pushBoard(c, view, force, null);
             }
         }
+    }
+
+    /**
+     * Whether an applicant's connection should get this ticket message: a place in the queue it was just
+     * told (by the periodic update and by the event that changed it, which race) is not repeated; answers
+     * and resume tokens always go. Remembers what it lets through.
+     */
+    private static boolean ticketIsNews(Connection c, ServerMessage.Ticket t) {
+        String key = placeKey(t);
+        boolean repeat = t.re() == null
+                && t.resumeToken() == null
+                && t.state() == ServerMessage.TicketState.WAITING
+                && key.equals(c.lastTicketView);
+        c.lastTicketView = key;
+        return !repeat;
     }
 
     private static String placeKey(ServerMessage.Ticket m) {
@@ -1177,6 +1193,9 @@ public final class SignalingHandler {
     // ---------------------------------------------------------------- sending
 
     private void send(Connection c, Object msg) {
+        if (msg instanceof ServerMessage.Ticket t && !ticketIsNews(c, t)) {
+            return;
+        }
         String text = Codec.encode(msg);
         vertx.runOnContext(v -> write(c, text));
     }

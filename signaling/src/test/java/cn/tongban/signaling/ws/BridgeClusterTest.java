@@ -2,21 +2,12 @@ package cn.tongban.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.protocol.ServerMessage;
-import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,80 +21,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class BridgeClusterTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static TwoNodes nodes;
     private static TongbanServer nodeA;
     private static TongbanServer nodeB;
 
     @BeforeAll
     static void start(@TempDir Path dirA, @TempDir Path dirB, @TempDir Path dbDir) throws Exception {
-        String cluster = "bridge-cluster-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        ClusterCa ca = ClusterCa.create("bridge-it", Duration.ofDays(1));
-        String db = Database.defaultUrl(dbDir);
-        Path[] dirs = {dirA, dirB};
-        int[] ports = {freePort(), freePort()};
-        TongbanServer[] nodes = new TongbanServer[2];
-        for (int i = 0; i < 2; i++) {
-            ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
-                    .save(dirs[i].resolve("bus.p12"), "pw".toCharArray());
-            nodes[i] = TongbanServer.start(ServerOptions.builder()
-                    .port(0)
-                    .host("127.0.0.1")
-                    .dataDir(dirs[i])
-                    .nodeName("node-" + i)
-                    .clusterName(cluster)
-                    .clusterMember("127.0.0.1:" + ports[0])
-                    .clusterMember("127.0.0.1:" + ports[1])
-                    // Both nodes share one database, as a cluster does.
-                    .database(db, null, null)
-                    .cluster(ServerOptions.Cluster.DEFAULT
-                            .withTls(dirs[i].resolve("bus.p12"), "pw")
-                            .withQuorum(1)
-                            .withHazelcast(ports[i], null))
-                    .build());
-        }
-        nodeA = nodes[0];
-        nodeB = nodes[1];
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (nodeB.hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(2);
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        nodes = TwoNodes.start("bridge-cluster", dirA, dirB, dbDir);
+        nodeA = nodes.a;
+        nodeB = nodes.b;
     }
 
     @AfterAll
     static void stop() {
-        if (nodeB != null) {
-            nodeB.close();
-        }
-        if (nodeA != null) {
-            nodeA.close();
+        if (nodes != null) {
+            nodes.close();
         }
     }
 
     private static WsTestClient clerk(Vertx vertx, TongbanServer node, String user, boolean available)
             throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + "/api/login"))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        WsTestClient c = WsTestClient.connect(vertx, node.port());
-        c.send("{\"type\":\"auth\",\"token\":\"" + new JsonObject(r.body()).getString("token") + "\"}");
-        c.expect(ServerMessage.Clerk.class);
-        if (available) {
-            c.send("{\"type\":\"status\",\"status\":\"available\"}");
-            c.expect(ServerMessage.Clerk.class, m -> m.status() == ServerMessage.ClerkStatus.AVAILABLE);
-        }
-        return c;
+        return TwoNodes.clerk(vertx, node, user, available);
     }
 
     private static String answer(ServerMessage.Offer o) {

@@ -8,6 +8,8 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.declaration.IdNumbers;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -20,9 +22,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -148,10 +150,10 @@ class MaterialsIdentityTest {
             assertThat(toApp.sha256()).isEqualTo(sha);
             assertThat(toClerk.mime()).isEqualTo("application/pdf");
             assertThat(toClerk.status()).isEqualTo("pending");
-            assertThat(Files.readAllBytes(data.resolve("materials")
-                            .resolve(sha.substring(0, 2))
-                            .resolve(sha)))
-                    .isEqualTo(pdf);
+            try (Database db = Database.open(Database.defaultUrl(data), null, null)) {
+                assertThat(new BlobStore(db.dataSource(), Clock.systemUTC()).get(sha))
+                        .isEqualTo(pdf);
+            }
             HttpResponse<byte[]> shown = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + toClerk.url()))
                             .build(),

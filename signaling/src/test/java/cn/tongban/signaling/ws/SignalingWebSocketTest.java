@@ -332,15 +332,23 @@ class SignalingWebSocketTest {
     @Test
     void floodsAreRateLimited(Vertx vertx) throws Exception {
         try (WsTestClient c = WsTestClient.connect(vertx, server.port())) {
+            long start = System.nanoTime();
             for (int i = 0; i < 200; i++) {
                 c.send("{\"type\":\"ping\",\"id\":\"" + i + "\"}");
             }
             assertThat(c.error().code()).isEqualTo("RATE_LIMITED");
             Thread.sleep(500);
             List<ServerMessage> got = c.drain();
+            double seconds = (System.nanoTime() - start) / 1e9;
             long pongs =
                     got.stream().filter(m -> m instanceof ServerMessage.Pong).count();
-            assertThat(pongs).isBetween(50L, 120L);
+            // The burst, plus what the bucket refills while the 200 arrive: on a loaded machine they
+            // trickle in, so the bound grows with the time they took, never past what the rate allows.
+            assertThat(pongs)
+                    .isGreaterThanOrEqualTo(SignalingHandler.BURST)
+                    .isLessThanOrEqualTo(
+                            SignalingHandler.BURST + (long) Math.ceil(seconds * SignalingHandler.MESSAGES_PER_SECOND))
+                    .isLessThan(200);
             Thread.sleep(1200);
             c.send("{\"type\":\"ping\",\"id\":\"after\"}");
             assertThat(c.expect(ServerMessage.Pong.class, p -> "after".equals(p.re())))
@@ -389,6 +397,12 @@ class SignalingWebSocketTest {
             clerk.send("{\"type\":\"take\"}");
             String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
             second.expect(ServerMessage.Paired.class);
+            clerk.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"请准备好身份证\"}");
+            assertThat(second.expect(ServerMessage.Chat.class).seq()).isEqualTo(1);
+            second.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"好的\"}");
+            assertThat(clerk.expect(ServerMessage.Chat.class, c -> c.text().equals("好的"))
+                            .seq())
+                    .isEqualTo(2);
             second.close();
             assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
 
@@ -399,15 +413,30 @@ class SignalingWebSocketTest {
                 ServerMessage.Paired again = third.expect(ServerMessage.Paired.class);
                 assertThat(again.sessionId()).isEqualTo(sid);
                 assertThat(again.resumed()).isTrue();
+                // The conversation so far comes again (a reloaded page shows it), numbered as before.
+                ServerMessage.Chat l1 = third.expect(ServerMessage.Chat.class);
+                ServerMessage.Chat l2 = third.expect(ServerMessage.Chat.class);
+                assertThat(List.of(l1.seq(), l2.seq())).containsExactly(1L, 2L);
+                assertThat(List.of(l1.text(), l2.text())).containsExactly("请准备好身份证", "好的");
+                assertThat(List.of(l1.from(), l2.from())).containsExactly("clerk", "applicant");
                 assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("reconnected");
                 ServerMessage.Paired clerkAgain = clerk.expect(ServerMessage.Paired.class);
                 assertThat(clerkAgain.resumed()).isTrue();
                 assertThat(clerkAgain.offerer()).isTrue();
                 // Relay works on the new connection.
                 third.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"我回来了\"}");
-                assertThat(clerk.expect(ServerMessage.Chat.class).text()).isEqualTo("我回来了");
+                ServerMessage.Chat back =
+                        clerk.expect(ServerMessage.Chat.class, c -> c.text().equals("我回来了"));
+                assertThat(back.seq()).isEqualTo(3);
                 clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
                 third.expect(ServerMessage.Ended.class);
+                // Dropped with the session (right after the hang-up is answered).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.hazelcast().getMap("tongban.chat").containsKey(sid) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(server.hazelcast().getMap("tongban.chat").containsKey(sid))
+                        .isFalse();
             }
         }
     }
@@ -471,6 +500,9 @@ class SignalingWebSocketTest {
             ServerMessage.Ticket back =
                     app.expect(ServerMessage.Ticket.class, t -> t.state() == ServerMessage.TicketState.WAITING);
             assertThat(back.position()).isEqualTo(1);
+            // Once: the periodic update (every 250 ms) does not repeat the place it was just told.
+            Thread.sleep(1000);
+            assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ticket);
             try (WsTestClient next = clerk(vertx, "wujin01")) {
                 ServerMessage.Queue q = next.expect(ServerMessage.Queue.class, m -> m.total() >= 2);
                 assertThat(q.tickets().get(0).returned()).isTrue();

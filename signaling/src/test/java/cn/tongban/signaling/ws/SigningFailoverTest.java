@@ -7,20 +7,13 @@ import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.protocol.ServerMessage;
-import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -39,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The applicant's browser-key signature across two clustered nodes (Hazelcast members with clustered Vert.x
  * and event-bus TLS, in this JVM, on one database): the applicant is connected to node A, the clerk to node
- * B. The nodes hold the same CA keys (as with an external CA, {@code --pki-external}) and share the file
- * directories (docs/cluster.md, Limits).
+ * B. The nodes hold the same CA keys (as with an external CA, {@code --pki-external}); files are in the
+ * shared database.
  *
  * <ol>
  *   <li>Two {@code sign_complete} for one session at once — the first on node A, the second on node B after
@@ -53,61 +46,23 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SigningFailoverTest {
+    private static TwoNodes nodes;
     private static TongbanServer nodeA;
     private static TongbanServer nodeB;
-    private static Path dirA;
-    private static Path dirB;
 
     @BeforeAll
-    static void start(@TempDir Path root) throws Exception {
-        String cluster = "sign-failover-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        ClusterCa ca = ClusterCa.create("sign-failover", Duration.ofDays(1));
-        String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
-        dirA = Files.createDirectories(root.resolve("node-a"));
-        dirB = Files.createDirectories(root.resolve("node-b"));
-        int[] ports = {freePort(), freePort()};
-        nodeA = start(ca, cluster, db, ports, 0, dirA);
-        // Node B: the same CA keys as node A, and the same file directories (a shared file system).
-        copy(dirA.resolve("pki"), dirB.resolve("pki"));
-        Files.copy(dirA.resolve("pki.password"), dirB.resolve("pki.password"));
-        for (String shared : List.of("materials", "applications")) {
-            Files.createSymbolicLink(dirB.resolve(shared), Files.createDirectories(dirA.resolve(shared)));
-        }
-        nodeB = start(ca, cluster, db, ports, 1, dirB);
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (nodeB.hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(2);
-    }
-
-    private static TongbanServer start(ClusterCa ca, String cluster, String db, int[] ports, int i, Path dir)
-            throws Exception {
-        ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
-                .save(dir.resolve("bus.p12"), "pw".toCharArray());
-        return TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dir)
-                .nodeName("node-" + (char) ('a' + i))
-                .clusterName(cluster)
-                .clusterMember("127.0.0.1:" + ports[0])
-                .clusterMember("127.0.0.1:" + ports[1])
-                .database(db, null, null)
-                .cluster(ServerOptions.Cluster.DEFAULT
-                        .withTls(dir.resolve("bus.p12"), "pw")
-                        .withQuorum(1)
-                        .withHazelcast(ports[i], null))
-                .build());
+    static void start(@TempDir Path dirA, @TempDir Path dirB, @TempDir Path dbDir) throws Exception {
+        nodes = TwoNodes.start("sign-failover", dirA, dirB, dbDir, true);
+        nodeA = nodes.a;
+        nodeB = nodes.b;
     }
 
     @AfterAll
     static void stop() {
-        for (TongbanServer s : new TongbanServer[] {nodeB, nodeA}) {
+        if (nodes != null) {
+            nodes.stopB();
             try {
-                if (s != null) {
-                    s.close();
-                }
+                nodeA.close();
             } catch (RuntimeException alreadyGone) {
                 // Node A was killed by the second test.
             }
@@ -117,7 +72,7 @@ class SigningFailoverTest {
     @Test
     @Order(1)
     void twoSignCompletesOnTwoNodesCompleteOnce(Vertx vertx) throws Exception {
-        SigningSteps s = new SigningSteps(nodeB, dirB);
+        SigningSteps s = new SigningSteps(nodeB, null);
         SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin01", "cz-wujin-bdc", null, "张秀英");
         WsTestClient again = null;
         try {
@@ -165,7 +120,7 @@ class SigningFailoverTest {
     @Test
     @Order(2)
     void aSignaturePreparedOnADeadNodeIsCompletedOnAnother(Vertx vertx) throws Exception {
-        SigningSteps s = new SigningSteps(nodeB, dirB);
+        SigningSteps s = new SigningSteps(nodeB, null);
         SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin02", "cz-wujin-bdc", null, "李蕾");
         WsTestClient resumed = null;
         try {
@@ -254,21 +209,6 @@ class SigningFailoverTest {
             X509CertificateHolder cert =
                     cms.getCertificates().getMatches(sid).iterator().next();
             return cert.getSubjectPublicKeyInfo().getEncoded();
-        }
-    }
-
-    private static void copy(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -12,6 +12,7 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.declaration.IdNumbers;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -23,6 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -297,13 +301,23 @@ class SigningWebSocketTest {
             assertThat(waiting.pdfUrl()).isNotNull();
 
             // Meanwhile the stored package is damaged (one byte inside every signature's range) ...
-            Path file = data.resolve("applications")
-                    .resolve(sealed.pdfSha256().substring(0, 2))
-                    .resolve(sealed.pdfSha256());
-            byte[] b = Files.readAllBytes(file);
-            int i = new String(b, StandardCharsets.ISO_8859_1).indexOf("CreatorTool>Tongban");
-            b[i + 12] = (byte) 't';
-            Files.write(file, b);
+            try (Database db = Database.open(Database.defaultUrl(data), null, null);
+                    Connection c = db.dataSource().getConnection();
+                    PreparedStatement read = c.prepareStatement("SELECT content FROM stored_file WHERE sha256 = ?");
+                    PreparedStatement write =
+                            c.prepareStatement("UPDATE stored_file SET content = ? WHERE sha256 = ?")) {
+                read.setString(1, sealed.pdfSha256());
+                byte[] b;
+                try (ResultSet rs = read.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    b = rs.getBytes(1);
+                }
+                int i = new String(b, StandardCharsets.ISO_8859_1).indexOf("CreatorTool>Tongban");
+                b[i + 12] = (byte) 't';
+                write.setBytes(1, b);
+                write.setString(2, sealed.pdfSha256());
+                assertThat(write.executeUpdate()).isEqualTo(1);
+            }
             // ... and the node becomes reachable (this node): the retry is refused with the reason.
             Files.writeString(data.resolve("refdata.yaml"), refdata(null));
             Files.setLastModifiedTime(
@@ -331,7 +345,8 @@ class SigningWebSocketTest {
             assertThat(S.rows("SELECT handoff_status FROM application WHERE application_id = '"
                             + refused.applicationId() + "'"))
                     .containsExactly("REFUSED");
-            assertThat(Files.exists(file)).isTrue();
+            assertThat(S.rows("SELECT sha256 FROM stored_file WHERE sha256 = '" + sealed.pdfSha256() + "'"))
+                    .hasSize(1);
             assertThat(S.rows("SELECT reason FROM handoff_refusal WHERE application_id = '" + refused.applicationId()
                             + "'"))
                     .contains("SIGNATURE_INVALID");

@@ -160,6 +160,10 @@ class VirtualWindowE2ETest {
         clerk.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
         awaitTwoWayMedia(applicant, clerk);
         assertThat(clerk.locator("#screen-stage")).isHidden();
+        // The conversation is still there after the reload.
+        assertThat(applicant.locator("#chat-log .line")).hasCount(2);
+        assertThat(applicant.locator("#chat-log .line.mine")).hasText(Pattern.compile("您好，我想办理产权证"));
+        assertThat(applicant.locator("#chat-log")).containsText("请出示您的身份证");
 
         // The applicant's network drops: the page shows it, reconnects by itself and the call resumes.
         applicant.evaluate("() => window.tongban.pc().tongbanOld = true");
@@ -168,6 +172,9 @@ class VirtualWindowE2ETest {
         assertThat(applicant.locator("#conn-banner")).isHidden();
         applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
         awaitTwoWayMedia(applicant, clerk);
+        // The lines sent again after the resume are not shown twice.
+        assertThat(applicant.locator("#chat-log .line")).hasCount(2);
+        assertThat(clerk.locator("#chat-log .line")).hasCount(2);
 
         // The clerk hangs up with an outcome: into the timed wrap-up; the applicant sees the end state.
         clerk.click("#end-session");
