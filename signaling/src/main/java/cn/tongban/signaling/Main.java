@@ -4,6 +4,7 @@ import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.cli.AuditCommand;
 import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
+import cn.tongban.signaling.cli.HandoffCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             DemoApplicationCommand.class,
             AuditCommand.class,
+            HandoffCommand.class,
             AccountCommand.class,
             ClusterCaCommand.class,
             CommandLine.HelpCommand.class

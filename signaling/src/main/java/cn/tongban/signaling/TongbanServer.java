@@ -209,6 +209,7 @@ public final class TongbanServer implements AutoCloseable {
                     clusterView);
             AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
             signaling.useAppointments(appointments);
+            signaling.useApplicationDesk(declarations.applications().desk());
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);

@@ -7,6 +7,7 @@ import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream } from './rtc.js
 import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
+import { initUnfinished } from './unfinished.js';
 import {
   $,
   addChatLine,
@@ -64,6 +65,7 @@ wireConsole();
 initCobrowse(client, { onChange: (on) => $('#session-media').classList.toggle('with-mirror', on) });
 initChecks(client);
 initSigning(client, { role: 'clerk' });
+const unfinished = initUnfinished(client, { matterName, hallName });
 
 client.addEventListener('ready', onReady);
 client.addEventListener('clerk', (e) => onClerk(e.detail));
@@ -88,7 +90,10 @@ client.addEventListener('state', () => render());
 fetchCatalog()
   .then((catalog) => (state.catalog = catalog))
   .catch(() => setNotice({ key: 'error.catalog', kind: 'error' }))
-  .finally(render);
+  .finally(() => {
+    render();
+    unfinished.render(); // matter and hall names
+  });
 if (state.token) startConsole();
 render();
 setInterval(renderQueueTimes, 1000);
@@ -120,6 +125,7 @@ window.tongban = {
     recording: state.recording,
     participants: state.participants,
     offerVersion: state.call?.version ?? null,
+    unfinished: unfinished.state(),
   }),
 };
 
@@ -202,6 +208,7 @@ async function authenticate(lost = null) {
     const pending = loadPendingOutcome();
     if (pending && !state.outcomeFor) askOutcome(pending);
     if (state.profile?.supervisor) refreshMonitor();
+    unfinished.refresh();
   } catch (e) {
     if (e.code === 'NETWORK') return;
     // Bad or expired token: back to the login form.
@@ -544,6 +551,8 @@ function renderOutcomeDialog() {
   if (!mode) return;
   const hints = { end: 'outcomeDialog.hintEnd', ended: 'outcomeDialog.hintEnded', lost: 'outcomeDialog.hintLost' };
   $('#outcome-hint').textContent = t(hints[mode]);
+  // Ending now leaves the applicant's signed application unsealed: say so (it can be finished later).
+  $('#outcome-unsealed').hidden = mode !== 'end' || !unfinished.unsealed(state.outcomeFor.sessionId);
   $('#outcome-cancel').hidden = mode !== 'end';
 }
 

@@ -64,7 +64,77 @@ final class ApplicationStore {
             Long receiptAt,
             String manifestJson,
             long createdAt,
-            long updatedAt) {}
+            long updatedAt,
+            String sealedBy) {
+        /** A row not sealed yet. */
+        Row(
+                String applicationId,
+                String ticketId,
+                String sessionId,
+                String matterId,
+                String hallId,
+                String partnerHallId,
+                String clerkId,
+                Status status,
+                int pages,
+                String formSha256,
+                String currentSha256,
+                String finalSha256,
+                String recordingSha256,
+                String applicantSerial,
+                Long intentAt,
+                Long applicantSignedAt,
+                Long sealedAt,
+                String verdict,
+                Handoff handoff,
+                String handoffTarget,
+                String handoffReason,
+                int handoffAttempts,
+                Long handoffNextAt,
+                String receiptNo,
+                String receiptSha256,
+                Long receiptAt,
+                String manifestJson,
+                long createdAt,
+                long updatedAt) {
+            this(
+                    applicationId,
+                    ticketId,
+                    sessionId,
+                    matterId,
+                    hallId,
+                    partnerHallId,
+                    clerkId,
+                    status,
+                    pages,
+                    formSha256,
+                    currentSha256,
+                    finalSha256,
+                    recordingSha256,
+                    applicantSerial,
+                    intentAt,
+                    applicantSignedAt,
+                    sealedAt,
+                    verdict,
+                    handoff,
+                    handoffTarget,
+                    handoffReason,
+                    handoffAttempts,
+                    handoffNextAt,
+                    receiptNo,
+                    receiptSha256,
+                    receiptAt,
+                    manifestJson,
+                    createdAt,
+                    updatedAt,
+                    null);
+        }
+
+        /** The clerk whose signature the sealed application carries (the session's clerk unless recorded). */
+        String signingClerk() {
+            return sealedBy != null ? sealedBy : clerkId;
+        }
+    }
 
     record Received(
             String applicationId,
@@ -81,7 +151,7 @@ final class ApplicationStore {
     private static final String COLUMNS = "application_id, ticket_id, session_id, matter_id, hall_id, partner_hall_id,"
             + " clerk_id, status, pages, form_sha256, current_sha256, final_sha256, recording_sha256, applicant_serial,"
             + " intent_at, applicant_signed_at, sealed_at, verdict, handoff_status, handoff_target, handoff_reason,"
-            + " handoff_attempts, handoff_next_at, receipt_no, receipt_sha256, receipt_at, manifest_json, created_at, updated_at";
+            + " handoff_attempts, handoff_next_at, receipt_no, receipt_sha256, receipt_at, manifest_json, created_at, updated_at, sealed_by";
 
     private final DataSource ds;
 
@@ -137,7 +207,7 @@ final class ApplicationStore {
             }
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO application (" + COLUMNS
-                            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 bind(ps, r);
                 ps.executeUpdate();
                 return true;
@@ -168,25 +238,42 @@ final class ApplicationStore {
                 applicationId);
     }
 
-    /** Claims the application for sealing; false if it is not (or no longer) waiting for the clerk. */
-    boolean claimSealing(String applicationId, long at) {
+    /**
+     * Claims the application for sealing, as it was seen: {@code APPLICANT_SIGNED}, or {@code SEALING} under a
+     * claim that has gone stale (its node died mid-sealing). The claim is the row's new {@code updated_at}
+     * ({@code at}): {@link #sealed} and {@link #releaseSealing} only act under it, so a claim taken over never
+     * seals too. False if the row changed since it was seen (another clerk or node claimed it first).
+     */
+    boolean claimSealing(Row seen, long at) {
+        if (seen.status() != Status.APPLICANT_SIGNED && seen.status() != Status.SEALING) {
+            return false;
+        }
         return update(
-                "UPDATE application SET status = 'SEALING', updated_at = ? WHERE application_id = ? AND status = 'APPLICANT_SIGNED'",
+                "UPDATE application SET status = 'SEALING', updated_at = ? WHERE application_id = ? AND status = ?"
+                        + " AND updated_at = ?",
                 at,
-                applicationId);
+                seen.applicationId(),
+                seen.status().name(),
+                seen.updatedAt());
     }
 
-    void releaseSealing(String applicationId, long at) {
+    /** Gives up a claim (sealing failed): the application waits for the clerk again. */
+    void releaseSealing(String applicationId, long claimedAt, long at) {
         update(
-                "UPDATE application SET status = 'APPLICANT_SIGNED', updated_at = ? WHERE application_id = ? AND status = 'SEALING'",
+                "UPDATE application SET status = 'APPLICANT_SIGNED', updated_at = ? WHERE application_id = ?"
+                        + " AND status = 'SEALING' AND updated_at = ?",
                 at,
-                applicationId);
+                applicationId,
+                claimedAt);
     }
 
+    /** Records the sealed application under the claim taken at {@code claimedAt}; false if the claim was lost. */
     boolean sealed(
             String applicationId,
+            long claimedAt,
             String sha256,
             String verdict,
+            String sealedBy,
             Handoff handoff,
             String target,
             String manifest,
@@ -194,16 +281,49 @@ final class ApplicationStore {
             long at) {
         return update(
                 "UPDATE application SET status = 'SEALED', current_sha256 = ?, final_sha256 = ?, verdict = ?, sealed_at = ?,"
-                        + " handoff_status = ?, handoff_target = ?, handoff_attempts = 0, handoff_next_at = ?,"
-                        + " manifest_json = ?, updated_at = ? WHERE application_id = ? AND status = 'SEALING'",
+                        + " sealed_by = ?, handoff_status = ?, handoff_target = ?, handoff_attempts = 0, handoff_next_at = ?,"
+                        + " manifest_json = ?, updated_at = ? WHERE application_id = ? AND status = 'SEALING' AND updated_at = ?",
                 sha256,
                 sha256,
                 verdict,
                 at,
+                sealedBy,
                 handoff.name(),
                 target,
                 nextAt,
                 manifest,
+                at,
+                applicationId,
+                claimedAt);
+    }
+
+    /**
+     * Applications that need a person, oldest change first (at most {@code limit}): signed by the applicant
+     * and waiting for the clerk's signature and seal (or being sealed), and sealed ones whose hand-off is
+     * refused or still being retried.
+     */
+    List<Row> unfinished(int limit) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM application"
+                        + " WHERE status IN ('APPLICANT_SIGNED', 'SEALING') OR handoff_status IN ('REFUSED', 'PENDING')"
+                        + " ORDER BY updated_at, application_id")) {
+            ps.setMaxRows(limit);
+            return rows(ps);
+        } catch (SQLException e) {
+            throw new StoreException("cannot read unfinished applications", e);
+        }
+    }
+
+    /**
+     * A refused hand-off goes back to the outbox, due now: the next retry round of any node sends it again.
+     * The reason of the refusal stays until the next attempt replaces it. False if it is not refused (any
+     * more): already resent by someone else, delivered, or never sealed.
+     */
+    boolean resend(String applicationId, long at) {
+        return update(
+                "UPDATE application SET handoff_status = 'PENDING', handoff_next_at = ?, updated_at = ?"
+                        + " WHERE application_id = ? AND status = 'SEALED' AND handoff_status = 'REFUSED'",
+                at,
                 at,
                 applicationId);
     }
@@ -410,6 +530,7 @@ final class ApplicationStore {
         ps.setString(27, r.manifestJson());
         ps.setLong(28, r.createdAt());
         ps.setLong(29, r.updatedAt());
+        ps.setString(30, r.sealedBy());
     }
 
     private Optional<Row> one(String where, String arg) {
@@ -457,7 +578,8 @@ final class ApplicationStore {
                         nullableLong(rs, 26),
                         rs.getString(27),
                         rs.getLong(28),
-                        rs.getLong(29)));
+                        rs.getLong(29),
+                        rs.getString(30)));
             }
         }
         return out;

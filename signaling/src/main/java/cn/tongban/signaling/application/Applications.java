@@ -35,12 +35,15 @@ public final class Applications {
     private final SigningService signing;
     private final HandoffReceiver receiver;
     private final Handoff handoff;
+    private final ApplicationDesk desk;
     private volatile String selfUrl;
 
-    private Applications(SigningService signing, HandoffReceiver receiver, Handoff handoff, String selfUrl) {
+    private Applications(
+            SigningService signing, HandoffReceiver receiver, Handoff handoff, ApplicationDesk desk, String selfUrl) {
         this.signing = signing;
         this.receiver = receiver;
         this.handoff = handoff;
+        this.desk = desk;
         this.selfUrl = selfUrl;
     }
 
@@ -97,12 +100,19 @@ public final class Applications {
                 records,
                 refdata,
                 clock);
-        self[0] = new Applications(signing, receiver, handoff, publicUrl);
+        ApplicationDesk desk = new ApplicationDesk(
+                store, signing, new HandoffOutbox(store, records::audit, clock), queue, refdata, records);
+        self[0] = new Applications(signing, receiver, handoff, desk, publicUrl);
         return self[0];
     }
 
     public SigningService service() {
         return signing;
+    }
+
+    /** The clerk console's unfinished applications: finishing after the session, resending hand-offs. */
+    public ApplicationDesk desk() {
+        return desk;
     }
 
     /** Adds the routes of {@link ApplicationRoutes}. Call before the {@code /api/*} catch-all. */

@@ -107,8 +107,29 @@ final class Handoff {
     /** Sends every due package once. Blocking; called periodically on a worker. */
     void retryDue() {
         for (ApplicationStore.Row app : store.dueHandoffs(clock.millis())) {
-            if (store.claimHandoff(app.applicationId(), app.handoffNextAt(), clock.millis() + LEASE_MS)) {
+            retry(app);
+        }
+    }
+
+    /**
+     * Sends one package of the outbox now if it is due (after a resend), unless another node's retry loop
+     * took it first. Blocking.
+     */
+    void retryNow(String applicationId) {
+        store.find(applicationId)
+                .filter(app -> app.handoff() == ApplicationStore.Handoff.PENDING
+                        && app.handoffNextAt() != null
+                        && app.handoffNextAt() <= clock.millis())
+                .ifPresent(this::retry);
+    }
+
+    private void retry(ApplicationStore.Row app) {
+        if (store.claimHandoff(app.applicationId(), app.handoffNextAt(), clock.millis() + LEASE_MS)) {
+            if (needed(app.hallId(), app.partnerHallId())) {
                 attempt(app);
+            } else {
+                // A resent local filing (the owning hall accepted it itself): filed on this node again.
+                fileLocally(app);
             }
         }
     }
@@ -140,12 +161,29 @@ final class Handoff {
                     "receiptSha256",
                     a.receiptSha256());
         } catch (HandoffReceiver.Refused r) {
-            store.handoffRefused(app.applicationId(), r.reason + ": " + r.getMessage(), 0, now);
+            refusedLocally(app, r.reason + ": " + r.getMessage(), now);
         } catch (RuntimeException e) {
             LOG.error("Filing application {} failed", app.applicationId(), e);
-            store.handoffRefused(app.applicationId(), "INTERNAL: " + e, 0, now);
+            refusedLocally(app, "INTERNAL: " + e, now);
         }
         store.find(app.applicationId()).ifPresent(changed);
+    }
+
+    private void refusedLocally(ApplicationStore.Row app, String reason, long now) {
+        store.handoffRefused(app.applicationId(), reason, app.handoffAttempts(), now);
+        records.audit(
+                "hall:" + app.hallId(),
+                "handoff.refused",
+                app.sessionId(),
+                "application",
+                app.applicationId(),
+                "to",
+                app.hallId(),
+                "local",
+                true,
+                "reason",
+                reason);
+        LOG.warn("Filing of {} at {} refused: {}", app.applicationId(), app.hallId(), reason);
     }
 
     private void attempt(ApplicationStore.Row app) {

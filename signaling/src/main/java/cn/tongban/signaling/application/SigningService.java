@@ -14,7 +14,6 @@ import cn.tongban.docsign.sign.PadesSigner;
 import cn.tongban.docsign.sign.PreparedSignature;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.SignatureReport;
-import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.signaling.declaration.DeclarationForm;
 import cn.tongban.signaling.declaration.DeclarationService;
@@ -33,7 +32,6 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
-import cn.tongban.signaling.util.Mask;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -129,6 +127,7 @@ public final class SigningService {
     private final Supplier<ReferenceData> refdata;
     private final Clock clock;
     private final IMap<String, Intent> intents;
+    private final Sealing sealing;
     private final PendingSignatures pending;
     private final Map<String, ServerMessage.Verification> verified = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -173,6 +172,8 @@ public final class SigningService {
         this.refdata = refdata;
         this.clock = clock;
         this.intents = hz.getMap("tongban.intent");
+        this.sealing =
+                new Sealing(store, files, pki, signer, anchors, forms, materials, handoff, records, refdata, clock);
         this.pending = new PendingSignatures(hz, SIGN_TTL_MS);
         handoff.onChange(this::notifyParties);
     }
@@ -624,127 +625,27 @@ public final class SigningService {
 
     private void clerkSign(DeclarationService.Party p, ClientMessage.ClerkSign m) {
         ApplicationStore.Row app = application(p);
-        if (app.status() != ApplicationStore.Status.APPLICANT_SIGNED) {
-            throw new ProtocolException(
-                    ErrorCode.WRONG_STATE,
-                    app.status() == ApplicationStore.Status.SEALED
-                            ? "the application is already sealed"
-                            : "the applicant has not signed yet");
-        }
-        long now = clock.millis();
-        if (!store.claimSealing(app.applicationId(), now)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is being sealed");
-        }
         ReferenceData.ClerkProfile clerk = refdata.get().clerk(p.clerkId()).orElseThrow();
-        String owningName = hallName(app.hallId());
-        byte[] sealed;
-        VerificationReport report;
-        try {
-            ApplicationSigningFlow flow = new ApplicationSigningFlow(signer.get());
-            Instant at = Instant.ofEpochMilli(now);
-            byte[] v2 = flow.clerkSigns(
-                    files.get(app.currentSha256()),
-                    pki.clerk(clerk.hallId(), clerk.id(), clerk.name()),
-                    clerk.name(),
-                    clerk.id(),
-                    owningName,
-                    at);
-            sealed = flow.hallSeals(v2, pki.hallSeal(app.hallId()), owningName, at);
-            report = new PdfVerifier(anchors).verify(sealed);
-        } catch (DocsignException | IllegalStateException e) {
-            store.releaseSealing(app.applicationId(), clock.millis());
-            LOG.error("Session {}: sealing {} failed", p.session().sessionId(), app.applicationId(), e);
-            throw new ProtocolException(
-                    ErrorCode.SIGNING_UNAVAILABLE,
-                    "cannot sign and seal: "
-                            + (e instanceof DocsignException d ? d.error().code() : e.getMessage()));
-        }
-        if (report.verdict() != Verdict.VALID) {
-            store.releaseSealing(app.applicationId(), clock.millis());
-            records.audit(
-                    p.actor(),
-                    "application.verification_failed",
-                    p.session().sessionId(),
-                    "application",
-                    app.applicationId(),
-                    "verdict",
-                    report.verdict().name());
-            throw new ProtocolException(
-                    ErrorCode.SIGNATURE_INVALID, "the sealed application does not verify: " + report.verdict());
-        }
-        String sha = Hashes.sha256(sealed);
-        files.put(sha, sealed);
+        Sealing.Sealed done = sealing.seal(app, clerk, p.actor(), p.ticket().name(), "session");
+        verifiedNow(done.row().finalSha256(), done.report());
+        both(p, done.row(), m.id());
+        handoff.file(done.row());
+    }
+
+    /** Remembers the verifier's report on a sealed PDF for the {@code application} messages. */
+    void verifiedNow(String sha256, VerificationReport report) {
         if (verified.size() > 1000) {
             verified.clear(); // a cache of verdicts; recomputed on demand
         }
-        verified.put(sha, verification(report));
-        boolean transfer = Handoff.needed(app.hallId(), app.partnerHallId());
-        String manifest = new String(HandoffReceiver.json(manifest(app, p, sealed, sha)), StandardCharsets.UTF_8);
-        long done = clock.millis();
-        if (!store.sealed(
-                app.applicationId(),
-                sha,
-                report.verdict().name(),
-                transfer ? ApplicationStore.Handoff.PENDING : ApplicationStore.Handoff.LOCAL,
-                transfer ? handoff.target(app.hallId()) : null,
-                manifest,
-                done + 60_000,
-                done)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application changed meanwhile");
-        }
-        records.audit(
-                p.actor(),
-                "application.sealed",
-                p.session().sessionId(),
-                "application",
-                app.applicationId(),
-                "clerk",
-                clerk.id(),
-                "seal",
-                app.hallId(),
-                "finalSha256",
-                sha,
-                "verdict",
-                report.verdict().name(),
-                "signatures",
-                report.signatures().size(),
-                "handoff",
-                transfer ? "to " + app.hallId() : "local");
-        LOG.info(
-                "Session {}: application {} signed by clerk {} and sealed ({})",
-                p.session().sessionId(),
-                app.applicationId(),
-                clerk.id(),
-                report.verdict());
-        ApplicationStore.Row row = store.find(app.applicationId()).orElseThrow();
-        both(p, row, m.id());
-        handoff.file(row);
+        verified.put(sha256, verification(report));
     }
 
-    private Manifest manifest(ApplicationStore.Row app, DeclarationService.Party p, byte[] pdf, String sha) {
-        DeclarationForm form = form(p);
-        List<String> attachments = new ArrayList<>();
-        for (ApplicationData.Material mat :
-                ApplicationContent.materials(materials.forTicket(app.ticketId()), x -> new byte[0])) {
-            attachments.add(mat.fileName());
-        }
-        return new Manifest(
-                1,
-                app.applicationId(),
-                app.matterId(),
-                form.matterCode(),
-                refdata.get()
-                        .matter(app.matterId())
-                        .map(ReferenceData.Matter::name)
-                        .orElse(form.title()),
-                app.hallId(),
-                app.partnerHallId() == null ? app.hallId() : app.partnerHallId(),
-                app.sessionId(),
-                Mask.name(p.ticket().name()),
-                sha,
-                pdf.length,
-                attachments,
-                clock.millis());
+    Sealing sealing() {
+        return sealing;
+    }
+
+    Handoff handoff() {
+        return handoff;
     }
 
     private static ServerMessage.Verification verification(VerificationReport r) {
@@ -778,18 +679,13 @@ public final class SigningService {
     // ---------------------------------------------------------------- messages
 
     ServerMessage.Application message(ApplicationStore.Row a, String re) {
-        String base = "/api/applications/" + a.applicationId();
-        List<String> pages = new ArrayList<>();
-        for (int i = 0; i < a.pages(); i++) {
-            pages.add(urls.sign(base + "/pages/" + i + "?sha=" + a.currentSha256()));
-        }
         boolean sealed = a.status() == ApplicationStore.Status.SEALED;
         List<ServerMessage.Signer> signers = new ArrayList<>();
         if (a.applicantSignedAt() != null) {
             signers.add(new ServerMessage.Signer("applicant", applicantName(a), a.applicantSignedAt()));
         }
         if (sealed && a.sealedAt() != null) {
-            signers.add(new ServerMessage.Signer("clerk", clerkName(a.clerkId()), a.sealedAt()));
+            signers.add(new ServerMessage.Signer("clerk", clerkName(a.signingClerk()), a.sealedAt()));
             signers.add(new ServerMessage.Signer("seal", hallName(a.hallId()), a.sealedAt()));
         }
         ServerMessage.Verification v = null;
@@ -798,18 +694,6 @@ public final class SigningService {
                     .map(pdf -> verification(new PdfVerifier(anchors).verify(pdf)))
                     .orElse(new ServerMessage.Verification(a.verdict(), 0, null)));
         }
-        ServerMessage.Handoff h = null;
-        if (sealed && a.handoff() != null) {
-            h = new ServerMessage.Handoff(
-                    a.handoff().name().toLowerCase(Locale.ROOT),
-                    hallName(a.partnerHallId() == null ? a.hallId() : a.partnerHallId()),
-                    hallName(a.hallId()),
-                    a.handoffReason(),
-                    a.handoffAttempts(),
-                    a.receiptNo(),
-                    a.receiptAt(),
-                    a.receiptSha256() == null ? null : urls.sign(base + "/receipt?sha=" + a.receiptSha256()));
-        }
         return new ServerMessage.Application(
                 a.sessionId(),
                 a.applicationId(),
@@ -817,18 +701,53 @@ public final class SigningService {
                         ? "applicant_signed"
                         : a.status().name().toLowerCase(Locale.ROOT),
                 a.pages(),
-                pages,
+                previews(a),
                 a.currentSha256(),
-                sealed ? urls.sign(base + "/pdf?sha=" + a.finalSha256()) : null,
+                pdfUrl(a),
                 a.intentAt(),
                 signers,
                 v,
-                h,
+                handoffMessage(a),
                 re);
     }
 
+    /** Signed links to the page images of the application's current version. */
+    List<String> previews(ApplicationStore.Row a) {
+        String base = "/api/applications/" + a.applicationId();
+        List<String> pages = new ArrayList<>();
+        for (int i = 0; i < a.pages(); i++) {
+            pages.add(urls.sign(base + "/pages/" + i + "?sha=" + a.currentSha256()));
+        }
+        return pages;
+    }
+
+    /** The signed link to the final PDF, once sealed. */
+    String pdfUrl(ApplicationStore.Row a) {
+        return a.status() == ApplicationStore.Status.SEALED
+                ? urls.sign("/api/applications/" + a.applicationId() + "/pdf?sha=" + a.finalSha256())
+                : null;
+    }
+
+    /** Where the sealed application is in its filing with the owning hall, or null before sealing. */
+    ServerMessage.Handoff handoffMessage(ApplicationStore.Row a) {
+        if (a.status() != ApplicationStore.Status.SEALED || a.handoff() == null) {
+            return null;
+        }
+        return new ServerMessage.Handoff(
+                a.handoff().name().toLowerCase(Locale.ROOT),
+                hallName(a.partnerHallId() == null ? a.hallId() : a.partnerHallId()),
+                hallName(a.hallId()),
+                a.handoffReason(),
+                a.handoffAttempts(),
+                a.receiptNo(),
+                a.receiptAt(),
+                a.receiptSha256() == null
+                        ? null
+                        : urls.sign("/api/applications/" + a.applicationId() + "/receipt?sha=" + a.receiptSha256()));
+    }
+
     /** Tells whoever of the two parties is still connected (after a hand-off attempt, from any thread). */
-    private void notifyParties(ApplicationStore.Row a) {
+    void notifyParties(ApplicationStore.Row a) {
         ServerMessage.Application msg = message(a, null);
         queue.ticket(a.ticketId()).map(TicketRecord::connId).ifPresent(c -> send(c, msg));
         queue.presence(a.clerkId())
@@ -931,7 +850,8 @@ public final class SigningService {
                 + HexFormat.of().withUpperCase().formatHex(r);
     }
 
-    private String applicantName(ApplicationStore.Row a) {
+    /** The applicant's name as declared on the form (checked against the ticket by the identity check). */
+    String applicantName(ApplicationStore.Row a) {
         return drafts.find(a.ticketId())
                 .flatMap(d -> forms.form(a.matterId())
                         .filter(f -> f.identity() != null)
@@ -939,11 +859,11 @@ public final class SigningService {
                 .orElse(null);
     }
 
-    private String hallName(String hallId) {
+    String hallName(String hallId) {
         return refdata.get().hall(hallId).map(ReferenceData.Hall::name).orElse(hallId);
     }
 
-    private String clerkName(String clerkId) {
+    String clerkName(String clerkId) {
         return refdata.get()
                 .clerk(clerkId)
                 .map(ReferenceData.ClerkProfile::name)
@@ -958,7 +878,7 @@ public final class SigningService {
         return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
     }
 
-    private void send(String connId, ServerMessage m) {
+    void send(String connId, ServerMessage m) {
         if (connId != null) {
             outbox.send(connId, m);
         }

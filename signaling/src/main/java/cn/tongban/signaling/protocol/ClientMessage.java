@@ -55,6 +55,9 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.JoinSession.class, name = "join_session"),
     @JsonSubTypes.Type(value = ClientMessage.LeaveSession.class, name = "leave_session"),
     @JsonSubTypes.Type(value = ClientMessage.ListSessions.class, name = "list_sessions"),
+    @JsonSubTypes.Type(value = ClientMessage.ListApplications.class, name = "list_applications"),
+    @JsonSubTypes.Type(value = ClientMessage.AppFinish.class, name = "app_finish"),
+    @JsonSubTypes.Type(value = ClientMessage.HandoffResend.class, name = "handoff_resend"),
 })
 public sealed interface ClientMessage {
 
@@ -802,6 +805,52 @@ public sealed interface ClientMessage {
 
     /** Supervisor: the running sessions of their hall. Answered with {@code sessions}. */
     record ListSessions(String id) implements ClientMessage {
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    // ---- unfinished applications, outside a session (docs/protocol.md, "Unfinished applications")
+
+    /** Clerk messages about the hall's signed applications, outside any session. */
+    sealed interface DeskMessage extends ClientMessage {}
+
+    /**
+     * Clerk: the hall's applications that need a person — signed by the applicant but not sealed when their
+     * session ended, or sealed with a refused (or still retried) hand-off. Answered with {@code applications}.
+     */
+    record ListApplications(String id) implements DeskMessage {
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk of the hall that accepted the application: sign, seal, verify and hand off an application the
+     * applicant signed in a session that has ended. Answered with {@code application} ({@code sealed}).
+     */
+    record AppFinish(String id, String applicationId) implements DeskMessage {
+        public AppFinish {
+            Checks.identifier("applicationId", applicationId);
+        }
+
+        @Override
+        public Sender allowedSender() {
+            return Sender.CLERK;
+        }
+    }
+
+    /**
+     * Clerk: send a refused hand-off again (the cause was fixed at the owning hall). Answered with {@code
+     * application}, its {@code handoff} as it stands after the new attempt.
+     */
+    record HandoffResend(String id, String applicationId) implements DeskMessage {
+        public HandoffResend {
+            Checks.identifier("applicationId", applicationId);
+        }
+
         @Override
         public Sender allowedSender() {
             return Sender.CLERK;

@@ -118,6 +118,13 @@ public enum ErrorCode {
     HANDOFF_UNAUTHENTICATED(401, false, 0),
     /** The owning hall refused a handed-over package; {@code reason} gives the stable cause (HTTP only). */
     HANDOFF_REFUSED(422, false, 0),
+    /** No application has that number (unfinished applications, outside a session). */
+    NO_SUCH_APPLICATION(404, false, 0),
+    /**
+     * The application belongs to another hall: only clerks of the hall that accepted it (whose clerk served the
+     * session) may finish it, and they or the sending partner hall's clerks resend its hand-off.
+     */
+    APPLICATION_OTHER_HALL(403, false, 0),
     /** Bridge mode: the session already has four participants. */
     SESSION_FULL(409, false, 0),
     /**

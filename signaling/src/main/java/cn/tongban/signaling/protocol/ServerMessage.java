@@ -48,6 +48,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Invitation.class, name = "invitation"),
     @JsonSubTypes.Type(value = ServerMessage.Recording.class, name = "recording"),
     @JsonSubTypes.Type(value = ServerMessage.Sessions.class, name = "sessions"),
+    @JsonSubTypes.Type(value = ServerMessage.Applications.class, name = "applications"),
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerMessage {
@@ -554,4 +555,34 @@ public sealed interface ServerMessage {
             int participants,
             boolean recording,
             long startedAt) {}
+
+    /**
+     * To a clerk: the hall's applications that need a person (answer to {@code list_applications}, and pushed
+     * when a session of this clerk ends with the application signed by the applicant but not sealed).
+     */
+    record Applications(List<ApplicationSummary> applications, String re) implements ServerMessage {}
+
+    /**
+     * One application of {@link Applications}. {@code status}: {@code applicant_signed} (waiting for the clerk's
+     * signature and seal), {@code sealing} (being sealed), {@code sealed}. {@code action}: what this clerk may do
+     * now — {@code finish} (sign, seal and hand off), {@code resend} (a refused hand-off), or absent. {@code
+     * applicant} is masked; {@code previews} and {@code pdfUrl} are signed links as in {@code application}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ApplicationSummary(
+            String applicationId,
+            String sessionId,
+            String matterId,
+            String hallId,
+            String partnerHallId,
+            String clerkId,
+            String clerkName,
+            String applicant,
+            String status,
+            Long signedAt,
+            long updatedAt,
+            List<String> previews,
+            String pdfUrl,
+            Handoff handoff,
+            String action) {}
 }

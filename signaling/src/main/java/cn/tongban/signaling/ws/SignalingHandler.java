@@ -2,6 +2,7 @@ package cn.tongban.signaling.ws;
 
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.application.ApplicationDesk;
 import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterView;
@@ -81,6 +82,7 @@ public final class SignalingHandler {
     private final MediaSessions media;
     private final ClusterView cluster;
     private volatile AppointmentService appointments;
+    private volatile ApplicationDesk desk;
     private final DeclarationService declarations;
 
     public SignalingHandler(
@@ -124,6 +126,11 @@ public final class SignalingHandler {
     /** Enables appointment check-in on {@code join} and the no-show release in {@link #sweep}. */
     public void useAppointments(AppointmentService service) {
         this.appointments = service;
+    }
+
+    /** Enables the clerk console's unfinished applications ({@code list_applications}, {@code app_finish} …). */
+    public void useApplicationDesk(ApplicationDesk desk) {
+        this.desk = desk;
     }
 
     /** Marks the queues changed: positions and clerk views are pushed at the next broadcast. */
@@ -341,7 +348,7 @@ public final class SignalingHandler {
                 "ticket",
                 t.number());
         records.caseClosed(lost.session(), t);
-        media.sessionEnded(lost.session().sessionId(), "server", "clerk_lost");
+        sessionEnded(lost.session(), "server", "clerk_lost");
         if (t.connId() != null) {
             sendTo(
                     t.connId(),
@@ -410,6 +417,12 @@ public final class SignalingHandler {
                             peers.ticket(),
                             peers.peerConnId()),
                     d);
+        } else if (m instanceof ClientMessage.DeskMessage d) {
+            ApplicationDesk unfinished = desk;
+            if (unfinished == null) {
+                throw new ProtocolException(ErrorCode.SIGNING_UNAVAILABLE, "signed applications are not set up here");
+            }
+            unfinished.handle(c.clerkId, c.id, d);
         } else if (m instanceof ClientMessage.Hangup h) {
             hangup(c, h);
         } else if (m instanceof ClientMessage.Outcome o) {
@@ -810,7 +823,7 @@ public final class SignalingHandler {
             send(c, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id()));
             queue.ticket(c.ticketId).ifPresent(t -> send(c, ticketMessage(t, null, null, null)));
             toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null));
-            media.sessionEnded(s.sessionId(), "applicant", "hangup");
+            sessionEnded(s, "applicant", "hangup");
             queue.presence(s.clerkId())
                     .filter(p -> p.connId() != null)
                     .ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
@@ -833,9 +846,18 @@ public final class SignalingHandler {
                 sendTo(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null));
                 sendTo(t.connId(), ticketMessage(t, null, null, told, null));
             });
-            media.sessionEnded(s.sessionId(), "clerk", "hangup");
+            sessionEnded(s, "clerk", "hangup");
         }
         markDirty();
+    }
+
+    /** A session ended (not by a transfer): its media stop; an application it leaves unsealed is flagged. */
+    private void sessionEnded(SessionRecord s, String by, String reason) {
+        media.sessionEnded(s.sessionId(), by, reason);
+        ApplicationDesk unfinished = desk;
+        if (unfinished != null) {
+            unfinished.sessionEnded(s, by, reason);
+        }
     }
 
     /** The two ends of a session as seen from the sender, after checking the sender belongs to it. */
@@ -1065,7 +1087,7 @@ public final class SignalingHandler {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
             records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
             toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null));
-            media.sessionEnded(s.sessionId(), "server", "applicant_lost");
+            sessionEnded(s, "server", "applicant_lost");
             queue.presence(s.clerkId()).ifPresent(p -> sendTo(p.connId(), clerkMessage(p, null)));
         }
         for (TicketRecord t : sweep.expiredWaiting()) {

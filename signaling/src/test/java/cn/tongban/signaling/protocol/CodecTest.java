@@ -52,6 +52,9 @@ class CodecTest {
             join_session applicant role       | {"type":"join_session","sessionId":"s-1","role":"applicant"} | INVALID_FIELD | role
             join_session without role         | {"type":"join_session","sessionId":"s-1"}                    | INVALID_FIELD | role
             leave_session without session     | {"type":"leave_session"}                                     | INVALID_FIELD | sessionId
+            app_finish without application    | {"type":"app_finish"}                                        | INVALID_FIELD | applicationId
+            app_finish bad application        | {"type":"app_finish","applicationId":"../TB1"}               | INVALID_FIELD | applicationId
+            handoff_resend as number          | {"type":"handoff_resend","applicationId":7}                  | INVALID_FIELD | applicationId
             server-only offer from client     | {"type":"offer","sessionId":"s-1","version":1,"sdp":"v=0"}   | UNKNOWN_TYPE    |
             """)
     void rejectsBadInput(String name, String frame, ErrorCode expected, String field) {

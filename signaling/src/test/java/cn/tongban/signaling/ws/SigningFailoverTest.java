@@ -76,7 +76,7 @@ class SigningFailoverTest {
         SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin01", "cz-wujin-bdc", null, "张秀英");
         WsTestClient again = null;
         try {
-            readyToSign(s, p);
+            s.readyToSign(p);
             KeyPair key = s.browserKey();
             byte[] tbs = s.beginSigning(p, key);
             String value = ",\"signature\":\"" + s.b64(s.sign(key, tbs)) + "\"";
@@ -124,7 +124,7 @@ class SigningFailoverTest {
         SigningSteps.Pair p = s.pair(vertx, nodeA, "wujin02", "cz-wujin-bdc", null, "李蕾");
         WsTestClient resumed = null;
         try {
-            readyToSign(s, p);
+            s.readyToSign(p);
             KeyPair key = s.browserKey();
             byte[] tbs = s.beginSigning(p, key); // on node A: certified there, prepared there
 
@@ -160,13 +160,6 @@ class SigningFailoverTest {
     }
 
     // ---------------------------------------------------------------- steps
-
-    private static void readyToSign(SigningSteps s, SigningSteps.Pair p) throws Exception {
-        s.submitDeclaration(p);
-        s.receive(p, s.upload(p, "contract", s.pdf()));
-        s.receive(p, s.upload(p, "deedTax", s.png(600, 400)));
-        s.verifyIdentity(p);
-    }
 
     /** The clerk (node B) signs and seals; the PDF verifies, its applicant signature made by {@code key}. */
     private static void sealAndVerify(SigningSteps s, SigningSteps.Pair p, KeyPair key, String applicationId)

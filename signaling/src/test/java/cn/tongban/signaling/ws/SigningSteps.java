@@ -58,14 +58,28 @@ final class SigningSteps {
 
     /** Prepare, intent, the browser key, the clerk: returns the clerk's sealed message. */
     ServerMessage.Application signAll(Pair p) throws Exception {
-        KeyPair key = browserKey();
-        byte[] tbs = beginSigning(p, key);
-        p.app.send(msg("sign_complete", p.sid, "d", ",\"signature\":\"" + b64(sign(key, tbs)) + "\""));
-        p.app.expect(ServerMessage.Application.class, a -> "d".equals(a.re()));
+        applicantSigns(p);
         p.clerk.send(msg("clerk_sign", p.sid, "k", ""));
         ServerMessage.Application sealed = p.clerk.expect(ServerMessage.Application.class, a -> "k".equals(a.re()));
         assertThat(sealed.status()).isEqualTo("sealed");
         return sealed;
+    }
+
+    /** The declaration, two materials and the identity check: ready for the application. */
+    void readyToSign(Pair p) throws Exception {
+        submitDeclaration(p);
+        receive(p, upload(p, "contract", pdf()));
+        receive(p, upload(p, "deedTax", png(600, 400)));
+        verifyIdentity(p);
+    }
+
+    /** Prepare, intent and the browser key: returns the clerk's view of the application the applicant signed. */
+    ServerMessage.Application applicantSigns(Pair p) throws Exception {
+        KeyPair key = browserKey();
+        byte[] tbs = beginSigning(p, key);
+        p.app.send(msg("sign_complete", p.sid, "d", ",\"signature\":\"" + b64(sign(key, tbs)) + "\""));
+        p.app.expect(ServerMessage.Application.class, a -> "d".equals(a.re()));
+        return p.clerk.expect(ServerMessage.Application.class, a -> a.status().equals("applicant_signed"));
     }
 
     /** Prepare, intent and {@code sign_begin} with {@code key}: returns {@code sign_data}'s bytes to sign. */
@@ -80,6 +94,14 @@ final class SigningSteps {
         p.app.send(msg("sign_begin", p.sid, "b", signBegin(key)));
         return Base64.getDecoder()
                 .decode(p.app.expect(ServerMessage.SignData.class).data());
+    }
+
+    /** A clerk signed in (not available, not in a session). */
+    WsTestClient clerk(Vertx vertx, String clerkId) throws Exception {
+        WsTestClient clerk = WsTestClient.connect(vertx, server.port());
+        clerk.send("{\"type\":\"auth\",\"token\":\"" + login(clerkId) + "\"}");
+        clerk.expect(ServerMessage.Clerk.class);
+        return clerk;
     }
 
     void submitDeclaration(Pair p) throws Exception {

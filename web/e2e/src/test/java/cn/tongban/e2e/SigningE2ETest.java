@@ -122,20 +122,7 @@ class SigningE2ETest {
                 .hasCount(0);
         assertThat(clerk.locator("#materials-card .mat-row[data-requirement='application'] button[data-action='doc']"))
                 .hasCount(0);
-        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", png(800, 500)));
-        upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", pdf()));
-        upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", png(700, 900)));
-        for (String req : List.of("idcard", "contract", "deedTax")) {
-            clerk.locator("#materials-card .mat-row[data-requirement='" + req + "'] button[data-action='receive']")
-                    .click();
-            assertThat(applicant.locator("#uploads .mat-row[data-requirement='" + req + "'] .badge"))
-                    .hasText("✔ 已收取");
-        }
-        clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
-        clerk.click("#identity-card button[data-action='face']");
-        assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
-        clerk.click("#identity-card button[data-action='match']");
-        assertThat(applicant.locator("#identity-status")).hasText("身份核实：✔ 已通过");
+        materialsAndIdentity(clerk, applicant);
 
         // Prepared: both read the same pages.
         clerk.click("#signing button[data-action='prepare']");
@@ -307,7 +294,100 @@ class SigningE2ETest {
                         "handoff.delivered");
     }
 
+    /**
+     * The clerk ends the session after the applicant signed but before sealing: the console warns first; the
+     * application then waits in the console's list (待完成的申请书), where the clerk signs, seals and hands it
+     * off; the PDF and the receipt are offered there and verify. (Qingpu's clerk and matter, so that the
+     * other test's ticket is not in this clerk's queue.)
+     */
+    @Test
+    void anApplicationLeftUnsealedAtTheEndIsFinishedFromTheClerksList() throws Exception {
+        Page clerk = loginAvailable("qingpu01");
+        Page applicant = joinAtPartnerHallAndGetTaken(
+                clerk, "sh-qingpu-xzfw", "张秀英", "13912345678", new CopyOnWriteArrayList<>());
+        fillAndSubmitDeclaration(applicant);
+        materialsAndIdentity(clerk, applicant);
+        clerk.click("#signing button[data-action='prepare']");
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "prepared");
+        applicant.click("#signing button[data-action='intent']");
+        assertThat(applicant.locator("#intent-code")).hasText(Pattern.compile("\\d{6}"));
+        applicant.fill("#intent-input", applicant.locator("#intent-code").textContent());
+        applicant.click("#signing button[data-action='confirm']");
+        assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "intent_confirmed");
+        draw(applicant.locator("#sign-pad"), applicant);
+        applicant.click("#signing button[data-action='sign']");
+        assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "applicant_signed");
+        String sessionId = (String) clerk.evaluate("() => window.tongban.state().sessionId");
+
+        // Ending now: the dialog says the application is not sealed yet and where it will wait.
+        clerk.click("#end-session");
+        assertThat(clerk.locator("#outcome-unsealed")).isVisible();
+        assertThat(clerk.locator("#outcome-unsealed")).containsText("待完成的申请书");
+        screenshot(clerk, "unfinished-1-end-warning-clerk.png");
+        clerk.check("#outcome-form input[value='completed']");
+        clerk.click("#outcome-submit");
+        assertThat(clerk.locator("#session-view")).isHidden();
+
+        // The list, pushed at once: the application, who served it, what it waits for.
+        Locator row = clerk.locator("#unfinished-rows tr");
+        assertThat(row).hasCount(1);
+        assertThat(row).hasAttribute("data-status", "applicant_signed");
+        assertThat(row.locator(".unfinished-status")).hasText("待受理人员签名盖章");
+        assertThat(row).containsText("受理人员：周敏");
+        assertThat(row).containsText("张**");
+        assertThat(row.locator("a")).hasText("查看申请书");
+        screenshot(clerk, "unfinished-2-list-clerk.png");
+        clerk.click("#lang-switch");
+        assertThat(clerk.locator("#unfinished-title")).hasText("Applications to finish");
+        assertThat(row.locator("button[data-action='finish']")).hasText("Sign, seal and hand off");
+        assertThat(clerk.locator("#unfinished").textContent()).doesNotContainPattern("unfinished\\.[a-zA-Z]");
+        screenshot(clerk, "unfinished-2-list-clerk-en.png");
+        clerk.click("#lang-switch");
+
+        // Finished from the list: signed, sealed, handed to Qingpu's node, receipt issued.
+        row.locator("button[data-action='finish']").click();
+        assertThat(clerk.locator("#unfinished-result")).containsText("对方已核验并出具回执（HZ310118-");
+        assertThat(clerk.locator("#unfinished-rows tr")).hasCount(0);
+        screenshot(clerk, "unfinished-3-finished-clerk.png");
+        byte[] pdf = download(clerk, "#unfinished-pdf");
+        VerificationReport report = new PdfVerifier(List.of(root(clerk))).verify(pdf);
+        assertThat(report.verdict()).as(report.toJson()).isEqualTo(Verdict.VALID);
+        assertThat(report.signatures())
+                .extracting(SignatureReport::fieldName)
+                .startsWith("applicant", "clerk", "hallSeal");
+        assertThat(report.signatures().get(1).signerCommonName()).isEqualTo("周敏");
+        assertThat(new PdfVerifier(List.of(root(clerk)))
+                        .verify(download(clerk, "#unfinished-receipt"))
+                        .verdict())
+                .isEqualTo(Verdict.VALID);
+        assertThat(server.records().journal().forSession(sessionId))
+                .extracting(AuditEvent::action)
+                .containsSubsequence(
+                        "application.applicant_signed",
+                        "application.left_unsealed",
+                        "application.sealed",
+                        "handoff.delivered");
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** The three materials uploaded and received, the face still taken and the identity matched. */
+    private static void materialsAndIdentity(Page clerk, Page applicant) throws Exception {
+        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", png(800, 500)));
+        upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", pdf()));
+        upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", png(700, 900)));
+        for (String req : List.of("idcard", "contract", "deedTax")) {
+            clerk.locator("#materials-card .mat-row[data-requirement='" + req + "'] button[data-action='receive']")
+                    .click();
+            assertThat(applicant.locator("#uploads .mat-row[data-requirement='" + req + "'] .badge"))
+                    .hasText("✔ 已收取");
+        }
+        clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
+        clerk.click("#identity-card button[data-action='face']");
+        assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
+        clerk.click("#identity-card button[data-action='match']");
+        assertThat(applicant.locator("#identity-status")).hasText("身份核实：✔ 已通过");
+    }
 
     private static String publicKeyOf(String frame) {
         return field(frame, "publicKey");
@@ -484,11 +564,17 @@ class SigningE2ETest {
 
     /** The applicant at a terminal of the Gulou partner hall, for a Wujin matter. */
     private static Page joinAtPartnerHallAndGetTaken(Page clerk, String name, String mobile, List<String> sent) {
-        Page applicant = browser.newPage("applicant-" + name);
+        return joinAtPartnerHallAndGetTaken(clerk, "cz-wujin-bdc", name, mobile, sent);
+    }
+
+    /** The applicant at a terminal of the Gulou partner hall, for a matter of {@code hallId}. */
+    private static Page joinAtPartnerHallAndGetTaken(
+            Page clerk, String hallId, String name, String mobile, List<String> sent) {
+        Page applicant = browser.newPage("applicant-" + name + "-" + hallId);
         applicant.onWebSocket(ws -> ws.onFrameSent(frame -> sent.add(frame.text())));
         applicant.navigate(browser.url("/?at=nj-gulou-zwfw"));
         applicant.click("#matter-list [data-id='property-certificate']");
-        applicant.click("#hall-list [data-id='cz-wujin-bdc']");
+        applicant.click("#hall-list [data-id='" + hallId + "']");
         applicant.click("#matter-next");
         applicant.fill("#name", name);
         applicant.fill("#mobile", mobile);
