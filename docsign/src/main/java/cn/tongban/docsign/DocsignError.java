@@ -45,6 +45,12 @@ public enum DocsignError {
     SIGN_NOT_PERMITTED("SIGN_NOT_PERMITTED", "the document's certification forbids further signatures"),
     /** The externally produced signature is malformed or does not verify. */
     SIGN_EXTERNAL_INVALID("SIGN_EXTERNAL_INVALID", "the returned signature does not verify"),
+    /**
+     * An encoded prepared signature ({@code PreparedSignature.decode}) is truncated, altered, too large, of
+     * an unknown version, or inconsistent (its byte range or signed attributes do not fit its document).
+     */
+    PREPARED_SIGNATURE_INVALID(
+            "PREPARED_SIGNATURE_INVALID", "the stored prepared signature is corrupt or not a prepared signature"),
     /** Signing failed for a reason not listed above. */
     SIGN_FAILED("SIGN_FAILED", "signing failed"),
     /** An unexpected I/O failure. */

@@ -14,6 +14,7 @@ import cn.tongban.signaling.declaration.Declarations;
 import cn.tongban.signaling.http.Routes;
 import cn.tongban.signaling.media.MediaMode;
 import cn.tongban.signaling.media.MediaSessions;
+import cn.tongban.signaling.pki.JdbcIssuanceRegister;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -142,6 +143,8 @@ public final class TongbanServer implements AutoCloseable {
             boot.shutdown();
         }
         timer.mark("database then accounts, pki, hazelcast, media bridge in parallel");
+        // Any node's OCSP responder vouches for the certificates any node issued (cross-node signing).
+        pki.shareIssuance(new JdbcIssuanceRegister(db.dataSource()));
         Vertx vertx = null;
         MediaSessions media = null;
         try {

@@ -12,8 +12,13 @@
 // signing controls; the server refuses them from a clerk's connection anyway (NO_CONTROL_ZONE).
 
 import { errorText, getLang, onLangChange, t } from './i18n.js';
+import { SignalingError } from './signaling.js';
 
 const PAD_WIDTH = 480;
+// sign_complete: the first send and up to three more after reconnecting; how long to wait for the resume
+// (the client itself gives up after two minutes).
+const SIGN_COMPLETE_ATTEMPTS = 4;
+const RESUME_WAIT_MS = 150_000;
 // The documents carry Beijing time; the page shows the same, wherever the browser is.
 const CHINA = 'Asia/Shanghai';
 
@@ -39,6 +44,7 @@ export function initSigning(client, { role, onChange = () => {} }) {
     notice: null,
     strokes: [],
     key: null, // the CryptoKeyPair of this signing attempt (applicant)
+    resends: 0, // sign_complete sent again after a dropped connection (applicant)
     errors: [],
   };
   const ours = (m) => state.session && m.sessionId === state.session.sessionId;
@@ -158,7 +164,52 @@ export function initSigning(client, { role, onChange = () => {} }) {
     state.working = 'sign.working.sign';
     render();
     const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, state.key.privateKey, unbase64(data.data));
-    await client.request({ type: 'sign_complete', sessionId, signature: base64(signature) }, 60_000);
+    await completeSignature({ type: 'sign_complete', sessionId, signature: base64(signature) });
+  }
+
+  /**
+   * Sends the signature value. When the connection drops before the answer (or the answer does not come),
+   * waits until the page has resumed its session — on this node or, after a failover, on another — and
+   * sends the same value again: the prepared signature is kept in the cluster, the key only here, and the
+   * server completes once and answers a repeat of the same value with the signed application.
+   */
+  async function completeSignature(message) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.request(message, 60_000);
+      } catch (err) {
+        // A repeat told "already signed" while the page shows it signed: the first attempt went through.
+        if (attempt > 1 && err.code === 'WRONG_STATE' && state.app && !['prepared', 'intent_confirmed'].includes(state.app.status)) return null;
+        if (err.code !== 'NETWORK' || attempt >= SIGN_COMPLETE_ATTEMPTS) throw err;
+        state.working = 'sign.working.reconnect';
+        state.resends += 1;
+        render();
+        await sessionBack(message.sessionId);
+        state.working = 'sign.working.sign';
+        render();
+      }
+    }
+  }
+
+  /** Resolves once this session is paired again on an open connection (after a resume); rejects when it ends. */
+  function sessionBack(sessionId) {
+    if (client.isOpen) return Promise.resolve(); // no answer on a live connection: send again at once
+    return new Promise((resolve, reject) => {
+      const done = (fn, arg) => {
+        client.removeEventListener('paired', onPaired);
+        client.removeEventListener('ended', onEnded);
+        client.removeEventListener('state', onState);
+        clearTimeout(timer);
+        fn(arg);
+      };
+      const onPaired = (e) => e.detail.sessionId === sessionId && done(resolve);
+      const onEnded = (e) => e.detail.sessionId === sessionId && done(reject, new SignalingError('WRONG_STATE', 'the session ended'));
+      const onState = (e) => ['failed', 'closed'].includes(e.detail.state) && done(reject, new SignalingError('NETWORK', e.detail.state));
+      const timer = setTimeout(() => done(reject, new SignalingError('NETWORK', 'not resumed')), RESUME_WAIT_MS);
+      client.addEventListener('paired', onPaired);
+      client.addEventListener('ended', onEnded);
+      client.addEventListener('state', onState);
+    });
   }
 
   // ------------------------------------------------------------ handwriting pad
@@ -422,7 +473,7 @@ export function initSigning(client, { role, onChange = () => {} }) {
 
   // Test hook (web/README.md): the page's signing state, and a raw send for forged-client tests.
   window.tongbanSigning = {
-    state: () => ({ status: state.app?.status ?? null, busy: state.busy, strokes: state.strokes.length, hasIntentCode: Boolean(state.intent), handoff: state.app?.handoff ?? null }),
+    state: () => ({ status: state.app?.status ?? null, busy: state.busy, working: state.working, resends: state.resends, strokes: state.strokes.length, hasIntentCode: Boolean(state.intent), handoff: state.app?.handoff ?? null }),
     keyExtractable: () => (state.key ? state.key.privateKey.extractable : null),
     exportPrivateKey: async () => {
       try {

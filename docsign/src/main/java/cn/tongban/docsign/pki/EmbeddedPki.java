@@ -57,6 +57,8 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default PKI: a federation root CA, one CA per hall, a time-stamp authority (issued
@@ -86,6 +88,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     static final String ROOT = "root";
     private static final String TSA = "tsa";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPki.class);
 
     private final PkiConfig config;
     private final Path store;
@@ -98,6 +101,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     private final TimestampAuthority tsa;
     private final X509Certificate tsaCertificate;
     private final OcspResponder ocsp;
+    private volatile IssuanceRegister shared;
 
     record Revocation(Instant time, int reason) {}
 
@@ -348,6 +352,10 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
             X509Certificate cert = sign(b, ca.privateKey());
             issued.computeIfAbsent(h.id(), k -> ConcurrentHashMap.newKeySet()).add(serial);
             appendLog("issued.log", h.id() + " " + serial.toString(16));
+            IssuanceRegister register = shared;
+            if (register != null) {
+                register.issued(h.id(), serial, now);
+            }
             return cert;
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, subject.toString(), e);
@@ -486,7 +494,27 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     }
 
     boolean wasIssued(String caId, BigInteger serial) {
-        return issued.getOrDefault(caId, Set.of()).contains(serial);
+        if (issued.getOrDefault(caId, Set.of()).contains(serial)) {
+            return true;
+        }
+        IssuanceRegister register = shared;
+        try {
+            return register != null && register.wasIssued(caId, serial);
+        } catch (RuntimeException e) {
+            // The responder then says "unknown", which a verifier treats as not (yet) vouched for.
+            LOG.warn("The shared issuance register cannot be read: {}", e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Shares issuance with the other processes that hold the same CA keys: every end-entity certificate
+     * issued from now on is also recorded in {@code register} (before it is handed out), and the OCSP
+     * responder answers {@code good} for the serial numbers found there as well as for those in this PKI's
+     * own {@code issued.log}.
+     */
+    public void shareIssuance(IssuanceRegister register) {
+        this.shared = register;
     }
 
     Revocation revocationOf(String caId, BigInteger serial) {

@@ -1,5 +1,6 @@
 package cn.tongban.docsign.sign;
 
+import cn.tongban.docsign.pdf.PdfLimits;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -9,7 +10,9 @@ import java.util.List;
  * {@code sign({name:"ECDSA",hash:"SHA-256"}, key, data)}), or {@link #digest()} to one that signs
  * a pre-computed SHA-256 digest; pass the result to {@link PadesSigner#complete}.
  *
- * <p>Holds no key and no document handle: it can be kept in memory between two HTTP requests.
+ * <p>Holds no key and no document handle: it can be kept in memory between two requests, or {@linkplain
+ * #encode() encoded} and stored elsewhere (a cluster map, a database) so that another process {@linkplain
+ * #decode(byte[]) decodes} and completes it.
  */
 public final class PreparedSignature {
     private final byte[] pdf;
@@ -49,6 +52,30 @@ public final class PreparedSignature {
     /** The request this preparation was made for. */
     public SignRequest request() {
         return request;
+    }
+
+    /**
+     * A compact, versioned binary form holding everything {@link PadesSigner#complete} needs: the prepared
+     * document, its byte range, the signed attributes, the chain (DER) and the request (level, appearance,
+     * texts, time), with a SHA-256 checksum. The format is described in {@code PreparedSignatureCodec}.
+     */
+    public byte[] encode() {
+        return PreparedSignatureCodec.encode(this);
+    }
+
+    /**
+     * Reads {@link #encode()}'s output, within {@link PdfLimits#DEFAULT}'s file size.
+     *
+     * @throws cn.tongban.docsign.DocsignException {@code PREPARED_SIGNATURE_INVALID} when the bytes are
+     *     truncated, altered, too large, of another version, or do not describe a consistent preparation
+     */
+    public static PreparedSignature decode(byte[] encoded) {
+        return decode(encoded, PdfLimits.DEFAULT);
+    }
+
+    /** As {@link #decode(byte[])}, with the prepared document allowed up to {@code limits.maxFileBytes()}. */
+    public static PreparedSignature decode(byte[] encoded, PdfLimits limits) {
+        return PreparedSignatureCodec.decode(encoded, limits);
     }
 
     byte[] pdf() {

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.CertificateID;
@@ -73,6 +77,61 @@ class EmbeddedPkiTest {
         // Revocations survive a restart.
         EmbeddedPki again = EmbeddedPki.open(config(dir));
         assertThat(status(again, ca, applicant.certificate().getSerialNumber())).isInstanceOf(RevokedStatus.class);
+    }
+
+    /**
+     * Two processes holding the same CA keys (a copy of one PKI directory): a certificate one issued is
+     * {@code unknown} to the other's OCSP responder until they share an issuance register.
+     */
+    @Test
+    void aSharedIssuanceRegisterLetsAnotherProcessVouchForACertificate(@TempDir Path other) throws Exception {
+        EmbeddedPki a = EmbeddedPki.open(config(dir));
+        for (Path f : Files.list(dir).toList()) {
+            Files.copy(f, other.resolve(f.getFileName()));
+        }
+        EmbeddedPki b = EmbeddedPki.open(config(other));
+        X509Certificate ca = b.caCertificate("wujin");
+        assertThat(a.caCertificate("wujin")).isEqualTo(ca);
+        BigInteger before = a.issueApplicantWithKey("wujin", "张晓梅", "320106198807000000")
+                .certificate()
+                .getSerialNumber();
+        assertThat(status(b, ca, before)).isInstanceOf(UnknownStatus.class);
+
+        Set<String> register = ConcurrentHashMap.newKeySet();
+        IssuanceRegister shared = new IssuanceRegister() {
+            @Override
+            public void issued(String caId, BigInteger serial, Instant at) {
+                register.add(caId + " " + serial);
+            }
+
+            @Override
+            public boolean wasIssued(String caId, BigInteger serial) {
+                return register.contains(caId + " " + serial);
+            }
+        };
+        a.shareIssuance(shared);
+        b.shareIssuance(shared);
+        BigInteger after = a.issueApplicantWithKey("wujin", "李蕾", "320106198807000001")
+                .certificate()
+                .getSerialNumber();
+        assertThat(register).containsExactly("wujin " + after);
+        assertThat(status(b, ca, after)).isNull(); // GOOD
+        assertThat(status(b, ca, before)).isInstanceOf(UnknownStatus.class); // issued before sharing
+        assertThat(status(b, ca, BigInteger.valueOf(42))).isInstanceOf(UnknownStatus.class);
+
+        // A register that fails makes the answer "unknown", never an error.
+        b.shareIssuance(new IssuanceRegister() {
+            @Override
+            public void issued(String caId, BigInteger serial, Instant at) {
+                throw new IllegalStateException("database down");
+            }
+
+            @Override
+            public boolean wasIssued(String caId, BigInteger serial) {
+                throw new IllegalStateException("database down");
+            }
+        });
+        assertThat(status(b, ca, after)).isInstanceOf(UnknownStatus.class);
     }
 
     private static Object status(EmbeddedPki pki, X509Certificate ca, BigInteger serial) throws Exception {

@@ -108,10 +108,6 @@ public final class SigningService {
     /** The intent code of a session, kept in the cluster under the session id. */
     record Intent(String codeHash, String formSha256, long expiresAt, int tries) implements Serializable {}
 
-    /** A signature prepared for the applicant's browser key (node-local: see signaling/README.md). */
-    private record Pending(
-            PreparedSignature prepared, String applicationId, String formSha256, String serial, long expiresAt) {}
-
     private final FormCatalog forms;
     private final DraftStore drafts;
     private final MaterialService materials;
@@ -132,7 +128,7 @@ public final class SigningService {
     private final Clock clock;
     private final IMap<String, Intent> intents;
     private final Sealing sealing;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final PendingSignatures pending;
     private final Map<String, ServerMessage.Verification> verified = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile DeclarationService.Outbox outbox = (c, m) -> {};
@@ -178,6 +174,7 @@ public final class SigningService {
         this.intents = hz.getMap("tongban.intent");
         this.sealing =
                 new Sealing(store, files, pki, signer, anchors, forms, materials, handoff, records, refdata, clock);
+        this.pending = new PendingSignatures(hz, SIGN_TTL_MS);
         handoff.onChange(this::notifyParties);
     }
 
@@ -313,7 +310,7 @@ public final class SigningService {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");
         }
         intents.delete(p.session().sessionId());
-        pending.remove(p.session().sessionId());
+        pending.forget(p.session().sessionId());
         records.audit(
                 p.actor(),
                 "application.prepared",
@@ -461,12 +458,15 @@ public final class SigningService {
         }
         X509Certificate leaf = cert.certificate();
         String serial = leaf.getSerialNumber().toString(16);
-        // A prepared signature holds the whole PDF: drop those nobody completed.
-        long now = clock.millis();
-        pending.values().removeIf(x -> x.expiresAt() < now);
-        pending.put(
+        // In the cluster, not in this node: any node can complete it (the map's TTL drops abandoned ones).
+        pending.prepared(
                 p.session().sessionId(),
-                new Pending(prepared, app.applicationId(), app.currentSha256(), serial, clock.millis() + SIGN_TTL_MS));
+                new PendingSignatures.Prepared(
+                        prepared.encode(),
+                        app.applicationId(),
+                        app.currentSha256(),
+                        serial,
+                        clock.millis() + SIGN_TTL_MS));
         records.audit(
                 p.actor(),
                 "application.certificate_issued",
@@ -499,19 +499,74 @@ public final class SigningService {
 
     private void signComplete(DeclarationService.Party p, ClientMessage.SignComplete m) {
         applicantOnly(p, "sign_complete");
-        String sid = p.session().sessionId();
-        Pending pend = pending.remove(sid);
-        if (pend == null || pend.expiresAt() < clock.millis()) {
-            throw new ProtocolException(
-                    ErrorCode.WRONG_STATE, "no signature is being prepared: start again (sign_begin)");
+        byte[] value;
+        try {
+            value = Base64.getDecoder().decode(m.signature().replace('-', '+').replace('_', '/'));
+        } catch (IllegalArgumentException e) {
+            throw ProtocolException.invalid("signature", "is not base64");
         }
-        byte[] value =
-                Base64.getDecoder().decode(m.signature().replace('-', '+').replace('_', '/'));
+        String valueSha = Hashes.sha256(value);
+        pending.exclusive(p.session().sessionId(), entry -> {
+            complete(p, m, entry, value, valueSha);
+            return null;
+        });
+    }
+
+    /** Completes the session's prepared signature; runs alone for the session across the cluster. */
+    private void complete(
+            DeclarationService.Party p,
+            ClientMessage.SignComplete m,
+            PendingSignatures.Entry entry,
+            byte[] value,
+            String valueSha) {
+        String sid = p.session().sessionId();
+        if (entry instanceof PendingSignatures.Completed done) {
+            // Sent again after a lost answer (a dropped connection, a failed node): the same value is the
+            // success it was; another value comes too late.
+            if (!done.valueSha256().equals(valueSha)) {
+                throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");
+            }
+            signedAlready(p, done.applicationId(), m.id());
+            return;
+        }
+        if (!(entry instanceof PendingSignatures.Prepared pend) || pend.expiresAt() < clock.millis()) {
+            boolean signed = store.forTicket(p.ticket().ticketId())
+                    .map(a -> !prepared(a))
+                    .orElse(false);
+            throw new ProtocolException(
+                    ErrorCode.WRONG_STATE,
+                    signed
+                            ? "the application is already signed"
+                            : "no signature is being prepared: start again (sign_begin)");
+        }
+        ApplicationStore.Row app = store.find(pend.applicationId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.WRONG_STATE, "the application is gone"));
+        if (app.status() != ApplicationStore.Status.INTENT_CONFIRMED) {
+            if (pend.serial().equals(app.applicantSerial())) {
+                // This preparation was completed, but the node died before it noted so: the same success.
+                pending.completed(sid, new PendingSignatures.Completed(app.applicationId(), pend.serial(), valueSha));
+                signedAlready(p, app.applicationId(), m.id());
+                return;
+            }
+            pending.forget(sid);
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application changed meanwhile");
+        }
+        PreparedSignature prepared;
+        try {
+            prepared = PreparedSignature.decode(pend.encoded());
+        } catch (DocsignException e) {
+            pending.forget(sid);
+            LOG.error("Session {}: the stored prepared signature is unusable: {}", sid, e.toString());
+            throw new ProtocolException(
+                    ErrorCode.SIGNING_UNAVAILABLE,
+                    "cannot read the prepared signature (" + e.error().code() + "): start again (sign_begin)");
+        }
         byte[] signed;
         try {
-            signed = signer.get().complete(pend.prepared(), value);
+            signed = signer.get().complete(prepared, value);
         } catch (DocsignException e) {
             if (e.error() == DocsignError.SIGN_EXTERNAL_INVALID) {
+                pending.forget(sid);
                 records.audit(
                         p.actor(),
                         "application.signature_refused",
@@ -527,6 +582,7 @@ public final class SigningService {
                         ErrorCode.SIGNATURE_INVALID,
                         "the signature does not verify with the certified key; sign again");
             }
+            // Kept: the same sign_complete can be sent again once the time-stamp service is back.
             throw new ProtocolException(
                     ErrorCode.SIGNING_UNAVAILABLE,
                     "cannot complete the signature: " + e.error().code());
@@ -535,8 +591,10 @@ public final class SigningService {
         files.put(sha, signed);
         long now = clock.millis();
         if (!store.applicantSigned(pend.applicationId(), sha, pend.serial(), now)) {
+            pending.forget(sid);
             throw new ProtocolException(ErrorCode.WRONG_STATE, "the application changed meanwhile");
         }
+        pending.completed(sid, new PendingSignatures.Completed(pend.applicationId(), pend.serial(), valueSha));
         records.audit(
                 p.actor(),
                 "application.applicant_signed",
@@ -551,6 +609,16 @@ public final class SigningService {
                 sha);
         LOG.info("Session {}: the applicant signed {}", sid, pend.applicationId());
         both(p, store.find(pend.applicationId()).orElseThrow(), m.id());
+    }
+
+    /** Answers a repeated {@code sign_complete} with the application as it is now (signed, maybe sealed). */
+    private void signedAlready(DeclarationService.Party p, String applicationId, String re) {
+        ApplicationStore.Row row = store.find(applicationId).orElseThrow();
+        LOG.info(
+                "Session {}: sign_complete repeated for {}; answered with its state",
+                p.session().sessionId(),
+                applicationId);
+        send(p.connId(), message(row, re));
     }
 
     // ---------------------------------------------------------------- clerk and seal

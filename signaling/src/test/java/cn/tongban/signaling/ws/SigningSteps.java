@@ -75,6 +75,15 @@ final class SigningSteps {
 
     /** Prepare, intent and the browser key: returns the clerk's view of the application the applicant signed. */
     ServerMessage.Application applicantSigns(Pair p) throws Exception {
+        KeyPair key = browserKey();
+        byte[] tbs = beginSigning(p, key);
+        p.app.send(msg("sign_complete", p.sid, "d", ",\"signature\":\"" + b64(sign(key, tbs)) + "\""));
+        p.app.expect(ServerMessage.Application.class, a -> "d".equals(a.re()));
+        return p.clerk.expect(ServerMessage.Application.class, a -> a.status().equals("applicant_signed"));
+    }
+
+    /** Prepare, intent and {@code sign_begin} with {@code key}: returns {@code sign_data}'s bytes to sign. */
+    byte[] beginSigning(Pair p, KeyPair key) throws Exception {
         p.clerk.send(msg("app_prepare", p.sid, "a", ""));
         p.clerk.expect(ServerMessage.Application.class, a -> "a".equals(a.re()));
         p.app.expect(ServerMessage.Application.class);
@@ -82,15 +91,9 @@ final class SigningSteps {
         String code = p.app.expect(ServerMessage.IntentCode.class).code();
         p.app.send(msg("intent_confirm", p.sid, "c", ",\"code\":\"" + code + "\""));
         p.app.expect(ServerMessage.Application.class, a -> "c".equals(a.re()));
-        KeyPair key = browserKey();
         p.app.send(msg("sign_begin", p.sid, "b", signBegin(key)));
-        byte[] tbs = Base64.getDecoder()
+        return Base64.getDecoder()
                 .decode(p.app.expect(ServerMessage.SignData.class).data());
-        p.app.send(msg("sign_complete", p.sid, "d", ",\"signature\":\"" + b64(sign(key, tbs)) + "\""));
-        p.app.expect(ServerMessage.Application.class, a -> "d".equals(a.re()));
-        ServerMessage.Application signed =
-                p.clerk.expect(ServerMessage.Application.class, a -> a.status().equals("applicant_signed"));
-        return signed;
     }
 
     /** A clerk signed in (not available, not in a session). */
@@ -184,7 +187,13 @@ final class SigningSteps {
 
     // ---------------------------------------------------------------- plumbing
 
-    record Pair(WsTestClient clerk, WsTestClient app, String sid, String name) implements AutoCloseable {
+    record Pair(WsTestClient clerk, WsTestClient app, String sid, String name, String resumeToken)
+            implements AutoCloseable {
+        /** The same session with the applicant on another connection (after a resume). */
+        Pair withApp(WsTestClient app) {
+            return new Pair(clerk, app, sid, name, resumeToken);
+        }
+
         @Override
         public void close() {
             clerk.close();
@@ -193,20 +202,30 @@ final class SigningSteps {
     }
 
     Pair pair(Vertx vertx, String clerkId, String hall, String partner, String name) throws Exception {
+        return pair(vertx, server, clerkId, hall, partner, name);
+    }
+
+    /** A clerk on this steps' server takes the ticket of an applicant connected to {@code applicantNode}. */
+    Pair pair(Vertx vertx, TongbanServer applicantNode, String clerkId, String hall, String partner, String name)
+            throws Exception {
         WsTestClient clerk = WsTestClient.connect(vertx, server.port());
         clerk.send("{\"type\":\"auth\",\"token\":\"" + login(clerkId) + "\"}");
         clerk.expect(ServerMessage.Clerk.class);
         clerk.send("{\"type\":\"status\",\"status\":\"available\"}");
         clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE);
-        WsTestClient app = WsTestClient.connect(vertx, server.port());
+        WsTestClient app = WsTestClient.connect(vertx, applicantNode.port());
         app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"" + hall + "\",\"name\":\""
                 + name + "\",\"mobile\":\"13812345678\""
                 + (partner == null ? "" : ",\"partnerHallId\":\"" + partner + "\"") + "}");
-        app.expect(ServerMessage.Ticket.class);
+        String token = app.expect(ServerMessage.Ticket.class).resumeToken();
+        if (applicantNode != server) {
+            // The clerk's node learns of the ticket through the cluster.
+            clerk.expect(ServerMessage.Queue.class, q -> q.total() >= 1);
+        }
         clerk.send("{\"type\":\"take\"}");
         String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
         app.expect(ServerMessage.Paired.class);
-        return new Pair(clerk, app, sid, name);
+        return new Pair(clerk, app, sid, name, token);
     }
 
     String msg(String type, String sid, String id, String extra) {

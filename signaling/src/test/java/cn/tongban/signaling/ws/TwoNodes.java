@@ -15,9 +15,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Two clustered nodes in this JVM, as a cluster runs them: Hazelcast members on loopback, event-bus TLS
@@ -35,6 +37,14 @@ final class TwoNodes implements AutoCloseable {
     }
 
     static TwoNodes start(String name, Path dirA, Path dirB, Path dbDir) throws Exception {
+        return start(name, dirA, dirB, dbDir, false);
+    }
+
+    /**
+     * As {@link #start(String, Path, Path, Path)}; with {@code samePki}, node B starts with a copy of node
+     * A's PKI directory (the same root and hall CAs, as nodes sharing an external CA hold them).
+     */
+    static TwoNodes start(String name, Path dirA, Path dirB, Path dbDir, boolean samePki) throws Exception {
         String cluster = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         ClusterCa ca = ClusterCa.create(name + "-it", Duration.ofDays(1));
         String db = Database.defaultUrl(dbDir);
@@ -42,6 +52,10 @@ final class TwoNodes implements AutoCloseable {
         int[] ports = {freePort(), freePort()};
         TongbanServer[] nodes = new TongbanServer[2];
         for (int i = 0; i < 2; i++) {
+            if (i == 1 && samePki) {
+                copy(dirA.resolve("pki"), dirB.resolve("pki"));
+                Files.copy(dirA.resolve("pki.password"), dirB.resolve("pki.password"));
+            }
             ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dirs[i].resolve("bus.p12"), "pw".toCharArray());
             nodes[i] = TongbanServer.start(ServerOptions.builder()
@@ -86,6 +100,15 @@ final class TwoNodes implements AutoCloseable {
             c.expect(ServerMessage.Clerk.class, m -> m.status() == ServerMessage.ClerkStatus.AVAILABLE);
         }
         return c;
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
     }
 
     private static int freePort() throws IOException {

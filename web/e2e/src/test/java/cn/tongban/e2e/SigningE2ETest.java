@@ -52,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The tail of the guided declaration in real browsers: the applicant, at a partner hall's terminal
  * ({@code /?at=nj-gulou-zwfw}), is served by a clerk of the owning hall (Wujin); identity verified and
  * materials received, the clerk prepares the application, both read it, the applicant confirms intent with
- * the code only their page shows, draws a signature and signs with a key made in the browser; the clerk
+ * the code only their page shows, draws a signature and signs with a key made in the browser (the connection
+ * drops right after the signature value is sent: the page resumes and sends it again, and it counts once); the clerk
  * signs and the seal is applied; the package goes to the owning hall's node and the receipt appears on both
  * pages. The final PDF is checked by docsign's verifier and by poppler's pdfsig, and its applicant signature
  * by the browser's own public key.
@@ -142,7 +143,8 @@ class SigningE2ETest {
                 .hasCount(0);
         clerk.evaluate("() => window.tongbanSigning.send({type: 'intent_request', id: 'forged-1'})");
         clerk.evaluate("() => window.tongbanSigning.send({type: 'intent_confirm', code: '123456', id: 'forged-2'})");
-        clerk.waitForFunction("() => window.tongbanSigning.errors().length >= 2");
+        clerk.waitForFunction(
+                "() => window.tongbanSigning.errors().filter(e => e.code === 'NO_CONTROL_ZONE').length >= 2");
         assertThat(errors(clerk)).contains("intent_request:NO_CONTROL_ZONE", "intent_confirm:NO_CONTROL_ZONE");
 
         // Intent: the code appears on the applicant's page only; a wrong one is refused.
@@ -172,9 +174,41 @@ class SigningE2ETest {
         draw(applicant.locator("#sign-pad"), applicant);
         assertThat(applicant.locator("#signing button[data-action='sign']")).isEnabled();
         screenshot(applicant, "sign-4-handwriting-applicant.png");
+        // The connection drops right after the browser sends its signature value, so the answer is lost: the
+        // page resumes and sends the same value again, and the server, which completed it once, says so.
+        applicant.evaluate(
+                """
+                () => {
+                  const send = WebSocket.prototype.send;
+                  let dropped = false;
+                  WebSocket.prototype.send = function (data) {
+                    send.call(this, data);
+                    if (!dropped && typeof data === 'string' && data.includes('"type":"sign_complete"')) {
+                      dropped = true;
+                      this.close(4000, 'test: dropped after sign_complete');
+                    }
+                  };
+                }""");
         applicant.click("#signing button[data-action='sign']");
+        // The client waits at least half a second before reconnecting: the page says what it is doing.
+        applicant.waitForFunction(
+                "() => window.tongbanSigning.state().working === 'sign.working.reconnect'",
+                null,
+                new Page.WaitForFunctionOptions().setPollingInterval(20));
+        screenshot(applicant, "sign-4b-reconnecting-applicant.png");
         assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "applicant_signed");
         assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "applicant_signed");
+        applicant.waitForFunction("() => window.tongbanSigning.state().busy === null");
+        assertThat(applicant.evaluate("() => window.tongbanSigning.state().resends"))
+                .isEqualTo(1);
+        List<String> completes = sent.stream()
+                .filter(f -> f.contains("\"sign_complete\""))
+                .map(f -> field(f, "signature"))
+                .toList();
+        assertThat(completes).hasSize(2);
+        assertThat(completes.get(1)).isEqualTo(completes.get(0));
+        assertThat(errors(applicant)).noneMatch(e -> e.startsWith("sign"));
+        assertThat(applicant.locator("#sign-notice")).not().isVisible();
         assertThat(applicant.evaluate("() => window.tongbanSigning.keyExtractable()"))
                 .isEqualTo(false);
         assertThat(applicant.evaluate("() => window.tongbanSigning.exportPrivateKey()"))
@@ -245,6 +279,9 @@ class SigningE2ETest {
         renderPages(receipt, "sign-7-receipt");
 
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
+        assertThat(server.records().journal().forSession(sessionId))
+                .extracting(AuditEvent::action)
+                .containsOnlyOnce("application.applicant_signed");
         assertThat(server.records().journal().forSession(sessionId))
                 .extracting(AuditEvent::action)
                 .contains(
@@ -353,9 +390,13 @@ class SigningE2ETest {
     }
 
     private static String publicKeyOf(String frame) {
+        return field(frame, "publicKey");
+    }
+
+    private static String field(String frame, String name) {
         try {
             JsonNode m = JSON.readTree(frame);
-            return m.get("publicKey").asText();
+            return m.get(name).asText();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
