@@ -128,11 +128,12 @@ final class BrowserFixture implements AutoCloseable {
     }
 
     /**
-     * Walks an applicant's page through the three steps (matter and hall, name and mobile, device check)
-     * and joins the queue; returns the ticket number shown.
+     * Walks an applicant's page from {@code startUrl} (the start page, e.g. with {@code ?at=<partner hall>})
+     * through the three steps (matter and hall, name and mobile, device check) and joins the queue; returns
+     * the ticket number shown.
      */
-    static String join(Page applicant, String baseUrl, String matterId, String hallId, String name, String mobile) {
-        applicant.navigate(baseUrl + "/");
+    static String join(Page applicant, String startUrl, String matterId, String hallId, String name, String mobile) {
+        applicant.navigate(startUrl);
         applicant.click("#matter-list [data-id='" + matterId + "']");
         applicant.click("#hall-list [data-id='" + hallId + "']");
         applicant.click("#matter-next");
@@ -147,7 +148,7 @@ final class BrowserFixture implements AutoCloseable {
 
     /** {@link #join(Page, String, String, String, String, String)} on this browser's server. */
     String join(Page applicant, String matterId, String hallId, String name, String mobile) {
-        return join(applicant, baseUrl, matterId, hallId, name, mobile);
+        return join(applicant, url("/"), matterId, hallId, name, mobile);
     }
 
     /** Waits until both pages decode the other's camera (with its frame size) and receive its sound. */

@@ -307,7 +307,7 @@ class DeclarationE2ETest {
         // The applicant uploads a photo of the ID card: progress, then shown on both sides.
         applicant
                 .locator("#uploads input[data-requirement='idcard']")
-                .setInputFiles(new FilePayload("身份证.png", "image/png", png(800, 500)));
+                .setInputFiles(new FilePayload("身份证.png", "image/png", Materials.png(800, 500)));
         assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .thumb img"))
                 .isVisible();
         assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .badge"))
@@ -317,12 +317,12 @@ class DeclarationE2ETest {
         // A PDF with JavaScript is refused with a clear message; a plain PDF is taken.
         applicant
                 .locator("#uploads input[data-requirement='contract']")
-                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", pdf(true)));
+                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", Materials.pdf(true)));
         assertThat(applicant.locator("#uploads .mat-row[data-requirement='contract'] .derror"))
                 .containsText("含有脚本");
         applicant
                 .locator("#uploads input[data-requirement='contract']")
-                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", pdf(false)));
+                .setInputFiles(new FilePayload("合同.pdf", "application/pdf", Materials.pdf(false)));
         assertThat(clerk.locator("#materials-card .mat-row[data-requirement='contract'] .thumb .pdf"))
                 .isVisible();
         clerk.locator("#materials-card .mat-row[data-requirement='contract'] button[data-action='receive']")
@@ -444,36 +444,6 @@ class DeclarationE2ETest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static byte[] png(int w, int h) throws Exception {
-        java.awt.image.BufferedImage img =
-                new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = img.createGraphics();
-        g.setColor(new java.awt.Color(214, 228, 240));
-        g.fillRect(0, 0, w, h);
-        g.setColor(new java.awt.Color(40, 60, 90));
-        g.fillRect(w / 16, h / 6, w / 4, h / 2);
-        g.fillRect(w / 2, h / 5, w / 3, h / 20);
-        g.fillRect(w / 2, h / 3, w / 3, h / 20);
-        g.dispose();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(img, "png", out);
-        return out.toByteArray();
-    }
-
-    private static byte[] pdf(boolean hostile) throws Exception {
-        try (org.apache.pdfbox.pdmodel.PDDocument doc = new org.apache.pdfbox.pdmodel.PDDocument()) {
-            doc.addPage(new org.apache.pdfbox.pdmodel.PDPage());
-            if (hostile) {
-                doc.getDocumentCatalog()
-                        .setOpenAction(
-                                new org.apache.pdfbox.pdmodel.interactive.action.PDActionJavaScript("app.alert(1)"));
-            }
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            doc.save(out);
-            return out.toByteArray();
-        }
-    }
 
     private static List<JsonNode> samples(DeclarationForm.Field f, LocalDate today) {
         List<Object> raw = new ArrayList<>();

@@ -9,15 +9,12 @@ import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.declaration.IdNumbers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Mouse;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.BoundingBox;
 import com.microsoft.playwright.options.FilePayload;
 import java.io.ByteArrayInputStream;
@@ -40,13 +37,8 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.util.Selector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tail of the guided declaration in real browsers: the applicant, at a partner hall's terminal
@@ -62,46 +54,8 @@ class SigningE2ETest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
 
-    @TempDir
-    static Path dataDir;
-
-    private static TongbanServer server;
-    private static BrowserFixture browser;
-
-    @BeforeAll
-    static void start() throws Exception {
-        PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
-        server = TongbanServer.start(ServerOptions.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .dataDir(dataDir)
-                .clusterName("sign-e2e-" + ProcessHandle.current().pid())
-                .build());
-        browser = new BrowserFixture("http://127.0.0.1:" + server.port());
-    }
-
     @RegisterExtension
-    final AfterTestExecutionCallback screenshotsOnFailure = context -> {
-        if (context.getExecutionException().isPresent()) {
-            browser.screenshotOpenPages(
-                    "failed-" + context.getRequiredTestMethod().getName());
-        }
-    };
-
-    @AfterEach
-    void closePages() {
-        browser.closeContexts();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
+    static final E2eServer E2E = E2eServer.create("sign-e2e", 20_000, b -> b);
 
     @Test
     void identityMaterialsIntentBrowserKeySignatureSealHandoffAndReceipt() throws Exception {
@@ -136,7 +90,7 @@ class SigningE2ETest {
         screenshot(applicant, "sign-1-preview-applicant.png");
         screenshot(clerk, "sign-1-preview-clerk.png");
 
-        // The clerk has no intent or signing controls, and a forged message is refused by the server.
+        // The clerk has no intent or signing controls, and a forged message is refused by the E2E.server().
         assertThat(
                         clerk.locator(
                                 "#signing [data-action='intent'], #signing [data-action='confirm'], #signing [data-action='sign'], #sign-pad"))
@@ -164,7 +118,7 @@ class SigningE2ETest {
         assertThat(clerk.locator("#clerk-waiting")).containsText("申请人已于");
         screenshot(clerk, "sign-3-intent-confirmed-clerk.png");
 
-        // A reload loses nothing: the application and the confirmed intent come back from the server.
+        // A reload loses nothing: the application and the confirmed intent come back from the E2E.server().
         applicant.reload();
         assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "intent_confirmed");
         assertThat(applicant.locator("#sign-pad")).isVisible();
@@ -279,10 +233,10 @@ class SigningE2ETest {
         renderPages(receipt, "sign-7-receipt");
 
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
-        assertThat(server.records().journal().forSession(sessionId))
+        assertThat(E2E.server().records().journal().forSession(sessionId))
                 .extracting(AuditEvent::action)
                 .containsOnlyOnce("application.applicant_signed");
-        assertThat(server.records().journal().forSession(sessionId))
+        assertThat(E2E.server().records().journal().forSession(sessionId))
                 .extracting(AuditEvent::action)
                 .contains(
                         "application.prepared",
@@ -360,7 +314,7 @@ class SigningE2ETest {
                         .verify(download(clerk, "#unfinished-receipt"))
                         .verdict())
                 .isEqualTo(Verdict.VALID);
-        assertThat(server.records().journal().forSession(sessionId))
+        assertThat(E2E.server().records().journal().forSession(sessionId))
                 .extracting(AuditEvent::action)
                 .containsSubsequence(
                         "application.applicant_signed",
@@ -373,9 +327,9 @@ class SigningE2ETest {
 
     /** The three materials uploaded and received, the face still taken and the identity matched. */
     private static void materialsAndIdentity(Page clerk, Page applicant) throws Exception {
-        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", png(800, 500)));
-        upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", pdf()));
-        upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", png(700, 900)));
+        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", Materials.png(800, 500)));
+        upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", Materials.pdf(false)));
+        upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", Materials.png(700, 900)));
         for (String req : List.of("idcard", "contract", "deedTax")) {
             clerk.locator("#materials-card .mat-row[data-requirement='" + req + "'] button[data-action='receive']")
                     .click();
@@ -448,13 +402,13 @@ class SigningE2ETest {
 
     private static byte[] download(Page page, String selector) {
         String href = page.locator(selector).getAttribute("href");
-        var response = page.request().get(browser.url(href));
+        var response = page.request().get(E2E.browser().url(href));
         assertThat(response.status()).isEqualTo(200);
         return response.body();
     }
 
     private static X509Certificate root(Page page) throws Exception {
-        byte[] der = page.request().get(browser.url("/pki/ca/root.cer")).body();
+        byte[] der = page.request().get(E2E.browser().url("/pki/ca/root.cer")).body();
         return (X509Certificate)
                 CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
@@ -481,7 +435,7 @@ class SigningE2ETest {
     }
 
     private static String pdfsig(byte[] pdf) throws Exception {
-        Path f = Files.createTempFile(dataDir, "final", ".pdf");
+        Path f = Files.createTempFile(E2E.dataDir(), "final", ".pdf");
         Files.write(f, pdf);
         Process p = new ProcessBuilder("pdfsig", "-nocert", f.toString())
                 .redirectErrorStream(true)
@@ -494,7 +448,7 @@ class SigningE2ETest {
     /** PNGs of a PDF's pages next to the screenshots (poppler's pdftoppm), to look at what was signed. */
     private static void renderPages(byte[] pdf, String name) throws Exception {
         Files.createDirectories(BrowserFixture.SCREENSHOTS);
-        Path f = Files.createTempFile(dataDir, name, ".pdf");
+        Path f = Files.createTempFile(E2E.dataDir(), name, ".pdf");
         Files.write(f, pdf);
         Process p = new ProcessBuilder(
                         "pdftoppm",
@@ -549,17 +503,7 @@ class SigningE2ETest {
     }
 
     private static Page loginAvailable(String username) {
-        Page clerk = browser.newPage(username);
-        clerk.navigate(browser.url("/clerk"));
-        clerk.fill("#username", username);
-        clerk.fill("#password", "tongban2026");
-        clerk.click("#login-submit");
-        assertThat(clerk.locator("#status-pill")).isVisible();
-        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-            clerk.click("#status-toggle");
-        }
-        assertThat(clerk.locator("#status-pill")).hasAttribute("data-status", "available");
-        return clerk;
+        return E2E.browser().clerk(username, username, true);
     }
 
     /** The applicant at a terminal of the Gulou partner hall, for a Wujin matter. */
@@ -570,47 +514,14 @@ class SigningE2ETest {
     /** The applicant at a terminal of the Gulou partner hall, for a matter of {@code hallId}. */
     private static Page joinAtPartnerHallAndGetTaken(
             Page clerk, String hallId, String name, String mobile, List<String> sent) {
-        Page applicant = browser.newPage("applicant-" + name + "-" + hallId);
+        Page applicant = E2E.browser().newPage("applicant-" + name + "-" + hallId);
         applicant.onWebSocket(ws -> ws.onFrameSent(frame -> sent.add(frame.text())));
-        applicant.navigate(browser.url("/?at=nj-gulou-zwfw"));
-        applicant.click("#matter-list [data-id='property-certificate']");
-        applicant.click("#hall-list [data-id='" + hallId + "']");
-        applicant.click("#matter-next");
-        applicant.fill("#name", name);
-        applicant.fill("#mobile", mobile);
-        applicant.click("#contact-next");
-        assertThat(applicant.locator("#join")).isEnabled();
-        applicant.click("#join");
-        assertThat(applicant.locator("#ticket-number")).not().hasText("—");
+        BrowserFixture.join(
+                applicant, E2E.browser().url("/?at=nj-gulou-zwfw"), "property-certificate", hallId, name, mobile);
         clerk.click("#take-next");
         assertThat(clerk.locator("#session-view")).isVisible();
         assertThat(applicant.locator("#step-call")).isVisible();
         assertThat(sent).anyMatch(f -> f.contains("\"partnerHallId\":\"nj-gulou-zwfw\""));
         return applicant;
-    }
-
-    private static byte[] png(int w, int h) throws Exception {
-        java.awt.image.BufferedImage img =
-                new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = img.createGraphics();
-        g.setColor(new java.awt.Color(214, 228, 240));
-        g.fillRect(0, 0, w, h);
-        g.setColor(new java.awt.Color(40, 60, 90));
-        g.fillRect(w / 16, h / 6, w / 4, h / 2);
-        g.fillRect(w / 2, h / 5, w / 3, h / 20);
-        g.fillRect(w / 2, h / 3, w / 3, h / 20);
-        g.dispose();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(img, "png", out);
-        return out.toByteArray();
-    }
-
-    private static byte[] pdf() throws Exception {
-        try (PDDocument doc = new PDDocument()) {
-            doc.addPage(new org.apache.pdfbox.pdmodel.PDPage());
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            doc.save(out);
-            return out.toByteArray();
-        }
     }
 }
