@@ -276,7 +276,7 @@ public final class SigningService {
         }
         String sha = Hashes.sha256(pdf);
         files.put(sha, pdf);
-        ApplicationStore.Row row = new ApplicationStore.Row(
+        ApplicationStore.Row row = ApplicationStore.Row.prepared(
                 applicationId,
                 t.ticketId(),
                 p.session().sessionId(),
@@ -284,27 +284,9 @@ public final class SigningService {
                 t.hallId(),
                 t.partnerHallId(),
                 p.session().clerkId(),
-                ApplicationStore.Status.PREPARED,
                 Previews.pages(pdf),
                 sha,
-                sha,
-                null,
                 recording,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                null,
-                null,
-                null,
-                null,
-                null,
-                now,
                 now);
         if (!store.putPrepared(row)) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");

@@ -162,7 +162,7 @@ class ApplicationStoreTest {
     }
 
     private static ApplicationStore.Row row(String id, long at) {
-        return new ApplicationStore.Row(
+        return ApplicationStore.Row.prepared(
                 id,
                 "t-" + id,
                 "s-" + id,
@@ -170,27 +170,9 @@ class ApplicationStoreTest {
                 "cz-wujin-bdc",
                 "nj-gulou-zwfw",
                 "wujin01",
-                ApplicationStore.Status.PREPARED,
                 2,
                 SHA,
-                SHA,
                 null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0,
-                null,
-                null,
-                null,
-                null,
-                null,
-                at,
                 at);
     }
 }
