@@ -633,13 +633,10 @@ public final class SignalingHandler {
         markDirty();
     }
 
-    private void auth(Connection c, ClientMessage.Auth a) {
-        if (c.role != null) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "this connection is already signed in");
-        }
-        String clerkId;
+    /** The clerk a session token names; AUTH_FAILED if it is invalid or expired. */
+    private String verifiedClerk(String token) {
         try {
-            clerkId = tokens.verify(a.token())
+            return tokens.verify(token)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(5, TimeUnit.SECONDS);
@@ -649,6 +646,13 @@ public final class SignalingHandler {
         } catch (Exception e) {
             throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
         }
+    }
+
+    private void auth(Connection c, ClientMessage.Auth a) {
+        if (c.role != null) {
+            throw new ProtocolException(ErrorCode.WRONG_STATE, "this connection is already signed in");
+        }
+        String clerkId = verifiedClerk(a.token());
         if (refdata.current().clerk(clerkId).isEmpty()) {
             throw new ProtocolException(ErrorCode.AUTH_FAILED, "this account is no longer a clerk");
         }
@@ -1179,18 +1183,7 @@ public final class SignalingHandler {
         if (c.role != null) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "this connection is already watching");
         }
-        String clerkId;
-        try {
-            clerkId = tokens.verify(w.token())
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProtocolException(ErrorCode.INTERNAL, "interrupted");
-        } catch (Exception e) {
-            throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
-        }
+        String clerkId = verifiedClerk(w.token());
         if (!refdata.current().routing().isSupervisor(clerkId)) {
             records.audit("clerk:" + clerkId, "supervisor.refused", null);
             throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
