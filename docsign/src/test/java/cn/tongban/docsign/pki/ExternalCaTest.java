@@ -12,10 +12,10 @@ import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
+import cn.tongban.testkit.Ports;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ class ExternalCaTest {
 
     @BeforeAll
     void externalCaUp() throws Exception {
-        int ocspPort = freePort();
+        int ocspPort = Ports.reserve();
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         int httpPort = http.getAddress().getPort();
         ext = tmp.resolve("external");
@@ -279,12 +279,6 @@ class ExternalCaTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /**

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ class PendingSignaturesTest {
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         String cluster = "pending-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {Ports.reserve(), Ports.reserve()};
         for (int i = 0; i < 2; i++) {
             members.add(HazelcastFactory.create(ServerOptions.builder()
                     .dataDir(dir)
@@ -128,12 +128,6 @@ class PendingSignaturesTest {
             latch.await(5, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ class LoginThrottleTest {
 
     @Test
     void failuresOnTwoNodesAddUpToOneLock() throws Exception {
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {Ports.reserve(), Ports.reserve()};
         String cluster = "throttle-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         List<HazelcastInstance> members = new ArrayList<>();
         try {
@@ -68,12 +68,6 @@ class LoginThrottleTest {
             assertThat(b.isLocked("gulou01")).isFalse();
         } finally {
             members.forEach(HazelcastInstance::shutdown);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cn.tongban.signaling.Main;
 import cn.tongban.signaling.ServerOptions;
+import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -13,7 +14,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -53,7 +53,7 @@ class EventBusTlsTest {
         ClusterCa ca = ClusterCa.create("test cluster", Duration.ofDays(1));
         ClusterCa rogueCa = ClusterCa.create("test cluster", Duration.ofDays(1));
         String cluster = "bus-tls-" + ProcessHandle.current().pid();
-        List<Integer> ports = List.of(freePort(), freePort(), freePort(), freePort());
+        List<Integer> ports = List.of(Ports.reserve(), Ports.reserve(), Ports.reserve(), Ports.reserve());
         List<Node> nodes = new ArrayList<>();
         try {
             Node a = start(cluster, "a", ports, 0, ca.issue("a", List.of("127.0.0.1"), Duration.ofDays(1)));
@@ -223,12 +223,6 @@ class EventBusTlsTest {
             return false;
         } catch (Exception e) {
             return true;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -1,7 +1,7 @@
 package cn.tongban.signaling.store;
 
+import cn.tongban.testkit.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,10 +97,7 @@ public final class TestPostgres {
             Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
             Files.setOwner(pwfile, users.lookupPrincipalByName("postgres"));
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.reserve();
         TestPostgres pg = new TestPostgres(bin, dir, port, root);
         pg.run(
                 60,

@@ -10,12 +10,12 @@ import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.testkit.Ports;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,10 +55,10 @@ class HandoffResendTest {
         owningDir = Files.createTempDirectory("tongban-resend-owning");
         Path tsaDir = Files.createTempDirectory("tongban-resend-tsa");
         acceptingDir = Files.createTempDirectory("tongban-resend-accepting");
-        owningPort = freePort();
+        owningPort = Ports.reserve();
         owning = start(owningDir, "owning-" + pid, owningPort, null);
         // The TSA's certificates name its own URLs (revocation data is fetched from them): a fixed port.
-        int tsaPort = freePort();
+        int tsaPort = Ports.reserve();
         tsa = start(tsaDir, "tsa-" + pid, tsaPort, null);
         tsaRoot = tsaDir.resolve("tsa-root.cer");
         Files.write(
@@ -96,12 +96,6 @@ class HandoffResendTest {
             b.pki(pki);
         }
         return TongbanServer.start(b.build());
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -7,10 +7,10 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.testkit.Ports;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +49,7 @@ final class TwoNodes implements AutoCloseable {
         ClusterCa ca = ClusterCa.create(name + "-it", Duration.ofDays(1));
         String db = Database.defaultUrl(dbDir);
         Path[] dirs = {dirA, dirB};
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {Ports.reserve(), Ports.reserve()};
         TongbanServer[] nodes = new TongbanServer[2];
         for (int i = 0; i < 2; i++) {
             if (i == 1 && samePki) {
@@ -108,12 +108,6 @@ final class TwoNodes implements AutoCloseable {
             for (Path f : files.toList()) {
                 Files.copy(f, to.resolve(f.getFileName()));
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -8,9 +8,9 @@ import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.testkit.Ports;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +36,7 @@ class ClusterFailoverE2ETest {
         ClusterCa ca = ClusterCa.create("e2e", Duration.ofDays(1));
         String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
         String cluster = "e2e-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        int[] ports = {freePort(), freePort()};
+        int[] ports = {Ports.reserve(), Ports.reserve()};
         List<TongbanServer> servers = new ArrayList<>();
         BrowserFixture atA = null;
         BrowserFixture atB = null;
@@ -139,11 +139,5 @@ class ClusterFailoverE2ETest {
             Thread.sleep(200);
         }
         assertThat(s.hazelcast().getCluster().getMembers()).hasSize(n);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
