@@ -67,6 +67,7 @@ public final class TongbanServer implements AutoCloseable {
     private final Database db;
     private final Records records;
     private final MediaSessions media;
+    private final SignalingHandler signaling;
 
     private TongbanServer(
             ServerOptions options,
@@ -77,7 +78,8 @@ public final class TongbanServer implements AutoCloseable {
             List<String> createdAccounts,
             Database db,
             Records records,
-            MediaSessions media) {
+            MediaSessions media,
+            SignalingHandler signaling) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -87,6 +89,7 @@ public final class TongbanServer implements AutoCloseable {
         this.db = db;
         this.records = records;
         this.media = media;
+        this.signaling = signaling;
     }
 
     /** Audit journal and case records. */
@@ -259,7 +262,7 @@ public final class TongbanServer implements AutoCloseable {
                     id -> v.executeBlocking(
                             () -> {
                                 if (clusterView.hasQuorum()) {
-                                    signaling.broadcast(false);
+                                    signaling.broadcastIfIdle(false);
                                 }
                                 return null;
                             },
@@ -269,12 +272,13 @@ public final class TongbanServer implements AutoCloseable {
                     id -> v.executeBlocking(
                             () -> {
                                 if (clusterView.hasQuorum()) {
-                                    signaling.broadcast(true);
+                                    signaling.broadcastIfIdle(true);
                                     signaling.sweep();
                                 }
                                 return null;
                             },
                             false));
+            clusterView.onServersChange(signaling::serversChanged);
             clusterView.advertise(advertisedUrl(options, http.actualPort()));
             ClusterDuty.start(vertx, hz, clusterView, signaling, clock);
             vertx.setPeriodic(
@@ -296,7 +300,7 @@ public final class TongbanServer implements AutoCloseable {
                     timer.mark("http").summary(),
                     options.media().mode().wireName(),
                     bridge == null ? "" : " on UDP port " + bridge.port());
-            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records, media);
+            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records, media, signaling);
         } catch (Exception | Error e) {
             if (media != null) {
                 media.close();
@@ -339,6 +343,11 @@ public final class TongbanServer implements AutoCloseable {
 
     public HazelcastInstance hazelcast() {
         return hazelcast;
+    }
+
+    /** The {@code /ws} endpoint (tests drive its periodic work, e.g. {@link SignalingHandler#broadcast}). */
+    public SignalingHandler signaling() {
+        return signaling;
     }
 
     /** Media of the sessions (bridge or peer-to-peer). */

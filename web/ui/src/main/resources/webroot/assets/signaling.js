@@ -5,7 +5,8 @@
 //   (ticket, clerk, paired, ended, pong) or rejected by the `error` that echoes it;
 // - reconnects with exponential backoff for up to two minutes (the server's resume grace), then
 //   reports state 'failed' and waits for retry();
-// - fails over in a cluster: `hello.servers` lists the live nodes (this one first); reconnect attempts
+// - fails over in a cluster: `hello.servers` lists the live nodes (this one first), and a `servers`
+//   message replaces the list when the cluster changes; reconnect attempts
 //   go round that list, so when a node dies its clients reach a surviving one and resume there. A
 //   close with 1013 (NODE_UNAVAILABLE: the node is cut off from its cluster) skips that node;
 // - keep-alive pings detect dead connections that the browser has not noticed yet.
@@ -158,6 +159,11 @@ export class SignalingClient extends EventTarget {
       this.#startKeepAlive();
       this.dispatchEvent(new CustomEvent('ready', { detail: message }));
       return;
+    }
+    if (message.type === 'servers' && Array.isArray(message.servers)) {
+      // The cluster changed after hello: fail over along the new list from now on.
+      this.#servers = message.servers;
+      this.#nextServer = 0;
     }
     if (message.type === 'pong') clearTimeout(this.#pongTimer);
     if (message.re !== undefined && this.#pending.has(message.re)) {

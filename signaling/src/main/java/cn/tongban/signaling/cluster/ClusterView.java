@@ -146,6 +146,20 @@ public final class ClusterView {
                 .put("servers", new io.vertx.core.json.JsonArray(servers()));
     }
 
+    /**
+     * Runs {@code action} whenever {@link #servers()} may have changed: a member joined or left, or a node's
+     * URL was published or forgotten (on a Hazelcast event thread: keep it short).
+     */
+    public void onServersChange(Runnable action) {
+        onMembershipChange(action);
+        urls.addEntryListener(new com.hazelcast.core.EntryAdapter<String, String>() {
+            @Override
+            public void onEntryEvent(com.hazelcast.core.EntryEvent<String, String> event) {
+                action.run();
+            }
+        });
+    }
+
     /** Runs {@code action} whenever a member joins or leaves (on a Hazelcast event thread: hand work off). */
     public void onMembershipChange(Runnable action) {
         hz.getCluster().addMembershipListener(new MembershipListener() {

@@ -15,6 +15,7 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = ServerMessage.Hello.class, name = "hello"),
+    @JsonSubTypes.Type(value = ServerMessage.Servers.class, name = "servers"),
     @JsonSubTypes.Type(value = ServerMessage.Ticket.class, name = "ticket"),
     @JsonSubTypes.Type(value = ServerMessage.Clerk.class, name = "clerk"),
     @JsonSubTypes.Type(value = ServerMessage.Queue.class, name = "queue"),
@@ -69,6 +70,12 @@ public sealed interface ServerMessage {
             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> servers)
             implements ServerMessage {}
 
+    /**
+     * The cluster's live nodes changed (a node joined, left, or became known to this one): the new list,
+     * this node first, replacing {@link Hello#servers} for where to reconnect.
+     */
+    record Servers(List<String> servers) implements ServerMessage {}
+
     /** A STUN or TURN server for {@code RTCPeerConnection}'s {@code iceServers}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record IceServer(List<String> urls, String username, String credential) {}
@@ -79,7 +86,9 @@ public sealed interface ServerMessage {
     /**
      * The applicant's ticket: sent on join, on resume and whenever its position or state changes.
      * {@code resumeToken} is present only in the answer to {@code join} and {@code resume}; {@code
-     * outcome} once the clerk has recorded it (state {@code done}).
+     * outcome} once the clerk has recorded it (state {@code done}). {@code version} grows with every change
+     * of the ticket: a page keeps the highest it has seen and ignores a ticket message with a lower one
+     * (the server already drops such a message on the connection; pages check too).
      */
     record Ticket(
             String ticketId,
@@ -94,7 +103,8 @@ public sealed interface ServerMessage {
             String re,
             String language,
             String priorityGroup,
-            Long appointmentAt)
+            Long appointmentAt,
+            Long version)
             implements ServerMessage {
         public Ticket(
                 String ticketId,
@@ -118,6 +128,7 @@ public sealed interface ServerMessage {
                     resumeToken,
                     outcome,
                     re,
+                    null,
                     null,
                     null,
                     null);

@@ -173,7 +173,8 @@ public final class QueueService {
                 r.priorityGroup(),
                 r.appointmentId(),
                 r.appointmentAt(),
-                null);
+                null,
+                1);
         tickets.set(t.ticketId(), t);
         resumeIndex.set(t.resumeHash(), t.ticketId());
         return new Joined(t, token);

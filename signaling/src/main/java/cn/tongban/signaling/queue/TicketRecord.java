@@ -18,6 +18,8 @@ import java.io.Serializable;
  * @param appointmentId the appointment this ticket checked in for, or null
  * @param appointmentAt start of the appointment's slot (epoch ms), 0 without one
  * @param priorityVerdict the clerk's check of the claim: null (not yet), "confirmed" or "rejected"
+ * @param version 1 when issued, one more with every change: what the applicant's connection and page use
+ *     to drop a ticket push that a later change has overtaken
  */
 public record TicketRecord(
         String ticketId,
@@ -41,7 +43,8 @@ public record TicketRecord(
         String priorityGroup,
         String appointmentId,
         long appointmentAt,
-        String priorityVerdict)
+        String priorityVerdict,
+        long version)
         implements Serializable {
 
     /** A ticket with the fields of the original protocol (no language, priority or appointment). */
@@ -85,7 +88,8 @@ public record TicketRecord(
                 null,
                 null,
                 0,
-                null);
+                null,
+                1);
     }
 
     public boolean connected() {
@@ -252,7 +256,8 @@ public record TicketRecord(
                     t.priorityGroup,
                     t.appointmentId,
                     t.appointmentAt,
-                    priorityVerdict);
+                    priorityVerdict,
+                    t.version + 1);
         }
     }
 }

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.ws;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
@@ -19,12 +20,19 @@ final class Connection {
 
     final String id;
     final ServerWebSocket ws;
+    /** The event loop the socket lives on: every server message to it is written here, in one order. */
+    final Context context;
+
     final RateLimiter limiter;
     volatile Role role;
     volatile String ticketId;
     volatile String clerkId;
     volatile boolean closed;
-    volatile String lastTicketView;
+    /** The hello was written (messages to the client may follow). */
+    volatile boolean greeted;
+    /** Which ticket messages are written; used only on {@link #context}. */
+    final TicketPushFilter tickets = new TicketPushFilter();
+
     volatile String lastQueueView;
     volatile String lastBoardView;
     long lastRateLimitErrorNanos;
@@ -32,9 +40,10 @@ final class Connection {
     /** Messages of this connection are handled one after another along this chain. */
     Future<?> tail = Future.succeededFuture();
 
-    Connection(String id, ServerWebSocket ws, RateLimiter limiter) {
+    Connection(String id, ServerWebSocket ws, Context context, RateLimiter limiter) {
         this.id = id;
         this.ws = ws;
+        this.context = context;
         this.limiter = limiter;
     }
 

@@ -76,6 +76,11 @@ public final class SignalingHandler {
     private final Clock clock;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicBoolean dirty = new AtomicBoolean(true);
+    private final AtomicBoolean serversPushScheduled = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicReference<List<String>> lastServers =
+            new java.util.concurrent.atomic.AtomicReference<>(List.of());
+    private final java.util.concurrent.locks.ReentrantLock broadcasting =
+            new java.util.concurrent.locks.ReentrantLock();
     private final AtomicInteger waitingGauge = new AtomicInteger();
     private final MeterRegistry metrics;
     private final Counter pairings;
@@ -143,7 +148,10 @@ public final class SignalingHandler {
     /** Adopts an upgraded WebSocket. {@code version} is the {@code v} query parameter, or null. */
     public void accept(ServerWebSocket ws, String version) {
         Connection c = new Connection(
-                cluster.newConnectionId(), ws, new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+                cluster.newConnectionId(),
+                ws,
+                vertx.getOrCreateContext(),
+                new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
         ProtocolException refused = null;
         if (version != null && !version.equals(String.valueOf(Codec.PROTOCOL_VERSION))) {
             refused = new ProtocolException(
@@ -162,21 +170,57 @@ public final class SignalingHandler {
             if ("superseded".equals(ctl)) {
                 fatal(c, new ProtocolException(ErrorCode.SUPERSEDED, "this ticket or account was opened elsewhere"));
             } else {
+                // Runs on the connection's context, like deliver(): one order for local and remote senders.
                 String body = msg.body();
                 if (!body.startsWith("{\"type\":\"ticket\"")
                         || !(Codec.decodeServer(body) instanceof ServerMessage.Ticket t)
-                        || ticketIsNews(c, t)) {
+                        || c.tickets.admit(t)) {
                     write(c, body);
                 }
             }
         });
         // Hold incoming messages until the connection's address is registered cluster-wide.
-        c.tail = c.consumer.completion().onSuccess(v -> write(c, Codec.encode(hello())));
+        c.tail = c.consumer.completion().onSuccess(v -> {
+            write(c, Codec.encode(hello()));
+            c.greeted = true;
+        });
         ws.textMessageHandler(text -> onText(c, text));
         ws.binaryMessageHandler(b -> reject(
                 c, new ProtocolException(ErrorCode.BAD_JSON, "binary frames are not part of the protocol"), null));
         ws.exceptionHandler(t -> LOG.debug("WebSocket {} error: {}", c.id, t.toString()));
         ws.closeHandler(v -> onClose(c));
+    }
+
+    /**
+     * Tells this node's clients the cluster's new node list when it changed (see {@link
+     * ClusterView#onServersChange}): a client that connected before a node joined, or before its URL
+     * reached this node, learns of it, so it can fail over to every live node.
+     */
+    public void serversChanged() {
+        // Changes come in bursts (a member and its URL); and a node cut off from its majority sees the
+        // others leave before it knows it lost the quorum — it must not tell its clients to forget the
+        // majority they are about to fail over to. So: once, a second later, and only with the quorum.
+        if (serversPushScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(1000, id -> {
+                serversPushScheduled.set(false);
+                if (cluster.hasQuorum()) {
+                    pushServers();
+                }
+            });
+        }
+    }
+
+    private void pushServers() {
+        List<String> now = cluster.servers();
+        if (now.equals(lastServers.getAndSet(now))) {
+            return;
+        }
+        for (Connection c : connections.values()) {
+            // One not yet greeted gets the list with its hello, which is computed later than this one.
+            if (!c.closed && c.greeted) {
+                send(c, new ServerMessage.Servers(now));
+            }
+        }
     }
 
     private ServerMessage.Hello hello() {
@@ -233,7 +277,7 @@ public final class SignalingHandler {
                 .recover(t -> {
                     if (t instanceof SplitBrainProtectionException) {
                         // Lost the majority between two checks: this node may not change anything now.
-                        vertx.runOnContext(v -> fatal(c, minority()));
+                        c.context.runOnContext(v -> fatal(c, minority()));
                         return Future.succeededFuture();
                     }
                     ProtocolException e = t instanceof ProtocolException pe
@@ -324,7 +368,7 @@ public final class SignalingHandler {
      */
     public void closeAllUnavailable() {
         for (Connection c : connections.values()) {
-            vertx.runOnContext(v -> fatal(c, minority()));
+            c.context.runOnContext(v -> fatal(c, minority()));
         }
     }
 
@@ -936,7 +980,8 @@ public final class SignalingHandler {
                 re,
                 t.language(),
                 t.priorityGroup(),
-                t.appointmentAt() > 0 ? t.appointmentAt() : null);
+                t.appointmentAt() > 0 ? t.appointmentAt() : null,
+                t.version());
     }
 
     private ServerMessage.Clerk clerkMessage(ClerkPresence p, String re) {
@@ -1002,6 +1047,29 @@ public final class SignalingHandler {
      * stay current). Blocking; run on a worker.
      */
     public void broadcast(boolean force) {
+        // One broadcast at a time: two overlapping ones (the 250 ms and the 5 s timer on a loaded node)
+        // could deliver their positions in the opposite order from the views they computed.
+        broadcasting.lock();
+        try {
+            broadcastOnce(force);
+        } finally {
+            broadcasting.unlock();
+        }
+    }
+
+    /** As {@link #broadcast}, unless one is running now: then the changes wait for the next one. Blocking. */
+    public void broadcastIfIdle(boolean force) {
+        if (!broadcasting.tryLock()) {
+            return;
+        }
+        try {
+            broadcastOnce(force);
+        } finally {
+            broadcasting.unlock();
+        }
+    }
+
+    private void broadcastOnce(boolean force) {
         if (!dirty.getAndSet(false) && !force) {
             return;
         }
@@ -1025,25 +1093,6 @@ public final class SignalingHandler {
                 pushBoard(c, view, force, null);
             }
         }
-    }
-
-    /**
-     * Whether an applicant's connection should get this ticket message: a place in the queue it was just
-     * told (by the periodic update and by the event that changed it, which race) is not repeated; answers
-     * and resume tokens always go. Remembers what it lets through.
-     */
-    private static boolean ticketIsNews(Connection c, ServerMessage.Ticket t) {
-        String key = placeKey(t);
-        boolean repeat = t.re() == null
-                && t.resumeToken() == null
-                && t.state() == ServerMessage.TicketState.WAITING
-                && key.equals(c.lastTicketView);
-        c.lastTicketView = key;
-        return !repeat;
-    }
-
-    private static String placeKey(ServerMessage.Ticket m) {
-        return m.state() + "/" + m.position() + "/" + m.etaSeconds();
     }
 
     private void pushQueue(Connection c, QueueView view, boolean force) {
@@ -1188,11 +1237,12 @@ public final class SignalingHandler {
             records.audit("clerk:" + clerkId, "supervisor.refused", null);
             throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
         }
-        c.role = Connection.Role.SUPERVISOR;
-        c.clerkId = null;
-        LOG.info("Supervisor {} watches the queues", clerkId);
         records.audit("clerk:" + clerkId, "supervisor.watch", null, "connection", c.id);
+        LOG.info("Supervisor {} watches the queues", clerkId);
+        // The answer is queued before the broadcaster can see a board here, so the first board is the answer.
         pushBoard(c, queue.view(), true, w.id());
+        c.clerkId = null;
+        c.role = Connection.Role.SUPERVISOR;
     }
 
     private void pushBoard(Connection c, QueueView view, boolean force, String re) {
@@ -1207,12 +1257,18 @@ public final class SignalingHandler {
 
     // ---------------------------------------------------------------- sending
 
+    /**
+     * Queues a message for a connection of this node. Whatever thread calls it, the message is written on the
+     * connection's own context, after every message queued before it; stale ticket messages are dropped
+     * there (see {@link TicketPushFilter}).
+     */
     private void send(Connection c, Object msg) {
-        if (msg instanceof ServerMessage.Ticket t && !ticketIsNews(c, t)) {
-            return;
-        }
         String text = Codec.encode(msg);
-        vertx.runOnContext(v -> write(c, text));
+        c.context.runOnContext(v -> {
+            if (!(msg instanceof ServerMessage.Ticket t) || c.tickets.admit(t)) {
+                write(c, text);
+            }
+        });
     }
 
     private void sendTo(String connId, Object msg) {

@@ -31,6 +31,9 @@ final class NodeClient implements AutoCloseable {
     private volatile CountDownLatch closed;
     volatile String url;
     volatile ServerMessage.Hello hello;
+    /** The cluster's nodes as last told: {@code hello.servers}, then each {@code servers} message. */
+    volatile List<String> servers = List.of();
+
     volatile Short closeCode;
 
     private NodeClient(Vertx vertx, WebSocketClient client, String label) {
@@ -76,17 +79,27 @@ final class NodeClient implements AutoCloseable {
             return false;
         }
         this.hello = h;
+        this.servers = h.servers() != null ? h.servers() : List.of(target);
         return true;
     }
 
     private boolean openSocket(String target) {
         WebSocket socket;
         CountDownLatch latch = new CountDownLatch(1);
+        // Reset before connecting: a server that refuses at once closes the socket before await() returns,
+        // and its close handler's code must not be overwritten afterwards.
+        this.closeCode = null;
         try {
             // Handlers are set in the completion callback, on the event loop, so the hello is not missed.
             socket = client.connect(new WebSocketConnectOptions().setAbsoluteURI(target))
                     .map(s -> {
-                        s.textMessageHandler(text -> inbox.add(Codec.decodeServer(text)));
+                        s.textMessageHandler(text -> {
+                            ServerMessage m = Codec.decodeServer(text);
+                            if (m instanceof ServerMessage.Servers list) {
+                                servers = list.servers();
+                            }
+                            inbox.add(m);
+                        });
                         s.closeHandler(v -> {
                             closeCode = s.closeStatusCode();
                             latch.countDown();
@@ -100,16 +113,16 @@ final class NodeClient implements AutoCloseable {
         this.ws = socket;
         this.closed = latch;
         this.url = target;
-        this.closeCode = null;
         return true;
     }
 
     /**
-     * After this client's node failed: tries the nodes of the last {@code hello.servers} in order, then
-     * again, until one answers or {@code timeout} passes. Returns the URL connected to.
+     * After this client's node failed: tries the nodes it was last told of ({@code hello.servers} or a later
+     * {@code servers} message) in order, then again, until one answers or {@code timeout} passes. Returns the
+     * URL connected to.
      */
     String failover(Duration timeout) throws InterruptedException {
-        List<String> servers = hello != null && hello.servers() != null ? hello.servers() : List.of(url);
+        List<String> servers = this.servers.isEmpty() ? List.of(url) : this.servers;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (String s : servers) {

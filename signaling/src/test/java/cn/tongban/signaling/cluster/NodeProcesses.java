@@ -1,7 +1,7 @@
 package cn.tongban.signaling.cluster;
 
+import cn.tongban.testkit.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,7 +74,7 @@ final class NodeProcesses implements AutoCloseable {
         ClusterCa ca = ClusterCa.create("fault-test", Duration.ofDays(1));
         for (String name : names) {
             Path dir = Files.createDirectories(root.resolve(name));
-            Node n = new Node(name, freePort(), freePort(), dir);
+            Node n = new Node(name, Ports.reserve(), Ports.reserve(), dir);
             ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dir.resolve("cluster-tls.p12"), tlsPassword.toCharArray());
             nodes.put(name, n);
@@ -165,7 +165,10 @@ final class NodeProcesses implements AutoCloseable {
         return clusterName;
     }
 
-    /** Waits until {@code /health} answers 200 and reports {@code members} members. */
+    /**
+     * Waits until {@code /health} answers 200 and reports {@code members} members and as many servers (each
+     * node's address has reached this one, so a client connecting now is told of every node).
+     */
     void awaitHealthy(Node n, int members, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";
@@ -180,8 +183,14 @@ final class NodeProcesses implements AutoCloseable {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
                 last = r.statusCode() + " " + r.body();
-                if (r.statusCode() == 200 && r.body().contains("\"members\":" + members + ",")) {
-                    return;
+                if (r.statusCode() == 200) {
+                    io.vertx.core.json.JsonObject cluster =
+                            new io.vertx.core.json.JsonObject(r.body()).getJsonObject("cluster");
+                    if (cluster != null
+                            && cluster.getInteger("members") == members
+                            && cluster.getJsonArray("servers").size() == members) {
+                        return;
+                    }
                 }
             } catch (IOException e) {
                 last = e.toString();
@@ -233,12 +242,6 @@ final class NodeProcesses implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

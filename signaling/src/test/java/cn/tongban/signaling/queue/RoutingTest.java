@@ -69,7 +69,8 @@ class RoutingTest {
                 group,
                 appointmentAt > 0 ? "ap" + seq : null,
                 appointmentAt,
-                null);
+                null,
+                1);
     }
 
     static TicketRecord ticket(String hall, String matter, long issuedAt) {

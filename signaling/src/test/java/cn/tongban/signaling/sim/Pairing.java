@@ -173,7 +173,8 @@ interface Pairing {
                     null,
                     null,
                     0,
-                    null);
+                    null,
+                    1);
             waiting.put(t.ticketId(), t);
             QueueView.Place place = view(now).place(t.ticketId());
             return new Joined(t.ticketId(), t.queueKey(), place.position(), place.etaSeconds());

@@ -90,6 +90,16 @@ final class WsTestClient implements AutoCloseable {
         throw new AssertionError("no matching " + type.getSimpleName());
     }
 
+    /**
+     * A protocol barrier: a ping answered after everything the server queued for this connection before
+     * it handled the ping. Messages that arrive before the pong are set aside (see {@link #drain}).
+     */
+    void barrier() throws InterruptedException {
+        String id = "barrier-" + java.util.UUID.randomUUID();
+        send("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
+        expect(ServerMessage.Pong.class, p -> id.equals(p.re()));
+    }
+
     /** Messages received so far that nobody expected yet, plus any queued. */
     List<ServerMessage> drain() {
         List<ServerMessage> all = new ArrayList<>(skipped);
