@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.testkit.Await;
 import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,11 +45,8 @@ class PendingSignaturesTest {
                     .cluster(ServerOptions.Cluster.DEFAULT.withQuorum(1).withHazelcast(ports[i], null))
                     .build()));
         }
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (members.get(1).getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(members.get(1).getCluster().getMembers()).hasSize(2);
+        Await.until("both members see each other", Duration.ofSeconds(60), () -> members.stream()
+                .allMatch(m -> m.getCluster().getMembers().size() == 2));
     }
 
     @AfterEach

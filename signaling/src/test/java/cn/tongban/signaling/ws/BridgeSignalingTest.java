@@ -8,6 +8,7 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.RecordingStore;
+import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -18,9 +19,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -249,11 +251,12 @@ class BridgeSignalingTest {
             clerk.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
             clerk.expect(ServerMessage.Ended.class);
             RecordingStore store = new RecordingStore(dataSource());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (store.find(sid).isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            RecordingStore.Stored rec = store.find(sid).orElseThrow();
+            RecordingStore.Stored rec = Await.value(
+                            "the recording archived",
+                            Duration.ofSeconds(30),
+                            () -> store.find(sid),
+                            Optional::isPresent)
+                    .orElseThrow();
             assertThat(rec.files()).isZero();
             assertThat(rec.manifestSha256()).hasSize(64);
             List<String> actions = audit(sid).stream().map(AuditEvent::action).toList();

@@ -20,8 +20,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -229,18 +229,11 @@ class HandoffResendTest {
     }
 
     private static ServerMessage.Application awaitDelivered(SigningSteps.Pair p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            for (ServerMessage m : p.clerk().drain()) {
-                if (m instanceof ServerMessage.Application a
-                        && a.handoff() != null
-                        && a.handoff().status().equals("delivered")) {
-                    return a;
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("not delivered within 90 s");
+        return p.clerk()
+                .expect(
+                        ServerMessage.Application.class,
+                        a -> a.handoff() != null && a.handoff().status().equals("delivered"),
+                        Duration.ofSeconds(90));
     }
 
     private record Cli(int code, String out) {

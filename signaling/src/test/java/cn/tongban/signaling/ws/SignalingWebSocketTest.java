@@ -10,6 +10,7 @@ import cn.tongban.signaling.media.MediaMode;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
+import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -18,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -430,12 +432,9 @@ class SignalingWebSocketTest {
                 clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
                 third.expect(ServerMessage.Ended.class);
                 // Dropped with the session (right after the hang-up is answered).
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (server.hazelcast().getMap("tongban.chat").containsKey(sid) && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
-                assertThat(server.hazelcast().getMap("tongban.chat").containsKey(sid))
-                        .isFalse();
+                Await.until("the chat dropped with the session", Duration.ofSeconds(10), () -> !server.hazelcast()
+                        .getMap("tongban.chat")
+                        .containsKey(sid));
             }
         }
     }

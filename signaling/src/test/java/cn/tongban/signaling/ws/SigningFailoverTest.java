@@ -9,10 +9,12 @@ import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.List;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -135,11 +137,10 @@ class SigningFailoverTest {
             } catch (RuntimeException alreadyGone) {
                 // Its Hazelcast member is gone already.
             }
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (nodeB.hazelcast().getCluster().getMembers().size() > 1 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
-            assertThat(nodeB.hazelcast().getCluster().getMembers()).hasSize(1);
+            Await.until(
+                    "node B sees node A gone",
+                    Duration.ofSeconds(60),
+                    () -> nodeB.hazelcast().getCluster().getMembers().size() == 1);
 
             // The page fails over to node B, resumes, and sends the value it computed with its key.
             resumed = WsTestClient.connect(vertx, nodeB.port());

@@ -27,9 +27,9 @@ import java.security.KeyPair;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.junit.jupiter.api.AfterAll;
@@ -323,19 +323,11 @@ class SigningWebSocketTest {
             Files.setLastModifiedTime(
                     data.resolve("refdata.yaml"),
                     java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            ServerMessage.Application refused = null;
-            while (refused == null && System.nanoTime() < deadline) {
-                for (ServerMessage m : p.app().drain()) {
-                    if (m instanceof ServerMessage.Application a
-                            && a.handoff() != null
-                            && a.handoff().status().equals("refused")) {
-                        refused = a;
-                    }
-                }
-                Thread.sleep(200);
-            }
-            assertThat(refused).as("a refused hand-off within 60 s").isNotNull();
+            ServerMessage.Application refused = p.app()
+                    .expect(
+                            ServerMessage.Application.class,
+                            a -> a.handoff() != null && a.handoff().status().equals("refused"),
+                            Duration.ofSeconds(60));
             assertThat(refused.handoff().reason())
                     .startsWith("SIGNATURE_INVALID")
                     .contains("DIGEST_MISMATCH");

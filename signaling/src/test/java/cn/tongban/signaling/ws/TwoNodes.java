@@ -7,6 +7,7 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.testkit.Await;
 import cn.tongban.testkit.Ports;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -74,11 +75,8 @@ final class TwoNodes implements AutoCloseable {
                     .build());
         }
         TwoNodes two = new TwoNodes(nodes[0], nodes[1]);
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (two.b.hazelcast().getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(two.b.hazelcast().getCluster().getMembers()).hasSize(2);
+        Await.until("both nodes see each other", Duration.ofSeconds(60), () -> Stream.of(two.a, two.b)
+                .allMatch(n -> n.hazelcast().getCluster().getMembers().size() == 2));
         return two;
     }
 

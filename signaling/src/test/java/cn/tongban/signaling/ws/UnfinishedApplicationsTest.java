@@ -9,12 +9,13 @@ import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -231,19 +232,12 @@ class UnfinishedApplicationsTest {
 
     /** The sealed status or the error code a finish got, whichever comes first for that id. */
     private static String answer(WsTestClient c, String msgId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            for (ServerMessage m : c.drain()) {
-                if (m instanceof ServerMessage.Application a && msgId.equals(a.re())) {
-                    return a.status();
-                }
-                if (m instanceof ServerMessage.Error e && msgId.equals(e.re())) {
-                    return e.code();
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no answer to " + msgId);
+        ServerMessage m = c.expect(
+                ServerMessage.class,
+                x -> x instanceof ServerMessage.Application a && msgId.equals(a.re())
+                        || x instanceof ServerMessage.Error e && msgId.equals(e.re()),
+                Duration.ofSeconds(120));
+        return m instanceof ServerMessage.Application a ? a.status() : ((ServerMessage.Error) m).code();
     }
 
     private static List<String> actions(String sessionId) {
@@ -252,19 +246,12 @@ class UnfinishedApplicationsTest {
                 .toList();
     }
 
-    private static void awaitAction(String sessionId, String action) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!actions(sessionId).contains(action)) {
-            assertThat(System.nanoTime()).as("%s within 30 s", action).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+    private static void awaitAction(String sessionId, String action) {
+        Await.until(action + " audited", Duration.ofSeconds(30), () -> actions(sessionId)
+                .contains(action));
     }
 
-    private static void awaitRow(String sql) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (S.rows(sql).stream().allMatch(r -> r == null)) {
-            assertThat(System.nanoTime()).as("%s within 60 s", sql).isLessThan(deadline);
-            Thread.sleep(200);
-        }
+    private static void awaitRow(String sql) {
+        Await.until(sql, Duration.ofSeconds(60), () -> S.rows(sql).stream().anyMatch(r -> r != null));
     }
 }

@@ -80,14 +80,38 @@ final class WsTestClient implements AutoCloseable {
     /** Waits until a message matching the predicate arrives (others are set aside). */
     <T extends ServerMessage> T expect(Class<T> type, java.util.function.Predicate<T> match)
             throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            T m = expect(type);
-            if (match.test(m)) {
-                return m;
+        return expect(type, match, java.time.Duration.ofSeconds(10));
+    }
+
+    /**
+     * Waits up to {@code timeout} for a message of the type that matches; earlier messages that do not
+     * match are set aside (others' types) or dropped (this type).
+     */
+    <T extends ServerMessage> T expect(Class<T> type, java.util.function.Predicate<T> match, java.time.Duration timeout)
+            throws InterruptedException {
+        for (int i = 0; i < skipped.size(); i++) {
+            ServerMessage m = skipped.get(i);
+            if (type.isInstance(m)) {
+                skipped.remove(i--);
+                if (match.test(type.cast(m))) {
+                    return type.cast(m);
+                }
             }
         }
-        throw new AssertionError("no matching " + type.getSimpleName());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            ServerMessage m = left <= 0 ? null : inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (m == null) {
+                throw new AssertionError("no matching " + type.getSimpleName() + " within " + timeout.toSeconds()
+                        + " s (set aside: " + skipped + ")");
+            }
+            if (!type.isInstance(m)) {
+                skipped.add(m);
+            } else if (match.test(type.cast(m))) {
+                return type.cast(m);
+            }
+        }
     }
 
     /**
