@@ -2,8 +2,8 @@ package cn.tongban.signaling.application;
 
 import cn.tongban.docsign.form.ApplicationData;
 import cn.tongban.docsign.form.FormDefinition;
-import cn.tongban.signaling.declaration.DeclarationForm;
-import cn.tongban.signaling.declaration.FieldType;
+import cn.tongban.signaling.form.DeclarationForm;
+import cn.tongban.signaling.form.FieldType;
 import cn.tongban.signaling.materials.MaterialStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -5,7 +5,7 @@ import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.pki.PkiConfig;
 import cn.tongban.docsign.pki.TrustServices;
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package cn.tongban.signaling.cli;
 
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

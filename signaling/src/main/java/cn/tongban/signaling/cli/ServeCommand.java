@@ -1,9 +1,9 @@
 package cn.tongban.signaling.cli;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.media.MediaMode;
-import cn.tongban.signaling.media.MediaOptions;
+import cn.tongban.signaling.config.MediaMode;
+import cn.tongban.signaling.config.MediaOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
 import java.nio.file.Path;

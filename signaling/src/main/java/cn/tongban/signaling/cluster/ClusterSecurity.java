@@ -1,6 +1,6 @@
 package cn.tongban.signaling.cluster;
 
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
 

@@ -1,6 +1,6 @@
 package cn.tongban.signaling.cluster;
 
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;

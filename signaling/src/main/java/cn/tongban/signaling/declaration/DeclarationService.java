@@ -1,5 +1,11 @@
 package cn.tongban.signaling.declaration;
 
+import cn.tongban.signaling.form.AuditValues;
+import cn.tongban.signaling.form.DeclarationForm;
+import cn.tongban.signaling.form.DraftStore;
+import cn.tongban.signaling.form.FieldRules;
+import cn.tongban.signaling.form.FieldType;
+import cn.tongban.signaling.form.FormCatalog;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;

@@ -1,6 +1,6 @@
 package cn.tongban.signaling.identity;
 
-import cn.tongban.signaling.declaration.IdNumbers;
+import cn.tongban.signaling.form.IdNumbers;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package cn.tongban.signaling.identity;
 
-import cn.tongban.signaling.declaration.AuditValues;
-import cn.tongban.signaling.declaration.DeclarationForm;
 import cn.tongban.signaling.declaration.DeclarationService;
-import cn.tongban.signaling.declaration.DraftStore;
-import cn.tongban.signaling.declaration.FormCatalog;
+import cn.tongban.signaling.form.AuditValues;
+import cn.tongban.signaling.form.DeclarationForm;
+import cn.tongban.signaling.form.DraftStore;
+import cn.tongban.signaling.form.FormCatalog;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.protocol.ClientMessage;

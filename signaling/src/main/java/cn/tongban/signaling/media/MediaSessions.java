@@ -3,6 +3,7 @@ package cn.tongban.signaling.media;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.Role;
 import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;

@@ -7,7 +7,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.pki.ExternalCredentials;
 import cn.tongban.docsign.pki.PkiConfig;
 import cn.tongban.docsign.pki.TrustServices;
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.refdata.ReferenceData;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,8 +2,8 @@ package cn.tongban.signaling.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cn.tongban.signaling.Main;
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Vertx;

@@ -2,8 +2,8 @@ package cn.tongban.signaling.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.testkit.Ports;

@@ -3,8 +3,8 @@ package cn.tongban.signaling.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.queue.TicketStatus;

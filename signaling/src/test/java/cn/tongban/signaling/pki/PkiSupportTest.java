@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
 import cn.tongban.docsign.pki.EmbeddedPki;
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

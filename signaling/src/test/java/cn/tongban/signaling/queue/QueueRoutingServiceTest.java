@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionState;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.refdata.ReferenceData;

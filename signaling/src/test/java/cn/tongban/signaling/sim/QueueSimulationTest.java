@@ -3,8 +3,8 @@ package cn.tongban.signaling.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.config.ServerOptions;
 import com.hazelcast.core.HazelcastInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -3,8 +3,8 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.RecordingStore;

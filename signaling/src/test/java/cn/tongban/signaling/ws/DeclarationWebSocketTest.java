@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.declaration.IdNumbers;
+import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.ServerMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import io.vertx.core.Vertx;

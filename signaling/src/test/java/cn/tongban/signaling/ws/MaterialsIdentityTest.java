@@ -3,9 +3,9 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.declaration.IdNumbers;
+import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.BlobStore;

@@ -3,7 +3,7 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.declaration.IdNumbers;
+import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package cn.tongban.e2e;
 
-import cn.tongban.signaling.ServerOptions;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.io.IOException;

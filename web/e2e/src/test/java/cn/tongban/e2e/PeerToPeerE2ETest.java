@@ -5,7 +5,7 @@ import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.media.MediaMode;
+import cn.tongban.signaling.config.MediaMode;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.declaration;
+package cn.tongban.signaling.form;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

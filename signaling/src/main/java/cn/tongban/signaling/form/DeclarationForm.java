@@ -1,4 +1,4 @@
-package cn.tongban.signaling.declaration;
+package cn.tongban.signaling.form;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;

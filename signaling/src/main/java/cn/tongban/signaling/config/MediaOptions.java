@@ -1,4 +1,4 @@
-package cn.tongban.signaling.media;
+package cn.tongban.signaling.config;
 
 import cn.tongban.session.media.BridgeConfig;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.media;
+package cn.tongban.signaling.config;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.declaration;
+package cn.tongban.signaling.store;
 
 import java.io.IOException;
 import java.nio.file.Files;

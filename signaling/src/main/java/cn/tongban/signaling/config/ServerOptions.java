@@ -1,7 +1,5 @@
-package cn.tongban.signaling;
+package cn.tongban.signaling.config;
 
-import cn.tongban.signaling.media.MediaMode;
-import cn.tongban.signaling.media.MediaOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.declaration;
+package cn.tongban.signaling.form;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,11 +7,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** {@code GET /api/forms/:matterId}: a matter's declaration form as JSON (what the wizard renders). */
-final class FormsHandler implements Handler<RoutingContext> {
+public final class FormsHandler implements Handler<RoutingContext> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final FormCatalog forms;
 
-    FormsHandler(FormCatalog forms) {
+    public FormsHandler(FormCatalog forms) {
         this.forms = forms;
     }
 

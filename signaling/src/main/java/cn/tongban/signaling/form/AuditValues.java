@@ -1,10 +1,8 @@
-package cn.tongban.signaling.declaration;
+package cn.tongban.signaling.form;
 
 import cn.tongban.signaling.util.Mask;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -31,13 +29,8 @@ public final class AuditValues {
     private static final HexFormat HEX = HexFormat.of();
     private final byte[] key;
 
-    AuditValues(byte[] key) {
+    public AuditValues(byte[] key) {
         this.key = key.clone();
-    }
-
-    /** Reads the installation's fingerprint key, creating it (owner-only) on first start. */
-    public static AuditValues open(Path dataDir) throws IOException {
-        return new AuditValues(SecretKeys.load(dataDir, "audit-fingerprint.key"));
     }
 
     /** A value as the audit trail shows it (null stays null). */
