@@ -2,7 +2,7 @@ package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.session.media.Bridge;
-import cn.tongban.signaling.appointment.AppointmentService;
+import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
@@ -12,8 +12,9 @@ import cn.tongban.signaling.cluster.HazelcastFactory;
 import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.ServerOptions;
-import cn.tongban.signaling.declaration.Declarations;
+import cn.tongban.signaling.form.FormsHandler;
 import cn.tongban.signaling.http.Routes;
+import cn.tongban.signaling.materials.MaterialRoutes;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.pki.JdbcIssuanceRegister;
 import cn.tongban.signaling.pki.PkiSupport;
@@ -23,8 +24,10 @@ import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
-import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.window.VirtualWindow;
+import cn.tongban.signaling.ws.Connections;
+import cn.tongban.signaling.ws.MessageRouter;
 import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -174,46 +177,42 @@ public final class TongbanServer implements AutoCloseable {
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
             ClusterView clusterView = new ClusterView(hz);
-            media = MediaSessions.create(
-                    vertx,
-                    hz,
-                    options.media().mode(),
-                    bridge,
-                    queue,
-                    refdata,
-                    records,
-                    new RecordingStore(db.dataSource()),
-                    options.media().recordingDir(options.dataDir()),
-                    clock,
-                    registry);
-            Declarations declarations = Declarations.create(
-                    options.dataDir(),
-                    refdata::current,
-                    db.dataSource(),
-                    hz,
-                    records,
-                    queue,
-                    pki,
-                    PkiSupport.trustServices(pki, options.pki()),
-                    options.publicUrl(),
-                    media::recorded,
-                    clock);
+
+            // The WebSocket transport, then every feature registering its messages on the router.
+            Connections connections = new Connections(vertx);
+            MessageRouter router = new MessageRouter();
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
+                    router,
+                    connections,
                     queue,
-                    tokens,
-                    refdata,
-                    records,
+                    clusterView,
                     options.iceServers(),
                     "tongban/" + version(),
-                    clock,
-                    registry,
-                    media,
-                    declarations.service(),
-                    clusterView);
-            AppointmentService appointments = new AppointmentService(db.dataSource(), refdata::current, clock);
-            signaling.useAppointments(appointments);
-            signaling.useApplicationDesk(declarations.applications().desk());
+                    options.media().mode().wireName(),
+                    registry);
+            SignalingHandler.register(router);
+            Features features = Features.create(
+                    new Features.Infrastructure(
+                            options,
+                            vertx,
+                            hz,
+                            db.dataSource(),
+                            pki,
+                            PkiSupport.trustServices(pki, options.pki()),
+                            bridge,
+                            refdata,
+                            records,
+                            queue,
+                            tokens,
+                            clock,
+                            registry),
+                    connections,
+                    signaling,
+                    router);
+            media = features.media;
+            router.verifyComplete();
+            timer.mark("features");
 
             // Any change to tickets or clerks anywhere in the cluster refreshes what this node shows.
             DirtyListener listener = new DirtyListener(signaling);
@@ -230,22 +229,25 @@ public final class TongbanServer implements AutoCloseable {
                     .requestHandler(Routes.create(
                             vertx,
                             signaling,
+                            new Routes.Handlers(
+                                    new FormsHandler(features.forms),
+                                    new MaterialRoutes(features.materials),
+                                    features.applications.routes(),
+                                    new AppointmentRoutes(features.appointments, records)),
                             accounts,
                             tokens,
                             refdata,
                             records,
                             pki,
-                            declarations,
                             registry,
                             options.nodeName(),
                             startedAt,
-                            appointments,
                             clusterView))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 
             if (options.port() == 0) {
-                declarations.applications().listening(http.actualPort());
+                features.applications.listening(http.actualPort());
             }
             Vertx v = vertx;
             // Signed applications waiting in the hand-off outbox (database): every node retries due ones.
@@ -253,7 +255,7 @@ public final class TongbanServer implements AutoCloseable {
                     5000,
                     id -> v.executeBlocking(
                             () -> {
-                                declarations.applications().retryHandoffs();
+                                features.applications.retryHandoffs();
                                 return null;
                             },
                             false));
@@ -274,21 +276,21 @@ public final class TongbanServer implements AutoCloseable {
                             () -> {
                                 if (clusterView.hasQuorum()) {
                                     signaling.broadcastIfIdle(true);
-                                    signaling.sweep();
+                                    features.window.sweep();
                                 }
                                 return null;
                             },
                             false));
             clusterView.onServersChange(signaling::serversChanged);
             clusterView.advertise(advertisedUrl(options, http.actualPort()));
-            ClusterDuty.start(vertx, hz, clusterView, signaling, clock);
+            ClusterDuty.start(vertx, hz, clusterView, clusterClients(signaling, features.window), clock);
             vertx.setPeriodic(
                     2000,
                     id -> v.executeBlocking(
                             () -> {
                                 if (refdata.reloadIfChanged()) {
                                     accounts.ensureAccounts(refdata.current());
-                                    signaling.markDirty();
+                                    signaling.queuesChanged();
                                 }
                                 return null;
                             },
@@ -315,6 +317,36 @@ public final class TongbanServer implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** What the cluster duties do to clients: the window's connection losses, the transport's closing. */
+    private static ClusterDuty.Clients clusterClients(SignalingHandler signaling, VirtualWindow window) {
+        return new ClusterDuty.Clients() {
+            @Override
+            public void applicantConnectionLost(String ticketId, String connId) {
+                window.applicantConnectionLost(ticketId, connId);
+            }
+
+            @Override
+            public void clerkConnectionLost(String clerkId, String connId) {
+                window.clerkConnectionLost(clerkId, connId);
+            }
+
+            @Override
+            public void clerkConnectionOrphaned(String sessionId) {
+                window.clerkConnectionOrphaned(sessionId);
+            }
+
+            @Override
+            public void closeAllUnavailable() {
+                signaling.closeAllUnavailable();
+            }
+
+            @Override
+            public void queuesChanged() {
+                signaling.queuesChanged();
+            }
+        };
     }
 
     /** The base URL clients reach this node at: the public URL, or loopback and the bound port when it was 0. */
@@ -394,17 +426,17 @@ public final class TongbanServer implements AutoCloseable {
 
         @Override
         public void entryAdded(EntryEvent<Object, Object> event) {
-            signaling.markDirty();
+            signaling.queuesChanged();
         }
 
         @Override
         public void entryUpdated(EntryEvent<Object, Object> event) {
-            signaling.markDirty();
+            signaling.queuesChanged();
         }
 
         @Override
         public void entryRemoved(EntryEvent<Object, Object> event) {
-            signaling.markDirty();
+            signaling.queuesChanged();
         }
     }
 

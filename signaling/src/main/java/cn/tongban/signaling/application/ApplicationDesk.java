@@ -1,6 +1,9 @@
 package cn.tongban.signaling.application;
 
 import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Registry;
+import cn.tongban.signaling.live.Sender;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
@@ -68,20 +71,20 @@ public final class ApplicationDesk {
         this.records = records;
     }
 
-    /** Handles a clerk's desk message, answering on {@code connId}. */
-    public void handle(String clerkId, String connId, ClientMessage.DeskMessage m) {
-        ReferenceData.ClerkProfile clerk = refdata.get()
-                .clerk(clerkId)
+    /** The clerk console's messages about the hall's unfinished applications (outside any session). */
+    public void register(Registry r) {
+        r.on(
+                ClientMessage.ListApplications.class,
+                Access.CLERK,
+                (from, m) -> signing.send(from.connId(), list(clerk(from), m.id())));
+        r.on(ClientMessage.AppFinish.class, Access.CLERK, (from, m) -> finish(clerk(from), from.connId(), m));
+        r.on(ClientMessage.HandoffResend.class, Access.CLERK, (from, m) -> resend(clerk(from), from.connId(), m));
+    }
+
+    private ReferenceData.ClerkProfile clerk(Sender from) {
+        return refdata.get()
+                .clerk(from.clerkId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.AUTH_FAILED, "this account is no longer a clerk"));
-        if (m instanceof ClientMessage.ListApplications l) {
-            signing.send(connId, list(clerk, l.id()));
-        } else if (m instanceof ClientMessage.AppFinish f) {
-            finish(clerk, connId, f);
-        } else if (m instanceof ClientMessage.HandoffResend r) {
-            resend(clerk, connId, r);
-        } else {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled message");
-        }
     }
 
     /**

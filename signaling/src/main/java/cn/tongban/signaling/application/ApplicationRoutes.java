@@ -1,11 +1,10 @@
 package cn.tongban.signaling.application;
 
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.rest.HttpErrors;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Base64;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,91 +23,98 @@ import org.slf4j.LoggerFactory;
  *       401 HANDOFF_UNAUTHENTICATED}, {@code 422 HANDOFF_REFUSED} with {@code reason}.
  * </ul>
  */
-final class ApplicationRoutes {
+public final class ApplicationRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(ApplicationRoutes.class);
     /** Largest package accepted: the form plus every material (10 MiB each) embedded. */
-    static final int MAX_PACKAGE_BYTES = 64 << 20;
+    public static final int MAX_PACKAGE_BYTES = 64 << 20;
 
-    private ApplicationRoutes() {}
+    private final SigningService signing;
+    private final HandoffReceiver receiver;
 
-    static void mount(Router router, SigningService signing, HandoffReceiver receiver) {
-        router.get("/api/applications/:id/pages/:n").handler(ctx -> {
-            String sha = signedSha(ctx, signing);
-            if (sha == null) {
-                return;
-            }
-            int page;
-            try {
-                page = Integer.parseInt(ctx.pathParam("n"));
-            } catch (NumberFormatException e) {
-                error(ctx, ErrorCode.INVALID_FIELD, null, "no such page");
-                return;
-            }
+    ApplicationRoutes(SigningService signing, HandoffReceiver receiver) {
+        this.signing = signing;
+        this.receiver = receiver;
+    }
+
+    /** {@code GET /api/applications/:id/pages/:n}: a page of a version of the application as PNG. */
+    public void page(RoutingContext ctx) {
+        String sha = signedSha(ctx, signing);
+        if (sha == null) {
+            return;
+        }
+        int page;
+        try {
+            page = Integer.parseInt(ctx.pathParam("n"));
+        } catch (NumberFormatException e) {
+            HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, null, "no such page");
+            return;
+        }
+        ctx.vertx()
+                .executeBlocking(() -> signing.file(sha).map(pdf -> signing.preview(sha, page, pdf)), false)
+                .onSuccess(png -> serve(ctx, png, "image/png", null))
+                .onFailure(t -> fail(ctx, t));
+    }
+
+    /** {@code GET /api/applications/:id/pdf}: the final PDF, as a download. */
+    public void pdf(RoutingContext ctx) {
+        download(ctx, ".pdf");
+    }
+
+    /** {@code GET /api/applications/:id/receipt}: the owning hall's receipt, as a download. */
+    public void receipt(RoutingContext ctx) {
+        download(ctx, "-receipt.pdf");
+    }
+
+    private void download(RoutingContext ctx, String suffix) {
+        String sha = signedSha(ctx, signing);
+        if (sha != null) {
+            String id = ctx.pathParam("id");
             ctx.vertx()
-                    .executeBlocking(() -> signing.file(sha).map(pdf -> signing.preview(sha, page, pdf)), false)
-                    .onSuccess(png -> serve(ctx, png, "image/png", null))
+                    .executeBlocking(() -> signing.file(sha), false)
+                    .onSuccess(pdf -> serve(ctx, pdf, "application/pdf", id + suffix))
                     .onFailure(t -> fail(ctx, t));
-        });
-        router.get("/api/applications/:id/pdf").handler(ctx -> {
-            String sha = signedSha(ctx, signing);
-            if (sha != null) {
-                String id = ctx.pathParam("id");
-                ctx.vertx()
-                        .executeBlocking(() -> signing.file(sha), false)
-                        .onSuccess(pdf -> serve(ctx, pdf, "application/pdf", id + ".pdf"))
-                        .onFailure(t -> fail(ctx, t));
-            }
-        });
-        router.get("/api/applications/:id/receipt").handler(ctx -> {
-            String sha = signedSha(ctx, signing);
-            if (sha != null) {
-                String id = ctx.pathParam("id");
-                ctx.vertx()
-                        .executeBlocking(() -> signing.file(sha), false)
-                        .onSuccess(pdf -> serve(ctx, pdf, "application/pdf", id + "-receipt.pdf"))
-                        .onFailure(t -> fail(ctx, t));
-            }
-        });
-        router.post("/api/handoff")
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_PACKAGE_BYTES))
-                .handler(ctx -> {
-                    byte[] body = ctx.body().buffer() == null
-                            ? new byte[0]
-                            : ctx.body().buffer().getBytes();
-                    String manifest = ctx.request().getHeader("x-tongban-manifest");
-                    String signature = ctx.request().getHeader("x-tongban-signature");
-                    ctx.vertx()
-                            .executeBlocking(() -> receiver.receive(manifest, signature, body), false)
-                            .onSuccess(a -> ctx.response()
-                                    .setStatusCode(201)
-                                    .putHeader("content-type", "application/json; charset=utf-8")
-                                    .end(new JsonObject()
-                                            .put("applicationId", a.applicationId())
-                                            .put("receiptNo", a.receiptNo())
-                                            .put("receivedAt", a.receivedAt())
-                                            .put("verdict", a.verdict())
-                                            .put("pdfSha256", a.pdfSha256())
-                                            .put("receiptSha256", a.receiptSha256())
-                                            .put("receipt", Base64.getEncoder().encodeToString(a.receipt()))
-                                            .encode()))
-                            .onFailure(t -> {
-                                if (t instanceof HallSignature.Untrusted u) {
-                                    LOG.warn("Hand-off refused: unauthenticated ({})", u.getMessage());
-                                    error(ctx, ErrorCode.HANDOFF_UNAUTHENTICATED, null, u.getMessage());
-                                } else if (t instanceof HandoffReceiver.Refused r) {
-                                    error(ctx, ErrorCode.HANDOFF_REFUSED, r.reason, r.getMessage());
-                                } else {
-                                    fail(ctx, t);
-                                }
-                            });
-                })
-                .failureHandler(ctx -> {
-                    if (ctx.statusCode() == 413) {
-                        error(ctx, ErrorCode.HANDOFF_REFUSED, "PACKAGE_TOO_LARGE", "larger than " + MAX_PACKAGE_BYTES);
+        }
+    }
+
+    /** {@code POST /api/handoff}, behind a body handler limited to {@link #MAX_PACKAGE_BYTES}. */
+    public void handoff(RoutingContext ctx) {
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        String manifest = ctx.request().getHeader("x-tongban-manifest");
+        String signature = ctx.request().getHeader("x-tongban-signature");
+        ctx.vertx()
+                .executeBlocking(() -> receiver.receive(manifest, signature, body), false)
+                .onSuccess(a -> ctx.response()
+                        .setStatusCode(201)
+                        .putHeader("content-type", "application/json; charset=utf-8")
+                        .end(new JsonObject()
+                                .put("applicationId", a.applicationId())
+                                .put("receiptNo", a.receiptNo())
+                                .put("receivedAt", a.receivedAt())
+                                .put("verdict", a.verdict())
+                                .put("pdfSha256", a.pdfSha256())
+                                .put("receiptSha256", a.receiptSha256())
+                                .put("receipt", Base64.getEncoder().encodeToString(a.receipt()))
+                                .encode()))
+                .onFailure(t -> {
+                    if (t instanceof HallSignature.Untrusted u) {
+                        LOG.warn("Hand-off refused: unauthenticated ({})", u.getMessage());
+                        HttpErrors.send(ctx, ErrorCode.HANDOFF_UNAUTHENTICATED, null, u.getMessage());
+                    } else if (t instanceof HandoffReceiver.Refused r) {
+                        HttpErrors.send(ctx, ErrorCode.HANDOFF_REFUSED, r.reason, r.getMessage());
                     } else {
-                        fail(ctx, ctx.failure());
+                        fail(ctx, t);
                     }
                 });
+    }
+
+    /** The failure handler of {@link #handoff}: a package over the limit is refused as too large. */
+    public void handoffFailed(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            HttpErrors.send(ctx, ErrorCode.HANDOFF_REFUSED, "PACKAGE_TOO_LARGE", "larger than " + MAX_PACKAGE_BYTES);
+        } else {
+            fail(ctx, ctx.failure());
+        }
     }
 
     /** The {@code sha} of a request whose signed link is valid, else answers 401 and returns null. */
@@ -121,7 +127,7 @@ final class ApplicationRoutes {
                                 ctx.request().path() + "?sha=" + sha,
                                 ctx.request().getParam("exp"),
                                 ctx.request().getParam("sig"))) {
-            error(ctx, ErrorCode.UNAUTHENTICATED, null, "the link is invalid or has expired");
+            HttpErrors.send(ctx, ErrorCode.UNAUTHENTICATED, null, "the link is invalid or has expired");
             return null;
         }
         return sha;
@@ -129,7 +135,7 @@ final class ApplicationRoutes {
 
     private static void serve(RoutingContext ctx, Optional<byte[]> bytes, String type, String download) {
         if (bytes.isEmpty()) {
-            error(ctx, ErrorCode.NO_SUCH_TICKET, null, "no such file");
+            HttpErrors.send(ctx, ErrorCode.NO_SUCH_TICKET, null, "no such file");
             return;
         }
         var r = ctx.response()
@@ -144,24 +150,10 @@ final class ApplicationRoutes {
 
     private static void fail(RoutingContext ctx, Throwable t) {
         if (t instanceof IllegalArgumentException) {
-            error(ctx, ErrorCode.INVALID_FIELD, null, t.getMessage());
+            HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, null, t.getMessage());
             return;
         }
         LOG.error("Application request failed", t);
-        error(ctx, ErrorCode.INTERNAL, null, "internal error");
-    }
-
-    private static void error(RoutingContext ctx, ErrorCode code, String reason, String message) {
-        if (ctx.response().ended()) {
-            return;
-        }
-        JsonObject err = new JsonObject().put("code", code.code()).put("message", message);
-        if (reason != null) {
-            err.put("reason", reason);
-        }
-        ctx.response()
-                .setStatusCode(code.httpStatus())
-                .putHeader("content-type", "application/json; charset=utf-8")
-                .end(new JsonObject().put("error", err).encode());
+        HttpErrors.send(ctx, ErrorCode.INTERNAL, null, "internal error");
     }
 }

@@ -7,6 +7,9 @@ import cn.tongban.docsign.sign.PadesSigner;
 import cn.tongban.signaling.form.DraftStore;
 import cn.tongban.signaling.form.FormCatalog;
 import cn.tongban.signaling.identity.IdentityService;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Parties;
+import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
@@ -14,7 +17,6 @@ import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.store.SecretKeys;
 import com.hazelcast.core.HazelcastInstance;
-import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,6 +64,7 @@ public final class Applications {
             Supplier<ReferenceData> refdata,
             String publicUrl,
             Predicate<String> recordedMatter,
+            Outbox outbox,
             Clock clock)
             throws IOException {
         Supplier<CjkFont> font = memoize(() -> {
@@ -99,6 +102,7 @@ public final class Applications {
                 hz,
                 records,
                 refdata,
+                outbox,
                 clock);
         ApplicationDesk desk = new ApplicationDesk(
                 store, signing, new HandoffOutbox(store, records::audit, clock), queue, refdata, records);
@@ -115,9 +119,15 @@ public final class Applications {
         return desk;
     }
 
-    /** Adds the routes of {@link ApplicationRoutes}. Call before the {@code /api/*} catch-all. */
-    public void mount(Router router) {
-        ApplicationRoutes.mount(router, signing, receiver);
+    /** The signed application's messages and the clerk console's unfinished applications. */
+    public void register(Registry r, Parties parties) {
+        signing.register(r, parties);
+        desk.register(r);
+    }
+
+    /** The HTTP side: application pages and files by signed links, and the hand-off endpoint. */
+    public ApplicationRoutes routes() {
+        return new ApplicationRoutes(signing, receiver);
     }
 
     /**

@@ -15,11 +15,15 @@ import cn.tongban.docsign.sign.PreparedSignature;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.VerificationReport;
-import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.form.DeclarationForm;
 import cn.tongban.signaling.form.DraftStore;
 import cn.tongban.signaling.form.FormCatalog;
 import cn.tongban.signaling.identity.IdentityService;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Parties;
+import cn.tongban.signaling.live.Party;
+import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.protocol.ClientMessage;
@@ -131,7 +135,7 @@ public final class SigningService {
     private final PendingSignatures pending;
     private final Map<String, ServerMessage.Verification> verified = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
-    private volatile DeclarationService.Outbox outbox = (c, m) -> {};
+    private final Outbox outbox;
 
     SigningService(
             FormCatalog forms,
@@ -152,7 +156,9 @@ public final class SigningService {
             HazelcastInstance hz,
             Records records,
             Supplier<ReferenceData> refdata,
+            Outbox outbox,
             Clock clock) {
+        this.outbox = outbox;
         this.forms = forms;
         this.drafts = drafts;
         this.materials = materials;
@@ -178,36 +184,28 @@ public final class SigningService {
         handoff.onChange(this::notifyParties);
     }
 
-    public void outbox(DeclarationService.Outbox outbox) {
-        this.outbox = outbox;
-    }
-
-    public void handle(DeclarationService.Party p, ClientMessage.ApplicationMessage m) {
-        if (m instanceof ClientMessage.AppPrepare a) {
-            prepare(p, a);
-        } else if (m instanceof ClientMessage.IntentRequest r) {
-            intentRequest(p, r);
-        } else if (m instanceof ClientMessage.IntentConfirm c) {
-            intentConfirm(p, c);
-        } else if (m instanceof ClientMessage.SignBegin b) {
-            signBegin(p, b);
-        } else if (m instanceof ClientMessage.SignComplete c) {
-            signComplete(p, c);
-        } else if (m instanceof ClientMessage.ClerkSign c) {
-            clerkSign(p, c);
-        } else {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled application message");
-        }
+    /**
+     * The signed application's messages, each about a session the sender must be a party of. Intent and the
+     * applicant's signature are no-control zones: a clerk's attempt is refused ({@code NO_CONTROL_ZONE}) and
+     * audited by the handler, so those accept either party here.
+     */
+    public void register(Registry r, Parties parties) {
+        r.on(ClientMessage.AppPrepare.class, Access.CLERK, parties.handler(this::prepare));
+        r.on(ClientMessage.IntentRequest.class, Access.PARTY, parties.handler(this::intentRequest));
+        r.on(ClientMessage.IntentConfirm.class, Access.PARTY, parties.handler(this::intentConfirm));
+        r.on(ClientMessage.SignBegin.class, Access.PARTY, parties.handler(this::signBegin));
+        r.on(ClientMessage.SignComplete.class, Access.PARTY, parties.handler(this::signComplete));
+        r.on(ClientMessage.ClerkSign.class, Access.CLERK, parties.handler(this::clerkSign));
     }
 
     /** Sends the ticket's application, if any, to the party (after a reload). */
-    public void replay(DeclarationService.Party p) {
+    public void replay(Party p) {
         store.forTicket(p.ticket().ticketId()).ifPresent(app -> send(p.connId(), message(app, null)));
     }
 
     // ---------------------------------------------------------------- prepare
 
-    private void prepare(DeclarationService.Party p, ClientMessage.AppPrepare m) {
+    private void prepare(Party p, ClientMessage.AppPrepare m) {
         DeclarationForm form = form(p);
         requireIdentity(p);
         DraftStore.Draft draft = drafts.find(p.ticket().ticketId())
@@ -313,7 +311,7 @@ public final class SigningService {
 
     // ---------------------------------------------------------------- intent (意愿认证)
 
-    private void intentRequest(DeclarationService.Party p, ClientMessage.IntentRequest m) {
+    private void intentRequest(Party p, ClientMessage.IntentRequest m) {
         applicantOnly(p, "intent_request");
         requireIdentity(p);
         ApplicationStore.Row app = application(p);
@@ -343,7 +341,7 @@ public final class SigningService {
                 new ServerMessage.IntentCode(p.session().sessionId(), code, expires, app.currentSha256(), m.id()));
     }
 
-    private void intentConfirm(DeclarationService.Party p, ClientMessage.IntentConfirm m) {
+    private void intentConfirm(Party p, ClientMessage.IntentConfirm m) {
         applicantOnly(p, "intent_confirm");
         ApplicationStore.Row app = application(p);
         String sid = p.session().sessionId();
@@ -402,7 +400,7 @@ public final class SigningService {
 
     // ---------------------------------------------------------------- the applicant's signature
 
-    private void signBegin(DeclarationService.Party p, ClientMessage.SignBegin m) {
+    private void signBegin(Party p, ClientMessage.SignBegin m) {
         applicantOnly(p, "sign_begin");
         requireIdentity(p);
         ApplicationStore.Row app = application(p);
@@ -479,7 +477,7 @@ public final class SigningService {
                         m.id()));
     }
 
-    private void signComplete(DeclarationService.Party p, ClientMessage.SignComplete m) {
+    private void signComplete(Party p, ClientMessage.SignComplete m) {
         applicantOnly(p, "sign_complete");
         byte[] value;
         try {
@@ -496,11 +494,7 @@ public final class SigningService {
 
     /** Completes the session's prepared signature; runs alone for the session across the cluster. */
     private void complete(
-            DeclarationService.Party p,
-            ClientMessage.SignComplete m,
-            PendingSignatures.Entry entry,
-            byte[] value,
-            String valueSha) {
+            Party p, ClientMessage.SignComplete m, PendingSignatures.Entry entry, byte[] value, String valueSha) {
         String sid = p.session().sessionId();
         if (entry instanceof PendingSignatures.Completed done) {
             // Sent again after a lost answer (a dropped connection, a failed node): the same value is the
@@ -594,7 +588,7 @@ public final class SigningService {
     }
 
     /** Answers a repeated {@code sign_complete} with the application as it is now (signed, maybe sealed). */
-    private void signedAlready(DeclarationService.Party p, String applicationId, String re) {
+    private void signedAlready(Party p, String applicationId, String re) {
         ApplicationStore.Row row = store.find(applicationId).orElseThrow();
         LOG.info(
                 "Session {}: sign_complete repeated for {}; answered with its state",
@@ -605,7 +599,7 @@ public final class SigningService {
 
     // ---------------------------------------------------------------- clerk and seal
 
-    private void clerkSign(DeclarationService.Party p, ClientMessage.ClerkSign m) {
+    private void clerkSign(Party p, ClientMessage.ClerkSign m) {
         ApplicationStore.Row app = application(p);
         ReferenceData.ClerkProfile clerk = refdata.get().clerk(p.clerkId()).orElseThrow();
         Sealing.Sealed done = sealing.seal(app, clerk, p.actor(), p.ticket().name(), "session");
@@ -738,14 +732,14 @@ public final class SigningService {
                 .ifPresent(c -> send(c, msg));
     }
 
-    private void both(DeclarationService.Party p, ApplicationStore.Row a, String re) {
+    private void both(Party p, ApplicationStore.Row a, String re) {
         send(p.connId(), message(a, re));
         send(p.peerConnId(), message(a, null));
     }
 
     // ---------------------------------------------------------------- checks and helpers
 
-    private void applicantOnly(DeclarationService.Party p, String attempt) {
+    private void applicantOnly(Party p, String attempt) {
         if (p.clerk()) {
             LOG.warn("Session {}: refused {} from {}", p.session().sessionId(), attempt, p.actor());
             records.audit(
@@ -761,13 +755,13 @@ public final class SigningService {
         }
     }
 
-    private void requireIdentity(DeclarationService.Party p) {
+    private void requireIdentity(Party p) {
         if (!identity.verified(p.ticket().ticketId())) {
             throw new ProtocolException(ErrorCode.IDENTITY_NOT_VERIFIED, "the identity check has not passed");
         }
     }
 
-    private ApplicationStore.Row application(DeclarationService.Party p) {
+    private ApplicationStore.Row application(Party p) {
         return store.forTicket(p.ticket().ticketId())
                 .orElseThrow(() ->
                         new ProtocolException(ErrorCode.WRONG_STATE, "the clerk has not prepared the application"));
@@ -777,7 +771,7 @@ public final class SigningService {
         return r.status() == ApplicationStore.Status.PREPARED || r.status() == ApplicationStore.Status.INTENT_CONFIRMED;
     }
 
-    private DeclarationForm form(DeclarationService.Party p) {
+    private DeclarationForm form(Party p) {
         return forms.form(p.ticket().matterId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NO_FORM, "this matter has no declaration form"));
     }

@@ -1,5 +1,7 @@
 package cn.tongban.signaling.auth;
 
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.store.InstallationSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Signed clerk session tokens (JWT, HS256). The key is the installation secret {@code jwt} in the
@@ -76,5 +79,20 @@ public final class TokenService {
             }
             return p.getString("sub");
         });
+    }
+
+    /**
+     * The clerk a token names, waiting for the check; {@code AUTH_FAILED} if it is invalid or expired.
+     * Blocking: for handlers on a worker thread.
+     */
+    public String clerkOf(String token) {
+        try {
+            return verify(token).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.INTERNAL, "interrupted");
+        } catch (Exception e) {
+            throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
+        }
     }
 }

@@ -4,7 +4,6 @@ import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
-import cn.tongban.signaling.ws.SignalingHandler;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
@@ -42,12 +41,30 @@ import org.slf4j.LoggerFactory;
 public final class ClusterDuty {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterDuty.class);
 
+    /** What the duties do to this node's clients and to the live state of departed nodes' clients. */
+    public interface Clients {
+        /** An applicant's connection is gone (it was on a departed node): keep the place for the grace. */
+        void applicantConnectionLost(String ticketId, String connId);
+
+        /** A clerk's connection is gone: the clerk leaves duty, a live session is aborted. */
+        void clerkConnectionLost(String clerkId, String connId);
+
+        /** The clerk of a live session was on a departed node: the applicant is told the clerk is away. */
+        void clerkConnectionOrphaned(String sessionId);
+
+        /** This node lost its quorum: close every client connection with {@code NODE_UNAVAILABLE}. */
+        void closeAllUnavailable();
+
+        /** Queues changed: push positions and lists at the next broadcast. */
+        void queuesChanged();
+    }
+
     /** How long a live session waits for its clerk to sign in again after the clerk's node left. */
     public static final long CLERK_GRACE_MS = 60_000;
 
     private final Vertx vertx;
     private final ClusterView view;
-    private final SignalingHandler signaling;
+    private final Clients clients;
     private final Clock clock;
     private final IMap<String, TicketRecord> tickets;
     private final IMap<String, ClerkPresence> clerks;
@@ -58,10 +75,10 @@ public final class ClusterDuty {
     private final AtomicBoolean membershipChanged = new AtomicBoolean(true);
     private long passes;
 
-    private ClusterDuty(Vertx vertx, HazelcastInstance hz, ClusterView view, SignalingHandler signaling, Clock clock) {
+    private ClusterDuty(Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock) {
         this.vertx = vertx;
         this.view = view;
-        this.signaling = signaling;
+        this.clients = clients;
         this.clock = clock;
         this.tickets = hz.getMap("tongban.tickets");
         this.clerks = hz.getMap("tongban.clerks");
@@ -70,9 +87,8 @@ public final class ClusterDuty {
     }
 
     /** Starts the duties: a check every second and one at every membership change. */
-    public static ClusterDuty start(
-            Vertx vertx, HazelcastInstance hz, ClusterView view, SignalingHandler signaling, Clock clock) {
-        ClusterDuty duty = new ClusterDuty(vertx, hz, view, signaling, clock);
+    public static ClusterDuty start(Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock) {
+        ClusterDuty duty = new ClusterDuty(vertx, hz, view, clients, clock);
         view.onMembershipChange(() -> {
             duty.membershipChanged.set(true);
             duty.checkSoon();
@@ -137,11 +153,11 @@ public final class ClusterDuty {
         if (serving.getAndSet(quorum) != quorum) {
             if (quorum) {
                 LOG.warn("Cluster quorum regained: serving clients again");
-                signaling.markDirty();
+                clients.queuesChanged();
             } else {
                 LOG.error("Cluster quorum lost: this node is cut off from the majority; closing its client"
                         + " connections so they move to the majority");
-                signaling.closeAllUnavailable();
+                clients.closeAllUnavailable();
             }
         }
         // Departed nodes are looked for at every membership change and every few seconds besides (a
@@ -158,7 +174,7 @@ public final class ClusterDuty {
         Set<String> live = view.liveTags();
         for (TicketRecord t : tickets.values()) {
             if (!t.status().isFinal() && t.connId() != null && !ClusterView.isLive(t.connId(), live)) {
-                signaling.applicantConnectionLost(t.ticketId(), t.connId());
+                clients.applicantConnectionLost(t.ticketId(), t.connId());
             }
         }
         long now = clock.millis();
@@ -169,7 +185,7 @@ public final class ClusterDuty {
             }
             SessionRecord s = p.sessionId() == null ? null : sessions.get(p.sessionId());
             if (s == null || s.state() != SessionState.ACTIVE) {
-                signaling.clerkConnectionLost(p.clerkId(), p.connId());
+                clients.clerkConnectionLost(p.clerkId(), p.connId());
                 continue;
             }
             orphaned.add(p.connId());
@@ -180,9 +196,9 @@ public final class ClusterDuty {
                         p.clerkId(),
                         s.sessionId(),
                         CLERK_GRACE_MS / 1000);
-                signaling.clerkConnectionOrphaned(s.sessionId());
+                clients.clerkConnectionOrphaned(s.sessionId());
             } else if (now - since > CLERK_GRACE_MS) {
-                signaling.clerkConnectionLost(p.clerkId(), p.connId());
+                clients.clerkConnectionLost(p.clerkId(), p.connId());
             }
         }
         orphanedSince.keySet().retainAll(orphaned);

@@ -6,12 +6,15 @@ import cn.tongban.signaling.form.DraftStore;
 import cn.tongban.signaling.form.FieldRules;
 import cn.tongban.signaling.form.FieldType;
 import cn.tongban.signaling.form.FormCatalog;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Parties;
+import cn.tongban.signaling.live.Party;
+import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
-import cn.tongban.signaling.queue.SessionRecord;
-import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,9 +31,11 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -63,45 +68,21 @@ public final class DeclarationService {
     /** Pointer positions faster than this are dropped (the page sends at most ten a second). */
     private static final long POINTER_MIN_INTERVAL_NANOS = 40_000_000L;
 
-    /** The sender of a message and the session it names, as checked by the signaling handler. */
-    public record Party(
-            boolean clerk,
-            String connId,
-            String clerkId,
-            SessionRecord session,
-            TicketRecord ticket,
-            String peerConnId) {
-        public String actor() {
-            return clerk ? "clerk:" + clerkId : "applicant:" + ticket.number();
-        }
-
-        public String applicantConnId() {
-            return clerk ? peerConnId : connId;
-        }
-
-        public String clerkConnId() {
-            return clerk ? connId : peerConnId;
-        }
-    }
-
-    /** Delivers a message to a connection of this or another node. */
-    public interface Outbox {
-        void send(String connId, ServerMessage message);
-    }
-
     private final FormCatalog forms;
     private final DraftStore drafts;
     private final CoBrowse cobrowse;
     private final Records records;
     private final AuditValues auditValues;
     private final Supplier<ReferenceData> refdata;
+    private final Outbox outbox;
+    private final List<Consumer<Party>> onOpen;
     private final Clock clock;
-    private volatile Outbox outbox = (c, m) -> {};
     private final Map<String, Long> lastPointer = new ConcurrentHashMap<>();
-    private volatile cn.tongban.signaling.materials.MaterialService materials;
-    private volatile cn.tongban.signaling.identity.IdentityService identity;
-    private volatile cn.tongban.signaling.application.SigningService signing;
 
+    /**
+     * @param onOpen what the session's other parts (materials, identity, the application) tell a party again
+     *     when it opens the declaration, e.g. after a reload
+     */
     public DeclarationService(
             FormCatalog forms,
             DraftStore drafts,
@@ -109,6 +90,8 @@ public final class DeclarationService {
             Records records,
             AuditValues auditValues,
             Supplier<ReferenceData> refdata,
+            Outbox outbox,
+            List<Consumer<Party>> onOpen,
             Clock clock) {
         this.forms = forms;
         this.drafts = drafts;
@@ -116,86 +99,29 @@ public final class DeclarationService {
         this.records = records;
         this.auditValues = auditValues;
         this.refdata = refdata;
-        this.clock = clock;
-    }
-
-    /** Set once by the signaling handler that delivers this service's messages (and those of the parts). */
-    public void outbox(Outbox outbox) {
         this.outbox = outbox;
-        if (materials != null) {
-            materials.outbox(outbox);
-        }
-        if (identity != null) {
-            identity.outbox(outbox);
-        }
-        if (signing != null) {
-            signing.outbox(outbox);
-        }
-    }
-
-    /** The signed application's part (intent, signatures, hand-off), which handles its own messages. */
-    public void signing(cn.tongban.signaling.application.SigningService signing) {
-        this.signing = signing;
-        signing.outbox(outbox);
-    }
-
-    /** The materials and identity parts, which handle their own messages. */
-    public void parts(
-            cn.tongban.signaling.materials.MaterialService materials,
-            cn.tongban.signaling.identity.IdentityService identity) {
-        this.materials = materials;
-        this.identity = identity;
-        materials.outbox(outbox);
-        identity.outbox(outbox);
+        this.onOpen = List.copyOf(onOpen);
+        this.clock = clock;
     }
 
     public FormCatalog forms() {
         return forms;
     }
 
-    public DraftStore drafts() {
-        return drafts;
-    }
-
-    public CoBrowse cobrowse() {
-        return cobrowse;
-    }
-
-    public void handle(Party p, ClientMessage.DeclarationMessage m) {
-        if (m instanceof ClientMessage.ApplicationMessage a) {
-            if (signing == null) {
-                throw new ProtocolException(ErrorCode.SIGNING_UNAVAILABLE, "signing is not set up on this node");
-            }
-            signing.handle(p, a);
-        } else if (m instanceof ClientMessage.DeclOpen o) {
-            open(p, o);
-        } else if (m instanceof ClientMessage.DeclState s) {
-            state(p, s);
-        } else if (m instanceof ClientMessage.DeclSubmit s) {
-            submit(p, s);
-        } else if (m instanceof ClientMessage.CobrowseMode c) {
-            mode(p, c);
-        } else if (m instanceof ClientMessage.ControlRequest r) {
-            request(p, r);
-        } else if (m instanceof ClientMessage.ControlAnswer a) {
-            answer(p, a);
-        } else if (m instanceof ClientMessage.ControlRevoke r) {
-            revoke(p, r);
-        } else if (m instanceof ClientMessage.RemoteInput i) {
-            remoteInput(p, i);
-        } else if (m instanceof ClientMessage.RemoteStep s) {
-            remoteStep(p, s);
-        } else if (m instanceof ClientMessage.Pointer ptr) {
-            pointer(p, ptr);
-        } else if (m instanceof ClientMessage.UploadSlot u) {
-            send(p.connId(), materials.slot(p, u));
-        } else if (m instanceof ClientMessage.MaterialDecision d) {
-            materials.decide(p, d);
-        } else if (m instanceof ClientMessage.IdentityDecision d) {
-            identity.decide(p, d);
-        } else {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unhandled declaration message");
-        }
+    /** The declaration's and co-browsing's messages; each names a session the sender must be a party of. */
+    public void register(Registry r, Parties parties) {
+        r.on(ClientMessage.DeclOpen.class, Access.PARTY, parties.handler(this::open));
+        r.on(ClientMessage.DeclState.class, Access.APPLICANT, parties.handler(this::state));
+        // Submitting and answering a control request are the applicant's alone: a clerk's attempt is refused
+        // (NO_CONTROL_ZONE) and audited by the handler, not just rejected here.
+        r.on(ClientMessage.DeclSubmit.class, Access.PARTY, parties.handler(this::submit));
+        r.on(ClientMessage.CobrowseMode.class, Access.CLERK, parties.handler(this::mode));
+        r.on(ClientMessage.ControlRequest.class, Access.CLERK, parties.handler(this::request));
+        r.on(ClientMessage.ControlAnswer.class, Access.PARTY, parties.handler(this::answer));
+        r.on(ClientMessage.ControlRevoke.class, Access.PARTY, parties.handler(this::revoke));
+        r.on(ClientMessage.RemoteInput.class, Access.CLERK, parties.handler(this::remoteInput));
+        r.on(ClientMessage.RemoteStep.class, Access.CLERK, parties.handler(this::remoteStep));
+        r.on(ClientMessage.Pointer.class, Access.CLERK, parties.handler(this::pointer));
     }
 
     // ---------------------------------------------------------------- the form
@@ -204,15 +130,7 @@ public final class DeclarationService {
         DeclarationForm form = form(p);
         DraftStore.Draft d = draft(p, form);
         send(p.connId(), snapshot(p, d, o.id()));
-        if (materials != null) {
-            materials.replay(p);
-        }
-        if (identity != null) {
-            identity.replay(p);
-        }
-        if (signing != null) {
-            signing.replay(p);
-        }
+        onOpen.forEach(part -> part.accept(p));
     }
 
     private void state(Party p, ClientMessage.DeclState s) {

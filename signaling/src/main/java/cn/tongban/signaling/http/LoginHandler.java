@@ -6,6 +6,7 @@ import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Handler;

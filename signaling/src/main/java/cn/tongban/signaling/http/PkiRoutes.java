@@ -2,6 +2,7 @@ package cn.tongban.signaling.http;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.rest.HttpErrors;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;

@@ -1,14 +1,18 @@
 package cn.tongban.signaling.http;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
-import cn.tongban.signaling.appointment.AppointmentService;
+import cn.tongban.signaling.application.ApplicationRoutes;
+import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterView;
-import cn.tongban.signaling.declaration.Declarations;
+import cn.tongban.signaling.form.FormsHandler;
+import cn.tongban.signaling.materials.MaterialRoutes;
+import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.ws.SignalingHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,23 +24,32 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Clock;
 
-/** Assembles the HTTP router in one place: health and metrics, the API, the WebSocket, static pages last. */
+/**
+ * Every HTTP route of the server, in one place: health and metrics, the API (each feature's handlers), the
+ * PKI's public services, the WebSocket, and the static pages last.
+ */
 public final class Routes {
     private Routes() {}
+
+    /** The features' HTTP handlers, as the server built them. */
+    public record Handlers(
+            FormsHandler forms,
+            MaterialRoutes materials,
+            ApplicationRoutes applications,
+            AppointmentRoutes appointments) {}
 
     public static Router create(
             Vertx vertx,
             SignalingHandler signaling,
+            Handlers features,
             AccountStore accounts,
             TokenService tokens,
             ReferenceDataStore refdata,
             Records records,
             EmbeddedPki pki,
-            Declarations declarations,
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt,
-            AppointmentService appointments,
             ClusterView cluster) {
         Router router = Router.router(vertx);
 
@@ -58,6 +71,7 @@ public final class Routes {
                         false);
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
+        // Before any session: the catalogue, clerks' sign-in, appointments.
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
@@ -67,16 +81,33 @@ public final class Routes {
                         refdata,
                         records,
                         new LoginThrottle(cluster.map("tongban.login-failures"), Clock.systemUTC())));
-        AppointmentHandler booking = new AppointmentHandler(appointments, records);
-        router.get("/api/slots").handler(booking::slots);
+        router.get("/api/slots").handler(features.appointments()::slots);
         router.post("/api/appointments")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
-                .handler(booking::book);
+                .handler(features.appointments()::book);
+
+        // The guided declaration: forms, uploads, materials.
+        router.get("/api/forms/:matterId").handler(features.forms());
+        router.post("/api/uploads/:token")
+                .handler(BodyHandler.create(false).setBodyLimit(MaterialService.MAX_BYTES))
+                .handler(features.materials()::upload)
+                .failureHandler(features.materials()::uploadFailed);
+        router.get("/api/materials/:id/content").handler(features.materials()::content);
+
+        // Signed applications (by signed links) and the hand-off from other halls' nodes.
+        router.get("/api/applications/:id/pages/:n").handler(features.applications()::page);
+        router.get("/api/applications/:id/pdf").handler(features.applications()::pdf);
+        router.get("/api/applications/:id/receipt").handler(features.applications()::receipt);
+        router.post("/api/handoff")
+                .handler(BodyHandler.create(false).setBodyLimit(ApplicationRoutes.MAX_PACKAGE_BYTES))
+                .handler(features.applications()::handoff)
+                .failureHandler(features.applications()::handoffFailed);
+        router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
+
+        // The embedded PKI's public services: CA certificates, CRLs, OCSP, the time-stamp authority.
         router.route("/pki/*")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .handler(new PkiRoutes(pki));
-        declarations.mount(router);
-        router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         router.get("/ws").handler(ctx -> {
             String version = ctx.request().getParam("v");

@@ -1,10 +1,14 @@
 package cn.tongban.signaling.identity;
 
-import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.form.AuditValues;
 import cn.tongban.signaling.form.DeclarationForm;
 import cn.tongban.signaling.form.DraftStore;
 import cn.tongban.signaling.form.FormCatalog;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Parties;
+import cn.tongban.signaling.live.Party;
+import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.protocol.ClientMessage;
@@ -50,7 +54,7 @@ public final class IdentityService {
     private final DataSource ds;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private volatile DeclarationService.Outbox outbox = (c, m) -> {};
+    private final Outbox outbox;
 
     public IdentityService(
             FormCatalog forms,
@@ -60,7 +64,9 @@ public final class IdentityService {
             cn.tongban.signaling.store.Records records,
             AuditValues auditValues,
             DataSource ds,
+            Outbox outbox,
             Clock clock) {
+        this.outbox = outbox;
         this.forms = forms;
         this.drafts = drafts;
         this.materials = materials;
@@ -76,11 +82,12 @@ public final class IdentityService {
         return ServiceLoader.load(IdentityVerifier.class).findFirst().orElseGet(ClerkAttestedVerifier::new);
     }
 
-    public void outbox(DeclarationService.Outbox outbox) {
-        this.outbox = outbox;
+    /** The clerk's identity decision, about a session the clerk is a party of. */
+    public void register(Registry r, Parties parties) {
+        r.on(ClientMessage.IdentityDecision.class, Access.CLERK, parties.handler(this::decide));
     }
 
-    public void decide(DeclarationService.Party p, ClientMessage.IdentityDecision m) {
+    public void decide(Party p, ClientMessage.IdentityDecision m) {
         MaterialStore.Material still = materials
                 .find(m.stillId())
                 .filter(x -> x.ticketId().equals(p.ticket().ticketId()) && x.kind() == MaterialStore.Kind.FACE_STILL)
@@ -175,7 +182,7 @@ public final class IdentityService {
     }
 
     /** Sends the latest identity result of the party's ticket, if any (after a reload). */
-    public void replay(DeclarationService.Party p) {
+    public void replay(Party p) {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT session_id, result, decision, method, problems,"
                         + " still_sha256, clerk_id, checked_at FROM identity_check WHERE ticket_id = ?"
@@ -207,7 +214,7 @@ public final class IdentityService {
 
     private void insert(
             String checkId,
-            DeclarationService.Party p,
+            Party p,
             ClientMessage.IdentityDecision m,
             String status,
             IdentityVerifier.Result result,

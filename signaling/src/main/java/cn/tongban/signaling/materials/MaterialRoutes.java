@@ -2,10 +2,8 @@ package cn.tongban.signaling.materials;
 
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ErrorCode;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import cn.tongban.signaling.rest.HttpErrors;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,88 +16,74 @@ import org.slf4j.LoggerFactory;
 public final class MaterialRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(MaterialRoutes.class);
 
-    private MaterialRoutes() {}
+    private final MaterialService service;
 
-    public static void mount(Router router, MaterialService service) {
-        router.post("/api/uploads/:token")
-                .handler(BodyHandler.create(false).setBodyLimit(MaterialService.MAX_BYTES))
-                .handler(ctx -> {
-                    byte[] body = ctx.body().buffer() == null
-                            ? new byte[0]
-                            : ctx.body().buffer().getBytes();
-                    String token = ctx.pathParam("token");
-                    ctx.vertx()
-                            .executeBlocking(() -> service.accept(token, body), false)
-                            .onSuccess(m -> ctx.response()
-                                    .setStatusCode(201)
-                                    .putHeader("content-type", "application/json; charset=utf-8")
-                                    .end(Codec.encode(service.message(m, null))))
-                            .onFailure(t -> fail(ctx, t));
-                })
-                .failureHandler(ctx -> {
-                    if (ctx.statusCode() == 413) {
-                        error(
-                                ctx,
-                                ErrorCode.UPLOAD_TOO_LARGE,
-                                null,
-                                "larger than " + MaterialService.MAX_BYTES + " bytes");
-                    } else {
-                        fail(ctx, ctx.failure());
+    public MaterialRoutes(MaterialService service) {
+        this.service = service;
+    }
+
+    /** {@code POST /api/uploads/:token}, behind a body handler limited to {@link MaterialService#MAX_BYTES}. */
+    public void upload(RoutingContext ctx) {
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        String token = ctx.pathParam("token");
+        ctx.vertx()
+                .executeBlocking(() -> service.accept(token, body), false)
+                .onSuccess(m -> ctx.response()
+                        .setStatusCode(201)
+                        .putHeader("content-type", "application/json; charset=utf-8")
+                        .end(Codec.encode(service.message(m, null))))
+                .onFailure(t -> fail(ctx, t));
+    }
+
+    /** The failure handler of {@link #upload}: a body over the limit is {@code UPLOAD_TOO_LARGE}. */
+    public void uploadFailed(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            HttpErrors.send(
+                    ctx, ErrorCode.UPLOAD_TOO_LARGE, null, "larger than " + MaterialService.MAX_BYTES + " bytes");
+        } else {
+            fail(ctx, ctx.failure());
+        }
+    }
+
+    /** {@code GET /api/materials/:id/content?exp&sig}: the file, by the signed link of the material message. */
+    public void content(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!service.urlValid(id, ctx.request().getParam("exp"), ctx.request().getParam("sig"))) {
+            HttpErrors.send(ctx, ErrorCode.UNAUTHENTICATED, null, "the link is invalid or has expired");
+            return;
+        }
+        ctx.vertx()
+                .executeBlocking(() -> service.find(id).map(m -> new Object[] {m, service.content(m)}), false)
+                .onSuccess(found -> {
+                    if (found.isEmpty()) {
+                        HttpErrors.send(ctx, ErrorCode.NO_SUCH_TICKET, null, "no such material");
+                        return;
                     }
-                });
-        router.get("/api/materials/:id/content").handler(ctx -> {
-            String id = ctx.pathParam("id");
-            if (!service.urlValid(
-                    id, ctx.request().getParam("exp"), ctx.request().getParam("sig"))) {
-                error(ctx, ErrorCode.UNAUTHENTICATED, null, "the link is invalid or has expired");
-                return;
-            }
-            ctx.vertx()
-                    .executeBlocking(() -> service.find(id).map(m -> new Object[] {m, service.content(m)}), false)
-                    .onSuccess(found -> {
-                        if (found.isEmpty()) {
-                            error(ctx, ErrorCode.NO_SUCH_TICKET, null, "no such material");
-                            return;
-                        }
-                        MaterialStore.Material m = (MaterialStore.Material) found.get()[0];
-                        byte[] bytes = (byte[]) found.get()[1];
-                        ctx.response()
-                                .putHeader("content-type", m.mime())
-                                .putHeader("x-content-type-options", "nosniff")
-                                .putHeader("cache-control", "private, max-age=600")
-                                .putHeader(
-                                        "content-disposition",
-                                        "inline; filename=\"" + m.materialId()
-                                                + (m.mime().equals("application/pdf")
-                                                        ? ".pdf"
-                                                        : m.mime().equals("image/png") ? ".png" : ".jpg")
-                                                + "\"")
-                                .end(io.vertx.core.buffer.Buffer.buffer(bytes));
-                    })
-                    .onFailure(t -> fail(ctx, t));
-        });
+                    MaterialStore.Material m = (MaterialStore.Material) found.get()[0];
+                    byte[] bytes = (byte[]) found.get()[1];
+                    ctx.response()
+                            .putHeader("content-type", m.mime())
+                            .putHeader("x-content-type-options", "nosniff")
+                            .putHeader("cache-control", "private, max-age=600")
+                            .putHeader(
+                                    "content-disposition",
+                                    "inline; filename=\"" + m.materialId()
+                                            + (m.mime().equals("application/pdf")
+                                                    ? ".pdf"
+                                                    : m.mime().equals("image/png") ? ".png" : ".jpg")
+                                            + "\"")
+                            .end(io.vertx.core.buffer.Buffer.buffer(bytes));
+                })
+                .onFailure(t -> fail(ctx, t));
     }
 
     private static void fail(RoutingContext ctx, Throwable t) {
         if (t instanceof UploadException u) {
-            error(ctx, u.code(), u.reason(), u.getMessage());
+            HttpErrors.send(ctx, u.code(), u.reason(), u.getMessage());
         } else {
             LOG.error("Material request failed", t);
-            error(ctx, ErrorCode.INTERNAL, null, "internal error; nothing was stored");
+            HttpErrors.send(ctx, ErrorCode.INTERNAL, null, "internal error; nothing was stored");
         }
-    }
-
-    private static void error(RoutingContext ctx, ErrorCode code, String reason, String message) {
-        if (ctx.response().ended()) {
-            return;
-        }
-        JsonObject err = new JsonObject().put("code", code.code()).put("message", message);
-        if (reason != null) {
-            err.put("reason", reason);
-        }
-        ctx.response()
-                .setStatusCode(code.httpStatus())
-                .putHeader("content-type", "application/json; charset=utf-8")
-                .end(new JsonObject().put("error", err).encode());
     }
 }

@@ -4,9 +4,13 @@ import cn.tongban.docsign.DocsignException;
 import cn.tongban.docsign.form.MaterialInspector;
 import cn.tongban.docsign.pdf.PdfLimits;
 import cn.tongban.session.model.SessionState;
-import cn.tongban.signaling.declaration.DeclarationService;
 import cn.tongban.signaling.form.DeclarationForm;
 import cn.tongban.signaling.form.FormCatalog;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Parties;
+import cn.tongban.signaling.live.Party;
+import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
@@ -80,7 +84,7 @@ public final class MaterialService {
     private final byte[] urlKey;
     private final IMap<String, Slot> slots;
     private final SecureRandom random = new SecureRandom();
-    private volatile DeclarationService.Outbox outbox = (c, m) -> {};
+    private final Outbox outbox;
 
     public MaterialService(
             FormCatalog forms,
@@ -90,7 +94,9 @@ public final class MaterialService {
             HazelcastInstance hz,
             Records records,
             byte[] urlKey,
+            Outbox outbox,
             Clock clock) {
+        this.outbox = outbox;
         this.forms = forms;
         this.store = store;
         this.files = files;
@@ -101,14 +107,16 @@ public final class MaterialService {
         this.slots = hz.getMap("tongban.upload-slots");
     }
 
-    public void outbox(DeclarationService.Outbox outbox) {
-        this.outbox = outbox;
-    }
-
     // ---------------------------------------------------------------- over the WebSocket
 
+    /** Upload slots and the clerk's decisions on materials, about a session the sender is a party of. */
+    public void register(Registry r, Parties parties) {
+        r.on(ClientMessage.UploadSlot.class, Access.PARTY, parties.handler((p, m) -> send(p.connId(), slot(p, m))));
+        r.on(ClientMessage.MaterialDecision.class, Access.CLERK, parties.handler(this::decide));
+    }
+
     /** Grants a one-time upload slot after checking who may upload what. */
-    public ServerMessage.UploadSlot slot(DeclarationService.Party p, ClientMessage.UploadSlot m) {
+    public ServerMessage.UploadSlot slot(Party p, ClientMessage.UploadSlot m) {
         MaterialStore.Kind kind = MaterialStore.Kind.valueOf(m.kind().toUpperCase(Locale.ROOT));
         if (p.clerk() == (kind == MaterialStore.Kind.UPLOAD)) {
             throw new ProtocolException(
@@ -152,7 +160,7 @@ public final class MaterialService {
     }
 
     /** The clerk's verdict on one material of this session's ticket. */
-    public void decide(DeclarationService.Party p, ClientMessage.MaterialDecision m) {
+    public void decide(Party p, ClientMessage.MaterialDecision m) {
         MaterialStore.Material mat = store.find(m.materialId())
                 .filter(x -> x.ticketId().equals(p.ticket().ticketId()))
                 .orElseThrow(() -> ProtocolException.invalid("materialId", "no such material in this session"));
@@ -182,7 +190,7 @@ public final class MaterialService {
     }
 
     /** Sends every material of the party's ticket to the party (after a reload). */
-    public void replay(DeclarationService.Party p) {
+    public void replay(Party p) {
         for (MaterialStore.Material mat : store.forTicket(p.ticket().ticketId())) {
             send(p.connId(), message(mat, null));
         }

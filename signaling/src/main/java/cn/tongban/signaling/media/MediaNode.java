@@ -11,6 +11,7 @@ import cn.tongban.session.media.sdp.Direction;
 import cn.tongban.session.media.sdp.RemoteDescription;
 import cn.tongban.session.media.sdp.SdpException;
 import cn.tongban.session.media.sdp.SdpParser;
+import cn.tongban.signaling.live.Outbox;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
@@ -61,7 +62,7 @@ final class MediaNode implements AutoCloseable {
     private final Records records;
     private final RecordingStore recordings;
     private final Path recordingRoot;
-    private volatile Outbox outbox = (connId, message) -> {};
+    private final Outbox outbox;
     private MessageConsumer<JsonObject> consumer;
 
     MediaNode(
@@ -71,8 +72,10 @@ final class MediaNode implements AutoCloseable {
             Records records,
             RecordingStore recordings,
             Path recordingRoot,
+            Outbox outbox,
             MeterRegistry registry) {
         this.vertx = vertx;
+        this.outbox = outbox;
         this.bridge = bridge;
         this.roster = roster;
         this.records = records;
@@ -89,8 +92,7 @@ final class MediaNode implements AutoCloseable {
     }
 
     /** Starts answering requests; completes when the address is registered cluster-wide. */
-    Future<Void> listen(Outbox out) {
-        this.outbox = out;
+    Future<Void> listen() {
         consumer = vertx.eventBus().consumer(address, this::onRequest);
         return consumer.completion();
     }

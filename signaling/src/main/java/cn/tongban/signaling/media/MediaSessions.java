@@ -4,6 +4,8 @@ import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.Role;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.config.MediaMode;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Sender;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
@@ -62,7 +64,7 @@ public final class MediaSessions implements AutoCloseable {
 
     private final ChatHistory chat;
 
-    private volatile Outbox outbox = (connId, message) -> {};
+    private final Outbox outbox;
 
     private record Joined(String sessionId, String key) {}
 
@@ -75,8 +77,10 @@ public final class MediaSessions implements AutoCloseable {
             MediaRoster roster,
             MediaControl control,
             MediaNode node,
-            ChatHistory chat) {
+            ChatHistory chat,
+            Outbox outbox) {
         this.mode = mode;
+        this.outbox = outbox;
         this.chat = chat;
         this.queue = queue;
         this.refdata = refdata;
@@ -88,8 +92,9 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /**
-     * Media for one node. {@code bridge} is this node's bridge (null in peer-to-peer mode); its bridge
-     * metrics are exported on {@code registry}.
+     * Media for one node, delivering its messages through {@code outbox}. {@code bridge} is this node's bridge
+     * (null in peer-to-peer mode), registered on the event bus before this returns; its metrics are exported
+     * on {@code registry}.
      */
     public static MediaSessions create(
             Vertx vertx,
@@ -101,33 +106,35 @@ public final class MediaSessions implements AutoCloseable {
             Records records,
             RecordingStore recordings,
             Path recordingRoot,
+            Outbox outbox,
             Clock clock,
             MeterRegistry registry) {
         MediaRoster roster = new MediaRoster(hz);
         MediaNode node = bridge == null
                 ? null
-                : new MediaNode(vertx, bridge, roster, records, recordings, recordingRoot, registry);
+                : new MediaNode(vertx, bridge, roster, records, recordings, recordingRoot, outbox, registry);
         MediaSessions m = new MediaSessions(
-                mode, queue, refdata, records, clock, roster, new MediaControl(vertx), node, new ChatHistory(hz));
+                mode,
+                queue,
+                refdata,
+                records,
+                clock,
+                roster,
+                new MediaControl(vertx),
+                node,
+                new ChatHistory(hz),
+                outbox);
         Gauge.builder("tongban_media_participants", m.joined, Map::size)
                 .description("Helpers and supervisors connected to this node")
                 .register(registry);
-        return m;
-    }
-
-    /**
-     * Connects the media to the signaling handler's delivery (called once, by the handler) and, in bridge
-     * mode, registers this node's bridge on the event bus.
-     */
-    public void attach(Outbox out) {
-        this.outbox = out;
         if (node != null) {
             try {
-                node.listen(out).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                node.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot register the media bridge on the event bus", e);
             }
         }
+        return m;
     }
 
     public MediaMode mode() {
@@ -372,7 +379,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** Helpers and supervisors also see the chat between applicant and clerk. */
-    public void toExtras(String sessionId, Object message) {
+    public void toExtras(String sessionId, ServerMessage message) {
         if (!bridged()) {
             return;
         }
@@ -389,7 +396,7 @@ public final class MediaSessions implements AutoCloseable {
      * A chat line from a helper (to everyone in the session). Returns false when the sender is not a
      * helper or supervisor of that session, so the two-party chat handles it.
      */
-    public boolean chatFromJoined(Caller c, ClientMessage.Chat ch) {
+    public boolean chatFromJoined(Sender c, ClientMessage.Chat ch) {
         Joined j = joined.get(c.connId());
         if (j == null || !j.sessionId().equals(ch.sessionId())) {
             return false;
@@ -414,7 +421,7 @@ public final class MediaSessions implements AutoCloseable {
     // ---------------------------------------------------------------- bridge-mode messages
 
     /** {@code answer}: a participant's answer to the bridge's offer. */
-    public void answer(Caller c, ClientMessage.Answer a) {
+    public void answer(Sender c, ClientMessage.Answer a) {
         if (!bridged()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "answer is for bridge mode; this server relays sdp");
         }
@@ -438,7 +445,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** {@code invite}: the session's clerk invites a clerk of the applicant's partner hall. */
-    public void invite(Caller c, ClientMessage.Invite inv) {
+    public void invite(Sender c, ClientMessage.Invite inv) {
         requireBridge("invite");
         MediaSession ms = roster.get(inv.sessionId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
@@ -480,7 +487,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** {@code join_session}: an invited helper or a supervisor of the owning hall joins. */
-    public void joinSession(Caller c, ClientMessage.JoinSession js) {
+    public void joinSession(Sender c, ClientMessage.JoinSession js) {
         requireBridge("join_session");
         if (joined.containsKey(c.connId())) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in a session; leave it first");
@@ -552,7 +559,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** {@code leave_session}: a helper or supervisor leaves. */
-    public void leaveSession(Caller c, ClientMessage.LeaveSession ls) {
+    public void leaveSession(Sender c, ClientMessage.LeaveSession ls) {
         Joined j = joined.get(c.connId());
         if (j == null || !j.sessionId().equals(ls.sessionId())) {
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "you did not join this session");
@@ -571,7 +578,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** {@code list_sessions}: a supervisor's view of the running sessions of their hall. */
-    public ServerMessage.Sessions listSessions(Caller c, ClientMessage.ListSessions l) {
+    public ServerMessage.Sessions listSessions(Sender c, ClientMessage.ListSessions l) {
         ReferenceData data = refdata.current();
         ReferenceData.ClerkProfile me = data.clerk(c.clerkId()).orElse(null);
         if (me == null || !data.routing().isSupervisor(me.id())) {
@@ -659,14 +666,14 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
-    private Optional<MediaParticipant> self(MediaSession ms, Caller c) {
+    private Optional<MediaParticipant> self(MediaSession ms, Sender c) {
         return ms.participants().stream()
                 .filter(p -> c.connId().equals(p.connId()))
                 .filter(p -> c.isClerk() ? c.clerkId().equals(p.clerkId()) : p.role() == Role.APPLICANT)
                 .findFirst();
     }
 
-    private boolean ownEndedSession(Caller c, String sessionId) {
+    private boolean ownEndedSession(Sender c, String sessionId) {
         return queue.session(sessionId)
                 .filter(s -> s.state() != SessionState.ACTIVE)
                 .filter(s -> c.isClerk()

@@ -1,40 +1,37 @@
 package cn.tongban.signaling.ws;
 
+import cn.tongban.signaling.live.Client;
+import cn.tongban.signaling.live.Role;
+import cn.tongban.signaling.protocol.Codec;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ServerMessage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 
 /**
- * One browser's WebSocket and what the server knows about it. Fields are touched only on the
- * connection's own serial chain (see {@link SignalingHandler}), so they need no locking beyond
- * visibility.
+ * One browser's WebSocket and what it signed in as. Messages to it are written on its own {@link #context}
+ * in the order they were queued ({@link #send}); the sign-in fields are written by its handlers, one message
+ * after another along {@link #tail}, and read by broadcasts, so they are volatile.
  */
-final class Connection {
-    enum Role {
-        APPLICANT,
-        CLERK,
-        /** A supervisor's board (signed in with {@code watch}, not as a working clerk). */
-        SUPERVISOR
-    }
-
+final class Connection implements Client {
     final String id;
     final ServerWebSocket ws;
     /** The event loop the socket lives on: every server message to it is written here, in one order. */
     final Context context;
 
     final RateLimiter limiter;
-    volatile Role role;
-    volatile String ticketId;
-    volatile String clerkId;
+    private volatile Role role;
+    private volatile String ticketId;
+    private volatile String clerkId;
     volatile boolean closed;
     /** The hello was written (messages to the client may follow). */
     volatile boolean greeted;
     /** Which ticket messages are written; used only on {@link #context}. */
     final TicketPushFilter tickets = new TicketPushFilter();
 
-    volatile String lastQueueView;
-    volatile String lastBoardView;
     long lastRateLimitErrorNanos;
     MessageConsumer<String> consumer;
     /** Messages of this connection are handled one after another along this chain. */
@@ -47,7 +44,88 @@ final class Connection {
         this.limiter = limiter;
     }
 
+    /** The event-bus address of a connection, on whichever node holds it. */
     static String address(String connId) {
         return "tongban.conn." + connId;
+    }
+
+    @Override
+    public String connId() {
+        return id;
+    }
+
+    @Override
+    public Role role() {
+        return role;
+    }
+
+    @Override
+    public String clerkId() {
+        return clerkId;
+    }
+
+    @Override
+    public String ticketId() {
+        return ticketId;
+    }
+
+    @Override
+    public void send(ServerMessage message) {
+        String text = Codec.encode(message);
+        context.runOnContext(v -> deliver(message, text));
+    }
+
+    /** Writes a message that was queued on the context (local or from another node); stale tickets dropped. */
+    void deliver(ServerMessage message, String text) {
+        if (!(message instanceof ServerMessage.Ticket t) || tickets.admit(t)) {
+            write(text);
+        }
+    }
+
+    void write(String text) {
+        if (!closed && !ws.isClosed()) {
+            ws.writeTextMessage(text);
+        }
+    }
+
+    @Override
+    public void becomeApplicant(String ticket) {
+        this.ticketId = ticket;
+        this.role = Role.APPLICANT;
+    }
+
+    @Override
+    public void becomeClerk(String clerk) {
+        this.clerkId = clerk;
+        this.role = Role.CLERK;
+    }
+
+    @Override
+    public void becomeSupervisor() {
+        this.clerkId = null;
+        this.role = Role.SUPERVISOR;
+    }
+
+    @Override
+    public void dropTicket() {
+        this.ticketId = null;
+    }
+
+    /**
+     * Sends the error and closes the socket with its close code; the connection no longer speaks for its
+     * ticket or account. On the connection's context.
+     */
+    void fatal(ProtocolException e) {
+        if (!ws.isClosed()) {
+            ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(e, null, null)));
+            ws.close((short) e.code().wsCloseCode(), e.code().code());
+        }
+        role = null;
+        ticketId = null;
+        clerkId = null;
+    }
+
+    static ProtocolException superseded() {
+        return new ProtocolException(ErrorCode.SUPERSEDED, "this ticket or account was opened elsewhere");
     }
 }

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.ws;
+package cn.tongban.signaling.supervisor;
 
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.QueueView;

@@ -1,8 +1,8 @@
-package cn.tongban.signaling.http;
+package cn.tongban.signaling.appointment;
 
-import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.vertx.core.json.DecodeException;
@@ -19,19 +19,19 @@ import java.util.regex.Pattern;
  * {@code POST /api/appointments} {@code {hallId, matterId, start, name, mobile}}: books one and answers
  * 201 with the booking code (shown once; needed to check in with {@code join}).
  */
-final class AppointmentHandler {
+public final class AppointmentRoutes {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
     private static final Pattern MOBILE = Pattern.compile("1[3-9]\\d{9}");
 
     private final AppointmentService appointments;
     private final Records records;
 
-    AppointmentHandler(AppointmentService appointments, Records records) {
+    public AppointmentRoutes(AppointmentService appointments, Records records) {
         this.appointments = appointments;
         this.records = records;
     }
 
-    void slots(RoutingContext ctx) {
+    public void slots(RoutingContext ctx) {
         String hallId = ctx.request().getParam("hallId");
         String matterId = ctx.request().getParam("matterId");
         String date = ctx.request().getParam("date");
@@ -76,7 +76,7 @@ final class AppointmentHandler {
                 });
     }
 
-    void book(RoutingContext ctx) {
+    public void book(RoutingContext ctx) {
         JsonObject body;
         try {
             body = ctx.body().asJsonObject();

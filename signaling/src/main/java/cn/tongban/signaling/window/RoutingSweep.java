@@ -1,4 +1,4 @@
-package cn.tongban.signaling.ws;
+package cn.tongban.signaling.window;
 
 import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.queue.ClerkPresence;

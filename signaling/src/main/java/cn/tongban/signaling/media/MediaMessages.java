@@ -1,0 +1,137 @@
+package cn.tongban.signaling.media;
+
+import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.Client;
+import cn.tongban.signaling.live.Outbox;
+import cn.tongban.signaling.live.Party;
+import cn.tongban.signaling.live.Registry;
+import cn.tongban.signaling.live.Role;
+import cn.tongban.signaling.protocol.ClientMessage;
+import cn.tongban.signaling.protocol.ScreenSource;
+import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.Records;
+import java.time.Clock;
+
+/**
+ * The session's media and what travels with it, as messages: the bridge's offers answered ({@code answer}),
+ * the peer-to-peer relay ({@code sdp}, {@code ice}; refused in bridge mode), chat, the applicant's second
+ * video ({@code screen}) and the clerk's request for the document camera, and the extra participants of a
+ * bridged session ({@code invite}, {@code join_session}, {@code leave_session}, {@code list_sessions}).
+ */
+public final class MediaMessages {
+    private final MediaSessions sessions;
+    private final QueueService queue;
+    private final ReferenceDataStore refdata;
+    private final Records records;
+    private final Outbox outbox;
+    private final Clock clock;
+
+    public MediaMessages(
+            MediaSessions sessions,
+            QueueService queue,
+            ReferenceDataStore refdata,
+            Records records,
+            Outbox outbox,
+            Clock clock) {
+        this.sessions = sessions;
+        this.queue = queue;
+        this.refdata = refdata;
+        this.records = records;
+        this.outbox = outbox;
+        this.clock = clock;
+    }
+
+    public void register(Registry r) {
+        r.on(ClientMessage.Sdp.class, Access.PARTY, (c, m) -> {
+            sessions.requireRelay("sdp");
+            relay(c, m.sessionId(), new ServerMessage.Sdp(m.sessionId(), m.description()));
+        });
+        r.on(ClientMessage.Ice.class, Access.PARTY, (c, m) -> {
+            sessions.requireRelay("ice");
+            relay(c, m.sessionId(), new ServerMessage.Ice(m.sessionId(), m.candidate()));
+        });
+        r.on(ClientMessage.Chat.class, Access.PARTY, (c, m) -> {
+            // A helper's or supervisor's line goes to the whole session; a party's through its peer.
+            if (!sessions.chatFromJoined(c, m)) {
+                chat(c, m);
+            }
+        });
+        r.on(ClientMessage.Screen.class, Access.APPLICANT, this::secondVideo);
+        r.on(ClientMessage.DocumentCameraRequest.class, Access.CLERK, this::documentCameraRequest);
+        r.on(ClientMessage.Answer.class, Access.PARTY, sessions::answer);
+        r.on(ClientMessage.Invite.class, Access.CLERK, sessions::invite);
+        r.on(ClientMessage.JoinSession.class, Access.CLERK, sessions::joinSession);
+        r.on(ClientMessage.LeaveSession.class, Access.CLERK, sessions::leaveSession);
+        r.on(ClientMessage.ListSessions.class, Access.CLERK, (c, m) -> c.send(sessions.listSessions(c, m)));
+        // A helper or supervisor on a closed connection leaves the session it joined.
+        r.onClosed(c -> {
+            if (c.role() == Role.CLERK) {
+                sessions.connectionClosed(c.connId());
+            }
+        });
+    }
+
+    private void chat(Client c, ClientMessage.Chat ch) {
+        Party peers = Party.of(queue, c, ch.sessionId());
+        String name = c.isClerk()
+                ? refdata.current()
+                        .clerk(c.clerkId())
+                        .map(ReferenceData.ClerkProfile::name)
+                        .orElse(c.clerkId())
+                : peers.ticket().name();
+        ServerMessage.Chat msg = sessions.chat()
+                .append(ch.sessionId(), c.isClerk() ? "clerk" : "applicant", name, ch.text(), clock.millis());
+        c.send(msg);
+        if (peers.peerConnId() != null) {
+            outbox.send(peers.peerConnId(), msg);
+        }
+        sessions.toExtras(ch.sessionId(), msg);
+    }
+
+    /** Sends to the peer; null (nothing sent) when the caller's own session has just ended. */
+    private Party relay(Client c, String sessionId, ServerMessage msg) {
+        // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
+        boolean endedOwnSession = queue.session(sessionId)
+                .filter(s -> s.state() != SessionState.ACTIVE)
+                .filter(s -> c.isClerk()
+                        ? s.clerkId().equals(c.clerkId())
+                        : s.ticketId().equals(c.ticketId()))
+                .isPresent();
+        if (endedOwnSession) {
+            return null;
+        }
+        Party peers = Party.of(queue, c, sessionId);
+        if (peers.peerConnId() != null) {
+            outbox.send(peers.peerConnId(), msg);
+        }
+        return peers;
+    }
+
+    /** The applicant's second video (screen share or document camera) changed: told to the session, audited. */
+    private void secondVideo(Client c, ClientMessage.Screen s) {
+        ScreenSource source = s.active() ? s.source() : null;
+        Party peers = relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active(), source));
+        if (peers == null) {
+            return;
+        }
+        sessions.screen(s.sessionId(), source);
+        records.audit(
+                "applicant:" + peers.ticket().number(),
+                s.active() ? "screen.started" : "screen.stopped",
+                s.sessionId(),
+                "source",
+                s.source().wire());
+    }
+
+    /** The clerk asks for the document camera; only the applicant can turn it on. */
+    private void documentCameraRequest(Client c, ClientMessage.DocumentCameraRequest r) {
+        if (relay(c, r.sessionId(), new ServerMessage.DocumentCameraRequest(r.sessionId(), r.requirement())) != null) {
+            records.audit(
+                    "clerk:" + c.clerkId(), "document_camera.requested", r.sessionId(), "requirement", r.requirement());
+        }
+    }
+}

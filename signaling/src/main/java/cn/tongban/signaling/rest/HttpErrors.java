@@ -1,0 +1,32 @@
+package cn.tongban.signaling.rest;
+
+import cn.tongban.signaling.protocol.ErrorCode;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Writes errors over HTTP as {@code {"error":{"code","message"[,"reason"]}}} with the code's HTTP status:
+ * the one error writer of every HTTP route. Nothing is written to a response that has ended.
+ */
+public final class HttpErrors {
+    private HttpErrors() {}
+
+    public static void send(RoutingContext ctx, ErrorCode code, String message) {
+        send(ctx, code, null, message);
+    }
+
+    /** With {@code reason}, a finer, stable cause (e.g. why an upload or a hand-off was refused), or null. */
+    public static void send(RoutingContext ctx, ErrorCode code, String reason, String message) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        JsonObject err = new JsonObject().put("code", code.code()).put("message", message);
+        if (reason != null) {
+            err.put("reason", reason);
+        }
+        ctx.response()
+                .setStatusCode(code.httpStatus())
+                .putHeader("content-type", "application/json; charset=utf-8")
+                .end(new JsonObject().put("error", err).encode());
+    }
+}
