@@ -64,18 +64,6 @@ public sealed interface ClientMessage {
     /** The client's correlation id, or null. */
     String id();
 
-    /** Who may send a message. */
-    enum Sender {
-        APPLICANT,
-        CLERK,
-        ANY,
-        /** A connection that is neither an applicant's nor a clerk's: the supervisor's board. */
-        SUPERVISOR
-    }
-
-    /** The role allowed to send this message. */
-    Sender allowedSender();
-
     /**
      * Applicant: take a ticket for a matter at its owning hall. Answered with {@code ticket}. Optional:
      * {@code language} (a language id of the catalogue; default Mandarin), {@code priorityGroup} (a claim the
@@ -123,11 +111,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("mobile", "must be an 11-digit mainland mobile number");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.APPLICANT;
-        }
     }
 
     /** Applicant: reclaim a ticket (and session) after a reload or network drop, within the grace period. */
@@ -135,30 +118,15 @@ public sealed interface ClientMessage {
         public Resume {
             Checks.text("resumeToken", resumeToken, 16, 128);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.APPLICANT;
-        }
     }
 
     /** Applicant: give up a waiting ticket. */
-    record Leave(String id) implements ClientMessage {
-        @Override
-        public Sender allowedSender() {
-            return Sender.APPLICANT;
-        }
-    }
+    record Leave(String id) implements ClientMessage {}
 
     /** Clerk: authenticate this connection with the token from {@code POST /api/login}. */
     record Auth(String id, String token) implements ClientMessage {
         public Auth {
             Checks.text("token", token, 10, 4096);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -166,11 +134,6 @@ public sealed interface ClientMessage {
     record SetStatus(String id, ClerkStatusChoice status) implements ClientMessage {
         public SetStatus {
             Checks.required("status", status);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -189,11 +152,6 @@ public sealed interface ClientMessage {
                 Checks.identifier("ticketId", ticketId);
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Either party: an SDP offer or answer for the peer in the session. */
@@ -202,22 +160,12 @@ public sealed interface ClientMessage {
             Checks.identifier("sessionId", sessionId);
             Checks.required("description", description);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /** Either party: an ICE candidate for the peer; a null candidate means end of candidates. */
     record Ice(String id, String sessionId, IceCandidate candidate) implements ClientMessage {
         public Ice {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
         }
     }
 
@@ -226,11 +174,6 @@ public sealed interface ClientMessage {
         public Chat {
             Checks.identifier("sessionId", sessionId);
             text = Checks.text("text", text, 1, 2000);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
         }
     }
 
@@ -246,11 +189,6 @@ public sealed interface ClientMessage {
                 source = ScreenSource.SCREEN;
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.APPLICANT;
-        }
     }
 
     /**
@@ -264,11 +202,6 @@ public sealed interface ClientMessage {
                 Checks.identifier("requirement", requirement);
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Either party: end the session. A clerk must give the outcome. */
@@ -278,11 +211,6 @@ public sealed interface ClientMessage {
             if (note != null) {
                 note = Checks.text("note", note, 0, 500);
             }
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
         }
     }
 
@@ -294,11 +222,6 @@ public sealed interface ClientMessage {
             if (note != null) {
                 note = Checks.text("note", note, 0, 500);
             }
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -319,11 +242,6 @@ public sealed interface ClientMessage {
                 Checks.identifier("toHallId", toHallId);
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** The clerk's check of an applicant's priority claim. */
@@ -343,11 +261,6 @@ public sealed interface ClientMessage {
             Checks.identifier("sessionId", sessionId);
             Checks.required("verdict", verdict);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /**
@@ -359,20 +272,10 @@ public sealed interface ClientMessage {
         public Watch {
             Checks.text("token", token, 10, 4096);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.SUPERVISOR;
-        }
     }
 
     /** Either party: keep-alive; answered with {@code pong}. */
-    record Ping(String id) implements ClientMessage {
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
-    }
+    record Ping(String id) implements ClientMessage {}
 
     // ---------------------------------------------------------------- guided declaration and co-browsing
 
@@ -389,11 +292,6 @@ public sealed interface ClientMessage {
     record DeclOpen(String id, String sessionId) implements DeclarationMessage {
         public DeclOpen {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
         }
     }
 
@@ -414,22 +312,12 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("values", "has more than 200 fields");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.APPLICANT;
-        }
     }
 
     /** Applicant only (a no-control zone): submit the declaration. Answer: {@code declaration} (submitted). */
     record DeclSubmit(String id, String sessionId) implements DeclarationMessage {
         public DeclSubmit {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY; // a clerk's attempt is refused (NO_CONTROL_ZONE) and audited, not just rejected
         }
     }
 
@@ -442,22 +330,12 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("mode", "must be view, pointer or control");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Clerk: ask the applicant for control of the form. Answer: {@code cobrowse} (event {@code requested}). */
     record ControlRequest(String id, String sessionId) implements DeclarationMessage {
         public ControlRequest {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -466,11 +344,6 @@ public sealed interface ClientMessage {
         public ControlAnswer {
             Checks.identifier("sessionId", sessionId);
             Checks.required("granted", granted);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY; // a clerk's attempt is refused and audited
         }
     }
 
@@ -485,11 +358,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("via", "must be button, esc or dialog");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /** Clerk, in control mode only: set a (non-sensitive, not applicant-only) field on the applicant's form. */
@@ -501,11 +369,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("value", "is too large");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Clerk, in control mode only: show another step of the applicant's form. */
@@ -514,11 +377,6 @@ public sealed interface ClientMessage {
             Checks.identifier("sessionId", sessionId);
             Checks.required("step", step);
             Checks.range("step", step, 0, 99);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -536,11 +394,6 @@ public sealed interface ClientMessage {
             if (field != null) {
                 Checks.identifier("field", field);
             }
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -570,11 +423,6 @@ public sealed interface ClientMessage {
                 }
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /** Clerk: a material is {@code received}, or needs a {@code replace}ment (then {@code reason} is required). */
@@ -593,11 +441,6 @@ public sealed interface ClientMessage {
             if (decision.equals("replace") && (reason == null || reason.isEmpty())) {
                 throw ProtocolException.invalid("reason", "is required when asking for a replacement");
             }
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -621,11 +464,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("reason", "is required for a mismatch");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     // ---------------------------------------------------------------- the signed application
@@ -645,22 +483,12 @@ public sealed interface ClientMessage {
         public AppPrepare {
             Checks.identifier("sessionId", sessionId);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Applicant only: I have read the application; show me the one-time intent code. Answer: {@code intent_code}. */
     record IntentRequest(String id, String sessionId) implements ApplicationMessage {
         public IntentRequest {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY; // a clerk's attempt is refused (NO_CONTROL_ZONE) and audited
         }
     }
 
@@ -675,11 +503,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("code", "must be 6 digits");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /**
@@ -692,11 +515,6 @@ public sealed interface ClientMessage {
             Checks.base64("publicKey", publicKey, 1024);
             Checks.base64("handwriting", handwriting, 60_000);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /**
@@ -708,11 +526,6 @@ public sealed interface ClientMessage {
             Checks.identifier("sessionId", sessionId);
             Checks.base64("signature", signature, 1024);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /**
@@ -722,11 +535,6 @@ public sealed interface ClientMessage {
     record ClerkSign(String id, String sessionId) implements ApplicationMessage {
         public ClerkSign {
             Checks.identifier("sessionId", sessionId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -748,11 +556,6 @@ public sealed interface ClientMessage {
                 throw ProtocolException.invalid("sdp", "is not an SDP body");
             }
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.ANY;
-        }
     }
 
     /** The session's own clerk, bridge mode: invite a clerk of the applicant's partner hall to help. */
@@ -760,11 +563,6 @@ public sealed interface ClientMessage {
         public Invite {
             Checks.identifier("sessionId", sessionId);
             Checks.identifier("clerkId", clerkId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -784,11 +582,6 @@ public sealed interface ClientMessage {
             Checks.identifier("sessionId", sessionId);
             Checks.required("role", role);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** A helper or supervisor: leave the session joined with {@code join_session}. */
@@ -796,20 +589,10 @@ public sealed interface ClientMessage {
         public LeaveSession {
             Checks.identifier("sessionId", sessionId);
         }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
     }
 
     /** Supervisor: the running sessions of their hall. Answered with {@code sessions}. */
-    record ListSessions(String id) implements ClientMessage {
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
-    }
+    record ListSessions(String id) implements ClientMessage {}
 
     // ---- unfinished applications, outside a session (docs/protocol.md, "Unfinished applications")
 
@@ -820,12 +603,7 @@ public sealed interface ClientMessage {
      * Clerk: the hall's applications that need a person — signed by the applicant but not sealed when their
      * session ended, or sealed with a refused (or still retried) hand-off. Answered with {@code applications}.
      */
-    record ListApplications(String id) implements DeskMessage {
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
-        }
-    }
+    record ListApplications(String id) implements DeskMessage {}
 
     /**
      * Clerk of the hall that accepted the application: sign, seal, verify and hand off an application the
@@ -834,11 +612,6 @@ public sealed interface ClientMessage {
     record AppFinish(String id, String applicationId) implements DeskMessage {
         public AppFinish {
             Checks.identifier("applicationId", applicationId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 
@@ -849,11 +622,6 @@ public sealed interface ClientMessage {
     record HandoffResend(String id, String applicationId) implements DeskMessage {
         public HandoffResend {
             Checks.identifier("applicationId", applicationId);
-        }
-
-        @Override
-        public Sender allowedSender() {
-            return Sender.CLERK;
         }
     }
 }

@@ -1,4 +1,4 @@
-package cn.tongban.signaling.ws;
+package cn.tongban.signaling.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
