@@ -4,9 +4,9 @@ import static cn.tongban.e2e.BrowserFixture.screenshot;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.testkit.Ports;
 import com.microsoft.playwright.Page;

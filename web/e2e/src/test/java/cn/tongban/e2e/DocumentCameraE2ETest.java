@@ -7,9 +7,9 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.config.MediaMode;
+import cn.tongban.signaling.config.ServerOptions;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.LocatorAssertions;

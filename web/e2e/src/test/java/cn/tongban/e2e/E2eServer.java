@@ -1,7 +1,7 @@
 package cn.tongban.e2e;
 
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.ServerOptions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.io.IOException;
 import java.nio.file.Files;
