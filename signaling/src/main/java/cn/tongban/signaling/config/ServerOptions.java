@@ -111,9 +111,15 @@ public record ServerOptions(
         public static final Pki EMBEDDED = new Pki(null, null, null);
     }
 
+    /** The embedded default: an H2 file database under {@code <data-dir>/db}, shareable by the CLI tools. */
+    public static String defaultDbUrl(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("tongban")
+                + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    }
+
     /** The JDBC URL in effect. */
     public String effectiveDbUrl() {
-        return dbUrl != null ? dbUrl : cn.tongban.signaling.store.Database.defaultUrl(dataDir);
+        return dbUrl != null ? dbUrl : defaultDbUrl(dataDir);
     }
 
     public static Builder builder() {

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.store;
 
+import cn.tongban.signaling.config.ServerOptions;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
@@ -25,8 +26,7 @@ public final class Database implements AutoCloseable {
      * already told about (EmbeddedKillRestartTest).
      */
     public static String defaultUrl(Path dataDir) {
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("tongban")
-                + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+        return ServerOptions.defaultDbUrl(dataDir);
     }
 
     /** Opens the pool and migrates the schema to the latest version. */

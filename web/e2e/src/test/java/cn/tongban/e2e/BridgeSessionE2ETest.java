@@ -35,7 +35,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * every track, as long as the call, its hashes in the audit journal.
  */
 class BridgeSessionE2ETest {
-    private static final long MEDIA_TIMEOUT_MS = 45_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -137,7 +136,7 @@ class BridgeSessionE2ETest {
                             + ".filter(v => v.offsetParent !== null)"
                             + ".every(v => v.videoWidth > 0 && !v.paused)",
                     null,
-                    new Page.WaitForFunctionOptions().setTimeout(MEDIA_TIMEOUT_MS));
+                    new Page.WaitForFunctionOptions().setTimeout(BrowserFixture.MEDIA_TIMEOUT_MS));
         }
         assertThat(supervisor.locator("#peer-tiles .tile")).hasCount(2);
         assertThat(clerk.locator("#peer-tiles .tile")).hasCount(1);
@@ -310,7 +309,7 @@ class BridgeSessionE2ETest {
 
     private static void awaitStats(Page page, String what, Predicate<Map<String, Object>> done)
             throws InterruptedException {
-        BrowserFixture.awaitInbound(page, what, done, MEDIA_TIMEOUT_MS);
+        BrowserFixture.awaitInbound(page, what, done, BrowserFixture.MEDIA_TIMEOUT_MS);
     }
 
     private interface Condition {
@@ -319,7 +318,7 @@ class BridgeSessionE2ETest {
 
     private static void awaitCondition(String what, Condition c, Page... pages) throws InterruptedException {
         long started = System.currentTimeMillis();
-        while (System.currentTimeMillis() - started < MEDIA_TIMEOUT_MS) {
+        while (System.currentTimeMillis() - started < BrowserFixture.MEDIA_TIMEOUT_MS) {
             if (c.holds()) {
                 System.out.printf("%s after %d ms%n", what, System.currentTimeMillis() - started);
                 return;

@@ -36,6 +36,12 @@ final class BrowserFixture implements AutoCloseable {
             "--disable-sync");
 
     static final Path SCREENSHOTS = Paths.get("target", "screenshots");
+    /**
+     * How long a test waits for media to flow (frames decoded, packets received). An upper bound for "it
+     * works", not a speed target: on a loaded CI machine the first call after a server start takes several
+     * times longer than on a quiet one, and how long media takes to start is measured by benchmarks.
+     */
+    static final long MEDIA_TIMEOUT_MS = 45_000;
 
     private final Playwright playwright;
     private final Browser browser;

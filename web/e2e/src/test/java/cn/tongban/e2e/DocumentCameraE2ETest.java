@@ -35,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * turning it off takes it away. Through the bridge (default) and peer to peer.
  */
 class DocumentCameraE2ETest {
-    private static final long MEDIA_TIMEOUT_MS = 30_000;
     private static final String DOC = "{\"source\":\"document-camera\"}";
 
     @TempDir
@@ -87,7 +86,7 @@ class DocumentCameraE2ETest {
                 clerk,
                 "the applicant's camera at the clerk (" + name + ")",
                 s -> stat(s, "camera", "framesDecoded") > 0,
-                MEDIA_TIMEOUT_MS);
+                BrowserFixture.MEDIA_TIMEOUT_MS);
         String sessionId = (String) applicant.evaluate("() => window.tongban.state().sessionId");
 
         // Off: the clerk cannot take a document still, is told why, and can only ask.
@@ -144,7 +143,7 @@ class DocumentCameraE2ETest {
                 clerk,
                 "the document camera at the clerk (" + name + ")",
                 s -> stat(s, "screen", "framesDecoded") > 0,
-                MEDIA_TIMEOUT_MS);
+                BrowserFixture.MEDIA_TIMEOUT_MS);
         clerk.waitForFunction("() => document.getElementById('screen-video').videoWidth > 0");
         assertThat(deedTax).isEnabled();
 

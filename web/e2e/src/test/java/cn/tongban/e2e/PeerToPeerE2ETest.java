@@ -17,7 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and ICE. Nothing is recorded, so the applicant is not told so even for a matter whose policy records.
  */
 class PeerToPeerE2ETest {
-    private static final long MEDIA_TIMEOUT_MS = 30_000;
 
     @RegisterExtension
     static final E2eServer E2E = E2eServer.create("p2p-e2e", 20_000, b -> b.mediaMode(MediaMode.P2P));
@@ -46,10 +45,10 @@ class PeerToPeerE2ETest {
         clerk.click("#take-next");
         assertThat(applicant.locator("#step-call")).isVisible();
         assertThat(applicant.evaluate("() => window.tongban.state().media")).isEqualTo("p2p");
-        BrowserFixture.awaitTwoWayMedia(applicant, clerk, MEDIA_TIMEOUT_MS);
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
         applicant.click("#share");
         awaitInbound(
-                clerk, "the shared screen at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
+                clerk, "the shared screen at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(applicant.locator("#call-recording")).isHidden();
         assertThat(applicant.locator("#call-participants")).isHidden();
         assertThat(clerk.locator("#invite-form")).isHidden();

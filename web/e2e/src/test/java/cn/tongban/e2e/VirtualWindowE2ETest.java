@@ -20,7 +20,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class VirtualWindowE2ETest {
 
-    private static final long MEDIA_TIMEOUT_MS = 15_000;
 
     @RegisterExtension
     static final E2eServer E2E = E2eServer.create("window-e2e", 15_000, b -> b);
@@ -72,7 +71,7 @@ class VirtualWindowE2ETest {
         assertThat(applicant.locator("#sharing-note")).isVisible();
         assertThat(clerk.locator("#screen-stage")).isVisible();
         awaitInbound(
-                clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, MEDIA_TIMEOUT_MS);
+                clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
 
         // Chat both ways appears on both pages.
@@ -297,6 +296,6 @@ class VirtualWindowE2ETest {
     }
 
     private static void awaitTwoWayMedia(Page applicant, Page clerk) throws InterruptedException {
-        BrowserFixture.awaitTwoWayMedia(applicant, clerk, MEDIA_TIMEOUT_MS);
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
     }
 }
