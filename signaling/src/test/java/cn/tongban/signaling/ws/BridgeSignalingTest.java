@@ -3,8 +3,6 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.RecordingStore;
@@ -18,16 +16,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bridge mode (the default) over the WebSocket against a real server and its real media bridge: offers,
@@ -36,12 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class BridgeSignalingTest {
-    private static TongbanServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String FINGERPRINT = String.join(":", java.util.Collections.nCopies(32, "AB"));
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
+    @RegisterExtension
+    static final TestServer IT = TestServer.create("bridge-it", b -> b, dataDir -> {
         // A second supervisor of Wujin, so that a fifth person can try to join.
         try (var in = BridgeSignalingTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
             String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -51,45 +45,18 @@ class BridgeSignalingTest {
                             + "    - id: wujin08\n      name: 孙主管\n      hallId: cz-wujin-bdc\n"
                             + "      matters: []\n");
         }
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("bridge-it")
-                .clusterName("bridge-it-" + ProcessHandle.current().pid())
-                .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    });
 
     private static String login(String user) throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/login"))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return new JsonObject(r.body()).getString("token");
+        return IT.login(user);
     }
 
     private static WsTestClient clerk(Vertx vertx, String user, boolean available) throws Exception {
-        WsTestClient c = WsTestClient.connect(vertx, server.port());
-        c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + login(user) + "\"}");
-        c.expect(ServerMessage.Clerk.class);
-        if (available) {
-            c.send("{\"type\":\"status\",\"status\":\"available\"}");
-            assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
-        }
-        return c;
+        return IT.clerk(vertx, user, available);
     }
 
     private static WsTestClient applicant(Vertx vertx, String matter, String partnerHall) throws Exception {
-        WsTestClient a = WsTestClient.connect(vertx, server.port());
+        WsTestClient a = WsTestClient.connect(vertx, IT.server().port());
         a.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"" + matter + "\",\"hallId\":\"cz-wujin-bdc\","
                 + "\"name\":\"张秀英\",\"mobile\":\"13812345678\""
                 + (partnerHall == null ? "" : ",\"partnerHallId\":\"" + partnerHall + "\"") + "}");
@@ -153,14 +120,14 @@ class BridgeSignalingTest {
     }
 
     private static List<AuditEvent> audit(String sessionId) {
-        return server.records().journal().forSession(sessionId);
+        return IT.server().records().journal().forSession(sessionId);
     }
 
     @Test
     void theServerOffersEveryoneAndRecordsWhatThePolicySays(Vertx vertx) throws Exception {
         WsTestClient resumed = null;
         try (WsTestClient clerk = clerk(vertx, "wujin02", true);
-                WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+                WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
             app.send(
                     "{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
                             + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
@@ -228,7 +195,7 @@ class BridgeSignalingTest {
             // The applicant reloads: both pages get new endpoints (epoch 2); the old ones are gone.
             app.close();
             clerk.expect(ServerMessage.Peer.class, p -> p.state().equals("disconnected"));
-            resumed = WsTestClient.connect(vertx, server.port());
+            resumed = WsTestClient.connect(vertx, IT.server().port());
             resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
             assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
             ServerMessage.Offer app3 = resumed.expect(ServerMessage.Offer.class);
@@ -421,23 +388,24 @@ class BridgeSignalingTest {
 
     @Test
     void helloSaysBridgeAndMetricsShowTheBridge(Vertx vertx) throws Exception {
-        try (WsTestClient c = WsTestClient.connect(vertx, server.port(), "/ws?v=1")) {
+        try (WsTestClient c = WsTestClient.connect(vertx, IT.server().port(), "/ws?v=1")) {
             assertThat(c.expect(ServerMessage.Hello.class).media()).isEqualTo("bridge");
         }
         HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/metrics"))
                         .GET()
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.body())
                 .contains("tongban_media_rtp_forwarded_total")
                 .contains("tongban_media_dtls_handshakes_completed_total");
-        assertThat(server.media().bridge().port()).isPositive();
+        assertThat(IT.server().media().bridge().port()).isPositive();
     }
 
     private static javax.sql.DataSource dataSource() {
         org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-        ds.setURL(server.options().effectiveDbUrl());
+        ds.setURL(IT.server().options().effectiveDbUrl());
         return ds;
     }
 }

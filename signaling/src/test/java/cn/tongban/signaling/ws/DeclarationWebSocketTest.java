@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.ServerMessage;
 import io.vertx.core.Vertx;
@@ -15,13 +13,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The guided declaration and co-browsing over real WebSockets against a real server: drafts survive a
@@ -30,36 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class DeclarationWebSocketTest {
-    private static TongbanServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** A valid number (region 320412, born 1988-07-14, sequence 124: female) computed by the algorithm. */
     private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("decl")
-                .clusterName("decl-" + ProcessHandle.current().pid())
-                .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create("decl", b -> b);
 
     private static String login(String user) throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/login"))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new JsonObject(r.body()).getString("token");
+        return IT.login(user);
     }
 
     /** A clerk and an applicant in a session of the given queue. */
@@ -72,12 +46,12 @@ class DeclarationWebSocketTest {
     }
 
     private static Pair pair(Vertx vertx, String clerkId, String matter, String hall) throws Exception {
-        WsTestClient clerk = WsTestClient.connect(vertx, server.port());
+        WsTestClient clerk = WsTestClient.connect(vertx, IT.server().port());
         clerk.send("{\"type\":\"auth\",\"token\":\"" + login(clerkId) + "\"}");
         clerk.expect(ServerMessage.Clerk.class);
         clerk.send("{\"type\":\"status\",\"status\":\"available\"}");
         clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE);
-        WsTestClient app = WsTestClient.connect(vertx, server.port());
+        WsTestClient app = WsTestClient.connect(vertx, IT.server().port());
         app.send("{\"type\":\"join\",\"matterId\":\"" + matter + "\",\"hallId\":\"" + hall
                 + "\",\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
         String token = app.expect(ServerMessage.Ticket.class).resumeToken();
@@ -111,7 +85,7 @@ class DeclarationWebSocketTest {
 
             // A reload: a new connection resumes the ticket and finds the wizard as it was.
             p.app.close();
-            try (WsTestClient again = WsTestClient.connect(vertx, server.port())) {
+            try (WsTestClient again = WsTestClient.connect(vertx, IT.server().port())) {
                 again.send("{\"type\":\"resume\",\"resumeToken\":\"" + p.resumeToken + "\"}");
                 String sid = again.expect(ServerMessage.Paired.class).sessionId();
                 assertThat(sid).isEqualTo(p.sid);
@@ -174,7 +148,7 @@ class DeclarationWebSocketTest {
             assertThat(p.clerk.drain())
                     .noneMatch(m -> m.toString().contains("Pw-7391-secret"))
                     .noneMatch(m -> m instanceof ServerMessage.DeclState);
-            assertThat(server.records().journal().forSession(p.sid))
+            assertThat(IT.server().records().journal().forSession(p.sid))
                     .noneMatch(a -> a.details().contains("Pw-7391-secret"));
         }
     }
@@ -274,7 +248,7 @@ class DeclarationWebSocketTest {
                             && r.value().asText().equals("AFTER"));
 
             // The audit trail tells the story, with the ID number masked and fingerprinted.
-            List<AuditEvent> trail = server.records().journal().forSession(sid);
+            List<AuditEvent> trail = IT.server().records().journal().forSession(sid);
             assertThat(trail)
                     .extracting(AuditEvent::action)
                     .containsSubsequence(
@@ -307,7 +281,7 @@ class DeclarationWebSocketTest {
             assertThat(trail.stream().filter(a -> a.action().equals("remote.refused")))
                     .extracting(a -> new JsonObject(a.details()).getString("code"))
                     .contains("CONTROL_NOT_GRANTED", "NO_CONTROL_ZONE", "FIELD_SENSITIVE");
-            assertThat(AuditChain.verify(server.records().journal().read(0, 100_000)))
+            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 100_000)))
                     .isEmpty();
         }
     }
@@ -344,7 +318,7 @@ class DeclarationWebSocketTest {
             assertThat(p.app.error().code()).isEqualTo("WRONG_STATE");
             p.app.send("{\"type\":\"decl_submit\",\"id\":\"s3\",\"sessionId\":\"" + sid + "\"}");
             assertThat(p.app.error().code()).isEqualTo("WRONG_STATE");
-            AuditEvent submitted = server.records().journal().forSession(sid).stream()
+            AuditEvent submitted = IT.server().records().journal().forSession(sid).stream()
                     .filter(a -> a.action().equals("declaration.submitted"))
                     .findFirst()
                     .orElseThrow();
@@ -357,7 +331,8 @@ class DeclarationWebSocketTest {
     @Test
     void formsAreServedOverHttp() throws Exception {
         HttpResponse<String> ok = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/forms/business-startup"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/api/forms/business-startup"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).isEqualTo(200);
@@ -366,7 +341,8 @@ class DeclarationWebSocketTest {
         assertThat(form.getJsonArray("steps")).hasSize(4);
         assertThat(ok.body()).contains("\"type\":\"uscc\"").contains("\"applicantOnly\":true");
         HttpResponse<String> missing = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/forms/nope"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/api/forms/nope"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(missing.statusCode()).isEqualTo(404);

@@ -3,8 +3,6 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ServerMessage;
@@ -33,11 +31,10 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.interactive.action.PDActionJavaScript;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Materials and the identity check against a real server: upload slots by role, files judged by content,
@@ -46,37 +43,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class MaterialsIdentityTest {
-    private static TongbanServer server;
     private static Path data;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        data = dataDir;
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("mat")
-                .clusterName("mat-" + ProcessHandle.current().pid())
-                .build());
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create("mat", b -> b);
 
-    @AfterAll
-    static void stop() {
-        server.close();
+    @BeforeAll
+    static void start() {
+        data = IT.dataDir();
     }
 
     private static String login(String user) throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/login"))
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}"))
-                        .header("content-type", "application/json")
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new JsonObject(r.body()).getString("token");
+        return IT.login(user);
     }
 
     private record Pair(WsTestClient clerk, WsTestClient app, String sid) implements AutoCloseable {
@@ -88,12 +68,12 @@ class MaterialsIdentityTest {
     }
 
     private static Pair pair(Vertx vertx, String clerkId, String matter, String hall, String name) throws Exception {
-        WsTestClient clerk = WsTestClient.connect(vertx, server.port());
+        WsTestClient clerk = WsTestClient.connect(vertx, IT.server().port());
         clerk.send("{\"type\":\"auth\",\"token\":\"" + login(clerkId) + "\"}");
         clerk.expect(ServerMessage.Clerk.class);
         clerk.send("{\"type\":\"status\",\"status\":\"available\"}");
         clerk.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE);
-        WsTestClient app = WsTestClient.connect(vertx, server.port());
+        WsTestClient app = WsTestClient.connect(vertx, IT.server().port());
         app.send("{\"type\":\"join\",\"matterId\":\"" + matter + "\",\"hallId\":\"" + hall + "\",\"name\":\"" + name
                 + "\",\"mobile\":\"13812345678\"}");
         app.expect(ServerMessage.Ticket.class);
@@ -112,7 +92,8 @@ class MaterialsIdentityTest {
 
     private static HttpResponse<String> post(String url, byte[] body) throws Exception {
         return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + url))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + url))
                         .header("content-type", "application/octet-stream")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                         .build(),
@@ -155,14 +136,16 @@ class MaterialsIdentityTest {
                         .isEqualTo(pdf);
             }
             HttpResponse<byte[]> shown = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + toClerk.url()))
+                    HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + IT.server().port() + toClerk.url()))
                             .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(shown.statusCode()).isEqualTo(200);
             assertThat(shown.headers().firstValue("content-type")).contains("application/pdf");
             assertThat(shown.body()).isEqualTo(pdf);
             HttpResponse<String> forged = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                    + IT.server().port()
                                     + toClerk.url()
                                             .replaceAll("sig=[0-9a-f]+", "sig=00000000000000000000000000000000")))
                             .build(),
@@ -227,7 +210,7 @@ class MaterialsIdentityTest {
                             p.app.expect(ServerMessage.Material.class).materialId()))
                     .containsExactly(toClerk.materialId(), second, captured.materialId());
 
-            List<AuditEvent> trail = server.records().journal().forSession(p.sid);
+            List<AuditEvent> trail = IT.server().records().journal().forSession(p.sid);
             assertThat(trail)
                     .extracting(AuditEvent::action)
                     .containsSubsequence(
@@ -285,7 +268,7 @@ class MaterialsIdentityTest {
             assertThat(failed.status()).isEqualTo("failed");
             assertThat(failed.problems()).containsExactly("id_checksum", "name_mismatch", "clerk_mismatch");
 
-            List<AuditEvent> trail = server.records().journal().forSession(p.sid);
+            List<AuditEvent> trail = IT.server().records().journal().forSession(p.sid);
             AuditEvent verified = trail.stream()
                     .filter(e -> e.action().equals("identity.verified"))
                     .findFirst()

@@ -2,29 +2,21 @@ package cn.tongban.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.appointment.AppointmentService;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.DayOfWeek;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Routing over the real server and WebSocket (built-in reference data: languages, priority groups,
@@ -36,46 +28,20 @@ class RoutingWebSocketTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String WUJIN = "cz-wujin-bdc";
     private static final String PROPERTY = "property-certificate";
-    private static TongbanServer server;
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("routing-it")
-                .clusterName("routing-it-" + ProcessHandle.current().pid())
-                .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create("routing-it", b -> b);
 
     private static HttpResponse<String> http(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("content-type", "application/json");
-        b = body == null ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return IT.http(method, path, body);
     }
 
     private static String login(String user) throws Exception {
-        HttpResponse<String> r =
-                http("POST", "/api/login", "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}");
-        assertThat(r.statusCode()).isEqualTo(200);
-        return new JsonObject(r.body()).getString("token");
+        return IT.login(user);
     }
 
     private static WsTestClient clerk(Vertx vertx, String user) throws Exception {
-        WsTestClient c = WsTestClient.connect(vertx, server.port());
-        c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + login(user) + "\"}");
-        c.expect(ServerMessage.Clerk.class);
-        c.send("{\"type\":\"status\",\"id\":\"s\",\"status\":\"available\"}");
-        assertThat(c.expect(ServerMessage.Clerk.class, m -> "s".equals(m.re())).status())
-                .isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
-        return c;
+        return IT.clerk(vertx, user, true);
     }
 
     private static WsTestClient applicant(Vertx vertx, String extra) throws Exception {
@@ -83,20 +49,15 @@ class RoutingWebSocketTest {
     }
 
     private static WsTestClient applicant(Vertx vertx, String matter, String hall, String extra) throws Exception {
-        WsTestClient a = WsTestClient.connect(vertx, server.port());
-        a.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"" + matter + "\",\"hallId\":\"" + hall
-                + "\",\"name\":\"张秀英\",\"mobile\":\"13812345678\"" + extra + "}");
-        return a;
+        return IT.applicant(vertx, matter, hall, "张秀英", extra);
     }
 
     private static List<String> actions(String sessionId) {
-        return server.records().journal().forSession(sessionId).stream()
-                .map(AuditEvent::action)
-                .toList();
+        return IT.actions(sessionId);
     }
 
     private static boolean audited(String action, String detail) {
-        return server.records().journal().read(0, 100_000).stream()
+        return IT.server().records().journal().read(0, 100_000).stream()
                 .anyMatch(e -> e.action().equals(action) && e.details().contains(detail));
     }
 
@@ -218,8 +179,9 @@ class RoutingWebSocketTest {
 
     @Test
     void theSupervisorWatchesEveryQueueLiveAndOthersMayNot(Vertx vertx) throws Exception {
-        try (WsTestClient board = WsTestClient.connect(vertx, server.port());
-                WsTestClient notSupervisor = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient board = WsTestClient.connect(vertx, IT.server().port());
+                WsTestClient notSupervisor =
+                        WsTestClient.connect(vertx, IT.server().port())) {
             notSupervisor.send("{\"type\":\"watch\",\"id\":\"w\",\"token\":\"" + login("wujin02") + "\"}");
             assertThat(notSupervisor.error().code()).isEqualTo("NOT_SUPERVISOR");
 

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.config.MediaMode;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
@@ -18,79 +16,50 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The WebSocket protocol end to end against a real server (Hazelcast member, clustered Vert.x). */
 @ExtendWith(VertxExtension.class)
 class SignalingWebSocketTest {
-    private static TongbanServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String WUJIN = "cz-wujin-bdc";
     private static final String PROPERTY = "property-certificate";
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        // An extra clerk that only the lock-out test uses, so locking it disturbs no other test.
-        try (var in = SignalingWebSocketTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
-            String yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            java.nio.file.Files.writeString(
-                    dataDir.resolve("refdata.yaml"),
-                    yaml + "    - id: locktest\n      name: 测试员\n      hallId: ah-wuhu-zwfw\n"
-                            + "      matters: [business-startup]\n");
-        }
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("it")
-                .clusterName("it-" + ProcessHandle.current().pid())
-                // The relay of the peer-to-peer mode; bridge mode: BridgeSignalingTest.
-                .mediaMode(MediaMode.P2P)
-                .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create(
+            "it",
+            // The relay of the peer-to-peer mode; bridge mode: BridgeSignalingTest.
+            b -> b.mediaMode(MediaMode.P2P),
+            dataDir -> {
+                // An extra clerk that only the lock-out test uses, so locking it disturbs no other test.
+                try (var in = SignalingWebSocketTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
+                    String yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    java.nio.file.Files.writeString(
+                            dataDir.resolve("refdata.yaml"),
+                            yaml + "    - id: locktest\n      name: 测试员\n      hallId: ah-wuhu-zwfw\n"
+                                    + "      matters: [business-startup]\n");
+                }
+            });
 
     static HttpResponse<String> post(String path, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return IT.post(path, body);
     }
 
     static String login(String user) throws Exception {
-        HttpResponse<String> r = post("/api/login", "{\"username\":\"" + user + "\",\"password\":\"tongban2026\"}");
-        assertThat(r.statusCode()).isEqualTo(200);
-        return new JsonObject(r.body()).getString("token");
+        return IT.login(user);
     }
 
     static WsTestClient clerk(Vertx vertx, String user) throws Exception {
-        WsTestClient c = WsTestClient.connect(vertx, server.port());
-        c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + login(user) + "\"}");
-        assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AWAY);
-        c.send("{\"type\":\"status\",\"status\":\"available\"}");
-        assertThat(c.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.AVAILABLE);
-        return c;
+        return IT.clerk(vertx, user, true);
     }
 
     static WsTestClient applicant(Vertx vertx, String matter, String hall, String name) throws Exception {
-        WsTestClient a = WsTestClient.connect(vertx, server.port());
-        a.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"" + matter + "\",\"hallId\":\"" + hall + "\",\"name\":\""
-                + name + "\",\"mobile\":\"13812345678\"}");
+        WsTestClient a = IT.applicant(vertx, matter, hall, name, "");
         ServerMessage.Ticket t = a.expect(ServerMessage.Ticket.class);
         assertThat(t.state()).isEqualTo(ServerMessage.TicketState.WAITING);
         assertThat(t.resumeToken()).isNotBlank();
@@ -100,7 +69,7 @@ class SignalingWebSocketTest {
     @Test
     void aWholeConsultation(Vertx vertx) throws Exception {
         try (WsTestClient clerk = clerk(vertx, "wujin01");
-                WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+                WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
             app.send(
                     "{\"type\":\"join\",\"id\":\"j1\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
                             + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
@@ -211,7 +180,7 @@ class SignalingWebSocketTest {
             assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Error);
 
             // The session left an intact audit trail and a case record, without the applicant's personal data.
-            List<AuditEvent> trail = server.records().journal().forSession(sid);
+            List<AuditEvent> trail = IT.server().records().journal().forSession(sid);
             assertThat(trail)
                     .extracting(AuditEvent::action)
                     .containsSubsequence(
@@ -230,9 +199,9 @@ class SignalingWebSocketTest {
                             "{\"source\":\"document-camera\"}");
             assertThat(trail)
                     .allMatch(e -> !e.details().contains("张秀英") && !e.details().contains("13812345678"));
-            assertThat(AuditChain.verify(server.records().journal().read(0, 10_000)))
+            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 10_000)))
                     .isEmpty();
-            assertThat(server.records().cases().recent(WUJIN, 100))
+            assertThat(IT.server().records().cases().recent(WUJIN, 100))
                     .anyMatch(c -> c.sessionId().equals(sid) && "COMPLETED".equals(c.outcome()));
         }
     }
@@ -315,7 +284,7 @@ class SignalingWebSocketTest {
 
     @Test
     void clerkMessagesNeedSignInAndApplicantMessagesAreNotForClerks(Vertx vertx) throws Exception {
-        try (WsTestClient anon = WsTestClient.connect(vertx, server.port());
+        try (WsTestClient anon = WsTestClient.connect(vertx, IT.server().port());
                 WsTestClient clerk = clerk(vertx, "wuhu01")) {
             anon.send("{\"type\":\"take\"}");
             assertThat(anon.error().code()).isEqualTo("UNAUTHENTICATED");
@@ -333,7 +302,7 @@ class SignalingWebSocketTest {
 
     @Test
     void floodsAreRateLimited(Vertx vertx) throws Exception {
-        try (WsTestClient c = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient c = WsTestClient.connect(vertx, IT.server().port())) {
             long start = System.nanoTime();
             for (int i = 0; i < 200; i++) {
                 c.send("{\"type\":\"ping\",\"id\":\"" + i + "\"}");
@@ -359,12 +328,12 @@ class SignalingWebSocketTest {
 
     @Test
     void unsupportedVersionAndHugeFramesCloseTheConnection(Vertx vertx) throws Exception {
-        try (WsTestClient v2 = WsTestClient.connect(vertx, server.port(), "/ws?v=2")) {
+        try (WsTestClient v2 = WsTestClient.connect(vertx, IT.server().port(), "/ws?v=2")) {
             assertThat(v2.error().code()).isEqualTo("UNSUPPORTED_VERSION");
             assertThat(v2.awaitClosed(5)).isTrue();
             assertThat(v2.closeCode).isEqualTo((short) 1002);
         }
-        try (WsTestClient huge = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient huge = WsTestClient.connect(vertx, IT.server().port())) {
             huge.send("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1_200_000) + "\"}");
             assertThat(huge.awaitClosed(5)).isTrue();
         }
@@ -374,14 +343,14 @@ class SignalingWebSocketTest {
     void anApplicantResumesAfterADropWithTheSamePlaceAndSession(Vertx vertx) throws Exception {
         String token;
         String number;
-        try (WsTestClient first = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient first = WsTestClient.connect(vertx, IT.server().port())) {
             first.send("{\"type\":\"join\",\"matterId\":\"social-insurance-transfer\",\"hallId\":\"nj-gulou-zwfw\","
                     + "\"name\":\"钱七\",\"mobile\":\"13912345678\"}");
             ServerMessage.Ticket t = first.expect(ServerMessage.Ticket.class);
             token = t.resumeToken();
             number = t.number();
         }
-        WsTestClient second = WsTestClient.connect(vertx, server.port());
+        WsTestClient second = WsTestClient.connect(vertx, IT.server().port());
         second.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
         ServerMessage.Ticket resumed = second.expect(ServerMessage.Ticket.class);
         assertThat(resumed.number()).isEqualTo(number);
@@ -389,7 +358,7 @@ class SignalingWebSocketTest {
         assertThat(resumed.position()).isEqualTo(1);
         assertThat(resumed.resumeToken()).isNotEqualTo(token);
         // The spent token is refused.
-        try (WsTestClient replay = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient replay = WsTestClient.connect(vertx, IT.server().port())) {
             replay.send("{\"type\":\"resume\",\"resumeToken\":\"" + token + "\"}");
             assertThat(replay.error().code()).isEqualTo("RESUME_INVALID");
         }
@@ -407,7 +376,7 @@ class SignalingWebSocketTest {
             second.close();
             assertThat(clerk.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
 
-            try (WsTestClient third = WsTestClient.connect(vertx, server.port())) {
+            try (WsTestClient third = WsTestClient.connect(vertx, IT.server().port())) {
                 third.send("{\"type\":\"resume\",\"resumeToken\":\"" + resumed.resumeToken() + "\"}");
                 assertThat(third.expect(ServerMessage.Ticket.class).state())
                         .isEqualTo(ServerMessage.TicketState.IN_SESSION);
@@ -432,21 +401,22 @@ class SignalingWebSocketTest {
                 clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
                 third.expect(ServerMessage.Ended.class);
                 // Dropped with the session (right after the hang-up is answered).
-                Await.until("the chat dropped with the session", Duration.ofSeconds(10), () -> !server.hazelcast()
-                        .getMap("tongban.chat")
-                        .containsKey(sid));
+                Await.until(
+                        "the chat dropped with the session",
+                        Duration.ofSeconds(10),
+                        () -> !IT.server().hazelcast().getMap("tongban.chat").containsKey(sid));
             }
         }
     }
 
     @Test
     void aClerkSigningInAgainTakesTheLiveSessionOver(Vertx vertx) throws Exception {
-        try (WsTestClient app = WsTestClient.connect(vertx, server.port())) {
+        try (WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
             app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
                     + "\"name\":\"吴十\",\"mobile\":\"13812345678\"}");
             String ticketId = app.expect(ServerMessage.Ticket.class).ticketId();
             String token = login("wujin01");
-            WsTestClient first = WsTestClient.connect(vertx, server.port());
+            WsTestClient first = WsTestClient.connect(vertx, IT.server().port());
             first.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
             first.expect(ServerMessage.Clerk.class);
             first.send("{\"type\":\"status\",\"status\":\"available\"}");
@@ -456,7 +426,7 @@ class SignalingWebSocketTest {
             app.expect(ServerMessage.Paired.class);
 
             // The same clerk signs in on another connection (a reload, or a reconnect after a node failed).
-            try (WsTestClient second = WsTestClient.connect(vertx, server.port())) {
+            try (WsTestClient second = WsTestClient.connect(vertx, IT.server().port())) {
                 second.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
                 assertThat(second.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.BUSY);
                 ServerMessage.Paired again = second.expect(ServerMessage.Paired.class);
@@ -500,7 +470,7 @@ class SignalingWebSocketTest {
             assertThat(back.position()).isEqualTo(1);
             // Once: the periodic update does not repeat the place it was just told. Run one now (forced, as
             // every five seconds), then let a ping answer after whatever it sent.
-            server.signaling().broadcast(true);
+            IT.server().signaling().broadcast(true);
             app.barrier();
             assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ticket);
             try (WsTestClient next = clerk(vertx, "wujin01")) {
@@ -540,17 +510,20 @@ class SignalingWebSocketTest {
     @Test
     void healthMetricsAndCatalog() throws Exception {
         HttpResponse<String> health = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/health"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("UP");
         HttpResponse<String> metrics = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/metrics"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("tongban_ws_connections").contains("vertx_http_server");
         HttpResponse<String> catalog = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/catalog"))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + IT.server().port() + "/api/catalog"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonObject c = new JsonObject(catalog.body());
@@ -560,7 +533,7 @@ class SignalingWebSocketTest {
 
     @Test
     void servesThePkisCertificatesCrlsAndTimestamps() throws Exception {
-        String base = "http://127.0.0.1:" + server.port() + "/pki";
+        String base = "http://127.0.0.1:" + IT.server().port() + "/pki";
         HttpResponse<byte[]> root = HTTP.send(
                 HttpRequest.newBuilder(URI.create(base + "/ca/root.cer")).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
@@ -624,9 +597,5 @@ class SignalingWebSocketTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(nothing.statusCode()).isBetween(400, 499);
-    }
-
-    static void sleep(long ms) throws InterruptedException {
-        TimeUnit.MILLISECONDS.sleep(ms);
     }
 }

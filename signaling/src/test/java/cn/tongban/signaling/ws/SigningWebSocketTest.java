@@ -7,8 +7,6 @@ import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.IdNumbers;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -32,11 +30,10 @@ import java.util.Base64;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.apache.pdfbox.pdmodel.PDDocument;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The signed application over the WebSocket against a real server, real PKI and real signatures: signing
@@ -49,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class SigningWebSocketTest {
-    private static TongbanServer server;
     private static Path data;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String ID = "32041219880714124" + IdNumbers.checkChar("32041219880714124");
@@ -58,23 +54,14 @@ class SigningWebSocketTest {
 
     private static SigningSteps S;
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        data = dataDir;
-        Files.writeString(dataDir.resolve("refdata.yaml"), refdata(UNREACHABLE));
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("sign")
-                .clusterName("sign-" + ProcessHandle.current().pid())
-                .build());
-        S = new SigningSteps(server, dataDir);
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create(
+            "sign", b -> b, dataDir -> Files.writeString(dataDir.resolve("refdata.yaml"), refdata(UNREACHABLE)));
 
-    @AfterAll
-    static void stop() {
-        server.close();
+    @BeforeAll
+    static void steps() {
+        data = IT.dataDir();
+        S = new SigningSteps(IT.server(), IT.dataDir());
     }
 
     /** The built-in reference data with a node URL for the Qingpu hall (none: this node). */
@@ -250,7 +237,7 @@ class SigningWebSocketTest {
             assertThat(r.signatures().get(0).signer()).contains("常州市武进区不动产登记交易中心");
 
             // Every step is in the audit trail (the code itself never is).
-            List<AuditEvent> trail = server.records().journal().forSession(p.sid());
+            List<AuditEvent> trail = IT.server().records().journal().forSession(p.sid());
             assertThat(trail)
                     .extracting(AuditEvent::action)
                     .contains(
@@ -345,7 +332,7 @@ class SigningWebSocketTest {
             assertThat(S.rows("SELECT application_id FROM received_application WHERE application_id = '"
                             + refused.applicationId() + "'"))
                     .isEmpty();
-            assertThat(server.records().journal().forSession(p.sid()))
+            assertThat(IT.server().records().journal().forSession(p.sid()))
                     .extracting(AuditEvent::action)
                     .contains("handoff.retry", "handoff.refused");
         }

@@ -6,21 +6,17 @@ import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.session.audit.AuditEvent;
-import cn.tongban.signaling.TongbanServer;
-import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Applications the applicant signed in a session that then ended before the clerk's signature and the seal —
@@ -32,24 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class UnfinishedApplicationsTest {
-    private static TongbanServer server;
     private static SigningSteps S;
 
-    @BeforeAll
-    static void start(@TempDir Path dataDir) throws Exception {
-        server = TongbanServer.start(ServerOptions.builder()
-                .port(0)
-                .host("127.0.0.1")
-                .dataDir(dataDir)
-                .nodeName("unfinished")
-                .clusterName("unfinished-" + ProcessHandle.current().pid())
-                .build());
-        S = new SigningSteps(server, dataDir);
-    }
+    @RegisterExtension
+    static final TestServer IT = TestServer.create("unfinished", b -> b);
 
-    @AfterAll
-    static void stop() {
-        server.close();
+    @BeforeAll
+    static void steps() {
+        S = new SigningSteps(IT.server(), IT.dataDir());
     }
 
     @Test
@@ -100,7 +86,7 @@ class UnfinishedApplicationsTest {
             assertThat(supervisor.error().code()).isEqualTo("NO_SUCH_APPLICATION");
             other.send("{\"type\":\"handoff_resend\",\"id\":\"r1\",\"applicationId\":\"" + id + "\"}");
             assertThat(other.error().code()).isEqualTo("APPLICATION_OTHER_HALL");
-            assertThat(server.records().journal().forSession(p.sid()))
+            assertThat(IT.server().records().journal().forSession(p.sid()))
                     .filteredOn(e -> e.action().equals("application.refused"))
                     .extracting(AuditEvent::actor)
                     .containsExactlyInAnyOrder("clerk:qingpu01", "clerk:supervisor01", "clerk:qingpu01");
@@ -130,7 +116,7 @@ class UnfinishedApplicationsTest {
             assertThat(list(p.clerk(), "l3"))
                     .extracting(ServerMessage.ApplicationSummary::applicationId)
                     .doesNotContain(id);
-            assertThat(server.records().journal().forSession(p.sid()))
+            assertThat(IT.server().records().journal().forSession(p.sid()))
                     .filteredOn(e -> e.action().equals("application.sealed"))
                     .singleElement()
                     .satisfies(e -> assertThat(e.details()).contains("\"via\":\"console\""));
@@ -241,7 +227,7 @@ class UnfinishedApplicationsTest {
     }
 
     private static List<String> actions(String sessionId) {
-        return server.records().journal().forSession(sessionId).stream()
+        return IT.server().records().journal().forSession(sessionId).stream()
                 .map(AuditEvent::action)
                 .toList();
     }

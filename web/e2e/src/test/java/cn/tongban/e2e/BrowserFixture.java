@@ -2,11 +2,10 @@ package cn.tongban.e2e;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 
+import cn.tongban.testkit.Chromium;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,19 +21,6 @@ import java.util.function.Predicate;
  */
 final class BrowserFixture implements AutoCloseable {
 
-    static final List<String> CHROMIUM_FLAGS = List.of(
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            "--allow-loopback-in-peer-connection",
-            "--disable-features=WebRtcHideLocalIpsWithMdns",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync");
-
     static final Path SCREENSHOTS = Paths.get("target", "screenshots");
     /**
      * How long a test waits for media to flow (frames decoded, packets received). An upper bound for "it
@@ -43,14 +29,14 @@ final class BrowserFixture implements AutoCloseable {
      */
     static final long MEDIA_TIMEOUT_MS = 45_000;
 
-    private final Playwright playwright;
+    private final Chromium chromium;
     private final Browser browser;
     private final String baseUrl;
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final Map<String, Page> pages = new LinkedHashMap<>();
 
     BrowserFixture(String baseUrl) {
-        this(baseUrl, CHROMIUM_FLAGS);
+        this(baseUrl, Chromium.FLAGS);
     }
 
     /**
@@ -61,7 +47,7 @@ final class BrowserFixture implements AutoCloseable {
      * with yellow-to-black corner marks ({@link Stills} tells them apart).
      */
     static BrowserFixture withDocumentCamera(String baseUrl) {
-        List<String> flags = CHROMIUM_FLAGS.stream()
+        List<String> flags = Chromium.FLAGS.stream()
                 .map(f -> f.equals("--use-fake-device-for-media-stream")
                         ? "--use-fake-device-for-media-stream=device-count=3"
                         : f)
@@ -71,14 +57,8 @@ final class BrowserFixture implements AutoCloseable {
 
     private BrowserFixture(String baseUrl, List<String> flags) {
         this.baseUrl = baseUrl;
-        this.playwright = Playwright.create(
-                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        this.browser = playwright
-                .chromium()
-                .launch(new BrowserType.LaunchOptions()
-                        .setExecutablePath(Paths.get(System.getProperty("tongban.chromium", "/usr/bin/chromium")))
-                        .setHeadless(true)
-                        .setArgs(flags));
+        this.chromium = Chromium.launch(flags);
+        this.browser = chromium.browser();
     }
 
     /**
@@ -232,7 +212,6 @@ final class BrowserFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        browser.close();
-        playwright.close();
+        chromium.close();
     }
 }

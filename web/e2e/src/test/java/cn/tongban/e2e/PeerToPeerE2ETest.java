@@ -48,7 +48,10 @@ class PeerToPeerE2ETest {
         BrowserFixture.awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
         applicant.click("#share");
         awaitInbound(
-                clerk, "the shared screen at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, BrowserFixture.MEDIA_TIMEOUT_MS);
+                clerk,
+                "the shared screen at the clerk",
+                s -> stat(s, "screen", "framesDecoded") > 0,
+                BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(applicant.locator("#call-recording")).isHidden();
         assertThat(applicant.locator("#call-participants")).isHidden();
         assertThat(clerk.locator("#invite-form")).isHidden();

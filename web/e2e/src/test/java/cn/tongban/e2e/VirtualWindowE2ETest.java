@@ -20,7 +20,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class VirtualWindowE2ETest {
 
-
     @RegisterExtension
     static final E2eServer E2E = E2eServer.create("window-e2e", 15_000, b -> b);
 
@@ -71,7 +70,10 @@ class VirtualWindowE2ETest {
         assertThat(applicant.locator("#sharing-note")).isVisible();
         assertThat(clerk.locator("#screen-stage")).isVisible();
         awaitInbound(
-                clerk, "screen frames at the clerk", s -> stat(s, "screen", "framesDecoded") > 0, BrowserFixture.MEDIA_TIMEOUT_MS);
+                clerk,
+                "screen frames at the clerk",
+                s -> stat(s, "screen", "framesDecoded") > 0,
+                BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
 
         // Chat both ways appears on both pages.

@@ -9,14 +9,12 @@ import cn.tongban.session.media.Role;
 import cn.tongban.session.media.TrackKind;
 import cn.tongban.session.media.recording.RecordingManifest;
 import cn.tongban.session.media.recording.TrackFile;
+import cn.tongban.testkit.Chromium;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -35,7 +33,7 @@ class BrowserBridgeTest {
     private static final String SESSION = "s-1";
     private static Bridge bridge;
     private static SignalingHarness harness;
-    private static Playwright playwright;
+    private static Chromium chromium;
     private static Browser browser;
     private static final List<BrowserContext> contexts = new ArrayList<>();
 
@@ -43,38 +41,15 @@ class BrowserBridgeTest {
     static void start() throws Exception {
         bridge = Bridge.create(BridgeConfig.loopback(0));
         harness = new SignalingHarness(bridge);
-        playwright = Playwright.create(
-                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        String chromium = System.getProperty("tongban.chromium", "/usr/bin/chromium");
-        // Playwright launches every browser with a fresh temporary profile.
-        browser = playwright
-                .chromium()
-                .launch(new BrowserType.LaunchOptions()
-                        .setExecutablePath(Paths.get(chromium))
-                        .setHeadless(true)
-                        .setArgs(List.of(
-                                "--use-fake-device-for-media-stream",
-                                "--use-fake-ui-for-media-stream",
-                                "--allow-loopback-in-peer-connection",
-                                "--disable-features=WebRtcHideLocalIpsWithMdns",
-                                "--auto-accept-this-tab-capture",
-                                "--no-sandbox",
-                                "--disable-gpu",
-                                "--disable-quic",
-                                "--no-first-run",
-                                "--disable-background-networking",
-                                "--disable-component-update",
-                                "--disable-sync")));
+        chromium = Chromium.launch(Chromium.flagsWith("--auto-accept-this-tab-capture"));
+        browser = chromium.browser();
     }
 
     @AfterAll
     static void stop() {
         contexts.forEach(BrowserContext::close);
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
+        if (chromium != null) {
+            chromium.close();
         }
         if (harness != null) {
             harness.close();

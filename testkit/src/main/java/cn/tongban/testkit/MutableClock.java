@@ -1,4 +1,4 @@
-package cn.tongban.signaling.queue;
+package cn.tongban.testkit;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -6,11 +6,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. */
-final class MutableClock extends Clock {
+/** A clock tests move by hand (it starts at a fixed instant in November 2026). */
+public final class MutableClock extends Clock {
     private final AtomicLong millis = new AtomicLong(1_795_000_000_000L);
 
-    void advance(long ms) {
+    public void advance(long ms) {
         millis.addAndGet(ms);
     }
 
