@@ -3,6 +3,7 @@ package cn.tongban.docsign.sign;
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
 import cn.tongban.docsign.cms.CertChains;
+import cn.tongban.docsign.cms.Crypto;
 import cn.tongban.docsign.cms.Der;
 import cn.tongban.docsign.cms.SignatureParts;
 import cn.tongban.docsign.pdf.PdfLimits;
@@ -72,7 +73,7 @@ final class ValidationDataCollector {
             }
             List<X509Certificate> known = new ArrayList<>(trust.trustAnchors());
             for (byte[] c : certs.contents()) {
-                known.add(certificate(c));
+                known.add(Crypto.certificate(c));
             }
             for (PDSignature sig : doc.getSignatureDictionaries()) {
                 byte[] cms = Der.trim(sig.getContents());
@@ -193,10 +194,6 @@ final class ValidationDataCollector {
                 return in.readNBytes(1 << 20);
             }
         }
-    }
-
-    static X509Certificate certificate(byte[] der) throws CertificateException {
-        return (X509Certificate) cn.tongban.docsign.cms.Crypto.certificate(der);
     }
 
     static byte[] sha1(byte[] b) {

@@ -125,123 +125,125 @@ class BridgeSignalingTest {
 
     @Test
     void theServerOffersEveryoneAndRecordsWhatThePolicySays(Vertx vertx) throws Exception {
-        WsTestClient resumed = null;
-        try (WsTestClient clerk = clerk(vertx, "wujin02", true);
-                WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
-            app.send(
-                    "{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
-                            + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
-            String token = app.expect(ServerMessage.Ticket.class).resumeToken();
-            clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
-            ServerMessage.Paired cp = clerk.expect(ServerMessage.Paired.class);
-            assertThat(cp.offerer()).isFalse();
-            assertThat(cp.recording()).isTrue();
-            ServerMessage.Paired ap = app.expect(ServerMessage.Paired.class);
-            assertThat(ap.offerer()).isFalse();
-            assertThat(ap.recording()).isTrue();
-            String sid = cp.sessionId();
+        try (WsTestClient clerk = clerk(vertx, "wujin02", true)) {
+            String token;
+            String sid;
+            ServerMessage.Offer clerk2;
+            try (WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
+                app.send(
+                        "{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                                + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
+                token = app.expect(ServerMessage.Ticket.class).resumeToken();
+                clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
+                ServerMessage.Paired cp = clerk.expect(ServerMessage.Paired.class);
+                assertThat(cp.offerer()).isFalse();
+                assertThat(cp.recording()).isTrue();
+                ServerMessage.Paired ap = app.expect(ServerMessage.Paired.class);
+                assertThat(ap.offerer()).isFalse();
+                assertThat(ap.recording()).isTrue();
+                sid = cp.sessionId();
 
-            ServerMessage.Offer clerkOffer = clerk.expect(ServerMessage.Offer.class);
-            ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
-            // Versions: the endpoint's epoch times a million plus the bridge's offer version.
-            assertThat(appOffer.version()).isEqualTo(1_000_001);
-            assertThat(appOffer.uploads()).containsOnlyKeys("audio", "camera", "screen");
-            assertThat(appOffer.sdp()).contains("a=ice-lite").contains(" typ host");
-            assertThat(app.expect(ServerMessage.Recording.class).active()).isTrue();
-            ServerMessage.Participants people = app.expect(ServerMessage.Participants.class);
-            assertThat(people.participants())
-                    .extracting(ServerMessage.Participant::role)
-                    .containsExactly("clerk", "applicant");
-            assertThat(people.participants().get(1).name()).isEqualTo("张**");
-            assertThat(people.you()).isEqualTo(people.participants().get(1).participantId());
-            assertThat(people.invited()).isNull();
+                ServerMessage.Offer clerkOffer = clerk.expect(ServerMessage.Offer.class);
+                ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
+                // Versions: the endpoint's epoch times a million plus the bridge's offer version.
+                assertThat(appOffer.version()).isEqualTo(1_000_001);
+                assertThat(appOffer.uploads()).containsOnlyKeys("audio", "camera", "screen");
+                assertThat(appOffer.sdp()).contains("a=ice-lite").contains(" typ host");
+                assertThat(app.expect(ServerMessage.Recording.class).active()).isTrue();
+                ServerMessage.Participants people = app.expect(ServerMessage.Participants.class);
+                assertThat(people.participants())
+                        .extracting(ServerMessage.Participant::role)
+                        .containsExactly("clerk", "applicant");
+                assertThat(people.participants().get(1).name()).isEqualTo("张**");
+                assertThat(people.you()).isEqualTo(people.participants().get(1).participantId());
+                assertThat(people.invited()).isNull();
 
-            // The p2p relay is closed in bridge mode.
-            app.send("{\"type\":\"sdp\",\"id\":\"s\",\"sessionId\":\"" + sid
-                    + "\",\"description\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}}");
-            assertThat(app.error().code()).isEqualTo("WRONG_STATE");
-            app.send("{\"type\":\"ice\",\"sessionId\":\"" + sid + "\",\"candidate\":{\"candidate\":\"x\"}}");
-            assertThat(app.error().code()).isEqualTo("WRONG_STATE");
+                // The p2p relay is closed in bridge mode.
+                app.send("{\"type\":\"sdp\",\"id\":\"s\",\"sessionId\":\"" + sid
+                        + "\",\"description\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}}");
+                assertThat(app.error().code()).isEqualTo("WRONG_STATE");
+                app.send("{\"type\":\"ice\",\"sessionId\":\"" + sid + "\",\"candidate\":{\"candidate\":\"x\"}}");
+                assertThat(app.error().code()).isEqualTo("WRONG_STATE");
 
-            // Bad answers: an offer never sent, unusable SDP, someone else's session.
-            ServerMessage.Offer future =
-                    new ServerMessage.Offer(sid, appOffer.version() + 5, appOffer.sdp(), appOffer.uploads());
-            app.send(answerMessage(future, answer(appOffer, 101, 102, "recvonly"), "f"));
-            ServerMessage.Error e = app.error();
-            assertThat(e.code()).isEqualTo("WRONG_STATE");
-            assertThat(e.re()).isEqualTo("f");
-            app.send(answerMessage(appOffer, "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n", "b"));
-            assertThat(app.error().code()).isEqualTo("BAD_SDP");
-            ServerMessage.Offer other = new ServerMessage.Offer("s-0000", 1, appOffer.sdp(), appOffer.uploads());
-            app.send(answerMessage(other, answer(appOffer, 101, 102, "recvonly"), "o"));
-            assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
+                // Bad answers: an offer never sent, unusable SDP, someone else's session.
+                ServerMessage.Offer future =
+                        new ServerMessage.Offer(sid, appOffer.version() + 5, appOffer.sdp(), appOffer.uploads());
+                app.send(answerMessage(future, answer(appOffer, 101, 102, "recvonly"), "f"));
+                ServerMessage.Error e = app.error();
+                assertThat(e.code()).isEqualTo("WRONG_STATE");
+                assertThat(e.re()).isEqualTo("f");
+                app.send(answerMessage(appOffer, "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n", "b"));
+                assertThat(app.error().code()).isEqualTo("BAD_SDP");
+                ServerMessage.Offer other = new ServerMessage.Offer("s-0000", 1, appOffer.sdp(), appOffer.uploads());
+                app.send(answerMessage(other, answer(appOffer, 101, 102, "recvonly"), "o"));
+                assertThat(app.error().code()).isEqualTo("NOT_IN_SESSION");
 
-            // A good answer: the clerk gets a new offer with the applicant's tracks.
-            app.send(answerMessage(appOffer, answer(appOffer, 101, 102, "recvonly"), "g"));
-            ServerMessage.Offer clerk2 = clerk.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
-            String applicantId = people.you();
-            assertThat(clerk2.sdp())
-                    .contains("a=ssrc:101 msid:" + applicantId + " " + applicantId + "-audio")
-                    .contains("a=ssrc:102 msid:" + applicantId + " " + applicantId + "-camera");
-            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
-            // The clerk answering its first offer after the second one went out is stale: ignored quietly.
-            clerk.send(answerMessage(clerkOffer, answer(clerkOffer, 201, 202, "recvonly"), "stale"));
-            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
-            clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "c2"));
-            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
-            ServerMessage.Offer app2 = app.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
-            assertThat(app2.sdp()).contains("a=ssrc:202 msid:");
+                // A good answer: the clerk gets a new offer with the applicant's tracks.
+                app.send(answerMessage(appOffer, answer(appOffer, 101, 102, "recvonly"), "g"));
+                clerk2 = clerk.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
+                String applicantId = people.you();
+                assertThat(clerk2.sdp())
+                        .contains("a=ssrc:101 msid:" + applicantId + " " + applicantId + "-audio")
+                        .contains("a=ssrc:102 msid:" + applicantId + " " + applicantId + "-camera");
+                assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+                // The clerk answering its first offer after the second one went out is stale: ignored quietly.
+                clerk.send(answerMessage(clerkOffer, answer(clerkOffer, 201, 202, "recvonly"), "stale"));
+                assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+                clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "c2"));
+                assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+                ServerMessage.Offer app2 = app.expect(ServerMessage.Offer.class, o -> o.version() == 1_000_002);
+                assertThat(app2.sdp()).contains("a=ssrc:202 msid:");
+            }
 
-            // The applicant reloads: both pages get new endpoints (epoch 2); the old ones are gone.
-            app.close();
+            // The applicant reloads (its first page's connection ended with the try above): both pages get new
+            // endpoints (epoch 2); the old ones are gone.
             clerk.expect(ServerMessage.Peer.class, p -> p.state().equals("disconnected"));
-            resumed = WsTestClient.connect(vertx, IT.server().port());
-            resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
-            assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
-            ServerMessage.Offer app3 = resumed.expect(ServerMessage.Offer.class);
-            assertThat(app3.version()).isEqualTo(2_000_001);
-            assertThat(clerk.expect(ServerMessage.Paired.class).resumed()).isTrue();
-            ServerMessage.Offer clerk3 = clerk.expect(ServerMessage.Offer.class, o -> o.version() > 2_000_000);
-            assertThat(resumed.expect(ServerMessage.Participants.class).participants())
-                    .extracting(ServerMessage.Participant::participantId)
-                    .containsExactly("clerk-wujin02-2", "applicant-2");
-            // An answer to the replaced endpoint's offer is stale: ignored quietly.
-            clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "old"));
-            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
-            resumed.send(answerMessage(app3, answer(app3, 111, 112, "recvonly"), "a3"));
-            assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
-            assertThat(clerk.expect(ServerMessage.Offer.class, o -> o.version() > clerk3.version())
-                            .sdp())
-                    .contains("a=ssrc:112 msid:applicant-2 applicant-2-camera");
+            try (WsTestClient resumed = WsTestClient.connect(vertx, IT.server().port())) {
+                resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
+                assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
+                ServerMessage.Offer app3 = resumed.expect(ServerMessage.Offer.class);
+                assertThat(app3.version()).isEqualTo(2_000_001);
+                assertThat(clerk.expect(ServerMessage.Paired.class).resumed()).isTrue();
+                ServerMessage.Offer clerk3 = clerk.expect(ServerMessage.Offer.class, o -> o.version() > 2_000_000);
+                assertThat(resumed.expect(ServerMessage.Participants.class).participants())
+                        .extracting(ServerMessage.Participant::participantId)
+                        .containsExactly("clerk-wujin02-2", "applicant-2");
+                // An answer to the replaced endpoint's offer is stale: ignored quietly.
+                clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "old"));
+                assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+                resumed.send(answerMessage(app3, answer(app3, 111, 112, "recvonly"), "a3"));
+                assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
+                assertThat(clerk.expect(ServerMessage.Offer.class, o -> o.version() > clerk3.version())
+                                .sdp())
+                        .contains("a=ssrc:112 msid:applicant-2 applicant-2-camera");
 
-            // Hang-up: the recording stops and is archived (no media flowed, so it has no files).
-            clerk.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
-            clerk.expect(ServerMessage.Ended.class);
-            RecordingStore store = new RecordingStore(dataSource());
-            RecordingStore.Stored rec = Await.value(
-                            "the recording archived",
-                            Duration.ofSeconds(30),
-                            () -> store.find(sid),
-                            Optional::isPresent)
-                    .orElseThrow();
-            assertThat(rec.files()).isZero();
-            assertThat(rec.manifestSha256()).hasSize(64);
-            List<String> actions = audit(sid).stream().map(AuditEvent::action).toList();
-            assertThat(actions)
-                    .contains("participant.joined", "recording.started", "recording.stopped", "session.closed");
-            assertThat(audit(sid).stream()
-                            .filter(a -> a.action().equals("recording.stopped"))
-                            .findFirst()
-                            .orElseThrow()
-                            .details())
-                    .contains(rec.manifestSha256());
+                // Hang-up: the recording stops and is archived (no media flowed, so it has no files).
+                clerk.send(
+                        "{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+                clerk.expect(ServerMessage.Ended.class);
+                RecordingStore store = new RecordingStore(dataSource());
+                RecordingStore.Stored rec = Await.value(
+                                "the recording archived",
+                                Duration.ofSeconds(30),
+                                () -> store.find(sid),
+                                Optional::isPresent)
+                        .orElseThrow();
+                assertThat(rec.files()).isZero();
+                assertThat(rec.manifestSha256()).hasSize(64);
+                List<String> actions =
+                        audit(sid).stream().map(AuditEvent::action).toList();
+                assertThat(actions)
+                        .contains("participant.joined", "recording.started", "recording.stopped", "session.closed");
+                assertThat(audit(sid).stream()
+                                .filter(a -> a.action().equals("recording.stopped"))
+                                .findFirst()
+                                .orElseThrow()
+                                .details())
+                        .contains(rec.manifestSha256());
 
-            // A late answer for the ended session is dropped without an error.
-            resumed.send(answerMessage(app3, answer(app3, 101, 102, "recvonly"), "late"));
-            assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
-        } finally {
-            if (resumed != null) {
-                resumed.close();
+                // A late answer for the ended session is dropped without an error.
+                resumed.send(answerMessage(app3, answer(app3, 101, 102, "recvonly"), "late"));
+                assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
             }
         }
     }

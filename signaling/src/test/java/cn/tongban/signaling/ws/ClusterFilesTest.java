@@ -47,43 +47,46 @@ class ClusterFilesTest {
 
     @Test
     void aMaterialUploadedOnOneNodeIsShownByTheOther(Vertx vertx) throws Exception {
-        try (WsTestClient clerk = TwoNodes.clerk(vertx, nodes.a, "wujin01", true);
-                WsTestClient app = WsTestClient.connect(vertx, nodes.b.port())) {
-            app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
-                    + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
-            app.expect(ServerMessage.Ticket.class);
-            clerk.expect(ServerMessage.Queue.class, q -> q.total() == 1);
-            clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
-            String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
-            app.expect(ServerMessage.Paired.class);
-
+        try (WsTestClient clerk = TwoNodes.clerk(vertx, nodes.a, "wujin01", true)) {
             byte[] png = png();
-            app.send("{\"type\":\"upload_slot\",\"id\":\"u\",\"sessionId\":\"" + sid
-                    + "\",\"kind\":\"upload\",\"requirement\":\"idcard\"}");
-            ServerMessage.UploadSlot slot = app.expect(ServerMessage.UploadSlot.class);
-            HttpResponse<String> posted = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.b.port() + slot.url()))
-                            .header("content-type", "application/octet-stream")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(posted.statusCode()).isEqualTo(201);
-            ServerMessage.Material atClerk = clerk.expect(ServerMessage.Material.class);
+            String sid;
+            ServerMessage.Material atClerk;
+            try (WsTestClient app = WsTestClient.connect(vertx, nodes.b.port())) {
+                app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                        + "\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
+                app.expect(ServerMessage.Ticket.class);
+                clerk.expect(ServerMessage.Queue.class, q -> q.total() == 1);
+                clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
+                sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+                app.expect(ServerMessage.Paired.class);
 
-            // The clerk's browser asks its own node (A) for the file node B received.
-            assertThat(get(nodes.a.port(), atClerk.url())).isEqualTo(png);
-            assertThat(get(nodes.b.port(), atClerk.url())).isEqualTo(png);
-            // Nothing under either node's data directory: the database holds it.
-            for (Path dir :
-                    new Path[] {nodes.a.options().dataDir(), nodes.b.options().dataDir()}) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    assertThat(files.filter(f -> f.getFileName().toString().equals(atClerk.sha256())))
-                            .isEmpty();
+                app.send("{\"type\":\"upload_slot\",\"id\":\"u\",\"sessionId\":\"" + sid
+                        + "\",\"kind\":\"upload\",\"requirement\":\"idcard\"}");
+                ServerMessage.UploadSlot slot = app.expect(ServerMessage.UploadSlot.class);
+                HttpResponse<String> posted = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.b.port() + slot.url()))
+                                .header("content-type", "application/octet-stream")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(posted.statusCode()).isEqualTo(201);
+                atClerk = clerk.expect(ServerMessage.Material.class);
+
+                // The clerk's browser asks its own node (A) for the file node B received.
+                assertThat(get(nodes.a.port(), atClerk.url())).isEqualTo(png);
+                assertThat(get(nodes.b.port(), atClerk.url())).isEqualTo(png);
+                // Nothing under either node's data directory: the database holds it.
+                for (Path dir : new Path[] {
+                    nodes.a.options().dataDir(), nodes.b.options().dataDir()
+                }) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        assertThat(files.filter(f -> f.getFileName().toString().equals(atClerk.sha256())))
+                                .isEmpty();
+                    }
                 }
             }
 
-            // The node that received the upload goes away; the clerk still sees the file.
-            app.close();
+            // The node that received the upload goes away (the applicant with it); the clerk still sees the file.
             nodes.stopB();
             assertThat(get(nodes.a.port(), atClerk.url())).isEqualTo(png);
             clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");

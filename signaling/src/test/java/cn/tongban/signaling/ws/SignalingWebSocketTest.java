@@ -479,6 +479,9 @@ class SignalingWebSocketTest {
                 next.send("{\"type\":\"take\"}");
                 ServerMessage.Paired p2 = next.expect(ServerMessage.Paired.class);
                 assertThat(p2.peer().name()).isEqualTo("孙八");
+                assertThat(later.drain())
+                        .as("周九, who waited behind, is not taken before the returned applicant")
+                        .noneMatch(m -> m instanceof ServerMessage.Paired);
                 next.send("{\"type\":\"hangup\",\"sessionId\":\"" + p2.sessionId() + "\",\"outcome\":\"completed\"}");
                 next.expect(ServerMessage.Ended.class);
             }
