@@ -60,10 +60,7 @@ public final class ChatHistory {
     }
 
     /** Runs on the entry's owner, so that two lines sent at once through two nodes both get in, in one order. */
-    private record Append(String from, String name, String text, long at)
-            implements EntryProcessor<String, Lines, Line> {
-        private static final long serialVersionUID = 1L;
-
+    record Append(String from, String name, String text, long at) implements EntryProcessor<String, Lines, Line> {
         @Override
         public Line process(Map.Entry<String, Lines> entry) {
             Lines old = entry.getValue();
