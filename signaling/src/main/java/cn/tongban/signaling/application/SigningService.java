@@ -36,7 +36,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -107,7 +106,7 @@ public final class SigningService {
             new PdfLimits(MAX_HANDWRITING_BYTES, 8L << 20, 8L << 20, 16L << 20, 2_000);
 
     /** The intent code of a session, kept in the cluster under the session id. */
-    record Intent(String codeHash, String formSha256, long expiresAt, int tries) implements Serializable {
+    record Intent(String codeHash, String formSha256, long expiresAt, int tries) {
         /** The same code in the same round of tries (what a compare-and-set of the record would compare). */
         boolean sameAs(Intent o) {
             return o != null

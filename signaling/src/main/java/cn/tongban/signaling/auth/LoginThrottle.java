@@ -2,7 +2,6 @@ package cn.tongban.signaling.auth;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,8 +17,8 @@ public final class LoginThrottle {
     static final long WINDOW_MS = 5 * 60_000;
     static final long LOCK_MS = 60_000;
 
-    /** Failures of one account; stored in the (possibly cluster-wide) map. */
-    public record State(int failures, long firstFailureAt, long lockedUntil) implements Serializable {}
+    /** Failures of one account; stored in the (possibly cluster-wide) map ({@link AuthSchema}). */
+    public record State(int failures, long firstFailureAt, long lockedUntil) {}
 
     private final ConcurrentMap<String, State> states;
     private final Clock clock;

@@ -30,7 +30,7 @@ public final class CoBrowse {
 
     /**
      * A transition, applied atomically on the member owning the session's entry: one of the named
-     * transitions below.
+     * transitions below (serialized by {@link DeclarationSchema}, so a member of another build runs it too).
      */
     public sealed interface Transition extends EntryProcessor<String, ControlState, ControlState.Result>
             permits SetMode, Request, Answer, Revoke, Release {

@@ -4,7 +4,6 @@ import cn.tongban.signaling.protocol.ScreenSource;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ final class MediaRoster {
     }
 
     /** The session after a change (or as it was, when refused). */
-    record Change(MediaSession session, Refusal refusal) implements Serializable {
+    record Change(MediaSession session, Refusal refusal) {
         boolean applied() {
             return refusal == null;
         }
@@ -97,7 +96,7 @@ final class MediaRoster {
         sessions.executeOnKey(sessionId, new Screen(source));
     }
 
-    // ---------------------------------------------------------------- the entry processors
+    // ---------------------------------------------------------------- the entry processors (MediaSchema)
 
     /** Adds {@code p} if not in the session yet and there is room. */
     record Join(MediaParticipant p) implements EntryProcessor<String, MediaSession, Change> {

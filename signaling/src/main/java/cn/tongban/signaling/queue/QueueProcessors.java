@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * The changes {@link QueueService} makes to tickets, clerks, sessions, ticket counters and service times:
  * named entry processors, each run on the owner of its key (and again on the backup), so each change is
- * atomic cluster-wide. They are records: named
- * classes, not lambdas, so a processor's type no longer depends on where it was written.
+ * atomic cluster-wide. They are records serialized by {@link QueueSchema}: a processor sent by a member of
+ * one build runs on a member of another, as long as both know its type name.
  */
 final class QueueProcessors {
     private QueueProcessors() {}

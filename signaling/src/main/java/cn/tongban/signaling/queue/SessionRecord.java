@@ -4,7 +4,6 @@ import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionEvent;
 import cn.tongban.session.model.SessionLifecycle;
 import cn.tongban.session.model.SessionState;
-import java.io.Serializable;
 
 /**
  * A live (or just ended) session as stored in the cluster. Immutable.
@@ -24,8 +23,7 @@ public record SessionRecord(
         String note,
         String endedBy,
         String endReason,
-        long version)
-        implements Serializable {
+        long version) {
 
     /** A session as it starts, or as it was before sessions carried a version: version 1. */
     public SessionRecord(
