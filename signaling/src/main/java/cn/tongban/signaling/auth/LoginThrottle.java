@@ -43,8 +43,8 @@ public final class LoginThrottle {
     public void recordFailure(String username) {
         long now = clock.millis();
         // Atomic per account, so concurrent failures on several nodes all count: on the entry's owner in
-        // the cluster (not a compare-and-set, which compares serialized bytes and never succeeds when two
-        // builds' schemas differ), or in the local map.
+        // the cluster (not a compare-and-set: replace(key, old, new) compares serialized bytes, so it fails
+        // on an entry a member of another build wrote, RollingUpgradeTest), or in the local map.
         if (states instanceof IMap<String, State> cluster) {
             cluster.executeOnKey(username, new Failure(now));
         } else {

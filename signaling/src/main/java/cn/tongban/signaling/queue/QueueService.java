@@ -270,7 +270,8 @@ public final class QueueService {
                 break;
             }
             // Conditioned on the connection and session read above, like a compare-and-set; not a
-            // replace(key, old, new), which compares serialized bytes and fails across schema versions.
+            // replace(key, old, new), which compares serialized bytes and so fails on an entry a member of
+            // another build wrote (RollingUpgradeTest).
             ClerkPresence replaced = clerks.executeOnKey(
                     clerkId, new QueueProcessors.TakeOver(previous.connId(), previous.sessionId(), connId, now));
             if (replaced != null) {
