@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * The cluster schema is complete and exact: every type survives a round trip through a real member with
  * every field set (a field the serializer forgets comes back as its default and fails), every entry
  * processor of the server is a registered named type, the server has no serializable lambda (an entry
- * processor written as a lambda), and a type without a schema is refused instead of being serialized
- * reflectively.
+ * processor written as a lambda), a type without a schema is refused instead of being serialized
+ * reflectively, and docs/cluster.md names every type.
  */
 class ClusterSchemaTest {
     private static HazelcastInstance hz;
@@ -94,6 +94,20 @@ class ClusterSchemaTest {
                 .map(Class::getName)
                 .toList();
         assertThat(withLambdas).isEmpty();
+    }
+
+    @Test
+    void docsClusterMdNamesEveryType() throws IOException {
+        // A processor may be named in full or, after a sibling, by its last part: `tongban.ticket.Claim`, `.Leave`.
+        List<String> lines = Files.readAllLines(Path.of("..", "docs", "cluster.md"));
+        for (CompactSerializer<?> type : ClusterSchema.current().types()) {
+            String n = type.getTypeName();
+            String family = "`" + n.substring(0, n.lastIndexOf('.') + 1);
+            String last = "`" + n.substring(n.lastIndexOf('.')) + "`";
+            assertThat(lines)
+                    .as("type %s in docs/cluster.md", n)
+                    .anyMatch(l -> l.contains("`" + n + "`") || (l.contains(family) && l.contains(last)));
+        }
     }
 
     @Test
