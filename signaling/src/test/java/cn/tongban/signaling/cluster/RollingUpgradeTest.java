@@ -190,13 +190,13 @@ class RollingUpgradeTest {
         // Tickets issued through this build carry its new fields; the previous build reads the fields it knows.
         Map<String, Member> owners = new HashMap<>();
         List<String> issuedByCurrent = new ArrayList<>();
-        for (int i = 0; issuedByCurrent.size() < 40 && !everyMemberOwnsTwo(owners, current1); i++) {
+        for (int i = 0; issuedByCurrent.size() < 60 && !everyMemberOwnsThree(owners, current1); i++) {
             QueueService.Joined j = onCurrent.join(MATTER, HALL, null, "新" + i, "13912345678", "conn-new-" + i);
             assertThat(j.ticket().language()).isNotNull();
             issuedByCurrent.add(j.ticket().ticketId());
             owners.put(j.ticket().ticketId(), owner(current1, j.ticket().ticketId()));
         }
-        assertThat(everyMemberOwnsTwo(owners, current1))
+        assertThat(everyMemberOwnsThree(owners, current1))
                 .as("tickets on every member's partitions")
                 .isTrue();
         for (String id : issuedByCurrent) {
@@ -291,9 +291,12 @@ class RollingUpgradeTest {
         assertThat(served.ticket().version()).isEqualTo(2);
     }
 
-    /** Whether the previous build's two members and this build's first own at least two tickets each. */
-    private boolean everyMemberOwnsTwo(Map<String, Member> owners, HazelcastInstance any) {
+    /**
+     * Whether the previous build's two members and this build's first own at least three tickets each (two
+     * to take, one left waiting).
+     */
+    private boolean everyMemberOwnsThree(Map<String, Member> owners, HazelcastInstance any) {
         return any.getCluster().getMembers().stream()
-                .allMatch(m -> owners.values().stream().filter(m::equals).count() >= 2);
+                .allMatch(m -> owners.values().stream().filter(m::equals).count() >= 3);
     }
 }
