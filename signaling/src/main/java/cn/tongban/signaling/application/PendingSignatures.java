@@ -4,7 +4,6 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -28,7 +27,7 @@ import java.util.function.Function;
  */
 final class PendingSignatures {
     /** What the map holds for a session. */
-    sealed interface Entry extends Serializable permits Prepared, Completed {}
+    sealed interface Entry permits Prepared, Completed {}
 
     /** A signature prepared for the applicant's browser key, not completed yet. */
     record Prepared(byte[] encoded, String applicationId, String formSha256, String serial, long expiresAt)

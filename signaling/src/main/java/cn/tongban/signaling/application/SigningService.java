@@ -38,8 +38,8 @@ import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -110,7 +110,33 @@ public final class SigningService {
             new PdfLimits(MAX_HANDWRITING_BYTES, 8L << 20, 8L << 20, 16L << 20, 2_000);
 
     /** The intent code of a session, kept in the cluster under the session id. */
-    record Intent(String codeHash, String formSha256, long expiresAt, int tries) implements Serializable {}
+    record Intent(String codeHash, String formSha256, long expiresAt, int tries) {
+        /** The same code in the same round of tries (what a compare-and-set of the record would compare). */
+        boolean sameAs(Intent o) {
+            return o != null
+                    && codeHash.equals(o.codeHash)
+                    && formSha256.equals(o.formSha256)
+                    && expiresAt == o.expiresAt
+                    && tries == o.tries;
+        }
+    }
+
+    /**
+     * Replaces the session's intent by {@code next} (removes it when {@code next} is null) if it is still
+     * {@code expected}; answers whether it was. An entry processor rather than {@code replace(key, old,
+     * new)}, which compares serialized bytes and fails when the entry was written under another build's
+     * schema.
+     */
+    record IntentReplace(Intent expected, Intent next) implements EntryProcessor<String, Intent, Boolean> {
+        @Override
+        public Boolean process(Map.Entry<String, Intent> e) {
+            if (!expected.sameAs(e.getValue())) {
+                return false;
+            }
+            e.setValue(next);
+            return true;
+        }
+    }
 
     private final FormCatalog forms;
     private final DraftStore drafts;
@@ -356,11 +382,7 @@ public final class SigningService {
         if (!match) {
             Intent next = new Intent(intent.codeHash(), intent.formSha256(), intent.expiresAt(), intent.tries() + 1);
             boolean usedUp = next.tries() >= INTENT_TRIES;
-            if (usedUp) {
-                intents.remove(sid, intent);
-            } else {
-                intents.replace(sid, intent, next);
-            }
+            intents.executeOnKey(sid, new IntentReplace(intent, usedUp ? null : next));
             records.audit(
                     p.actor(),
                     "application.intent_failed",
@@ -375,7 +397,7 @@ public final class SigningService {
                             ? "wrong code; no tries left: ask for a new one"
                             : "wrong code; " + (INTENT_TRIES - next.tries()) + " tries left");
         }
-        if (!intents.remove(sid, intent)) {
+        if (!intents.executeOnKey(sid, new IntentReplace(intent, null))) {
             throw new ProtocolException(ErrorCode.INTENT_CODE_INVALID, "the code was used already: ask for a new one");
         }
         long now = clock.millis();

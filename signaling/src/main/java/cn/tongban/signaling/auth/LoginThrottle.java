@@ -1,7 +1,9 @@
 package cn.tongban.signaling.auth;
 
-import java.io.Serializable;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -15,8 +17,8 @@ public final class LoginThrottle {
     static final long WINDOW_MS = 5 * 60_000;
     static final long LOCK_MS = 60_000;
 
-    /** Failures of one account; stored in the (possibly cluster-wide) map. */
-    public record State(int failures, long firstFailureAt, long lockedUntil) implements Serializable {}
+    /** Failures of one account; stored in the (possibly cluster-wide) map ({@link AuthSchema}). */
+    public record State(int failures, long firstFailureAt, long lockedUntil) {}
 
     private final ConcurrentMap<String, State> states;
     private final Clock clock;
@@ -40,24 +42,35 @@ public final class LoginThrottle {
 
     public void recordFailure(String username) {
         long now = clock.millis();
-        // Compare-and-set, so concurrent failures on several nodes all count.
-        while (true) {
-            State s = states.get(username);
-            State next;
-            if (s == null || now - s.firstFailureAt() > WINDOW_MS) {
-                next = new State(1, now, s == null ? 0 : s.lockedUntil());
-            } else {
-                int failures = s.failures() + 1;
-                next = new State(
-                        failures, s.firstFailureAt(), failures >= MAX_FAILURES ? now + LOCK_MS : s.lockedUntil());
-            }
-            if (s == null ? states.putIfAbsent(username, next) == null : states.replace(username, s, next)) {
-                return;
-            }
+        // Atomic per account, so concurrent failures on several nodes all count: on the entry's owner in
+        // the cluster (not a compare-and-set: replace(key, old, new) compares serialized bytes, so it fails
+        // on an entry a member of another build wrote, RollingUpgradeTest), or in the local map.
+        if (states instanceof IMap<String, State> cluster) {
+            cluster.executeOnKey(username, new Failure(now));
+        } else {
+            states.compute(username, (k, s) -> afterFailure(s, now));
         }
     }
 
     public void recordSuccess(String username) {
         states.remove(username);
+    }
+
+    /** The state after one more failure at {@code now}. */
+    static State afterFailure(State s, long now) {
+        if (s == null || now - s.firstFailureAt() > WINDOW_MS) {
+            return new State(1, now, s == null ? 0 : s.lockedUntil());
+        }
+        int failures = s.failures() + 1;
+        return new State(failures, s.firstFailureAt(), failures >= MAX_FAILURES ? now + LOCK_MS : s.lockedUntil());
+    }
+
+    /** One more failed login at {@code at}, counted on the entry's owner. */
+    record Failure(long at) implements EntryProcessor<String, State, Void> {
+        @Override
+        public Void process(Map.Entry<String, State> e) {
+            e.setValue(afterFailure(e.getValue(), at));
+            return null;
+        }
     }
 }

@@ -25,7 +25,9 @@ import java.util.UUID;
  * quorum above one, those maps are guarded by split-brain protection: a member cut off from the
  * majority can neither read nor change them, and when the split heals the minority's copies are
  * discarded ({@link DiscardMergePolicy}) — the majority, the only side that could change anything,
- * wins every entry. See docs/cluster.md.
+ * wins every entry. Values, entry processors and their results are Compact-serialized with the explicit
+ * schema of {@link ClusterSchema}, so members of two adjacent builds share the cluster (a rolling upgrade).
+ * See docs/cluster.md.
  */
 public final class HazelcastFactory {
     /** Member attribute: the node tag that prefixes this node's connection ids. */
@@ -40,6 +42,11 @@ public final class HazelcastFactory {
     private HazelcastFactory() {}
 
     public static HazelcastInstance create(ServerOptions options) {
+        return create(options, ClusterSchema.current());
+    }
+
+    /** A member that keeps its state in {@code schema} (a test's member of another build). */
+    static HazelcastInstance create(ServerOptions options, ClusterSchema schema) {
         Config config = new Config();
         config.setClusterName(options.clusterName());
         config.setInstanceName("tongban-" + options.nodeName() + "-" + Long.toHexString(System.nanoTime()));
@@ -57,6 +64,8 @@ public final class HazelcastFactory {
         String mergeDelay = System.getProperty(MERGE_DELAY_PROPERTY, "20");
         config.setProperty("hazelcast.merge.first.run.delay.seconds", mergeDelay);
         config.setProperty("hazelcast.merge.next.run.delay.seconds", mergeDelay);
+        // Everything kept in the cluster has an explicit, versioned Compact schema (ClusterSchema).
+        schema.applyTo(config.getSerializationConfig());
         // The Vert.x cluster manager finds its node id in this attribute when handed an existing member.
         config.getMemberAttributeConfig()
                 .setAttribute("__vertx.nodeId", UUID.randomUUID().toString())

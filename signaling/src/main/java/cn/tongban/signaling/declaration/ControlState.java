@@ -1,7 +1,5 @@
 package cn.tongban.signaling.declaration;
 
-import java.io.Serializable;
-
 /**
  * The co-browsing mode of one session and the applicant's consent, as held in the cluster (map {@code
  * tongban.cobrowse}, key session id). Immutable; the transitions below are pure and return the next state
@@ -23,8 +21,7 @@ import java.io.Serializable;
  * @param epoch incremented on every grant and every end of control
  * @param pendingBy the clerk who asked for control and awaits the applicant's answer, or null
  */
-public record ControlState(Mode mode, int epoch, String pendingBy, long requestedAt, long changedAt)
-        implements Serializable {
+public record ControlState(Mode mode, int epoch, String pendingBy, long requestedAt, long changedAt) {
 
     /** Co-browsing modes. View-only is the default. */
     public enum Mode {
@@ -43,7 +40,7 @@ public record ControlState(Mode mode, int epoch, String pendingBy, long requeste
     }
 
     /** A transition's result: the next state, or the error code of a refusal (state unchanged). */
-    public record Result(ControlState before, ControlState after, String refusal) implements Serializable {
+    public record Result(ControlState before, ControlState after, String refusal) {
         public boolean refused() {
             return refusal != null;
         }

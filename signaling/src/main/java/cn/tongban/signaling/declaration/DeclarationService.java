@@ -234,7 +234,7 @@ public final class DeclarationService {
         }
         ControlState.Mode next = m.mode().equals("pointer") ? ControlState.Mode.POINTER : ControlState.Mode.VIEW;
         long now = clock.millis();
-        ControlState.Result r = cobrowse.apply(p.session().sessionId(), st -> st.setMode(next, now));
+        ControlState.Result r = cobrowse.apply(p.session().sessionId(), new CoBrowse.SetMode(next, now));
         boolean released = r.before().mode() == ControlState.Mode.CONTROL;
         if (r.changed()) {
             records.audit(
@@ -252,7 +252,7 @@ public final class DeclarationService {
     private void request(Party p, ClientMessage.ControlRequest m) {
         long now = clock.millis();
         String clerkId = p.clerkId();
-        ControlState.Result r = cobrowse.apply(p.session().sessionId(), st -> st.request(clerkId, now));
+        ControlState.Result r = cobrowse.apply(p.session().sessionId(), new CoBrowse.Request(clerkId, now));
         if (r.refused()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "control is already granted");
         }
@@ -278,7 +278,7 @@ public final class DeclarationService {
         }
         long now = clock.millis();
         boolean granted = m.granted();
-        ControlState.Result r = cobrowse.apply(p.session().sessionId(), st -> st.answer(granted, now));
+        ControlState.Result r = cobrowse.apply(p.session().sessionId(), new CoBrowse.Answer(granted, now));
         if (r.refused()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "no control request is pending");
         }
@@ -300,12 +300,8 @@ public final class DeclarationService {
     private void revoke(Party p, ClientMessage.ControlRevoke m) {
         long now = clock.millis();
         ControlState.Result r = p.clerk()
-                ? cobrowse.apply(
-                        p.session().sessionId(),
-                        st -> st.mode() == ControlState.Mode.CONTROL || st.pendingBy() != null
-                                ? st.setMode(ControlState.Mode.VIEW, now)
-                                : st.setMode(st.mode(), now))
-                : cobrowse.apply(p.session().sessionId(), st -> st.revoke(now));
+                ? cobrowse.apply(p.session().sessionId(), new CoBrowse.Release(now))
+                : cobrowse.apply(p.session().sessionId(), new CoBrowse.Revoke(now));
         if (r.changed()) {
             records.audit(
                     p.actor(),

@@ -23,7 +23,6 @@ import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -72,8 +71,7 @@ public final class MaterialService {
             MaterialStore.Kind kind,
             String requirement,
             String fileName,
-            long expiresAt)
-            implements Serializable {}
+            long expiresAt) {}
 
     private final FormCatalog forms;
     private final MaterialStore store;

@@ -4,7 +4,6 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +20,10 @@ public final class ChatHistory {
     public static final int MAX_LINES = 500;
 
     /** Stored form of one line. */
-    record Line(long seq, String from, String name, String text, long at) implements Serializable {
-        private static final long serialVersionUID = 1L;
-    }
+    record Line(long seq, String from, String name, String text, long at) {}
 
     /** Stored form of a session's lines. */
-    record Lines(long last, List<Line> lines) implements Serializable {
-        private static final long serialVersionUID = 1L;
-    }
+    record Lines(long last, List<Line> lines) {}
 
     private final IMap<String, Lines> map;
 
@@ -60,10 +55,7 @@ public final class ChatHistory {
     }
 
     /** Runs on the entry's owner, so that two lines sent at once through two nodes both get in, in one order. */
-    private record Append(String from, String name, String text, long at)
-            implements EntryProcessor<String, Lines, Line> {
-        private static final long serialVersionUID = 1L;
-
+    record Append(String from, String name, String text, long at) implements EntryProcessor<String, Lines, Line> {
         @Override
         public Line process(Map.Entry<String, Lines> entry) {
             Lines old = entry.getValue();

@@ -1,7 +1,6 @@
 package cn.tongban.signaling.media;
 
 import cn.tongban.session.media.Role;
-import java.io.Serializable;
 
 /**
  * One person in a bridged session, as stored in the cluster. Immutable.
@@ -14,8 +13,7 @@ import java.io.Serializable;
  * @param epoch how many times their bridge endpoint was allocated in this session (a reload or resume
  *     allocates a new one, with a new participant id and new recording files)
  */
-public record MediaParticipant(Role role, String clerkId, String connId, String name, String hallName, int epoch)
-        implements Serializable {
+public record MediaParticipant(Role role, String clerkId, String connId, String name, String hallName, int epoch) {
 
     /** Identifies the person across reconnects: {@code applicant} or {@code <role>-<clerkId>}. */
     public String key() {

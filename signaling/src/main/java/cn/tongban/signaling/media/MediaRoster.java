@@ -4,9 +4,9 @@ import cn.tongban.signaling.protocol.ScreenSource;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,7 +24,7 @@ final class MediaRoster {
     }
 
     /** The session after a change (or as it was, when refused). */
-    record Change(MediaSession session, Refusal refusal) implements Serializable {
+    record Change(MediaSession session, Refusal refusal) {
         boolean applied() {
             return refusal == null;
         }
@@ -64,7 +64,44 @@ final class MediaRoster {
 
     /** Adds a person who is not in the session yet, if there is room. */
     Change join(String sessionId, MediaParticipant p) {
-        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+        return sessions.executeOnKey(sessionId, new Join(p));
+    }
+
+    /**
+     * Gives a person present in the session a new endpoint epoch on the given connection (after a resume
+     * or reload). The old participant id stops matching at once, so offers still in flight for the old
+     * endpoint are not delivered to the new peer connection.
+     */
+    Change reallocate(String sessionId, String key, String connId) {
+        return sessions.executeOnKey(sessionId, new Reallocate(key, connId));
+    }
+
+    /** Marks a person's connection gone (they keep their place, e.g. an applicant within the grace). */
+    Change disconnect(String sessionId, String key) {
+        return sessions.executeOnKey(sessionId, new Disconnect(key));
+    }
+
+    /** Removes a person (a helper or supervisor leaving). */
+    Change leave(String sessionId, String key) {
+        return sessions.executeOnKey(sessionId, new Leave(key));
+    }
+
+    /** Records an invitation; invitations count towards the participant limit until taken up. */
+    Change invite(String sessionId, String clerkId) {
+        return sessions.executeOnKey(sessionId, new Invite(clerkId));
+    }
+
+    /** Remembers what the applicant's second video shows (null: nothing). */
+    void screen(String sessionId, ScreenSource source) {
+        sessions.executeOnKey(sessionId, new Screen(source));
+    }
+
+    // ---------------------------------------------------------------- the entry processors (MediaSchema)
+
+    /** Adds {@code p} if not in the session yet and there is room. */
+    record Join(MediaParticipant p) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s == null) {
                 return new Change(null, Refusal.NO_SESSION);
@@ -78,16 +115,13 @@ final class MediaRoster {
             MediaSession updated = s.with(p);
             e.setValue(updated);
             return new Change(updated, null);
-        });
+        }
     }
 
-    /**
-     * Gives a person present in the session a new endpoint epoch on the given connection (after a resume
-     * or reload). The old participant id stops matching at once, so offers still in flight for the old
-     * endpoint are not delivered to the new peer connection.
-     */
-    Change reallocate(String sessionId, String key, String connId) {
-        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+    /** The person {@code key} gets a new endpoint epoch on {@code connId}. */
+    record Reallocate(String key, String connId) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s == null) {
                 return new Change(null, Refusal.NO_SESSION);
@@ -99,12 +133,13 @@ final class MediaRoster {
             MediaSession updated = s.with(p.get().reallocated(connId));
             e.setValue(updated);
             return new Change(updated, null);
-        });
+        }
     }
 
-    /** Marks a person's connection gone (they keep their place, e.g. an applicant within the grace). */
-    Change disconnect(String sessionId, String key) {
-        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+    /** The person {@code key} lost their connection. */
+    record Disconnect(String key) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s == null) {
                 return new Change(null, Refusal.NO_SESSION);
@@ -116,12 +151,13 @@ final class MediaRoster {
             MediaSession updated = s.with(p.get().disconnected());
             e.setValue(updated);
             return new Change(updated, null);
-        });
+        }
     }
 
-    /** Removes a person (a helper or supervisor leaving). */
-    Change leave(String sessionId, String key) {
-        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+    /** The person {@code key} leaves the session. */
+    record Leave(String key) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s == null) {
                 return new Change(null, Refusal.NO_SESSION);
@@ -132,12 +168,13 @@ final class MediaRoster {
             MediaSession updated = s.without(key);
             e.setValue(updated);
             return new Change(updated, null);
-        });
+        }
     }
 
-    /** Records an invitation; invitations count towards the participant limit until taken up. */
-    Change invite(String sessionId, String clerkId) {
-        return sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Change>) e -> {
+    /** Clerk {@code clerkId} is invited, if there is room. */
+    record Invite(String clerkId) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s == null) {
                 return new Change(null, Refusal.NO_SESSION);
@@ -152,17 +189,18 @@ final class MediaRoster {
             MediaSession updated = s.invite(clerkId);
             e.setValue(updated);
             return new Change(updated, null);
-        });
+        }
     }
 
-    /** Remembers what the applicant's second video shows (null: nothing). */
-    void screen(String sessionId, ScreenSource source) {
-        sessions.executeOnKey(sessionId, (EntryProcessor<String, MediaSession, Void>) e -> {
+    /** The applicant's second video now shows {@code source} (null: nothing). */
+    record Screen(ScreenSource source) implements EntryProcessor<String, MediaSession, Void> {
+        @Override
+        public Void process(Map.Entry<String, MediaSession> e) {
             MediaSession s = e.getValue();
             if (s != null) {
                 e.setValue(s.withScreen(source));
             }
             return null;
-        });
+        }
     }
 }

@@ -1,7 +1,6 @@
 package cn.tongban.signaling.media;
 
 import cn.tongban.signaling.protocol.ScreenSource;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,8 +29,7 @@ public record MediaSession(
         ScreenSource screen,
         long startedAt,
         List<MediaParticipant> participants,
-        List<String> invited)
-        implements Serializable {
+        List<String> invited) {
 
     /** At most this many people in one session (applicant, clerk, and two more). */
     public static final int MAX_PARTICIPANTS = 4;

@@ -1,7 +1,5 @@
 package cn.tongban.signaling.queue;
 
-import java.io.Serializable;
-
 /**
  * A signed-in clerk. {@code chosen} is what the clerk last chose (AVAILABLE or AWAY), restored when a
  * session and its wrap-up are over.
@@ -17,8 +15,7 @@ public record ClerkPresence(
         ClerkStatus chosen,
         String sessionId,
         long since,
-        long wrapUntil)
-        implements Serializable {
+        long wrapUntil) {
 
     public ClerkPresence(
             String clerkId, String connId, ClerkStatus status, ClerkStatus chosen, String sessionId, long since) {

@@ -2,7 +2,6 @@ package cn.tongban.signaling.queue;
 
 import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionEvent;
-import cn.tongban.session.model.SessionLifecycle;
 import cn.tongban.session.model.SessionState;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
@@ -10,7 +9,6 @@ import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.RoutingConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.flakeidgen.FlakeIdGenerator;
-import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -199,15 +197,7 @@ public final class QueueService {
         }
         String newToken = newToken();
         String newHash = hash(newToken);
-        TicketRecord after = tickets.executeOnKey(ticketId, (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-            TicketRecord t = e.getValue();
-            if (t == null || t.status().isFinal() || !oldHash.equals(t.resumeHash())) {
-                return null;
-            }
-            TicketRecord updated = t.withResumeHash(newHash).withConnection(connId, 0);
-            e.setValue(updated);
-            return updated;
-        });
+        TicketRecord after = tickets.executeOnKey(ticketId, new QueueProcessors.Resume(oldHash, newHash, connId));
         if (after == null) {
             throw new ProtocolException(ErrorCode.RESUME_INVALID, "this ticket can no longer be resumed");
         }
@@ -227,15 +217,7 @@ public final class QueueService {
     /** The applicant gives up a waiting ticket. */
     public TicketRecord leave(String ticketId, String connId) {
         long now = clock.millis();
-        TicketRecord result = tickets.executeOnKey(ticketId, (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-            TicketRecord t = e.getValue();
-            if (t == null || !connId.equals(t.connId()) || t.status() != TicketStatus.WAITING) {
-                return null;
-            }
-            TicketRecord updated = t.ended(TicketStatus.CANCELLED, now);
-            e.setValue(updated);
-            return updated;
-        });
+        TicketRecord result = tickets.executeOnKey(ticketId, new QueueProcessors.Leave(connId, now));
         if (result == null) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "only a waiting ticket can be given up");
         }
@@ -246,16 +228,7 @@ public final class QueueService {
     /** Marks the applicant's connection lost; returns the ticket if this connection held it. */
     public Optional<TicketRecord> applicantDisconnected(String ticketId, String connId) {
         long now = clock.millis();
-        return Optional.ofNullable(
-                tickets.executeOnKey(ticketId, (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-                    TicketRecord t = e.getValue();
-                    if (t == null || t.status().isFinal() || !connId.equals(t.connId())) {
-                        return null;
-                    }
-                    TicketRecord updated = t.withConnection(null, now);
-                    e.setValue(updated);
-                    return updated;
-                }));
+        return Optional.ofNullable(tickets.executeOnKey(ticketId, new QueueProcessors.Disconnect(connId, now)));
     }
 
     /** Applicant hangs up. Returns the session (now in wrap-up) and the ticket (done). */
@@ -296,9 +269,13 @@ public final class QueueService {
                     || sessions.get(previous.sessionId()).state() != SessionState.ACTIVE) {
                 break;
             }
-            ClerkPresence moved = previous.movedTo(connId, now);
-            if (clerks.replace(clerkId, previous, moved)) {
-                return new SignedIn(moved, previous);
+            // Conditioned on the connection and session read above, like a compare-and-set; not a
+            // replace(key, old, new), which compares serialized bytes and so fails on an entry a member of
+            // another build wrote (RollingUpgradeTest).
+            ClerkPresence replaced = clerks.executeOnKey(
+                    clerkId, new QueueProcessors.TakeOver(previous.connId(), previous.sessionId(), connId, now));
+            if (replaced != null) {
+                return new SignedIn(replaced.movedTo(connId, now), replaced);
             }
         }
         // A session the clerk left in wrap-up (connection lost before the outcome) is theirs again.
@@ -315,15 +292,7 @@ public final class QueueService {
 
     public ClerkPresence setStatus(String clerkId, String connId, ClerkStatus choice) {
         long now = clock.millis();
-        ClerkPresence p = clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
-            ClerkPresence c = e.getValue();
-            if (c == null || !connId.equals(c.connId())) {
-                return null;
-            }
-            ClerkPresence updated = c.choose(choice, now);
-            e.setValue(updated);
-            return updated;
-        });
+        ClerkPresence p = clerks.executeOnKey(clerkId, new QueueProcessors.Choose(connId, choice, now));
         if (p == null) {
             throw new ProtocolException(ErrorCode.UNAUTHENTICATED, "sign in first");
         }
@@ -351,16 +320,7 @@ public final class QueueService {
                 .orElseThrow(() -> new ProtocolException(ErrorCode.AUTH_FAILED, "unknown clerk"));
         String sessionId = "s-" + randomHex(8);
         long now = clock.millis();
-        ClerkPresence reserved =
-                clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
-                    ClerkPresence c = e.getValue();
-                    if (c == null || !connId.equals(c.connId()) || c.statusAt(now) != ClerkStatus.AVAILABLE) {
-                        return c;
-                    }
-                    ClerkPresence updated = c.with(ClerkStatus.BUSY, sessionId, now);
-                    e.setValue(updated);
-                    return updated;
-                });
+        ClerkPresence reserved = clerks.executeOnKey(clerkId, new QueueProcessors.Reserve(connId, sessionId, now));
         if (reserved == null || !connId.equals(reserved.connId())) {
             throw new ProtocolException(ErrorCode.UNAUTHENTICATED, "sign in first");
         }
@@ -439,26 +399,12 @@ public final class QueueService {
     }
 
     private TicketRecord claim(String ticketId, String sessionId, String clerkId) {
-        return tickets.executeOnKey(ticketId, (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-            TicketRecord t = e.getValue();
-            if (t == null || t.status() != TicketStatus.WAITING || !t.connected()) {
-                return null;
-            }
-            TicketRecord updated = t.inSession(sessionId, clerkId);
-            e.setValue(updated);
-            return updated;
-        });
+        return tickets.executeOnKey(ticketId, new QueueProcessors.Claim(sessionId, clerkId));
     }
 
     private void releaseReservation(String clerkId, String sessionId) {
         long now = clock.millis();
-        clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, Void>) e -> {
-            ClerkPresence c = e.getValue();
-            if (c != null && sessionId.equals(c.sessionId())) {
-                e.setValue(c.with(c.chosen(), null, now));
-            }
-            return null;
-        });
+        clerks.executeOnKey(clerkId, new QueueProcessors.ReleaseReservation(sessionId, now));
     }
 
     /** The clerk ends the session with its outcome (also allowed during wrap-up). */
@@ -486,15 +432,7 @@ public final class QueueService {
 
     /** The clerk's connection closed. Aborts their session and returns its ticket to the head of the queue. */
     public Optional<ClerkLost> clerkDisconnected(String clerkId, String connId) {
-        ClerkPresence removed =
-                clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
-                    ClerkPresence c = e.getValue();
-                    if (c == null || !connId.equals(c.connId())) {
-                        return null;
-                    }
-                    e.setValue(null);
-                    return c;
-                });
+        ClerkPresence removed = clerks.executeOnKey(clerkId, new QueueProcessors.SignOut(connId));
         if (removed == null) {
             return Optional.empty();
         }
@@ -518,16 +456,7 @@ public final class QueueService {
             return new ClerkLost(gone, s, null);
         }
         String sessionId = gone.sessionId();
-        TicketRecord returned =
-                tickets.executeOnKey(s.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-                    TicketRecord t = e.getValue();
-                    if (t == null || t.status() != TicketStatus.IN_SESSION || !sessionId.equals(t.sessionId())) {
-                        return null;
-                    }
-                    TicketRecord updated = t.backToHead();
-                    e.setValue(updated);
-                    return updated;
-                });
+        TicketRecord returned = tickets.executeOnKey(s.ticketId(), new QueueProcessors.BackToHead(sessionId, null));
         return new ClerkLost(gone, aborted, returned);
     }
 
@@ -551,18 +480,8 @@ public final class QueueService {
     private SessionRecord transition(
             String sessionId, SessionEvent event, String by, String reason, Outcome outcome, String note) {
         long now = clock.millis();
-        Object result = sessions.executeOnKey(sessionId, (EntryProcessor<String, SessionRecord, Object>) e -> {
-            SessionRecord s = e.getValue();
-            if (s == null) {
-                return "gone";
-            }
-            if (!SessionLifecycle.allows(s.state(), event)) {
-                return s.state().name();
-            }
-            SessionRecord updated = s.apply(event, now, by, reason, outcome, note);
-            e.setValue(updated);
-            return updated;
-        });
+        Object result =
+                sessions.executeOnKey(sessionId, new QueueProcessors.Transition(event, now, by, reason, outcome, note));
         if (result instanceof SessionRecord s) {
             return s;
         }
@@ -577,17 +496,7 @@ public final class QueueService {
 
     private void finishTicket(String ticketId, String sessionId, TicketStatus status) {
         long now = clock.millis();
-        TicketRecord t = tickets.executeOnKey(ticketId, (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-            TicketRecord cur = e.getValue();
-            if (cur == null
-                    || !sessionId.equals(cur.sessionId())
-                    || cur.status().isFinal()) {
-                return null;
-            }
-            TicketRecord updated = cur.ended(status, now);
-            e.setValue(updated);
-            return updated;
-        });
+        TicketRecord t = tickets.executeOnKey(ticketId, new QueueProcessors.Finish(sessionId, status, now));
         if (t != null) {
             resumeIndex.delete(t.resumeHash());
         }
@@ -595,13 +504,7 @@ public final class QueueService {
 
     private void setClerkStatus(String clerkId, String sessionId, ClerkStatus status) {
         long now = clock.millis();
-        clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, Void>) e -> {
-            ClerkPresence c = e.getValue();
-            if (c != null && sessionId.equals(c.sessionId())) {
-                e.setValue(c.with(status, sessionId, now));
-            }
-            return null;
-        });
+        clerks.executeOnKey(clerkId, new QueueProcessors.SetStatus(sessionId, status, now));
     }
 
     private void afterSession(String clerkId, String sessionId, SessionRecord s) {
@@ -624,22 +527,12 @@ public final class QueueService {
     private void wrapUp(String clerkId, String sessionId) {
         long now = clock.millis();
         long wrapMillis = refdata.get().routing().wrapUpSeconds() * 1000L;
-        clerks.executeOnKey(clerkId, (EntryProcessor<String, ClerkPresence, Void>) e -> {
-            ClerkPresence c = e.getValue();
-            if (c != null && sessionId.equals(c.sessionId())) {
-                e.setValue(c.wrapUp(now, wrapMillis));
-            }
-            return null;
-        });
+        clerks.executeOnKey(clerkId, new QueueProcessors.WrapUp(sessionId, now, wrapMillis));
     }
 
     private void recordServiceTime(String matterId, double seconds) {
         double clipped = ServiceTimeEstimate.clip(seconds);
-        serviceTime.executeOnKey(matterId, (EntryProcessor<String, ServiceTimeEstimate, Void>) e -> {
-            ServiceTimeEstimate prev = e.getValue();
-            e.setValue((prev == null ? ServiceTimeEstimate.NONE : prev).add(clipped));
-            return null;
-        });
+        serviceTime.executeOnKey(matterId, new QueueProcessors.AddServiceTime(clipped));
     }
 
     // ---------------------------------------------------------------- transfer and priority checks
@@ -681,15 +574,7 @@ public final class QueueService {
         String newSessionId = "s-" + randomHex(8);
         long now = clock.millis();
         ClerkPresence reserved =
-                clerks.executeOnKey(targetClerkId, (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
-                    ClerkPresence c = e.getValue();
-                    if (c == null || c.statusAt(now) != ClerkStatus.AVAILABLE) {
-                        return null;
-                    }
-                    ClerkPresence updated = c.with(ClerkStatus.BUSY, newSessionId, now);
-                    e.setValue(updated);
-                    return updated;
-                });
+                clerks.executeOnKey(targetClerkId, new QueueProcessors.ReserveTarget(newSessionId, now));
         if (reserved == null) {
             throw new ProtocolException(ErrorCode.CLERK_UNAVAILABLE, targetClerkId + " is not available now");
         }
@@ -700,16 +585,8 @@ public final class QueueService {
             releaseReservation(targetClerkId, newSessionId);
             throw e;
         }
-        TicketRecord moved =
-                tickets.executeOnKey(t.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-                    TicketRecord cur = e.getValue();
-                    if (cur == null || cur.status() != TicketStatus.IN_SESSION || !sessionId.equals(cur.sessionId())) {
-                        return null;
-                    }
-                    TicketRecord updated = cur.inSession(newSessionId, targetClerkId);
-                    e.setValue(updated);
-                    return updated;
-                });
+        TicketRecord moved = tickets.executeOnKey(
+                t.ticketId(), new QueueProcessors.MoveToSession(sessionId, newSessionId, targetClerkId));
         wrapUp(clerkId, sessionId);
         if (moved == null) {
             releaseReservation(targetClerkId, newSessionId);
@@ -750,16 +627,7 @@ public final class QueueService {
             throw new ProtocolException(ErrorCode.UNKNOWN_MATTER, "hall " + hall + " does not handle " + t.matterId());
         }
         SessionRecord ended = transition(sessionId, SessionEvent.TRANSFERRED, "clerk", "transferred", null, null);
-        TicketRecord back =
-                tickets.executeOnKey(t.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-                    TicketRecord cur = e.getValue();
-                    if (cur == null || cur.status() != TicketStatus.IN_SESSION || !sessionId.equals(cur.sessionId())) {
-                        return null;
-                    }
-                    TicketRecord updated = cur.backToHead(hall);
-                    e.setValue(updated);
-                    return updated;
-                });
+        TicketRecord back = tickets.executeOnKey(t.ticketId(), new QueueProcessors.BackToHead(sessionId, hall));
         wrapUp(clerkId, sessionId);
         if (back == null) {
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the applicant's ticket changed meanwhile");
@@ -788,18 +656,7 @@ public final class QueueService {
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
         }
         String verdict = confirmed ? "confirmed" : "rejected";
-        Object result = tickets.executeOnKey(s.ticketId(), (EntryProcessor<String, TicketRecord, Object>) e -> {
-            TicketRecord t = e.getValue();
-            if (t == null || !sessionId.equals(t.sessionId())) {
-                return "gone";
-            }
-            if (t.priorityGroup() == null || t.priorityVerdict() != null) {
-                return "none";
-            }
-            TicketRecord updated = t.withPriorityVerdict(verdict);
-            e.setValue(updated);
-            return updated;
-        });
+        Object result = tickets.executeOnKey(s.ticketId(), new QueueProcessors.PriorityVerdict(sessionId, verdict));
         if (result instanceof TicketRecord t) {
             return t;
         }
@@ -849,16 +706,7 @@ public final class QueueService {
             if (!expired(t, now)) {
                 continue;
             }
-            TicketRecord done =
-                    tickets.executeOnKey(t.ticketId(), (EntryProcessor<String, TicketRecord, TicketRecord>) e -> {
-                        TicketRecord cur = e.getValue();
-                        if (cur == null || cur.status().isFinal() || !expired(cur, now)) {
-                            return null;
-                        }
-                        TicketRecord updated = cur.ended(TicketStatus.EXPIRED, now);
-                        e.setValue(updated);
-                        return updated;
-                    });
+            TicketRecord done = tickets.executeOnKey(t.ticketId(), new QueueProcessors.Expire(now));
             if (done == null) {
                 continue;
             }
@@ -907,16 +755,7 @@ public final class QueueService {
             if (!p.timedWrapUpOver(now)) {
                 continue;
             }
-            ClerkPresence after =
-                    clerks.executeOnKey(p.clerkId(), (EntryProcessor<String, ClerkPresence, ClerkPresence>) e -> {
-                        ClerkPresence c = e.getValue();
-                        if (c == null || !c.timedWrapUpOver(now)) {
-                            return null;
-                        }
-                        ClerkPresence updated = c.with(c.chosen(), null, now);
-                        e.setValue(updated);
-                        return updated;
-                    });
+            ClerkPresence after = clerks.executeOnKey(p.clerkId(), new QueueProcessors.EndWrapUp(now));
             if (after != null) {
                 ended.add(after);
             }
@@ -924,7 +763,7 @@ public final class QueueService {
         return ended;
     }
 
-    private static boolean expired(TicketRecord t, long now) {
+    static boolean expired(TicketRecord t, long now) {
         return t.disconnectedAt() > 0 && now - t.disconnectedAt() > RESUME_GRACE_MS;
     }
 
@@ -946,12 +785,7 @@ public final class QueueService {
     private String nextNumber(String hallId, String prefix, long now) {
         String day =
                 LocalDate.ofInstant(java.time.Instant.ofEpochMilli(now), CHINA).format(DAY);
-        Integer n = counters.executeOnKey(
-                hallId + "|" + prefix + "|" + day, (EntryProcessor<String, Integer, Integer>) e -> {
-                    int next = (e.getValue() == null ? 0 : e.getValue()) + 1;
-                    e.setValue(next);
-                    return next;
-                });
+        Integer n = counters.executeOnKey(hallId + "|" + prefix + "|" + day, new QueueProcessors.NextNumber());
         return prefix + (n < 1000 ? String.format("%03d", n) : String.valueOf(n));
     }
 

@@ -1,7 +1,5 @@
 package cn.tongban.signaling.queue;
 
-import java.io.Serializable;
-
 /**
  * A matter's observed mean service time (seconds a clerk is occupied from the take to the recorded
  * outcome), as the wait estimate uses it. The first sessions give their plain mean (weight 1/n); after
@@ -9,7 +7,7 @@ import java.io.Serializable;
  * the last 40 sessions count: it follows a change of pace within the day, and one odd session does not
  * swing it.
  */
-public record ServiceTimeEstimate(double mean, long count) implements Serializable {
+public record ServiceTimeEstimate(double mean, long count) {
     /** The smallest weight of a new observation. */
     public static final double MIN_WEIGHT = 0.05;
 

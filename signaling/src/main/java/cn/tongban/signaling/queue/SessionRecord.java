@@ -4,9 +4,13 @@ import cn.tongban.session.model.Outcome;
 import cn.tongban.session.model.SessionEvent;
 import cn.tongban.session.model.SessionLifecycle;
 import cn.tongban.session.model.SessionState;
-import java.io.Serializable;
 
-/** A live (or just ended) session as stored in the cluster. Immutable. */
+/**
+ * A live (or just ended) session as stored in the cluster. Immutable.
+ *
+ * @param version 1 when the session starts, one more with every change: what lets a connection drop a
+ *     session push that a later change has overtaken (like {@link TicketRecord#version()})
+ */
 public record SessionRecord(
         String sessionId,
         String ticketId,
@@ -18,8 +22,36 @@ public record SessionRecord(
         Outcome outcome,
         String note,
         String endedBy,
-        String endReason)
-        implements Serializable {
+        String endReason,
+        long version) {
+
+    /** A session as it starts, or as it was before sessions carried a version: version 1. */
+    public SessionRecord(
+            String sessionId,
+            String ticketId,
+            String clerkId,
+            String clerkConnId,
+            SessionState state,
+            long startedAt,
+            long endedAt,
+            Outcome outcome,
+            String note,
+            String endedBy,
+            String endReason) {
+        this(
+                sessionId,
+                ticketId,
+                clerkId,
+                clerkConnId,
+                state,
+                startedAt,
+                endedAt,
+                outcome,
+                note,
+                endedBy,
+                endReason,
+                1);
+    }
 
     /** Applies a lifecycle event; throws {@link IllegalStateException} if it is not allowed. */
     SessionRecord apply(SessionEvent event, long at, String by, String reason, Outcome newOutcome, String newNote) {
@@ -36,6 +68,7 @@ public record SessionRecord(
                 newOutcome != null ? newOutcome : outcome,
                 newNote != null ? newNote : note,
                 ending ? by : endedBy,
-                ending ? reason : endReason);
+                ending ? reason : endReason,
+                version + 1);
     }
 }

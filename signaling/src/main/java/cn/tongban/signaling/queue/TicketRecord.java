@@ -1,7 +1,5 @@
 package cn.tongban.signaling.queue;
 
-import java.io.Serializable;
-
 /**
  * A ticket as stored in the cluster. Immutable; every change is a new record written by an entry
  * processor, so concurrent changes to one ticket are serialized by its partition.
@@ -44,8 +42,7 @@ public record TicketRecord(
         String appointmentId,
         long appointmentAt,
         String priorityVerdict,
-        long version)
-        implements Serializable {
+        long version) {
 
     /** A ticket with the fields of the original protocol (no language, priority or appointment). */
     public TicketRecord(

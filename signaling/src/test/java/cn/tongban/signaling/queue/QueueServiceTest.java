@@ -387,6 +387,31 @@ class QueueServiceTest {
     }
 
     @Test
+    void aSessionsVersionStartsAtOneAndGrowsWithEveryChange() {
+        QueueService.Joined a = join(MATTER, "a");
+        signIn("clerk0");
+        signIn("clerk1");
+        QueueService.Taken t = queue.take("clerk0", "conn-clerk0", null);
+        String sid = t.session().sessionId();
+        assertThat(t.session().version()).isEqualTo(1);
+        assertThat(queue.session(sid).orElseThrow().version()).isEqualTo(1);
+        SessionRecord wrapUp = queue.applicantHangup(a.ticket().ticketId(), "a", sid);
+        assertThat(wrapUp.version()).isEqualTo(2);
+        SessionRecord closed = queue.recordOutcome("clerk0", sid, Outcome.COMPLETED, null);
+        assertThat(closed.version()).isEqualTo(3);
+        assertThat(queue.session(sid).orElseThrow()).isEqualTo(closed);
+
+        // A transfer closes one session (one more change) and starts another at 1.
+        join(MATTER, "b");
+        clock.advance(1);
+        queue.setStatus("clerk0", "conn-clerk0", ClerkStatus.AVAILABLE);
+        String second = queue.take("clerk0", "conn-clerk0", null).session().sessionId();
+        QueueService.Transferred moved = queue.transferToClerk("clerk0", second, "clerk1");
+        assertThat(moved.ended().version()).isEqualTo(2);
+        assertThat(moved.next().version()).isEqualTo(1);
+    }
+
+    @Test
     void estimatesWaitFromClerksOnDutyAndServiceTime() {
         QueueService.Joined a = join(MATTER, "a");
         QueueService.Joined b = join(MATTER, "b");
