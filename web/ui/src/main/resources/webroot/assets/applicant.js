@@ -298,8 +298,6 @@ function onReady() {
 }
 
 function onTicket(ticket) {
-  // A push that a later change of the same ticket overtook (docs/protocol.md, `ticket.version`).
-  if (state.ticket?.ticketId === ticket.ticketId && ticket.version < state.ticket.version) return;
   if (ticket.resumeToken) sessionStorage.setItem(TOKEN_KEY, ticket.resumeToken);
   // Absent position/etaSeconds mean "none now" (e.g. no clerk on duty): never keep stale values.
   state.ticket = { ...state.ticket, ...ticket, position: ticket.position ?? null, etaSeconds: ticket.etaSeconds ?? null };

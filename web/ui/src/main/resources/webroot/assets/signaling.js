@@ -9,7 +9,8 @@
 //   message replaces the list when the cluster changes; reconnect attempts
 //   go round that list, so when a node dies its clients reach a surviving one and resume there. A
 //   close with 1013 (NODE_UNAVAILABLE: the node is cut off from its cluster) skips that node;
-// - keep-alive pings detect dead connections that the browser has not noticed yet.
+// - keep-alive pings detect dead connections that the browser has not noticed yet;
+// - drops a ticket, paired or ended message older (by its version) than one already received.
 //
 // Events (EventTarget): 'state' (detail: {state, attempt}), 'ready' (detail: hello, after every
 // (re)connect), 'message' (detail: the message), and one event per message type, e.g. 'ticket'.
@@ -48,6 +49,8 @@ export class SignalingClient extends EventTarget {
   // The cluster's nodes from the last hello (this client's node first) and the next one to try.
   #servers = [];
   #nextServer = 0;
+  // The highest version seen of each ticket and session (see #isStale).
+  #versions = new Map();
   hello = null;
   /** The last connection states, oldest first (for diagnosis and tests). */
   history = [];
@@ -160,6 +163,7 @@ export class SignalingClient extends EventTarget {
       this.dispatchEvent(new CustomEvent('ready', { detail: message }));
       return;
     }
+    if (this.#isStale(message)) return;
     if (message.type === 'servers' && Array.isArray(message.servers)) {
       // The cluster changed after hello: fail over along the new list from now on.
       this.#servers = message.servers;
@@ -180,6 +184,20 @@ export class SignalingClient extends EventTarget {
     }
     this.dispatchEvent(new CustomEvent('message', { detail: message }));
     this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+  }
+
+  // Tickets and sessions carry the version of the state they were built from (docs/protocol.md): pushes
+  // from different places can race, so one older than what this client was already told is dropped.
+  #isStale(message) {
+    if (typeof message.version !== 'number') return false;
+    let key = null;
+    if (message.type === 'ticket') key = `ticket:${message.ticketId}`;
+    else if (message.type === 'paired' || message.type === 'ended') key = `session:${message.sessionId}`;
+    if (key === null) return false;
+    const seen = this.#versions.get(key);
+    if (seen !== undefined && message.version < seen) return true;
+    this.#versions.set(key, message.version);
+    return false;
   }
 
   #onClose(ws, event) {

@@ -338,7 +338,8 @@ public final class MediaSessions implements AutoCloseable {
                     audit(sessionId, "participant.left", p, "session_ended");
                     if (p.connected()) {
                         joined.remove(p.connId());
-                        outbox.send(p.connId(), new ServerMessage.Ended(sessionId, by, reason, false, null, null));
+                        outbox.send(
+                                p.connId(), new ServerMessage.Ended(sessionId, by, reason, false, null, null, null));
                     }
                 }
             }
@@ -542,7 +543,8 @@ public final class MediaSessions implements AutoCloseable {
                         now.matterId(),
                         now.hallId(),
                         js.id(),
-                        now.recorded()));
+                        now.recorded(),
+                        null));
         try {
             connect(now, p);
         } catch (ProtocolException e) {
@@ -574,7 +576,8 @@ public final class MediaSessions implements AutoCloseable {
                         "left",
                         false,
                         null,
-                        ls.id()));
+                        ls.id(),
+                        null));
     }
 
     /** {@code list_sessions}: a supervisor's view of the running sessions of their hall. */

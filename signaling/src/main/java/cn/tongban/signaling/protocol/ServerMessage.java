@@ -244,12 +244,14 @@ public sealed interface ServerMessage {
             String matterId,
             String hallId,
             String re,
-            Boolean recording)
+            Boolean recording,
+            Long version)
             implements ServerMessage {
 
         /** The same message for bridge mode: nobody offers but the server. */
         public Paired bridged(boolean recorded) {
-            return new Paired(sessionId, role, false, resumed, peer, ticketId, number, matterId, hallId, re, recorded);
+            return new Paired(
+                    sessionId, role, false, resumed, peer, ticketId, number, matterId, hallId, re, recorded, version);
         }
     }
 
@@ -295,7 +297,14 @@ public sealed interface ServerMessage {
      * is one of {@code hangup}, {@code applicant_lost}, {@code clerk_lost}; {@code outcomeRequired} tells
      * the clerk to send {@code outcome}; {@code outcome} tells the applicant how the clerk closed it.
      */
-    record Ended(String sessionId, String by, String reason, boolean outcomeRequired, SessionOutcome outcome, String re)
+    record Ended(
+            String sessionId,
+            String by,
+            String reason,
+            boolean outcomeRequired,
+            SessionOutcome outcome,
+            String re,
+            Long version)
             implements ServerMessage {}
 
     /**

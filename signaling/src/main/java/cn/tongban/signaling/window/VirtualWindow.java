@@ -236,7 +236,14 @@ public final class VirtualWindow {
         if (t.connId() != null) {
             outbox.send(
                     t.connId(),
-                    new ServerMessage.Ended(lost.session().sessionId(), "server", "clerk_lost", false, null, null));
+                    new ServerMessage.Ended(
+                            lost.session().sessionId(),
+                            "server",
+                            "clerk_lost",
+                            false,
+                            null,
+                            null,
+                            lost.session().version()));
             QueueView view = queue.view();
             outbox.send(t.connId(), ticketMessage(t, view.place(t.ticketId()), null, null));
         }
@@ -408,8 +415,8 @@ public final class VirtualWindow {
         if (in.presence().status() == ClerkStatus.WRAP_UP && in.presence().sessionId() != null) {
             // The outcome of a session that ended while this clerk was away is still owed.
             queue.session(in.presence().sessionId())
-                    .ifPresent(s -> c.send(
-                            new ServerMessage.Ended(s.sessionId(), s.endedBy(), s.endReason(), true, null, null)));
+                    .ifPresent(s -> c.send(new ServerMessage.Ended(
+                            s.sessionId(), s.endedBy(), s.endReason(), true, null, null, s.version())));
         }
         pushQueue(c, queue.view(), true);
         changes.queuesChanged();
@@ -492,9 +499,9 @@ public final class VirtualWindow {
                     s.sessionId(),
                     "reason",
                     "hangup");
-            c.send(new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id()));
+            c.send(new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id(), s.version()));
             queue.ticket(c.ticketId()).ifPresent(t -> c.send(ticketMessage(t, null, null, null)));
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null));
+            toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null, s.version()));
             sessionEnded(s, "applicant", "hangup");
             queue.presence(s.clerkId())
                     .filter(p -> p.connId() != null)
@@ -511,11 +518,13 @@ public final class VirtualWindow {
                     "outcome",
                     s.outcome().name());
             records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
-            c.send(new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null, h.id()));
+            c.send(new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null, h.id(), s.version()));
             queue.presence(c.clerkId()).ifPresent(p -> c.send(clerkMessage(p, null)));
             queue.ticket(s.ticketId()).filter(t -> t.connId() != null).ifPresent(t -> {
                 SessionOutcome told = wireOutcome(s.outcome());
-                outbox.send(t.connId(), new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null));
+                outbox.send(
+                        t.connId(),
+                        new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, told, null, s.version()));
                 outbox.send(t.connId(), ticketMessage(t, null, null, told, null));
             });
             sessionEnded(s, "clerk", "hangup");
@@ -607,7 +616,8 @@ public final class VirtualWindow {
                 t.matterId(),
                 t.hallId(),
                 re,
-                null);
+                null,
+                s.version());
     }
 
     private static ServerMessage.Paired applicantPaired(
@@ -626,7 +636,8 @@ public final class VirtualWindow {
                 t.matterId(),
                 t.hallId(),
                 re,
-                null);
+                null,
+                s.version());
     }
 
     private void pushQueue(Client c, QueueView view, boolean force) {
@@ -674,7 +685,9 @@ public final class VirtualWindow {
         for (SessionRecord s : sweep.applicantLost()) {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
             records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
-            toClerk(s, new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null));
+            toClerk(
+                    s,
+                    new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null, s.version()));
             sessionEnded(s, "server", "applicant_lost");
             queue.presence(s.clerkId()).ifPresent(p -> outbox.send(p.connId(), clerkMessage(p, null)));
         }
@@ -722,7 +735,14 @@ public final class VirtualWindow {
                 "newSession",
                 moved.next() == null ? null : moved.next().sessionId());
         records.caseClosed(moved.ended(), t);
-        c.send(new ServerMessage.Ended(m.sessionId(), "clerk", "transferred", false, null, m.id()));
+        c.send(new ServerMessage.Ended(
+                m.sessionId(),
+                "clerk",
+                "transferred",
+                false,
+                null,
+                m.id(),
+                moved.ended().version()));
         media.sessionEnded(m.sessionId(), "clerk", "transferred");
         queue.presence(c.clerkId()).ifPresent(p -> c.send(clerkMessage(p, null)));
         if (moved.next() != null) {

@@ -29,8 +29,8 @@ final class Connection implements Client {
     volatile boolean closed;
     /** The hello was written (messages to the client may follow). */
     volatile boolean greeted;
-    /** Which ticket messages are written; used only on {@link #context}. */
-    final TicketPushFilter tickets = new TicketPushFilter();
+    /** Which state pushes are written; used only on {@link #context}. */
+    final PushFilter pushes = new PushFilter();
 
     long lastRateLimitErrorNanos;
     MessageConsumer<String> consumer;
@@ -75,9 +75,12 @@ final class Connection implements Client {
         context.runOnContext(v -> deliver(message, text));
     }
 
-    /** Writes a message that was queued on the context (local or from another node); stale tickets dropped. */
+    /**
+     * Writes a message queued on the context (local, or from another node: then decoded only if it is a state
+     * push, else null); stale pushes are dropped.
+     */
     void deliver(ServerMessage message, String text) {
-        if (!(message instanceof ServerMessage.Ticket t) || tickets.admit(t)) {
+        if (message == null || pushes.admit(message)) {
             write(text);
         }
     }

@@ -137,7 +137,7 @@ public final class SignalingHandler implements Changes {
                 count(ErrorCode.SUPERSEDED);
             } else {
                 String body = msg.body();
-                c.deliver(body.startsWith("{\"type\":\"ticket\"") ? Codec.decodeServer(body) : null, body);
+                c.deliver(isStatePush(body) ? Codec.decodeServer(body) : null, body);
             }
         });
         // Hold incoming messages until the connection's address is registered cluster-wide.
@@ -150,6 +150,13 @@ public final class SignalingHandler implements Changes {
                 c, new ProtocolException(ErrorCode.BAD_JSON, "binary frames are not part of the protocol"), null));
         ws.exceptionHandler(t -> LOG.debug("WebSocket {} error: {}", c.id, t.toString()));
         ws.closeHandler(v -> onClose(c));
+    }
+
+    /** A ticket or session push (see {@link PushFilter}); the codec writes {@code type} first. */
+    private static boolean isStatePush(String body) {
+        return body.startsWith("{\"type\":\"ticket\"")
+                || body.startsWith("{\"type\":\"paired\"")
+                || body.startsWith("{\"type\":\"ended\"");
     }
 
     private ServerMessage.Hello hello() {

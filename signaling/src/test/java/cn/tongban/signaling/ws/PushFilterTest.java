@@ -6,7 +6,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.ServerMessage.TicketState;
 import org.junit.jupiter.api.Test;
 
-class TicketPushFilterTest {
+class PushFilterTest {
     private static ServerMessage.Ticket ticket(
             String id, TicketState state, Integer position, String re, String token, long version) {
         return new ServerMessage.Ticket(
@@ -15,7 +15,7 @@ class TicketPushFilterTest {
 
     @Test
     void aPushOvertakenByALaterChangeIsDropped() {
-        TicketPushFilter f = new TicketPushFilter();
+        PushFilter f = new PushFilter();
         assertThat(f.admit(ticket("t1", TicketState.WAITING, 2, "j", "tok", 1))).isTrue();
         assertThat(f.admit(ticket("t1", TicketState.IN_SESSION, null, null, null, 2)))
                 .isTrue();
@@ -30,7 +30,7 @@ class TicketPushFilterTest {
 
     @Test
     void theSamePlaceIsToldOnceButAnswersAlwaysGo() {
-        TicketPushFilter f = new TicketPushFilter();
+        PushFilter f = new PushFilter();
         assertThat(f.admit(ticket("t1", TicketState.WAITING, 3, null, null, 1))).isTrue();
         assertThat(f.admit(ticket("t1", TicketState.WAITING, 3, null, null, 1))).isFalse();
         assertThat(f.admit(ticket("t1", TicketState.WAITING, 2, null, null, 1))).isTrue();
@@ -39,11 +39,32 @@ class TicketPushFilterTest {
 
     @Test
     void versionsArePerTicket() {
-        TicketPushFilter f = new TicketPushFilter();
+        PushFilter f = new PushFilter();
         assertThat(f.admit(ticket("t1", TicketState.CANCELLED, null, "l", null, 5)))
                 .isTrue();
         // A new ticket on the same connection starts at version 1 again.
         assertThat(f.admit(ticket("t2", TicketState.WAITING, 1, "j", "tok", 1))).isTrue();
         assertThat(f.admit(ticket("t1", TicketState.WAITING, 4, null, null, 4))).isFalse();
+    }
+
+    @Test
+    void aPairedOvertakenByTheEndOfItsSessionIsDropped() {
+        PushFilter f = new PushFilter();
+        assertThat(f.admit(paired("s-1", 1))).isTrue();
+        assertThat(f.admit(ended("s-1", 3L))).isTrue();
+        // The resume's paired was built from the session before the hang-up: dropped.
+        assertThat(f.admit(paired("s-1", 2))).isFalse();
+        // Another session (a transfer) is told; so are messages without a version (a helper's view).
+        assertThat(f.admit(paired("s-2", 1))).isTrue();
+        assertThat(f.admit(ended("s-1", null))).isTrue();
+    }
+
+    private static ServerMessage.Paired paired(String sid, long version) {
+        return new ServerMessage.Paired(
+                sid, "applicant", false, true, null, "t1", "B001", "m", "h", null, null, version);
+    }
+
+    private static ServerMessage.Ended ended(String sid, Long version) {
+        return new ServerMessage.Ended(sid, "clerk", "hangup", false, null, null, version);
     }
 }
