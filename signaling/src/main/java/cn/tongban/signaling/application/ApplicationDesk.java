@@ -14,6 +14,7 @@ import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.queue.TicketStatus;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class ApplicationDesk {
                                 a.applicationId());
                         records.audit(
                                 "server",
-                                "application.left_unsealed",
+                                AuditAction.APPLICATION_LEFT_UNSEALED,
                                 s.sessionId(),
                                 "application",
                                 a.applicationId(),
@@ -291,7 +292,7 @@ public final class ApplicationDesk {
         LOG.warn("Refused {} of {} by {} ({})", attempt, a.applicationId(), actor, code);
         records.audit(
                 actor,
-                "application.refused",
+                AuditAction.APPLICATION_REFUSED,
                 a.sessionId(),
                 "application",
                 a.applicationId(),

@@ -5,6 +5,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -150,7 +151,7 @@ final class Handoff {
                     now);
             records.audit(
                     "server",
-                    "application.filed",
+                    AuditAction.APPLICATION_FILED,
                     app.sessionId(),
                     "application",
                     app.applicationId(),
@@ -173,7 +174,7 @@ final class Handoff {
         store.handoffRefused(app.applicationId(), reason, app.handoffAttempts(), now);
         records.audit(
                 "hall:" + app.hallId(),
-                "handoff.refused",
+                AuditAction.HANDOFF_REFUSED,
                 app.sessionId(),
                 "application",
                 app.applicationId(),
@@ -234,7 +235,7 @@ final class Handoff {
                 store.handoffRefused(app.applicationId(), reason, attempt, clock.millis());
                 records.audit(
                         "hall:" + app.partnerHallId(),
-                        "handoff.refused",
+                        AuditAction.HANDOFF_REFUSED,
                         app.sessionId(),
                         "application",
                         app.applicationId(),
@@ -268,7 +269,7 @@ final class Handoff {
         store.handoffFailed(app.applicationId(), failure.strip(), attempt, clock.millis() + delay, clock.millis());
         records.audit(
                 "hall:" + app.partnerHallId(),
-                "handoff.retry",
+                AuditAction.HANDOFF_RETRY,
                 app.sessionId(),
                 "application",
                 app.applicationId(),
@@ -324,7 +325,7 @@ final class Handoff {
                 now);
         records.audit(
                 "hall:" + app.partnerHallId(),
-                "handoff.delivered",
+                AuditAction.HANDOFF_DELIVERED,
                 app.sessionId(),
                 "application",
                 app.applicationId(),

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.application;
 
+import cn.tongban.signaling.store.AuditAction;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Clock;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class HandoffOutbox {
     /** Writes one audit event (actor, action, session, alternating keys and values). */
     @FunctionalInterface
     public interface Auditor {
-        void audit(String actor, String action, String sessionId, Object... kv);
+        void audit(String actor, AuditAction action, String sessionId, Object... kv);
     }
 
     /** What {@link #resend} did. */
@@ -96,7 +97,7 @@ public final class HandoffOutbox {
         }
         audit.audit(
                 actor,
-                "handoff.resent",
+                AuditAction.HANDOFF_RESENT,
                 app.sessionId(),
                 "application",
                 applicationId,

@@ -15,6 +15,7 @@ import cn.tongban.docsign.verify.SignatureReport;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -207,7 +208,7 @@ final class HandoffReceiver {
         }
         records.audit(
                 "hall:" + m.owningHallId(),
-                "handoff.received",
+                AuditAction.HANDOFF_RECEIVED,
                 m.sessionId(),
                 "application",
                 m.applicationId(),
@@ -397,7 +398,7 @@ final class HandoffReceiver {
         }
         records.audit(
                 "hall:receiver",
-                "handoff.refused",
+                AuditAction.HANDOFF_REFUSED,
                 null,
                 "application",
                 applicationId,

@@ -14,6 +14,7 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
@@ -122,7 +123,7 @@ final class Sealing {
             LOG.warn("Application {}: taking over a sealing claim left since {}", app.applicationId(), app.updatedAt());
             records.audit(
                     actor,
-                    "application.sealing_resumed",
+                    AuditAction.APPLICATION_SEALING_RESUMED,
                     app.sessionId(),
                     "application",
                     app.applicationId(),
@@ -139,7 +140,7 @@ final class Sealing {
             if (report.verdict() != Verdict.VALID) {
                 records.audit(
                         actor,
-                        "application.verification_failed",
+                        AuditAction.APPLICATION_VERIFICATION_FAILED,
                         app.sessionId(),
                         "application",
                         app.applicationId(),
@@ -181,7 +182,7 @@ final class Sealing {
         }
         records.audit(
                 actor,
-                "application.sealed",
+                AuditAction.APPLICATION_SEALED,
                 app.sessionId(),
                 "application",
                 app.applicationId(),

@@ -34,6 +34,7 @@ import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -319,7 +320,7 @@ public final class SigningService {
         pending.forget(p.session().sessionId());
         records.audit(
                 p.actor(),
-                "application.prepared",
+                AuditAction.APPLICATION_PREPARED,
                 p.session().sessionId(),
                 "application",
                 applicationId,
@@ -353,7 +354,7 @@ public final class SigningService {
                 TimeUnit.MILLISECONDS);
         records.audit(
                 p.actor(),
-                "application.intent_code",
+                AuditAction.APPLICATION_INTENT_CODE,
                 p.session().sessionId(),
                 "application",
                 app.applicationId(),
@@ -385,7 +386,7 @@ public final class SigningService {
             intents.executeOnKey(sid, new IntentReplace(intent, usedUp ? null : next));
             records.audit(
                     p.actor(),
-                    "application.intent_failed",
+                    AuditAction.APPLICATION_INTENT_FAILED,
                     sid,
                     "application",
                     app.applicationId(),
@@ -406,7 +407,7 @@ public final class SigningService {
         }
         records.audit(
                 p.actor(),
-                "application.intent_confirmed",
+                AuditAction.APPLICATION_INTENT_CONFIRMED,
                 sid,
                 "application",
                 app.applicationId(),
@@ -471,7 +472,7 @@ public final class SigningService {
                         clock.millis() + SIGN_TTL_MS));
         records.audit(
                 p.actor(),
-                "application.certificate_issued",
+                AuditAction.APPLICATION_CERTIFICATE_ISSUED,
                 p.session().sessionId(),
                 "application",
                 app.applicationId(),
@@ -567,7 +568,7 @@ public final class SigningService {
                 pending.forget(sid);
                 records.audit(
                         p.actor(),
-                        "application.signature_refused",
+                        AuditAction.APPLICATION_SIGNATURE_REFUSED,
                         sid,
                         "application",
                         pend.applicationId(),
@@ -595,7 +596,7 @@ public final class SigningService {
         pending.completed(sid, new PendingSignatures.Completed(pend.applicationId(), pend.serial(), valueSha));
         records.audit(
                 p.actor(),
-                "application.applicant_signed",
+                AuditAction.APPLICATION_APPLICANT_SIGNED,
                 sid,
                 "application",
                 pend.applicationId(),
@@ -766,7 +767,7 @@ public final class SigningService {
             LOG.warn("Session {}: refused {} from {}", p.session().sessionId(), attempt, p.actor());
             records.audit(
                     p.actor(),
-                    "remote.refused",
+                    AuditAction.REMOTE_REFUSED,
                     p.session().sessionId(),
                     "attempt",
                     attempt,

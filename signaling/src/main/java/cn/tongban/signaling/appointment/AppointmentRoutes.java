@@ -3,6 +3,7 @@ package cn.tongban.signaling.appointment;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.rest.HttpErrors;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.vertx.core.json.DecodeException;
@@ -118,7 +119,7 @@ public final class AppointmentRoutes {
                             AppointmentService.Booking b = appointments.book(h, m, at, nm.strip(), mb);
                             records.audit(
                                     "applicant:" + Mask.mobile(mb),
-                                    "appointment.booked",
+                                    AuditAction.APPOINTMENT_BOOKED,
                                     null,
                                     "appointment",
                                     b.appointmentId(),

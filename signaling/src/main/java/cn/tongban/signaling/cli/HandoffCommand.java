@@ -94,7 +94,7 @@ public final class HandoffCommand {
                 JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
                 HandoffOutbox outbox = new HandoffOutbox(
                         db.dataSource(),
-                        (actor, action, session, kv) -> journal.append(actor, action, session, details(kv)),
+                        (actor, action, session, kv) -> journal.append(actor, action.wire(), session, details(kv)),
                         Clock.systemUTC());
                 HandoffOutbox.Resend r = outbox.resend(applicationId, "operator:" + by, "cli");
                 Map<String, Object> out = new LinkedHashMap<>();

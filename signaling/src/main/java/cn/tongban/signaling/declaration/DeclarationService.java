@@ -16,6 +16,7 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -210,7 +211,7 @@ public final class DeclarationService {
         LOG.info("Declaration of ticket {} submitted", p.ticket().number());
         records.audit(
                 p.actor(),
-                "declaration.submitted",
+                AuditAction.DECLARATION_SUBMITTED,
                 p.session().sessionId(),
                 "matter",
                 form.matterId(),
@@ -239,7 +240,7 @@ public final class DeclarationService {
         if (r.changed()) {
             records.audit(
                     p.actor(),
-                    released ? "control.released" : "cobrowse.mode",
+                    released ? AuditAction.CONTROL_RELEASED : AuditAction.COBROWSE_MODE,
                     p.session().sessionId(),
                     "from",
                     r.before().mode().wire(),
@@ -256,7 +257,7 @@ public final class DeclarationService {
         if (r.refused()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "control is already granted");
         }
-        records.audit(p.actor(), "control.requested", p.session().sessionId(), "clerk", p.clerkId());
+        records.audit(p.actor(), AuditAction.CONTROL_REQUESTED, p.session().sessionId(), "clerk", p.clerkId());
         ReferenceData data = refdata.get();
         send(
                 p.applicantConnId(),
@@ -283,16 +284,24 @@ public final class DeclarationService {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "no control request is pending");
         }
         String clerkId = r.before().pendingBy();
-        records.audit(
-                p.actor(),
-                m.granted() ? "control.granted" : "control.denied",
-                p.session().sessionId(),
-                "clerk",
-                clerkId,
-                "clerkName",
-                clerkName(clerkId),
-                "epoch",
-                r.after().epoch());
+        try {
+            records.audit(
+                    p.actor(),
+                    m.granted() ? AuditAction.CONTROL_GRANTED : AuditAction.CONTROL_DENIED,
+                    p.session().sessionId(),
+                    "clerk",
+                    clerkId,
+                    "clerkName",
+                    clerkName(clerkId),
+                    "epoch",
+                    r.after().epoch());
+        } catch (ProtocolException unaudited) {
+            // Control granted without a record of it would be control nobody can account for: take it back.
+            ControlState back = cobrowse.apply(p.session().sessionId(), new CoBrowse.Revoke(clock.millis()))
+                    .after();
+            notifyBoth(p, back, "revoked", "server", null);
+            throw unaudited;
+        }
         LOG.info("Session {}: the applicant {} control", p.session().sessionId(), m.granted() ? "granted" : "denied");
         notifyBoth(p, r.after(), m.granted() ? "granted" : "denied", "applicant", m.id());
     }
@@ -305,7 +314,7 @@ public final class DeclarationService {
         if (r.changed()) {
             records.audit(
                     p.actor(),
-                    p.clerk() ? "control.released" : "control.revoked",
+                    p.clerk() ? AuditAction.CONTROL_RELEASED : AuditAction.CONTROL_REVOKED,
                     p.session().sessionId(),
                     "via",
                     m.via(),
@@ -353,7 +362,7 @@ public final class DeclarationService {
         }
         records.audit(
                 p.actor(),
-                "remote.input",
+                AuditAction.REMOTE_INPUT,
                 p.session().sessionId(),
                 "field",
                 f.key(),
@@ -379,7 +388,7 @@ public final class DeclarationService {
         }
         records.audit(
                 p.actor(),
-                "remote.step",
+                AuditAction.REMOTE_STEP,
                 p.session().sessionId(),
                 "from",
                 d.step(),
@@ -418,7 +427,7 @@ public final class DeclarationService {
         LOG.warn("Session {}: refused {} from {} ({})", p.session().sessionId(), attempt, p.actor(), code);
         records.audit(
                 p.actor(),
-                "remote.refused",
+                AuditAction.REMOTE_REFUSED,
                 p.session().sessionId(),
                 "attempt",
                 attempt,

@@ -7,6 +7,7 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.rest.HttpErrors;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Handler;
@@ -73,12 +74,15 @@ final class LoginHandler implements Handler<RoutingContext> {
                 .executeBlocking(
                         () -> {
                             if (throttle.isLocked(user)) {
-                                records.audit("clerk:" + user, "clerk.login_locked", null);
+                                records.audit("clerk:" + user, AuditAction.CLERK_LOGIN_LOCKED, null);
                                 return LOCKED;
                             }
                             boolean ok = accounts.verify(user, password)
                                     && refdata.current().clerk(user).isPresent();
-                            records.audit("clerk:" + user, ok ? "clerk.login" : "clerk.login_failed", null);
+                            records.audit(
+                                    "clerk:" + user,
+                                    ok ? AuditAction.CLERK_LOGIN : AuditAction.CLERK_LOGIN_FAILED,
+                                    null);
                             if (ok) {
                                 throttle.recordSuccess(user);
                             } else {

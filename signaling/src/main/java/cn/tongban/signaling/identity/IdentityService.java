@@ -15,6 +15,7 @@ import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.StoreException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.security.SecureRandom;
@@ -127,7 +128,7 @@ public final class IdentityService {
         DeclarationForm.Field idField = form.field(id.idField()).orElseThrow();
         records.audit(
                 p.actor(),
-                result.verified() ? "identity.verified" : "identity.failed",
+                result.verified() ? AuditAction.IDENTITY_VERIFIED : AuditAction.IDENTITY_FAILED,
                 p.session().sessionId(),
                 "decision",
                 m.decision(),

@@ -19,6 +19,7 @@ import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
@@ -172,7 +173,7 @@ public final class MaterialService {
         store.decide(mat.materialId(), status, reason, p.actor(), now);
         records.audit(
                 p.actor(),
-                status == MaterialStore.Status.RECEIVED ? "material.received" : "material.replace",
+                status == MaterialStore.Status.RECEIVED ? AuditAction.MATERIAL_RECEIVED : AuditAction.MATERIAL_REPLACE,
                 p.session().sessionId(),
                 "material",
                 mat.materialId(),
@@ -220,7 +221,7 @@ public final class MaterialService {
         } catch (DocsignException e) {
             records.audit(
                     slot.actor(),
-                    "material.rejected",
+                    AuditAction.MATERIAL_REJECTED,
                     slot.sessionId(),
                     "requirement",
                     slot.requirement(),
@@ -263,7 +264,9 @@ public final class MaterialService {
         store.insert(mat);
         records.audit(
                 slot.actor(),
-                slot.kind() == MaterialStore.Kind.FACE_STILL ? "identity.still" : "material.uploaded",
+                slot.kind() == MaterialStore.Kind.FACE_STILL
+                        ? AuditAction.IDENTITY_STILL
+                        : AuditAction.MATERIAL_UPLOADED,
                 slot.sessionId(),
                 "material",
                 mat.materialId(),

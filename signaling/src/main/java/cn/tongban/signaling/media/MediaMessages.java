@@ -13,6 +13,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import java.time.Clock;
 
@@ -121,7 +122,7 @@ public final class MediaMessages {
         sessions.screen(s.sessionId(), source);
         records.audit(
                 "applicant:" + peers.ticket().number(),
-                s.active() ? "screen.started" : "screen.stopped",
+                s.active() ? AuditAction.SCREEN_STARTED : AuditAction.SCREEN_STOPPED,
                 s.sessionId(),
                 "source",
                 s.source().wire());
@@ -131,7 +132,11 @@ public final class MediaMessages {
     private void documentCameraRequest(Client c, ClientMessage.DocumentCameraRequest r) {
         if (relay(c, r.sessionId(), new ServerMessage.DocumentCameraRequest(r.sessionId(), r.requirement())) != null) {
             records.audit(
-                    "clerk:" + c.clerkId(), "document_camera.requested", r.sessionId(), "requirement", r.requirement());
+                    "clerk:" + c.clerkId(),
+                    AuditAction.DOCUMENT_CAMERA_REQUESTED,
+                    r.sessionId(),
+                    "requirement",
+                    r.requirement());
         }
     }
 }

@@ -15,6 +15,7 @@ import cn.tongban.signaling.live.Outbox;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -202,8 +203,14 @@ final class MediaNode implements AutoCloseable {
                 } catch (IllegalArgumentException noEndpoints) {
                     throw new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "no media for this session");
                 }
+                try {
+                    records.audit("server", AuditAction.RECORDING_STARTED, sessionId, "directory", dir.toString());
+                } catch (ProtocolException unaudited) {
+                    // A recording nobody can account for must not exist: stop it and drop what it wrote.
+                    discardRecording(sessionId, dir);
+                    throw unaudited;
+                }
                 LOG.info("Recording session {} into {}", sessionId, dir);
-                records.audit("server", "recording.started", sessionId, "directory", dir.toString());
                 return new JsonObject().put("started", true);
             }
             case "close" -> {
@@ -251,6 +258,20 @@ final class MediaNode implements AutoCloseable {
         return new JsonObject();
     }
 
+    private void discardRecording(String sessionId, Path dir) {
+        try {
+            bridge.stopRecording(sessionId);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Stopping the unaudited recording of {}: {}", sessionId, e.toString());
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.error("The unaudited recording of {} could not be deleted from {}", sessionId, dir, e);
+        }
+    }
+
     private JsonObject closeSession(String sessionId, JsonArray participantIds) {
         RecordingManifest manifest = null;
         try {
@@ -259,7 +280,7 @@ final class MediaNode implements AutoCloseable {
             // Not recorded (policy off, or nobody ever connected).
         } catch (IOException e) {
             LOG.error("Recording of {} did not finish cleanly", sessionId, e);
-            records.audit("server", "recording.failed", sessionId, "error", e.getMessage());
+            records.audit("server", AuditAction.RECORDING_FAILED, sessionId, "error", e.getMessage());
         }
         for (Object id : participantIds) {
             bridge.removeEndpoint(sessionId, String.valueOf(id));
@@ -276,7 +297,7 @@ final class MediaNode implements AutoCloseable {
         for (TrackFile t : m.tracks()) {
             records.audit(
                     "server",
-                    "recording.file",
+                    AuditAction.RECORDING_FILE,
                     sessionId,
                     "participant",
                     t.participantId(),
@@ -298,7 +319,7 @@ final class MediaNode implements AutoCloseable {
             String hash = sha256(manifest);
             records.audit(
                     "server",
-                    "recording.stopped",
+                    AuditAction.RECORDING_STOPPED,
                     sessionId,
                     "files",
                     m.tracks().size(),
@@ -321,7 +342,7 @@ final class MediaNode implements AutoCloseable {
                     hash);
         } catch (IOException | RuntimeException e) {
             LOG.error("Recording of {} could not be archived", sessionId, e);
-            records.audit("server", "recording.failed", sessionId, "error", String.valueOf(e.getMessage()));
+            records.audit("server", AuditAction.RECORDING_FAILED, sessionId, "error", String.valueOf(e.getMessage()));
         }
     }
 

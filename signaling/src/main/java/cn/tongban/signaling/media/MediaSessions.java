@@ -18,6 +18,7 @@ import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
@@ -214,7 +215,7 @@ public final class MediaSessions implements AutoCloseable {
             for (MediaParticipant p : people) {
                 if (p.connected()) {
                     connect(ms, p);
-                    audit(ms.sessionId(), "participant.joined", p, null);
+                    audit(ms.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
                 }
             }
         } catch (ProtocolException e) {
@@ -288,7 +289,7 @@ public final class MediaSessions implements AutoCloseable {
                 MediaParticipant p = now.participant(key).orElseThrow();
                 connect(now, p);
                 if (before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0) {
-                    audit(s.sessionId(), "participant.joined", p, null);
+                    audit(s.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
                 }
             }
         } catch (ProtocolException e) {
@@ -335,7 +336,7 @@ public final class MediaSessions implements AutoCloseable {
         roster.delete(sessionId).ifPresent(ms -> {
             for (MediaParticipant p : ms.participants()) {
                 if (p.role() == Role.HELPER || p.role() == Role.SUPERVISOR) {
-                    audit(sessionId, "participant.left", p, "session_ended");
+                    audit(sessionId, AuditAction.PARTICIPANT_LEFT, p, "session_ended");
                     if (p.connected()) {
                         joined.remove(p.connId());
                         outbox.send(
@@ -483,7 +484,13 @@ public final class MediaSessions implements AutoCloseable {
                         ms.matterId(),
                         ms.hallId()));
         records.audit(
-                "clerk:" + c.clerkId(), "participant.invited", ms.sessionId(), "clerk", invitee.id(), "role", "helper");
+                "clerk:" + c.clerkId(),
+                AuditAction.PARTICIPANT_INVITED,
+                ms.sessionId(),
+                "clerk",
+                invitee.id(),
+                "role",
+                "helper");
         sendParticipants(ch.session(), c.connId(), inv.id());
     }
 
@@ -552,7 +559,7 @@ public final class MediaSessions implements AutoCloseable {
             roster.leave(now.sessionId(), p.key());
             throw e;
         }
-        audit(now.sessionId(), "participant.joined", p, null);
+        audit(now.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
         LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
         sendParticipants(now, null, null);
         if (now.screen() != null) {
@@ -648,7 +655,7 @@ public final class MediaSessions implements AutoCloseable {
         } catch (ProtocolException e) {
             LOG.warn("Could not free the endpoint of {} in {}: {}", key, sessionId, e.getMessage());
         }
-        audit(sessionId, "participant.left", p, reason);
+        audit(sessionId, AuditAction.PARTICIPANT_LEFT, p, reason);
         LOG.info("{} left session {} ({})", key, sessionId, reason);
         sendParticipants(ch.session(), null, null);
         return p;
@@ -659,7 +666,7 @@ public final class MediaSessions implements AutoCloseable {
             control.call(ms.node(), MediaNode.record(ms.sessionId()));
         } catch (ProtocolException e) {
             LOG.error("Recording of {} could not start: {}", ms.sessionId(), e.getMessage());
-            records.audit("server", "recording.failed", ms.sessionId(), "error", e.getMessage());
+            records.audit("server", AuditAction.RECORDING_FAILED, ms.sessionId(), "error", e.getMessage());
             return;
         }
         for (MediaParticipant p : ms.participants()) {
@@ -718,7 +725,7 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
-    private void audit(String sessionId, String action, MediaParticipant p, String reason) {
+    private void audit(String sessionId, AuditAction action, MediaParticipant p, String reason) {
         records.audit(
                 p.role() == Role.APPLICANT ? "applicant" : "clerk:" + p.clerkId(),
                 action,

@@ -138,6 +138,11 @@ public enum ErrorCode {
     MEDIA_NOT_ALLOWED(403, false, 0),
     /** The media bridge failed or is unreachable; the session goes on but media may not flow. */
     MEDIA_UNAVAILABLE(503, false, 0),
+    /**
+     * An action that acts on the applicant's behalf or records them (remote control, the grant of control,
+     * recording) was not done because its audit event could not be written; try again.
+     */
+    AUDIT_UNAVAILABLE(503, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

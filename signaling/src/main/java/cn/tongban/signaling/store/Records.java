@@ -1,6 +1,8 @@
 package cn.tongban.signaling.store;
 
 import cn.tongban.session.audit.AuditJournal;
+import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -44,8 +46,12 @@ public final class Records {
         return cases;
     }
 
-    /** Appends an audit event; {@code kv} are alternating keys and values for the details object. */
-    public void audit(String actor, String action, String sessionId, Object... kv) {
+    /**
+     * Appends an audit event; {@code kv} are alternating keys and values for the details object (null values
+     * are left out). A failure is logged and counted; for a {@linkplain AuditAction#consentGated()
+     * consent-gated} action it also throws {@code AUDIT_UNAVAILABLE}, so that the action does not happen.
+     */
+    public void audit(String actor, AuditAction action, String sessionId, Object... kv) {
         Map<String, Object> details = new LinkedHashMap<>();
         for (int i = 0; i + 1 < kv.length; i += 2) {
             if (kv[i + 1] != null) {
@@ -53,10 +59,14 @@ public final class Records {
             }
         }
         try {
-            journal.append(actor, action, sessionId, JSON.writeValueAsString(details));
+            journal.append(actor, action.wire(), sessionId, JSON.writeValueAsString(details));
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
             LOG.error("Audit event {} by {} was not recorded: {}", action, actor, e.toString());
+            if (action.consentGated()) {
+                throw new ProtocolException(
+                        ErrorCode.AUDIT_UNAVAILABLE, "not done: the audit journal cannot be written; try again");
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,10 +52,10 @@ public final class Supervision {
         }
         String clerkId = tokens.clerkOf(w.token());
         if (!refdata.current().routing().isSupervisor(clerkId)) {
-            records.audit("clerk:" + clerkId, "supervisor.refused", null);
+            records.audit("clerk:" + clerkId, AuditAction.SUPERVISOR_REFUSED, null);
             throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
         }
-        records.audit("clerk:" + clerkId, "supervisor.watch", null, "connection", c.connId());
+        records.audit("clerk:" + clerkId, AuditAction.SUPERVISOR_WATCH, null, "connection", c.connId());
         LOG.info("Supervisor {} watches the queues", clerkId);
         // The answer is queued before the broadcaster can see a board here, so the first board is the answer.
         push(c, queue.view(), true, w.id());

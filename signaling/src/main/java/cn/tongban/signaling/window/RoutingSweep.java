@@ -4,6 +4,7 @@ import cn.tongban.signaling.appointment.AppointmentService;
 import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.SessionRecord;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import java.util.function.Consumer;
@@ -28,7 +29,7 @@ final class RoutingSweep {
         sweep.wrapUpEnded().forEach(tellClerk);
         for (SessionRecord s : sweep.outcomeExpired()) {
             LOG.info("Session {}: the outcome owed by clerk {} expired", s.sessionId(), s.clerkId());
-            records.audit("server", "session.outcome_expired", s.sessionId(), "clerk", s.clerkId());
+            records.audit("server", AuditAction.SESSION_OUTCOME_EXPIRED, s.sessionId(), "clerk", s.clerkId());
         }
         if (appointments == null) {
             return;
@@ -38,7 +39,7 @@ final class RoutingSweep {
                 LOG.info("Appointment {} released: no-show", a.appointmentId());
                 records.audit(
                         "server",
-                        "appointment.no_show",
+                        AuditAction.APPOINTMENT_NO_SHOW,
                         null,
                         "appointment",
                         a.appointmentId(),

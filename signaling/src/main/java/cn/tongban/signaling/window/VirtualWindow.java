@@ -26,6 +26,7 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.queue.TicketStatus;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.micrometer.core.instrument.Counter;
@@ -152,7 +153,7 @@ public final class VirtualWindow {
         LOG.info("Session {} outcome {}", s.sessionId(), s.outcome());
         records.audit(
                 "clerk:" + c.clerkId(),
-                "session.closed",
+                AuditAction.SESSION_CLOSED,
                 s.sessionId(),
                 "outcome",
                 s.outcome().name());
@@ -223,7 +224,7 @@ public final class VirtualWindow {
                 t.number());
         records.audit(
                 "server",
-                "session.aborted",
+                AuditAction.SESSION_ABORTED,
                 lost.session().sessionId(),
                 "reason",
                 "clerk_lost",
@@ -271,7 +272,7 @@ public final class VirtualWindow {
                 Mask.mobile(t.mobile()));
         records.audit(
                 "applicant:" + t.number(),
-                "ticket.issued",
+                AuditAction.TICKET_ISSUED,
                 null,
                 "ticket",
                 t.ticketId(),
@@ -291,7 +292,7 @@ public final class VirtualWindow {
             // A claim the clerk checks at service time (priority message); recorded either way.
             records.audit(
                     "applicant:" + t.number(),
-                    "priority.claimed",
+                    AuditAction.PRIORITY_CLAIMED,
                     null,
                     "ticket",
                     t.ticketId(),
@@ -337,7 +338,7 @@ public final class VirtualWindow {
                     c.connId());
             records.audit(
                     "applicant:" + joined.ticket().number(),
-                    "appointment.checked_in",
+                    AuditAction.APPOINTMENT_CHECKED_IN,
                     null,
                     "appointment",
                     in.appointmentId(),
@@ -365,7 +366,7 @@ public final class VirtualWindow {
         c.send(msg);
         c.becomeApplicant(t.ticketId());
         LOG.info("Ticket {} resumed", t.number());
-        records.audit("applicant:" + t.number(), "ticket.resumed", t.sessionId(), "ticket", t.ticketId());
+        records.audit("applicant:" + t.number(), AuditAction.TICKET_RESUMED, t.sessionId(), "ticket", t.ticketId());
         SessionRecord s = resumed.session();
         if (s != null) {
             ReferenceData data = refdata.current();
@@ -384,7 +385,7 @@ public final class VirtualWindow {
         }
         TicketRecord t = queue.leave(c.ticketId(), c.connId());
         LOG.info("Ticket {} cancelled by the applicant", t.number());
-        records.audit("applicant:" + t.number(), "ticket.cancelled", null, "ticket", t.ticketId());
+        records.audit("applicant:" + t.number(), AuditAction.TICKET_CANCELLED, null, "ticket", t.ticketId());
         c.send(ticketMessage(t, null, null, l.id()));
         c.dropTicket();
         changes.queuesChanged();
@@ -407,7 +408,7 @@ public final class VirtualWindow {
             }
         }
         LOG.info("Clerk {} signed in", clerkId);
-        records.audit("clerk:" + clerkId, "clerk.signed_in", null, "connection", c.connId());
+        records.audit("clerk:" + clerkId, AuditAction.CLERK_SIGNED_IN, null, "connection", c.connId());
         c.send(clerkMessage(in.presence(), a.id()));
         if (in.resumedSession()) {
             resumeClerkSession(c, in.presence().sessionId());
@@ -430,7 +431,8 @@ public final class VirtualWindow {
             return;
         }
         LOG.info("Clerk {} took session {} over on a new connection", c.clerkId(), sessionId);
-        records.audit("clerk:" + c.clerkId(), "session.clerk_reconnected", sessionId, "connection", c.connId());
+        records.audit(
+                "clerk:" + c.clerkId(), AuditAction.SESSION_CLERK_RECONNECTED, sessionId, "connection", c.connId());
         c.send(media.paired(clerkPaired(s, t, true, null)));
         media.chat().lines(sessionId).forEach(c::send);
         if (t.connId() != null) {
@@ -449,7 +451,7 @@ public final class VirtualWindow {
         LOG.info("Clerk {} took ticket {}: session {}", c.clerkId(), t.number(), s.sessionId());
         records.audit(
                 "clerk:" + c.clerkId(),
-                "session.paired",
+                AuditAction.SESSION_PAIRED,
                 s.sessionId(),
                 "ticket",
                 t.ticketId(),
@@ -464,7 +466,7 @@ public final class VirtualWindow {
         if (taken.overflow()) {
             records.audit(
                     "clerk:" + c.clerkId(),
-                    "queue.overflow_take",
+                    AuditAction.QUEUE_OVERFLOW_TAKE,
                     s.sessionId(),
                     "ticket",
                     t.ticketId(),
@@ -495,7 +497,7 @@ public final class VirtualWindow {
                             + queue.ticket(c.ticketId())
                                     .map(TicketRecord::number)
                                     .orElse("?"),
-                    "session.ended",
+                    AuditAction.SESSION_ENDED,
                     s.sessionId(),
                     "reason",
                     "hangup");
@@ -511,7 +513,7 @@ public final class VirtualWindow {
             LOG.info("Session {} ended by clerk {} with outcome {}", s.sessionId(), c.clerkId(), s.outcome());
             records.audit(
                     "clerk:" + c.clerkId(),
-                    "session.closed",
+                    AuditAction.SESSION_CLOSED,
                     s.sessionId(),
                     "reason",
                     "hangup",
@@ -684,7 +686,7 @@ public final class VirtualWindow {
         QueueService.Sweep sweep = queue.sweep();
         for (SessionRecord s : sweep.applicantLost()) {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
-            records.audit("server", "session.ended", s.sessionId(), "reason", "applicant_lost");
+            records.audit("server", AuditAction.SESSION_ENDED, s.sessionId(), "reason", "applicant_lost");
             toClerk(
                     s,
                     new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null, s.version()));
@@ -693,7 +695,7 @@ public final class VirtualWindow {
         }
         for (TicketRecord t : sweep.expiredWaiting()) {
             LOG.info("Ticket {} expired: the applicant did not come back", t.number());
-            records.audit("server", "ticket.expired", null, "ticket", t.ticketId(), "number", t.number());
+            records.audit("server", AuditAction.TICKET_EXPIRED, null, "ticket", t.ticketId(), "number", t.number());
         }
         if (!sweep.applicantLost().isEmpty() || !sweep.expiredWaiting().isEmpty()) {
             changes.queuesChanged();
@@ -724,7 +726,7 @@ public final class VirtualWindow {
                 m.toClerkId() != null ? m.toClerkId() : m.toHallId());
         records.audit(
                 "clerk:" + c.clerkId(),
-                "session.transferred",
+                AuditAction.SESSION_TRANSFERRED,
                 m.sessionId(),
                 "ticket",
                 t.ticketId(),
@@ -772,7 +774,7 @@ public final class VirtualWindow {
         TicketRecord t = queue.checkPriority(c.clerkId(), m.sessionId(), confirmed);
         records.audit(
                 "clerk:" + c.clerkId(),
-                confirmed ? "priority.confirmed" : "priority.rejected",
+                confirmed ? AuditAction.PRIORITY_CONFIRMED : AuditAction.PRIORITY_REJECTED,
                 m.sessionId(),
                 "ticket",
                 t.ticketId(),

@@ -43,7 +43,10 @@ class BridgeSignalingTest {
                     dataDir.resolve("refdata.yaml"),
                     yaml.replace("supervisors: [supervisor01]", "supervisors: [supervisor01, wujin08]")
                             + "    - id: wujin08\n      name: 孙主管\n      hallId: cz-wujin-bdc\n"
-                            + "      matters: []\n");
+                            + "      matters: []\n"
+                            // A clerk of its own for the test whose recording cannot be audited.
+                            + "    - id: wujin09\n      name: 钱办事\n      hallId: cz-wujin-bdc\n"
+                            + "      matters: [property-certificate]\n");
         }
     });
 
@@ -244,6 +247,51 @@ class BridgeSignalingTest {
                 // A late answer for the ended session is dropped without an error.
                 resumed.send(answerMessage(app3, answer(app3, 101, 102, "recvonly"), "late"));
                 assertThat(upToPong(resumed)).noneMatch(m -> m instanceof ServerMessage.Error);
+            }
+        }
+    }
+
+    /**
+     * A recording happens only if it is recorded in the audit journal: with the journal refusing {@code
+     * recording.started}, the session goes on unrecorded, nobody is told it is being recorded, nothing is
+     * left on disk, and the failure is audited.
+     */
+    @Test
+    void aRecordingThatCannotBeAuditedIsNotMade(Vertx vertx) throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+                        IT.server().options().effectiveDbUrl());
+                WsTestClient clerk = clerk(vertx, "wujin09", true);
+                WsTestClient app = applicant(vertx, "property-certificate", null)) {
+            try (var st = db.createStatement();
+                    var max = st.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM audit_event")) {
+                max.next();
+                // Refuses new events of that kind (earlier sessions' ones stay).
+                st.execute("ALTER TABLE audit_event ADD CONSTRAINT no_recording CHECK (action <> 'recording.started'"
+                        + " OR seq <= " + max.getLong(1) + ")");
+            }
+            try {
+                clerk.send("{\"type\":\"take\",\"id\":\"t\"}");
+                String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+                app.expect(ServerMessage.Paired.class);
+                Await.until("the failed recording audited", java.time.Duration.ofSeconds(30), () -> IT.actions(sid)
+                        .contains("recording.failed"));
+                app.barrier();
+                clerk.barrier();
+                assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Recording r && r.active());
+                assertThat(clerk.drain()).noneMatch(m -> m instanceof ServerMessage.Recording r && r.active());
+                assertThat(IT.server()
+                                .options()
+                                .media()
+                                .recordingDir(IT.dataDir())
+                                .resolve(sid))
+                        .doesNotExist();
+                assertThat(IT.actions(sid)).doesNotContain("recording.started");
+                clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+                clerk.expect(ServerMessage.Ended.class);
+            } finally {
+                try (var st = db.createStatement()) {
+                    st.execute("ALTER TABLE audit_event DROP CONSTRAINT no_recording");
+                }
             }
         }
     }

@@ -286,6 +286,76 @@ class DeclarationWebSocketTest {
         }
     }
 
+    /**
+     * Remote control, and the grant of it, happen only if they are recorded: with the audit journal refusing
+     * those events (a constraint on its table, as a full or failing database would), the grant is taken
+     * back and the input never reaches the applicant; the chain stays intact.
+     */
+    @Test
+    void controlThatCannotBeAuditedDoesNotHappen(Vertx vertx) throws Exception {
+        try (Pair p = pair(vertx, "wujin01", "property-certificate", "cz-wujin-bdc");
+                java.sql.Connection db = java.sql.DriverManager.getConnection(
+                        IT.server().options().effectiveDbUrl())) {
+            String sid = p.sid;
+            p.app.send("{\"type\":\"decl_open\",\"sessionId\":\"" + sid + "\"}");
+            p.app.expect(ServerMessage.Declaration.class);
+            p.clerk.send("{\"type\":\"control_request\",\"id\":\"r1\",\"sessionId\":\"" + sid + "\"}");
+            p.app.expect(ServerMessage.ControlRequest.class);
+
+            refuseAudit(db, "control.granted");
+            p.app.send("{\"type\":\"control_answer\",\"id\":\"g1\",\"sessionId\":\"" + sid + "\",\"granted\":true}");
+            ServerMessage.Error e = p.app.expect(ServerMessage.Error.class, x -> "g1".equals(x.re()));
+            assertThat(e.code()).isEqualTo("AUDIT_UNAVAILABLE");
+            ServerMessage.Cobrowse back = p.clerk.expect(
+                    ServerMessage.Cobrowse.class, c -> c.event().equals("revoked") && c.by().equals("server"));
+            assertThat(back.mode()).isEqualTo("view");
+            p.clerk.send("{\"type\":\"remote_input\",\"id\":\"x1\",\"sessionId\":\"" + sid
+                    + "\",\"field\":\"contractNo\",\"value\":\"NO-CONSENT\"}");
+            assertThat(p.clerk
+                            .expect(ServerMessage.Error.class, x -> "x1".equals(x.re()))
+                            .code())
+                    .isEqualTo("CONTROL_NOT_GRANTED");
+
+            allowAudit(db);
+            refuseAudit(db, "remote.input");
+            p.clerk.send("{\"type\":\"control_request\",\"id\":\"r2\",\"sessionId\":\"" + sid + "\"}");
+            p.app.expect(ServerMessage.ControlRequest.class);
+            p.app.send("{\"type\":\"control_answer\",\"id\":\"g2\",\"sessionId\":\"" + sid + "\",\"granted\":true}");
+            p.clerk.expect(ServerMessage.Cobrowse.class, c -> c.event().equals("granted"));
+            p.clerk.send("{\"type\":\"remote_input\",\"id\":\"x2\",\"sessionId\":\"" + sid
+                    + "\",\"field\":\"contractNo\",\"value\":\"UNRECORDED\"}");
+            assertThat(p.clerk
+                            .expect(ServerMessage.Error.class, x -> "x2".equals(x.re()))
+                            .code())
+                    .isEqualTo("AUDIT_UNAVAILABLE");
+            allowAudit(db);
+            p.clerk.send("{\"type\":\"remote_input\",\"id\":\"x3\",\"sessionId\":\"" + sid
+                    + "\",\"field\":\"contractNo\",\"value\":\"RECORDED\"}");
+            // The first input the applicant's form gets is the recorded one.
+            assertThat(p.app.expect(ServerMessage.RemoteInput.class).value().asText())
+                    .isEqualTo("RECORDED");
+            assertThat(IT.actions(sid)).contains("control.granted", "remote.input");
+            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 100_000)))
+                    .isEmpty();
+        }
+    }
+
+    private static void refuseAudit(java.sql.Connection db, String action) throws java.sql.SQLException {
+        try (var st = db.createStatement();
+                var max = st.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM audit_event")) {
+            max.next();
+            // Refuses new events of that kind (other tests' earlier ones stay).
+            st.execute("ALTER TABLE audit_event ADD CONSTRAINT test_refused CHECK (action <> '" + action
+                    + "' OR seq <= " + max.getLong(1) + ")");
+        }
+    }
+
+    private static void allowAudit(java.sql.Connection db) throws java.sql.SQLException {
+        try (var st = db.createStatement()) {
+            st.execute("ALTER TABLE audit_event DROP CONSTRAINT test_refused");
+        }
+    }
+
     @Test
     void submissionIsCheckedOnTheServerAndLocksTheDraft(Vertx vertx) throws Exception {
         try (Pair p = pair(vertx, "gulou01", "social-insurance-transfer", "nj-gulou-zwfw")) {
