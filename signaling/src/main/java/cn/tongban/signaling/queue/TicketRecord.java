@@ -44,51 +44,6 @@ public record TicketRecord(
         String priorityVerdict,
         long version) {
 
-    /** A ticket with the fields of the original protocol (no language, priority or appointment). */
-    public TicketRecord(
-            String ticketId,
-            String number,
-            String matterId,
-            String hallId,
-            String partnerHallId,
-            String name,
-            String mobile,
-            long seq,
-            long issuedAt,
-            TicketStatus status,
-            boolean returned,
-            String connId,
-            long disconnectedAt,
-            String resumeHash,
-            String sessionId,
-            String clerkId,
-            long endedAt) {
-        this(
-                ticketId,
-                number,
-                matterId,
-                hallId,
-                partnerHallId,
-                name,
-                mobile,
-                seq,
-                issuedAt,
-                status,
-                returned,
-                connId,
-                disconnectedAt,
-                resumeHash,
-                sessionId,
-                clerkId,
-                endedAt,
-                null,
-                null,
-                null,
-                0,
-                null,
-                1);
-    }
-
     public boolean connected() {
         return connId != null;
     }

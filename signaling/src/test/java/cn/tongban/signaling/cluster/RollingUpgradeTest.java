@@ -84,7 +84,14 @@ class RollingUpgradeTest {
                     r.string("resumeHash"),
                     r.string("sessionId"),
                     r.string("clerkId"),
-                    r.int64("endedAt", 0)));
+                    r.int64("endedAt", 0),
+                    // What this build does not know of: what a reader of the newer schema finds absent.
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    1));
 
     private static final String HALL = "test-hall";
     private static final String MATTER = "test-matter";

@@ -226,7 +226,13 @@ class AuditStoreTest {
                 "h",
                 "s-1",
                 "wujin01",
-                5000);
+                5000,
+                null,
+                null,
+                null,
+                0,
+                null,
+                1);
     }
 
     private static SessionRecord session() {
