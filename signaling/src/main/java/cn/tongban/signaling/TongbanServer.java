@@ -72,6 +72,8 @@ public final class TongbanServer implements AutoCloseable {
     private final Records records;
     private final MediaSessions media;
     private final SignalingHandler signaling;
+    private final List<Long> timers;
+    private final ClusterDuty duty;
 
     private TongbanServer(
             ServerOptions options,
@@ -83,7 +85,9 @@ public final class TongbanServer implements AutoCloseable {
             Database db,
             Records records,
             MediaSessions media,
-            SignalingHandler signaling) {
+            SignalingHandler signaling,
+            List<Long> timers,
+            ClusterDuty duty) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -94,6 +98,8 @@ public final class TongbanServer implements AutoCloseable {
         this.records = records;
         this.media = media;
         this.signaling = signaling;
+        this.timers = List.copyOf(timers);
+        this.duty = duty;
     }
 
     /** Audit journal and case records. */
@@ -249,52 +255,33 @@ public final class TongbanServer implements AutoCloseable {
             if (options.port() == 0) {
                 features.applications.listening(http.actualPort());
             }
+            // Work done every few seconds, on worker threads; cancelled first when the node stops.
+            List<Long> timers = new java.util.ArrayList<>();
             Vertx v = vertx;
             // Signed applications waiting in the hand-off outbox (database): every node retries due ones.
-            vertx.setPeriodic(
-                    5000,
-                    id -> v.executeBlocking(
-                            () -> {
-                                features.applications.retryHandoffs();
-                                return null;
-                            },
-                            false));
+            timers.add(periodic(v, 5000, () -> features.applications.retryHandoffs()));
             // Live state is readable and changeable only with the cluster's quorum (a single node always has it).
-            vertx.setPeriodic(
-                    250,
-                    id -> v.executeBlocking(
-                            () -> {
-                                if (clusterView.hasQuorum()) {
-                                    signaling.broadcastIfIdle(false);
-                                }
-                                return null;
-                            },
-                            false));
-            vertx.setPeriodic(
-                    5000,
-                    id -> v.executeBlocking(
-                            () -> {
-                                if (clusterView.hasQuorum()) {
-                                    signaling.broadcastIfIdle(true);
-                                    features.window.sweep();
-                                }
-                                return null;
-                            },
-                            false));
+            timers.add(periodic(v, 250, () -> {
+                if (clusterView.hasQuorum()) {
+                    signaling.broadcastIfIdle(false);
+                }
+            }));
+            timers.add(periodic(v, 5000, () -> {
+                if (clusterView.hasQuorum()) {
+                    signaling.broadcastIfIdle(true);
+                    features.window.sweep();
+                }
+            }));
+            timers.add(periodic(v, 2000, () -> {
+                if (refdata.reloadIfChanged()) {
+                    accounts.ensureAccounts(refdata.current());
+                    signaling.queuesChanged();
+                }
+            }));
             clusterView.onServersChange(signaling::serversChanged);
             clusterView.advertise(advertisedUrl(options, http.actualPort()));
-            ClusterDuty.start(vertx, hz, clusterView, clusterClients(signaling, features.window), clock);
-            vertx.setPeriodic(
-                    2000,
-                    id -> v.executeBlocking(
-                            () -> {
-                                if (refdata.reloadIfChanged()) {
-                                    accounts.ensureAccounts(refdata.current());
-                                    signaling.queuesChanged();
-                                }
-                                return null;
-                            },
-                            false));
+            ClusterDuty duty =
+                    ClusterDuty.start(vertx, hz, clusterView, clusterClients(signaling, features.window), clock);
             LOG.info(
                     "Tongban node {} ready on port {} in {} ms ({}); media {}{}",
                     options.nodeName(),
@@ -303,7 +290,8 @@ public final class TongbanServer implements AutoCloseable {
                     timer.mark("http").summary(),
                     options.media().mode().wireName(),
                     bridge == null ? "" : " on UDP port " + bridge.port());
-            return new TongbanServer(options, hz, vertx, http, refdata, created, db, records, media, signaling);
+            return new TongbanServer(
+                    options, hz, vertx, http, refdata, created, db, records, media, signaling, timers, duty);
         } catch (Exception | Error e) {
             if (media != null) {
                 media.close();
@@ -349,6 +337,21 @@ public final class TongbanServer implements AutoCloseable {
         };
     }
 
+    /**
+     * Runs {@code work} every {@code ms} on a worker thread; returns the timer. Unordered: a slow round must not
+     * queue up the next ones behind it (the broadcast skips a round while one runs).
+     */
+    private static long periodic(Vertx vertx, long ms, Runnable work) {
+        return vertx.setPeriodic(
+                ms,
+                id -> vertx.executeBlocking(
+                        () -> {
+                            work.run();
+                            return null;
+                        },
+                        false));
+    }
+
     /** The base URL clients reach this node at: the public URL, or loopback and the bound port when it was 0. */
     private static String advertisedUrl(ServerOptions options, int actualPort) {
         return options.port() == 0 && options.publicUrl().equals("http://127.0.0.1:8080")
@@ -390,6 +393,9 @@ public final class TongbanServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // Nothing periodic may start on a worker pool or a cluster member that is going away.
+        duty.stop();
+        timers.forEach(vertx::cancelTimer);
         // Finishes recordings (and their audit entries) while the event bus and the database still run.
         media.close();
         try {

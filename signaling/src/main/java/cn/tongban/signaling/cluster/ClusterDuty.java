@@ -74,6 +74,8 @@ public final class ClusterDuty {
     private final AtomicBoolean scanning = new AtomicBoolean();
     private final AtomicBoolean membershipChanged = new AtomicBoolean(true);
     private long passes;
+    private volatile boolean stopped;
+    private long timer;
 
     private ClusterDuty(Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock) {
         this.vertx = vertx;
@@ -93,8 +95,14 @@ public final class ClusterDuty {
             duty.membershipChanged.set(true);
             duty.checkSoon();
         });
-        vertx.setPeriodic(1000, id -> duty.checkSoon());
+        duty.timer = vertx.setPeriodic(1000, id -> duty.checkSoon());
         return duty;
+    }
+
+    /** Stops the duties (the node is shutting down): no pass starts after this returns. */
+    public void stop() {
+        stopped = true;
+        vertx.cancelTimer(timer);
     }
 
     /**
@@ -127,7 +135,7 @@ public final class ClusterDuty {
     }
 
     private void checkSoon() {
-        if (!scanning.compareAndSet(false, true)) {
+        if (stopped || !scanning.compareAndSet(false, true)) {
             return;
         }
         vertx.executeBlocking(
