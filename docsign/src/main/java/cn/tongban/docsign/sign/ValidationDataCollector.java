@@ -196,7 +196,7 @@ final class ValidationDataCollector {
     }
 
     static X509Certificate certificate(byte[] der) throws CertificateException {
-        return (X509Certificate) cn.tongban.docsign.cms.Crypto.certificate(der);
+        return cn.tongban.docsign.cms.Crypto.certificate(der);
     }
 
     static byte[] sha1(byte[] b) {
