@@ -547,7 +547,32 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         return crlOf(id);
     }
 
+    /**
+     * The CA's current CRL, issued anew at most once a minute or after a revocation: validation data
+     * collected for several signatures then holds one CRL per CA instead of one per certificate.
+     */
     private byte[] crlOf(String id) {
+        Instant now = Instant.now();
+        IssuedCrl cached = crlCache.get(id);
+        if (cached != null
+                && cached.at().isAfter(now.minusSeconds(60))
+                && cached.revocations() == revocationCount(id)) {
+            return cached.der();
+        }
+        byte[] der = issueCrl(id);
+        crlCache.put(id, new IssuedCrl(der, now, revocationCount(id)));
+        return der;
+    }
+
+    private record IssuedCrl(byte[] der, Instant at, int revocations) {}
+
+    private final Map<String, IssuedCrl> crlCache = new ConcurrentHashMap<>();
+
+    private int revocationCount(String id) {
+        return revoked.getOrDefault(id, Map.of()).size();
+    }
+
+    private byte[] issueCrl(String id) {
         try {
             Credential ca = cas.get(id);
             Instant now = Instant.now();

@@ -312,8 +312,6 @@ final class Evidence {
                 } catch (OCSPException e) {
                     continue;
                 }
-                String unauthorized =
-                        o.authorization.computeIfAbsent(issuer, x -> ocspAuthorization(o, issuer, paths, pool));
                 Object st = single.getCertStatus();
                 String status;
                 Date revokedAt = null;
@@ -330,12 +328,12 @@ final class Evidence {
                         status,
                         single.getThisUpdate(),
                         o.response.getProducedAt(),
-                        unauthorized == null && o.signedByIssuer.getOrDefault(issuer, false)
-                                ? Identity.of(issuer).name()
-                                : responderName(o.response),
                         o.origin,
-                        unauthorized,
-                        revokedAt));
+                        revokedAt,
+                        () -> o.authorization.computeIfAbsent(issuer, x -> ocspAuthorization(o, issuer, paths, pool)),
+                        () -> o.signedByIssuer.getOrDefault(issuer, false)
+                                ? Identity.of(issuer).name()
+                                : responderName(o.response)));
             }
         }
         for (Crl c : crls) {
@@ -343,46 +341,51 @@ final class Evidence {
             if (!c.crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
                 continue;
             }
-            String unauthorized = c.authorization.computeIfAbsent(issuer, x -> crlAuthorization(c.crl, issuer));
-            X509CRLEntry entry = unauthorized == null ? c.crl.getRevokedCertificate(cert) : null;
+            X509CRLEntry entry = c.crl.getRevokedCertificate(cert);
             String status = "GOOD";
             Date revokedAt = null;
             if (entry != null) {
                 revokedAt = entry.getRevocationDate();
                 status = revokedAt.after(t) ? "REVOKED_AFTER_SIGNING" : "REVOKED";
             }
+            String name = Identity.of(issuer).name();
             candidates.add(new Candidate(
                     "CRL",
                     status,
                     c.crl.getThisUpdate(),
                     null,
-                    Identity.of(issuer).name(),
                     c.origin,
-                    unauthorized,
-                    revokedAt));
+                    revokedAt,
+                    () -> c.authorization.computeIfAbsent(issuer, x -> crlAuthorization(c.crl, issuer)),
+                    () -> name));
         }
         // Rule 2: an authentic "revoked before t" decides, whatever else the document says.
         for (Candidate c : candidates) {
-            if (c.unauthorized == null && "REVOKED".equals(c.status)) {
+            if ("REVOKED".equals(c.status) && c.unauthorized() == null) {
                 report.add(c.report(subject, "USED: revoked before the signing time"));
                 for (Candidate other : candidates) {
-                    if (other != c && usability(other, t) != null) {
+                    if (other != c && other.checked() && usability(other, t) != null) {
                         report.add(other.report(subject, note(other, t, c)));
                     }
                 }
                 return new Status("REVOKED", c.source, report);
             }
         }
-        // Rule 3: the newest usable piece decides.
+        // Rule 3: the newest usable piece decides. Signatures are checked newest first, and only as far
+        // as needed: a document can hold many CRLs of one CA.
+        candidates.sort(
+                Comparator.comparing((Candidate c) -> c.thisUpdate == null ? new Date(Long.MIN_VALUE) : c.thisUpdate)
+                        .reversed());
         Candidate best = null;
         for (Candidate c : candidates) {
-            if (usability(c, t) == null && (best == null || c.thisUpdate.after(best.thisUpdate))) {
+            if (timely(c, t) == null && c.unauthorized() == null) {
                 best = c;
+                break;
             }
         }
         // What was used, and what could not be (superseded older data is left out of the report).
         for (Candidate c : candidates) {
-            if (c == best || usability(c, t) != null) {
+            if (c == best || timely(c, t) != null || (c.checked() && c.unauthorized() != null)) {
                 report.add(c.report(subject, c == best ? "USED" : note(c, t, best)));
             }
         }
@@ -402,9 +405,15 @@ final class Evidence {
 
     /** Why {@code c} cannot decide a status at {@code t}, or null when it can. */
     private String usability(Candidate c, Date t) {
-        if (c.unauthorized != null) {
-            return c.unauthorized;
+        String when = timely(c, t);
+        if (when != null) {
+            return when;
         }
+        return c.checked() ? c.unauthorized() : null;
+    }
+
+    /** Why {@code c} is too old or lacks proof of existence for a status at {@code t}, or null. */
+    private String timely(Candidate c, Date t) {
         if (c.thisUpdate == null || c.thisUpdate.before(new Date(t.getTime() - grace.toMillis()))) {
             return "issued " + (c.thisUpdate == null ? "at no stated time" : c.thisUpdate.toInstant())
                     + ", before the signing time " + t.toInstant() + " less the grace of " + grace;
@@ -420,28 +429,43 @@ final class Evidence {
         final String status;
         final Date thisUpdate;
         final Date producedAt;
-        final String signer;
         final Origin origin;
-        final String unauthorized;
         final Date revokedAt;
+        private final java.util.function.Supplier<String> authorize;
+        private final java.util.function.Supplier<String> signer;
+        private boolean checked;
+        private String unauthorized;
 
         Candidate(
                 String source,
                 String status,
                 Date thisUpdate,
                 Date producedAt,
-                String signer,
                 Origin origin,
-                String unauthorized,
-                Date revokedAt) {
+                Date revokedAt,
+                java.util.function.Supplier<String> authorize,
+                java.util.function.Supplier<String> signer) {
             this.source = source;
             this.status = status;
             this.thisUpdate = thisUpdate;
             this.producedAt = producedAt;
-            this.signer = signer;
             this.origin = origin;
-            this.unauthorized = unauthorized;
             this.revokedAt = revokedAt;
+            this.authorize = authorize;
+            this.signer = signer;
+        }
+
+        /** Why its signer may not speak for the issuer (checked once, on first need), or null. */
+        String unauthorized() {
+            if (!checked) {
+                unauthorized = authorize.get();
+                checked = true;
+            }
+            return unauthorized;
+        }
+
+        boolean checked() {
+            return checked;
         }
 
         RevocationEvidence report(String subject, String use) {
@@ -453,7 +477,7 @@ final class Evidence {
                     revokedAt == null ? null : revokedAt.toInstant().toString(),
                     thisUpdate == null ? null : thisUpdate.toInstant().toString(),
                     producedAt == null ? null : producedAt.toInstant().toString(),
-                    signer,
+                    checked ? signer.get() : "(signature not checked: not needed)",
                     origin.revision(),
                     poe == null ? null : poe.toInstant().toString(),
                     use);
