@@ -574,17 +574,25 @@ public final class PdfVerifier {
         }
         c.f.addAll(AppearanceCheck.check(c.s.pdField(), c.s.sig(), who, budget));
 
-        // Revocation of every certificate of the path, at the signature's time.
+        // Revocation of every certificate of the path, at the signature's time — only of a path that is
+        // one: the "issuer" of a forged chain would vouch for its own certificates.
         List<RevocationEvidence> signerEvidence = new ArrayList<>();
-        Evidence.Status st = pathStatus(path.path(), at, paths, evidence, pool, signerEvidence);
+        boolean structurallyValid = path.valid() || path.outcome() == CertPaths.Outcome.POLICY_NOT_ASSERTED;
+        Evidence.Status st = structurallyValid
+                ? pathStatus(path.path(), at, paths, evidence, pool, signerEvidence)
+                : new Evidence.Status("UNKNOWN", "NONE", List.of());
         c.evidence.addAll(0, signerEvidence);
-        c.revocation = path.path().size() <= 1 && !path.valid() ? "UNKNOWN" : st.status();
+        c.revocation = st.status();
         c.revocationSource = st.source();
         switch (c.revocation) {
             case "REVOKED" -> c.f.add(new Finding(Finding.Code.REVOKED, "revoked before " + at.toInstant()));
             case "REVOKED_AFTER_SIGNING" -> c.f.add(
                     new Finding(Finding.Code.REVOKED_AFTER_SIGNING, "revoked after " + at.toInstant()));
-            case "UNKNOWN" -> c.f.add(new Finding(Finding.Code.REVOCATION_UNKNOWN, unknownWhy(signerEvidence)));
+            case "UNKNOWN" -> {
+                if (structurallyValid) {
+                    c.f.add(new Finding(Finding.Code.REVOCATION_UNKNOWN, unknownWhy(signerEvidence)));
+                }
+            }
             default -> {
                 // GOOD
             }
