@@ -109,7 +109,16 @@ final class RevisionFingerprint {
                         COSDictionary field = fieldOf(ad);
                         Boolean signed = field == null ? null : bound.get(field);
                         if (Boolean.TRUE.equals(signed)) {
-                            continue; // bound to a verified signature, which covers its look
+                            // Bound to a verified signature, which covers its look — but not where it is
+                            // shown: the same widget placed on another page is a change.
+                            if (visible(ad)) {
+                                String key = SIGNED_WIDGET + fieldName(ad) + " on page " + n;
+                                for (int k = 2; f.parts.containsKey(key); k++) {
+                                    key = SIGNED_WIDGET + fieldName(ad) + " (" + k + ") on page " + n;
+                                }
+                                f.parts.put(key, "");
+                            }
+                            continue;
                         }
                         if (Boolean.FALSE.equals(signed)) {
                             // An empty field of the form: content until it is signed.
@@ -230,7 +239,9 @@ final class RevisionFingerprint {
             }
         }
         for (String k : parts.keySet()) {
-            if (!signed.parts.containsKey(k)) {
+            if (!signed.parts.containsKey(k)
+                    && !(k.startsWith(SIGNED_WIDGET)
+                            && signed.parts.containsKey(UNSIGNED_WIDGET + k.substring(SIGNED_WIDGET.length())))) {
                 diff.add(k + " added");
             }
         }
@@ -269,6 +280,7 @@ final class RevisionFingerprint {
     }
 
     private static final String UNSIGNED_WIDGET = "unsigned signature widget ";
+    private static final String SIGNED_WIDGET = "signed signature widget ";
     private static final String UNSIGNED_FIELD = "unsigned signature field ";
 
     /** Whether the part names an unsigned signature field or widget that is signed in this revision. */

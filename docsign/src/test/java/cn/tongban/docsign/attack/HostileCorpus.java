@@ -143,6 +143,29 @@ final class HostileCorpus {
         });
     }
 
+    /**
+     * The clerk's own signed widget — its look covered by the clerk's signature — shown a second time,
+     * on the first page: the page's annotation list is the only object that changes.
+     */
+    static byte[] signedWidgetShownAgain(byte[] signed) {
+        return update(signed, doc -> {
+            try {
+                org.apache.pdfbox.pdmodel.interactive.form.PDField clerk =
+                        doc.getDocumentCatalog().getAcroForm().getField("clerk");
+                PDAnnotationWidget widget = clerk.getWidgets().get(0);
+                PDPage page = doc.getPage(0);
+                page.getAnnotations().add(widget);
+                page.getCOSObject().setNeedToBeUpdated(true);
+                COSArray annots = page.getCOSObject().getCOSArray(COSName.ANNOTS);
+                if (annots != null) {
+                    annots.setNeedToBeUpdated(true);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- revocation
 
     /** A clerk whose certificate is revoked, and the GOOD answer they saved before it was. */

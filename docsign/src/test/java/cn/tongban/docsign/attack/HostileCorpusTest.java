@@ -94,6 +94,14 @@ class HostileCorpusTest {
                         null,
                         r -> {}),
                 new Case(
+                        "the clerk's signed widget shown a second time on the first page",
+                        () -> HostileCorpus.signedWidgetShownAgain(s().sealed),
+                        Finding.Code.MODIFIED_AFTER_SIGNING,
+                        null,
+                        null,
+                        r -> assertThat(field(r, "applicant").findings().toString())
+                                .contains("signed signature widget clerk")),
+                new Case(
                         "signature by a revoked clerk (the REVOKED answer in the time-stamped DSS)",
                         HostileCorpusTest::sealedWithRevokedClerk,
                         Finding.Code.REVOKED,
