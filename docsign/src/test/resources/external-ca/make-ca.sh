@@ -5,8 +5,13 @@
 # certificate, an OCSP signer, a CRL, and PKCS#12 exports laid out the way
 # `--pki-external DIR` expects them. Also a few deliberately unusable credentials under bad/.
 #
+# Each credential carries its Tongban role as a certificate policy (docsign's SignerRole): the hall's
+# delegated CA lists the applicant role it may issue, the seal and clerk certificates their own role.
+#
 # usage: make-ca.sh OUT_DIR HALL_ID CLERK_ID REVOKED_CLERK_ID PASSWORD OCSP_URL CRL_URL
 set -euo pipefail
+roles=2.25.100875731199176412876142459979430237856
+applicant_role=$roles.1 clerk_role=$roles.2 seal_role=$roles.3
 out=$1 hall=$2 clerk=$3 revoked_clerk=$4 pass=$5 ocsp_url=$6 crl_url=$7
 ca=$out/ca
 mkdir -p "$ca/newcerts" "$out/trust" "$out/$hall/clerks" "$out/bad"
@@ -54,6 +59,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess = OCSP;URI:$ocsp_url
 crlDistributionPoints = URI:$crl_url
+certificatePolicies = $applicant_role
 [ signer_ext ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, nonRepudiation
@@ -61,6 +67,22 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess = OCSP;URI:$ocsp_url
 crlDistributionPoints = URI:$crl_url
+[ seal_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess = OCSP;URI:$ocsp_url
+crlDistributionPoints = URI:$crl_url
+certificatePolicies = $seal_role
+[ clerk_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess = OCSP;URI:$ocsp_url
+crlDistributionPoints = URI:$crl_url
+certificatePolicies = $clerk_role
 [ ocsp_ext ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
@@ -86,20 +108,24 @@ openssl req -new -x509 -config "$cnf" -utf8 -key "$ca/root.key" -days 3650 -exte
 cp "$ca/root.pem" "$out/trust/provincial-root.pem"
 
 issue hall-ca "/C=CN/O=常州市武进区不动产登记中心/CN=武进区通办窗口签发 CA" hall_ca_ext
-issue seal "/C=CN/O=常州市武进区不动产登记中心/OU=电子印章/CN=常州市武进区不动产登记中心电子印章" signer_ext
-issue clerk "/C=CN/O=常州市武进区不动产登记中心/OU=窗口工作人员/serialNumber=$clerk/CN=王丽" signer_ext
+issue seal "/C=CN/O=常州市武进区不动产登记中心/OU=电子印章/CN=常州市武进区不动产登记中心电子印章" seal_ext
+issue clerk "/C=CN/O=常州市武进区不动产登记中心/OU=窗口工作人员/serialNumber=$clerk/CN=王丽" clerk_ext
 issue ocsp "/C=CN/O=江苏省电子认证测试中心/CN=Jiangsu Test OCSP Responder" ocsp_ext
 p12 hall-ca "$out/$hall/ca.p12"
 p12 seal "$out/$hall/seal.p12"
 p12 clerk "$out/$hall/clerks/$clerk.p12"
 # A clerk whose certificate the external CA has revoked (key compromise).
-issue clerk2 "/C=CN/O=常州市武进区不动产登记中心/OU=窗口工作人员/serialNumber=$revoked_clerk/CN=赵强" signer_ext
+issue clerk2 "/C=CN/O=常州市武进区不动产登记中心/OU=窗口工作人员/serialNumber=$revoked_clerk/CN=赵强" clerk_ext
 p12 clerk2 "$out/$hall/clerks/$revoked_clerk.p12"
 openssl ca -batch -config "$cnf" -revoke "$ca/clerk2.pem" -crl_reason keyCompromise 2>/dev/null
 
 # Unusable credentials, each wrong in one way.
 issue seal-as-ca "/C=CN/O=常州市武进区不动产登记中心/CN=印章误签为 CA" hall_ca_ext
 p12 seal-as-ca "$out/bad/seal-is-a-ca.p12"
+issue no-role "/C=CN/O=常州市武进区不动产登记中心/serialNumber=$clerk/CN=无角色证书" signer_ext
+p12 no-role "$out/bad/clerk-without-role.p12"
+issue clerk-as-seal "/C=CN/O=常州市武进区不动产登记中心/OU=电子印章/CN=以工作人员证书充当印章" clerk_ext
+p12 clerk-as-seal "$out/bad/seal-with-clerk-role.p12"
 issue expired "/C=CN/O=常州市武进区不动产登记中心/serialNumber=$clerk/CN=过期证书" signer_ext \
   -startdate 20200101000000Z -enddate 20210101000000Z
 p12 expired "$out/bad/expired.p12"

@@ -20,6 +20,11 @@ public enum DocsignError {
     PDF_DECOMPRESSION_BOMB("PDF_DECOMPRESSION_BOMB", "a compressed stream expands beyond the limit"),
     /** Parsing needed more memory than allowed. */
     PDF_RESOURCE_LIMIT("PDF_RESOURCE_LIMIT", "processing the PDF exceeded its memory or time budget"),
+    /**
+     * The PDF's object graph is nested deeper than the parser or the verifier follows (a chain of
+     * tens of thousands of objects, each referring to the next).
+     */
+    PDF_NESTING_LIMIT("PDF_NESTING_LIMIT", "the PDF's objects are nested deeper than the limit"),
     /** An attached material is not an accepted type (PNG, JPEG, PDF) or lies about its type. */
     MATERIAL_UNSUPPORTED("MATERIAL_UNSUPPORTED", "the material is not a PNG, JPEG or PDF"),
     /** An attached image is malformed or has absurd dimensions. */
@@ -51,8 +56,23 @@ public enum DocsignError {
      */
     PREPARED_SIGNATURE_INVALID(
             "PREPARED_SIGNATURE_INVALID", "the stored prepared signature is corrupt or not a prepared signature"),
+    /** The signer's certificate is expired or not yet valid at the signing time. */
+    SIGN_CREDENTIAL_EXPIRED("SIGN_CREDENTIAL_EXPIRED", "the signer's certificate is not valid at the signing time"),
+    /** The signer's certificate is revoked, or its CA does not know it (OCSP {@code unknown}). */
+    SIGN_CREDENTIAL_REVOKED("SIGN_CREDENTIAL_REVOKED", "the signer's certificate is revoked or unknown to its CA"),
+    /**
+     * The signer's certificate is not one the field accepts: it does not carry the role of the field
+     * (an applicant certificate in the clerk's field, a clerk certificate in the seal's field, no role
+     * at all), or the field's seed value names another subject (a clerk of another hall).
+     */
+    SIGN_ROLE_MISMATCH("SIGN_ROLE_MISMATCH", "the signer's certificate is not accepted for this field (role or hall)"),
     /** Signing failed for a reason not listed above. */
     SIGN_FAILED("SIGN_FAILED", "signing failed"),
+    /**
+     * An unexpected failure inside docsign while processing untrusted input (a bug, or a hostile
+     * file reaching a corner no check anticipated): reported instead of a stack trace.
+     */
+    INTERNAL("INTERNAL", "an unexpected failure while processing the document"),
     /** An unexpected I/O failure. */
     IO("IO", "I/O error");
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cn.tongban.docsign.form.MaterialInspector;
 import cn.tongban.docsign.pdf.PdfLimits;
+import cn.tongban.docsign.pdf.PdfSafety;
 import cn.tongban.docsign.verify.Finding;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.VerificationReport;
@@ -101,6 +102,96 @@ class BadInputTest {
         byte[] sealed = SignedSample.get().sealed;
         assertCode(() -> new PdfVerifier(List.of(), tiny).verify(sealed), DocsignError.PDF_TOO_LARGE);
         assertCode(() -> MaterialInspector.inspect(sealed, tiny), DocsignError.PDF_TOO_LARGE);
+    }
+
+    /** The 100 000-object chain, on the material-upload path and in the verifier. */
+    @Test
+    void aDeepChainOfObjectsIsRefusedWithItsCodeNotAStackOverflow() {
+        byte[] material = deepChain(Fixtures.samplePdf(), 100_000);
+        assertCode(() -> MaterialInspector.inspect(material, PdfLimits.DEFAULT), DocsignError.PDF_NESTING_LIMIT);
+        byte[] signed = deepChain(SignedSample.get().sealed, 100_000);
+        assertCode(() -> verifier.verify(signed), DocsignError.PDF_NESTING_LIMIT);
+    }
+
+    /** {@code base} plus an update whose catalog starts a chain of {@code n} dictionaries, each naming the next. */
+    static byte[] deepChain(byte[] base, int n) {
+        try (PDDocument doc = org.apache.pdfbox.Loader.loadPDF(base)) {
+            long size = doc.getDocument().getTrailer().getLong(org.apache.pdfbox.cos.COSName.SIZE);
+            org.apache.pdfbox.cos.COSDictionary catalog =
+                    doc.getDocumentCatalog().getCOSObject();
+            long rootNumber = catalog.getKey() != null
+                    ? catalog.getKey().getNumber()
+                    : ((org.apache.pdfbox.cos.COSObject)
+                                    doc.getDocument().getTrailer().getItem(org.apache.pdfbox.cos.COSName.ROOT))
+                            .getKey()
+                            .getNumber();
+            StringBuilder body = new StringBuilder();
+            java.util.List<Long> offsets = new java.util.ArrayList<>();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes(base);
+            out.write('\n');
+            for (int i = 0; i < n; i++) {
+                offsets.add((long) out.size());
+                String obj = (size + i) + " 0 obj\n<< /Next " + (size + i + 1) + " 0 R >>\nendobj\n";
+                out.writeBytes(obj.getBytes(StandardCharsets.US_ASCII));
+            }
+            long catalogAt = out.size();
+            out.writeBytes((rootNumber + " 0 obj\n<< /Type /Catalog /Pages "
+                            + ((org.apache.pdfbox.cos.COSObject) catalog.getItem(org.apache.pdfbox.cos.COSName.PAGES))
+                                    .getKey()
+                                    .getNumber()
+                            + " 0 R /Chain " + size + " 0 R >>\nendobj\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            long xref = out.size();
+            body.append("xref\n0 1\n0000000000 65535 f \n").append(rootNumber).append(" 1\n");
+            body.append(String.format("%010d 00000 n \n", catalogAt));
+            body.append(size).append(' ').append(n).append('\n');
+            for (long o : offsets) {
+                body.append(String.format("%010d 00000 n \n", o));
+            }
+            body.append("trailer\n<< /Size ")
+                    .append(size + n + 1)
+                    .append(" /Root ")
+                    .append(rootNumber)
+                    .append(" 0 R /Prev ")
+                    .append(doc.getDocument().getStartXref())
+                    .append(" >>\nstartxref\n")
+                    .append(xref)
+                    .append("\n%%EOF\n");
+            out.writeBytes(body.toString().getBytes(StandardCharsets.US_ASCII));
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theTimeBudgetCountsCpuTimeNotWaiting() throws Exception {
+        PdfLimits.Deadline d = new PdfLimits(1, 1, 1, 1, 50).deadline();
+        Thread.sleep(300); // a loaded machine: no CPU for this thread for a while
+        d.check(); // still within 50 ms of CPU
+        long spin = System.nanoTime() + 2_000_000_000L;
+        long x = 0;
+        while (System.nanoTime() < spin) {
+            x += Long.numberOfTrailingZeros(x + System.nanoTime());
+            try {
+                d.check();
+            } catch (DocsignException e) {
+                assertThat(e.error()).isEqualTo(DocsignError.PDF_RESOURCE_LIMIT);
+                assertThat(e.getMessage()).contains("CPU");
+                return;
+            }
+        }
+        throw new AssertionError("2 s of CPU did not exhaust a 50 ms budget (" + x + ")");
+    }
+
+    @Test
+    void anythingAParserThrowsBecomesAStableCode() {
+        assertThat(PdfSafety.failure(new StackOverflowError()).error()).isEqualTo(DocsignError.PDF_NESTING_LIMIT);
+        assertThat(PdfSafety.failure(new OutOfMemoryError()).error()).isEqualTo(DocsignError.PDF_RESOURCE_LIMIT);
+        assertThat(PdfSafety.failure(new IOException("x")).error()).isEqualTo(DocsignError.PDF_CORRUPT);
+        assertThat(PdfSafety.failure(new ArrayIndexOutOfBoundsException(-9)).error())
+                .isEqualTo(DocsignError.INTERNAL);
     }
 
     @Test

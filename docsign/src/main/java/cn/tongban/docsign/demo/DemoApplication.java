@@ -49,14 +49,14 @@ public final class DemoApplication {
      */
     public static byte[] createSigned(
             CertificateIssuer issuer, TrustServices trust, String hallId, String clerkId, String hall, CjkFont font) {
-        byte[] form = new ApplicationFormRenderer(font, PdfLimits.DEFAULT).render(form(), data(font));
+        byte[] form = new ApplicationFormRenderer(font, PdfLimits.DEFAULT).render(form(), data(font, hall));
         ApplicationSigningFlow flow = new ApplicationSigningFlow(new PadesSigner(trust, font));
         Credential applicant = issuer.issueApplicantWithKey(hallId, "张晓梅", "320106198807000000");
         Credential clerk = issuer.clerk(hallId, clerkId, "李建国");
         Credential seal = issuer.hallSeal(hallId);
         byte[] a = flow.applicantSigns(form, applicant, handwrittenPng(), Instant.now());
-        byte[] c = flow.clerkSigns(a, clerk, "李建国", clerkId, hall, Instant.now());
-        return flow.hallSeals(c, seal, hall, Instant.now());
+        byte[] c = flow.clerkSigns(a, clerk, Instant.now());
+        return flow.hallSeals(c, seal, Instant.now());
     }
 
     /** The matter's form definition. */
@@ -77,13 +77,18 @@ public final class DemoApplication {
                         new FormDefinition.MaterialRequirement("other", "其他补充材料", false)));
     }
 
-    /** The filled-in application with two materials (a PNG and a PDF). */
+    /** The filled-in application with two materials (a PNG and a PDF), owned by the Wujin hall. */
     public static ApplicationData data(CjkFont font) {
+        return data(font, "常州市武进区政务服务中心");
+    }
+
+    /** The filled-in application with two materials, owned by the hall named {@code owningHall}. */
+    public static ApplicationData data(CjkFont font, String owningHall) {
         Instant start = Instant.parse("2026-11-21T02:10:05Z");
         return new ApplicationData(
                 "WJ-2026-11-000173",
                 new ApplicationData.Applicant("张晓梅", "居民身份证", "320106198807******", "139****5678"),
-                "常州市武进区政务服务中心",
+                owningHall,
                 "南京市鼓楼区政务服务中心（合作大厅）",
                 Map.of(
                         "location", "江苏省常州市武进区湖塘镇花园街 88 号 3 幢 2 单元 1502 室",

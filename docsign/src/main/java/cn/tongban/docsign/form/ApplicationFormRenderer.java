@@ -119,7 +119,7 @@ public final class ApplicationFormRenderer {
             page.row2("音视频录像摘要", recordingLine(e));
 
             page.declaration();
-            page.signatureBoxes();
+            page.signatureBoxes(data.owningHall());
             page.finish();
 
             PdfA3.makeConformant(doc, form.matterName() + "申请表", "申请编号 " + data.applicationId(), created);
@@ -272,7 +272,7 @@ public final class ApplicationFormRenderer {
             }
         }
 
-        void signatureBoxes() throws IOException {
+        void signatureBoxes(String owningHall) throws IOException {
             ensure(SIG_BOX_HEIGHT + 30);
             y -= 14;
             float gap = 12;
@@ -293,15 +293,17 @@ public final class ApplicationFormRenderer {
                 cs.stroke();
                 cs.setLineDashPattern(new float[] {}, 0);
                 PDRectangle rect = new PDRectangle(x + 2, top - SIG_BOX_HEIGHT + 2, w - 4, SIG_BOX_HEIGHT - 4);
-                addSignatureField(acro, page, role.fieldName(), rect);
+                addSignatureField(acro, page, role, rect, owningHall);
                 x += w + gap;
             }
             y -= SIG_BOX_HEIGHT + 20;
         }
 
-        private void addSignatureField(PDAcroForm acro, PDPage page, String name, PDRectangle rect) throws IOException {
+        private void addSignatureField(
+                PDAcroForm acro, PDPage page, SignerRole role, PDRectangle rect, String owningHall) throws IOException {
             PDSignatureField field = new PDSignatureField(acro);
-            field.setPartialName(name);
+            field.setPartialName(role.fieldName());
+            SignatureSeeds.apply(field, role, owningHall);
             PDAnnotationWidget widget = field.getWidgets().get(0);
             widget.setRectangle(rect);
             widget.setPage(page);

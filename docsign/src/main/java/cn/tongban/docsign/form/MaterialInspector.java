@@ -23,8 +23,22 @@ public final class MaterialInspector {
 
     private MaterialInspector() {}
 
-    /** Returns the MIME type of an acceptable material or throws a {@link DocsignException}. */
+    /**
+     * Returns the MIME type of an acceptable material or throws a {@link DocsignException}: whatever
+     * the content provokes (deep nesting, exhausted memory, a parser's runtime exception) ends as one
+     * of {@link DocsignError}'s codes, never as another exception.
+     */
     public static String inspect(byte[] content, PdfLimits limits) {
+        try {
+            return inspectUnguarded(content, limits);
+        } catch (DocsignException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            throw PdfSafety.failure(e);
+        }
+    }
+
+    private static String inspectUnguarded(byte[] content, PdfLimits limits) {
         if (content.length > limits.maxFileBytes()) {
             throw new DocsignException(DocsignError.PDF_TOO_LARGE, "material of " + content.length + " bytes");
         }

@@ -171,6 +171,7 @@ public final class ReceiptRenderer {
             doc.getDocumentCatalog().setAcroForm(acro);
             PDSignatureField field = new PDSignatureField(acro);
             field.setPartialName(SignerRole.HALL_SEAL.fieldName());
+            SignatureSeeds.apply(field, SignerRole.HALL_SEAL, r.owningHall());
             PDAnnotationWidget widget = field.getWidgets().get(0);
             widget.setRectangle(sealRect);
             widget.setPage(page);

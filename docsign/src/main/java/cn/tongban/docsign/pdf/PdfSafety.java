@@ -4,6 +4,7 @@ import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,7 +32,10 @@ import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
 public final class PdfSafety {
     private static final Set<String> ACTIVE_ACTIONS =
             Set.of("JavaScript", "Launch", "ImportData", "Rendition", "GoToE", "SubmitForm", "Sound", "Movie");
-    private static final int MAX_WALK = 200_000;
+    /** Most objects the active-content walk visits. */
+    static final int MAX_WALK = 1_000_000;
+    /** Deepest nesting the active-content walk follows (a linked list counts one level per item). */
+    static final int MAX_DEPTH = 25_000;
 
     private PdfSafety() {}
 
@@ -61,6 +65,8 @@ public final class PdfSafety {
             throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new DocsignException(DocsignError.PDF_CORRUPT, String.valueOf(e), e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw failure(e);
         }
         if (doc.isEncrypted()) {
             closeQuietly(doc);
@@ -71,8 +77,15 @@ public final class PdfSafety {
 
     /** Like {@link #load} and additionally rejects active content. */
     public static PDDocument loadPassive(byte[] pdf, PdfLimits limits) {
+        PdfLimits.Deadline deadline = limits.deadline();
         PDDocument doc = load(pdf, limits);
-        List<String> active = activeContent(doc);
+        List<String> active;
+        try {
+            active = activeContent(doc, deadline);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            closeQuietly(doc);
+            throw failure(e);
+        }
         if (!active.isEmpty()) {
             closeQuietly(doc);
             throw new DocsignException(DocsignError.PDF_ACTIVE_CONTENT, String.join(", ", active));
@@ -91,6 +104,26 @@ public final class PdfSafety {
      * callers that never decode other streams, such as the verifier.
      */
     public static void checkBytes(byte[] pdf, PdfLimits limits, boolean allStreams) {
+        checkSizeAndHeader(pdf, limits);
+        int tail = Math.max(0, pdf.length - 1024);
+        if (indexOf(pdf, "%%EOF".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0
+                || indexOf(pdf, "startxref".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0) {
+            throw new DocsignException(DocsignError.PDF_TRUNCATED, "no startxref/%%EOF at the end of the file");
+        }
+        scanFlateStreams(pdf, limits, allStreams);
+    }
+
+    /**
+     * Size, header and decompression checks, without the trailer check: for the verifier, which
+     * reads the revision structure itself and reports bytes after the last {@code %%EOF} as a
+     * finding rather than refusing the file.
+     */
+    public static void checkContent(byte[] pdf, PdfLimits limits) {
+        checkSizeAndHeader(pdf, limits);
+        scanFlateStreams(pdf, limits, true);
+    }
+
+    private static void checkSizeAndHeader(byte[] pdf, PdfLimits limits) {
         if (pdf.length > limits.maxFileBytes()) {
             throw new DocsignException(
                     DocsignError.PDF_TOO_LARGE, pdf.length + " bytes > " + limits.maxFileBytes() + " bytes");
@@ -98,12 +131,38 @@ public final class PdfSafety {
         if (indexOf(pdf, "%PDF-".getBytes(StandardCharsets.US_ASCII), 0, Math.min(pdf.length, 1024)) < 0) {
             throw new DocsignException(DocsignError.PDF_CORRUPT, "no %PDF- header");
         }
-        int tail = Math.max(0, pdf.length - 1024);
-        if (indexOf(pdf, "%%EOF".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0
-                || indexOf(pdf, "startxref".getBytes(StandardCharsets.US_ASCII), tail, pdf.length) < 0) {
-            throw new DocsignException(DocsignError.PDF_TRUNCATED, "no startxref/%%EOF at the end of the file");
+    }
+
+    /**
+     * Parses the first {@code length} bytes of {@code pdf} (one revision of an incrementally updated
+     * file) without copying them; the caller has checked the content and closes the document.
+     */
+    public static PDDocument open(byte[] pdf, long length, PdfLimits limits) {
+        if (length < 0 || length > pdf.length) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, "revision end " + length + " outside the file");
         }
-        scanFlateStreams(pdf, limits, allStreams);
+        PDDocument doc;
+        try {
+            doc = Loader.loadPDF(
+                    new RandomAccessReadBuffer(java.nio.ByteBuffer.wrap(pdf).slice(0, (int) length)),
+                    "",
+                    null,
+                    null,
+                    MemoryUsageSetting.setupMainMemoryOnly(limits.maxParserMemoryBytes()).streamCache);
+        } catch (InvalidPasswordException e) {
+            throw new DocsignException(DocsignError.PDF_ENCRYPTED, "password protected", e);
+        } catch (IOException e) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new DocsignException(DocsignError.PDF_CORRUPT, String.valueOf(e), e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            throw failure(e);
+        }
+        if (doc.isEncrypted()) {
+            closeQuietly(doc);
+            throw new DocsignException(DocsignError.PDF_ENCRYPTED, null);
+        }
+        return doc;
     }
 
     /**
@@ -187,48 +246,101 @@ public final class PdfSafety {
     /**
      * Lists the active content of the document: document and page open/close actions, JavaScript
      * name tree, annotation and form-field actions of an active kind, XFA forms.
+     *
+     * @throws DocsignException {@code PDF_NESTING_LIMIT} when objects are nested deeper than {@value
+     *     #MAX_DEPTH}, {@code PDF_RESOURCE_LIMIT} beyond {@value #MAX_WALK} objects
      */
     public static List<String> activeContent(PDDocument doc) {
+        return activeContent(doc, null);
+    }
+
+    /** Like {@link #activeContent(PDDocument)}, checking {@code deadline} as it goes (may be null). */
+    public static List<String> activeContent(PDDocument doc, PdfLimits.Deadline deadline) {
         List<String> found = new ArrayList<>();
-        COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
-        Map<COSBase, Boolean> seen = new IdentityHashMap<>();
-        walk(catalog, "Catalog", found, seen, new int[] {0});
+        walk(doc.getDocumentCatalog().getCOSObject(), found, deadline);
         return found;
     }
 
+    private record Visit(COSBase base, String where, int depth) {}
+
     // A bounded walk of the whole object graph: actions can hide anywhere (outline items, name
-    // trees, annotations, field kids), so we look at every dictionary's /S, /JS, /AA.
-    private static void walk(COSBase base, String where, List<String> found, Map<COSBase, Boolean> seen, int[] n) {
-        COSBase b = base instanceof COSObject o ? o.getObject() : base;
-        if (b == null || seen.put(b, Boolean.TRUE) != null || ++n[0] > MAX_WALK) {
-            return;
-        }
-        if (b instanceof COSDictionary d) {
-            COSName s = d.getCOSName(COSName.S);
-            if (s != null && ACTIVE_ACTIONS.contains(s.getName())) {
-                found.add(s.getName() + " action in " + where);
+    // trees, annotations, field kids), so we look at every dictionary's /S, /JS, /AA. Iterative with
+    // an explicit stack: a chain of 100 000 objects must not cost 100 000 stack frames.
+    private static void walk(COSBase root, List<String> found, PdfLimits.Deadline deadline) {
+        Map<COSBase, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Visit> todo = new ArrayDeque<>();
+        todo.push(new Visit(root, "Catalog", 0));
+        int n = 0;
+        while (!todo.isEmpty()) {
+            Visit v = todo.pop();
+            COSBase b = v.base() instanceof COSObject o ? o.getObject() : v.base();
+            if (b == null || seen.put(b, Boolean.TRUE) != null) {
+                continue;
             }
-            if (d.containsKey(COSName.JS) && !found.contains("JavaScript in " + where)) {
-                found.add("JavaScript in " + where);
+            if (++n > MAX_WALK) {
+                throw new DocsignException(DocsignError.PDF_RESOURCE_LIMIT, "more than " + MAX_WALK + " objects");
             }
-            if (d.containsKey(COSName.getPDFName("XFA"))) {
-                found.add("XFA form in " + where);
+            if (v.depth() > MAX_DEPTH) {
+                throw new DocsignException(
+                        DocsignError.PDF_NESTING_LIMIT, "objects nested deeper than " + MAX_DEPTH + " at " + v.where());
             }
-            for (Map.Entry<COSName, COSBase> e : d.entrySet()) {
-                String key = e.getKey().getName();
-                if (key.equals("Parent") || key.equals("P")) {
-                    continue;
+            if (deadline != null && (n & 0x3ff) == 0) {
+                deadline.check();
+            }
+            String where = v.where();
+            if (b instanceof COSDictionary d) {
+                COSName s = d.getCOSName(COSName.S);
+                if (s != null && ACTIVE_ACTIONS.contains(s.getName())) {
+                    found.add(s.getName() + " action in " + where);
                 }
-                if (key.equals("JavaScript") && where.endsWith("Names")) {
-                    found.add("document JavaScript name tree");
+                if (d.containsKey(COSName.JS) && !found.contains("JavaScript in " + where)) {
+                    found.add("JavaScript in " + where);
                 }
-                walk(e.getValue(), where + "/" + key, found, seen, n);
-            }
-        } else if (b instanceof COSArray a) {
-            for (int k = 0; k < a.size(); k++) {
-                walk(a.get(k), where, found, seen, n);
+                if (d.containsKey(COSName.getPDFName("XFA"))) {
+                    found.add("XFA form in " + where);
+                }
+                for (Map.Entry<COSName, COSBase> e : d.entrySet()) {
+                    String key = e.getKey().getName();
+                    if (key.equals("Parent") || key.equals("P")) {
+                        continue;
+                    }
+                    if (key.equals("JavaScript") && where.endsWith("Names")) {
+                        found.add("document JavaScript name tree");
+                    }
+                    todo.push(new Visit(e.getValue(), path(where, key), v.depth() + 1));
+                }
+            } else if (b instanceof COSArray a) {
+                for (int k = a.size() - 1; k >= 0; k--) {
+                    todo.push(new Visit(a.get(k), where, v.depth() + 1));
+                }
             }
         }
+    }
+
+    private static String path(String where, String key) {
+        // Long paths only name where something was found; keep them readable (and small).
+        return where.length() > 200 ? where : where + "/" + key;
+    }
+
+    /**
+     * Maps any failure while processing untrusted input to a {@link DocsignException} with a stable
+     * code: what a hostile file provokes in a parser (stack overflow on deep nesting, running out of
+     * memory, runtime exceptions in a corner case) is reported, never thrown through.
+     */
+    public static DocsignException failure(Throwable t) {
+        if (t instanceof DocsignException d) {
+            return d;
+        }
+        if (t instanceof StackOverflowError) {
+            return new DocsignException(DocsignError.PDF_NESTING_LIMIT, "nesting overflowed the parser's stack");
+        }
+        if (t instanceof OutOfMemoryError) {
+            return new DocsignException(DocsignError.PDF_RESOURCE_LIMIT, "ran out of memory");
+        }
+        if (t instanceof IOException || t instanceof java.io.UncheckedIOException) {
+            return new DocsignException(DocsignError.PDF_CORRUPT, t.getMessage(), t);
+        }
+        return new DocsignException(DocsignError.INTERNAL, t.toString(), t);
     }
 
     static int indexOf(byte[] hay, byte[] needle, int from, int to) {
@@ -248,7 +360,8 @@ public final class PdfSafety {
         return -1;
     }
 
-    static void closeQuietly(PDDocument doc) {
+    /** Closes {@code doc}, ignoring failures (nothing more can be freed). */
+    public static void closeQuietly(PDDocument doc) {
         try {
             doc.close();
         } catch (IOException ignored) {

@@ -2,6 +2,8 @@ package cn.tongban.docsign.pki;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.SignerRole;
+import cn.tongban.docsign.cms.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -134,6 +136,8 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                 if (!keyStore.containsAlias("ca-" + h.id())) {
                     createHallCa(h);
                     changed = true;
+                } else if (migrateHallCa(h)) {
+                    changed = true;
                 }
                 cas.put(h.id(), load("ca-" + h.id()));
             }
@@ -242,7 +246,8 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                 .addRDN(BCStyle.O, "长三角政务服务通办申请人")
                 .addRDN(BCStyle.SERIALNUMBER, idNumber)
                 .addRDN(BCStyle.CN, name);
-        X509Certificate cert = issueEndEntity(h, n.build(), publicKey, config.applicantValidity());
+        X509Certificate cert =
+                issueEndEntity(h, n.build(), publicKey, config.applicantValidity(), SignerRole.APPLICANT);
         return new Credential(null, chain(cert, h.id()));
     }
 
@@ -274,7 +279,8 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                                 .addRDN(BCStyle.SERIALNUMBER, clerkId)
                                 .addRDN(BCStyle.CN, clerkName)
                                 .build(),
-                        Duration.ofDays(730)));
+                        Duration.ofDays(730),
+                        SignerRole.CLERK));
     }
 
     @Override
@@ -296,7 +302,8 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                                 .addRDN(BCStyle.OU, "电子印章")
                                 .addRDN(BCStyle.CN, h.name() + "电子印章")
                                 .build(),
-                        Duration.ofDays(5 * 365)));
+                        Duration.ofDays(5 * 365),
+                        SignerRole.HALL_SEAL));
     }
 
     @Override
@@ -310,13 +317,17 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     }
 
     private synchronized Credential persistentEndEntity(
-            String alias, PkiConfig.Hall h, X500Name subject, Duration validity) {
+            String alias, PkiConfig.Hall h, X500Name subject, Duration validity, SignerRole role) {
         try {
             if (keyStore.containsAlias(alias)) {
-                return load(alias);
+                Credential existing = load(alias);
+                if (current(existing, h, role)) {
+                    return existing;
+                }
+                return reissue(alias, existing, h, validity, role);
             }
             KeyPair kp = ecKeyPair();
-            X509Certificate cert = issueEndEntity(h, subject, kp.getPublic(), validity);
+            X509Certificate cert = issueEndEntity(h, subject, kp.getPublic(), validity, role);
             List<X509Certificate> chain = chain(cert, h.id());
             keyStore.setKeyEntry(alias, kp.getPrivate(), config.password(), chain.toArray(new Certificate[0]));
             save();
@@ -326,7 +337,43 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         }
     }
 
-    private X509Certificate issueEndEntity(PkiConfig.Hall h, X500Name subject, PublicKey key, Duration validity) {
+    /**
+     * Whether a persisted clerk or seal credential has the current profile: its role marked, issued
+     * by the hall's current CA certificate (installations older than role marking have neither).
+     */
+    private boolean current(Credential c, PkiConfig.Hall h, SignerRole role) {
+        List<X509Certificate> chain = c.chain();
+        return Identity.roles(c.certificate()).equals(java.util.EnumSet.of(role))
+                && chain.size() >= 2
+                && chain.get(1).equals(cas.get(h.id()).certificate());
+    }
+
+    /**
+     * Re-issues a persisted credential's certificate with the current profile, for the same key and
+     * subject (migration of installations older than role marking; see docsign/README.md). The old
+     * certificate is not revoked: documents signed with it stay what they were.
+     */
+    private Credential reissue(String alias, Credential old, PkiConfig.Hall h, Duration validity, SignerRole role)
+            throws GeneralSecurityException, IOException {
+        X509Certificate cert = issueEndEntity(
+                h,
+                X500Name.getInstance(old.certificate().getSubjectX500Principal().getEncoded()),
+                old.certificate().getPublicKey(),
+                validity,
+                role);
+        List<X509Certificate> chain = chain(cert, h.id());
+        keyStore.setKeyEntry(alias, old.privateKey(), config.password(), chain.toArray(new Certificate[0]));
+        save();
+        LOG.info(
+                "Re-issued {} with the {} role marked (serial {})",
+                alias,
+                role,
+                cert.getSerialNumber().toString(16));
+        return new Credential(old.privateKey(), chain);
+    }
+
+    private X509Certificate issueEndEntity(
+            PkiConfig.Hall h, X500Name subject, PublicKey key, Duration validity, SignerRole role) {
         try {
             Credential ca = cas.get(h.id());
             Instant now = Instant.now();
@@ -349,6 +396,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                         new AccessDescription(X509ObjectIdentifiers.id_ad_caIssuers, uriName("/ca/" + h.id() + ".cer"))
                     }));
             b.addExtension(Extension.cRLDistributionPoints, false, crlDp(h.id()));
+            b.addExtension(Extension.certificatePolicies, false, Profiles.policies(role));
             X509Certificate cert = sign(b, ca.privateKey());
             issued.computeIfAbsent(h.id(), k -> ConcurrentHashMap.newKeySet()).add(serial);
             appendLog("issued.log", h.id() + " " + serial.toString(16));
@@ -402,15 +450,53 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
                 Date.from(now.plus(Duration.ofDays(10 * 365))),
                 name,
                 kp.getPublic());
-        addSubordinateExtensions(b, root.certificate(), kp.getPublic());
+        X509Certificate cert = signHallCa(b, root, kp.getPublic());
+        keyStore.setKeyEntry(
+                "ca-" + h.id(), kp.getPrivate(), config.password(), new Certificate[] {cert, root.certificate()});
+    }
+
+    private X509Certificate signHallCa(JcaX509v3CertificateBuilder b, Credential root, PublicKey key)
+            throws GeneralSecurityException, IOException, OperatorCreationException {
+        addSubordinateExtensions(b, root.certificate(), key);
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
         b.addExtension(
                 Extension.keyUsage,
                 true,
                 new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-        X509Certificate cert = sign(b, root.privateKey());
-        keyStore.setKeyEntry(
-                "ca-" + h.id(), kp.getPrivate(), config.password(), new Certificate[] {cert, root.certificate()});
+        // The roles this CA may issue (RFC 5280 §4.2.1.4): a path is valid for a role only through CAs
+        // that list it.
+        b.addExtension(Extension.certificatePolicies, false, Profiles.policies(SignerRole.values()));
+        return sign(b, root.privateKey());
+    }
+
+    /**
+     * Whether a hall CA certificate has the current profile (it lists the roles it issues); if not,
+     * re-certifies the same key and name under the root (migration of installations older than role
+     * marking). Returns whether the key store changed.
+     */
+    private boolean migrateHallCa(PkiConfig.Hall h)
+            throws GeneralSecurityException, IOException, OperatorCreationException {
+        String alias = "ca-" + h.id();
+        Credential ca = load(alias);
+        if (Identity.roles(ca.certificate()).size() == SignerRole.values().length) {
+            return false;
+        }
+        Credential root = load(ROOT);
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                root.certificate(),
+                serial(),
+                Date.from(now.minusSeconds(3600)),
+                Date.from(now.plus(Duration.ofDays(10 * 365))),
+                X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()),
+                ca.certificate().getPublicKey());
+        X509Certificate cert = signHallCa(b, root, ca.certificate().getPublicKey());
+        keyStore.setKeyEntry(alias, ca.privateKey(), config.password(), new Certificate[] {cert, root.certificate()});
+        LOG.info(
+                "Re-certified the CA of hall {} with the roles it issues (serial {})",
+                h.id(),
+                cert.getSerialNumber().toString(16));
+        return true;
     }
 
     private void createTsa() throws GeneralSecurityException, IOException, OperatorCreationException {
@@ -461,7 +547,32 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         return crlOf(id);
     }
 
+    /**
+     * The CA's current CRL, issued anew at most once a minute or after a revocation: validation data
+     * collected for several signatures then holds one CRL per CA instead of one per certificate.
+     */
     private byte[] crlOf(String id) {
+        Instant now = Instant.now();
+        IssuedCrl cached = crlCache.get(id);
+        if (cached != null
+                && cached.at().isAfter(now.minusSeconds(60))
+                && cached.revocations() == revocationCount(id)) {
+            return cached.der();
+        }
+        byte[] der = issueCrl(id);
+        crlCache.put(id, new IssuedCrl(der, now, revocationCount(id)));
+        return der;
+    }
+
+    private record IssuedCrl(byte[] der, Instant at, int revocations) {}
+
+    private final Map<String, IssuedCrl> crlCache = new ConcurrentHashMap<>();
+
+    private int revocationCount(String id) {
+        return revoked.getOrDefault(id, Map.of()).size();
+    }
+
+    private byte[] issueCrl(String id) {
         try {
             Credential ca = cas.get(id);
             Instant now = Instant.now();

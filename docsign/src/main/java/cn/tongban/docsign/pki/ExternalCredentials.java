@@ -2,6 +2,9 @@ package cn.tongban.docsign.pki;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.SignerRole;
+import cn.tongban.docsign.cms.Crypto;
+import cn.tongban.docsign.cms.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -49,7 +52,10 @@ import java.util.TreeMap;
  * instead of failing a signature later: the chain must validate (PKIX, at the current time) up to
  * one of the trust anchors, the key must match the certificate, an issuing CA must be a CA allowed
  * to sign certificates, and a seal or clerk certificate must be an end-entity certificate for
- * digital signatures. Revocation is not checked here: it is checked when signing, from the
+ * digital signatures. Each must carry its role as a certificate policy ({@link SignerRole#policyOid()}),
+ * with every CA of its path allowed that role: a seal certificate the hall e-seal role, a clerk
+ * certificate the clerk role, the delegated issuing CA the applicant role (the applicant certificates
+ * issued under it carry it). Revocation is not checked here: it is checked when signing, from the
  * external CA's OCSP responder or CRL (see {@link CompositeTrustServices}).
  *
  * <p>Immutable and thread-safe.
@@ -106,11 +112,11 @@ public final class ExternalCredentials {
             }
             Path ca = hallDir.resolve("ca.p12");
             if (Files.exists(ca)) {
-                cas.put(hall, check(ca, password, anchors, Purpose.ISSUING_CA));
+                cas.put(hall, check(ca, password, anchors, Purpose.ISSUING_CA, SignerRole.APPLICANT));
             }
             Path seal = hallDir.resolve("seal.p12");
             if (Files.exists(seal)) {
-                seals.put(hall, check(seal, password, anchors, Purpose.SIGNER));
+                seals.put(hall, check(seal, password, anchors, Purpose.SIGNER, SignerRole.HALL_SEAL));
             }
             Path clerkDir = hallDir.resolve("clerks");
             if (Files.isDirectory(clerkDir)) {
@@ -121,7 +127,7 @@ public final class ExternalCredentials {
                     }
                     String clerkId = name.substring(0, name.length() - 4);
                     clerks.computeIfAbsent(hall, k -> new TreeMap<>())
-                            .put(clerkId, check(f, password, anchors, Purpose.SIGNER));
+                            .put(clerkId, check(f, password, anchors, Purpose.SIGNER, SignerRole.CLERK));
                 }
             }
         }
@@ -223,7 +229,8 @@ public final class ExternalCredentials {
         return out;
     }
 
-    private static Credential check(Path file, char[] password, List<X509Certificate> anchors, Purpose purpose) {
+    private static Credential check(
+            Path file, char[] password, List<X509Certificate> anchors, Purpose purpose, SignerRole role) {
         Credential c = read(file, password);
         List<X509Certificate> chain = completeChain(c.chain(), anchors);
         X509Certificate leaf = chain.get(0);
@@ -252,7 +259,14 @@ public final class ExternalCredentials {
             }
         }
         checkKeyMatches(file, c.privateKey(), leaf);
-        validatePath(file, chain, anchors);
+        validatePath(file, chain, anchors, null);
+        if (purpose == Purpose.SIGNER && !Identity.roles(leaf).equals(java.util.EnumSet.of(role))) {
+            throw invalid(
+                    file,
+                    "the certificate must carry exactly the " + role + " role (certificate policy " + role.policyOid()
+                            + "); it carries " + Identity.roles(leaf) + ": " + subject(leaf));
+        }
+        validatePath(file, chain, anchors, role);
         return new Credential(c.privateKey(), chain);
     }
 
@@ -323,7 +337,12 @@ public final class ExternalCredentials {
         return chain;
     }
 
-    private static void validatePath(Path file, List<X509Certificate> chain, List<X509Certificate> anchors) {
+    /**
+     * PKIX validation of the chain; with {@code role}, every CA on the path must allow the role's
+     * certificate policy and the end certificate must carry it (RFC 5280 §6.1, explicit policy).
+     */
+    private static void validatePath(
+            Path file, List<X509Certificate> chain, List<X509Certificate> anchors, SignerRole role) {
         Set<TrustAnchor> trust = new HashSet<>();
         for (X509Certificate a : anchors) {
             trust.add(new TrustAnchor(a, null));
@@ -342,9 +361,20 @@ public final class ExternalCredentials {
             PKIXParameters params = new PKIXParameters(trust);
             params.setRevocationEnabled(false);
             params.setDate(new Date());
-            CertPathValidator.getInstance("PKIX")
+            if (role != null) {
+                params.setInitialPolicies(Set.of(role.policyOid()));
+                params.setExplicitPolicyRequired(true);
+            }
+            CertPathValidator.getInstance("PKIX", Crypto.BC)
                     .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
         } catch (CertPathValidatorException e) {
+            if (role != null) {
+                throw invalid(
+                        file,
+                        "the path does not allow the " + role + " role (certificate policy " + role.policyOid()
+                                + "): every CA on it must list the role (" + e.getMessage() + ")",
+                        e);
+            }
             throw invalid(
                     file,
                     "the certificate does not chain to a trust anchor in trust/ (" + e.getReason() + ": "

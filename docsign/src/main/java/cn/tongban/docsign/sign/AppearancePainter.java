@@ -2,6 +2,7 @@ package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.cms.Identity;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pdf.PdfA3;
 import java.awt.geom.AffineTransform;
@@ -11,21 +12,35 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import javax.imageio.ImageIO;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSString;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.PDResources;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.documentinterchange.markedcontent.PDPropertyList;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.pdmodel.interactive.annotation.PDAppearanceStream;
 
 /**
  * Draws signature appearances as form XObjects. All text is drawn as glyph outlines, so the
- * appearances carry no font and stay PDF/A-conformant whatever characters they contain.
+ * appearances carry no font and stay PDF/A-conformant whatever characters they contain. Every text
+ * that names the signer comes from the certificate ({@link Identity}) and is drawn inside a marked
+ * content sequence tagged {@link #NAME}, {@link #NUMBER} or {@link #ORGANIZATION} whose {@code
+ * /ActualText} is the value drawn — glyph outlines cannot be read back, the marked values can.
  */
 final class AppearancePainter {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final float[] SEAL_RED = {0.86f, 0.08f, 0.10f};
+
+    /** Marked-content tag of the signer's name (the certificate's common name). */
+    static final COSName NAME = COSName.getPDFName("SignerName");
+    /** Marked-content tag of the signer's number (the certificate's subject serial number). */
+    static final COSName NUMBER = COSName.getPDFName("SignerNumber");
+    /** Marked-content tag of the signer's organisation (the certificate's {@code O}, a hall). */
+    static final COSName ORGANIZATION = COSName.getPDFName("SignerOrganization");
 
     private final CjkFont font;
 
@@ -33,25 +48,32 @@ final class AppearancePainter {
         this.font = font;
     }
 
-    PDAppearanceStream paint(PDDocument doc, SignatureAppearance a, float w, float h, Instant time) throws IOException {
+    PDAppearanceStream paint(PDDocument doc, SignatureAppearance a, Identity who, float w, float h, Instant time)
+            throws IOException {
         PDAppearanceStream ap = new PDAppearanceStream(doc);
         ap.setBBox(new PDRectangle(w, h));
         ap.setResources(new PDResources());
         try (PDPageContentStream cs = new PDPageContentStream(doc, ap)) {
             String when = time.atZone(PdfA3.CHINA).format(TIME);
             if (a instanceof SignatureAppearance.Handwritten hw) {
-                handwritten(doc, cs, hw, w, h, when);
-            } else if (a instanceof SignatureAppearance.ClerkStamp c) {
-                clerk(cs, c, w, h, when);
+                handwritten(doc, cs, hw, who, w, h, when);
+            } else if (a instanceof SignatureAppearance.ClerkStamp) {
+                clerk(cs, who, w, h, when);
             } else if (a instanceof SignatureAppearance.OfficialSeal s) {
-                seal(cs, s.hallName(), s.bottomText(), w / 2, h / 2, Math.min(w, h) / 2 - 2);
+                seal(cs, organization(who), s.bottomText(), w / 2, h / 2, Math.min(w, h) / 2 - 2);
             }
         }
         return ap;
     }
 
     private void handwritten(
-            PDDocument doc, PDPageContentStream cs, SignatureAppearance.Handwritten hw, float w, float h, String when)
+            PDDocument doc,
+            PDPageContentStream cs,
+            SignatureAppearance.Handwritten hw,
+            Identity who,
+            float w,
+            float h,
+            String when)
             throws IOException {
         BufferedImage img;
         try {
@@ -72,12 +94,12 @@ final class AppearancePainter {
         float ih = img.getHeight() * scale;
         cs.drawImage(x, (w - iw) / 2, textBand + (availH - ih) / 2 + 2, iw, ih);
         cs.setNonStrokingColor(0.2f, 0.2f, 0.2f);
-        text(cs, "签名人：" + hw.signerName(), 4, 17, 8.5f);
+        labelled(cs, "签名人：", NAME, who.name(), 4, 17, 8.5f);
         text(cs, "签名时间：" + when, 4, 5, 8.5f);
     }
 
-    private void clerk(PDPageContentStream cs, SignatureAppearance.ClerkStamp c, float w, float h, String when)
-            throws IOException {
+    private void clerk(PDPageContentStream cs, Identity who, float w, float h, String when) throws IOException {
+        String hall = organization(who);
         cs.setNonStrokingColor(0.92f, 0.95f, 1f);
         cs.addRect(0, 0, w, h);
         cs.fill();
@@ -86,12 +108,12 @@ final class AppearancePainter {
         cs.addRect(1.5f, 1.5f, w - 3, h - 3);
         cs.stroke();
         cs.setNonStrokingColor(0.1f, 0.2f, 0.45f);
-        float size = Math.min(18, (w - 12) / Math.max(2, c.clerkName().length() + 4));
-        text(cs, "受理人 " + c.clerkName(), 8, h - 12 - size, size);
+        float size = Math.min(18, (w - 12) / Math.max(2, who.name().length() + 4));
+        labelled(cs, "受理人 ", NAME, who.name(), 8, h - 12 - size, size);
         cs.setNonStrokingColor(0.2f, 0.2f, 0.2f);
-        float small = Math.min(8.5f, (w - 12) / Math.max(1, c.hallName().length()));
-        text(cs, "工号：" + c.clerkId(), 8, h - 2 * size - 22, 8.5f);
-        text(cs, c.hallName(), 8, 30, small);
+        float small = Math.min(8.5f, (w - 12) / Math.max(1, hall.length()));
+        labelled(cs, "工号：", NUMBER, who.number() == null ? "" : who.number(), 8, h - 2 * size - 22, 8.5f);
+        labelled(cs, "", ORGANIZATION, hall, 8, 30, small);
         text(cs, "已远程核验身份 · 数字签名", 8, 18, 8);
         text(cs, when, 8, 6, 8);
     }
@@ -124,6 +146,7 @@ final class AppearancePainter {
         cs.fill();
 
         // Hall name along the upper arc, clockwise from lower-left to lower-right, glyph tops outward.
+        cs.beginMarkedContent(ORGANIZATION, actualText(hallName));
         int[] cps = hallName.codePoints().toArray();
         int n = cps.length;
         double span = Math.toRadians(Math.min(236, 40 + n * 16.0));
@@ -138,6 +161,7 @@ final class AppearancePainter {
             font.fillGlyphCentered(cs, cps[i], size, at);
         }
         cs.fill();
+        cs.endMarkedContent();
 
         if (bottomText != null && !bottomText.isEmpty()) {
             float bs = r * 0.17f;
@@ -160,5 +184,31 @@ final class AppearancePainter {
 
     private void text(PDPageContentStream cs, String s, float x, float y, float size) throws IOException {
         font.fillText(cs, s, size, AffineTransform.getTranslateInstance(x, y));
+    }
+
+    /** {@code label} as plain text, then {@code value} marked with {@code tag} and its ActualText. */
+    private void labelled(PDPageContentStream cs, String label, COSName tag, String value, float x, float y, float size)
+            throws IOException {
+        if (!label.isEmpty()) {
+            text(cs, label, x, y, size);
+        }
+        cs.beginMarkedContent(tag, actualText(value));
+        text(cs, value, x + font.width(label, size), y, size);
+        cs.endMarkedContent();
+    }
+
+    private static PDPropertyList actualText(String value) {
+        COSDictionary d = new COSDictionary();
+        d.setItem(COSName.ACTUAL_TEXT, new COSString(value));
+        return PDPropertyList.create(d);
+    }
+
+    /** The hall a clerk or seal certificate names; a certificate without {@code O} cannot be drawn as one. */
+    private static String organization(Identity who) {
+        if (who.organization() == null) {
+            throw new DocsignException(
+                    DocsignError.SIGN_FAILED, "the certificate names no organisation (O) for the appearance");
+        }
+        return who.organization();
     }
 }

@@ -1,6 +1,7 @@
 package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.SignerRole;
+import cn.tongban.docsign.cms.Identity;
 import cn.tongban.docsign.pki.Credential;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -32,9 +33,11 @@ public final class ApplicationSigningFlow {
         return signer.prepare(formPdf, chain, applicantRequest(chain.get(0), handwrittenPng, at));
     }
 
-    /** Step 2: the clerk of the owning hall. */
-    public byte[] clerkSigns(
-            byte[] pdf, Credential clerk, String clerkName, String clerkId, String hallName, Instant at) {
+    /**
+     * Step 2: the clerk of the owning hall. The stamp shows the clerk's name, staff number and hall
+     * as the certificate states them.
+     */
+    public byte[] clerkSigns(byte[] pdf, Credential clerk, Instant at) {
         return signer.sign(
                 pdf,
                 clerk,
@@ -42,14 +45,14 @@ public final class ApplicationSigningFlow {
                         SignerRole.CLERK.fieldName(),
                         SignatureLevel.B_T,
                         false,
-                        new SignatureAppearance.ClerkStamp(clerkName, clerkId, hallName),
+                        new SignatureAppearance.ClerkStamp(),
                         "受理人员核验并受理",
-                        hallName,
+                        Identity.of(clerk.certificate()).organization(),
                         at));
     }
 
-    /** Step 3: the owning hall's e-seal, finishing at PAdES B-LTA. */
-    public byte[] hallSeals(byte[] pdf, Credential seal, String hallName, Instant at) {
+    /** Step 3: the owning hall's e-seal (the certificate's hall on the seal), finishing at PAdES B-LTA. */
+    public byte[] hallSeals(byte[] pdf, Credential seal, Instant at) {
         return signer.sign(
                 pdf,
                 seal,
@@ -57,9 +60,9 @@ public final class ApplicationSigningFlow {
                         SignerRole.HALL_SEAL.fieldName(),
                         SignatureLevel.B_LTA,
                         false,
-                        new SignatureAppearance.OfficialSeal(hallName, "电子印章"),
+                        new SignatureAppearance.OfficialSeal("电子印章"),
                         "办理单位电子印章",
-                        hallName,
+                        Identity.of(seal.certificate()).organization(),
                         at));
     }
 
@@ -68,7 +71,7 @@ public final class ApplicationSigningFlow {
                 SignerRole.APPLICANT.fieldName(),
                 SignatureLevel.B_T,
                 true,
-                new SignatureAppearance.Handwritten(png, PadesSigner.signerName(cert)),
+                new SignatureAppearance.Handwritten(png),
                 "申请人确认申请内容属实",
                 null,
                 at);

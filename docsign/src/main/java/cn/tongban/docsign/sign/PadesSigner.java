@@ -2,10 +2,13 @@ package cn.tongban.docsign.sign;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
+import cn.tongban.docsign.SignerRole;
 import cn.tongban.docsign.cms.Crypto;
+import cn.tongban.docsign.cms.Identity;
 import cn.tongban.docsign.pdf.CjkFont;
 import cn.tongban.docsign.pdf.PdfLimits;
 import cn.tongban.docsign.pdf.PdfSafety;
+import cn.tongban.docsign.pdf.SeedValues;
 import cn.tongban.docsign.pki.Credential;
 import cn.tongban.docsign.pki.TrustServices;
 import java.io.ByteArrayOutputStream;
@@ -86,13 +89,46 @@ public final class PadesSigner {
     }
 
     /**
+     * Refuses a credential that may not make this signature: a certificate outside its validity at
+     * the signing time or now, one that does not carry the role of a role's field ({@link
+     * SignerRole#ofField}), or one that its CA reports revoked or does not know (OCSP, else CRL,
+     * through this signer's {@link TrustServices}).
+     */
+    private void checkCredential(List<X509Certificate> chain, SignRequest request) {
+        X509Certificate cert = chain.get(0);
+        for (java.time.Instant t : List.of(request.signingTime(), java.time.Instant.now())) {
+            try {
+                cert.checkValidity(java.util.Date.from(t));
+            } catch (java.security.cert.CertificateExpiredException
+                    | java.security.cert.CertificateNotYetValidException e) {
+                throw new DocsignException(
+                        DocsignError.SIGN_CREDENTIAL_EXPIRED,
+                        Identity.of(cert).name() + " at " + t + ": valid "
+                                + cert.getNotBefore().toInstant() + " – "
+                                + cert.getNotAfter().toInstant());
+            }
+        }
+        SignerRole role = SignerRole.ofField(request.fieldName()).orElse(null);
+        if (role != null && !Identity.roles(cert).contains(role)) {
+            throw new DocsignException(
+                    DocsignError.SIGN_ROLE_MISMATCH,
+                    "field " + request.fieldName() + " needs a " + role + " certificate; "
+                            + Identity.of(cert).name() + " has " + Identity.roles(cert));
+        }
+        if (chain.size() > 1) {
+            RevocationCheck.requireGood(trust.revocation(), cert, chain.get(1));
+        }
+    }
+
+    /**
      * Reserves the signature: adds the signature dictionary (and for a certification signature the
      * DocMDP transform), paints the appearance, saves incrementally, and computes the signed
      * attributes over the byte range.
      */
     public PreparedSignature prepare(byte[] pdf, List<X509Certificate> chain, SignRequest request) {
         X509Certificate signer = chain.get(0);
-        Reserved r = reserve(pdf, request, false, signerName(signer));
+        checkCredential(chain, request);
+        Reserved r = reserve(pdf, request, false, Identity.of(signer), signer);
         byte[] contentDigest =
                 Crypto.digest(Crypto.digestFor(signer.getPublicKey())).digest(r.signedContent());
         byte[] attrs = Cms.signedAttributes(contentDigest, signer);
@@ -150,14 +186,15 @@ public final class PadesSigner {
 
     /** Adds a document time-stamp ({@code ETSI.RFC3161}, §5.4.3 / level B-LTA) as an incremental update. */
     public byte[] addDocumentTimestamp(byte[] pdf) {
-        Reserved r = reserve(pdf, null, true, null);
+        Reserved r = reserve(pdf, null, true, null, null);
         byte[] token = trust.timestamps().timestamp(Cms.sha256(r.signedContent()));
         return patch(r.pdf(), r.byteRange(), token);
     }
 
     private record Reserved(byte[] pdf, long[] byteRange, byte[] signedContent) {}
 
-    private Reserved reserve(byte[] pdf, SignRequest request, boolean docTimestamp, String signerName) {
+    private Reserved reserve(
+            byte[] pdf, SignRequest request, boolean docTimestamp, Identity signer, X509Certificate chain0) {
         try (PDDocument doc = PdfSafety.load(pdf, limits, false)) {
             checkPermissions(doc, request != null && request.certify());
             PDSignature sig = new PDSignature();
@@ -169,7 +206,7 @@ public final class PadesSigner {
                 sig.setSubFilter(ETSI_RFC3161);
             } else {
                 sig.setSubFilter(ETSI_CADES);
-                sig.setName(signerName);
+                sig.setName(signer.name());
                 if (request.reason() != null) {
                     sig.setReason(request.reason());
                 }
@@ -184,6 +221,7 @@ public final class PadesSigner {
                 }
                 field = existingField(doc, request.fieldName());
                 if (field != null) {
+                    checkSeedValues(field, chain0);
                     PDRectangle r = field.getWidgets().get(0).getRectangle();
                     reservedRect = new PDRectangle(r.getLowerLeftX(), r.getLowerLeftY(), r.getWidth(), r.getHeight());
                     if (field.getValue() != null) {
@@ -198,7 +236,7 @@ public final class PadesSigner {
             options.setPreferredSignatureSize(SIGNATURE_SPACE);
             doc.addSignature(sig, options);
             if (field != null && !(request.appearance() instanceof SignatureAppearance.Invisible)) {
-                paint(doc, field, request, reservedRect);
+                paint(doc, field, request, signer, reservedRect);
             } else if (field == null && !docTimestamp) {
                 nameNewField(doc, sig, request.fieldName());
             }
@@ -214,19 +252,37 @@ public final class PadesSigner {
         }
     }
 
-    private void paint(PDDocument doc, PDSignatureField field, SignRequest request, PDRectangle rect)
+    private void paint(PDDocument doc, PDSignatureField field, SignRequest request, Identity signer, PDRectangle rect)
             throws IOException {
         PDAnnotationWidget widget = field.getWidgets().get(0);
         // addSignature() replaced the widget's look with an empty one; restore the reserved rectangle.
         widget.setRectangle(rect);
-        PDAppearanceStream ap =
-                painter.paint(doc, request.appearance(), rect.getWidth(), rect.getHeight(), request.signingTime());
+        PDAppearanceStream ap = painter.paint(
+                doc, request.appearance(), signer, rect.getWidth(), rect.getHeight(), request.signingTime());
         PDAppearanceDictionary dict = new PDAppearanceDictionary();
         dict.setNormalAppearance(ap);
         widget.setAppearance(dict);
         widget.setPrinted(true);
         widget.getCOSObject().setNeedToBeUpdated(true);
         field.getCOSObject().setNeedToBeUpdated(true);
+    }
+
+    /**
+     * Refuses a certificate that the field's seed value does not accept (ISO 32000-1 Table 235): none
+     * of its required certificate policies, or another subject (a clerk of another hall).
+     */
+    private static void checkSeedValues(PDSignatureField field, X509Certificate cert) {
+        List<String> policies = SeedValues.policies(field.getCOSObject());
+        if (!policies.isEmpty() && Identity.policies(cert).stream().noneMatch(policies::contains)) {
+            throw new DocsignException(
+                    DocsignError.SIGN_ROLE_MISMATCH,
+                    "field " + field.getPartialName() + " requires certificate policy " + policies);
+        }
+        String mismatch = SeedValues.subjectMismatch(cert, SeedValues.subjectDns(field.getCOSObject()));
+        if (mismatch != null) {
+            throw new DocsignException(
+                    DocsignError.SIGN_ROLE_MISMATCH, "field " + field.getPartialName() + ": " + mismatch);
+        }
     }
 
     private static PDSignatureField existingField(PDDocument doc, String name) {
@@ -315,15 +371,5 @@ public final class PadesSigner {
         byte[] out = pdf.clone();
         System.arraycopy(hex, 0, out, start, hex.length);
         return out;
-    }
-
-    static String signerName(X509Certificate cert) {
-        org.bouncycastle.asn1.x500.X500Name n = org.bouncycastle.asn1.x500.X500Name.getInstance(
-                cert.getSubjectX500Principal().getEncoded());
-        org.bouncycastle.asn1.x500.RDN[] cn = n.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
-        if (cn.length > 0 && cn[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String str) {
-            return str.getString();
-        }
-        return cert.getSubjectX500Principal().getName();
     }
 }

@@ -31,7 +31,7 @@ import java.util.List;
  *
  * <pre>
  * magic        4  "TBPS"
- * version      1  1
+ * version      1  2 (1 is still read: its appearance names are skipped, they come from the certificate)
  * pdf          u32 length + bytes       the document with the zero-filled /Contents
  * byteRange    4 x i64
  * attributes   u32 length + bytes       DER signed attributes (a SET)
@@ -39,9 +39,9 @@ import java.util.List;
  * request      field name (str), level (u8: 0 B-B, 1 B-T, 2 B-LT, 3 B-LTA), certify (u8 0|1),
  *              reason (str?), location (str?), signing time (i64 epoch seconds, i32 nanos),
  *              appearance: u8 tag then its fields
- *                  1 handwritten  png (u32 length + bytes), signer name (str?)
- *                  2 clerk stamp  clerk name (str?), clerk id (str?), hall name (str?)
- *                  3 seal         hall name (str?), bottom text (str?)
+ *                  1 handwritten  png (u32 length + bytes)          version 1: then signer name (str?)
+ *                  2 clerk stamp  (nothing)                        version 1: clerk name, id, hall (str? each)
+ *                  3 seal         bottom text (str?)               version 1: hall name (str?) before it
  *                  4 invisible
  * sha256       32 SHA-256 of every byte before it
  * str  = u16 length + UTF-8;  str? = u8 0 (absent) | u8 1 then str
@@ -54,7 +54,7 @@ import java.util.List;
  * DocsignError#PREPARED_SIGNATURE_INVALID}.
  */
 final class PreparedSignatureCodec {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final byte[] MAGIC = {'T', 'B', 'P', 'S'};
     private static final int DIGEST_BYTES = 32;
     private static final int MAX_ATTRIBUTES = 64 * 1024;
@@ -97,15 +97,10 @@ final class PreparedSignatureCodec {
             if (a instanceof SignatureAppearance.Handwritten h) {
                 out.writeByte(1);
                 blob(out, h.png());
-                optional(out, h.signerName());
-            } else if (a instanceof SignatureAppearance.ClerkStamp c) {
+            } else if (a instanceof SignatureAppearance.ClerkStamp) {
                 out.writeByte(2);
-                optional(out, c.clerkName());
-                optional(out, c.clerkId());
-                optional(out, c.hallName());
             } else if (a instanceof SignatureAppearance.OfficialSeal s) {
                 out.writeByte(3);
-                optional(out, s.hallName());
                 optional(out, s.bottomText());
             } else {
                 out.writeByte(4);
@@ -137,7 +132,7 @@ final class PreparedSignatureCodec {
             throw invalid("not an encoded prepared signature (magic)");
         }
         int version = data[MAGIC.length] & 0xff;
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw invalid("unsupported version " + version);
         }
         int bodyLength = data.length - DIGEST_BYTES;
@@ -171,7 +166,7 @@ final class PreparedSignatureCodec {
             String reason = optional(in);
             String location = optional(in);
             Instant signingTime = instant(in.getLong(), in.getInt());
-            SignatureAppearance appearance = appearance(in);
+            SignatureAppearance appearance = appearance(in, version);
             if (in.hasRemaining()) {
                 throw invalid(in.remaining() + " bytes after the end");
             }
@@ -245,12 +240,31 @@ final class PreparedSignatureCodec {
         }
     }
 
-    private static SignatureAppearance appearance(ByteBuffer in) {
+    private static SignatureAppearance appearance(ByteBuffer in, int version) {
         int tag = in.get() & 0xff;
+        boolean v1 = version == 1;
         return switch (tag) {
-            case 1 -> new SignatureAppearance.Handwritten(blob(in, MAX_PNG, "handwriting"), optional(in));
-            case 2 -> new SignatureAppearance.ClerkStamp(optional(in), optional(in), optional(in));
-            case 3 -> new SignatureAppearance.OfficialSeal(optional(in), optional(in));
+            case 1 -> {
+                byte[] png = blob(in, MAX_PNG, "handwriting");
+                if (v1) {
+                    optional(in); // the signer's name: drawn from the certificate now
+                }
+                yield new SignatureAppearance.Handwritten(png);
+            }
+            case 2 -> {
+                if (v1) {
+                    optional(in); // clerk name, clerk id, hall name: from the certificate now
+                    optional(in);
+                    optional(in);
+                }
+                yield new SignatureAppearance.ClerkStamp();
+            }
+            case 3 -> {
+                if (v1) {
+                    optional(in); // hall name: from the certificate now
+                }
+                yield new SignatureAppearance.OfficialSeal(optional(in));
+            }
             case 4 -> new SignatureAppearance.Invisible();
             default -> throw invalid("unknown appearance " + tag);
         };

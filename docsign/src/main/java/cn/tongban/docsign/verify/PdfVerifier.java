@@ -2,33 +2,36 @@ package cn.tongban.docsign.verify;
 
 import cn.tongban.docsign.DocsignError;
 import cn.tongban.docsign.DocsignException;
-import cn.tongban.docsign.cms.CertChains;
+import cn.tongban.docsign.SignerRole;
+import cn.tongban.docsign.cms.CertPaths;
+import cn.tongban.docsign.cms.Crypto;
 import cn.tongban.docsign.cms.Der;
+import cn.tongban.docsign.cms.Identity;
 import cn.tongban.docsign.cms.SignatureParts;
 import cn.tongban.docsign.pdf.PdfLimits;
 import cn.tongban.docsign.pdf.PdfSafety;
+import cn.tongban.docsign.pdf.SeedValues;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.pdfbox.Loader;
+import java.util.TreeSet;
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSDictionary;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.cos.COSObjectKey;
-import org.apache.pdfbox.io.MemoryUsageSetting;
-import org.apache.pdfbox.io.RandomAccessReadBuffer;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
 import org.apache.pdfbox.pdmodel.interactive.form.PDAcroForm;
@@ -53,576 +56,769 @@ import org.bouncycastle.tsp.TimeStampToken;
  * document carries (CMS certificates, time-stamps, the DSS), and explains every failure with a
  * {@link Finding.Code}.
  *
- * <p>Per signature: byte-range sanity and wrapping checks, digest and signature, signing-
- * certificate-v2, time-stamps, chain to an anchor, validity and revocation at the best signing
- * time (time-stamp time, else the claimed time), PAdES level; then every later incremental update
- * is compared with the signed revision ({@link RevisionFingerprint}) so that shadow and incremental
- * saving attacks are named. Unreadable input throws {@link DocsignException} instead of producing a
- * report.
+ * <p>In order:
+ *
+ * <ol>
+ *   <li>the file's revision structure ({@link Layout}): bytes after the last {@code %%EOF} are junk
+ *       or an xref-less append, both findings;
+ *   <li>per signature, integrity: byte range (checked arithmetic, the gap is exactly this
+ *       dictionary's {@code /Contents}, the dictionary is inside the signed bytes), digest, signature
+ *       value, signing-certificate-v2, the time-stamp tokens' imprints and signatures;
+ *   <li>every revision after the first signature ({@link Revisions}): each added or changed object
+ *       must be allowed, and what the document shows must stay what each signer saw ({@link
+ *       RevisionFingerprint}); the DSS is read revision by revision ({@link Evidence});
+ *   <li>trust, newest document time-stamp first: RFC 5280 paths ({@link CertPaths}) of every TSA,
+ *       signer, OCSP responder and CRL issuer, at the time each must have been valid; the valid
+ *       document time-stamps are the proof of existence of the validation data;
+ *   <li>per signature: the role its field requires ({@link SignerRole}, the field's seed value) and
+ *       the hall the form names, the appearance against the certificate ({@link AppearanceCheck}),
+ *       revocation from the evidence, the PAdES level.
+ * </ol>
+ *
+ * <p>Unreadable input throws {@link DocsignException} instead of producing a report — and so does
+ * anything else that goes wrong: a hostile file ends with a stable {@link DocsignError}, never with
+ * another exception or error. Work is bounded by {@link PdfLimits}, time by the calling thread's CPU
+ * time.
  *
  * <p>Thread-safe.
  */
 public final class PdfVerifier {
+    /**
+     * How long before the signing time revocation data may have been issued and still count as
+     * evidence that a certificate was not revoked then (see {@link Evidence}).
+     */
+    public static final Duration DEFAULT_REVOCATION_GRACE = Duration.ofHours(1);
+
     private static final COSName CADES = COSName.getPDFName("ETSI.CAdES.detached");
     private static final COSName RFC3161 = COSName.getPDFName("ETSI.RFC3161");
-
-    private static final String UNTRUSTED = " is not trusted";
     private static final Map<String, String> OIDS = Map.of("2.5.4.5", "SERIALNUMBER");
+    private static final int MAX_SIGNATURES = 1_000;
 
     private final List<X509Certificate> anchors;
     private final PdfLimits limits;
+    private final Duration grace;
 
     public PdfVerifier(Collection<X509Certificate> trustAnchors) {
         this(trustAnchors, PdfLimits.DEFAULT);
     }
 
     public PdfVerifier(Collection<X509Certificate> trustAnchors, PdfLimits limits) {
-        this.anchors = List.copyOf(trustAnchors);
+        this(trustAnchors, limits, DEFAULT_REVOCATION_GRACE);
+    }
+
+    /**
+     * @param revocationGrace how long before a signature's time its revocation data may have been
+     *     issued and still count
+     */
+    public PdfVerifier(Collection<X509Certificate> trustAnchors, PdfLimits limits, Duration revocationGrace) {
+        this.anchors = List.copyOf(new LinkedHashSet<>(trustAnchors));
         this.limits = limits;
+        this.grace = revocationGrace;
     }
 
-    private record Sig(String field, PDSignature sig, long[] br, long end) {}
-
-    private static final class Work {
-        final Map<Long, RevisionFingerprint> fingerprints = new HashMap<>();
-        final Map<Long, Boolean> hasDss = new HashMap<>();
-        final Map<Sig, SignatureReport> tsReports = new HashMap<>();
-        List<Long> ends = List.of();
-        PdfLimits.Deadline deadline;
-    }
-
-    private SignatureReport verifyDocTimestampUnchecked(
-            int index, Sig s, byte[] pdf, PDDocument doc, List<Long> ends, ValidationData vd, Work work) {
+    /**
+     * Verifies {@code pdf}.
+     *
+     * @throws DocsignException when the file cannot be verified at all: unreadable ({@code PDF_*}),
+     *     beyond the limits, or anything unexpected ({@code INTERNAL}) — never another exception
+     */
+    public VerificationReport verify(byte[] pdf) {
         try {
-            return verifyDocTimestamp(index, s, pdf, doc, ends, vd, work);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return verifyUnguarded(pdf);
+        } catch (DocsignException e) {
+            throw e;
+        } catch (Throwable t) { // NOPMD: every failure on hostile input becomes a stable code
+            throw PdfSafety.failure(t);
         }
     }
 
-    private static SignatureReport renumber(SignatureReport r, int index) {
-        return new SignatureReport(
-                index,
-                r.fieldName(),
-                r.kind(),
-                r.subFilter(),
-                r.signer(),
-                r.signerCommonName(),
-                r.claimedSigningTime(),
-                r.timestampTime(),
-                r.integrity(),
-                r.coversWholeRevision(),
-                r.coversWholeDocument(),
-                r.byteRange(),
-                r.certification(),
-                r.docMdpPermissions(),
-                r.chain(),
-                r.trusted(),
-                r.revocation(),
-                r.revocationSource(),
-                r.padesLevel(),
-                r.verdict(),
-                r.findings());
+    /** One signature field with a value, as found through the AcroForm's field tree. */
+    private record Sig(String field, PDSignatureField pdField, PDSignature sig, long[] br, long end) {
+        boolean documentTimestamp() {
+            return RFC3161.equals(sig.getCOSObject().getCOSName(COSName.SUB_FILTER));
+        }
     }
 
-    /** Verifies {@code pdf}; throws {@link DocsignException} (PDF_*) when the file is unreadable. */
-    public VerificationReport verify(byte[] pdf) {
-        PdfLimits.Deadline deadline = limits.deadline();
-        PdfSafety.checkBytes(pdf, limits, false);
-        List<Long> revisionEnds = revisionEnds(pdf);
-        try (PDDocument doc = PdfSafety.load(pdf, limits)) {
-            ValidationData vd = new ValidationData(doc);
-            List<Sig> sigs = signatures(doc);
-            Work work = new Work();
-            work.ends = revisionEnds;
-            work.deadline = deadline;
-            RevisionFingerprint finalFp = RevisionFingerprint.of(doc, deadline);
-            work.fingerprints.put((long) pdf.length, finalFp);
-            work.hasDss.put((long) pdf.length, vd.certificates.size() + vd.ocsps.size() + vd.crls.size() > 0);
+    /** What one verification learns about one signature, filled in phase by phase. */
+    private static final class Check {
+        final Sig s;
+        final List<Finding> f = new ArrayList<>();
+        SignatureParts parts;
+        X509Certificate cert;
+        boolean rangeOk;
+        boolean integrity;
+        boolean baseline;
+        Integer docMdp;
+        /** Signature time-stamps (or the document time-stamp's token) whose imprint and signature check out. */
+        final List<TimeStampToken> tokens = new ArrayList<>();
 
+        Date tsTime;
+        List<String> chain = List.of();
+        boolean trusted;
+        String role;
+        String hall;
+        String revocation = "UNKNOWN";
+        String revocationSource = "NONE";
+        final List<RevocationEvidence> evidence = new ArrayList<>();
+        String level;
+        boolean validTimestamp;
+        /** Revocation status of each valid signature time-stamp's TSA, at the token's time. */
+        final List<String> tsaRevocation = new ArrayList<>();
+
+        Check(Sig s) {
+            this.s = s;
+        }
+    }
+
+    private VerificationReport verifyUnguarded(byte[] pdf) throws IOException {
+        Budget budget = new Budget(limits);
+        PdfSafety.checkContent(pdf, limits);
+        Layout layout = Layout.scan(pdf);
+        budget.check();
+        try (PDDocument doc = PdfSafety.open(pdf, layout.lastEnd(), limits)) {
             List<Finding> docFindings = new ArrayList<>();
-            long lastEnd = revisionEnds.isEmpty() ? 0 : revisionEnds.get(revisionEnds.size() - 1);
-            if (lastEnd < pdf.length && !onlyWhitespace(pdf, (int) lastEnd, pdf.length)) {
+            if (layout.tail() == Layout.Tail.XREF_LESS_APPEND) {
+                List<String> objs = layout.appendedObjects();
+                docFindings.add(new Finding(
+                        Finding.Code.XREF_LESS_APPEND,
+                        objs.size() + " object(s) (" + String.join(", ", objs.subList(0, Math.min(5, objs.size())))
+                                + (objs.size() > 5 ? ", …" : "") + ") appended after the last %%EOF at offset "
+                                + layout.lastEnd() + " without cross-reference data"));
+            } else if (layout.tail() == Layout.Tail.JUNK) {
                 docFindings.add(new Finding(
                         Finding.Code.UNSIGNED_TRAILING_DATA,
-                        (pdf.length - lastEnd) + " bytes after the last %%EOF at offset " + lastEnd));
+                        (pdf.length - layout.lastEnd()) + " bytes after the last %%EOF at offset " + layout.lastEnd()));
             }
-
-            List<String> active = PdfSafety.activeContent(doc);
+            List<String> active = PdfSafety.activeContent(doc, budget.deadline());
             if (!active.isEmpty()) {
                 docFindings.add(new Finding(Finding.Code.ACTIVE_CONTENT, String.join(", ", active)));
             }
-            // Document time-stamps first: signatures need them for B-T/B-LTA.
-            List<DocTs> docTimestamps = new ArrayList<>();
+            List<Sig> sigs = signatures(doc, budget);
+            CertPaths paths = new CertPaths(anchors);
+
+            // Phase 1: integrity of every signature and document time-stamp.
+            List<Check> checks = new ArrayList<>();
             for (Sig s : sigs) {
-                if (RFC3161.equals(s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER))) {
-                    docTimestamps.add(new DocTs(s, null, false));
+                budget.check();
+                Check c = new Check(s);
+                integrity(c, pdf, doc, layout.ends());
+                checks.add(c);
+            }
+
+            // Phase 2: every revision after the first signature, and the validation data on the way.
+            Evidence evidence = new Evidence(grace, budget);
+            List<Revisions.Signed> signed = new ArrayList<>();
+            for (Check c : checks) {
+                signed.add(new Revisions.Signed(c.s.sig().getCOSObject().getKey(), c.s.end(), c.integrity));
+            }
+            Revisions.Result revisions = Revisions.analyse(pdf, layout, doc, signed, evidence, budget);
+            if (revisions.tooMany()) {
+                docFindings.add(new Finding(
+                        Finding.Code.TOO_MANY_REVISIONS,
+                        revisions.revisions() + " revisions; at most " + Revisions.MAX_REVISIONS
+                                + " after the first signature are analysed"));
+            }
+
+            // Phase 3: document time-stamps, newest first: each is the proof of existence of the ones before.
+            List<Check> docTs = checks.stream()
+                    .filter(c -> c.s.documentTimestamp())
+                    .sorted(Comparator.comparingLong((Check c) -> c.s.end()).reversed())
+                    .toList();
+            List<Evidence.Poe> poes = new ArrayList<>();
+            Date newer = null;
+            for (Check c : docTs) {
+                budget.check();
+                trustDocTimestamp(c, paths, evidence, newer == null ? new Date() : newer);
+                if (c.validTimestamp) {
+                    poes.add(new Evidence.Poe(c.s.end(), c.tsTime));
+                    newer = c.tsTime;
                 }
             }
+            evidence.timestamps(poes);
+            int uncovered = evidence.uncovered();
+            if (uncovered > 0) {
+                docFindings.add(new Finding(
+                        Finding.Code.UNSIGNED_VALIDATION_DATA,
+                        uncovered + " OCSP response(s) or CRL(s) added after the last document time-stamp:"
+                                + " without proof of existence they are not used for a better verdict"));
+            }
+
+            // Phase 4: signatures.
+            String formHall = formHall(sigs);
+            for (Check c : checks) {
+                if (!c.s.documentTimestamp()) {
+                    budget.check();
+                    trustSignature(c, paths, evidence, poes, formHall, budget);
+                }
+            }
+            crossCheckHalls(checks);
+
+            // Phase 5: later revisions, DocMDP, verdicts.
             List<SignatureReport> reports = new ArrayList<>();
             Integer certP = null;
             long certEnd = -1;
             int index = 0;
-            List<DocTs> checkedTs = new ArrayList<>();
-            for (Sig s : sigs) {
-                deadline.check();
+            for (Check c : checks) {
                 index++;
-                boolean isTs = RFC3161.equals(s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER));
-                SignatureReport r = isTs
-                        ? renumber(
-                                work.tsReports.computeIfAbsent(
-                                        s, x -> verifyDocTimestampUnchecked(0, x, pdf, doc, revisionEnds, vd, work)),
-                                index)
-                        : verifySignature(
-                                index,
-                                s,
-                                pdf,
-                                doc,
-                                revisionEnds,
-                                vd,
-                                work,
-                                docTimestampsAfter(s, checkedTs, docTimestamps, pdf, doc, revisionEnds, vd, work));
-                if (r.certification()) {
-                    certP = r.docMdpPermissions();
-                    certEnd = s.end();
+                laterUpdates(c, layout, revisions);
+                if (c.docMdp != null) {
+                    certP = c.docMdp;
+                    certEnd = c.s.end();
                 }
-                if (certP != null && certP == 1 && s.end() > certEnd && !isTs) {
-                    r = withFinding(
-                            r, new Finding(Finding.Code.DOCMDP_VIOLATION, "signature added after a P=1 certification"));
+                if (certP != null && certP == 1 && c.s.end() > certEnd && !c.s.documentTimestamp()) {
+                    c.f.add(new Finding(Finding.Code.DOCMDP_VIOLATION, "signature added after a P=1 certification"));
                 }
-                reports.add(r);
+                reports.add(report(index, c, layout, pdf));
             }
             Verdict overall = reports.isEmpty() ? Verdict.NO_SIGNATURES : Verdict.VALID;
             for (SignatureReport r : reports) {
-                if (r.verdict() == Verdict.INVALID) {
-                    overall = Verdict.INVALID;
-                } else if (r.verdict() == Verdict.INDETERMINATE && overall == Verdict.VALID) {
-                    overall = Verdict.INDETERMINATE;
+                overall = worse(overall, r.verdict());
+            }
+            if (overall != Verdict.NO_SIGNATURES) {
+                for (Finding f : docFindings) {
+                    if (f.code().severity() == Finding.Severity.INVALID) {
+                        overall = Verdict.INVALID;
+                    } else if (f.code().severity() == Finding.Severity.INDETERMINATE) {
+                        overall = worse(overall, Verdict.INDETERMINATE);
+                    }
                 }
             }
-            if (!docFindings.isEmpty() && overall != Verdict.NO_SIGNATURES) {
-                overall = Verdict.INVALID;
-            }
-            return new VerificationReport(overall, pdf.length, Math.max(1, revisionEnds.size()), reports, docFindings);
-        } catch (java.io.UncheckedIOException e) {
-            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
-        } catch (IOException e) {
-            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
+            return new VerificationReport(
+                    overall, pdf.length, Math.max(1, layout.ends().size()), reports, List.copyOf(docFindings));
         }
     }
 
-    private record DocTs(Sig sig, Date time, boolean coversDss) {}
-
-    /** Valid document time-stamps after {@code s}, with their times (verified once, cached). */
-    private List<DocTs> docTimestampsAfter(
-            Sig s,
-            List<DocTs> checked,
-            List<DocTs> all,
-            byte[] pdf,
-            PDDocument doc,
-            List<Long> ends,
-            ValidationData vd,
-            Work work)
-            throws IOException {
-        if (checked.isEmpty() && !all.isEmpty()) {
-            for (DocTs t : all) {
-                SignatureReport r = work.tsReports.computeIfAbsent(
-                        t.sig(), x -> verifyDocTimestampUnchecked(0, x, pdf, doc, ends, vd, work));
-                if (r.verdict() != Verdict.INVALID && r.timestampTime() != null) {
-                    boolean dss = work.hasDss.getOrDefault(t.sig().br()[1], false)
-                            || hasDssBefore(pdf, t.sig().br()[1], work, doc);
-                    checked.add(new DocTs(t.sig(), Date.from(java.time.Instant.parse(r.timestampTime())), dss));
-                }
-            }
+    private static Verdict worse(Verdict a, Verdict b) {
+        if (a == Verdict.INVALID || b == Verdict.INVALID) {
+            return Verdict.INVALID;
         }
-        return checked.stream().filter(t -> t.sig().end() > s.end()).toList();
+        if (a == Verdict.INDETERMINATE || b == Verdict.INDETERMINATE) {
+            return Verdict.INDETERMINATE;
+        }
+        return a;
     }
 
-    private boolean hasDssBefore(byte[] pdf, long offset, Work work, PDDocument doc) {
-        // Fast path: the final catalog has the DSS and was itself written before the time-stamp's
-        // update, so the time-stamped revision contains that DSS.
-        COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
-        COSObjectKey key =
-                doc.getDocument().getTrailer().getItem(COSName.ROOT) instanceof org.apache.pdfbox.cos.COSObject ro
-                        ? ro.getKey()
-                        : catalog.getKey();
-        Long at = key == null ? null : doc.getDocument().getXrefTable().get(key);
-        if (catalog.containsKey(COSName.getPDFName("DSS")) && at != null && at > 0 && at < offset) {
-            return true;
-        }
-        return hasDssBeforeSlow(pdf, offset, work);
-    }
+    // ---------------------------------------------------------------- phase 1: integrity
 
-    private boolean hasDssBeforeSlow(byte[] pdf, long offset, Work work) {
-        // The revision that precedes the time-stamp's own update.
-        long prev = -1;
-        for (long e : work.ends) {
-            if (e <= offset) {
-                prev = e;
-            }
-        }
-        if (prev < 0) {
-            return false;
-        }
-        long p = prev;
-        return work.hasDss.computeIfAbsent(p, k -> {
-            try (PDDocument d = loadPrefix(pdf, p)) {
-                return d.getDocumentCatalog().getCOSObject().containsKey(COSName.getPDFName("DSS"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-    }
-
-    private SignatureReport verifySignature(
-            int index,
-            Sig s,
-            byte[] pdf,
-            PDDocument doc,
-            List<Long> ends,
-            ValidationData vd,
-            Work work,
-            List<DocTs> laterTimestamps)
-            throws IOException {
-        List<Finding> f = new ArrayList<>();
-        PDSignature sig = s.sig();
-        COSName subFilter = sig.getCOSObject().getCOSName(COSName.SUB_FILTER);
-        boolean rangeOk = checkByteRange(s, pdf, doc, ends, f);
-        Date claimed = sig.getSignDate() == null ? null : sig.getSignDate().getTime();
-        String signer = null;
-        String cn = null;
-        String tsTime = null;
-        boolean integrity = false;
-        List<String> chainNames = List.of();
-        boolean trusted = false;
-        String revocation = "UNKNOWN";
-        String revSource = "NONE";
-        String level = null;
-        Integer p = docMdp(sig.getCOSObject());
-
-        SignatureParts parts = null;
+    private void integrity(Check c, byte[] pdf, PDDocument doc, List<Long> ends) {
+        Sig s = c.s;
+        c.rangeOk = checkByteRange(s, pdf, doc, ends, c.f);
+        c.docMdp = docMdp(s.sig().getCOSObject());
+        boolean ts = s.documentTimestamp();
         try {
-            parts = SignatureParts.parse(Der.trim(sig.getContents()), false);
+            c.parts = SignatureParts.parse(Der.trim(s.sig().getContents()), ts);
         } catch (IllegalArgumentException e) {
-            f.add(new Finding(Finding.Code.CMS_MALFORMED, e.getMessage()));
+            c.f.add(new Finding(Finding.Code.CMS_MALFORMED, e.getMessage()));
+            return;
         }
-        if (parts != null && parts.signerCertificate() == null) {
-            f.add(new Finding(Finding.Code.CMS_MALFORMED, "signer certificate not in the CMS"));
-        } else if (parts != null) {
-            SignerInformation si = parts.signer();
-            X509Certificate cert = parts.signerCertificate();
-            signer = cert.getSubjectX500Principal().getName("RFC2253", OIDS);
-            cn = commonName(cert);
-            AttributeTable signed = si.getSignedAttributes();
-            if (rangeOk) {
-                byte[] digest = digest(si.getDigestAlgOID(), pdf, s.br());
-                Attribute md = signed == null ? null : signed.get(PKCSObjectIdentifiers.pkcs_9_at_messageDigest);
-                boolean digestOk = md != null
-                        && MessageDigest.isEqual(
-                                ASN1OctetString.getInstance(md.getAttrValues().getObjectAt(0))
-                                        .getOctets(),
-                                digest);
-                if (!digestOk) {
-                    f.add(new Finding(Finding.Code.DIGEST_MISMATCH, "the signed bytes changed after signing"));
-                }
-                boolean sigOk = verifySignatureValue(si, cert);
-                if (!sigOk) {
-                    f.add(new Finding(Finding.Code.SIGNATURE_INVALID, "signature value does not verify with " + cn));
-                }
-                integrity = digestOk && sigOk;
-            }
-            boolean baseline = CADES.equals(subFilter);
-            Attribute scv2 = signed == null ? null : signed.get(PKCSObjectIdentifiers.id_aa_signingCertificateV2);
-            if (scv2 == null) {
-                baseline = false;
-                f.add(new Finding(Finding.Code.NOT_PADES_BASELINE, "no signing-certificate-v2 attribute"));
-            } else if (!signingCertificateMatches(scv2, cert)) {
-                f.add(new Finding(Finding.Code.SIGNING_CERTIFICATE_MISMATCH, "ESSCertIDv2 hash differs from " + cn));
-            }
-            if (signed != null && signed.get(PKCSObjectIdentifiers.pkcs_9_at_signingTime) != null) {
-                baseline = false;
-                f.add(new Finding(Finding.Code.NOT_PADES_BASELINE, "signing-time attribute present (PAdES uses /M)"));
-            }
-            if (!CADES.equals(subFilter)) {
-                f.add(new Finding(
-                        Finding.Code.NOT_PADES_BASELINE,
-                        "SubFilter " + (subFilter == null ? "missing" : subFilter.getName())));
-            }
-
-            List<X509Certificate> pool = pool(parts.certificates(), vd);
-            boolean tsOk = false;
-            Date bestTime = null;
-            List<X509Certificate> tsaCerts = new ArrayList<>();
-            for (TimeStampToken t : parts.timestamps()) {
-                String problem =
-                        checkToken(t, sha(t.getTimeStampInfo().getMessageImprintAlgOID(), si.getSignature()), pool);
+        if (ts) {
+            TimeStampToken t = c.parts.timestamps().get(0);
+            c.cert = SignatureParts.tsaCertificate(t);
+            c.tsTime = t.getTimeStampInfo().getGenTime();
+            if (c.rangeOk) {
+                String problem = checkTokenCrypto(
+                        t, digest(t.getTimeStampInfo().getMessageImprintAlgOID().getId(), pdf, s.br()));
                 if (problem != null) {
-                    f.add(new Finding(
-                            problem.endsWith(UNTRUSTED) ? Finding.Code.CHAIN_UNTRUSTED : Finding.Code.TIMESTAMP_INVALID,
-                            problem));
-                } else {
-                    tsOk = true;
-                    bestTime = t.getTimeStampInfo().getGenTime();
-                    tsTime = bestTime.toInstant().toString();
-                    tsaCerts.add(SignatureParts.tsaCertificate(t));
-                }
-            }
-            boolean laterTs = !laterTimestamps.isEmpty();
-            if (bestTime == null && laterTs) {
-                bestTime = laterTimestamps.get(0).time();
-            }
-            Date at = bestTime != null ? bestTime : claimed != null ? claimed : new Date();
-
-            List<X509Certificate> chain = CertChains.build(cert, pool);
-            chainNames = chain.stream()
-                    .map(c -> c.getSubjectX500Principal().getName())
-                    .toList();
-            trusted = anchors.contains(chain.get(chain.size() - 1));
-            if (!trusted) {
-                f.add(new Finding(
-                        Finding.Code.CHAIN_UNTRUSTED, "chain ends at " + chainNames.get(chainNames.size() - 1)));
-            }
-            for (X509Certificate c : chain) {
-                try {
-                    c.checkValidity(at);
-                } catch (GeneralSecurityException e) {
-                    f.add(new Finding(
-                            Finding.Code.CERTIFICATE_NOT_VALID_AT_SIGNING_TIME,
-                            c.getSubjectX500Principal().getName() + " at " + at.toInstant()));
-                }
-            }
-            ValidationData.Status st = chainStatus(chain, vd, at);
-            revocation = st.status();
-            revSource = st.source();
-            switch (revocation) {
-                case "REVOKED" -> f.add(new Finding(Finding.Code.REVOKED, "revoked before " + at.toInstant()));
-                case "REVOKED_AFTER_SIGNING" -> f.add(
-                        new Finding(Finding.Code.REVOKED_AFTER_SIGNING, "revoked after " + at.toInstant()));
-                case "UNKNOWN" -> f.add(
-                        new Finding(Finding.Code.REVOCATION_UNKNOWN, "no OCSP response or CRL in the DSS"));
-                default -> {
-                    // GOOD
-                }
-            }
-            if (baseline) {
-                level = "B-B";
-                if (tsOk || laterTs) {
-                    level = "B-T";
-                    boolean lt = !"UNKNOWN".equals(revocation);
-                    for (X509Certificate tsa : tsaCerts) {
-                        lt &= !"UNKNOWN"
-                                .equals(chainStatus(CertChains.build(tsa, pool), vd, at)
-                                        .status());
-                    }
-                    if (lt && !vd.certificates.isEmpty()) {
-                        level = "B-LT";
-                        if (laterTimestamps.stream().anyMatch(DocTs::coversDss)) {
-                            level = "B-LTA";
-                        }
-                    }
-                }
-            }
-        }
-        checkLaterUpdates(s, pdf, work, f);
-        return report(
-                index,
-                s,
-                subFilter,
-                signer,
-                cn,
-                claimed,
-                tsTime,
-                integrity,
-                ends,
-                pdf,
-                p,
-                chainNames,
-                trusted,
-                revocation,
-                revSource,
-                level,
-                f,
-                "SIGNATURE");
-    }
-
-    private SignatureReport verifyDocTimestamp(
-            int index, Sig s, byte[] pdf, PDDocument doc, List<Long> ends, ValidationData vd, Work work)
-            throws IOException {
-        List<Finding> f = new ArrayList<>();
-        boolean rangeOk = checkByteRange(s, pdf, doc, ends, f);
-        String signer = null;
-        String cn = null;
-        String tsTime = null;
-        boolean integrity = false;
-        List<String> chainNames = List.of();
-        boolean trusted = false;
-        String revocation = "UNKNOWN";
-        String revSource = "NONE";
-        try {
-            SignatureParts parts = SignatureParts.parse(Der.trim(s.sig().getContents()), true);
-            TimeStampToken t = parts.timestamps().get(0);
-            X509Certificate tsa = SignatureParts.tsaCertificate(t);
-            List<X509Certificate> pool = pool(parts.certificates(), vd);
-            if (rangeOk) {
-                String problem = checkToken(
-                        t, digest(t.getTimeStampInfo().getMessageImprintAlgOID().getId(), pdf, s.br()), pool);
-                if (problem != null) {
-                    f.add(new Finding(
+                    c.f.add(new Finding(
                             problem.startsWith("imprint")
                                     ? Finding.Code.DIGEST_MISMATCH
-                                    : problem.endsWith(UNTRUSTED)
-                                            ? Finding.Code.CHAIN_UNTRUSTED
-                                            : Finding.Code.TIMESTAMP_INVALID,
+                                    : Finding.Code.TIMESTAMP_INVALID,
                             problem));
+                } else {
+                    c.tokens.add(t);
                 }
-                // Integrity is about the bytes and the token's signature; trust is reported apart.
-                integrity = problem == null || problem.endsWith(UNTRUSTED);
+                c.integrity = problem == null;
             }
-            Date at = t.getTimeStampInfo().getGenTime();
-            tsTime = at.toInstant().toString();
-            if (tsa != null) {
-                signer = tsa.getSubjectX500Principal().getName("RFC2253", OIDS);
-                cn = commonName(tsa);
-                List<X509Certificate> chain = CertChains.build(tsa, pool);
-                chainNames = chain.stream()
-                        .map(c -> c.getSubjectX500Principal().getName())
-                        .toList();
-                trusted = anchors.contains(chain.get(chain.size() - 1));
-                if (!trusted) {
-                    f.add(new Finding(
-                            Finding.Code.CHAIN_UNTRUSTED,
-                            "TSA chain ends at " + chainNames.get(chainNames.size() - 1)));
-                }
-                ValidationData.Status st = chainStatus(chain, vd, at);
-                revocation = st.status();
-                revSource = st.source();
-                if ("REVOKED".equals(revocation)) {
-                    f.add(new Finding(Finding.Code.REVOKED, "TSA certificate revoked"));
-                }
-                // The newest archive time-stamp may lack revocation data for its own TSA (nothing
-                // can be added after it without another time-stamp): that is expected, not a failure.
-            }
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            f.add(new Finding(Finding.Code.CMS_MALFORMED, String.valueOf(e.getMessage())));
+            return;
         }
-        checkLaterUpdates(s, pdf, work, f);
-        return report(
-                index,
-                s,
-                RFC3161,
-                signer,
-                cn,
-                null,
-                tsTime,
-                integrity,
-                ends,
-                pdf,
-                null,
-                chainNames,
-                trusted,
-                revocation,
-                revSource,
-                null,
-                f,
-                "DOCUMENT_TIMESTAMP");
+        if (c.parts.signerCertificate() == null) {
+            c.f.add(new Finding(Finding.Code.CMS_MALFORMED, "signer certificate not in the CMS"));
+            return;
+        }
+        SignerInformation si = c.parts.signer();
+        c.cert = c.parts.signerCertificate();
+        String cn = Identity.of(c.cert).name();
+        AttributeTable signedAttrs = si.getSignedAttributes();
+        if (c.rangeOk) {
+            byte[] digest = digest(si.getDigestAlgOID(), pdf, s.br());
+            Attribute md = signedAttrs == null ? null : signedAttrs.get(PKCSObjectIdentifiers.pkcs_9_at_messageDigest);
+            boolean digestOk = md != null
+                    && MessageDigest.isEqual(
+                            ASN1OctetString.getInstance(md.getAttrValues().getObjectAt(0))
+                                    .getOctets(),
+                            digest);
+            if (!digestOk) {
+                c.f.add(new Finding(Finding.Code.DIGEST_MISMATCH, "the signed bytes changed after signing"));
+            }
+            boolean sigOk = verifySignatureValue(si, c.cert);
+            if (!sigOk) {
+                c.f.add(new Finding(Finding.Code.SIGNATURE_INVALID, "signature value does not verify with " + cn));
+            }
+            c.integrity = digestOk && sigOk;
+        }
+        COSName subFilter = s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER);
+        c.baseline = CADES.equals(subFilter);
+        Attribute scv2 = signedAttrs == null ? null : signedAttrs.get(PKCSObjectIdentifiers.id_aa_signingCertificateV2);
+        if (scv2 == null) {
+            c.baseline = false;
+            c.f.add(new Finding(Finding.Code.NOT_PADES_BASELINE, "no signing-certificate-v2 attribute"));
+        } else if (!signingCertificateMatches(scv2, c.cert)) {
+            c.f.add(new Finding(Finding.Code.SIGNING_CERTIFICATE_MISMATCH, "ESSCertIDv2 hash differs from " + cn));
+        }
+        if (signedAttrs != null && signedAttrs.get(PKCSObjectIdentifiers.pkcs_9_at_signingTime) != null) {
+            c.baseline = false;
+            c.f.add(new Finding(Finding.Code.NOT_PADES_BASELINE, "signing-time attribute present (PAdES uses /M)"));
+        }
+        if (!CADES.equals(subFilter)) {
+            c.f.add(new Finding(
+                    Finding.Code.NOT_PADES_BASELINE,
+                    "SubFilter " + (subFilter == null ? "missing" : subFilter.getName())));
+        }
+        for (TimeStampToken t : c.parts.timestamps()) {
+            String problem =
+                    checkTokenCrypto(t, sha(t.getTimeStampInfo().getMessageImprintAlgOID(), si.getSignature()));
+            if (problem != null) {
+                c.f.add(new Finding(Finding.Code.TIMESTAMP_INVALID, problem));
+            } else {
+                c.tokens.add(t);
+            }
+        }
     }
 
-    private SignatureReport report(
-            int index,
-            Sig s,
-            COSName subFilter,
-            String signer,
-            String cn,
-            Date claimed,
-            String tsTime,
-            boolean integrity,
-            List<Long> ends,
-            byte[] pdf,
-            Integer p,
-            List<String> chain,
-            boolean trusted,
-            String revocation,
-            String revSource,
-            String level,
-            List<Finding> f,
-            String kind) {
-        boolean coversRevision = ends.contains(s.end());
+    /** A token's imprint, signature and ESSCertID (RFC 3161 §2.4.2, RFC 5816); null when they check out. */
+    private static String checkTokenCrypto(TimeStampToken t, byte[] expectedImprint) {
+        if (!MessageDigest.isEqual(t.getTimeStampInfo().getMessageImprintDigest(), expectedImprint)) {
+            return "imprint does not match the time-stamped data";
+        }
+        X509Certificate tsa = SignatureParts.tsaCertificate(t);
+        if (tsa == null) {
+            return "TSA certificate missing from the token";
+        }
+        try {
+            t.validate(new JcaSimpleSignerInfoVerifierBuilder()
+                    .setProvider(Crypto.BC)
+                    .build(tsa));
+        } catch (Exception e) { // NOPMD: BC throws several checked and unchecked kinds for one meaning
+            return "token does not verify: " + e.getMessage();
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- phase 3: time-stamps
+
+    /**
+     * The trust of a document time-stamp whose existence is proven at {@code poe} (the next valid
+     * document time-stamp's time, or now for the newest): its TSA's path must be valid then, and the TSA
+     * certificate valid when the token was made.
+     */
+    private void trustDocTimestamp(Check c, CertPaths paths, Evidence evidence, Date poe) {
+        if (c.cert == null || c.tokens.isEmpty()) {
+            return;
+        }
+        TimeStampToken t = c.tokens.get(0);
+        List<X509Certificate> pool = evidence.pool(c.parts.certificates());
+        String problem = tsaTrust(t, c, paths, evidence, pool, poe, true);
+        if (problem == null) {
+            c.validTimestamp = true;
+        }
+    }
+
+    /**
+     * Checks a token's TSA: path valid at {@code poe} for time-stamping, certificate valid at the
+     * token's time, not revoked before it. Adds findings to {@code c}; returns the problem or null.
+     */
+    private String tsaTrust(
+            TimeStampToken t,
+            Check c,
+            CertPaths paths,
+            Evidence evidence,
+            List<X509Certificate> pool,
+            Date poe,
+            boolean ownReport) {
+        X509Certificate tsa = SignatureParts.tsaCertificate(t);
+        Date gen = t.getTimeStampInfo().getGenTime();
+        List<X509Certificate> tokenPool = new ArrayList<>(pool);
+        try {
+            for (org.bouncycastle.cert.X509CertificateHolder h :
+                    t.getCertificates().getMatches(null)) {
+                tokenPool.add(Crypto.certificate(h.getEncoded()));
+            }
+        } catch (GeneralSecurityException | IOException e) {
+            // the token's own certificates are a convenience; the pool may hold them anyway
+        }
+        CertPaths.Result path = paths.validate(tsa, tokenPool, poe, CertPaths.Purpose.TIME_STAMPING, Set.of());
+        if (ownReport) {
+            c.chain = names(path.path());
+            c.trusted = path.valid();
+        }
+        String who = "TSA " + Identity.of(tsa).name();
+        if (path.outcome() == CertPaths.Outcome.NO_PATH_TO_ANCHOR) {
+            c.f.add(new Finding(Finding.Code.CHAIN_UNTRUSTED, who + ": " + path.problem()));
+            return path.problem();
+        }
+        if (!path.valid()) {
+            c.f.add(new Finding(
+                    ownReport ? Finding.Code.CERT_PATH_INVALID : Finding.Code.TIMESTAMP_INVALID,
+                    who + ": " + path.problem()));
+            return path.problem();
+        }
+        try {
+            tsa.checkValidity(gen);
+        } catch (GeneralSecurityException e) {
+            String p = who + " was not valid at the token's time " + gen.toInstant();
+            c.f.add(new Finding(
+                    ownReport ? Finding.Code.CERTIFICATE_NOT_VALID_AT_SIGNING_TIME : Finding.Code.TIMESTAMP_INVALID,
+                    p));
+            return p;
+        }
+        Evidence.Status st = pathStatus(path.path(), gen, paths, evidence, pool, c.evidence);
+        if (ownReport) {
+            c.revocation = st.status();
+            c.revocationSource = st.source();
+        } else {
+            c.tsaRevocation.add(st.status());
+        }
+        if ("REVOKED".equals(st.status())) {
+            String p = who + " revoked before " + gen.toInstant();
+            c.f.add(new Finding(ownReport ? Finding.Code.REVOKED : Finding.Code.TIMESTAMP_INVALID, p));
+            return p;
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- phase 4: signatures
+
+    private void trustSignature(
+            Check c, CertPaths paths, Evidence evidence, List<Evidence.Poe> poes, String formHall, Budget budget) {
+        if (c.cert == null) {
+            return;
+        }
+        List<X509Certificate> pool = evidence.pool(c.parts.certificates());
+        // The signature time-stamp: its TSA must be trusted as of the time-stamp's own proof of existence.
+        Date laterTs = null;
+        for (Evidence.Poe p : poes) {
+            if (p.end() > c.s.end() && (laterTs == null || p.time().before(laterTs))) {
+                laterTs = p.time();
+            }
+        }
+        boolean validTokens = false;
+        for (TimeStampToken t : c.tokens) {
+            Date poe = laterTs != null ? laterTs : new Date();
+            if (tsaTrust(t, c, paths, evidence, pool, poe, false) == null) {
+                if (c.tsTime == null) {
+                    c.tsTime = t.getTimeStampInfo().getGenTime();
+                }
+                validTokens = true;
+            }
+        }
+        Date best = c.tsTime != null ? c.tsTime : laterTs;
+        Date at = best != null ? best : new Date();
+
+        // The roles the field requires: its name's, and its seed value's.
+        Set<String> policies = new TreeSet<>();
+        SignerRole fieldRole = SignerRole.ofField(c.s.field()).orElse(null);
+        if (fieldRole != null) {
+            policies.add(fieldRole.policyOid());
+        }
+        COSDictionary fieldDict = c.s.pdField() == null ? null : c.s.pdField().getCOSObject();
+        policies.addAll(SeedValues.policies(fieldDict));
+        Identity who = Identity.of(c.cert);
+        CertPaths.Result path = paths.validate(c.cert, pool, at, CertPaths.Purpose.DOCUMENT_SIGNING, policies);
+        c.chain = names(path.path());
+        c.trusted = path.valid();
+        switch (path.outcome()) {
+            case VALID -> {
+                // fine
+            }
+            case NO_PATH_TO_ANCHOR -> c.f.add(new Finding(Finding.Code.CHAIN_UNTRUSTED, path.problem()));
+            case POLICY_NOT_ASSERTED -> c.f.add(
+                    who.roles().isEmpty()
+                            ? new Finding(
+                                    Finding.Code.ROLE_UNMARKED,
+                                    who.name() + "'s certificate carries no role; field " + c.s.field() + " needs "
+                                            + roleNames(policies))
+                            : new Finding(
+                                    Finding.Code.ROLE_MISMATCH,
+                                    who.name() + "'s certificate is issued for " + who.roles() + "; field "
+                                            + c.s.field() + " needs " + roleNames(policies)
+                                            + (who.roles().stream().anyMatch(r -> policies.contains(r.policyOid()))
+                                                    ? ", which the issuing CA may not issue"
+                                                    : "")));
+            case INVALID -> c.f.add(
+                    isValidityProblem(path, at)
+                            ? new Finding(
+                                    Finding.Code.CERTIFICATE_NOT_VALID_AT_SIGNING_TIME,
+                                    path.problem() + " at " + at.toInstant())
+                            : new Finding(Finding.Code.CERT_PATH_INVALID, path.problem()));
+        }
+        if (path.outcome() == CertPaths.Outcome.VALID || path.outcome() == CertPaths.Outcome.POLICY_NOT_ASSERTED) {
+            SignerRole proven = path.valid() && fieldRole != null ? fieldRole : null;
+            c.role = proven == null ? null : proven.name();
+            SignerRole hallRole = fieldRole != null ? fieldRole : SignerRole.CLERK;
+            c.hall = who.hall(hallRole);
+            List<Map<String, String>> dns = SeedValues.subjectDns(fieldDict);
+            if (!dns.isEmpty()) {
+                String mismatch = SeedValues.subjectMismatch(c.cert, dns);
+                if (mismatch != null) {
+                    c.f.add(new Finding(Finding.Code.HALL_MISMATCH, "field " + c.s.field() + ": " + mismatch));
+                }
+            } else if (formHall != null
+                    && fieldRole == SignerRole.APPLICANT
+                    && c.hall != null
+                    && !formHall.equals(c.hall)) {
+                c.f.add(new Finding(
+                        Finding.Code.HALL_MISMATCH,
+                        "the applicant's certificate was issued by " + c.hall + "'s CA; the form is owned by "
+                                + formHall));
+            }
+        }
+        c.f.addAll(AppearanceCheck.check(c.s.pdField(), c.s.sig(), who, budget));
+
+        // Revocation of every certificate of the path, at the signature's time — only of a path that is
+        // one: the "issuer" of a forged chain would vouch for its own certificates.
+        List<RevocationEvidence> signerEvidence = new ArrayList<>();
+        boolean structurallyValid = path.valid() || path.outcome() == CertPaths.Outcome.POLICY_NOT_ASSERTED;
+        Evidence.Status st = structurallyValid
+                ? pathStatus(path.path(), at, paths, evidence, pool, signerEvidence)
+                : new Evidence.Status("UNKNOWN", "NONE", List.of());
+        c.evidence.addAll(0, signerEvidence);
+        c.revocation = st.status();
+        c.revocationSource = st.source();
+        switch (c.revocation) {
+            case "REVOKED" -> c.f.add(new Finding(Finding.Code.REVOKED, "revoked before " + at.toInstant()));
+            case "REVOKED_AFTER_SIGNING" -> c.f.add(
+                    new Finding(Finding.Code.REVOKED_AFTER_SIGNING, "revoked after " + at.toInstant()));
+            case "UNKNOWN" -> {
+                if (structurallyValid) {
+                    c.f.add(new Finding(Finding.Code.REVOCATION_UNKNOWN, unknownWhy(signerEvidence)));
+                }
+            }
+            default -> {
+                // GOOD
+            }
+        }
+        if (c.baseline) {
+            c.level = "B-B";
+            if (validTokens || laterTs != null) {
+                c.level = "B-T";
+                boolean lt = !"UNKNOWN".equals(c.revocation)
+                        && !evidence.certificates.isEmpty()
+                        && !c.tsaRevocation.contains("UNKNOWN");
+                if (lt) {
+                    c.level = "B-LT";
+                    boolean covered = laterTs != null
+                            && c.evidence.stream()
+                                    .filter(e -> e.use().startsWith("USED"))
+                                    .allMatch(e -> e.timestampedAt() != null);
+                    if (covered) {
+                        c.level = "B-LTA";
+                    }
+                }
+            }
+        }
+    }
+
+    /** The worst status of the certificates of {@code path} below its anchor, with their evidence. */
+    private Evidence.Status pathStatus(
+            List<X509Certificate> path,
+            Date at,
+            CertPaths paths,
+            Evidence evidence,
+            List<X509Certificate> pool,
+            List<RevocationEvidence> collect) {
+        String worst = "GOOD";
+        String source = "NONE";
+        List<RevocationEvidence> all = new ArrayList<>();
+        for (int i = 0; i + 1 < path.size(); i++) {
+            X509Certificate cert = path.get(i);
+            if (paths.isAnchor(cert)) {
+                break;
+            }
+            Evidence.Status st = evidence.statusAt(cert, path.get(i + 1), at, paths, pool);
+            all.addAll(st.evidence());
+            if (i == 0) {
+                source = st.source();
+            }
+            worst = worseStatus(worst, st.status());
+        }
+        if (path.size() <= 1) {
+            worst = "UNKNOWN";
+        }
+        if (collect != null) {
+            collect.addAll(all);
+        }
+        return new Evidence.Status(worst, source, all);
+    }
+
+    private static String worseStatus(String a, String b) {
+        List<String> order = List.of("GOOD", "REVOKED_AFTER_SIGNING", "UNKNOWN", "REVOKED");
+        return order.indexOf(a) >= order.indexOf(b) ? a : b;
+    }
+
+    private static String unknownWhy(List<RevocationEvidence> evidence) {
+        for (RevocationEvidence e : evidence) {
+            if (e.use().startsWith("IGNORED: ")) {
+                return "no usable OCSP response or CRL for " + e.certificate() + " ("
+                        + e.use().substring(9) + ")";
+            }
+        }
+        return "no OCSP response or CRL in the DSS";
+    }
+
+    private static boolean isValidityProblem(CertPaths.Result path, Date at) {
+        for (X509Certificate c : path.path()) {
+            try {
+                c.checkValidity(at);
+            } catch (GeneralSecurityException e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String roleNames(Set<String> policies) {
+        List<String> names = new ArrayList<>();
+        for (String p : policies) {
+            names.add(SignerRole.ofPolicy(p).map(Enum::name).orElse(p));
+        }
+        return String.join(" or ", names);
+    }
+
+    /** The hall the form names in its seal's (else its clerk's) seed value, or null. */
+    private static String formHall(List<Sig> sigs) {
+        String clerk = null;
+        for (Sig s : sigs) {
+            COSDictionary field = s.pdField() == null ? null : s.pdField().getCOSObject();
+            for (Map<String, String> dn : SeedValues.subjectDns(field)) {
+                String o = dn.get("O");
+                if (o != null && SignerRole.HALL_SEAL.fieldName().equals(s.field())) {
+                    return o;
+                }
+                if (o != null && clerk == null) {
+                    clerk = o;
+                }
+            }
+        }
+        return clerk;
+    }
+
+    /** The clerk and the seal of one application must belong to the same hall. */
+    private static void crossCheckHalls(List<Check> checks) {
+        Check clerk = null;
+        Check seal = null;
+        for (Check c : checks) {
+            if (SignerRole.CLERK.fieldName().equals(c.s.field())) {
+                clerk = c;
+            } else if (SignerRole.HALL_SEAL.fieldName().equals(c.s.field())) {
+                seal = c;
+            }
+        }
+        if (clerk != null && seal != null && clerk.hall != null && seal.hall != null && !clerk.hall.equals(seal.hall)) {
+            clerk.f.add(new Finding(
+                    Finding.Code.HALL_MISMATCH, "the clerk belongs to " + clerk.hall + ", the seal to " + seal.hall));
+        }
+    }
+
+    private static List<String> names(List<X509Certificate> path) {
+        return path.stream().map(x -> x.getSubjectX500Principal().getName()).toList();
+    }
+
+    // ---------------------------------------------------------------- phase 5: later revisions
+
+    private static void laterUpdates(Check c, Layout layout, Revisions.Result revisions) {
+        Sig s = c.s;
+        long last = layout.lastEnd();
+        if (s.end() <= 0 || s.end() >= last || s.br() == null) {
+            return;
+        }
+        List<Long> ends = layout.ends();
+        boolean problems = false;
+        for (Map.Entry<Integer, List<Finding>> e : revisions.findings().entrySet()) {
+            int rev = e.getKey();
+            long start = rev >= 2 ? ends.get(rev - 2) : 0;
+            if (start >= s.end()) {
+                c.f.addAll(e.getValue());
+                problems = true;
+            }
+        }
+        RevisionFingerprint signedFp = revisions.fingerprints().get(s.end());
+        RevisionFingerprint finalFp = revisions.fingerprints().get(last);
+        if (signedFp == null || finalFp == null) {
+            if (!problems && ends.contains(s.end())) {
+                c.f.add(new Finding(
+                        Finding.Code.MODIFIED_AFTER_SIGNING,
+                        "the signed revision could not be compared with the final document"));
+            }
+            return;
+        }
+        List<String> diff = finalFp.differencesFrom(signedFp);
+        if (!diff.isEmpty()) {
+            c.f.add(new Finding(
+                    Finding.Code.MODIFIED_AFTER_SIGNING,
+                    String.join("; ", diff.subList(0, Math.min(10, diff.size())))));
+        } else if (!problems) {
+            c.f.add(new Finding(
+                    Finding.Code.ALLOWED_UPDATE_AFTER_SIGNING,
+                    (last - s.end()) + " bytes of later updates add only signatures, time-stamps or validation data"));
+        }
+    }
+
+    private SignatureReport report(int index, Check c, Layout layout, byte[] pdf) {
+        Sig s = c.s;
+        boolean ts = s.documentTimestamp();
         Verdict v = Verdict.VALID;
-        for (Finding x : f) {
+        for (Finding x : c.f) {
             if (x.code().severity() == Finding.Severity.INVALID) {
                 v = Verdict.INVALID;
             } else if (x.code().severity() == Finding.Severity.INDETERMINATE && v == Verdict.VALID) {
                 v = Verdict.INDETERMINATE;
             }
         }
-        if (!integrity && v == Verdict.VALID) {
+        if (!c.integrity && v == Verdict.VALID) {
             v = Verdict.INVALID;
         }
-        if ("DOCUMENT_TIMESTAMP".equals(kind)
-                && v == Verdict.INDETERMINATE
-                && trusted
-                && integrity
-                && f.stream().allMatch(x -> x.code() != Finding.Code.CHAIN_UNTRUSTED)) {
-            v = Verdict.VALID;
+        if (ts && v == Verdict.VALID && !c.validTimestamp) {
+            v = Verdict.INDETERMINATE;
         }
+        COSName subFilter = s.sig().getCOSObject().getCOSName(COSName.SUB_FILTER);
         return new SignatureReport(
                 index,
                 s.field(),
-                kind,
+                ts ? "DOCUMENT_TIMESTAMP" : "SIGNATURE",
                 subFilter == null ? null : subFilter.getName(),
-                signer,
-                cn,
-                claimed == null ? null : claimed.toInstant().toString(),
-                tsTime,
-                integrity,
-                coversRevision,
-                s.end() == pdf.length,
+                c.cert == null ? null : c.cert.getSubjectX500Principal().getName("RFC2253", OIDS),
+                c.cert == null ? null : Identity.of(c.cert).name(),
+                c.role,
+                c.hall,
+                ts || s.sig().getSignDate() == null
+                        ? null
+                        : s.sig().getSignDate().toInstant().toString(),
+                c.tsTime == null ? null : c.tsTime.toInstant().toString(),
+                c.integrity,
+                layout.ends().contains(s.end()),
+                s.end() == pdf.length || (s.end() == layout.lastEnd() && layout.tail() == Layout.Tail.NONE),
                 s.br(),
-                p != null,
-                p,
-                chain,
-                trusted,
-                revocation,
-                revSource,
-                level,
+                c.docMdp != null,
+                c.docMdp,
+                c.chain,
+                c.trusted,
+                c.revocation,
+                c.revocationSource,
+                List.copyOf(c.evidence),
+                c.level,
                 v,
-                List.copyOf(f));
+                List.copyOf(c.f));
     }
 
-    private static SignatureReport withFinding(SignatureReport r, Finding extra) {
-        List<Finding> f = new ArrayList<>(r.findings());
-        f.add(extra);
-        return new SignatureReport(
-                r.index(),
-                r.fieldName(),
-                r.kind(),
-                r.subFilter(),
-                r.signer(),
-                r.signerCommonName(),
-                r.claimedSigningTime(),
-                r.timestampTime(),
-                r.integrity(),
-                r.coversWholeRevision(),
-                r.coversWholeDocument(),
-                r.byteRange(),
-                r.certification(),
-                r.docMdpPermissions(),
-                r.chain(),
-                r.trusted(),
-                r.revocation(),
-                r.revocationSource(),
-                r.padesLevel(),
-                Verdict.INVALID,
-                List.copyOf(f));
-    }
+    // ---------------------------------------------------------------- byte ranges
 
     /**
      * Byte range rules (ISO 32000-1 §12.8.1, and the attacks of Mladenov et al., "1 Trillion Dollar
-     * Refund", 2019): four integers [0 a b c], a < b, the gap is exactly this dictionary's
-     * /Contents hex string, the dictionary itself is inside the signed bytes, and b+c ends a
-     * revision.
+     * Refund", 2019): four integers [0 a b c], a < b, all within the file (checked without overflow),
+     * the gap is exactly this dictionary's /Contents hex string, the dictionary itself is inside the
+     * signed bytes, and b+c ends a revision.
      */
-    private boolean checkByteRange(Sig s, byte[] pdf, PDDocument doc, List<Long> ends, List<Finding> f) {
+    private static boolean checkByteRange(Sig s, byte[] pdf, PDDocument doc, List<Long> ends, List<Finding> f) {
         long[] br = s.br();
         if (br == null) {
             f.add(new Finding(Finding.Code.BYTE_RANGE_INVALID, "no /ByteRange of four integers"));
@@ -632,10 +828,11 @@ public final class PdfVerifier {
             f.add(new Finding(Finding.Code.BYTE_RANGE_INVALID, Arrays.toString(br)));
             return false;
         }
-        if (br[2] + br[3] > pdf.length) {
+        long len = pdf.length;
+        if (br[1] > len || br[2] > len || br[3] > len - br[2]) {
             f.add(new Finding(
                     Finding.Code.BYTE_RANGE_BEYOND_FILE,
-                    "signed up to " + (br[2] + br[3]) + ", file has " + pdf.length + " bytes"));
+                    "signed range " + Arrays.toString(br) + " reaches beyond the file's " + len + " bytes"));
             return false;
         }
         if (!ends.contains(br[2] + br[3])) {
@@ -664,48 +861,7 @@ public final class PdfVerifier {
         return true;
     }
 
-    /** Compares the signed revision with the final document and names any disallowed change. */
-    private void checkLaterUpdates(Sig s, byte[] pdf, Work work, List<Finding> f) throws IOException {
-        if (s.end() >= pdf.length || s.end() <= 0 || s.br() == null) {
-            return;
-        }
-        RevisionFingerprint signed = work.fingerprints.get(s.end());
-        if (signed == null) {
-            try (PDDocument rev = loadPrefix(pdf, s.end())) {
-                signed = RevisionFingerprint.of(rev, work.deadline);
-                work.hasDss.put(
-                        s.end(), rev.getDocumentCatalog().getCOSObject().containsKey(COSName.getPDFName("DSS")));
-            } catch (IOException e) {
-                f.add(new Finding(
-                        Finding.Code.BYTE_RANGE_NOT_AT_REVISION_END,
-                        "signed revision is not a readable PDF: " + e.getMessage()));
-                return;
-            }
-            work.fingerprints.put(s.end(), signed);
-        }
-        List<String> diff = work.fingerprints.get((long) pdf.length).differencesFrom(signed);
-        if (diff.isEmpty()) {
-            f.add(new Finding(
-                    Finding.Code.ALLOWED_UPDATE_AFTER_SIGNING,
-                    (pdf.length - s.end())
-                            + " bytes of later updates add only signatures, time-stamps or validation data"));
-        } else {
-            f.add(new Finding(
-                    Finding.Code.MODIFIED_AFTER_SIGNING,
-                    String.join("; ", diff.subList(0, Math.min(10, diff.size())))));
-        }
-    }
-
-    private PDDocument loadPrefix(byte[] pdf, long end) throws IOException {
-        return Loader.loadPDF(
-                new RandomAccessReadBuffer(Arrays.copyOf(pdf, (int) end)),
-                "",
-                null,
-                null,
-                MemoryUsageSetting.setupMainMemoryOnly(limits.maxParserMemoryBytes()).streamCache);
-    }
-
-    private static List<Sig> signatures(PDDocument doc) {
+    private static List<Sig> signatures(PDDocument doc, Budget budget) {
         List<Sig> out = new ArrayList<>();
         PDAcroForm acro = doc.getDocumentCatalog().getAcroForm(null);
         if (acro == null) {
@@ -714,7 +870,8 @@ public final class PdfVerifier {
         Set<COSDictionary> seen = new LinkedHashSet<>();
         int guard = 0;
         for (PDField field : acro.getFieldTree()) {
-            if (++guard > 10_000) {
+            budget.tick();
+            if (++guard > 10_000 || out.size() >= MAX_SIGNATURES) {
                 break;
             }
             if (field instanceof PDSignatureField sf
@@ -722,11 +879,19 @@ public final class PdfVerifier {
                     && seen.add(sf.getSignature().getCOSObject())) {
                 PDSignature sig = sf.getSignature();
                 long[] br = byteRange(sig.getCOSObject());
-                out.add(new Sig(sf.getFullyQualifiedName(), sig, br, br == null ? -1 : br[2] + br[3]));
+                out.add(new Sig(sf.getFullyQualifiedName(), sf, sig, br, end(br)));
             }
         }
         out.sort(Comparator.comparingLong(Sig::end));
         return out;
+    }
+
+    /** Where a byte range's signed bytes end, or -1 when the sum would overflow or a part is negative. */
+    private static long end(long[] br) {
+        if (br == null || br[2] < 0 || br[3] < 0 || br[2] > Long.MAX_VALUE - br[3]) {
+            return -1;
+        }
+        return br[2] + br[3];
     }
 
     private static long[] byteRange(COSDictionary sig) {
@@ -744,33 +909,10 @@ public final class PdfVerifier {
         return r;
     }
 
-    /** Offsets just after each %%EOF marker (and its end-of-line), i.e. where each revision ends. */
-    static List<Long> revisionEnds(byte[] pdf) {
-        List<Long> ends = new ArrayList<>();
-        byte[] eof = {'%', '%', 'E', 'O', 'F'};
-        outer:
-        for (int i = 0; i <= pdf.length - eof.length; i++) {
-            for (int j = 0; j < eof.length; j++) {
-                if (pdf[i + j] != eof[j]) {
-                    continue outer;
-                }
-            }
-            int e = i + eof.length;
-            if (e < pdf.length && pdf[e] == '\r') {
-                e++;
-            }
-            if (e < pdf.length && pdf[e] == '\n') {
-                e++;
-            }
-            ends.add((long) e);
-        }
-        return ends;
-    }
-
     private static final int[] HEX = new int[256];
 
     static {
-        java.util.Arrays.fill(HEX, -1);
+        Arrays.fill(HEX, -1);
         for (int c = 0; c < 10; c++) {
             HEX['0' + c] = c;
         }
@@ -781,7 +923,7 @@ public final class PdfVerifier {
     }
 
     private static byte[] hexGap(byte[] pdf, int a, int b) {
-        if (pdf[a] != '<' || pdf[b - 1] != '>') {
+        if (b - a < 2 || pdf[a] != '<' || pdf[b - 1] != '>') {
             return null;
         }
         int n = b - a - 2;
@@ -801,7 +943,7 @@ public final class PdfVerifier {
     }
 
     private static boolean containsKeyword(byte[] pdf, int from, int to, String kw) {
-        byte[] k = kw.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] k = kw.getBytes(StandardCharsets.US_ASCII);
         outer:
         for (int i = from; i <= to - k.length; i++) {
             for (int j = 0; j < k.length; j++) {
@@ -814,75 +956,12 @@ public final class PdfVerifier {
         return false;
     }
 
-    private static boolean onlyWhitespace(byte[] pdf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte c = pdf[i];
-            if (c != ' ' && c != '\r' && c != '\n' && c != '\t' && c != 0 && c != '\f') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private List<X509Certificate> pool(List<X509Certificate> cms, ValidationData vd) {
-        List<X509Certificate> pool = new ArrayList<>(anchors);
-        pool.addAll(cms);
-        pool.addAll(vd.certificates);
-        return pool;
-    }
-
-    private ValidationData.Status chainStatus(List<X509Certificate> chain, ValidationData vd, Date at) {
-        String worst = "GOOD";
-        String source = "NONE";
-        for (int i = 0; i + 1 < chain.size(); i++) {
-            X509Certificate c = chain.get(i);
-            if (anchors.contains(c)) {
-                break;
-            }
-            ValidationData.Status st = vd.statusAt(c, chain.get(i + 1), at);
-            if (i == 0) {
-                source = st.source();
-            }
-            worst = worse(worst, st.status());
-        }
-        if (chain.size() == 1 && !anchors.contains(chain.get(0))) {
-            worst = "UNKNOWN";
-        }
-        return new ValidationData.Status(worst, source);
-    }
-
-    private static String worse(String a, String b) {
-        List<String> order = List.of("GOOD", "REVOKED_AFTER_SIGNING", "UNKNOWN", "REVOKED");
-        return order.indexOf(a) >= order.indexOf(b) ? a : b;
-    }
-
-    /** Checks a time-stamp token: imprint, signature, ESSCertID, TSA EKU (RFC 3161 §2.3), chain. */
-    private String checkToken(TimeStampToken t, byte[] expectedImprint, List<X509Certificate> pool) {
-        if (!MessageDigest.isEqual(t.getTimeStampInfo().getMessageImprintDigest(), expectedImprint)) {
-            return "imprint does not match the time-stamped data";
-        }
-        X509Certificate tsa = SignatureParts.tsaCertificate(t);
-        if (tsa == null) {
-            return "TSA certificate missing from the token";
-        }
-        try {
-            t.validate(new JcaSimpleSignerInfoVerifierBuilder()
-                    .setProvider(cn.tongban.docsign.cms.Crypto.BC)
-                    .build(tsa));
-        } catch (Exception e) {
-            return "token does not verify: " + e.getMessage();
-        }
-        List<X509Certificate> chain = CertChains.build(tsa, pool);
-        if (!anchors.contains(chain.get(chain.size() - 1))) {
-            return "TSA " + commonName(tsa) + UNTRUSTED;
-        }
-        return null;
-    }
+    // ---------------------------------------------------------------- CMS details
 
     private static boolean verifySignatureValue(SignerInformation si, X509Certificate cert) {
         try {
             String alg;
-            if (si.getEncryptionAlgOID().equals(cn.tongban.docsign.cms.Crypto.SM2_WITH_SM3.getId())) {
+            if (si.getEncryptionAlgOID().equals(Crypto.SM2_WITH_SM3.getId())) {
                 alg = "SM3withSM2";
             } else {
                 String digest = digestName(si.getDigestAlgOID());
@@ -895,7 +974,7 @@ public final class PdfVerifier {
             if (alg == null) {
                 return false;
             }
-            Signature v = Signature.getInstance(alg, cn.tongban.docsign.cms.Crypto.BC);
+            Signature v = Signature.getInstance(alg, Crypto.BC);
             v.initVerify(cert.getPublicKey());
             v.update(si.getEncodedSignedAttributes());
             return v.verify(si.getSignature());
@@ -918,15 +997,16 @@ public final class PdfVerifier {
         }
     }
 
+    /** The digest of the byte range (validated by {@link #checkByteRange}: every part within the file). */
     private static byte[] digest(String oid, byte[] pdf, long[] br) {
-        MessageDigest md = cn.tongban.docsign.cms.Crypto.digest(new ASN1ObjectIdentifier(oid));
+        MessageDigest md = Crypto.digest(new ASN1ObjectIdentifier(oid));
         md.update(pdf, (int) br[0], (int) br[1]);
         md.update(pdf, (int) br[2], (int) br[3]);
         return md.digest();
     }
 
     private static byte[] sha(ASN1ObjectIdentifier oid, byte[] data) {
-        return cn.tongban.docsign.cms.Crypto.digest(oid).digest(data);
+        return Crypto.digest(oid).digest(data);
     }
 
     private static String digestName(String oid) {
@@ -958,15 +1038,5 @@ public final class PdfVerifier {
             }
         }
         return null;
-    }
-
-    static String commonName(X509Certificate cert) {
-        org.bouncycastle.asn1.x500.X500Name n = org.bouncycastle.asn1.x500.X500Name.getInstance(
-                cert.getSubjectX500Principal().getEncoded());
-        org.bouncycastle.asn1.x500.RDN[] cn = n.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
-        if (cn.length > 0 && cn[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String s) {
-            return s.getString();
-        }
-        return cert.getSubjectX500Principal().getName();
     }
 }

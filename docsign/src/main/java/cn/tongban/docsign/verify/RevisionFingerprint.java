@@ -22,6 +22,7 @@ import org.apache.pdfbox.cos.COSInteger;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.cos.COSNull;
 import org.apache.pdfbox.cos.COSObject;
+import org.apache.pdfbox.cos.COSObjectKey;
 import org.apache.pdfbox.cos.COSStream;
 import org.apache.pdfbox.cos.COSString;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -44,13 +45,25 @@ final class RevisionFingerprint {
 
     final Map<String, String> parts = new LinkedHashMap<>();
     final Map<String, String> signedFields = new TreeMap<>();
+    /** Per signature field (signed or not): its dictionary without value, appearance and back-links. */
+    final Map<String, String> frames = new TreeMap<>();
+    /** Signed fields whose widget can be seen (non-empty rectangle, not hidden). */
+    final Set<String> visibleSigned = new java.util.TreeSet<>();
 
-    static RevisionFingerprint of(PDDocument doc, cn.tongban.docsign.pdf.PdfLimits.Deadline deadline)
+    /**
+     * The fingerprint of {@code doc}. A signature widget is left out (its look is covered by its own
+     * signature) only if it is <em>bound</em>: its field is in the AcroForm's field tree and the field's
+     * value is one of {@code verified}, the signature dictionaries whose signature verified. Any other
+     * widget — one missing from {@code /Fields}, or whose {@code /V} is not a verified signature — is
+     * content like any annotation.
+     */
+    static RevisionFingerprint of(
+            PDDocument doc, Set<COSObjectKey> verified, cn.tongban.docsign.pdf.PdfLimits.Deadline deadline)
             throws IOException {
         RevisionFingerprint f = new RevisionFingerprint();
         DEADLINE.set(deadline);
         try {
-            return fill(f, doc);
+            return fill(f, doc, verified);
         } finally {
             DEADLINE.remove();
         }
@@ -59,7 +72,8 @@ final class RevisionFingerprint {
     // The deadline of the verification in progress on this thread, checked while hashing.
     private static final ThreadLocal<cn.tongban.docsign.pdf.PdfLimits.Deadline> DEADLINE = new ThreadLocal<>();
 
-    private static RevisionFingerprint fill(RevisionFingerprint f, PDDocument doc) throws IOException {
+    private static RevisionFingerprint fill(RevisionFingerprint f, PDDocument doc, Set<COSObjectKey> verified)
+            throws IOException {
         COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
         for (Map.Entry<COSName, COSBase> e : catalog.entrySet()) {
             String k = e.getKey().getName();
@@ -67,6 +81,15 @@ final class RevisionFingerprint {
                 continue;
             }
             f.parts.put("catalog /" + k, hash(e.getValue(), Set.of()));
+        }
+        COSDictionary acro = catalog.getCOSDictionary(COSName.ACRO_FORM);
+        Map<COSDictionary, Boolean> bound = new IdentityHashMap<>();
+        if (acro != null) {
+            f.parts.put("form defaults", hash(acro, Set.of("Fields", "SigFlags", "NeedAppearances")));
+            COSArray fields = acro.getCOSArray(COSName.FIELDS);
+            if (fields != null) {
+                collectFields(fields, "", f, 0, verified, bound);
+            }
         }
         int n = 0;
         for (PDPage page : doc.getPages()) {
@@ -80,65 +103,125 @@ final class RevisionFingerprint {
             COSArray annots = p.getCOSArray(COSName.ANNOTS);
             int a = 0;
             if (annots != null) {
-                for (int i = 0; i < annots.size(); i++) {
+                for (int i = 0; i < annots.size() && i < 100_000; i++) {
                     COSBase ab = annots.getObject(i);
                     if (ab instanceof COSDictionary ad && isSignatureWidget(ad)) {
-                        // A signed field's look is covered by its own signature. An unsigned one
-                        // is content like any other annotation (it could paint over the page),
-                        // except that it may later be signed.
-                        if (!isSigned(ad)) {
+                        COSDictionary field = fieldOf(ad);
+                        Boolean signed = field == null ? null : bound.get(field);
+                        if (Boolean.TRUE.equals(signed)) {
+                            // Bound to a verified signature, which covers its look — but not where it is
+                            // shown: the same widget placed on another page is a change.
+                            if (visible(ad)) {
+                                String key = SIGNED_WIDGET + fieldName(ad) + " on page " + n;
+                                for (int k = 2; f.parts.containsKey(key); k++) {
+                                    key = SIGNED_WIDGET + fieldName(ad) + " (" + k + ") on page " + n;
+                                }
+                                f.parts.put(key, "");
+                            }
+                            continue;
+                        }
+                        if (Boolean.FALSE.equals(signed)) {
+                            // An empty field of the form: content until it is signed.
                             f.parts.put(
                                     UNSIGNED_WIDGET + fieldName(ad) + " on page " + n, hash(ab, Set.of("P", "Parent")));
+                            continue;
                         }
-                        continue;
+                        // Not in /Fields, or its value is no verified signature: an overlay like any other.
                     }
                     a++;
                     f.parts.put("page " + n + " annotation " + a, hash(ab, Set.of("P", "Parent")));
                 }
             }
         }
-        COSDictionary acro = catalog.getCOSDictionary(COSName.ACRO_FORM);
-        if (acro != null) {
-            f.parts.put("form defaults", hash(acro, Set.of("Fields", "SigFlags", "NeedAppearances")));
-            COSArray fields = acro.getCOSArray(COSName.FIELDS);
-            if (fields != null) {
-                collectFields(fields, "", f, 0);
-            }
-        }
         return f;
     }
 
-    private static void collectFields(COSArray fields, String prefix, RevisionFingerprint f, int depth) {
+    private static void collectFields(
+            COSArray fields,
+            String prefix,
+            RevisionFingerprint f,
+            int depth,
+            Set<COSObjectKey> verified,
+            Map<COSDictionary, Boolean> bound) {
         if (depth > 16) {
             return;
         }
-        for (int i = 0; i < fields.size(); i++) {
+        for (int i = 0; i < fields.size() && i < 10_000; i++) {
             if (!(fields.getObject(i) instanceof COSDictionary field)) {
                 continue;
             }
             String name = prefix + field.getString(COSName.T, "#" + i);
             COSArray kids = field.getCOSArray(COSName.KIDS);
             if (kids != null && field.getCOSName(COSName.FT) == null) {
-                collectFields(kids, name + ".", f, depth + 1);
+                collectFields(kids, name + ".", f, depth + 1, verified, bound);
                 continue;
             }
             if (COSName.SIG.equals(field.getCOSName(COSName.FT))) {
                 COSBase v = field.getItem(COSName.V);
+                f.frames.put(name, hash(field, Set.of("Parent", "P", "V", "AP")));
                 if (v == null) {
+                    bound.put(field, false);
                     f.parts.put(UNSIGNED_FIELD + name, hash(field, Set.of("Parent", "P")));
-                } else {
+                } else if (v instanceof COSObject o && verified.contains(o.getKey())) {
                     // Once signed, the field (incl. its widget look) is frozen, and /V must keep
                     // pointing at the same object. The signature dictionary's own bytes are not
                     // hashed here (that would parse every /Contents again): redefining it in a
                     // later update moves it out of its signed byte range, which the byte-range
                     // check reports as SIGNATURE_DICTIONARY_UNSIGNED.
-                    String target = v instanceof COSObject o ? String.valueOf(o.getKey()) : "direct";
-                    f.signedFields.put(name, target + ":" + hash(field, Set.of("Parent", "P", "V")));
+                    bound.put(field, true);
+                    f.signedFields.put(name, o.getKey() + ":" + hash(field, Set.of("Parent", "P", "V")));
+                    if (visible(field)) {
+                        f.visibleSigned.add(name);
+                    }
+                } else {
+                    f.parts.put(
+                            "signature field " + name + " with an unverified value",
+                            hash(field, Set.of("Parent", "P")));
                 }
             } else {
                 f.parts.put("form field " + name, hash(field, Set.of("Parent", "P")));
             }
         }
+    }
+
+    /** Whether a (merged field and) widget shows anything: a non-empty rectangle, not hidden. */
+    private static boolean visible(COSDictionary widget) {
+        int flags = widget.getInt(COSName.F, 0);
+        if ((flags & (1 << 1)) != 0 || (flags & (1 << 5)) != 0) {
+            return false; // Hidden or NoView (ISO 32000-1 §12.5.3, Table 165)
+        }
+        COSArray kids = widget.getCOSArray(COSName.KIDS);
+        if (kids != null) {
+            for (int i = 0; i < kids.size() && i < 64; i++) {
+                if (kids.getObject(i) instanceof COSDictionary k && visible(k)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        COSArray r = widget.getCOSArray(COSName.RECT);
+        if (r == null || r.size() != 4) {
+            return false;
+        }
+        float w = Math.abs(number(r.getObject(2)) - number(r.getObject(0)));
+        float h = Math.abs(number(r.getObject(3)) - number(r.getObject(1)));
+        return w > 0.01f && h > 0.01f;
+    }
+
+    private static float number(COSBase b) {
+        return b instanceof org.apache.pdfbox.cos.COSNumber n ? n.floatValue() : 0;
+    }
+
+    /** The field a widget belongs to: itself when it carries /FT, else the nearest /Parent that does. */
+    private static COSDictionary fieldOf(COSDictionary widget) {
+        COSDictionary d = widget;
+        for (int i = 0; i < 8 && d != null; i++) {
+            if (d.getCOSName(COSName.FT) != null) {
+                return d;
+            }
+            d = d.getCOSDictionary(COSName.PARENT);
+        }
+        return null;
     }
 
     /** Names the parts that differ from {@code signed}; empty when only allowed changes happened. */
@@ -156,7 +239,9 @@ final class RevisionFingerprint {
             }
         }
         for (String k : parts.keySet()) {
-            if (!signed.parts.containsKey(k)) {
+            if (!signed.parts.containsKey(k)
+                    && !(k.startsWith(SIGNED_WIDGET)
+                            && signed.parts.containsKey(UNSIGNED_WIDGET + k.substring(SIGNED_WIDGET.length())))) {
                 diff.add(k + " added");
             }
         }
@@ -164,6 +249,20 @@ final class RevisionFingerprint {
             String now = signedFields.get(e.getKey());
             if (!e.getValue().equals(now)) {
                 diff.add("signature field " + e.getKey() + (now == null ? " removed" : " changed"));
+            }
+        }
+        for (String name : signedFields.keySet()) {
+            if (signed.signedFields.containsKey(name)) {
+                continue;
+            }
+            String before = signed.frames.get(name);
+            if (before != null && !before.equals(frames.get(name))) {
+                // Signing fills in /V and the look; moving or re-flagging the field is something else.
+                diff.add("signature field " + name + " changed when it was signed");
+            } else if (before == null && visibleSigned.contains(name)) {
+                // Only invisible fields may be added (document time-stamps): a new visible one paints
+                // over what the earlier signers saw, whoever signs it.
+                diff.add("new visible signature field " + name);
             }
         }
         return diff;
@@ -181,6 +280,7 @@ final class RevisionFingerprint {
     }
 
     private static final String UNSIGNED_WIDGET = "unsigned signature widget ";
+    private static final String SIGNED_WIDGET = "signed signature widget ";
     private static final String UNSIGNED_FIELD = "unsigned signature field ";
 
     /** Whether the part names an unsigned signature field or widget that is signed in this revision. */
@@ -192,17 +292,6 @@ final class RevisionFingerprint {
             field = part.substring(UNSIGNED_WIDGET.length(), part.lastIndexOf(" on page "));
         }
         return field != null && signedFields.containsKey(field);
-    }
-
-    private static boolean isSigned(COSDictionary widget) {
-        COSDictionary d = widget;
-        for (int i = 0; i < 8 && d != null; i++) {
-            if (d.getItem(COSName.V) != null) {
-                return true;
-            }
-            d = d.getCOSDictionary(COSName.PARENT);
-        }
-        return false;
     }
 
     private static String fieldName(COSDictionary widget) {
@@ -293,9 +382,12 @@ final class RevisionFingerprint {
         } else if (b instanceof COSName n) {
             md.update(("/" + n.getName() + " ").getBytes(StandardCharsets.UTF_8));
         } else if (b instanceof COSInteger i) {
-            md.update(("i" + i.longValue() + " ").getBytes(StandardCharsets.US_ASCII));
+            md.update(("n" + i.longValue() + " ").getBytes(StandardCharsets.US_ASCII));
         } else if (b instanceof COSFloat f) {
-            md.update(("f" + f.floatValue() + " ").getBytes(StandardCharsets.US_ASCII));
+            // 100 and 100.0 are the same number to a reader; hash them alike.
+            float v = f.floatValue();
+            String t = v == Math.rint(v) && Math.abs(v) < 1e15f ? Long.toString((long) v) : Float.toString(v);
+            md.update(("n" + t + " ").getBytes(StandardCharsets.US_ASCII));
         } else if (b instanceof COSBoolean bo) {
             md.update(bo.getValue() ? (byte) 'T' : (byte) 'F');
         } else {

@@ -78,7 +78,7 @@ public final class DocsignBenchmark {
                                 SignerRole.CLERK.fieldName(),
                                 SignatureLevel.B_LTA,
                                 false,
-                                new SignatureAppearance.ClerkStamp("李建国", "WJ0421", "常州市武进区政务服务中心"),
+                                new SignatureAppearance.ClerkStamp(),
                                 null,
                                 null,
                                 Instant.now()));
@@ -88,7 +88,7 @@ public final class DocsignBenchmark {
                         SignerRole.CLERK.fieldName(),
                         level,
                         false,
-                        new SignatureAppearance.ClerkStamp("李建国", "WJ0421", "常州市武进区政务服务中心"),
+                        new SignatureAppearance.ClerkStamp(),
                         null,
                         null,
                         Instant.now());

@@ -51,7 +51,7 @@ class ReceiptRendererTest {
                         SignerRole.HALL_SEAL.fieldName(),
                         SignatureLevel.B_LTA,
                         true,
-                        new SignatureAppearance.OfficialSeal(s.pki.hallName("wujin"), "回执专用"),
+                        new SignatureAppearance.OfficialSeal("回执专用"),
                         "接收回执",
                         null,
                         Instant.now()));

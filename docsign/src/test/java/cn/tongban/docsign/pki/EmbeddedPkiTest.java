@@ -56,6 +56,105 @@ class EmbeddedPkiTest {
     }
 
     @Test
+    void everyCredentialCarriesItsRoleAndTheHallCaListsTheRolesItIssues() {
+        EmbeddedPki pki = EmbeddedPki.open(config(dir));
+        assertThat(cn.tongban.docsign.cms.Identity.roles(pki.hallSeal("wujin").certificate()))
+                .containsExactly(cn.tongban.docsign.SignerRole.HALL_SEAL);
+        assertThat(cn.tongban.docsign.cms.Identity.roles(
+                        pki.clerk("wujin", "WJ0421", "李建国").certificate()))
+                .containsExactly(cn.tongban.docsign.SignerRole.CLERK);
+        assertThat(cn.tongban.docsign.cms.Identity.roles(
+                        pki.issueApplicantWithKey("wujin", "张三", "1").certificate()))
+                .containsExactly(cn.tongban.docsign.SignerRole.APPLICANT);
+        assertThat(cn.tongban.docsign.cms.Identity.roles(pki.caCertificate("wujin")))
+                .containsExactlyInAnyOrder(cn.tongban.docsign.SignerRole.values());
+    }
+
+    /**
+     * An installation from before role marking: its hall CA certificate lists no roles and its clerk and
+     * seal certificates carry none. On start the hall CA's key is re-certified with the roles, and each
+     * clerk or seal credential is re-issued for the same key on its next use; documents signed before
+     * keep their old certificates.
+     */
+    @Test
+    void anInstallationFromBeforeRoleMarkingIsMigratedOnStart() throws Exception {
+        EmbeddedPki fresh = EmbeddedPki.open(config(dir));
+        Credential clerk = fresh.clerk("wujin", "WJ0421", "李建国");
+        fresh.hallSeal("wujin");
+        makeLegacy(dir.resolve("pki.p12"), "test-pass".toCharArray(), "clerk-wujin-wj0421", "seal-wujin");
+
+        EmbeddedPki legacy = EmbeddedPki.open(config(dir)); // migrates the hall CA certificate on start
+        assertThat(cn.tongban.docsign.cms.Identity.roles(legacy.caCertificate("wujin")))
+                .containsExactlyInAnyOrder(cn.tongban.docsign.SignerRole.values());
+        Credential migrated = legacy.clerk("wujin", "WJ0421", "李建国");
+        assertThat(migrated.certificate().getPublicKey())
+                .isEqualTo(clerk.certificate().getPublicKey());
+        assertThat(migrated.certificate().getSubjectX500Principal())
+                .isEqualTo(clerk.certificate().getSubjectX500Principal());
+        assertThat(cn.tongban.docsign.cms.Identity.roles(migrated.certificate()))
+                .containsExactly(cn.tongban.docsign.SignerRole.CLERK);
+        assertThat(migrated.chain().get(1)).isEqualTo(legacy.caCertificate("wujin"));
+        assertThat(cn.tongban.docsign.cms.Identity.roles(
+                        legacy.hallSeal("wujin").certificate()))
+                .containsExactly(cn.tongban.docsign.SignerRole.HALL_SEAL);
+        // Once migrated, it stays: the next start changes nothing.
+        EmbeddedPki again = EmbeddedPki.open(config(dir));
+        assertThat(again.clerk("wujin", "WJ0421", "李建国").certificate()).isEqualTo(migrated.certificate());
+        assertThat(again.caCertificate("wujin")).isEqualTo(legacy.caCertificate("wujin"));
+        // The migrated credential is vouched for by the responder (recorded as issued).
+        byte[] ocsp =
+                again.revocation().ocsp(migrated.certificate(), migrated.chain().get(1));
+        BasicOCSPResp basic = (BasicOCSPResp) new OCSPResp(ocsp).getResponseObject();
+        assertThat(basic.getResponses()[0].getCertStatus()).isNull();
+    }
+
+    /**
+     * Rewrites a key store as the embedded PKI wrote it before role marking: the hall CA certificate
+     * and the given end-entity certificates re-signed without certificate policies.
+     */
+    private static void makeLegacy(Path store, char[] password, String... aliases) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(store)) {
+            ks.load(in, password);
+        }
+        java.security.PrivateKey rootKey = (java.security.PrivateKey) ks.getKey("root", password);
+        X509Certificate root = (X509Certificate) ks.getCertificate("root");
+        java.security.PrivateKey caKey = (java.security.PrivateKey) ks.getKey("ca-wujin", password);
+        X509Certificate ca = withoutPolicies((X509Certificate) ks.getCertificate("ca-wujin"), rootKey);
+        ks.setKeyEntry("ca-wujin", caKey, password, new java.security.cert.Certificate[] {ca, root});
+        for (String alias : aliases) {
+            java.security.PrivateKey key = (java.security.PrivateKey) ks.getKey(alias, password);
+            X509Certificate leaf = withoutPolicies((X509Certificate) ks.getCertificate(alias), caKey);
+            ks.setKeyEntry(alias, key, password, new java.security.cert.Certificate[] {leaf, ca, root});
+        }
+        try (var out = Files.newOutputStream(store)) {
+            ks.store(out, password);
+        }
+    }
+
+    private static X509Certificate withoutPolicies(X509Certificate c, java.security.PrivateKey issuerKey)
+            throws Exception {
+        org.bouncycastle.cert.X509CertificateHolder h = new JcaX509CertificateHolder(c);
+        org.bouncycastle.cert.X509v3CertificateBuilder b = new org.bouncycastle.cert.X509v3CertificateBuilder(
+                h.getIssuer(),
+                h.getSerialNumber(),
+                h.getNotBefore(),
+                h.getNotAfter(),
+                h.getSubject(),
+                h.getSubjectPublicKeyInfo());
+        for (Object oid : h.getExtensionOIDs()) {
+            var ext = h.getExtension((org.bouncycastle.asn1.ASN1ObjectIdentifier) oid);
+            if (!ext.getExtnId().equals(org.bouncycastle.asn1.x509.Extension.certificatePolicies)) {
+                b.addExtension(ext);
+            }
+        }
+        return cn.tongban.docsign.cms.Crypto.certificate(
+                b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                                .build(issuerKey))
+                        .getEncoded());
+    }
+
+    @Test
     void ocspAnswersGoodRevokedUnknownAndMalformed() throws Exception {
         EmbeddedPki pki = EmbeddedPki.open(config(dir));
         Credential clerk = pki.clerk("wujin", "WJ0421", "李建国");

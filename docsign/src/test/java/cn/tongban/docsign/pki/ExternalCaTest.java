@@ -157,7 +157,12 @@ class ExternalCaTest {
         for (SignatureReport s : sigs) {
             assertThat(s.trusted()).as(s.fieldName()).isTrue();
             assertThat(s.revocation()).as(s.fieldName()).isEqualTo("GOOD");
+            assertThat(s.hall()).as(s.fieldName()).isEqualTo(pki.hallName(HALL));
+            assertThat(s.findings()).extracting(f -> f.code().name()).doesNotContain("APPEARANCE_MISMATCH");
         }
+        // The roles come from the external CA's certificates, and the stamp names the certificate's clerk.
+        assertThat(sigs).extracting(SignatureReport::role).containsExactly("APPLICANT", "CLERK", "HALL_SEAL");
+        assertThat(sigs.get(1).signerCommonName()).isEqualTo("王丽");
         // The external responder really answered for the clerk and seal certificates.
         assertThat(Files.readString(ocspLog, StandardCharsets.UTF_8)).contains("POST /ocsp");
 
@@ -179,10 +184,22 @@ class ExternalCaTest {
     }
 
     @Test
-    void aClerkRevokedByTheExternalCaIsReportedRevoked() throws Exception {
+    void aClerkRevokedByTheExternalCaCannotSignAndIsReportedRevokedIfTheyDo() throws Exception {
         Credential applicant = pki.issueApplicantWithKey(HALL, "张晓梅", "320412198807150028");
         Credential revokedClerk = pki.clerk(HALL, "wujin02", "赵强");
-        byte[] signed = sign(applicant, revokedClerk, pki.hallSeal(HALL));
+        // Signing asks the external CA's responder first, and refuses.
+        assertThatThrownBy(() -> sign(applicant, revokedClerk, pki.hallSeal(HALL)))
+                .isInstanceOfSatisfying(DocsignException.class, e -> assertThat(e.error())
+                        .isEqualTo(DocsignError.SIGN_CREDENTIAL_REVOKED))
+                .hasMessageContaining("赵强");
+        // A clerk who signs anyway (with trust services that vouch for anything) is caught by the verifier:
+        // the hall seals honestly, and its validation data carries the external responder's REVOKED.
+        ApplicationSigningFlow rogue = new ApplicationSigningFlow(
+                new PadesSigner(cn.tongban.docsign.attack.Attacker.vouchingForAnything(trust), Fixtures.font()));
+        ApplicationSigningFlow honest = new ApplicationSigningFlow(new PadesSigner(trust, Fixtures.font()));
+        byte[] a = honest.applicantSigns(form(), applicant, Fixtures.handwrittenPng(), Instant.now());
+        byte[] c = rogue.clerkSigns(a, revokedClerk, Instant.now());
+        byte[] signed = honest.hallSeals(c, pki.hallSeal(HALL), Instant.now());
         VerificationReport r = new PdfVerifier(trust.trustAnchors()).verify(signed);
         assertThat(r.verdict()).as(r.toJson()).isNotEqualTo(Verdict.VALID);
         assertThat(r.signatures())
@@ -222,17 +239,36 @@ class ExternalCaTest {
                 StandardCopyOption.REPLACE_EXISTING);
         assertRefused(sealAsIssuer, PASSWORD, "CA:true");
 
+        Path noRole = copyOf("no-role");
+        Files.copy(ext.resolve("bad/clerk-without-role.p12"), noRole.resolve(HALL + "/clerks/wujin05.p12"));
+        assertRefused(noRole, PASSWORD, "CLERK role");
+
+        Path clerkAsSeal = copyOf("clerk-as-seal");
+        Files.copy(
+                ext.resolve("bad/seal-with-clerk-role.p12"),
+                clerkAsSeal.resolve(HALL + "/seal.p12"),
+                StandardCopyOption.REPLACE_EXISTING);
+        assertRefused(clerkAsSeal, PASSWORD, "HALL_SEAL role");
+
         Path garbage = copyOf("garbage");
         Files.writeString(garbage.resolve(HALL + "/seal.p12"), "not a key store");
         assertRefused(garbage, PASSWORD, "PKCS#12");
     }
 
+    /** The application form of this hall: its signature fields name the hall the clerk and seal must belong to. */
+    private byte[] form() {
+        return new cn.tongban.docsign.form.ApplicationFormRenderer(
+                        Fixtures.font(), cn.tongban.docsign.pdf.PdfLimits.DEFAULT)
+                .render(
+                        Fixtures.form(),
+                        cn.tongban.docsign.demo.DemoApplication.data(Fixtures.font(), pki.hallName(HALL)));
+    }
+
     private byte[] sign(Credential applicant, Credential clerk, Credential seal) {
         ApplicationSigningFlow flow = new ApplicationSigningFlow(new PadesSigner(trust, Fixtures.font()));
-        String hall = pki.hallName(HALL);
-        byte[] a = flow.applicantSigns(Fixtures.renderedForm(), applicant, Fixtures.handwrittenPng(), Instant.now());
-        byte[] c = flow.clerkSigns(a, clerk, "王丽", "wujin01", hall, Instant.now());
-        return flow.hallSeals(c, seal, hall, Instant.now());
+        byte[] a = flow.applicantSigns(form(), applicant, Fixtures.handwrittenPng(), Instant.now());
+        byte[] c = flow.clerkSigns(a, clerk, Instant.now());
+        return flow.hallSeals(c, seal, Instant.now());
     }
 
     private static void assertRefused(Path dir, char[] password, String reason) {

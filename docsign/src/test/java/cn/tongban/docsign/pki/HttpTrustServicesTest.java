@@ -50,12 +50,12 @@ class HttpTrustServicesTest {
             PadesSigner signer = new PadesSigner(remote, Fixtures.font());
             byte[] signed = signer.sign(
                     Fixtures.renderedForm(),
-                    pki.hallSeal("gulou"),
+                    pki.hallSeal("wujin"),
                     new SignRequest(
                             "hallSeal",
                             SignatureLevel.B_LTA,
                             true,
-                            new SignatureAppearance.OfficialSeal("南京市鼓楼区政务服务中心", "电子印章"),
+                            new SignatureAppearance.OfficialSeal("电子印章"),
                             null,
                             null,
                             Instant.now()));

@@ -87,7 +87,7 @@ class ExternalSigningTest {
                         SignerRole.APPLICANT.fieldName(),
                         SignatureLevel.B_B,
                         true,
-                        new SignatureAppearance.Handwritten(Fixtures.handwrittenPng(), "赵六"),
+                        new SignatureAppearance.Handwritten(Fixtures.handwrittenPng()),
                         null,
                         null,
                         Instant.now()));

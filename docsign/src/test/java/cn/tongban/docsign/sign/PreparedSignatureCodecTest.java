@@ -39,6 +39,9 @@ class PreparedSignatureCodecTest {
     private static KeyPair browserKey;
     private static PreparedSignature prepared;
     private static byte[] encoded;
+    /** A signing time to the nanosecond, within the certificate's validity (signing refuses others). */
+    private static final Instant SIGNING_TIME =
+            Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusNanos(123456789);
 
     @BeforeAll
     static void prepare() throws Exception {
@@ -48,11 +51,7 @@ class PreparedSignatureCodecTest {
         browserKey = g.generateKeyPair(); // never given to PadesSigner
         Credential cert = s.pki.issueApplicant("wujin", "王小明", "310101199001010000", browserKey.getPublic());
         prepared = new ApplicationSigningFlow(s.signer)
-                .applicantPrepares(
-                        s.form,
-                        cert.chain(),
-                        Fixtures.handwrittenPng(),
-                        Instant.parse("2026-03-02T08:15:30.123456789Z"));
+                .applicantPrepares(s.form, cert.chain(), Fixtures.handwrittenPng(), SIGNING_TIME);
         encoded = prepared.encode();
     }
 
@@ -72,10 +71,9 @@ class PreparedSignatureCodecTest {
         assertThat(r.certify()).isTrue();
         assertThat(r.reason()).isEqualTo(prepared.request().reason());
         assertThat(r.location()).isNull();
-        assertThat(r.signingTime()).isEqualTo(Instant.parse("2026-03-02T08:15:30.123456789Z"));
+        assertThat(r.signingTime()).isEqualTo(SIGNING_TIME);
         SignatureAppearance.Handwritten h = (SignatureAppearance.Handwritten) r.appearance();
         assertThat(h.png()).isEqualTo(Fixtures.handwrittenPng());
-        assertThat(h.signerName()).isEqualTo("王小明");
         assertThat(decoded.encode()).isEqualTo(encoded);
 
         // "Browser": WebCrypto ECDSA P-256 over the decoded copy's bytes, P1363 r||s.
@@ -85,10 +83,8 @@ class PreparedSignatureCodecTest {
         byte[] afterApplicant = s.signer.complete(decoded, browser.sign());
 
         ApplicationSigningFlow flow = new ApplicationSigningFlow(s.signer);
-        String hall = s.pki.hallName("wujin");
-        byte[] afterClerk = flow.clerkSigns(
-                afterApplicant, s.pki.clerk("wujin", "WJ0421", "李建国"), "李建国", "WJ0421", hall, Instant.now());
-        byte[] sealed = flow.hallSeals(afterClerk, s.pki.hallSeal("wujin"), hall, Instant.now());
+        byte[] afterClerk = flow.clerkSigns(afterApplicant, s.pki.clerk("wujin", "WJ0421", "李建国"), Instant.now());
+        byte[] sealed = flow.hallSeals(afterClerk, s.pki.hallSeal("wujin"), Instant.now());
         VerificationReport report = new PdfVerifier(List.of(s.pki.rootCertificate())).verify(sealed);
         assertThat(report.verdict()).as(report.toJson()).isEqualTo(Verdict.VALID);
         assertThat(report.signatures())
@@ -101,13 +97,13 @@ class PreparedSignatureCodecTest {
     void everyAppearanceAndLevelRoundTrips() {
         Credential clerk = s.pki.clerk("wujin", "WJ0421", "李建国");
         List<SignatureAppearance> looks = List.of(
-                new SignatureAppearance.ClerkStamp("李建国", "WJ0421", null),
-                new SignatureAppearance.OfficialSeal("常州市武进区不动产登记交易中心", "电子印章"),
+                new SignatureAppearance.ClerkStamp(),
+                new SignatureAppearance.OfficialSeal("电子印章"),
                 new SignatureAppearance.Invisible());
         SignatureLevel[] levels = {SignatureLevel.B_B, SignatureLevel.B_LT, SignatureLevel.B_LTA};
         for (int i = 0; i < looks.size(); i++) {
             SignRequest request =
-                    new SignRequest("extra" + i, levels[i], false, looks.get(i), null, "武进", Instant.EPOCH);
+                    new SignRequest("extra" + i, levels[i], false, looks.get(i), null, "武进", Instant.now());
             PreparedSignature p = s.signer.prepare(s.afterApplicant, clerk.chain(), request);
             PreparedSignature back = PreparedSignature.decode(p.encode());
             assertThat(back.request()).usingRecursiveComparison().isEqualTo(request);
@@ -142,13 +138,35 @@ class PreparedSignatureCodecTest {
 
     @Test
     void anotherVersionIsRefused() {
-        byte[] v2 = encoded.clone();
-        v2[4] = 2;
-        assertThatThrownBy(() -> PreparedSignature.decode(withChecksum(v2)))
+        byte[] v3 = encoded.clone();
+        v3[4] = 3;
+        assertThatThrownBy(() -> PreparedSignature.decode(withChecksum(v3)))
                 .isInstanceOfSatisfying(DocsignException.class, e -> {
                     assertThat(e.error()).isEqualTo(DocsignError.PREPARED_SIGNATURE_INVALID);
-                    assertThat(e.getMessage()).contains("version 2");
+                    assertThat(e.getMessage()).contains("version 3");
                 });
+    }
+
+    /**
+     * Version 1 (before the names came from the certificate) carried the handwriting's signer name after
+     * the PNG; a node that was upgraded in between still completes what an older node prepared.
+     */
+    @Test
+    void versionOneIsStillRead() {
+        byte[] body = java.util.Arrays.copyOf(encoded, encoded.length - 32);
+        byte[] name = "王小明".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        v1.writeBytes(body);
+        v1.write(1); // the name is present
+        v1.write(name.length >> 8);
+        v1.write(name.length);
+        v1.writeBytes(name);
+        v1.writeBytes(new byte[32]);
+        byte[] old = v1.toByteArray();
+        old[4] = 1;
+        PreparedSignature back = PreparedSignature.decode(withChecksum(old));
+        assertThat(back.request().appearance()).isInstanceOf(SignatureAppearance.Handwritten.class);
+        assertThat(back.pdf()).isEqualTo(prepared.pdf());
     }
 
     @Test

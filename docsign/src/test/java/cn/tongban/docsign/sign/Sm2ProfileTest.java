@@ -38,14 +38,8 @@ class Sm2ProfileTest {
         signer.update(p.dataToBeSigned());
         byte[] afterApplicant = s.signer.complete(p, signer.sign());
 
-        byte[] afterClerk = flow.clerkSigns(
-                afterApplicant,
-                s.pki.clerk("wujin", "WJ0421", "李建国"),
-                "李建国",
-                "WJ0421",
-                s.pki.hallName("wujin"),
-                Instant.now());
-        byte[] sealed = flow.hallSeals(afterClerk, s.pki.hallSeal("wujin"), s.pki.hallName("wujin"), Instant.now());
+        byte[] afterClerk = flow.clerkSigns(afterApplicant, s.pki.clerk("wujin", "WJ0421", "李建国"), Instant.now());
+        byte[] sealed = flow.hallSeals(afterClerk, s.pki.hallSeal("wujin"), Instant.now());
 
         try (PDDocument doc = Loader.loadPDF(sealed)) {
             SignatureParts parts = SignatureParts.parse(

@@ -46,7 +46,7 @@ class PdfVerifierTest {
                             SignerRole.CLERK.fieldName(),
                             level,
                             false,
-                            new SignatureAppearance.ClerkStamp("李建国", "WJ0421", "常州市武进区政务服务中心"),
+                            new SignatureAppearance.ClerkStamp(),
                             null,
                             null,
                             Instant.now()));

@@ -338,7 +338,7 @@ final class HandoffReceiver {
                                 SignerRole.HALL_SEAL.fieldName(),
                                 SignatureLevel.B_LTA,
                                 true,
-                                new SignatureAppearance.OfficialSeal(owning.name(), "回执专用"),
+                                new SignatureAppearance.OfficialSeal("回执专用"),
                                 "接收回执",
                                 owning.name(),
                                 Instant.ofEpochMilli(now)));

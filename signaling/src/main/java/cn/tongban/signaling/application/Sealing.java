@@ -210,19 +210,17 @@ final class Sealing {
         return new Sealed(store.find(app.applicationId()).orElseThrow(), report);
     }
 
-    /** The clerk's signature, then the owning hall's e-seal (PAdES B-LTA). */
+    /**
+     * The clerk's signature, then the owning hall's e-seal (PAdES B-LTA). What the stamp and the seal
+     * show — the clerk's name and staff number, the hall — comes from their certificates, never from
+     * the reference data.
+     */
     private byte[] signAndSeal(ApplicationStore.Row app, ReferenceData.ClerkProfile clerk, long at) {
-        String owningName = hallName(app.hallId());
         ApplicationSigningFlow flow = new ApplicationSigningFlow(signer.get());
         Instant when = Instant.ofEpochMilli(at);
         byte[] v2 = flow.clerkSigns(
-                files.get(app.currentSha256()),
-                pki.clerk(clerk.hallId(), clerk.id(), clerk.name()),
-                clerk.name(),
-                clerk.id(),
-                owningName,
-                when);
-        return flow.hallSeals(v2, pki.hallSeal(app.hallId()), owningName, when);
+                files.get(app.currentSha256()), pki.clerk(clerk.hallId(), clerk.id(), clerk.name()), when);
+        return flow.hallSeals(v2, pki.hallSeal(app.hallId()), when);
     }
 
     private Manifest manifest(
@@ -249,9 +247,5 @@ final class Sealing {
                 pdf.length,
                 attachments,
                 clock.millis());
-    }
-
-    private String hallName(String hallId) {
-        return refdata.get().hall(hallId).map(ReferenceData.Hall::name).orElse(hallId);
     }
 }

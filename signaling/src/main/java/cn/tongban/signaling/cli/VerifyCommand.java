@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tongban verify FILE.pdf [--trust CERT_OR_DIR]...}: verifies a signed application offline
  * and prints the JSON report. Exit 0 when every signature is valid and trusted, 1 when any is not,
- * 2 when the PDF or a trust anchor cannot be read (then the JSON has {@code error} and {@code
- * message}).
+ * 2 when the PDF or a trust anchor cannot be read or the PDF cannot be verified within docsign's limits
+ * (then the JSON has {@code error}, one of docsign's stable codes such as {@code PDF_NESTING_LIMIT},
+ * and {@code message}) — never a stack trace, whatever the file holds.
  */
 @Command(
         name = "verify",
@@ -77,6 +78,10 @@ public final class VerifyCommand implements Callable<Integer> {
             return report.verdict() == Verdict.VALID ? 0 : 1;
         } catch (DocsignException e) {
             out.println(error(e.error().code(), e.getMessage()));
+            out.flush();
+            return 2;
+        } catch (RuntimeException | Error e) { // NOPMD: the verifier maps every failure; this is the last guard
+            out.println(error("INTERNAL", String.valueOf(e)));
             out.flush();
             return 2;
         }
