@@ -51,8 +51,6 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.X509ObjectIdentifiers;
-import org.bouncycastle.cert.X509CRLHolder;
-import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -75,14 +73,12 @@ import org.slf4j.LoggerFactory;
  * #trustAnchors()}. Revocation of the externally issued certificates themselves comes from the
  * external CA's own services (see {@link CompositeTrustServices}).
  *
- * <p>HTTP routes (relative to {@link PkiConfig#baseUrl()}), served through {@link #handle}:
- *
- * <ul>
- *   <li>{@code GET /ca/{id}.cer} — CA certificate, {@code id} = {@code root} or a hall id
- *   <li>{@code GET /crl/{id}.crl} — current CRL of that CA
- *   <li>{@code POST /ocsp/{hallId}} — OCSP (RFC 6960 Appendix A.1, {@code application/ocsp-request})
- *   <li>{@code POST /tsa} — time-stamping (RFC 3161 §3.4, {@code application/timestamp-query})
- * </ul>
+ * <p>The parts: this class is the CA (keys, issuance, revocation, persistence); {@link CrlIssuer} issues
+ * the CRLs, {@link OcspResponder} answers OCSP and {@link TimestampAuthority} time-stamps, from this CA's
+ * state. The URLs the certificates name (relative to {@link PkiConfig#baseUrl()}: {@code GET /ca/{id}.cer},
+ * {@code GET /crl/{id}.crl}, {@code POST /ocsp/{hallId}} (RFC 6960 Appendix A.1), {@code POST /tsa} (RFC 3161
+ * §3.4)) are served by whoever hosts the PKI — the Tongban server's HTTP routes — through {@link
+ * #caCertificate}, {@link #crl}, {@link #ocspResponder} and {@link #timestampAuthority}.
  *
  * <p>Thread-safe.
  */
@@ -103,6 +99,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     private final TimestampAuthority tsa;
     private final X509Certificate tsaCertificate;
     private final OcspResponder ocsp;
+    private final CrlIssuer crls = new CrlIssuer(cas::get, id -> revoked.getOrDefault(id, Map.of()));
     private volatile IssuanceRegister shared;
 
     record Revocation(Instant time, int reason) {}
@@ -197,7 +194,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
             @Override
             public byte[] crl(X509Certificate cert, X509Certificate issuer) {
                 String ca = caIdOf(issuer);
-                return ca == null ? null : crlOf(ca);
+                return ca == null ? null : crls.crl(ca);
             }
         };
     }
@@ -544,60 +541,7 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         if (!cas.containsKey(id)) {
             throw new DocsignException(DocsignError.PKI_REQUEST_INVALID, "unknown CA " + id);
         }
-        return crlOf(id);
-    }
-
-    /**
-     * The CA's current CRL, issued anew at most once a minute or after a revocation: validation data
-     * collected for several signatures then holds one CRL per CA instead of one per certificate.
-     */
-    private byte[] crlOf(String id) {
-        Instant now = Instant.now();
-        IssuedCrl cached = crlCache.get(id);
-        if (cached != null
-                && cached.at().isAfter(now.minusSeconds(60))
-                && cached.revocations() == revocationCount(id)) {
-            return cached.der();
-        }
-        byte[] der = issueCrl(id);
-        crlCache.put(id, new IssuedCrl(der, now, revocationCount(id)));
-        return der;
-    }
-
-    private record IssuedCrl(byte[] der, Instant at, int revocations) {}
-
-    private final Map<String, IssuedCrl> crlCache = new ConcurrentHashMap<>();
-
-    private int revocationCount(String id) {
-        return revoked.getOrDefault(id, Map.of()).size();
-    }
-
-    private byte[] issueCrl(String id) {
-        try {
-            Credential ca = cas.get(id);
-            Instant now = Instant.now();
-            // The issuer's encoded name verbatim, so name comparison is byte-exact.
-            X509v2CRLBuilder b = new X509v2CRLBuilder(
-                    X500Name.getInstance(
-                            ca.certificate().getSubjectX500Principal().getEncoded()),
-                    Date.from(now));
-            b.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
-            for (Map.Entry<BigInteger, Revocation> r :
-                    revoked.getOrDefault(id, Map.of()).entrySet()) {
-                b.addCRLEntry(
-                        r.getKey(), Date.from(r.getValue().time()), r.getValue().reason());
-            }
-            JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(ca.certificate()));
-            b.addExtension(
-                    Extension.cRLNumber,
-                    false,
-                    new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(now.toEpochMilli())));
-            X509CRLHolder holder = b.build(signer(ca.privateKey()));
-            return holder.getEncoded();
-        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
-            throw new DocsignException(DocsignError.REVOCATION_UNAVAILABLE, id, e);
-        }
+        return crls.crl(id);
     }
 
     Credential caCredential(String id) {
@@ -664,43 +608,6 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
             }
         }
         return null;
-    }
-
-    // ---------------------------------------------------------------- HTTP
-
-    /** A response to one PKI HTTP request. */
-    public record HttpResult(int status, String contentType, byte[] body) {}
-
-    /**
-     * Serves one request to the PKI routes listed in the class documentation. {@code path} is the
-     * part after the base URL, e.g. {@code /ocsp/wujin}.
-     */
-    public HttpResult handle(String method, String path, byte[] body) {
-        try {
-            if ("GET".equals(method) && path.matches("/ca/[a-z0-9-]+\\.cer")) {
-                String id = path.substring(4, path.length() - 4);
-                return new HttpResult(
-                        200, "application/pkix-cert", caCertificate(id).getEncoded());
-            }
-            if ("GET".equals(method) && path.matches("/crl/[a-z0-9-]+\\.crl")) {
-                String id = path.substring(5, path.length() - 4);
-                return new HttpResult(200, "application/pkix-crl", crl(id));
-            }
-            if ("POST".equals(method) && path.matches("/ocsp/[a-z0-9-]+")) {
-                return new HttpResult(200, "application/ocsp-response", ocsp.respond(body));
-            }
-            if ("POST".equals(method) && path.equals("/tsa")) {
-                return new HttpResult(200, "application/timestamp-reply", tsa.respond(body));
-            }
-            return new HttpResult(404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
-        } catch (DocsignException e) {
-            return new HttpResult(
-                    e.error() == DocsignError.PKI_REQUEST_INVALID ? 404 : 500,
-                    "text/plain",
-                    e.getMessage().getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            return new HttpResult(500, "text/plain", String.valueOf(e).getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     // ---------------------------------------------------------------- helpers

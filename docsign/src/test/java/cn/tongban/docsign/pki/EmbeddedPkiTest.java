@@ -1,7 +1,10 @@
 package cn.tongban.docsign.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cn.tongban.docsign.DocsignError;
+import cn.tongban.docsign.DocsignException;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -238,12 +241,8 @@ class EmbeddedPkiTest {
                 new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
                 new JcaX509CertificateHolder(ca),
                 serial);
-        EmbeddedPki.HttpResult r = pki.handle(
-                "POST",
-                "/ocsp/wujin",
-                new OCSPReqBuilder().addRequest(id).build().getEncoded());
-        assertThat(r.status()).isEqualTo(200);
-        OCSPResp resp = new OCSPResp(r.body());
+        OCSPResp resp = new OCSPResp(pki.ocspResponder()
+                .respond(new OCSPReqBuilder().addRequest(id).build().getEncoded()));
         assertThat(resp.getStatus()).isEqualTo(OCSPResp.SUCCESSFUL);
         BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
         assertThat(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(ca.getPublicKey())))
@@ -258,8 +257,7 @@ class EmbeddedPkiTest {
         TimeStampRequestGenerator g = new TimeStampRequestGenerator();
         g.setCertReq(true);
         TimeStampRequest req = g.generate(TSPAlgorithms.SHA256, digest, BigInteger.TEN);
-        EmbeddedPki.HttpResult r = pki.handle("POST", "/tsa", req.getEncoded());
-        TimeStampResponse resp = new TimeStampResponse(r.body());
+        TimeStampResponse resp = new TimeStampResponse(pki.timestampAuthority().respond(req.getEncoded()));
         resp.validate(req);
         TimeStampToken token = resp.getTimeStampToken();
         X509Certificate tsa = pki.timestampAuthorityCertificate();
@@ -267,8 +265,9 @@ class EmbeddedPkiTest {
         assertThat(token.getTimeStampInfo().getMessageImprintDigest()).isEqualTo(digest);
         assertThat(new TimeStampResponse(pki.timestampAuthority().respond(new byte[] {0})).getStatus())
                 .isEqualTo(2);
-        assertThat(pki.handle("GET", "/ca/root.cer", null).body())
-                .isEqualTo(pki.rootCertificate().getEncoded());
-        assertThat(pki.handle("GET", "/crl/nowhere.crl", null).status()).isEqualTo(404);
+        assertThat(pki.caCertificate("root")).isEqualTo(pki.rootCertificate());
+        assertThatThrownBy(() -> pki.crl("nowhere"))
+                .isInstanceOfSatisfying(
+                        DocsignException.class, e -> assertThat(e.error()).isEqualTo(DocsignError.PKI_REQUEST_INVALID));
     }
 }

@@ -109,15 +109,7 @@ class ExternalCaTest {
             ex.getResponseBody().write(crl);
             ex.close();
         });
-        http.createContext("/pki", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            EmbeddedPki.HttpResult r = pki.handle(
-                    ex.getRequestMethod(), ex.getRequestURI().getPath().substring(4), body);
-            ex.getResponseHeaders().add("Content-Type", r.contentType());
-            ex.sendResponseHeaders(r.status(), r.body().length);
-            ex.getResponseBody().write(r.body());
-            ex.close();
-        });
+        PkiHttp.serve(http, pki);
         http.start();
         trust = new CompositeTrustServices(pki, List.of(), null);
         provincialRoot = ExternalCredentials.load(ext, PASSWORD).trustAnchors().get(0);

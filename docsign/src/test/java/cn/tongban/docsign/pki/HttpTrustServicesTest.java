@@ -37,15 +37,7 @@ class HttpTrustServicesTest {
             String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/pki";
             EmbeddedPki pki = EmbeddedPki.open(
                     new PkiConfig(dir, "pw".toCharArray(), base, PkiConfig.demoHalls(), Duration.ofDays(7)));
-            server.createContext("/pki", exchange -> {
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                String path = exchange.getRequestURI().getPath().substring("/pki".length());
-                EmbeddedPki.HttpResult r = pki.handle(exchange.getRequestMethod(), path, body);
-                exchange.getResponseHeaders().add("Content-Type", r.contentType());
-                exchange.sendResponseHeaders(r.status(), r.body().length);
-                exchange.getResponseBody().write(r.body());
-                exchange.close();
-            });
+            PkiHttp.serve(server, pki);
             HttpTrustServices remote = new HttpTrustServices(List.of(pki.rootCertificate()), URI.create(base + "/tsa"));
             PadesSigner signer = new PadesSigner(remote, Fixtures.font());
             byte[] signed = signer.sign(

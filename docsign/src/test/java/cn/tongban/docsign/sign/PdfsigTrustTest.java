@@ -8,6 +8,7 @@ import cn.tongban.docsign.demo.DemoApplication;
 import cn.tongban.docsign.pki.Credential;
 import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.docsign.pki.PkiConfig;
+import cn.tongban.docsign.pki.PkiHttp;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -59,17 +60,10 @@ class PdfsigTrustTest {
         String base = "http://127.0.0.1:" + http.getAddress().getPort() + "/pki";
         pki = EmbeddedPki.open(new PkiConfig(
                 tmp.resolve("pki"), "nss".toCharArray(), base, PkiConfig.demoHalls(), Duration.ofDays(7)));
-        http.createContext("/pki", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            String path = ex.getRequestURI().getPath().substring("/pki".length());
+        PkiHttp.serve(http, () -> pki, path -> {
             if (path.startsWith("/ocsp/")) {
                 ocspRequests.incrementAndGet();
             }
-            EmbeddedPki.HttpResult r = pki.handle(ex.getRequestMethod(), path, body);
-            ex.getResponseHeaders().add("Content-Type", r.contentType());
-            ex.sendResponseHeaders(r.status(), r.body().length);
-            ex.getResponseBody().write(r.body());
-            ex.close();
         });
         http.start();
         Path root = tmp.resolve("root.pem");

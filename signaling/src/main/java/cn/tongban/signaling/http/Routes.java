@@ -105,9 +105,16 @@ public final class Routes {
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         // The embedded PKI's public services: CA certificates, CRLs, OCSP, the time-stamp authority.
-        router.route("/pki/*")
+        PkiRoutes pkiRoutes = new PkiRoutes(pki);
+        router.getWithRegex("/pki/ca/([a-z0-9-]+)\\.cer").handler(pkiRoutes::caCertificate);
+        router.getWithRegex("/pki/crl/([a-z0-9-]+)\\.crl").handler(pkiRoutes::crl);
+        router.postWithRegex("/pki/ocsp/([a-z0-9-]+)")
                 .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
-                .handler(new PkiRoutes(pki));
+                .handler(pkiRoutes::ocsp);
+        router.post("/pki/tsa")
+                .handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
+                .handler(pkiRoutes::timestamp);
+        router.route("/pki/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "no such PKI service"));
 
         router.get("/ws").handler(ctx -> {
             String version = ctx.request().getParam("v");

@@ -143,6 +143,8 @@ public enum ErrorCode {
      * recording) was not done because its audit event could not be written; try again.
      */
     AUDIT_UNAVAILABLE(503, false, 0),
+    /** HTTP: nothing at this address (an unknown CA or service of the PKI). */
+    NOT_FOUND(404, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

@@ -563,6 +563,13 @@ class SignalingWebSocketTest {
         java.security.cert.X509CRL x509crl =
                 (java.security.cert.X509CRL) cf.generateCRL(new java.io.ByteArrayInputStream(crl.body()));
         x509crl.verify(hallCert.getPublicKey());
+        for (String nowhere : List.of("/crl/nowhere.crl", "/ca/nowhere.cer", "/ocsp", "/nothing")) {
+            HttpResponse<String> none = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + nowhere)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).as(nowhere).isEqualTo(404);
+            assertThat(new JsonObject(none.body()).getJsonObject("error").getString("code"))
+                    .isEqualTo("NOT_FOUND");
+        }
 
         // RFC 3161: a time-stamp request for a digest gets a granted, verifiable token.
         byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest("申请书".getBytes());
