@@ -51,28 +51,7 @@ public final class PdfSafety {
      */
     public static PDDocument load(byte[] pdf, PdfLimits limits, boolean allStreams) {
         checkBytes(pdf, limits, allStreams);
-        PDDocument doc;
-        try {
-            doc = Loader.loadPDF(
-                    new RandomAccessReadBuffer(pdf),
-                    "",
-                    null,
-                    null,
-                    MemoryUsageSetting.setupMainMemoryOnly(limits.maxParserMemoryBytes()).streamCache);
-        } catch (InvalidPasswordException e) {
-            throw new DocsignException(DocsignError.PDF_ENCRYPTED, "password protected", e);
-        } catch (IOException e) {
-            throw new DocsignException(DocsignError.PDF_CORRUPT, e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new DocsignException(DocsignError.PDF_CORRUPT, String.valueOf(e), e);
-        } catch (StackOverflowError | OutOfMemoryError e) {
-            throw failure(e);
-        }
-        if (doc.isEncrypted()) {
-            closeQuietly(doc);
-            throw new DocsignException(DocsignError.PDF_ENCRYPTED, null);
-        }
-        return doc;
+        return parse(new RandomAccessReadBuffer(pdf), limits);
     }
 
     /** Like {@link #load} and additionally rejects active content. */
@@ -141,10 +120,15 @@ public final class PdfSafety {
         if (length < 0 || length > pdf.length) {
             throw new DocsignException(DocsignError.PDF_CORRUPT, "revision end " + length + " outside the file");
         }
+        return parse(new RandomAccessReadBuffer(java.nio.ByteBuffer.wrap(pdf).slice(0, (int) length)), limits);
+    }
+
+    /** Parses checked bytes within the parser's memory limit; every failure is a stable {@code PDF_*} code. */
+    private static PDDocument parse(RandomAccessReadBuffer in, PdfLimits limits) {
         PDDocument doc;
         try {
             doc = Loader.loadPDF(
-                    new RandomAccessReadBuffer(java.nio.ByteBuffer.wrap(pdf).slice(0, (int) length)),
+                    in,
                     "",
                     null,
                     null,
