@@ -137,7 +137,9 @@ export function initCobrowse(client, { onChange = () => {} } = {}) {
       revoked: ['mirror.revoked', 'warn'],
       released: ['mirror.released', ''],
     };
-    const [key, kind] = messages[m.event] ?? [null, null];
+    const [key, kind] = m.event === 'revoked' && m.by === 'server'
+      ? ['mirror.revokedByServer', 'warn']
+      : messages[m.event] ?? [null, null];
     if (key) setMessage(key, kind);
     else if (m.event === 'set') setMessage(null);
     render();

@@ -270,7 +270,8 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
     state.epoch = m.epoch;
     state.clerkName = m.clerkName ?? state.clerkName;
     if (m.mode !== 'pointer' && m.mode !== 'control') $('decl-pointer').hidden = true;
-    if (m.event === 'revoked') setNotice({ text: t('decl.revokedByMe'), kind: 'ok' }, 6000);
+    if (m.event === 'revoked' && m.by === 'server') setNotice({ text: t('decl.revokedByServer'), kind: 'error' });
+    else if (m.event === 'revoked') setNotice({ text: t('decl.revokedByMe'), kind: 'ok' }, 6000);
     else if (m.event === 'released') setNotice({ text: t('decl.releasedByClerk', { clerk: state.clerkName }), kind: 'ok' }, 6000);
     else if (m.event === 'set' && m.mode === 'pointer') setNotice({ text: t('decl.pointerOn', { clerk: state.clerkName }), kind: 'info' }, 6000);
     else setNotice(null);
