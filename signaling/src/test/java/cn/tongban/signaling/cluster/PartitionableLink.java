@@ -23,6 +23,9 @@ final class PartitionableLink implements AutoCloseable {
     private final InetSocketAddress target;
     private final Set<String> blocked = ConcurrentHashMap.newKeySet();
     private final Set<Socket[]> open = ConcurrentHashMap.newKeySet();
+    /** Held while a connection is checked and registered, and while peers are blocked. */
+    private final Object gate = new Object();
+
     private volatile boolean closed;
 
     /** Listens on {@code host}:(free port) and relays to {@code host}:{@code targetPort}. */
@@ -39,19 +42,26 @@ final class PartitionableLink implements AutoCloseable {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 
-    /** Refuses connections from {@code peerHost} and cuts the open ones. */
+    /**
+     * Refuses connections from {@code peerHost} and cuts the open ones. Atomic with the accept loop's check
+     * and registration of a new connection, so none being set up at this moment slips through.
+     */
     void block(String peerHost) {
-        blocked.add(peerHost);
-        for (Socket[] pair : open) {
-            if (pair[0].getInetAddress().getHostAddress().equals(peerHost)) {
-                closeQuietly(pair);
+        synchronized (gate) {
+            blocked.add(peerHost);
+            for (Socket[] pair : open) {
+                if (pair[0].getInetAddress().getHostAddress().equals(peerHost)) {
+                    closeQuietly(pair);
+                }
             }
         }
     }
 
     /** Lets {@code peerHost} through again. */
     void unblock(String peerHost) {
-        blocked.remove(peerHost);
+        synchronized (gate) {
+            blocked.remove(peerHost);
+        }
     }
 
     private void acceptLoop() {
@@ -62,21 +72,24 @@ final class PartitionableLink implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            if (blocked.contains(in.getInetAddress().getHostAddress())) {
-                closeQuietly(new Socket[] {in});
-                continue;
+            Socket[] pair;
+            synchronized (gate) {
+                if (blocked.contains(in.getInetAddress().getHostAddress())) {
+                    closeQuietly(new Socket[] {in});
+                    continue;
+                }
+                Socket out = new Socket();
+                try {
+                    out.connect(target, 2000);
+                } catch (IOException e) {
+                    closeQuietly(new Socket[] {in, out});
+                    continue;
+                }
+                pair = new Socket[] {in, out};
+                open.add(pair);
             }
-            Socket out = new Socket();
-            try {
-                out.connect(target, 2000);
-            } catch (IOException e) {
-                closeQuietly(new Socket[] {in, out});
-                continue;
-            }
-            Socket[] pair = {in, out};
-            open.add(pair);
-            pump(pair, in, out);
-            pump(pair, out, in);
+            pump(pair, pair[0], pair[1]);
+            pump(pair, pair[1], pair[0]);
         }
     }
 
