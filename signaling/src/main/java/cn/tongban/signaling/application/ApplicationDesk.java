@@ -15,6 +15,8 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.queue.TicketStatus;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import java.util.ArrayList;
@@ -109,14 +111,10 @@ public final class ApplicationDesk {
                                 "server",
                                 AuditAction.APPLICATION_LEFT_UNSEALED,
                                 s.sessionId(),
-                                "application",
-                                a.applicationId(),
-                                "clerk",
-                                s.clerkId(),
-                                "endedBy",
-                                by,
-                                "reason",
-                                reason);
+                                AuditDetails.of(AuditField.APPLICATION, a.applicationId())
+                                        .and(AuditField.CLERK, s.clerkId())
+                                        .and(AuditField.ENDED_BY, by)
+                                        .and(AuditField.REASON, reason));
                         ReferenceData.ClerkProfile clerk =
                                 refdata.get().clerk(s.clerkId()).orElse(null);
                         String conn = queue.presence(s.clerkId())
@@ -294,11 +292,8 @@ public final class ApplicationDesk {
                 actor,
                 AuditAction.APPLICATION_REFUSED,
                 a.sessionId(),
-                "application",
-                a.applicationId(),
-                "attempt",
-                attempt,
-                "code",
-                code.code());
+                AuditDetails.of(AuditField.APPLICATION, a.applicationId())
+                        .and(AuditField.ATTEMPT, attempt)
+                        .and(AuditField.CODE, code.code()));
     }
 }

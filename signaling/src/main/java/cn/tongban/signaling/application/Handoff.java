@@ -6,6 +6,8 @@ import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -153,14 +155,10 @@ final class Handoff {
                     "server",
                     AuditAction.APPLICATION_FILED,
                     app.sessionId(),
-                    "application",
-                    app.applicationId(),
-                    "hall",
-                    app.hallId(),
-                    "receipt",
-                    a.receiptNo(),
-                    "receiptSha256",
-                    a.receiptSha256());
+                    AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                            .and(AuditField.HALL, app.hallId())
+                            .and(AuditField.RECEIPT, a.receiptNo())
+                            .and(AuditField.RECEIPT_SHA256, a.receiptSha256()));
         } catch (HandoffReceiver.Refused r) {
             refusedLocally(app, r.reason + ": " + r.getMessage(), now);
         } catch (RuntimeException e) {
@@ -176,14 +174,10 @@ final class Handoff {
                 "hall:" + app.hallId(),
                 AuditAction.HANDOFF_REFUSED,
                 app.sessionId(),
-                "application",
-                app.applicationId(),
-                "to",
-                app.hallId(),
-                "local",
-                true,
-                "reason",
-                reason);
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.TO, app.hallId())
+                        .and(AuditField.LOCAL, true)
+                        .and(AuditField.REASON, reason));
         LOG.warn("Filing of {} at {} refused: {}", app.applicationId(), app.hallId(), reason);
     }
 
@@ -237,16 +231,11 @@ final class Handoff {
                         "hall:" + app.partnerHallId(),
                         AuditAction.HANDOFF_REFUSED,
                         app.sessionId(),
-                        "application",
-                        app.applicationId(),
-                        "to",
-                        app.hallId(),
-                        "url",
-                        url,
-                        "attempt",
-                        attempt,
-                        "reason",
-                        reason);
+                        AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                                .and(AuditField.TO, app.hallId())
+                                .and(AuditField.URL, url)
+                                .and(AuditField.ATTEMPT, attempt)
+                                .and(AuditField.REASON, reason));
                 LOG.warn("Hand-off of {} to {} refused: {}", app.applicationId(), url, reason);
                 store.find(app.applicationId()).ifPresent(changed);
                 return;
@@ -271,18 +260,12 @@ final class Handoff {
                 "hall:" + app.partnerHallId(),
                 AuditAction.HANDOFF_RETRY,
                 app.sessionId(),
-                "application",
-                app.applicationId(),
-                "to",
-                app.hallId(),
-                "url",
-                url,
-                "attempt",
-                attempt,
-                "failure",
-                failure.strip(),
-                "nextInSeconds",
-                delay / 1000);
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.TO, app.hallId())
+                        .and(AuditField.URL, url)
+                        .and(AuditField.ATTEMPT, attempt)
+                        .and(AuditField.FAILURE, failure.strip())
+                        .and(AuditField.NEXT_IN_SECONDS, delay / 1000));
         LOG.info(
                 "Hand-off of {} to {} failed ({}); retry in {} s",
                 app.applicationId(),
@@ -327,16 +310,11 @@ final class Handoff {
                 "hall:" + app.partnerHallId(),
                 AuditAction.HANDOFF_DELIVERED,
                 app.sessionId(),
-                "application",
-                app.applicationId(),
-                "to",
-                app.hallId(),
-                "attempt",
-                attempt,
-                "receipt",
-                body.path("receiptNo").asText(),
-                "receiptSha256",
-                sha);
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.TO, app.hallId())
+                        .and(AuditField.ATTEMPT, attempt)
+                        .and(AuditField.RECEIPT, body.path("receiptNo").asText())
+                        .and(AuditField.RECEIPT_SHA256, sha));
         LOG.info(
                 "Application {} delivered to {}: receipt {}",
                 app.applicationId(),

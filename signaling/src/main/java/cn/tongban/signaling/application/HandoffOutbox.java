@@ -1,6 +1,8 @@
 package cn.tongban.signaling.application;
 
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Clock;
 import java.util.List;
@@ -24,7 +26,7 @@ public final class HandoffOutbox {
     /** Writes one audit event (actor, action, session, alternating keys and values). */
     @FunctionalInterface
     public interface Auditor {
-        void audit(String actor, AuditAction action, String sessionId, Object... kv);
+        void audit(String actor, AuditAction action, String sessionId, AuditDetails details);
     }
 
     /** What {@link #resend} did. */
@@ -99,16 +101,11 @@ public final class HandoffOutbox {
                 actor,
                 AuditAction.HANDOFF_RESENT,
                 app.sessionId(),
-                "application",
-                applicationId,
-                "to",
-                app.hallId(),
-                "refusedFor",
-                app.handoffReason(),
-                "attempts",
-                app.handoffAttempts(),
-                "via",
-                via);
+                AuditDetails.of(AuditField.APPLICATION, applicationId)
+                        .and(AuditField.TO, app.hallId())
+                        .and(AuditField.REFUSED_FOR, app.handoffReason())
+                        .and(AuditField.ATTEMPTS, app.handoffAttempts())
+                        .and(AuditField.VIA, via));
         return Resend.RESENT;
     }
 

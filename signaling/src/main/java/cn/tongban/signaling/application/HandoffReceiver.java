@@ -16,6 +16,8 @@ import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -210,20 +212,13 @@ final class HandoffReceiver {
                 "hall:" + m.owningHallId(),
                 AuditAction.HANDOFF_RECEIVED,
                 m.sessionId(),
-                "application",
-                m.applicationId(),
-                "from",
-                m.fromHallId(),
-                "pdfSha256",
-                sha,
-                "verdict",
-                report.verdict().name(),
-                "signatures",
-                report.signatures().size(),
-                "receipt",
-                receiptNo,
-                "receiptSha256",
-                receiptSha);
+                AuditDetails.of(AuditField.APPLICATION, m.applicationId())
+                        .and(AuditField.FROM, m.fromHallId())
+                        .and(AuditField.PDF_SHA256, sha)
+                        .and(AuditField.VERDICT, report.verdict().name())
+                        .and(AuditField.SIGNATURES, report.signatures().size())
+                        .and(AuditField.RECEIPT, receiptNo)
+                        .and(AuditField.RECEIPT_SHA256, receiptSha));
         LOG.info(
                 "Hand-off of application {} from {} accepted: receipt {}",
                 m.applicationId(),
@@ -400,16 +395,11 @@ final class HandoffReceiver {
                 "hall:receiver",
                 AuditAction.HANDOFF_REFUSED,
                 null,
-                "application",
-                applicationId,
-                "from",
-                fromHallId,
-                "reason",
-                reason,
-                "detail",
-                detail,
-                "pdfSha256",
-                sha);
+                AuditDetails.of(AuditField.APPLICATION, applicationId)
+                        .and(AuditField.FROM, fromHallId)
+                        .and(AuditField.REASON, reason)
+                        .and(AuditField.DETAIL, detail)
+                        .and(AuditField.PDF_SHA256, sha));
         LOG.warn("Hand-off of application {} from {} refused: {} ({})", applicationId, fromHallId, reason, detail);
         return new Refused(reason, detail);
     }

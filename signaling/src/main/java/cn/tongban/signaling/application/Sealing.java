@@ -15,6 +15,8 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
@@ -125,10 +127,10 @@ final class Sealing {
                     actor,
                     AuditAction.APPLICATION_SEALING_RESUMED,
                     app.sessionId(),
-                    "application",
-                    app.applicationId(),
-                    "claimedSince",
-                    Instant.ofEpochMilli(app.updatedAt()).toString());
+                    AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                            .and(
+                                    AuditField.CLAIMED_SINCE,
+                                    Instant.ofEpochMilli(app.updatedAt()).toString()));
         }
         boolean stored = false;
         VerificationReport report;
@@ -142,10 +144,8 @@ final class Sealing {
                         actor,
                         AuditAction.APPLICATION_VERIFICATION_FAILED,
                         app.sessionId(),
-                        "application",
-                        app.applicationId(),
-                        "verdict",
-                        report.verdict().name());
+                        AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                                .and(AuditField.VERDICT, report.verdict().name()));
                 throw new ProtocolException(
                         ErrorCode.SIGNATURE_INVALID, "the sealed application does not verify: " + report.verdict());
             }
@@ -184,22 +184,14 @@ final class Sealing {
                 actor,
                 AuditAction.APPLICATION_SEALED,
                 app.sessionId(),
-                "application",
-                app.applicationId(),
-                "clerk",
-                clerk.id(),
-                "seal",
-                app.hallId(),
-                "finalSha256",
-                sha,
-                "verdict",
-                report.verdict().name(),
-                "signatures",
-                report.signatures().size(),
-                "handoff",
-                transfer ? "to " + app.hallId() : "local",
-                "via",
-                via);
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.CLERK, clerk.id())
+                        .and(AuditField.SEAL, app.hallId())
+                        .and(AuditField.FINAL_SHA256, sha)
+                        .and(AuditField.VERDICT, report.verdict().name())
+                        .and(AuditField.SIGNATURES, report.signatures().size())
+                        .and(AuditField.HANDOFF, transfer ? "to " + app.hallId() : "local")
+                        .and(AuditField.VIA, via));
         LOG.info(
                 "Session {}: application {} signed by clerk {} and sealed ({}, {})",
                 app.sessionId(),

@@ -35,6 +35,8 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -322,16 +324,11 @@ public final class SigningService {
                 p.actor(),
                 AuditAction.APPLICATION_PREPARED,
                 p.session().sessionId(),
-                "application",
-                applicationId,
-                "formSha256",
-                sha,
-                "pages",
-                row.pages(),
-                "materials",
-                app.materials().size(),
-                "recordingSha256",
-                recording);
+                AuditDetails.of(AuditField.APPLICATION, applicationId)
+                        .and(AuditField.FORM_SHA256, sha)
+                        .and(AuditField.PAGES, row.pages())
+                        .and(AuditField.MATERIALS, app.materials().size())
+                        .and(AuditField.RECORDING_SHA256, recording));
         LOG.info("Session {}: application {} prepared ({} bytes)", p.session().sessionId(), applicationId, pdf.length);
         both(p, store.find(applicationId).orElseThrow(), m.id());
     }
@@ -356,12 +353,9 @@ public final class SigningService {
                 p.actor(),
                 AuditAction.APPLICATION_INTENT_CODE,
                 p.session().sessionId(),
-                "application",
-                app.applicationId(),
-                "formSha256",
-                app.currentSha256(),
-                "expiresAt",
-                expires);
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.FORM_SHA256, app.currentSha256())
+                        .and(AuditField.EXPIRES_AT, expires));
         // To the applicant's own connection only: the clerk never sees the code.
         send(
                 p.connId(),
@@ -388,10 +382,7 @@ public final class SigningService {
                     p.actor(),
                     AuditAction.APPLICATION_INTENT_FAILED,
                     sid,
-                    "application",
-                    app.applicationId(),
-                    "tries",
-                    next.tries());
+                    AuditDetails.of(AuditField.APPLICATION, app.applicationId()).and(AuditField.TRIES, next.tries()));
             throw new ProtocolException(
                     ErrorCode.INTENT_CODE_INVALID,
                     usedUp
@@ -409,14 +400,10 @@ public final class SigningService {
                 p.actor(),
                 AuditAction.APPLICATION_INTENT_CONFIRMED,
                 sid,
-                "application",
-                app.applicationId(),
-                "formSha256",
-                intent.formSha256(),
-                "at",
-                Instant.ofEpochMilli(now).toString(),
-                "via",
-                "one-time code on the applicant's page");
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.FORM_SHA256, intent.formSha256())
+                        .and(AuditField.AT, Instant.ofEpochMilli(now).toString())
+                        .and(AuditField.VIA, "one-time code on the applicant's page"));
         LOG.info("Session {}: the applicant confirmed intent for {}", sid, app.applicationId());
         both(p, store.find(app.applicationId()).orElseThrow(), m.id());
     }
@@ -474,18 +461,14 @@ public final class SigningService {
                 p.actor(),
                 AuditAction.APPLICATION_CERTIFICATE_ISSUED,
                 p.session().sessionId(),
-                "application",
-                app.applicationId(),
-                "serial",
-                serial,
-                "issuer",
-                leaf.getIssuerX500Principal().getName(),
-                "notAfter",
-                leaf.getNotAfter().toInstant().toString(),
-                "publicKeySha256",
-                Hashes.sha256(key.getEncoded()),
-                "handwritingSha256",
-                Hashes.sha256(png));
+                AuditDetails.of(AuditField.APPLICATION, app.applicationId())
+                        .and(AuditField.SERIAL, serial)
+                        .and(AuditField.ISSUER, leaf.getIssuerX500Principal().getName())
+                        .and(
+                                AuditField.NOT_AFTER,
+                                leaf.getNotAfter().toInstant().toString())
+                        .and(AuditField.PUBLIC_KEY_SHA256, Hashes.sha256(key.getEncoded()))
+                        .and(AuditField.HANDWRITING_SHA256, Hashes.sha256(png)));
         send(
                 p.connId(),
                 new ServerMessage.SignData(
@@ -570,12 +553,9 @@ public final class SigningService {
                         p.actor(),
                         AuditAction.APPLICATION_SIGNATURE_REFUSED,
                         sid,
-                        "application",
-                        pend.applicationId(),
-                        "serial",
-                        pend.serial(),
-                        "code",
-                        e.error().code());
+                        AuditDetails.of(AuditField.APPLICATION, pend.applicationId())
+                                .and(AuditField.SERIAL, pend.serial())
+                                .and(AuditField.CODE, e.error().code()));
                 LOG.warn("Session {}: the browser's signature does not verify", sid);
                 throw new ProtocolException(
                         ErrorCode.SIGNATURE_INVALID,
@@ -598,14 +578,10 @@ public final class SigningService {
                 p.actor(),
                 AuditAction.APPLICATION_APPLICANT_SIGNED,
                 sid,
-                "application",
-                pend.applicationId(),
-                "serial",
-                pend.serial(),
-                "formSha256",
-                pend.formSha256(),
-                "signedSha256",
-                sha);
+                AuditDetails.of(AuditField.APPLICATION, pend.applicationId())
+                        .and(AuditField.SERIAL, pend.serial())
+                        .and(AuditField.FORM_SHA256, pend.formSha256())
+                        .and(AuditField.SIGNED_SHA256, sha));
         LOG.info("Session {}: the applicant signed {}", sid, pend.applicationId());
         both(p, store.find(pend.applicationId()).orElseThrow(), m.id());
     }
@@ -769,10 +745,8 @@ public final class SigningService {
                     p.actor(),
                     AuditAction.REMOTE_REFUSED,
                     p.session().sessionId(),
-                    "attempt",
-                    attempt,
-                    "code",
-                    ErrorCode.NO_CONTROL_ZONE.code());
+                    AuditDetails.of(AuditField.ATTEMPT, attempt)
+                            .and(AuditField.CODE, ErrorCode.NO_CONTROL_ZONE.code()));
             throw new ProtocolException(
                     ErrorCode.NO_CONTROL_ZONE, "intent and the applicant's signature are the applicant's alone");
         }

@@ -4,6 +4,8 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.vertx.core.json.DecodeException;
@@ -121,14 +123,10 @@ public final class AppointmentRoutes {
                                     "applicant:" + Mask.mobile(mb),
                                     AuditAction.APPOINTMENT_BOOKED,
                                     null,
-                                    "appointment",
-                                    b.appointmentId(),
-                                    "hall",
-                                    h,
-                                    "matter",
-                                    m,
-                                    "slot",
-                                    at);
+                                    AuditDetails.of(AuditField.APPOINTMENT, b.appointmentId())
+                                            .and(AuditField.HALL, h)
+                                            .and(AuditField.MATTER, m)
+                                            .and(AuditField.SLOT, at));
                             return b;
                         },
                         false)

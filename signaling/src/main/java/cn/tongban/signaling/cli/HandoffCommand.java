@@ -1,6 +1,7 @@
 package cn.tongban.signaling.cli;
 
 import cn.tongban.signaling.application.HandoffOutbox;
+import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.JdbcAuditJournal;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -94,7 +95,8 @@ public final class HandoffCommand {
                 JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
                 HandoffOutbox outbox = new HandoffOutbox(
                         db.dataSource(),
-                        (actor, action, session, kv) -> journal.append(actor, action.wire(), session, details(kv)),
+                        (actor, action, session, details) ->
+                                journal.append(actor, action.wire(), session, json(details)),
                         Clock.systemUTC());
                 HandoffOutbox.Resend r = outbox.resend(applicationId, "operator:" + by, "cli");
                 Map<String, Object> out = new LinkedHashMap<>();
@@ -122,15 +124,9 @@ public final class HandoffCommand {
         return true;
     }
 
-    private static String details(Object[] kv) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < kv.length; i += 2) {
-            if (kv[i + 1] != null) {
-                details.put(String.valueOf(kv[i]), kv[i + 1]);
-            }
-        }
+    private static String json(AuditDetails details) {
         try {
-            return JSON.writeValueAsString(details);
+            return JSON.writeValueAsString(details.asMap());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

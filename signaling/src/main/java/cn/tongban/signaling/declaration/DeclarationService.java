@@ -17,6 +17,8 @@ import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -213,12 +215,9 @@ public final class DeclarationService {
                 p.actor(),
                 AuditAction.DECLARATION_SUBMITTED,
                 p.session().sessionId(),
-                "matter",
-                form.matterId(),
-                "fields",
-                done.values().size(),
-                "valuesSha256",
-                sha256(canonical(done.values())));
+                AuditDetails.of(AuditField.MATTER, form.matterId())
+                        .and(AuditField.FIELDS, done.values().size())
+                        .and(AuditField.VALUES_SHA256, sha256(canonical(done.values()))));
         send(p.connId(), snapshot(p, done, s.id()));
         if (p.peerConnId() != null) {
             send(p.peerConnId(), snapshot(p, done, null));
@@ -242,10 +241,8 @@ public final class DeclarationService {
                     p.actor(),
                     released ? AuditAction.CONTROL_RELEASED : AuditAction.COBROWSE_MODE,
                     p.session().sessionId(),
-                    "from",
-                    r.before().mode().wire(),
-                    "to",
-                    r.after().mode().wire());
+                    AuditDetails.of(AuditField.FROM, r.before().mode().wire())
+                            .and(AuditField.TO, r.after().mode().wire()));
         }
         notifyBoth(p, r.after(), released ? "released" : "set", "clerk", m.id());
     }
@@ -257,7 +254,11 @@ public final class DeclarationService {
         if (r.refused()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "control is already granted");
         }
-        records.audit(p.actor(), AuditAction.CONTROL_REQUESTED, p.session().sessionId(), "clerk", p.clerkId());
+        records.audit(
+                p.actor(),
+                AuditAction.CONTROL_REQUESTED,
+                p.session().sessionId(),
+                AuditDetails.of(AuditField.CLERK, p.clerkId()));
         ReferenceData data = refdata.get();
         send(
                 p.applicantConnId(),
@@ -289,12 +290,9 @@ public final class DeclarationService {
                     p.actor(),
                     m.granted() ? AuditAction.CONTROL_GRANTED : AuditAction.CONTROL_DENIED,
                     p.session().sessionId(),
-                    "clerk",
-                    clerkId,
-                    "clerkName",
-                    clerkName(clerkId),
-                    "epoch",
-                    r.after().epoch());
+                    AuditDetails.of(AuditField.CLERK, clerkId)
+                            .and(AuditField.CLERK_NAME, clerkName(clerkId))
+                            .and(AuditField.EPOCH, r.after().epoch()));
         } catch (ProtocolException unaudited) {
             // Control granted without a record of it would be control nobody can account for: take it back.
             ControlState back = cobrowse.apply(p.session().sessionId(), new CoBrowse.Revoke(clock.millis()))
@@ -316,12 +314,9 @@ public final class DeclarationService {
                     p.actor(),
                     p.clerk() ? AuditAction.CONTROL_RELEASED : AuditAction.CONTROL_REVOKED,
                     p.session().sessionId(),
-                    "via",
-                    m.via(),
-                    "from",
-                    r.before().mode().wire(),
-                    "epoch",
-                    r.after().epoch());
+                    AuditDetails.of(AuditField.VIA, m.via())
+                            .and(AuditField.FROM, r.before().mode().wire())
+                            .and(AuditField.EPOCH, r.after().epoch()));
             LOG.info(
                     "Session {}: control {} by the {}",
                     p.session().sessionId(),
@@ -364,14 +359,10 @@ public final class DeclarationService {
                 p.actor(),
                 AuditAction.REMOTE_INPUT,
                 p.session().sessionId(),
-                "field",
-                f.key(),
-                "from",
-                auditValues.show(f, d.values().get(f.key())),
-                "to",
-                auditValues.show(f, value),
-                "epoch",
-                st.epoch());
+                AuditDetails.of(AuditField.FIELD, f.key())
+                        .and(AuditField.FROM, auditValues.show(f, d.values().get(f.key())))
+                        .and(AuditField.TO, auditValues.show(f, value))
+                        .and(AuditField.EPOCH, st.epoch()));
         send(p.applicantConnId(), new ServerMessage.RemoteInput(p.session().sessionId(), f.key(), value, st.epoch()));
     }
 
@@ -390,12 +381,9 @@ public final class DeclarationService {
                 p.actor(),
                 AuditAction.REMOTE_STEP,
                 p.session().sessionId(),
-                "from",
-                d.step(),
-                "to",
-                m.step(),
-                "epoch",
-                st.epoch());
+                AuditDetails.of(AuditField.FROM, d.step())
+                        .and(AuditField.TO, m.step())
+                        .and(AuditField.EPOCH, st.epoch()));
         send(p.applicantConnId(), new ServerMessage.RemoteStep(p.session().sessionId(), m.step(), st.epoch()));
     }
 
@@ -429,12 +417,9 @@ public final class DeclarationService {
                 p.actor(),
                 AuditAction.REMOTE_REFUSED,
                 p.session().sessionId(),
-                "attempt",
-                attempt,
-                "field",
-                field,
-                "code",
-                code.code());
+                AuditDetails.of(AuditField.ATTEMPT, attempt)
+                        .and(AuditField.FIELD, field)
+                        .and(AuditField.CODE, code.code()));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -16,6 +16,8 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.StoreException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.security.SecureRandom;
@@ -130,24 +132,20 @@ public final class IdentityService {
                 p.actor(),
                 result.verified() ? AuditAction.IDENTITY_VERIFIED : AuditAction.IDENTITY_FAILED,
                 p.session().sessionId(),
-                "decision",
-                m.decision(),
-                "reason",
-                m.reason(),
-                "method",
-                verifier.method(),
-                "problems",
-                result.problems(),
-                "stillSha256",
-                still.sha256(),
-                "idCardSha256",
-                idCard == null ? null : idCard.sha256(),
-                "idNumber",
-                idNumber == null
-                        ? null
-                        : auditValues.show(idField, com.fasterxml.jackson.databind.node.TextNode.valueOf(idNumber)),
-                "clerk",
-                p.clerkId());
+                AuditDetails.of(AuditField.DECISION, m.decision())
+                        .and(AuditField.REASON, m.reason())
+                        .and(AuditField.METHOD, verifier.method())
+                        .and(AuditField.PROBLEMS, result.problems())
+                        .and(AuditField.STILL_SHA256, still.sha256())
+                        .and(AuditField.ID_CARD_SHA256, idCard == null ? null : idCard.sha256())
+                        .and(
+                                AuditField.ID_NUMBER,
+                                idNumber == null
+                                        ? null
+                                        : auditValues.show(
+                                                idField,
+                                                com.fasterxml.jackson.databind.node.TextNode.valueOf(idNumber)))
+                        .and(AuditField.CLERK, p.clerkId()));
         LOG.info(
                 "Session {}: identity {} ({}) by clerk {}",
                 p.session().sessionId(),

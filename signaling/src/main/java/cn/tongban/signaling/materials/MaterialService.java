@@ -20,6 +20,8 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
@@ -175,14 +177,10 @@ public final class MaterialService {
                 p.actor(),
                 status == MaterialStore.Status.RECEIVED ? AuditAction.MATERIAL_RECEIVED : AuditAction.MATERIAL_REPLACE,
                 p.session().sessionId(),
-                "material",
-                mat.materialId(),
-                "requirement",
-                mat.requirement(),
-                "sha256",
-                mat.sha256(),
-                "reason",
-                reason);
+                AuditDetails.of(AuditField.MATERIAL, mat.materialId())
+                        .and(AuditField.REQUIREMENT, mat.requirement())
+                        .and(AuditField.SHA256, mat.sha256())
+                        .and(AuditField.REASON, reason));
         MaterialStore.Material decided = store.find(mat.materialId()).orElseThrow();
         send(p.connId(), message(decided, m.id()));
         send(p.peerConnId(), message(decided, null));
@@ -223,16 +221,11 @@ public final class MaterialService {
                     slot.actor(),
                     AuditAction.MATERIAL_REJECTED,
                     slot.sessionId(),
-                    "requirement",
-                    slot.requirement(),
-                    "kind",
-                    slot.kind().name(),
-                    "reason",
-                    e.error().code(),
-                    "size",
-                    body.length,
-                    "sha256",
-                    sha256(body));
+                    AuditDetails.of(AuditField.REQUIREMENT, slot.requirement())
+                            .and(AuditField.KIND, slot.kind().name())
+                            .and(AuditField.REASON, e.error().code())
+                            .and(AuditField.SIZE, body.length)
+                            .and(AuditField.SHA256, sha256(body)));
             LOG.info(
                     "Upload for session {} rejected: {}",
                     slot.sessionId(),
@@ -268,18 +261,12 @@ public final class MaterialService {
                         ? AuditAction.IDENTITY_STILL
                         : AuditAction.MATERIAL_UPLOADED,
                 slot.sessionId(),
-                "material",
-                mat.materialId(),
-                "requirement",
-                mat.requirement(),
-                "kind",
-                mat.kind().name(),
-                "mime",
-                mime,
-                "size",
-                mat.size(),
-                "sha256",
-                sha);
+                AuditDetails.of(AuditField.MATERIAL, mat.materialId())
+                        .and(AuditField.REQUIREMENT, mat.requirement())
+                        .and(AuditField.KIND, mat.kind().name())
+                        .and(AuditField.MIME, mime)
+                        .and(AuditField.SIZE, mat.size())
+                        .and(AuditField.SHA256, sha));
         LOG.info(
                 "Material {} ({}, {} bytes) stored for session {}",
                 mat.materialId(),

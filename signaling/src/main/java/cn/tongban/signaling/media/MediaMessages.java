@@ -14,6 +14,8 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import java.time.Clock;
 
@@ -124,8 +126,7 @@ public final class MediaMessages {
                 "applicant:" + peers.ticket().number(),
                 s.active() ? AuditAction.SCREEN_STARTED : AuditAction.SCREEN_STOPPED,
                 s.sessionId(),
-                "source",
-                s.source().wire());
+                AuditDetails.of(AuditField.SOURCE, s.source().wire()));
     }
 
     /** The clerk asks for the document camera; only the applicant can turn it on. */
@@ -135,8 +136,7 @@ public final class MediaMessages {
                     "clerk:" + c.clerkId(),
                     AuditAction.DOCUMENT_CAMERA_REQUESTED,
                     r.sessionId(),
-                    "requirement",
-                    r.requirement());
+                    AuditDetails.of(AuditField.REQUIREMENT, r.requirement()));
         }
     }
 }

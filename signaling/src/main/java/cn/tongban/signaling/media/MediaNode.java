@@ -16,6 +16,8 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -204,7 +206,11 @@ final class MediaNode implements AutoCloseable {
                     throw new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "no media for this session");
                 }
                 try {
-                    records.audit("server", AuditAction.RECORDING_STARTED, sessionId, "directory", dir.toString());
+                    records.audit(
+                            "server",
+                            AuditAction.RECORDING_STARTED,
+                            sessionId,
+                            AuditDetails.of(AuditField.DIRECTORY, dir.toString()));
                 } catch (ProtocolException unaudited) {
                     // A recording nobody can account for must not exist: stop it and drop what it wrote.
                     discardRecording(sessionId, dir);
@@ -280,7 +286,11 @@ final class MediaNode implements AutoCloseable {
             // Not recorded (policy off, or nobody ever connected).
         } catch (IOException e) {
             LOG.error("Recording of {} did not finish cleanly", sessionId, e);
-            records.audit("server", AuditAction.RECORDING_FAILED, sessionId, "error", e.getMessage());
+            records.audit(
+                    "server",
+                    AuditAction.RECORDING_FAILED,
+                    sessionId,
+                    AuditDetails.of(AuditField.ERROR, e.getMessage()));
         }
         for (Object id : participantIds) {
             bridge.removeEndpoint(sessionId, String.valueOf(id));
@@ -299,20 +309,13 @@ final class MediaNode implements AutoCloseable {
                     "server",
                     AuditAction.RECORDING_FILE,
                     sessionId,
-                    "participant",
-                    t.participantId(),
-                    "kind",
-                    t.kind().name().toLowerCase(Locale.ROOT),
-                    "file",
-                    t.file().getFileName().toString(),
-                    "sha256",
-                    t.sha256(),
-                    "bytes",
-                    t.bytes(),
-                    "frames",
-                    t.frames(),
-                    "startOffsetMillis",
-                    t.startOffsetMillis());
+                    AuditDetails.of(AuditField.PARTICIPANT, t.participantId())
+                            .and(AuditField.KIND, t.kind().name().toLowerCase(Locale.ROOT))
+                            .and(AuditField.FILE, t.file().getFileName().toString())
+                            .and(AuditField.SHA256, t.sha256())
+                            .and(AuditField.BYTES, t.bytes())
+                            .and(AuditField.FRAMES, t.frames())
+                            .and(AuditField.START_OFFSET_MILLIS, t.startOffsetMillis()));
         }
         try {
             byte[] manifest = Files.readAllBytes(m.path());
@@ -321,12 +324,9 @@ final class MediaNode implements AutoCloseable {
                     "server",
                     AuditAction.RECORDING_STOPPED,
                     sessionId,
-                    "files",
-                    m.tracks().size(),
-                    "manifestSha256",
-                    hash,
-                    "droppedPackets",
-                    m.droppedPackets());
+                    AuditDetails.of(AuditField.FILES, m.tracks().size())
+                            .and(AuditField.MANIFEST_SHA256, hash)
+                            .and(AuditField.DROPPED_PACKETS, m.droppedPackets()));
             recordings.save(new RecordingStore.Stored(
                     sessionId,
                     hash,
@@ -342,7 +342,11 @@ final class MediaNode implements AutoCloseable {
                     hash);
         } catch (IOException | RuntimeException e) {
             LOG.error("Recording of {} could not be archived", sessionId, e);
-            records.audit("server", AuditAction.RECORDING_FAILED, sessionId, "error", String.valueOf(e.getMessage()));
+            records.audit(
+                    "server",
+                    AuditAction.RECORDING_FAILED,
+                    sessionId,
+                    AuditDetails.of(AuditField.ERROR, String.valueOf(e.getMessage())));
         }
     }
 

@@ -19,6 +19,8 @@ import cn.tongban.signaling.queue.TicketRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
@@ -487,10 +489,7 @@ public final class MediaSessions implements AutoCloseable {
                 "clerk:" + c.clerkId(),
                 AuditAction.PARTICIPANT_INVITED,
                 ms.sessionId(),
-                "clerk",
-                invitee.id(),
-                "role",
-                "helper");
+                AuditDetails.of(AuditField.CLERK, invitee.id()).and(AuditField.ROLE, "helper"));
         sendParticipants(ch.session(), c.connId(), inv.id());
     }
 
@@ -666,7 +665,11 @@ public final class MediaSessions implements AutoCloseable {
             control.call(ms.node(), MediaNode.record(ms.sessionId()));
         } catch (ProtocolException e) {
             LOG.error("Recording of {} could not start: {}", ms.sessionId(), e.getMessage());
-            records.audit("server", AuditAction.RECORDING_FAILED, ms.sessionId(), "error", e.getMessage());
+            records.audit(
+                    "server",
+                    AuditAction.RECORDING_FAILED,
+                    ms.sessionId(),
+                    AuditDetails.of(AuditField.ERROR, e.getMessage()));
             return;
         }
         for (MediaParticipant p : ms.participants()) {
@@ -730,12 +733,9 @@ public final class MediaSessions implements AutoCloseable {
                 p.role() == Role.APPLICANT ? "applicant" : "clerk:" + p.clerkId(),
                 action,
                 sessionId,
-                "role",
-                MediaParticipant.wire(p.role()),
-                "participant",
-                p.participantId(),
-                "reason",
-                reason);
+                AuditDetails.of(AuditField.ROLE, MediaParticipant.wire(p.role()))
+                        .and(AuditField.PARTICIPANT, p.participantId())
+                        .and(AuditField.REASON, reason));
     }
 
     private static String hallName(ReferenceData data, String hallId) {

@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,20 +44,18 @@ public final class Records {
         return cases;
     }
 
+    /** Appends an audit event without details (see {@link #audit(String, AuditAction, String, AuditDetails)}). */
+    public void audit(String actor, AuditAction action, String sessionId) {
+        audit(actor, action, sessionId, AuditDetails.NONE);
+    }
+
     /**
-     * Appends an audit event; {@code kv} are alternating keys and values for the details object (null values
-     * are left out). A failure is logged and counted; for a {@linkplain AuditAction#consentGated()
+     * Appends an audit event. A failure is logged and counted; for a {@linkplain AuditAction#consentGated()
      * consent-gated} action it also throws {@code AUDIT_UNAVAILABLE}, so that the action does not happen.
      */
-    public void audit(String actor, AuditAction action, String sessionId, Object... kv) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < kv.length; i += 2) {
-            if (kv[i + 1] != null) {
-                details.put(String.valueOf(kv[i]), kv[i + 1]);
-            }
-        }
+    public void audit(String actor, AuditAction action, String sessionId, AuditDetails details) {
         try {
-            journal.append(actor, action.wire(), sessionId, JSON.writeValueAsString(details));
+            journal.append(actor, action.wire(), sessionId, JSON.writeValueAsString(details.asMap()));
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
             LOG.error("Audit event {} by {} was not recorded: {}", action, actor, e.toString());

@@ -13,6 +13,8 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,7 +57,11 @@ public final class Supervision {
             records.audit("clerk:" + clerkId, AuditAction.SUPERVISOR_REFUSED, null);
             throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
         }
-        records.audit("clerk:" + clerkId, AuditAction.SUPERVISOR_WATCH, null, "connection", c.connId());
+        records.audit(
+                "clerk:" + clerkId,
+                AuditAction.SUPERVISOR_WATCH,
+                null,
+                AuditDetails.of(AuditField.CONNECTION, c.connId()));
         LOG.info("Supervisor {} watches the queues", clerkId);
         // The answer is queued before the broadcaster can see a board here, so the first board is the answer.
         push(c, queue.view(), true, w.id());

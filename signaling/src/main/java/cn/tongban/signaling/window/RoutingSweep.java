@@ -5,6 +5,8 @@ import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.SessionRecord;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import java.util.function.Consumer;
@@ -29,7 +31,11 @@ final class RoutingSweep {
         sweep.wrapUpEnded().forEach(tellClerk);
         for (SessionRecord s : sweep.outcomeExpired()) {
             LOG.info("Session {}: the outcome owed by clerk {} expired", s.sessionId(), s.clerkId());
-            records.audit("server", AuditAction.SESSION_OUTCOME_EXPIRED, s.sessionId(), "clerk", s.clerkId());
+            records.audit(
+                    "server",
+                    AuditAction.SESSION_OUTCOME_EXPIRED,
+                    s.sessionId(),
+                    AuditDetails.of(AuditField.CLERK, s.clerkId()));
         }
         if (appointments == null) {
             return;
@@ -41,16 +47,11 @@ final class RoutingSweep {
                         "server",
                         AuditAction.APPOINTMENT_NO_SHOW,
                         null,
-                        "appointment",
-                        a.appointmentId(),
-                        "hall",
-                        a.hallId(),
-                        "matter",
-                        a.matterId(),
-                        "slot",
-                        a.start(),
-                        "applicant",
-                        Mask.name(a.name()));
+                        AuditDetails.of(AuditField.APPOINTMENT, a.appointmentId())
+                                .and(AuditField.HALL, a.hallId())
+                                .and(AuditField.MATTER, a.matterId())
+                                .and(AuditField.SLOT, a.start())
+                                .and(AuditField.APPLICANT, Mask.name(a.name())));
             }
         } catch (RuntimeException e) {
             LOG.error("Releasing appointment no-shows failed: {}", e.toString());

@@ -27,6 +27,8 @@ import cn.tongban.signaling.queue.TicketStatus;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import io.micrometer.core.instrument.Counter;
@@ -155,8 +157,7 @@ public final class VirtualWindow {
                 "clerk:" + c.clerkId(),
                 AuditAction.SESSION_CLOSED,
                 s.sessionId(),
-                "outcome",
-                s.outcome().name());
+                AuditDetails.of(AuditField.OUTCOME, s.outcome().name()));
         records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
         queue.presence(c.clerkId()).ifPresent(p -> c.send(clerkMessage(p, o.id())));
         // The applicant may still be on the thank-you page: tell them how the matter was closed.
@@ -226,12 +227,9 @@ public final class VirtualWindow {
                 "server",
                 AuditAction.SESSION_ABORTED,
                 lost.session().sessionId(),
-                "reason",
-                "clerk_lost",
-                "clerk",
-                lost.session().clerkId(),
-                "ticket",
-                t.number());
+                AuditDetails.of(AuditField.REASON, "clerk_lost")
+                        .and(AuditField.CLERK, lost.session().clerkId())
+                        .and(AuditField.TICKET, t.number()));
         records.caseClosed(lost.session(), t);
         sessionEnded(lost.session(), "server", "clerk_lost");
         if (t.connId() != null) {
@@ -274,30 +272,20 @@ public final class VirtualWindow {
                 "applicant:" + t.number(),
                 AuditAction.TICKET_ISSUED,
                 null,
-                "ticket",
-                t.ticketId(),
-                "matter",
-                t.matterId(),
-                "hall",
-                t.hallId(),
-                "partnerHall",
-                t.partnerHallId(),
-                "applicant",
-                Mask.name(t.name()),
-                "language",
-                t.language(),
-                "appointment",
-                t.appointmentId());
+                AuditDetails.of(AuditField.TICKET, t.ticketId())
+                        .and(AuditField.MATTER, t.matterId())
+                        .and(AuditField.HALL, t.hallId())
+                        .and(AuditField.PARTNER_HALL, t.partnerHallId())
+                        .and(AuditField.APPLICANT, Mask.name(t.name()))
+                        .and(AuditField.LANGUAGE, t.language())
+                        .and(AuditField.APPOINTMENT, t.appointmentId()));
         if (t.priorityGroup() != null) {
             // A claim the clerk checks at service time (priority message); recorded either way.
             records.audit(
                     "applicant:" + t.number(),
                     AuditAction.PRIORITY_CLAIMED,
                     null,
-                    "ticket",
-                    t.ticketId(),
-                    "group",
-                    t.priorityGroup());
+                    AuditDetails.of(AuditField.TICKET, t.ticketId()).and(AuditField.GROUP, t.priorityGroup()));
         }
         changes.queuesChanged();
     }
@@ -340,10 +328,7 @@ public final class VirtualWindow {
                     "applicant:" + joined.ticket().number(),
                     AuditAction.APPOINTMENT_CHECKED_IN,
                     null,
-                    "appointment",
-                    in.appointmentId(),
-                    "slot",
-                    in.slotStart());
+                    AuditDetails.of(AuditField.APPOINTMENT, in.appointmentId()).and(AuditField.SLOT, in.slotStart()));
             return joined;
         } catch (RuntimeException e) {
             service.undoCheckIn(in.appointmentId());
@@ -366,7 +351,11 @@ public final class VirtualWindow {
         c.send(msg);
         c.becomeApplicant(t.ticketId());
         LOG.info("Ticket {} resumed", t.number());
-        records.audit("applicant:" + t.number(), AuditAction.TICKET_RESUMED, t.sessionId(), "ticket", t.ticketId());
+        records.audit(
+                "applicant:" + t.number(),
+                AuditAction.TICKET_RESUMED,
+                t.sessionId(),
+                AuditDetails.of(AuditField.TICKET, t.ticketId()));
         SessionRecord s = resumed.session();
         if (s != null) {
             ReferenceData data = refdata.current();
@@ -385,7 +374,11 @@ public final class VirtualWindow {
         }
         TicketRecord t = queue.leave(c.ticketId(), c.connId());
         LOG.info("Ticket {} cancelled by the applicant", t.number());
-        records.audit("applicant:" + t.number(), AuditAction.TICKET_CANCELLED, null, "ticket", t.ticketId());
+        records.audit(
+                "applicant:" + t.number(),
+                AuditAction.TICKET_CANCELLED,
+                null,
+                AuditDetails.of(AuditField.TICKET, t.ticketId()));
         c.send(ticketMessage(t, null, null, l.id()));
         c.dropTicket();
         changes.queuesChanged();
@@ -408,7 +401,11 @@ public final class VirtualWindow {
             }
         }
         LOG.info("Clerk {} signed in", clerkId);
-        records.audit("clerk:" + clerkId, AuditAction.CLERK_SIGNED_IN, null, "connection", c.connId());
+        records.audit(
+                "clerk:" + clerkId,
+                AuditAction.CLERK_SIGNED_IN,
+                null,
+                AuditDetails.of(AuditField.CONNECTION, c.connId()));
         c.send(clerkMessage(in.presence(), a.id()));
         if (in.resumedSession()) {
             resumeClerkSession(c, in.presence().sessionId());
@@ -432,7 +429,10 @@ public final class VirtualWindow {
         }
         LOG.info("Clerk {} took session {} over on a new connection", c.clerkId(), sessionId);
         records.audit(
-                "clerk:" + c.clerkId(), AuditAction.SESSION_CLERK_RECONNECTED, sessionId, "connection", c.connId());
+                "clerk:" + c.clerkId(),
+                AuditAction.SESSION_CLERK_RECONNECTED,
+                sessionId,
+                AuditDetails.of(AuditField.CONNECTION, c.connId()));
         c.send(media.paired(clerkPaired(s, t, true, null)));
         media.chat().lines(sessionId).forEach(c::send);
         if (t.connId() != null) {
@@ -453,30 +453,24 @@ public final class VirtualWindow {
                 "clerk:" + c.clerkId(),
                 AuditAction.SESSION_PAIRED,
                 s.sessionId(),
-                "ticket",
-                t.ticketId(),
-                "number",
-                t.number(),
-                "matter",
-                t.matterId(),
-                "hall",
-                t.hallId(),
-                "overflow",
-                taken.overflow() ? Boolean.TRUE : null);
+                AuditDetails.of(AuditField.TICKET, t.ticketId())
+                        .and(AuditField.NUMBER, t.number())
+                        .and(AuditField.MATTER, t.matterId())
+                        .and(AuditField.HALL, t.hallId())
+                        .and(AuditField.OVERFLOW, taken.overflow() ? Boolean.TRUE : null));
         if (taken.overflow()) {
             records.audit(
                     "clerk:" + c.clerkId(),
                     AuditAction.QUEUE_OVERFLOW_TAKE,
                     s.sessionId(),
-                    "ticket",
-                    t.ticketId(),
-                    "owningHall",
-                    t.hallId(),
-                    "clerkHall",
-                    refdata.current()
-                            .clerk(c.clerkId())
-                            .map(ReferenceData.ClerkProfile::hallId)
-                            .orElse(null));
+                    AuditDetails.of(AuditField.TICKET, t.ticketId())
+                            .and(AuditField.OWNING_HALL, t.hallId())
+                            .and(
+                                    AuditField.CLERK_HALL,
+                                    refdata.current()
+                                            .clerk(c.clerkId())
+                                            .map(ReferenceData.ClerkProfile::hallId)
+                                            .orElse(null)));
         }
         c.send(media.paired(clerkPaired(s, t, false, m.id())));
         queue.presence(c.clerkId()).ifPresent(p -> c.send(clerkMessage(p, null)));
@@ -499,8 +493,7 @@ public final class VirtualWindow {
                                     .orElse("?"),
                     AuditAction.SESSION_ENDED,
                     s.sessionId(),
-                    "reason",
-                    "hangup");
+                    AuditDetails.of(AuditField.REASON, "hangup"));
             c.send(new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", false, null, h.id(), s.version()));
             queue.ticket(c.ticketId()).ifPresent(t -> c.send(ticketMessage(t, null, null, null)));
             toClerk(s, new ServerMessage.Ended(s.sessionId(), "applicant", "hangup", true, null, null, s.version()));
@@ -515,10 +508,8 @@ public final class VirtualWindow {
                     "clerk:" + c.clerkId(),
                     AuditAction.SESSION_CLOSED,
                     s.sessionId(),
-                    "reason",
-                    "hangup",
-                    "outcome",
-                    s.outcome().name());
+                    AuditDetails.of(AuditField.REASON, "hangup")
+                            .and(AuditField.OUTCOME, s.outcome().name()));
             records.caseClosed(s, queue.ticket(s.ticketId()).orElse(null));
             c.send(new ServerMessage.Ended(s.sessionId(), "clerk", "hangup", false, null, h.id(), s.version()));
             queue.presence(c.clerkId()).ifPresent(p -> c.send(clerkMessage(p, null)));
@@ -686,7 +677,11 @@ public final class VirtualWindow {
         QueueService.Sweep sweep = queue.sweep();
         for (SessionRecord s : sweep.applicantLost()) {
             LOG.info("Session {} ended: the applicant did not come back", s.sessionId());
-            records.audit("server", AuditAction.SESSION_ENDED, s.sessionId(), "reason", "applicant_lost");
+            records.audit(
+                    "server",
+                    AuditAction.SESSION_ENDED,
+                    s.sessionId(),
+                    AuditDetails.of(AuditField.REASON, "applicant_lost"));
             toClerk(
                     s,
                     new ServerMessage.Ended(s.sessionId(), "server", "applicant_lost", true, null, null, s.version()));
@@ -695,7 +690,11 @@ public final class VirtualWindow {
         }
         for (TicketRecord t : sweep.expiredWaiting()) {
             LOG.info("Ticket {} expired: the applicant did not come back", t.number());
-            records.audit("server", AuditAction.TICKET_EXPIRED, null, "ticket", t.ticketId(), "number", t.number());
+            records.audit(
+                    "server",
+                    AuditAction.TICKET_EXPIRED,
+                    null,
+                    AuditDetails.of(AuditField.TICKET, t.ticketId()).and(AuditField.NUMBER, t.number()));
         }
         if (!sweep.applicantLost().isEmpty() || !sweep.expiredWaiting().isEmpty()) {
             changes.queuesChanged();
@@ -728,14 +727,12 @@ public final class VirtualWindow {
                 "clerk:" + c.clerkId(),
                 AuditAction.SESSION_TRANSFERRED,
                 m.sessionId(),
-                "ticket",
-                t.ticketId(),
-                "toClerk",
-                m.toClerkId(),
-                "toHall",
-                moved.next() == null ? t.hallId() : null,
-                "newSession",
-                moved.next() == null ? null : moved.next().sessionId());
+                AuditDetails.of(AuditField.TICKET, t.ticketId())
+                        .and(AuditField.TO_CLERK, m.toClerkId())
+                        .and(AuditField.TO_HALL, moved.next() == null ? t.hallId() : null)
+                        .and(
+                                AuditField.NEW_SESSION,
+                                moved.next() == null ? null : moved.next().sessionId()));
         records.caseClosed(moved.ended(), t);
         c.send(new ServerMessage.Ended(
                 m.sessionId(),
@@ -776,10 +773,7 @@ public final class VirtualWindow {
                 "clerk:" + c.clerkId(),
                 confirmed ? AuditAction.PRIORITY_CONFIRMED : AuditAction.PRIORITY_REJECTED,
                 m.sessionId(),
-                "ticket",
-                t.ticketId(),
-                "group",
-                t.priorityGroup());
+                AuditDetails.of(AuditField.TICKET, t.ticketId()).and(AuditField.GROUP, t.priorityGroup()));
         c.send(new ServerMessage.Pong(m.id()));
     }
 }

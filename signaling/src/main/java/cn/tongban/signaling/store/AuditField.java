@@ -1,0 +1,105 @@
+package cn.tongban.signaling.store;
+
+/**
+ * The names of the details an audit event may carry, one list for the whole journal (the details object's
+ * keys; they never change, like {@link AuditAction}'s names). Values of personal data are masked before
+ * they get here.
+ */
+public enum AuditField {
+    APPLICANT("applicant"),
+    APPLICATION("application"),
+    APPOINTMENT("appointment"),
+    AT("at"),
+    ATTEMPT("attempt"),
+    ATTEMPTS("attempts"),
+    BYTES("bytes"),
+    CLAIMED_SINCE("claimedSince"),
+    CLERK("clerk"),
+    CLERK_HALL("clerkHall"),
+    CLERK_NAME("clerkName"),
+    CODE("code"),
+    CONNECTION("connection"),
+    DECISION("decision"),
+    DETAIL("detail"),
+    DIRECTORY("directory"),
+    DROPPED_PACKETS("droppedPackets"),
+    ENDED_BY("endedBy"),
+    EPOCH("epoch"),
+    ERROR("error"),
+    EXPIRES_AT("expiresAt"),
+    FAILURE("failure"),
+    FIELD("field"),
+    FIELDS("fields"),
+    FILE("file"),
+    FILES("files"),
+    FINAL_SHA256("finalSha256"),
+    FORM_SHA256("formSha256"),
+    FRAMES("frames"),
+    FROM("from"),
+    GROUP("group"),
+    HALL("hall"),
+    HANDOFF("handoff"),
+    HANDWRITING_SHA256("handwritingSha256"),
+    ID_CARD_SHA256("idCardSha256"),
+    ID_NUMBER("idNumber"),
+    ISSUER("issuer"),
+    KIND("kind"),
+    LANGUAGE("language"),
+    LOCAL("local"),
+    MANIFEST_SHA256("manifestSha256"),
+    MATERIAL("material"),
+    MATERIALS("materials"),
+    MATTER("matter"),
+    METHOD("method"),
+    MIME("mime"),
+    NEW_SESSION("newSession"),
+    NEXT_IN_SECONDS("nextInSeconds"),
+    NOT_AFTER("notAfter"),
+    NUMBER("number"),
+    OUTCOME("outcome"),
+    OVERFLOW("overflow"),
+    OWNING_HALL("owningHall"),
+    PAGES("pages"),
+    PARTICIPANT("participant"),
+    PARTNER_HALL("partnerHall"),
+    PDF_SHA256("pdfSha256"),
+    PROBLEMS("problems"),
+    PUBLIC_KEY_SHA256("publicKeySha256"),
+    REASON("reason"),
+    RECEIPT("receipt"),
+    RECEIPT_SHA256("receiptSha256"),
+    RECORDING_SHA256("recordingSha256"),
+    REFUSED_FOR("refusedFor"),
+    REQUIREMENT("requirement"),
+    ROLE("role"),
+    SEAL("seal"),
+    SERIAL("serial"),
+    SHA256("sha256"),
+    SIGNATURES("signatures"),
+    SIGNED_SHA256("signedSha256"),
+    SIZE("size"),
+    SLOT("slot"),
+    SOURCE("source"),
+    START_OFFSET_MILLIS("startOffsetMillis"),
+    STILL_SHA256("stillSha256"),
+    TICKET("ticket"),
+    TO("to"),
+    TO_CLERK("toClerk"),
+    TO_HALL("toHall"),
+    TRIES("tries"),
+    URL("url"),
+    VALUES_SHA256("valuesSha256"),
+    VERDICT("verdict"),
+    VIA("via");
+
+    private final String key;
+
+    AuditField(String key) {
+        this.key = key;
+    }
+
+    /** The key in the event's details object. */
+    public String key() {
+        return key;
+    }
+}
