@@ -2,7 +2,9 @@ package cn.tongban.signaling.cluster;
 
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.testkit.ThreadDump;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -90,22 +92,21 @@ final class NodeClient implements AutoCloseable {
         // and its close handler's code must not be overwritten afterwards.
         this.closeCode = null;
         try {
-            // Handlers are set in the completion callback, on the event loop, so the hello is not missed.
-            socket = client.connect(new WebSocketConnectOptions().setAbsoluteURI(target))
-                    .map(s -> {
-                        s.textMessageHandler(text -> {
-                            ServerMessage m = Codec.decodeServer(text);
-                            if (m instanceof ServerMessage.Servers list) {
-                                servers = list.servers();
-                            }
-                            inbox.add(m);
-                        });
-                        s.closeHandler(v -> {
-                            closeCode = s.closeStatusCode();
-                            latch.countDown();
-                        });
-                        return s;
-                    })
+            // Handlers are set before connecting: set in the connect callback, a hello arriving right behind the
+            // handshake's response could be missed (a soak run once saw the later servers message but no hello).
+            ClientWebSocket s = client.webSocket();
+            s.textMessageHandler(text -> {
+                ServerMessage m = Codec.decodeServer(text);
+                if (m instanceof ServerMessage.Servers list) {
+                    servers = list.servers();
+                }
+                inbox.add(m);
+            });
+            s.closeHandler(v -> {
+                closeCode = s.closeStatusCode();
+                latch.countDown();
+            });
+            socket = s.connect(new WebSocketConnectOptions().setAbsoluteURI(target))
                     .await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             return false;
@@ -145,7 +146,7 @@ final class NodeClient implements AutoCloseable {
         T m = poll(type, match, timeout);
         if (m == null) {
             throw new AssertionError(label + " (" + url + "): no matching " + type.getSimpleName() + " within "
-                    + timeout + "; set aside: " + tail(setAside));
+                    + timeout + "; set aside: " + tail(setAside) + "\n" + ThreadDump.now());
         }
         return m;
     }

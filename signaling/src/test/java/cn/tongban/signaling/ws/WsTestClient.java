@@ -1,12 +1,11 @@
 package cn.tongban.signaling.ws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.testkit.ThreadDump;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import java.util.ArrayList;
@@ -16,13 +15,13 @@ import java.util.concurrent.TimeUnit;
 
 /** A blocking WebSocket test client that decodes server messages with the protocol's codec. */
 final class WsTestClient implements AutoCloseable {
-    private final WebSocket ws;
+    private final ClientWebSocket ws;
     private final LinkedBlockingQueue<ServerMessage> inbox = new LinkedBlockingQueue<>();
     private final List<ServerMessage> skipped = new ArrayList<>();
     volatile Short closeCode;
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
-    private WsTestClient(WebSocket ws) {
+    private WsTestClient(ClientWebSocket ws) {
         this.ws = ws;
         ws.textMessageHandler(text -> inbox.add(Codec.decodeServer(text)));
         ws.closeHandler(v -> {
@@ -34,8 +33,10 @@ final class WsTestClient implements AutoCloseable {
     static WsTestClient connect(Vertx vertx, int port, String uri) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient(
                 new WebSocketClientOptions().setMaxFrameSize(2 * 1024 * 1024).setMaxMessageSize(2 * 1024 * 1024));
-        // Handlers are set in the completion callback, on the event loop, so no early message is missed.
-        return client.connect(port, "127.0.0.1", uri).map(WsTestClient::new).await(10, TimeUnit.SECONDS);
+        // Handlers are set before connecting, so a message arriving with the handshake's response is not missed.
+        WsTestClient c = new WsTestClient(client.webSocket());
+        c.ws.connect(port, "127.0.0.1", uri).await(10, TimeUnit.SECONDS);
+        return c;
     }
 
     static WsTestClient connect(Vertx vertx, int port) throws Exception {
@@ -62,9 +63,10 @@ final class WsTestClient implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             ServerMessage m = inbox.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            assertThat(m)
-                    .as("a %s message within 10 s (set aside: %s)", type.getSimpleName(), skipped)
-                    .isNotNull();
+            if (m == null) {
+                throw new AssertionError("no " + type.getSimpleName() + " message within 10 s (set aside: " + skipped
+                        + ")\n" + ThreadDump.now());
+            }
             if (type.isInstance(m)) {
                 return type.cast(m);
             }
@@ -104,7 +106,7 @@ final class WsTestClient implements AutoCloseable {
             ServerMessage m = left <= 0 ? null : inbox.poll(left, TimeUnit.NANOSECONDS);
             if (m == null) {
                 throw new AssertionError("no matching " + type.getSimpleName() + " within " + timeout.toSeconds()
-                        + " s (set aside: " + skipped + ")");
+                        + " s (set aside: " + skipped + ")\n" + ThreadDump.now());
             }
             if (!type.isInstance(m)) {
                 skipped.add(m);
