@@ -163,8 +163,12 @@ public final class TongbanServer implements AutoCloseable {
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("node", options.nodeName());
-            VertxOptions vertxOptions =
-                    new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+            // A worker busy for more than 10 s is logged with its stack (Vert.x's default waits 60 s, as long as
+            // Hazelcast's call timeout): a handler stuck in a cluster call shows where while it is still stuck.
+            VertxOptions vertxOptions = new VertxOptions()
+                    .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true))
+                    .setMaxWorkerExecuteTime(10)
+                    .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS);
             ClusterSecurity.configure(vertxOptions, options, busCredentials);
             HazelcastClusterManager clusterManager = new HazelcastClusterManager(hz);
             ClusterDuty.reannounceAfterMerge(hz, clusterManager);
