@@ -3,12 +3,11 @@ package cn.tongban.signaling.application;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.cluster.HazelcastFactory;
+import cn.tongban.signaling.cluster.Settled;
 import cn.tongban.signaling.config.ServerOptions;
-import cn.tongban.testkit.Await;
 import cn.tongban.testkit.Ports;
 import com.hazelcast.core.HazelcastInstance;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,8 +44,7 @@ class PendingSignaturesTest {
                     .cluster(ServerOptions.Cluster.DEFAULT.withQuorum(1).withHazelcast(ports[i], null))
                     .build()));
         }
-        Await.until("both members see each other", Duration.ofSeconds(60), () -> members.stream()
-                .allMatch(m -> m.getCluster().getMembers().size() == 2));
+        Settled.cluster(2, members);
     }
 
     @AfterEach

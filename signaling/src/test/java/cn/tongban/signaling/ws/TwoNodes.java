@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
+import cn.tongban.signaling.cluster.Settled;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
-import cn.tongban.testkit.Await;
 import cn.tongban.testkit.Ports;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -75,8 +75,7 @@ final class TwoNodes implements AutoCloseable {
                     .build());
         }
         TwoNodes two = new TwoNodes(nodes[0], nodes[1]);
-        Await.until("both nodes see each other", Duration.ofSeconds(60), () -> Stream.of(two.a, two.b)
-                .allMatch(n -> n.hazelcast().getCluster().getMembers().size() == 2));
+        Settled.cluster(2, List.of(two.a.hazelcast(), two.b.hazelcast()));
         return two;
     }
 

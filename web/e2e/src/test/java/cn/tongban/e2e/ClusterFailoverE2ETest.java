@@ -135,9 +135,16 @@ class ClusterFailoverE2ETest {
 
     private static void awaitMembers(TongbanServer s, int n) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
-        while (s.hazelcast().getCluster().getMembers().size() < n && System.currentTimeMillis() < deadline) {
+        // All members, and partitions migrated and backed up: right after a join a map operation can wait
+        // seconds for a migration, which is not what this test is about.
+        while ((s.hazelcast().getCluster().getMembers().size() < n
+                        || !s.hazelcast().getPartitionService().isClusterSafe())
+                && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
         }
         assertThat(s.hazelcast().getCluster().getMembers()).hasSize(n);
+        assertThat(s.hazelcast().getPartitionService().isClusterSafe())
+                .as("cluster safe")
+                .isTrue();
     }
 }
