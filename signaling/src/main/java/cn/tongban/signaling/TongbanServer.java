@@ -13,7 +13,10 @@ import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.FormsHandler;
+import cn.tongban.signaling.http.ClientAddress;
+import cn.tongban.signaling.http.ConnectionGuard;
 import cn.tongban.signaling.http.Routes;
+import cn.tongban.signaling.http.WebPolicy;
 import cn.tongban.signaling.materials.MaterialRoutes;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.pki.JdbcIssuanceRegister;
@@ -229,14 +232,30 @@ public final class TongbanServer implements AutoCloseable {
             hz.getMap("tongban.tickets").addEntryListener(listener, false);
             hz.getMap("tongban.clerks").addEntryListener(listener, false);
 
+            ConnectionGuard guard = new ConnectionGuard(
+                    vertx, options.edge(), new ClientAddress(options.edge().trustedProxies()), registry);
+            WebPolicy policy =
+                    new WebPolicy(options.publicUrl(), options.edge().allowedOrigins(), clusterView::servers);
+            // Pages of every node seen in the cluster may open /ws here, also once that node is gone.
+            clusterView.onServersChange(() -> policy.learn(clusterView.servers()));
             HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                             .setHost(options.host())
                             .setPort(options.port())
                             .setMaxWebSocketFrameSize(SignalingHandler.HARD_MAX_MESSAGE_BYTES)
                             .setMaxWebSocketMessageSize(SignalingHandler.HARD_MAX_MESSAGE_BYTES)
+                            // No WebSocket compression: inflating a peer's frames before any limit applies
+                            // let three small frames occupy an event loop for a minute (a "deflate bomb");
+                            // the protocol's JSON messages are small. A compressed frame is refused (1002).
+                            .setPerMessageWebSocketCompressionSupported(false)
+                            .setPerFrameWebSocketCompressionSupported(false)
+                            // HTTP/1.1 only: with cleartext HTTP/2 on, Vert.x creates a connection (and calls
+                            // the guard) only once the first bytes show which protocol it is, so a client that
+                            // opens sockets and sends nothing would escape both the count and the deadline.
+                            .setHttp2ClearTextEnabled(false)
                             .setIdleTimeout(90)
                             .setIdleTimeoutUnit(TimeUnit.SECONDS))
-                    .requestHandler(Routes.create(
+                    .connectionHandler(guard)
+                    .requestHandler(guard.requests(Routes.create(
                             vertx,
                             signaling,
                             new Routes.Handlers(
@@ -252,7 +271,9 @@ public final class TongbanServer implements AutoCloseable {
                             registry,
                             options.nodeName(),
                             startedAt,
-                            clusterView))
+                            clusterView,
+                            policy,
+                            guard)))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
 

@@ -48,7 +48,7 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
   dialog.id = 'control-dialog';
   dialog.innerHTML = `
     <h2 id="control-dialog-title"></h2>
-    <p id="control-dialog-text" style="font-size:1.15rem"></p>
+    <p class="u-fs-115" id="control-dialog-text"></p>
     <ul class="control-rules" id="control-dialog-rules"></ul>
     <div class="actions">
       <button type="button" class="btn big" id="control-deny"></button>

@@ -38,7 +38,12 @@ public final class TokenService {
     }
 
     public static TokenService create(Vertx vertx, InstallationSecrets secrets, Path dataDir) {
-        String secret = secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret));
+        return withSecret(
+                vertx, secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret)));
+    }
+
+    /** With a given HS256 secret (tests). */
+    static TokenService withSecret(Vertx vertx, String secret) {
         JWTAuth jwt = JWTAuth.create(
                 vertx,
                 new JWTAuthOptions()
@@ -76,6 +81,10 @@ public final class TokenService {
             JsonObject p = user.principal();
             if (!"clerk".equals(p.getString("role")) || p.getString("sub") == null) {
                 throw new IllegalArgumentException("not a clerk token");
+            }
+            // A token without an expiry would be valid for ever; ours always carry one.
+            if (!(user.get("exp") instanceof Number)) {
+                throw new IllegalArgumentException("a token without an expiry");
             }
             return p.getString("sub");
         });

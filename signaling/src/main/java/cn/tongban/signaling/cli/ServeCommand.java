@@ -4,6 +4,8 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.MediaOptions;
 import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.http.ClientAddress;
+import cn.tongban.signaling.http.WebPolicy;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
 import java.nio.file.Path;
@@ -160,8 +162,49 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The ffmpeg executable used to write recordings (default ${DEFAULT-VALUE}).")
     String ffmpeg;
 
+    @Option(
+            names = "--trusted-proxy",
+            description = "Address or CIDR range of a reverse proxy in front of this node (repeatable): only"
+                    + " from these is X-Forwarded-For believed for the client's address.")
+    List<String> trustedProxies = new ArrayList<>();
+
+    @Option(
+            names = "--allowed-origin",
+            description = "A web origin whose pages may open /ws besides this node's own, e.g."
+                    + " https://window.example.gov.cn (repeatable).")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    @Option(
+            names = "--max-connections-per-address",
+            defaultValue = "256",
+            description = "HTTP and WebSocket connections one client address may hold (default ${DEFAULT-VALUE};"
+                    + " a partner hall behind one NAT counts as one address).")
+    int maxConnectionsPerAddress;
+
+    @Option(
+            names = "--request-head-timeout",
+            defaultValue = "10",
+            paramLabel = "SECONDS",
+            description = "A connection that takes longer to send a request head, or is idle that long between"
+                    + " requests, is closed (default ${DEFAULT-VALUE}).")
+    int requestHeadSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (maxConnectionsPerAddress < 1 || requestHeadSeconds < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "--max-connections-per-address and --request-head-timeout must be positive");
+        }
+        try {
+            new ClientAddress(trustedProxies);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
+        }
+        for (String origin : allowedOrigins) {
+            if (WebPolicy.origin(origin) == null) {
+                throw new ParameterException(spec.commandLine(), "--allowed-origin: not a web origin: " + origin);
+            }
+        }
         ServerOptions.Builder b = ServerOptions.builder()
                 .port(port)
                 .host(host)
@@ -177,7 +220,9 @@ public final class ServeCommand implements Callable<Integer> {
                         .withQuorum(clusterQuorum)
                         .withHazelcast(clusterPort, clusterPublicAddress)
                         .withEventBusPort(eventBusPort))
-                .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg));
+                .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg))
+                .edge(new ServerOptions.Edge(
+                        trustedProxies, allowedOrigins, maxConnectionsPerAddress, requestHeadSeconds));
         clusterMembers.forEach(b::clusterMember);
         for (String url : iceServers) {
             boolean turn = url.startsWith("turn:") || url.startsWith("turns:");

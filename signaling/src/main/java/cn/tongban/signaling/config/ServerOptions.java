@@ -18,6 +18,7 @@ import java.util.List;
  * @param pki external CA credentials and trust services, if any
  * @param media how media flows (bridge by default) and the bridge's UDP port, addresses and recordings
  * @param cluster event-bus TLS, split-brain protection and cluster ports
+ * @param edge what the node accepts from the network: proxies, origins, connection limits
  */
 public record ServerOptions(
         int port,
@@ -34,13 +35,50 @@ public record ServerOptions(
         String dbPassword,
         Pki pki,
         MediaOptions media,
-        Cluster cluster) {
+        Cluster cluster,
+        Edge edge) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
         iceServers = List.copyOf(iceServers);
         pki = pki != null ? pki : Pki.EMBEDDED;
         cluster = cluster != null ? cluster : Cluster.DEFAULT;
+        edge = edge != null ? edge : Edge.DEFAULT;
+    }
+
+    /**
+     * What the node accepts from the network (docs/security.md, "Edge").
+     *
+     * @param trustedProxies addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For} names
+     *     the client; from any other peer the header is ignored
+     * @param allowedOrigins web origins (e.g. {@code https://window.example.gov.cn}) whose pages may open
+     *     {@code /ws}, besides the node's own (its public URL, or the origin the request's Host names)
+     * @param maxConnectionsPerAddress HTTP and WebSocket connections one client address may hold at once
+     * @param requestHeadSeconds how long a connection may take to send a complete request head, and stay
+     *     open between requests, before it is closed
+     */
+    public record Edge(
+            List<String> trustedProxies,
+            List<String> allowedOrigins,
+            int maxConnectionsPerAddress,
+            int requestHeadSeconds) {
+        public static final Edge DEFAULT = new Edge(List.of(), List.of(), 256, 10);
+
+        public Edge {
+            trustedProxies = List.copyOf(trustedProxies);
+            allowedOrigins = List.copyOf(allowedOrigins);
+            if (maxConnectionsPerAddress < 1 || requestHeadSeconds < 1) {
+                throw new IllegalArgumentException("connection limits must be positive");
+            }
+        }
+
+        public Edge withMaxConnectionsPerAddress(int n) {
+            return new Edge(trustedProxies, allowedOrigins, n, requestHeadSeconds);
+        }
+
+        public Edge withRequestHeadSeconds(int seconds) {
+            return new Edge(trustedProxies, allowedOrigins, maxConnectionsPerAddress, seconds);
+        }
     }
 
     /**
@@ -167,6 +205,12 @@ public record ServerOptions(
         }
 
         private Cluster cluster = Cluster.DEFAULT;
+        private Edge edge = Edge.DEFAULT;
+
+        public Builder edge(Edge edge) {
+            this.edge = edge;
+            return this;
+        }
 
         public Builder cluster(Cluster cluster) {
             this.cluster = cluster;
@@ -247,7 +291,8 @@ public record ServerOptions(
                     dbPassword,
                     pki,
                     mediaPortSet || port != 0 ? media : media.withPort(0),
-                    cluster);
+                    cluster,
+                    edge);
         }
     }
 }

@@ -11,16 +11,29 @@ import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code POST /api/login}: checks a clerk's password and issues a session token. */
+/**
+ * {@code POST /api/login}: checks a clerk's password and issues a session token.
+ *
+ * <p>Checking a password costs Argon2's 19 MiB and tens of milliseconds of CPU by design, so checks run on
+ * a pool of their own, as many at once as there are cores, with a bounded wait behind them: a flood of
+ * sign-ins is answered {@code RATE_LIMITED} beyond that instead of occupying the worker threads every
+ * WebSocket message and {@code /health} need.
+ */
 final class LoginHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(LoginHandler.class);
+
+    static final int CHECKS_AT_ONCE = Math.max(2, Runtime.getRuntime().availableProcessors());
+    static final int CHECKS_WAITING = 32;
 
     private static final int OK = 0;
     private static final int FAILED = 1;
@@ -31,8 +44,11 @@ final class LoginHandler implements Handler<RoutingContext> {
     private final ReferenceDataStore refdata;
     private final LoginThrottle throttle;
     private final Records records;
+    private final WorkerExecutor checks;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     LoginHandler(
+            Vertx vertx,
             AccountStore accounts,
             TokenService tokens,
             ReferenceDataStore refdata,
@@ -43,6 +59,7 @@ final class LoginHandler implements Handler<RoutingContext> {
         this.tokens = tokens;
         this.refdata = refdata;
         this.throttle = throttle;
+        this.checks = vertx.createSharedWorkerExecutor("tongban-login", CHECKS_AT_ONCE);
     }
 
     @Override
@@ -69,9 +86,14 @@ final class LoginHandler implements Handler<RoutingContext> {
             return;
         }
         String user = username.strip().toLowerCase(java.util.Locale.ROOT);
-        // The throttle's counts are cluster-wide (a Hazelcast map): consult them off the event loop.
-        ctx.vertx()
-                .executeBlocking(
+        if (inFlight.incrementAndGet() > CHECKS_AT_ONCE + CHECKS_WAITING) {
+            inFlight.decrementAndGet();
+            HttpErrors.send(ctx, ErrorCode.RATE_LIMITED, "too many sign-ins at once; try again in a moment");
+            return;
+        }
+        // The throttle's counts are cluster-wide (a Hazelcast map) and the password check is slow: both off
+        // the event loop, on the sign-in pool.
+        checks.executeBlocking(
                         () -> {
                             if (throttle.isLocked(user)) {
                                 records.audit("clerk:" + user, AuditAction.CLERK_LOGIN_LOCKED, null);
@@ -92,6 +114,7 @@ final class LoginHandler implements Handler<RoutingContext> {
                         },
                         false)
                 .onComplete(ar -> {
+                    inFlight.decrementAndGet();
                     if (ar.failed() && ar.cause() instanceof SplitBrainProtectionException) {
                         HttpErrors.send(
                                 ctx, ErrorCode.NODE_UNAVAILABLE, "this node is cut off from its cluster; try another");

@@ -50,8 +50,12 @@ public final class Routes {
             PrometheusMeterRegistry registry,
             String nodeName,
             long startedAt,
-            ClusterView cluster) {
+            ClusterView cluster,
+            WebPolicy policy,
+            ConnectionGuard guard) {
         Router router = Router.router(vertx);
+        router.route().handler(guard::watchEnd);
+        router.route().handler(policy::handle);
 
         // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
         router.get("/health")
@@ -76,6 +80,7 @@ public final class Routes {
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(
+                        vertx,
                         accounts,
                         tokens,
                         refdata,
@@ -117,11 +122,17 @@ public final class Routes {
         router.route("/pki/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.NOT_FOUND, "no such PKI service"));
 
         router.get("/ws").handler(ctx -> {
+            if (!policy.originAllowed(ctx.request())) {
+                HttpErrors.send(ctx, ErrorCode.ORIGIN_NOT_ALLOWED, "pages of this origin may not connect here");
+                return;
+            }
             String version = ctx.request().getParam("v");
+            Runnable closed = guard.upgraded(ctx.request());
             ctx.request()
                     .toWebSocket()
-                    .onSuccess(ws -> signaling.accept(ws, version))
+                    .onSuccess(ws -> signaling.accept(ws, version, closed))
                     .onFailure(t -> {
+                        guard.notUpgraded(ctx.request());
                         if (!ctx.response().ended()) {
                             HttpErrors.send(ctx, ErrorCode.BAD_JSON, "expected a WebSocket upgrade");
                         }

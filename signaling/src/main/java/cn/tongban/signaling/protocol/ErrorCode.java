@@ -20,6 +20,13 @@ public enum ErrorCode {
     FRAME_TOO_LARGE(413, false, 0),
     /** The frame exceeds the hard transport limit; the connection is closed. */
     FRAME_WAY_TOO_LARGE(413, true, 1009),
+    /** A text message that is not valid UTF-8; the connection is closed. */
+    INVALID_UTF8(400, true, 1007),
+    /**
+     * A frame the WebSocket protocol forbids here: reserved bits (compression is not offered), an unmasked
+     * client frame, a continuation outside a fragmented message; the connection is closed.
+     */
+    PROTOCOL_VIOLATION(400, true, 1002),
     /** More messages per second than the limit; the message was dropped. */
     RATE_LIMITED(429, false, 0),
     /** The client asked for a protocol version this server does not speak. */
@@ -145,6 +152,10 @@ public enum ErrorCode {
     AUDIT_UNAVAILABLE(503, false, 0),
     /** HTTP: nothing at this address (an unknown CA or service of the PKI). */
     NOT_FOUND(404, false, 0),
+    /** HTTP: a WebSocket upgrade from a web page of another origin (cross-site WebSocket hijacking). */
+    ORIGIN_NOT_ALLOWED(403, false, 0),
+    /** HTTP: this client address already holds as many connections as one address may. */
+    TOO_MANY_CONNECTIONS(429, false, 0),
     /** An unexpected server failure; nothing was changed. */
     INTERNAL(500, false, 0);
 

@@ -1,6 +1,7 @@
 package cn.tongban.signaling.rest;
 
 import cn.tongban.signaling.protocol.ErrorCode;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -17,15 +18,19 @@ public final class HttpErrors {
 
     /** With {@code reason}, a finer, stable cause (e.g. why an upload or a hand-off was refused), or null. */
     public static void send(RoutingContext ctx, ErrorCode code, String reason, String message) {
-        if (ctx.response().ended()) {
+        send(ctx.response(), code, reason, message);
+    }
+
+    /** For a response outside the router (e.g. refused before routing). */
+    public static void send(HttpServerResponse response, ErrorCode code, String reason, String message) {
+        if (response.ended()) {
             return;
         }
         JsonObject err = new JsonObject().put("code", code.code()).put("message", message);
         if (reason != null) {
             err.put("reason", reason);
         }
-        ctx.response()
-                .setStatusCode(code.httpStatus())
+        response.setStatusCode(code.httpStatus())
                 .putHeader("content-type", "application/json; charset=utf-8")
                 .end(new JsonObject().put("error", err).encode());
     }

@@ -16,6 +16,7 @@ import cn.tongban.signaling.queue.QueueView;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class SignalingHandler implements Changes {
     private static final Logger LOG = LoggerFactory.getLogger(SignalingHandler.class);
 
-    /** Hard limit of a WebSocket message; beyond it Vert.x closes the connection (1009). */
+    /** Hard limit of a WebSocket frame and of a message of several frames; beyond it the connection closes (1009). */
     public static final int HARD_MAX_MESSAGE_BYTES = 1024 * 1024;
 
     static final int MESSAGES_PER_SECOND = 30;
@@ -110,8 +111,11 @@ public final class SignalingHandler implements Changes {
 
     // ---------------------------------------------------------------- connection lifecycle
 
-    /** Adopts an upgraded WebSocket. {@code version} is the {@code v} query parameter, or null. */
-    public void accept(ServerWebSocket ws, String version) {
+    /**
+     * Adopts an upgraded WebSocket. {@code version} is the {@code v} query parameter, or null; {@code closed}
+     * runs once when the socket has closed (the connection's place in the per-address count).
+     */
+    public void accept(ServerWebSocket ws, String version, Runnable closed) {
         Connection c = new Connection(
                 cluster.newConnectionId(),
                 ws,
@@ -125,6 +129,7 @@ public final class SignalingHandler implements Changes {
             refused = minority();
         }
         if (refused != null) {
+            ws.closeHandler(v -> closed.run());
             ws.writeTextMessage(Codec.encode(ServerMessage.Error.of(refused, null, null)));
             ws.close((short) refused.code().wsCloseCode(), refused.code().code());
             return;
@@ -145,11 +150,42 @@ public final class SignalingHandler implements Changes {
             c.write(Codec.encode(hello()));
             c.greeted = true;
         });
-        ws.textMessageHandler(text -> onText(c, text));
-        ws.binaryMessageHandler(b -> reject(
-                c, new ProtocolException(ErrorCode.BAD_JSON, "binary frames are not part of the protocol"), null));
-        ws.exceptionHandler(t -> LOG.debug("WebSocket {} error: {}", c.id, t.toString()));
-        ws.closeHandler(v -> onClose(c));
+        MessageAssembler messages = new MessageAssembler(HARD_MAX_MESSAGE_BYTES);
+        ws.frameHandler(frame -> {
+            if (c.closed) {
+                return;
+            }
+            MessageAssembler.Result r = messages.frame(frame);
+            if (r instanceof MessageAssembler.Text t) {
+                onText(c, t.text());
+            } else if (r instanceof MessageAssembler.Binary) {
+                reject(
+                        c,
+                        new ProtocolException(ErrorCode.BAD_JSON, "binary frames are not part of the protocol"),
+                        null);
+            } else if (r instanceof MessageAssembler.Refused bad) {
+                fatal(c, bad.error());
+            }
+        });
+        ws.exceptionHandler(t -> {
+            // Netty's decoder refused a frame (too large, reserved bits, unmasked, bad fragments) and reads
+            // nothing more from this socket: say why and close it instead of leaving it open and deaf.
+            if (t instanceof CorruptedWebSocketFrameException bad && !c.closed) {
+                ErrorCode code =
+                        switch (bad.closeStatus().code()) {
+                            case 1009 -> ErrorCode.FRAME_WAY_TOO_LARGE;
+                            case 1007 -> ErrorCode.INVALID_UTF8;
+                            default -> ErrorCode.PROTOCOL_VIOLATION;
+                        };
+                fatal(c, new ProtocolException(code, bad.getMessage()));
+            } else {
+                LOG.debug("WebSocket {} error: {}", c.id, t.toString());
+            }
+        });
+        ws.closeHandler(v -> {
+            closed.run();
+            onClose(c);
+        });
     }
 
     /** A ticket or session push (see {@link PushFilter}); the codec writes {@code type} first. */

@@ -140,7 +140,10 @@ final class NodeProcesses implements AutoCloseable {
                 "--cluster-tls",
                 n.dataDir.resolve("cluster-tls.p12").toString(),
                 "--cluster-tls-password",
-                tlsPassword));
+                tlsPassword,
+                // Hundreds of simulated citizens connect from this one address.
+                "--max-connections-per-address",
+                "2000"));
         for (Node other : nodes.values()) {
             cmd.add("--cluster-member");
             cmd.add("127.0.0.1:" + other.hazelcastPort);

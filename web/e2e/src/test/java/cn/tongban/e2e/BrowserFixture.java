@@ -34,6 +34,8 @@ final class BrowserFixture implements AutoCloseable {
     private final String baseUrl;
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final Map<String, Page> pages = new LinkedHashMap<>();
+    /** What the pages' Content-Security-Policy refused: a feature the policy breaks fails its test. */
+    private final List<String> policyViolations = java.util.Collections.synchronizedList(new ArrayList<>());
 
     BrowserFixture(String baseUrl) {
         this(baseUrl, Chromium.FLAGS);
@@ -77,6 +79,9 @@ final class BrowserFixture implements AutoCloseable {
         page.onConsoleMessage(message -> {
             if (!message.type().equals("debug")) {
                 System.out.printf("[%s console.%s] %s%n", name, message.type(), message.text());
+            }
+            if (message.text().contains("Content Security Policy")) {
+                policyViolations.add(name + ": " + message.text());
             }
         });
         page.onPageError(error -> System.out.printf("[%s page error] %s%n", name, error));
@@ -195,6 +200,18 @@ final class BrowserFixture implements AutoCloseable {
         contexts.forEach(BrowserContext::close);
         contexts.clear();
         pages.clear();
+        assertNoPolicyViolations();
+    }
+
+    private void assertNoPolicyViolations() {
+        List<String> seen;
+        synchronized (policyViolations) {
+            seen = List.copyOf(policyViolations);
+            policyViolations.clear();
+        }
+        if (!seen.isEmpty()) {
+            throw new AssertionError("the Content-Security-Policy refused what a page needs: " + seen);
+        }
     }
 
     /** Screenshots of every page still open, named {@code <prefix>-<page>.png}; for failed tests. */
@@ -213,5 +230,6 @@ final class BrowserFixture implements AutoCloseable {
     @Override
     public void close() {
         chromium.close();
+        assertNoPolicyViolations();
     }
 }
