@@ -126,11 +126,6 @@ public final class ConnectionGuard implements Handler<HttpConnection> {
         }
     }
 
-    /** Connections counted for {@code address} now (for tests and metrics). */
-    int count(String address) {
-        return perAddress.getOrDefault(address, 0);
-    }
-
     /** One connection's place in the count and its request-head timer; used on the connection's event loop. */
     private final class Admission {
         final HttpConnection conn;
