@@ -97,6 +97,15 @@ public final class MediaMessages {
 
     /** Sends to the peer; null (nothing sent) when the caller's own session has just ended. */
     private Party relay(Client c, String sessionId, ServerMessage msg) {
+        Party peers = peers(c, sessionId);
+        if (peers != null) {
+            send(peers, msg);
+        }
+        return peers;
+    }
+
+    /** The caller's session and peer; null when the caller's own session has just ended. */
+    private Party peers(Client c, String sessionId) {
         // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
         boolean endedOwnSession = queue.session(sessionId)
                 .filter(s -> s.state() != SessionState.ACTIVE)
@@ -104,20 +113,23 @@ public final class MediaMessages {
                         ? s.clerkId().equals(c.clerkId())
                         : s.ticketId().equals(c.ticketId()))
                 .isPresent();
-        if (endedOwnSession) {
-            return null;
-        }
-        Party peers = Party.of(queue, c, sessionId);
+        return endedOwnSession ? null : Party.of(queue, c, sessionId);
+    }
+
+    private void send(Party peers, ServerMessage msg) {
         if (peers.peerConnId() != null) {
             outbox.send(peers.peerConnId(), msg);
         }
-        return peers;
     }
 
-    /** The applicant's second video (screen share or document camera) changed: told to the session, audited. */
+    /**
+     * The applicant's second video (screen share or document camera) changed: audited, then told to the
+     * session — in that order, so the journal's order is the order the parties saw (the clerk's next action
+     * can only follow what they were told).
+     */
     private void secondVideo(Client c, ClientMessage.Screen s) {
         ScreenSource source = s.active() ? s.source() : null;
-        Party peers = relay(c, s.sessionId(), new ServerMessage.Screen(s.sessionId(), s.active(), source));
+        Party peers = peers(c, s.sessionId());
         if (peers == null) {
             return;
         }
@@ -127,16 +139,19 @@ public final class MediaMessages {
                 s.active() ? AuditAction.SCREEN_STARTED : AuditAction.SCREEN_STOPPED,
                 s.sessionId(),
                 AuditDetails.of(AuditField.SOURCE, s.source().wire()));
+        send(peers, new ServerMessage.Screen(s.sessionId(), s.active(), source));
     }
 
     /** The clerk asks for the document camera; only the applicant can turn it on. */
     private void documentCameraRequest(Client c, ClientMessage.DocumentCameraRequest r) {
-        if (relay(c, r.sessionId(), new ServerMessage.DocumentCameraRequest(r.sessionId(), r.requirement())) != null) {
+        Party peers = peers(c, r.sessionId());
+        if (peers != null) {
             records.audit(
                     "clerk:" + c.clerkId(),
                     AuditAction.DOCUMENT_CAMERA_REQUESTED,
                     r.sessionId(),
                     AuditDetails.of(AuditField.REQUIREMENT, r.requirement()));
+            send(peers, new ServerMessage.DocumentCameraRequest(r.sessionId(), r.requirement()));
         }
     }
 }
