@@ -61,12 +61,6 @@ material() {
     chmod 600 "$DIR/ca/"*.password
     TONGBAN_CLUSTER_CA_PASSWORD=$(cat "$DIR/ca/ca.password") \
       tongban cluster-ca init --ca "$DIR/ca/cluster-ca.p12" --name "$CLUSTER_NAME"
-    # Secrets every node must share when they do not share a database (imported on first start):
-    # the session-token key, so a clerk's token works on every node, and the keys of signed material
-    # URLs and audit fingerprints.
-    for f in jwt.secret material-url.key audit-fingerprint.key; do
-      secret > "$DIR/ca/$f"
-    done
   fi
   for n in "${NODES[@]}"; do
     mkdir -p "$DIR/$n"
@@ -75,11 +69,6 @@ material() {
       TONGBAN_CLUSTER_TLS_PASSWORD=$(cat "$DIR/ca/node.password") \
         tongban cluster-ca issue --ca "$DIR/ca/cluster-ca.p12" --node "$n" --host 127.0.0.1 \
           --out "$DIR/$n/cluster-tls.p12"
-    fi
-    if [ -z "${TONGBAN_DB_URL:-}" ]; then
-      for f in jwt.secret material-url.key audit-fingerprint.key; do
-        [ -f "$DIR/$n/$f" ] || install -m 600 "$DIR/ca/$f" "$DIR/$n/$f"
-      done
     fi
   done
 }
@@ -93,7 +82,7 @@ start_node() {
   fi
   TONGBAN_CLUSTER_TLS_PASSWORD=$(cat "$DIR/ca/node.password") \
     nohup java $JAVA_OPTS -jar "$JAR" serve \
-      --node-name "$n" --data-dir "$DIR/$n" \
+      --node-name "$n" --data-dir "$DIR/$n" --secrets "$DIR/ca/secrets.p12" \
       --host 127.0.0.1 --port "${HTTP_PORT[$n]}" --public-url "http://127.0.0.1:${HTTP_PORT[$n]}" \
       --cluster-name "$CLUSTER_NAME" --cluster-host 127.0.0.1 --cluster-port "${HZ_PORT[$n]}" \
       --event-bus-port "${BUS_PORT[$n]}" --cluster-tls "$DIR/$n/cluster-tls.p12" \

@@ -25,6 +25,7 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.store.SecretKeys;
@@ -78,6 +79,7 @@ final class Features {
             Vertx vertx,
             HazelcastInstance hz,
             DataSource db,
+            InstallationSecrets secrets,
             EmbeddedPki pki,
             TrustServices trust,
             Bridge bridge,
@@ -114,8 +116,9 @@ final class Features {
                 in.refdata().current().matters().stream()
                         .map(ReferenceData.Matter::id)
                         .toList());
-        // Keys from the database: every node of a cluster signs and fingerprints alike.
-        AuditValues auditValues = new AuditValues(SecretKeys.shared(db, options.dataDir(), "audit-fingerprint.key"));
+        // Keys from the installation's keystore: every node of a cluster signs and fingerprints alike.
+        AuditValues auditValues =
+                new AuditValues(SecretKeys.shared(in.secrets(), options.dataDir(), "audit-fingerprint.key"));
         DraftStore drafts = new DraftStore(db);
         BlobStore files = new BlobStore(db, in.clock());
         // Installations before V7 kept materials under the data directory.
@@ -127,7 +130,7 @@ final class Features {
                 in.queue(),
                 in.hz(),
                 in.records(),
-                SecretKeys.shared(db, options.dataDir(), "material-url.key"),
+                SecretKeys.shared(in.secrets(), options.dataDir(), "material-url.key"),
                 outbox,
                 in.clock());
         materials.register(registry, parties);
@@ -151,6 +154,7 @@ final class Features {
                 materials,
                 identity,
                 db,
+                SecretKeys.shared(in.secrets(), options.dataDir(), "application-url.key"),
                 in.hz(),
                 in.records(),
                 in.queue(),

@@ -1,8 +1,10 @@
 package cn.tongban.signaling;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.docsign.pki.TrustServices;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.appointment.AppointmentRoutes;
+import cn.tongban.signaling.audit.AuditCheckpoints;
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
@@ -27,7 +29,9 @@ import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
+import cn.tongban.signaling.store.OwnerOnly;
 import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.store.SecretStore;
 import cn.tongban.signaling.window.VirtualWindow;
 import cn.tongban.signaling.ws.Connections;
 import cn.tongban.signaling.ws.MessageRouter;
@@ -46,7 +50,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -77,6 +80,7 @@ public final class TongbanServer implements AutoCloseable {
     private final SignalingHandler signaling;
     private final List<Long> timers;
     private final ClusterDuty duty;
+    private final AuditCheckpoints checkpoints;
 
     private TongbanServer(
             ServerOptions options,
@@ -90,7 +94,8 @@ public final class TongbanServer implements AutoCloseable {
             MediaSessions media,
             SignalingHandler signaling,
             List<Long> timers,
-            ClusterDuty duty) {
+            ClusterDuty duty,
+            AuditCheckpoints checkpoints) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -103,6 +108,12 @@ public final class TongbanServer implements AutoCloseable {
         this.signaling = signaling;
         this.timers = List.copyOf(timers);
         this.duty = duty;
+        this.checkpoints = checkpoints;
+    }
+
+    /** The audit journal's sealed checkpoints. */
+    public AuditCheckpoints auditCheckpoints() {
+        return checkpoints;
     }
 
     /** Audit journal and case records. */
@@ -114,8 +125,18 @@ public final class TongbanServer implements AutoCloseable {
         routeJavaUtilLogging();
         long startedAt = System.currentTimeMillis();
         StartupTimer timer = new StartupTimer();
-        Files.createDirectories(options.dataDir());
+        OwnerOnly.createDirectories(options.dataDir());
+        warnIfOpen(OwnerOnly.tighten(options.dataDir()));
+        // Secrets come first: a node without its installation's keystore (or its password) does not start.
+        SecretStore secretStore = SecretStore.open(
+                options.atRest().secrets(options.dataDir()), options.atRest().secretsPasswordFile());
         ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
+        String sealHall = options.atRest().auditSealHall() != null
+                ? options.atRest().auditSealHall()
+                : refdata.current().halls().get(0).id();
+        if (refdata.current().halls().stream().noneMatch(h -> h.id().equals(sealHall))) {
+            throw new IllegalArgumentException("--audit-seal-hall: no hall " + sealHall + " in the reference data");
+        }
         // Checked first: a node that may not join the event bus should not start anything else.
         NodeCredentials busCredentials = ClusterSecurity.credentials(options);
         // The slow parts of a start do not depend on each other: run them side by side.
@@ -183,12 +204,23 @@ public final class TongbanServer implements AutoCloseable {
                     .await(60, TimeUnit.SECONDS);
 
             timer.mark("vertx");
-            TokenService tokens =
-                    TokenService.create(vertx, new InstallationSecrets(db.dataSource()), options.dataDir());
+            InstallationSecrets secrets = new InstallationSecrets(db.dataSource(), secretStore);
+            TokenService tokens = TokenService.create(vertx, secrets, options.dataDir());
             Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
-            Records records = new Records(
-                    new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
+            JdbcAuditJournal journal = JdbcAuditJournal.keyed(db.dataSource(), clock, secrets);
+            Records records = new Records(journal, new CaseStore(db.dataSource()), clock, registry);
+            TrustServices trust = PkiSupport.trustServices(pki, options.pki());
+            EmbeddedPki sealPki = pki;
+            AuditCheckpoints checkpoints = new AuditCheckpoints(
+                    db.dataSource(),
+                    journal,
+                    sealHall,
+                    () -> sealPki.hallSeal(sealHall),
+                    trust.timestamps(),
+                    new AuditCheckpoints.Policy(
+                            options.atRest().checkpointEvery(), options.atRest().checkpointInterval()),
+                    clock);
             ClusterView clusterView = new ClusterView(hz);
 
             // The WebSocket transport, then every feature registering its messages on the router.
@@ -203,7 +235,8 @@ public final class TongbanServer implements AutoCloseable {
                     options.iceServers(),
                     "tongban/" + version(),
                     options.media().mode().wireName(),
-                    registry);
+                    registry,
+                    records);
             SignalingHandler.register(router);
             Features features = Features.create(
                     new Features.Infrastructure(
@@ -211,8 +244,9 @@ public final class TongbanServer implements AutoCloseable {
                             vertx,
                             hz,
                             db.dataSource(),
+                            secrets,
                             pki,
-                            PkiSupport.trustServices(pki, options.pki()),
+                            trust,
                             bridge,
                             refdata,
                             records,
@@ -285,6 +319,8 @@ public final class TongbanServer implements AutoCloseable {
             Vertx v = vertx;
             // Signed applications waiting in the hand-off outbox (database): every node retries due ones.
             timers.add(periodic(v, 5000, () -> features.applications.retryHandoffs()));
+            // The audit journal's anchor: a sealed, time-stamped checkpoint when one is due.
+            timers.add(periodic(v, 30_000, new CheckpointTask(checkpoints)));
             // Live state is readable and changeable only with the cluster's quorum (a single node always has it).
             timers.add(periodic(v, 250, () -> {
                 if (clusterView.hasQuorum()) {
@@ -307,6 +343,8 @@ public final class TongbanServer implements AutoCloseable {
             clusterView.advertise(advertisedUrl(options, http.actualPort()));
             ClusterDuty duty =
                     ClusterDuty.start(vertx, hz, clusterView, clusterClients(signaling, features.window), clock);
+            // What the start itself wrote (seeded reference data, the PKI's logs, H2's files) is owner-only too.
+            OwnerOnly.tighten(options.dataDir());
             LOG.info(
                     "Tongban node {} ready on port {} in {} ms ({}); media {}{}",
                     options.nodeName(),
@@ -316,7 +354,19 @@ public final class TongbanServer implements AutoCloseable {
                     options.media().mode().wireName(),
                     bridge == null ? "" : " on UDP port " + bridge.port());
             return new TongbanServer(
-                    options, hz, vertx, http, refdata, created, db, records, media, signaling, timers, duty);
+                    options,
+                    hz,
+                    vertx,
+                    http,
+                    refdata,
+                    created,
+                    db,
+                    records,
+                    media,
+                    signaling,
+                    timers,
+                    duty,
+                    checkpoints);
         } catch (Exception | Error e) {
             if (media != null) {
                 media.close();
@@ -360,6 +410,51 @@ public final class TongbanServer implements AutoCloseable {
                 signaling.queuesChanged();
             }
         };
+    }
+
+    /** Logs files under the data directory that other accounts could reach (they are owner-only now). */
+    private static void warnIfOpen(OwnerOnly.Report report) {
+        if (!report.tightened().isEmpty()) {
+            LOG.warn(
+                    "{} files and directories in the data directory were readable by other accounts and are now"
+                            + " owner-only (e.g. {})",
+                    report.tightened().size(),
+                    report.tightened().subList(0, Math.min(5, report.tightened().size())));
+        }
+        if (!report.untouchable().isEmpty()) {
+            LOG.warn(
+                    "{} entries in the data directory are open to other accounts and cannot be restricted by this"
+                            + " account (e.g. {}): fix their owner or permissions",
+                    report.untouchable().size(),
+                    report.untouchable()
+                            .subList(0, Math.min(5, report.untouchable().size())));
+        }
+    }
+
+    /** Takes audit checkpoints when due; says once when it cannot and once when it can again. */
+    private static final class CheckpointTask implements Runnable {
+        private final AuditCheckpoints checkpoints;
+        private volatile boolean failing;
+
+        CheckpointTask(AuditCheckpoints checkpoints) {
+            this.checkpoints = checkpoints;
+        }
+
+        @Override
+        public void run() {
+            try {
+                checkpoints.takeIfDue().ifPresent(cp -> LOG.info("Audit journal anchored at entry {}", cp.seq()));
+                if (failing) {
+                    failing = false;
+                    LOG.info("Audit checkpoints are taken again");
+                }
+            } catch (RuntimeException e) {
+                if (!failing) {
+                    failing = true;
+                    LOG.error("Audit checkpoint could not be taken (will retry): {}", e.toString());
+                }
+            }
+        }
     }
 
     /**

@@ -108,7 +108,14 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         this.config = config;
         this.store = config.dataDir().resolve("pki.p12");
         try {
-            Files.createDirectories(config.dataDir());
+            if (config.dataDir().getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createDirectories(
+                        config.dataDir(),
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectories(config.dataDir());
+            }
             keyStore = KeyStore.getInstance("PKCS12");
             if (Files.exists(store)) {
                 try (InputStream in = Files.newInputStream(store)) {
@@ -643,6 +650,14 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     private synchronized void save() throws IOException, GeneralSecurityException {
         Path tmp = store.resolveSibling("pki.p12.tmp");
+        Files.deleteIfExists(tmp);
+        // Owner-only from its first byte: the keystore holds every CA's and seal's private key.
+        if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(
+                    tmp,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
         try (OutputStream out = Files.newOutputStream(tmp)) {
             keyStore.store(out, config.password());
         }

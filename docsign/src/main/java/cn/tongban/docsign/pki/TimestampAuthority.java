@@ -68,7 +68,9 @@ public final class TimestampAuthority implements TimestampSource {
                 synchronized (this) {
                     resp = g.generateGrantedResponse(req, new BigInteger(64, random), new Date());
                 }
-            } catch (IOException | IllegalArgumentException | TSPException e) {
+            } catch (IOException | RuntimeException | TSPException e) {
+                // Whatever a malformed body provokes in the ASN.1 parser (it also throws unchecked kinds, e.g.
+                // for a length past the end) is a rejection, not a server error.
                 resp = g.generateFailResponse(
                         org.bouncycastle.asn1.cmp.PKIStatus.REJECTION,
                         org.bouncycastle.asn1.cmp.PKIFailureInfo.badDataFormat,

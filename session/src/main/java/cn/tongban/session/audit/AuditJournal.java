@@ -17,4 +17,9 @@ public interface AuditJournal {
 
     /** Entries of one session, in order. */
     List<AuditEvent> forSession(String sessionId);
+
+    /** The key entries are chained with ({@link AuditChain.Keying#NONE} for a plain SHA-256 chain). */
+    default AuditChain.Keying keying() {
+        return AuditChain.Keying.NONE;
+    }
 }

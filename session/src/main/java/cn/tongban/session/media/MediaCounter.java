@@ -22,6 +22,8 @@ public enum MediaCounter {
     DROPPED_RATE_LIMITED,
     DROPPED_DTLS_QUEUE_FULL,
     DROPPED_FORWARDING_QUEUE_FULL,
+    /** One participant's datagrams beyond its share of the forwarding queue (Endpoint.MAX_BACKLOG). */
+    DROPPED_ENDPOINT_BACKLOG,
     SEND_FAILED,
     RECORDING_DROPPED
 }

@@ -82,4 +82,37 @@ class AuditChainTest {
             assertThat(b.reason()).contains("link");
         });
     }
+
+    @Test
+    void aKeyedChainVerifiesOnlyWithItsKeyAndFromItsBoundary() {
+        byte[] key = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // An installation that had three plain entries when the key was created: keyed from entry 4.
+        AuditChain.Keying keying = new AuditChain.Keying(key, 4);
+        List<AuditEvent> events = new ArrayList<>();
+        long seq = 0;
+        String prev = AuditChain.GENESIS;
+        for (int i = 0; i < 6; i++) {
+            AuditEvent e = AuditChain.next(keying, seq, prev, 1000 + i, "server", "test", null, "{}");
+            events.add(e);
+            seq = e.seq();
+            prev = e.hash();
+        }
+        assertThat(AuditChain.verify(keying, events)).isEmpty();
+        // The first three are plain SHA-256, the rest are not.
+        assertThat(AuditChain.verify(events.subList(0, 3))).isEmpty();
+        assertThat(AuditChain.verify(events))
+                .hasValueSatisfying(b -> assertThat(b.seq()).isEqualTo(4));
+        // Another key, or the boundary moved, does not verify.
+        byte[] other = key.clone();
+        other[0] ^= 1;
+        assertThat(AuditChain.verify(new AuditChain.Keying(other, 4), events))
+                .hasValueSatisfying(b -> assertThat(b.seq()).isEqualTo(4));
+        assertThat(AuditChain.verify(new AuditChain.Keying(key, 1), events))
+                .hasValueSatisfying(b -> assertThat(b.seq()).isEqualTo(1));
+        assertThat(AuditChain.verify(new AuditChain.Keying(key, 6), events))
+                .hasValueSatisfying(b -> assertThat(b.seq()).isEqualTo(4));
+        // The key cannot be changed through the record.
+        keying.key()[0] ^= 1;
+        assertThat(AuditChain.verify(keying, events)).isEmpty();
+    }
 }

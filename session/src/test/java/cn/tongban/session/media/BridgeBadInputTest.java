@@ -148,21 +148,34 @@ class BridgeBadInputTest {
         a.sendRaw(new byte[] {100, 0, 0, 0, 0, 0});
         awaitCount(MediaCounter.DROPPED_NOT_DTLS_OR_RTP, 2);
 
-        // RTP-looking garbage fails SRTP authentication.
+        // RTP-looking garbage on the participant's own SSRC fails SRTP authentication.
         for (int i = 0; i < 20; i++) {
             byte[] g = new byte[20 + r.nextInt(200)];
             r.nextBytes(g);
             g[0] = (byte) 0x80;
             g[1] = 96;
+            Bytes.put32(g, 8, a.videoSsrc);
             a.sendRaw(g);
         }
         // A valid packet with one bit of its tag flipped.
         byte[] forged = a.protect(rtp(a.videoSsrc));
         forged[forged.length - 1] ^= 1;
         a.sendRaw(forged);
-        // Truncated below the RTP header.
+        awaitCount(MediaCounter.DROPPED_SRTP_AUTH, 21);
+        // Garbage on SSRCs nobody negotiated (the flood: one crypto context per spoofed SSRC) and a
+        // datagram too short to name one are dropped before any decryption is tried.
+        long unknownBefore = count(MediaCounter.DROPPED_UNKNOWN_SSRC);
+        for (int i = 0; i < 100; i++) {
+            byte[] g = new byte[60];
+            r.nextBytes(g);
+            g[0] = (byte) 0x80;
+            g[1] = 96;
+            Bytes.put32(g, 8, 0x10000000L + i);
+            a.sendRaw(g);
+        }
         a.sendRaw(new byte[] {(byte) 0x80, 96, 0, 1, 0});
-        awaitCount(MediaCounter.DROPPED_SRTP_AUTH, 22);
+        awaitCount(MediaCounter.DROPPED_UNKNOWN_SSRC, unknownBefore + 101);
+        assertThat(count(MediaCounter.DROPPED_SRTP_AUTH)).isEqualTo(21);
 
         // SRTCP with a bad tag.
         byte[] rr = Rtcp.receiverReport(a.videoSsrc, List.of());

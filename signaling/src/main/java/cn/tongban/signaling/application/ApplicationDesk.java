@@ -183,14 +183,20 @@ public final class ApplicationDesk {
         ApplicationStore.Row app = find(m.applicationId());
         String actor = "clerk:" + clerk.id();
         if (!clerk.hallId().equals(acceptingHall(app))) {
-            refused(actor, app, "app_finish", ErrorCode.APPLICATION_OTHER_HALL);
-            throw new ProtocolException(
-                    ErrorCode.APPLICATION_OTHER_HALL,
-                    "only clerks of " + signing.hallName(acceptingHall(app)) + " may finish this application");
+            throw refused(
+                    actor,
+                    app,
+                    "app_finish",
+                    new ProtocolException(
+                            ErrorCode.APPLICATION_OTHER_HALL,
+                            "only clerks of " + signing.hallName(acceptingHall(app)) + " may finish this application"));
         }
         if (!clerk.matters().contains(app.matterId())) {
-            refused(actor, app, "app_finish", ErrorCode.NOT_QUALIFIED);
-            throw new ProtocolException(ErrorCode.NOT_QUALIFIED, "you do not handle this application's matter");
+            throw refused(
+                    actor,
+                    app,
+                    "app_finish",
+                    new ProtocolException(ErrorCode.NOT_QUALIFIED, "you do not handle this application's matter"));
         }
         if (live(app)) {
             throw new ProtocolException(
@@ -210,12 +216,15 @@ public final class ApplicationDesk {
         ApplicationStore.Row app = find(m.applicationId());
         String actor = "clerk:" + clerk.id();
         if (!mayResend(clerk, app)) {
-            refused(actor, app, "handoff_resend", ErrorCode.APPLICATION_OTHER_HALL);
-            throw new ProtocolException(
-                    ErrorCode.APPLICATION_OTHER_HALL,
-                    "only clerks of " + signing.hallName(acceptingHall(app))
-                            + (sendingHall(app) == null ? "" : " or " + signing.hallName(sendingHall(app)))
-                            + " may resend this application");
+            throw refused(
+                    actor,
+                    app,
+                    "handoff_resend",
+                    new ProtocolException(
+                            ErrorCode.APPLICATION_OTHER_HALL,
+                            "only clerks of " + signing.hallName(acceptingHall(app))
+                                    + (sendingHall(app) == null ? "" : " or " + signing.hallName(sendingHall(app)))
+                                    + " may resend this application"));
         }
         HandoffOutbox.Resend r = outbox.resend(app.applicationId(), actor, "console");
         if (r == HandoffOutbox.Resend.NOT_SEALED) {
@@ -286,14 +295,16 @@ public final class ApplicationDesk {
                 .orElseGet(() -> signing.applicantName(a));
     }
 
-    private void refused(String actor, ApplicationStore.Row a, String attempt, ErrorCode code) {
-        LOG.warn("Refused {} of {} by {} ({})", attempt, a.applicationId(), actor, code);
+    /** Journals a refused attempt on an application; returns {@code e}, marked journaled, to throw. */
+    private ProtocolException refused(String actor, ApplicationStore.Row a, String attempt, ProtocolException e) {
+        LOG.warn("Refused {} of {} by {} ({})", attempt, a.applicationId(), actor, e.code());
         records.audit(
                 actor,
                 AuditAction.APPLICATION_REFUSED,
                 a.sessionId(),
                 AuditDetails.of(AuditField.APPLICATION, a.applicationId())
                         .and(AuditField.ATTEMPT, attempt)
-                        .and(AuditField.CODE, code.code()));
+                        .and(AuditField.CODE, e.code().code()));
+        return e.audited();
     }
 }

@@ -15,7 +15,6 @@ import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.BlobStore;
 import cn.tongban.signaling.store.Records;
-import cn.tongban.signaling.store.SecretKeys;
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +57,7 @@ public final class Applications {
             MaterialService materials,
             IdentityService identity,
             DataSource db,
+            byte[] urlKey,
             HazelcastInstance hz,
             Records records,
             QueueService queue,
@@ -91,7 +91,7 @@ public final class Applications {
                 store,
                 files,
                 new Previews(dataDir.resolve("cache").resolve("previews")),
-                new UrlSigner(SecretKeys.shared(db, dataDir, "application-url.key"), clock),
+                new UrlSigner(urlKey, clock),
                 pki,
                 signer,
                 trust.trustAnchors(),

@@ -384,10 +384,11 @@ public final class SigningService {
                     sid,
                     AuditDetails.of(AuditField.APPLICATION, app.applicationId()).and(AuditField.TRIES, next.tries()));
             throw new ProtocolException(
-                    ErrorCode.INTENT_CODE_INVALID,
-                    usedUp
-                            ? "wrong code; no tries left: ask for a new one"
-                            : "wrong code; " + (INTENT_TRIES - next.tries()) + " tries left");
+                            ErrorCode.INTENT_CODE_INVALID,
+                            usedUp
+                                    ? "wrong code; no tries left: ask for a new one"
+                                    : "wrong code; " + (INTENT_TRIES - next.tries()) + " tries left")
+                    .audited();
         }
         if (!intents.executeOnKey(sid, new IntentReplace(intent, null))) {
             throw new ProtocolException(ErrorCode.INTENT_CODE_INVALID, "the code was used already: ask for a new one");
@@ -748,7 +749,8 @@ public final class SigningService {
                     AuditDetails.of(AuditField.ATTEMPT, attempt)
                             .and(AuditField.CODE, ErrorCode.NO_CONTROL_ZONE.code()));
             throw new ProtocolException(
-                    ErrorCode.NO_CONTROL_ZONE, "intent and the applicant's signature are the applicant's alone");
+                            ErrorCode.NO_CONTROL_ZONE, "intent and the applicant's signature are the applicant's alone")
+                    .audited();
         }
     }
 

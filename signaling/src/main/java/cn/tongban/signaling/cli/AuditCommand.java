@@ -1,17 +1,26 @@
 package cn.tongban.signaling.cli;
 
 import cn.tongban.session.audit.AuditChain;
-import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.audit.AuditCheckpoints;
+import cn.tongban.signaling.audit.AuditVerifier;
+import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code audit verify}: checks the audit journal's hash chain and names the first broken link. */
+/**
+ * {@code audit verify}: checks the audit journal's keyed hash chain and its sealed, time-stamped
+ * checkpoints, names the first broken link, and reports the last anchored entry.
+ */
 @Command(
         name = "audit",
         mixinStandardHelpOptions = true,
@@ -19,14 +28,22 @@ import picocli.CommandLine.Mixin;
         subcommands = {AuditCommand.Verify.class})
 public final class AuditCommand {
 
-    /** Exit 0 when the chain is intact, 1 when a link is broken, 2 when the journal cannot be read. */
+    /** Exit 0 when the journal is intact, 1 when anything is broken, 2 when it cannot be read. */
     @Command(
             name = "verify",
             mixinStandardHelpOptions = true,
-            description = "Verify the hash chain of the audit journal.")
+            description = "Verify the audit journal: its keyed hash chain (the key comes from the secrets keystore)"
+                    + " and the checkpoints sealed by a hall's e-seal and time-stamped. Prints a JSON verdict.")
     static final class Verify implements Callable<Integer> {
         @Mixin
         StoreOptions store;
+
+        @Option(
+                names = "--trust",
+                paramLabel = "CERT_OR_DIR",
+                description = "Trust anchor for checkpoint seals and time-stamps (PEM or DER, or a directory of"
+                        + " them); repeatable. Default: the embedded PKI's root in the data directory.")
+        List<Path> trust = new ArrayList<>();
 
         @Override
         public Integer call() {
@@ -36,40 +53,24 @@ public final class AuditCommand {
                     return 2;
                 }
             }
+            List<X509Certificate> anchors = new ArrayList<>();
+            try {
+                anchors.addAll(VerifyCommand.loadAnchors(trust));
+                anchors.addAll(PkiSupport.storedRoot(store.dataDir));
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                System.err.println("cannot read the trust anchors: " + e.getMessage());
+                return 2;
+            }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
-                JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
-                // Verify page by page, carrying the last link over, so memory stays flat for long journals.
-                long after = 0;
-                String prevHash = AuditChain.GENESIS;
-                long count = 0;
-                while (true) {
-                    List<AuditEvent> page = journal.read(after, 5000);
-                    if (page.isEmpty()) {
-                        break;
-                    }
-                    Optional<AuditChain.BrokenLink> broken = AuditChain.verify(page, after, prevHash);
-                    if (broken.isPresent()) {
-                        System.out.printf(
-                                "{\"intact\":false,\"firstBrokenSeq\":%d,\"reason\":\"%s\"}%n",
-                                broken.get().seq(), broken.get().reason());
-                        return 1;
-                    }
-                    AuditEvent last = page.get(page.size() - 1);
-                    after = last.seq();
-                    prevHash = last.hash();
-                    count += page.size();
-                }
-                // Entries cut off the end leave an intact but shorter chain: the head row still names the last one.
-                JdbcAuditJournal.Head head = journal.head();
-                if (head.seq() != after || !head.hash().equals(prevHash)) {
-                    System.out.printf(
-                            "{\"intact\":false,\"firstBrokenSeq\":%d,\"reason\":\"the journal ends at entry %d but its"
-                                    + " head names entry %d\"}%n",
-                            Math.min(after, head.seq()) + 1, after, head.seq());
-                    return 1;
-                }
-                System.out.printf("{\"intact\":true,\"events\":%d,\"head\":\"%s\"}%n", count, prevHash);
-                return 0;
+                InstallationSecrets secrets = store.existingSecrets(db.dataSource());
+                AuditChain.Keying keying = secrets.find(JdbcAuditJournal.CHAIN_SECRET)
+                        .map(JdbcAuditJournal::parseKeying)
+                        .orElse(AuditChain.Keying.NONE);
+                JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC(), keying);
+                AuditVerifier.Report report =
+                        AuditVerifier.verify(journal, AuditCheckpoints.reader(db.dataSource()), anchors);
+                System.out.println(report.toJson().encode());
+                return report.intact() ? 0 : 1;
             } catch (RuntimeException e) {
                 System.err.println("cannot read the audit journal: " + e.getMessage());
                 return 2;

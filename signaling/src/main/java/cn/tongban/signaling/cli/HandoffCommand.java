@@ -92,7 +92,8 @@ public final class HandoffCommand {
                 return 2;
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
-                JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+                JdbcAuditJournal journal =
+                        JdbcAuditJournal.keyed(db.dataSource(), Clock.systemUTC(), store.secrets(db.dataSource()));
                 HandoffOutbox outbox = new HandoffOutbox(
                         db.dataSource(),
                         (actor, action, session, details) ->

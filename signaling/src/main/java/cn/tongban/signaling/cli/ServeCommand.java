@@ -189,8 +189,35 @@ public final class ServeCommand implements Callable<Integer> {
                     + " requests, is closed (default ${DEFAULT-VALUE}).")
     int requestHeadSeconds;
 
+    @Option(
+            names = "--audit-seal-hall",
+            paramLabel = "HALL",
+            description = "The hall whose e-seal signs the audit journal's checkpoints (default: the first hall of"
+                    + " the reference data).")
+    String auditSealHall;
+
+    @Option(
+            names = "--audit-checkpoint-every",
+            defaultValue = "1000",
+            paramLabel = "ENTRIES",
+            description = "Anchor the audit journal (a sealed, time-stamped checkpoint) after this many entries"
+                    + " (default ${DEFAULT-VALUE}).")
+    long checkpointEvery;
+
+    @Option(
+            names = "--audit-checkpoint-minutes",
+            defaultValue = "10",
+            paramLabel = "MINUTES",
+            description = "... or this long after the last checkpoint, when entries were added (default"
+                    + " ${DEFAULT-VALUE}).")
+    long checkpointMinutes;
+
     @Override
     public Integer call() throws Exception {
+        if (checkpointEvery < 1 || checkpointMinutes < 1) {
+            throw new ParameterException(
+                    spec.commandLine(), "--audit-checkpoint-every and --audit-checkpoint-minutes must be positive");
+        }
         if (maxConnectionsPerAddress < 1 || requestHeadSeconds < 1) {
             throw new ParameterException(
                     spec.commandLine(), "--max-connections-per-address and --request-head-timeout must be positive");
@@ -222,7 +249,13 @@ public final class ServeCommand implements Callable<Integer> {
                         .withEventBusPort(eventBusPort))
                 .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg))
                 .edge(new ServerOptions.Edge(
-                        trustedProxies, allowedOrigins, maxConnectionsPerAddress, requestHeadSeconds));
+                        trustedProxies, allowedOrigins, maxConnectionsPerAddress, requestHeadSeconds))
+                .atRest(new ServerOptions.AtRest(
+                        store.secretsFile,
+                        store.secretsPasswordFile,
+                        auditSealHall,
+                        checkpointEvery,
+                        java.time.Duration.ofMinutes(checkpointMinutes)));
         clusterMembers.forEach(b::clusterMember);
         for (String url : iceServers) {
             boolean turn = url.startsWith("turn:") || url.startsWith("turns:");

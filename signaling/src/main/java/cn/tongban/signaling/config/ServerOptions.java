@@ -19,6 +19,7 @@ import java.util.List;
  * @param media how media flows (bridge by default) and the bridge's UDP port, addresses and recordings
  * @param cluster event-bus TLS, split-brain protection and cluster ports
  * @param edge what the node accepts from the network: proxies, origins, connection limits
+ * @param atRest where the secrets keystore is and how the audit journal is anchored
  */
 public record ServerOptions(
         int port,
@@ -36,7 +37,8 @@ public record ServerOptions(
         Pki pki,
         MediaOptions media,
         Cluster cluster,
-        Edge edge) {
+        Edge edge,
+        AtRest atRest) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -44,6 +46,33 @@ public record ServerOptions(
         pki = pki != null ? pki : Pki.EMBEDDED;
         cluster = cluster != null ? cluster : Cluster.DEFAULT;
         edge = edge != null ? edge : Edge.DEFAULT;
+        atRest = atRest != null ? atRest : AtRest.DEFAULT;
+    }
+
+    /**
+     * What the node keeps and how (docs/security.md, "Data at rest" and "Audit").
+     *
+     * @param secretsFile the secrets keystore ({@code store/SecretStore}), or null for {@code
+     *     <data-dir>/secrets.p12}; every node sharing a database needs the same one
+     * @param secretsPasswordFile the file holding its password, or null for {@code secrets.password} beside
+     *     it ({@code TONGBAN_SECRETS_PASSWORD} comes first)
+     * @param auditSealHall the hall whose e-seal signs audit checkpoints, or null for the first hall of the
+     *     reference data
+     * @param checkpointEvery entries after which the audit journal is anchored
+     * @param checkpointInterval the longest time between anchors while entries are appended
+     */
+    public record AtRest(
+            Path secretsFile,
+            Path secretsPasswordFile,
+            String auditSealHall,
+            long checkpointEvery,
+            java.time.Duration checkpointInterval) {
+        public static final AtRest DEFAULT = new AtRest(null, null, null, 1000, java.time.Duration.ofMinutes(10));
+
+        /** The keystore path in effect for {@code dataDir}. */
+        public Path secrets(Path dataDir) {
+            return secretsFile != null ? secretsFile : dataDir.resolve("secrets.p12");
+        }
     }
 
     /**
@@ -206,6 +235,23 @@ public record ServerOptions(
 
         private Cluster cluster = Cluster.DEFAULT;
         private Edge edge = Edge.DEFAULT;
+        private AtRest atRest = AtRest.DEFAULT;
+
+        public Builder atRest(AtRest atRest) {
+            this.atRest = atRest;
+            return this;
+        }
+
+        /** The secrets keystore (and its password file beside it) shared by nodes on one database. */
+        public Builder secrets(Path file) {
+            this.atRest = new AtRest(
+                    file,
+                    atRest.secretsPasswordFile(),
+                    atRest.auditSealHall(),
+                    atRest.checkpointEvery(),
+                    atRest.checkpointInterval());
+            return this;
+        }
 
         public Builder edge(Edge edge) {
             this.edge = edge;
@@ -292,7 +338,8 @@ public record ServerOptions(
                     pki,
                     mediaPortSet || port != 0 ? media : media.withPort(0),
                     cluster,
-                    edge);
+                    edge,
+                    atRest);
         }
     }
 }

@@ -190,8 +190,11 @@ public final class DeclarationService {
 
     private void submit(Party p, ClientMessage.DeclSubmit s) {
         if (p.clerk()) {
-            refused(p, "decl_submit", null, ErrorCode.NO_CONTROL_ZONE);
-            throw new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can submit the declaration");
+            throw refused(
+                    p,
+                    "decl_submit",
+                    null,
+                    new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can submit the declaration"));
         }
         DeclarationForm form = form(p);
         LocalDate today = LocalDate.now(clock.withZone(CHINA));
@@ -228,9 +231,13 @@ public final class DeclarationService {
 
     private void mode(Party p, ClientMessage.CobrowseMode m) {
         if (m.mode().equals("control")) {
-            refused(p, "cobrowse_mode", null, ErrorCode.CONTROL_NOT_GRANTED);
-            throw new ProtocolException(
-                    ErrorCode.CONTROL_NOT_GRANTED, "control needs the applicant's consent: send control_request");
+            throw refused(
+                    p,
+                    "cobrowse_mode",
+                    null,
+                    new ProtocolException(
+                            ErrorCode.CONTROL_NOT_GRANTED,
+                            "control needs the applicant's consent: send control_request"));
         }
         ControlState.Mode next = m.mode().equals("pointer") ? ControlState.Mode.POINTER : ControlState.Mode.VIEW;
         long now = clock.millis();
@@ -275,8 +282,11 @@ public final class DeclarationService {
     private void answer(Party p, ClientMessage.ControlAnswer m) {
         if (p.clerk()) {
             // Consent is the applicant's: a clerk's client that tries to grant itself control is refused.
-            refused(p, "control_answer", null, ErrorCode.NO_CONTROL_ZONE);
-            throw new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can grant control");
+            throw refused(
+                    p,
+                    "control_answer",
+                    null,
+                    new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can grant control"));
         }
         long now = clock.millis();
         boolean granted = m.granted();
@@ -332,16 +342,21 @@ public final class DeclarationService {
         DeclarationForm form = form(p);
         DeclarationForm.Field f = form.field(m.field()).orElse(null);
         if (f == null) {
-            refused(p, "remote_input", m.field(), ErrorCode.INVALID_FIELD);
-            throw ProtocolException.invalid("field", "is not on this form");
+            throw refused(p, "remote_input", m.field(), ProtocolException.invalid("field", "is not on this form"));
         }
         if (f.type() == FieldType.SENSITIVE) {
-            refused(p, "remote_input", f.key(), ErrorCode.FIELD_SENSITIVE);
-            throw new ProtocolException(ErrorCode.FIELD_SENSITIVE, "only the applicant can fill a sensitive field");
+            throw refused(
+                    p,
+                    "remote_input",
+                    f.key(),
+                    new ProtocolException(ErrorCode.FIELD_SENSITIVE, "only the applicant can fill a sensitive field"));
         }
         if (f.applicantOnly()) {
-            refused(p, "remote_input", f.key(), ErrorCode.NO_CONTROL_ZONE);
-            throw new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can set " + f.key());
+            throw refused(
+                    p,
+                    "remote_input",
+                    f.key(),
+                    new ProtocolException(ErrorCode.NO_CONTROL_ZONE, "only the applicant can set " + f.key()));
         }
         ControlState st = requireControl(p, "remote_input", f.key());
         JsonNode value = m.value() == null ? com.fasterxml.jackson.databind.node.NullNode.instance : m.value();
@@ -405,21 +420,26 @@ public final class DeclarationService {
     private ControlState requireControl(Party p, String attempt, String field) {
         ControlState st = cobrowse.current(p.session().sessionId());
         if (st.mode() != ControlState.Mode.CONTROL) {
-            refused(p, attempt, field, ErrorCode.CONTROL_NOT_GRANTED);
-            throw new ProtocolException(ErrorCode.CONTROL_NOT_GRANTED, "the applicant has not granted control");
+            throw refused(
+                    p,
+                    attempt,
+                    field,
+                    new ProtocolException(ErrorCode.CONTROL_NOT_GRANTED, "the applicant has not granted control"));
         }
         return st;
     }
 
-    private void refused(Party p, String attempt, String field, ErrorCode code) {
-        LOG.warn("Session {}: refused {} from {} ({})", p.session().sessionId(), attempt, p.actor(), code);
+    /** Journals a refused remote action with what was attempted; returns {@code e}, marked journaled, to throw. */
+    private ProtocolException refused(Party p, String attempt, String field, ProtocolException e) {
+        LOG.warn("Session {}: refused {} from {} ({})", p.session().sessionId(), attempt, p.actor(), e.code());
         records.audit(
                 p.actor(),
                 AuditAction.REMOTE_REFUSED,
                 p.session().sessionId(),
                 AuditDetails.of(AuditField.ATTEMPT, attempt)
                         .and(AuditField.FIELD, field)
-                        .and(AuditField.CODE, code.code()));
+                        .and(AuditField.CODE, e.code().code()));
+        return e.audited();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -9,12 +9,12 @@ import cn.tongban.docsign.pki.PkiConfig;
 import cn.tongban.docsign.pki.TrustServices;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.store.OwnerOnly;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -114,6 +114,25 @@ public final class PkiSupport {
         return creds;
     }
 
+    /**
+     * The embedded PKI's root certificate as stored in {@code <dataDir>/pki/pki.p12}, read without opening
+     * (or changing) the PKI; empty when there is none. For offline tools.
+     */
+    public static List<X509Certificate> storedRoot(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("pki").resolve("pki.p12");
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(in, password(dataDir));
+            Certificate root = ks.getCertificate("root");
+            return root instanceof X509Certificate x ? List.of(x) : List.of();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read the embedded PKI's root from " + file, e);
+        }
+    }
+
     static char[] password(Path dataDir) throws IOException {
         String env = System.getenv("TONGBAN_PKI_PASSWORD");
         if (env != null && !env.isBlank()) {
@@ -121,15 +140,11 @@ public final class PkiSupport {
         }
         Path file = dataDir.resolve("pki.password");
         if (!Files.exists(file)) {
-            Files.createDirectories(dataDir);
             byte[] b = new byte[24];
             new SecureRandom().nextBytes(b);
-            Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(b));
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // Non-POSIX file system.
-            }
+            OwnerOnly.write(
+                    file,
+                    Base64.getUrlEncoder().withoutPadding().encodeToString(b).getBytes(StandardCharsets.US_ASCII));
         }
         return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
     }

@@ -186,4 +186,17 @@ public enum ErrorCode {
     public int wsCloseCode() {
         return wsCloseCode;
     }
+
+    /**
+     * Whether a request answered with this code was refused in a way the audit journal records: the sender
+     * was not allowed (401, 403), or sent what no honest client sends (malformed JSON, an unknown message
+     * type, an invalid field). Busy, missing or conflicting things (404, 409, 429, 503) are not refusals.
+     */
+    public boolean refusal() {
+        return httpStatus == 401
+                || httpStatus == 403
+                || this == BAD_JSON
+                || this == UNKNOWN_TYPE
+                || this == INVALID_FIELD;
+    }
 }

@@ -5,6 +5,7 @@ public final class ProtocolException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final ErrorCode code;
+    private volatile boolean audited;
 
     public ProtocolException(ErrorCode code, String message) {
         super(message, null, false, false);
@@ -13,6 +14,20 @@ public final class ProtocolException extends RuntimeException {
 
     public ErrorCode code() {
         return code;
+    }
+
+    /**
+     * Marks the refusal as journaled already by the handler (with details only it knows), so that the
+     * transport's one journal entry for refusals ({@code ws/Refusals}) does not repeat it; returns this.
+     */
+    public ProtocolException audited() {
+        audited = true;
+        return this;
+    }
+
+    /** Whether the handler journaled this refusal itself. */
+    public boolean isAudited() {
+        return audited;
     }
 
     public static ProtocolException invalid(String field, String problem) {

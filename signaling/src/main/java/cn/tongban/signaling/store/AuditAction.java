@@ -118,6 +118,13 @@ public enum AuditAction {
     REMOTE_REFUSED("remote.refused", false),
     /** The clerk, in control, showed another step of the form. */
     REMOTE_STEP("remote.step", true),
+    /**
+     * A request refused for what it was or who sent it (not allowed, malformed, an invalid field), journaled
+     * once by the transport for every handler ({@code ws/Refusals}).
+     */
+    REQUEST_REFUSED("request.refused", false),
+    /** Refusals beyond the journal's budget, counted instead of journaled one by one (at most one entry a minute). */
+    REQUEST_REFUSED_UNRECORDED("request.refused_unrecorded", false),
     /** The applicant started sharing the screen or the document camera. */
     SCREEN_STARTED("screen.started", false),
     /** The applicant stopped sharing. */

@@ -3,27 +3,85 @@ package cn.tongban.signaling.store;
 import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
 import cn.tongban.session.audit.AuditJournal;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import javax.sql.DataSource;
 
-/** The audit journal in the relational store. Appends lock the chain head row, so they serialize across nodes. */
+/**
+ * The audit journal in the relational store. Appends lock the chain head row, so they serialize across
+ * nodes. Actors, actions and details are cleaned of control and bidirectional-format characters before
+ * they are chained ({@link AuditText}): what a client typed cannot forge a line or reorder what a reader
+ * sees.
+ */
 public final class JdbcAuditJournal implements AuditJournal {
+    /** The installation secret that holds the chain key and the first entry it applies to. */
+    public static final String CHAIN_SECRET = "audit-chain";
+
     private final DataSource ds;
     private final Clock clock;
+    private final AuditChain.Keying keying;
 
-    public JdbcAuditJournal(DataSource ds, Clock clock) {
+    /**
+     * A journal whose entries are chained with plain SHA-256: for tests of the storage alone. The
+     * installation's journal is {@link #keyed}; an unkeyed append to it would break its chain.
+     */
+    public static JdbcAuditJournal unkeyed(DataSource ds, Clock clock) {
+        return new JdbcAuditJournal(ds, clock, AuditChain.Keying.NONE);
+    }
+
+    public JdbcAuditJournal(DataSource ds, Clock clock, AuditChain.Keying keying) {
         this.ds = ds;
         this.clock = clock;
+        this.keying = keying;
+    }
+
+    /**
+     * The installation's journal: entries keyed with the chain key from {@code secrets}, created on first
+     * use and applying from the entry after the current head (older entries stay plain SHA-256).
+     */
+    public static JdbcAuditJournal keyed(DataSource ds, Clock clock, InstallationSecrets secrets) {
+        return new JdbcAuditJournal(ds, clock, chainKeying(ds, secrets));
+    }
+
+    /** The chain key of the installation, created if it has none. */
+    public static AuditChain.Keying chainKeying(DataSource ds, InstallationSecrets secrets) {
+        String value = secrets.getOrCreate(CHAIN_SECRET, () -> {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            long from = unkeyed(ds, Clock.systemUTC()).head().seq() + 1;
+            return from + ":" + Base64.getEncoder().encodeToString(key);
+        });
+        return parseKeying(value);
+    }
+
+    /** The keying written as the {@value #CHAIN_SECRET} secret: {@code <fromSeq>:<base64 key>}. */
+    public static AuditChain.Keying parseKeying(String value) {
+        int colon = value.indexOf(':');
+        if (colon <= 0) {
+            throw new StoreException("the audit chain key is malformed", null);
+        }
+        return new AuditChain.Keying(
+                Base64.getDecoder().decode(value.substring(colon + 1)), Long.parseLong(value.substring(0, colon)));
     }
 
     @Override
-    public AuditEvent append(String actor, String action, String sessionId, String detailsJson) {
+    public AuditChain.Keying keying() {
+        return keying;
+    }
+
+    @Override
+    public AuditEvent append(String rawActor, String rawAction, String rawSessionId, String rawDetails) {
+        String actor = AuditText.label(rawActor, 128);
+        String action = AuditText.label(rawAction, 64);
+        String sessionId = rawSessionId == null ? null : AuditText.label(rawSessionId, 64);
+        String detailsJson = AuditText.json(rawDetails);
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -38,7 +96,8 @@ public final class JdbcAuditJournal implements AuditJournal {
                     seq = rs.getLong(1);
                     prev = rs.getString(2).strip();
                 }
-                AuditEvent e = AuditChain.next(seq, prev, clock.millis(), actor, action, sessionId, detailsJson);
+                AuditEvent e =
+                        AuditChain.next(keying, seq, prev, clock.millis(), actor, action, sessionId, detailsJson);
                 try (PreparedStatement ins = c.prepareStatement(
                         "INSERT INTO audit_event (seq, at_ms, actor, action, session_id, details, prev_hash, hash)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {

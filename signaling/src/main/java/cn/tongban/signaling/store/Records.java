@@ -58,7 +58,7 @@ public final class Records {
             journal.append(actor, action.wire(), sessionId, JSON.writeValueAsString(details.asMap()));
         } catch (JsonProcessingException | RuntimeException e) {
             failures.increment();
-            LOG.error("Audit event {} by {} was not recorded: {}", action, actor, e.toString());
+            LOG.error("Audit event {} by {} was not recorded: {}", action, AuditText.label(actor, 128), e.toString());
             if (action.consentGated()) {
                 throw new ProtocolException(
                         ErrorCode.AUDIT_UNAVAILABLE, "not done: the audit journal cannot be written; try again");

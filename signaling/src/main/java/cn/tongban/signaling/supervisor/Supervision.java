@@ -55,7 +55,7 @@ public final class Supervision {
         String clerkId = tokens.clerkOf(w.token());
         if (!refdata.current().routing().isSupervisor(clerkId)) {
             records.audit("clerk:" + clerkId, AuditAction.SUPERVISOR_REFUSED, null);
-            throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues");
+            throw new ProtocolException(ErrorCode.NOT_SUPERVISOR, "this account may not watch the queues").audited();
         }
         records.audit(
                 "clerk:" + clerkId,

@@ -13,6 +13,7 @@ import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
+import cn.tongban.signaling.store.Records;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,6 +62,7 @@ public final class SignalingHandler implements Changes {
     private final String serverName;
     private final String mediaMode;
     private final MeterRegistry metrics;
+    private final Refusals refusals;
     private final AtomicBoolean dirty = new AtomicBoolean(true);
     private final ReentrantLock broadcasting = new ReentrantLock();
     private final AtomicInteger waitingGauge = new AtomicInteger();
@@ -70,6 +72,7 @@ public final class SignalingHandler implements Changes {
     /**
      * @param router every feature's handlers registered, and {@link MessageRouter#verifyComplete verified}
      * @param mediaMode how this node carries media, as {@code hello.media} says it
+     * @param records where refused requests are journaled ({@link Refusals})
      */
     public SignalingHandler(
             Vertx vertx,
@@ -80,7 +83,8 @@ public final class SignalingHandler implements Changes {
             List<ServerMessage.IceServer> iceServers,
             String serverName,
             String mediaMode,
-            MeterRegistry metrics) {
+            MeterRegistry metrics,
+            Records records) {
         this.vertx = vertx;
         this.router = router;
         this.connections = connections;
@@ -90,6 +94,7 @@ public final class SignalingHandler implements Changes {
         this.serverName = serverName;
         this.mediaMode = mediaMode;
         this.metrics = metrics;
+        this.refusals = new Refusals(records, metrics);
         Gauge.builder("tongban_ws_connections", connections, Connections::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
@@ -293,6 +298,7 @@ public final class SignalingHandler implements Changes {
                     }
                     c.send(ServerMessage.Error.of(e, m.id(), MessageRouter.wireName(m.getClass())));
                     count(e.code());
+                    journal(c, MessageRouter.wireName(m.getClass()), m, e);
                     return Future.succeededFuture();
                 }));
     }
@@ -379,11 +385,25 @@ public final class SignalingHandler implements Changes {
         count(e.code());
         LOG.debug("Rejected a message on {}: {} {}", c.id, e.code(), e.getMessage());
         c.write(Codec.encode(ServerMessage.Error.of(e, idType[0], idType[1])));
+        journal(c, idType[1], null, e);
     }
 
     private void fatal(Connection c, ProtocolException e) {
         count(e.code());
         c.fatal(e);
+        journal(c, null, null, e);
+    }
+
+    /** Every refusal the transport sends reaches the journal here, on a worker thread (a database write). */
+    private void journal(Connection c, String type, Object message, ProtocolException e) {
+        if (!e.isAudited() && e.code().refusal()) {
+            vertx.executeBlocking(
+                    () -> {
+                        refusals.refused(c, type, message, e);
+                        return null;
+                    },
+                    false);
+        }
     }
 
     private void count(ErrorCode code) {

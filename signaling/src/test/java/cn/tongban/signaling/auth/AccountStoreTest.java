@@ -7,6 +7,7 @@ import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.InstallationSecrets;
+import cn.tongban.signaling.store.SecretStore;
 import cn.tongban.signaling.store.TestDatabase;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayInputStream;
@@ -117,15 +118,17 @@ class AccountStoreTest {
             AccountStore b = AccountStore.open(node2.dataSource(), dir);
             assertThat(b.verify("wujin01", "from-the-old-file")).isTrue();
 
-            InstallationSecrets s1 = new InstallationSecrets(node1.dataSource());
-            InstallationSecrets s2 = new InstallationSecrets(node2.dataSource());
+            // Two nodes on one machine: one database, one secrets keystore.
+            Path keystore = dir.resolve("secrets.p12");
+            InstallationSecrets s1 = new InstallationSecrets(node1.dataSource(), SecretStore.open(keystore, null));
+            InstallationSecrets s2 = new InstallationSecrets(node2.dataSource(), SecretStore.open(keystore, null));
             Vertx vertx = Vertx.vertx();
             try {
                 TokenService t1 = TokenService.create(vertx, s1, dir);
                 // The second node has no jwt.secret of its own: it must still accept the first node's tokens.
                 Path other = Files.createDirectory(dir.resolve("other-node"));
                 TokenService t2 = TokenService.create(vertx, s2, other);
-                assertThat(s2.get("jwt")).contains("b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZC1zZWNyZXQ=");
+                assertThat(s2.find("jwt")).contains("b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZC1zZWNyZXQ=");
                 String token = t1.issue("wujin01");
                 assertThat(t2.verify(token).await(10, TimeUnit.SECONDS)).isEqualTo("wujin01");
             } finally {
@@ -143,7 +146,8 @@ class AccountStoreTest {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<String>> values = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                InstallationSecrets s = new InstallationSecrets((i % 2 == 0 ? node1 : node2).dataSource());
+                InstallationSecrets s = new InstallationSecrets(
+                        (i % 2 == 0 ? node1 : node2).dataSource(), SecretStore.open(dir.resolve("secrets.p12"), null));
                 int n = i;
                 values.add(pool.submit(() -> s.getOrCreate("race", () -> "value-" + n)));
             }

@@ -297,6 +297,7 @@ class ClusterFaultToleranceTest {
             assertThat(caseIds(dbUrl)).containsAll(sessionIds);
             assertThat(auditHash(dbUrl, headBefore[0])).isEqualTo(hashBefore);
             assertThat(auditCount(dbUrl, "session.closed")).isEqualTo(SESSIONS);
+            cluster.writeRoots(root.resolve("trust"));
             assertThat(auditVerify(dbUrl, root)).startsWith("0 {\"intact\":true");
 
             // ---- and the restarted cluster serves a consultation across nodes
@@ -319,6 +320,7 @@ class ClusterFaultToleranceTest {
             clerk.send("{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
             clerk.expect(ServerMessage.Ended.class, m -> "h".equals(m.re()), LONG);
             assertThat(caseIds(dbUrl)).contains(sid).hasSize(SESSIONS + 1);
+            cluster.writeRoots(root.resolve("trust"));
             assertThat(auditVerify(dbUrl, root)).startsWith("0 {\"intact\":true");
             phase("done", t0);
         } finally {
@@ -511,6 +513,10 @@ class ClusterFaultToleranceTest {
                             "verify",
                             "--data-dir",
                             dir.toString(),
+                            "--secrets",
+                            dir.resolve("secrets.p12").toString(),
+                            "--trust",
+                            dir.resolve("trust").toString(),
                             "--db-url",
                             url,
                             "--db-user",

@@ -68,7 +68,7 @@ class EmbeddedKillRestartTest {
             }
             nodes.kill(solo);
 
-            String verified = auditVerify(solo.dataDir);
+            String verified = auditVerify(solo.dataDir, nodes.secrets());
             assertThat(verified).startsWith("0 {\"intact\":true");
             try (Database db = Database.open(Database.defaultUrl(solo.dataDir), null, null)) {
                 List<String> stored = new CaseStore(db.dataSource())
@@ -101,12 +101,13 @@ class EmbeddedKillRestartTest {
         return new JsonObject(r.body()).getString("token");
     }
 
-    private static String auditVerify(Path dataDir) {
+    private static String auditVerify(Path dataDir, Path secrets) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new Main()).execute("audit", "verify", "--data-dir", dataDir.toString());
+            int code = new CommandLine(new Main())
+                    .execute("audit", "verify", "--data-dir", dataDir.toString(), "--secrets", secrets.toString());
             return code + " " + out.toString(StandardCharsets.UTF_8).strip();
         } finally {
             System.setOut(old);

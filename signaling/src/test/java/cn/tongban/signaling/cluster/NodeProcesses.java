@@ -58,6 +58,7 @@ final class NodeProcesses implements AutoCloseable {
     private final List<String> databaseArgs;
     private final String tlsPassword;
     private final Path logDir;
+    private final Path secrets;
     private final List<String> extraArgs = new ArrayList<>();
 
     /**
@@ -70,6 +71,8 @@ final class NodeProcesses implements AutoCloseable {
         this.databaseArgs = List.copyOf(databaseArgs);
         this.tlsPassword = "node-secret";
         this.logDir = Path.of("target", "cluster-logs");
+        // One installation: every node holds the same secrets keystore.
+        this.secrets = root.resolve("secrets.p12");
         Files.createDirectories(logDir);
         ClusterCa ca = ClusterCa.create("fault-test", Duration.ofDays(1));
         for (String name : names) {
@@ -78,6 +81,27 @@ final class NodeProcesses implements AutoCloseable {
             ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dir.resolve("cluster-tls.p12"), tlsPassword.toCharArray());
             nodes.put(name, n);
+        }
+    }
+
+    /** The secrets keystore all nodes share. */
+    Path secrets() {
+        return secrets;
+    }
+
+    /** Writes each node's embedded PKI root into {@code dir} (PEM), as trust anchors for offline tools. */
+    void writeRoots(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        for (Node n : nodes.values()) {
+            for (java.security.cert.X509Certificate c : cn.tongban.signaling.pki.PkiSupport.storedRoot(n.dataDir)) {
+                Files.writeString(
+                        dir.resolve(n.name + ".pem"),
+                        "-----BEGIN CERTIFICATE-----\n"
+                                + java.util.Base64.getMimeEncoder(
+                                                64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                                        .encodeToString(c.getEncoded())
+                                + "\n-----END CERTIFICATE-----\n");
+            }
         }
     }
 
@@ -133,6 +157,8 @@ final class NodeProcesses implements AutoCloseable {
                 n.baseUrl(),
                 "--data-dir",
                 n.dataDir.toString(),
+                "--secrets",
+                secrets.toString(),
                 "--node-name",
                 n.name,
                 "--cluster-port",

@@ -77,6 +77,7 @@ class ServersPushTest {
                 .clusterMember("127.0.0.1:" + ports[0])
                 .clusterMember("127.0.0.1:" + ports[1])
                 .database(db, null, null)
+                .secrets(root.resolve("secrets.p12"))
                 .cluster(ServerOptions.Cluster.DEFAULT
                         .withTls(dir.resolve("bus.p12"), "pw")
                         .withQuorum(1)

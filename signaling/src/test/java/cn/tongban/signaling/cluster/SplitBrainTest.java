@@ -77,6 +77,7 @@ class SplitBrainTest {
                         .clusterName(clusterName)
                         .clusterHost(HOSTS[i])
                         .database(db, TestPostgres.USER, TestPostgres.PASSWORD)
+                        .secrets(root.resolve("secrets.p12"))
                         .cluster(ServerOptions.Cluster.DEFAULT
                                 .withTls(dir.resolve("bus.p12"), "pw")
                                 .withQuorum(2)

@@ -66,8 +66,8 @@ class AuditStoreTest {
         try (Database node1 = tdb.open();
                 Database node2 = tdb.open()) {
             List<JdbcAuditJournal> journals = List.of(
-                    new JdbcAuditJournal(node1.dataSource(), Clock.systemUTC()),
-                    new JdbcAuditJournal(node2.dataSource(), Clock.systemUTC()));
+                    JdbcAuditJournal.unkeyed(node1.dataSource(), Clock.systemUTC()),
+                    JdbcAuditJournal.unkeyed(node2.dataSource(), Clock.systemUTC()));
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
@@ -104,7 +104,7 @@ class AuditStoreTest {
     void verifyNamesTheFirstTamperedEntry(String kind, @TempDir Path dir) throws Exception {
         TestDatabase tdb = TestDatabase.of(kind, dir);
         try (Database db = tdb.open()) {
-            JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+            JdbcAuditJournal journal = JdbcAuditJournal.unkeyed(db.dataSource(), Clock.systemUTC());
             for (int i = 0; i < 10; i++) {
                 journal.append("server", "test.event", null, "{\"i\":" + i + "}");
             }
@@ -121,7 +121,7 @@ class AuditStoreTest {
     void verifyNoticesEntriesCutOffTheEnd(String kind, @TempDir Path dir) throws Exception {
         TestDatabase tdb = TestDatabase.of(kind, dir);
         try (Database db = tdb.open()) {
-            JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+            JdbcAuditJournal journal = JdbcAuditJournal.unkeyed(db.dataSource(), Clock.systemUTC());
             for (int i = 0; i < 5; i++) {
                 journal.append("server", "test.event", null, "{}");
             }
@@ -138,7 +138,7 @@ class AuditStoreTest {
     void verifyNoticesAnEntryRemovedFromTheMiddle(String kind, @TempDir Path dir) throws Exception {
         TestDatabase tdb = TestDatabase.of(kind, dir);
         try (Database db = tdb.open()) {
-            JdbcAuditJournal journal = new JdbcAuditJournal(db.dataSource(), Clock.systemUTC());
+            JdbcAuditJournal journal = JdbcAuditJournal.unkeyed(db.dataSource(), Clock.systemUTC());
             for (int i = 0; i < 6; i++) {
                 journal.append("server", "test.event", null, "{}");
             }

@@ -63,7 +63,7 @@ class RoutingSweepTest {
         };
         try (Database db = Database.open("jdbc:h2:mem:sweep-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", null, null)) {
             Records records = new Records(
-                    new JdbcAuditJournal(db.dataSource(), clock),
+                    JdbcAuditJournal.unkeyed(db.dataSource(), clock),
                     new CaseStore(db.dataSource()),
                     clock,
                     new SimpleMeterRegistry());

@@ -281,7 +281,9 @@ class DeclarationWebSocketTest {
             assertThat(trail.stream().filter(a -> a.action().equals("remote.refused")))
                     .extracting(a -> new JsonObject(a.details()).getString("code"))
                     .contains("CONTROL_NOT_GRANTED", "NO_CONTROL_ZONE", "FIELD_SENSITIVE");
-            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 100_000)))
+            assertThat(AuditChain.verify(
+                            IT.server().records().journal().keying(),
+                            IT.server().records().journal().read(0, 100_000)))
                     .isEmpty();
         }
     }
@@ -335,7 +337,9 @@ class DeclarationWebSocketTest {
             assertThat(p.app.expect(ServerMessage.RemoteInput.class).value().asText())
                     .isEqualTo("RECORDED");
             assertThat(IT.actions(sid)).contains("control.granted", "remote.input");
-            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 100_000)))
+            assertThat(AuditChain.verify(
+                            IT.server().records().journal().keying(),
+                            IT.server().records().journal().read(0, 100_000)))
                     .isEmpty();
         }
     }

@@ -199,7 +199,9 @@ class SignalingWebSocketTest {
                             "{\"source\":\"document-camera\"}");
             assertThat(trail)
                     .allMatch(e -> !e.details().contains("张秀英") && !e.details().contains("13812345678"));
-            assertThat(AuditChain.verify(IT.server().records().journal().read(0, 10_000)))
+            assertThat(AuditChain.verify(
+                            IT.server().records().journal().keying(),
+                            IT.server().records().journal().read(0, 10_000)))
                     .isEmpty();
             assertThat(IT.server().records().cases().recent(WUJIN, 100))
                     .anyMatch(c -> c.sessionId().equals(sid) && "COMPLETED".equals(c.outcome()));
@@ -297,7 +299,34 @@ class SignalingWebSocketTest {
             assertThat(clerk.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
             clerk.send("{\"type\":\"take\",\"ticketId\":\"t-doesnotexist\"}");
             assertThat(clerk.error().code()).isEqualTo("NO_SUCH_TICKET");
+            clerk.send("{\"type\":\"status\",\"status\":\"on-the-moon\"}");
+            assertThat(clerk.error().code()).isEqualTo("INVALID_FIELD");
+
+            // Every refusal reaches the journal once, at the transport, whichever handler refused it: the
+            // forged token (anonymous), the clerk's applicant message, the wrong-shape status. A ticket that
+            // does not exist is no refusal.
+            List<AuditEvent> refused = Await.value(
+                    "the four refusals journaled",
+                    Duration.ofSeconds(30),
+                    () -> IT.server().records().journal().read(0, 100_000),
+                    events -> events.stream().anyMatch(e -> isRefusal(e, "clerk:wuhu01", "status", "INVALID_FIELD"))
+                            && events.stream().anyMatch(e -> isRefusal(e, "anonymous", "auth", "AUTH_FAILED"))
+                            && events.stream().anyMatch(e -> isRefusal(e, "anonymous", "take", "UNAUTHENTICATED"))
+                            && events.stream()
+                                    .anyMatch(e -> isRefusal(e, "clerk:wuhu01", "join", "FORBIDDEN_FOR_ROLE")));
+            assertThat(refused).noneMatch(e -> isRefusal(e, "clerk:wuhu01", "take", "NO_SUCH_TICKET"));
+            // Nothing the client typed is journaled: not the forged token, not the bogus status.
+            assertThat(refused).noneMatch(e -> e.details().contains("forged-signature"));
+            assertThat(refused).noneMatch(e -> e.details().contains("on-the-moon"));
         }
+    }
+
+    private static boolean isRefusal(AuditEvent e, String actor, String attempt, String code) {
+        JsonObject d = new JsonObject(e.details());
+        return e.action().equals("request.refused")
+                && e.actor().equals(actor)
+                && attempt.equals(d.getString("attempt"))
+                && code.equals(d.getString("code"));
     }
 
     @Test

@@ -68,6 +68,7 @@ final class TwoNodes implements AutoCloseable {
                     .clusterMember("127.0.0.1:" + ports[0])
                     .clusterMember("127.0.0.1:" + ports[1])
                     .database(db, null, null)
+                    .secrets(dbDir.resolve("secrets.p12"))
                     .cluster(ServerOptions.Cluster.DEFAULT
                             .withTls(dirs[i].resolve("bus.p12"), "pw")
                             .withQuorum(1)

@@ -4,12 +4,17 @@ import java.beans.PropertyChangeEvent;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.ice.Agent;
+import org.ice4j.ice.CandidatePair;
 import org.ice4j.ice.CandidateType;
 import org.ice4j.ice.Component;
 import org.ice4j.ice.IceMediaStream;
@@ -31,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class IceTransport implements AutoCloseable {
 
-    /** Receives non-STUN datagrams from the selected remote address. */
+    /** Receives non-STUN datagrams from a remote address that ICE has authenticated. */
     @FunctionalInterface
     public interface DataHandler {
         void onData(byte[] buf, int off, int len, InetSocketAddress from);
@@ -45,6 +50,10 @@ public final class IceTransport implements AutoCloseable {
     private final CompletableFuture<InetSocketAddress> connected = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile DataHandler handler = (b, o, l, f) -> {};
+    /** Remote addresses known as the peer's candidates (signaled, or learnt from an authenticated check). */
+    private final Set<InetSocketAddress> authenticated = ConcurrentHashMap.newKeySet();
+
+    private final AtomicLong refused = new AtomicLong();
 
     private IceTransport(String name, boolean controlling, List<SinglePortUdpHarvester> harvesters) {
         try {
@@ -136,13 +145,52 @@ public final class IceTransport implements AutoCloseable {
         return p.getLength();
     }
 
+    /**
+     * Datagrams dropped because their source is none of the peer's candidates: the shared port routes by the
+     * username of a binding request before its MESSAGE-INTEGRITY is checked, so one forged request would
+     * otherwise open the endpoint to everything from the forger's address.
+     */
+    public long refusedDatagrams() {
+        return refused.get();
+    }
+
     private void onBuffer(Buffer b) {
+        InetSocketAddress from = (InetSocketAddress) b.getRemoteAddress();
+        if (!authenticated.contains(from) && !isPeerCandidate(from)) {
+            refused.incrementAndGet();
+            return;
+        }
         try {
-            handler.onData(b.getBuffer(), b.getOffset(), b.getLength(), (InetSocketAddress) b.getRemoteAddress());
+            handler.onData(b.getBuffer(), b.getOffset(), b.getLength(), from);
         } catch (RuntimeException e) {
             // A bug in one participant's pipeline must not kill ice4j's shared receive thread.
             LOG.warn("data handler failed", e);
         }
+    }
+
+    /**
+     * Whether {@code from} is the remote side of one of the stream's candidate pairs. ice4j makes a pair
+     * only for a candidate the peer signaled or for the source of a binding request that passed
+     * MESSAGE-INTEGRITY (peer-reflexive), whatever the pair's state later. Remembered once true, so media
+     * pays one set lookup; only unknown sources scan the (short) check list.
+     */
+    private boolean isPeerCandidate(InetSocketAddress from) {
+        if (from == null) {
+            return false;
+        }
+        CandidatePair selected = component.getSelectedPair();
+        List<CandidatePair> pairs = new ArrayList<>(stream.getCheckList());
+        if (selected != null) {
+            pairs.add(selected);
+        }
+        for (CandidatePair p : pairs) {
+            TransportAddress ta = p.getRemoteCandidate().getTransportAddress();
+            if (ta.getPort() == from.getPort() && ta.getAddress().equals(from.getAddress())) {
+                authenticated.add(from);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void onStateChange(PropertyChangeEvent ev) {

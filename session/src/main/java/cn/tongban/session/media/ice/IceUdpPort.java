@@ -13,8 +13,9 @@ import org.ice4j.ice.harvest.SinglePortUdpHarvester;
 /**
  * The bridge's one UDP port, shared by every participant through ice4j's single-port harvester. Incoming
  * STUN binding requests are routed to an {@link IceTransport} by the username fragment; after that the
- * remote address identifies the transport. Datagrams from an address that never completed a check are
- * dropped by ice4j before they reach the bridge.
+ * remote address identifies the transport. ice4j routes an address on the username alone, before the
+ * request's MESSAGE-INTEGRITY is checked; {@link IceTransport} therefore passes on only datagrams from the
+ * remote side of one of its candidate pairs.
  */
 public final class IceUdpPort implements AutoCloseable {
     static {

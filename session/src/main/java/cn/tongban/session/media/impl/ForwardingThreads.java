@@ -35,10 +35,13 @@ final class ForwardingThreads implements AutoCloseable {
         return Math.floorMod(nextWorker.getAndIncrement(), workers.length);
     }
 
-    void execute(int worker, Runnable task) {
+    /** Queues {@code task} on {@code worker}; false (and counted) when its queue is full. */
+    boolean execute(int worker, Runnable task) {
         if (!workers[worker].queue.offer(task)) {
             metrics.increment(MediaCounter.DROPPED_FORWARDING_QUEUE_FULL);
+            return false;
         }
+        return true;
     }
 
     @Override

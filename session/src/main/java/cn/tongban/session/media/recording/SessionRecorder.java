@@ -37,7 +37,7 @@ public final class SessionRecorder implements RecordingSink {
     public SessionRecorder(String sessionId, Path directory, String ffmpeg, Consumer<String> keyframeRequest)
             throws IOException {
         this.sessionId = sessionId;
-        this.directory = Files.createDirectories(directory);
+        this.directory = ownerOnlyDirectories(directory);
         this.ffmpeg = ffmpeg;
         this.keyframeRequest = keyframeRequest;
     }
@@ -108,5 +108,32 @@ public final class SessionRecorder implements RecordingSink {
             d += r.droppedPackets();
         }
         return d;
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents readable by this account only: recordings show applicants'
+     * faces and documents.
+     */
+    static Path ownerOnlyDirectories(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return dir;
+        }
+        if (abs.getParent() != null) {
+            ownerOnlyDirectories(abs.getParent());
+        }
+        try {
+            if (abs.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createDirectory(
+                        abs,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectory(abs);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // created meanwhile
+        }
+        return dir;
     }
 }

@@ -18,6 +18,13 @@ import org.jitsi.utils.logging2.LoggerImpl;
 public final class SrtpTransformer implements AutoCloseable {
     private static final Logger LOGGER = new LoggerImpl(SrtpTransformer.class.getName());
 
+    /**
+     * Crypto contexts one peer may make the bridge derive, per direction and kind. A browser uses a handful
+     * (audio, video, RTX, screen); callers also filter RTP by the SSRCs the peer negotiated before
+     * decrypting. The cap bounds what a peer sending authenticated-looking packets on ever new SSRCs costs.
+     */
+    public static final int MAX_INBOUND_CONTEXTS = 32;
+
     private final SrtpContextFactory inbound;
     private final SrtpContextFactory outbound;
     private final Map<Long, SrtpCryptoContext> rtpIn = new ConcurrentHashMap<>();
@@ -65,7 +72,14 @@ public final class SrtpTransformer implements AutoCloseable {
             return SrtpErrorStatus.INVALID_PACKET;
         }
         try {
-            SrtpCryptoContext c = rtpIn.computeIfAbsent(rtpSsrc(p), s -> derive(inbound, s));
+            long ssrc = rtpSsrc(p);
+            SrtpCryptoContext c = rtpIn.get(ssrc);
+            if (c == null) {
+                if (rtpIn.size() >= MAX_INBOUND_CONTEXTS) {
+                    return SrtpErrorStatus.FAIL;
+                }
+                c = rtpIn.computeIfAbsent(ssrc, s -> derive(inbound, s));
+            }
             return c.reverseTransformPacket(p, false);
         } catch (GeneralSecurityException | RuntimeException e) {
             return SrtpErrorStatus.FAIL;
@@ -91,7 +105,14 @@ public final class SrtpTransformer implements AutoCloseable {
             return SrtpErrorStatus.INVALID_PACKET;
         }
         try {
-            SrtcpCryptoContext c = rtcpIn.computeIfAbsent(rtcpSsrc(p), s -> deriveControl(inbound, s));
+            long ssrc = rtcpSsrc(p);
+            SrtcpCryptoContext c = rtcpIn.get(ssrc);
+            if (c == null) {
+                if (rtcpIn.size() >= MAX_INBOUND_CONTEXTS) {
+                    return SrtpErrorStatus.FAIL;
+                }
+                c = rtcpIn.computeIfAbsent(ssrc, s -> deriveControl(inbound, s));
+            }
             return c.reverseTransformPacket(p);
         } catch (GeneralSecurityException | RuntimeException e) {
             return SrtpErrorStatus.FAIL;
@@ -125,6 +146,11 @@ public final class SrtpTransformer implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** How many inbound SRTP and SRTCP contexts exist (tests). */
+    public int inboundContexts() {
+        return rtpIn.size() + rtcpIn.size();
     }
 
     @Override

@@ -2,11 +2,18 @@ package cn.tongban.session.media.ice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.testkit.Await;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Two real ice4j agents on loopback: the bridge's controlled agent on the single port, a controlling peer. */
@@ -45,5 +52,60 @@ class IceTransportTest {
                 bridge.close();
             }
         }
+    }
+
+    /**
+     * The attack of issue #11: one binding request with the right username but a forged MESSAGE-INTEGRITY
+     * makes the shared port route the sender's address to the endpoint; what follows from that address must
+     * still not reach it.
+     */
+    @Test
+    void aForgedBindingRequestDoesNotOpenTheEndpointToItsSender() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (IceUdpPort port = IceUdpPort.open(List.of(loopback), 0);
+                DatagramSocket attacker = new DatagramSocket(0, loopback)) {
+            IceTransport bridge = port.newTransport("bridge");
+            try {
+                AtomicInteger delivered = new AtomicInteger();
+                bridge.setDataHandler((b, o, l, from) -> delivered.incrementAndGet());
+                bridge.start("peer", "peer-password-0123456789", List.of());
+                InetSocketAddress target = new InetSocketAddress(loopback, port.port());
+                byte[] forged = bindingRequest(bridge.localUfrag() + ":peer", new byte[20]);
+                byte[] rtp = new byte[172];
+                rtp[0] = (byte) 0x80;
+                rtp[1] = 96;
+                Await.until("the forger's datagrams reach the transport", Duration.ofSeconds(15), () -> {
+                    attacker.send(new DatagramPacket(forged, forged.length, target));
+                    for (int i = 0; i < 20; i++) {
+                        attacker.send(new DatagramPacket(rtp, rtp.length, target));
+                    }
+                    return bridge.refusedDatagrams() > 0 || delivered.get() > 0;
+                });
+                // Without the check all of them were delivered (ice4j routes the address on the username alone).
+                assertThat(delivered)
+                        .as("datagrams delivered from the forger's address")
+                        .hasValue(0);
+                assertThat(bridge.refusedDatagrams()).isPositive();
+            } finally {
+                bridge.close();
+            }
+        }
+    }
+
+    /** A STUN binding request (RFC 5389) with USERNAME and the given (forged) MESSAGE-INTEGRITY value. */
+    static byte[] bindingRequest(String username, byte[] integrity) {
+        byte[] user = username.getBytes(StandardCharsets.UTF_8);
+        int userPadded = (user.length + 3) / 4 * 4;
+        int length = (4 + userPadded) + 8 + 12 + 24; // USERNAME, PRIORITY, ICE-CONTROLLING, MESSAGE-INTEGRITY
+        ByteBuffer b = ByteBuffer.allocate(20 + length);
+        b.putShort((short) 0x0001).putShort((short) length).putInt(0x2112A442);
+        byte[] tid = new byte[12];
+        new java.security.SecureRandom().nextBytes(tid);
+        b.put(tid);
+        b.putShort((short) 0x0006).putShort((short) user.length).put(user).put(new byte[userPadded - user.length]);
+        b.putShort((short) 0x0024).putShort((short) 4).putInt(1853817087); // PRIORITY
+        b.putShort((short) 0x802A).putShort((short) 8).putLong(42); // ICE-CONTROLLING
+        b.putShort((short) 0x0008).putShort((short) 20).put(integrity); // MESSAGE-INTEGRITY
+        return b.array();
     }
 }

@@ -39,6 +39,28 @@ class SrtpKnownAnswerTest {
         check(SrtpProfile.AEAD_AES_128_GCM, GCM_KEY, GCM_SALT, GCM_SRTP, GCM_SRTCP);
     }
 
+    /** Packets on ever new SSRCs (issue #11: 11,160 spoofed packets, 11,160 contexts) cost at most the cap. */
+    @Test
+    void spoofedSsrcsDeriveAtMostTheCapOfContexts() {
+        try (SrtpTransformer rx = SrtpTransformer.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80, CM_KEY, CM_SALT)) {
+            for (int i = 0; i < 1000; i++) {
+                byte[] spoofed = CM_SRTP.clone();
+                Bytes.put32(spoofed, 8, 0x20000000L + i);
+                assertThat(rx.unprotectRtp(PacketBuffer.copyOf(spoofed, 0, spoofed.length)))
+                        .isNotEqualTo(SrtpErrorStatus.OK);
+                byte[] rtcp = CM_SRTCP.clone();
+                Bytes.put32(rtcp, 4, 0x30000000L + i);
+                assertThat(rx.unprotectRtcp(PacketBuffer.copyOf(rtcp, 0, rtcp.length)))
+                        .isNotEqualTo(SrtpErrorStatus.OK);
+            }
+            assertThat(rx.inboundContexts()).isEqualTo(2 * SrtpTransformer.MAX_INBOUND_CONTEXTS);
+            // The real one past the cap is refused too: a peer that burnt the budget has only itself to blame,
+            // and the endpoint admits only negotiated SSRCs before this (Endpoint's known-ssrc-filter).
+            assertThat(rx.unprotectRtp(PacketBuffer.copyOf(CM_SRTP, 0, CM_SRTP.length)))
+                    .isNotEqualTo(SrtpErrorStatus.OK);
+        }
+    }
+
     private static void check(SrtpProfile profile, byte[] key, byte[] salt, byte[] srtp, byte[] srtcp) {
         try (SrtpTransformer tx = SrtpTransformer.of(profile, key, salt);
                 SrtpTransformer rx = SrtpTransformer.of(profile, key, salt)) {
