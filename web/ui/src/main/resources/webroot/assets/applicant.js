@@ -4,7 +4,7 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatTime, getLang, hasKey, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
-import { BridgeCall, Call, openCameraAndMic, playStream, watchMicLevel } from './rtc.js';
+import { BridgeCall, Call, openCameraAndMic, playStream, transportDiagnostics, watchMicLevel } from './rtc.js';
 import { initDeclaration } from './declaration.js';
 import { initMaterials } from './materials.js';
 import { initSigning } from './signing.js';
@@ -102,6 +102,7 @@ window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  transport: async () => transportDiagnostics(state.call?.pc),
   outbound: async () => (state.call?.outboundStats ? state.call.outboundStats() : {}),
   dropConnection: () => client.simulateDrop(),
   state: () => ({

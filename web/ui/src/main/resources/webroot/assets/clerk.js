@@ -3,7 +3,7 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
-import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream } from './rtc.js';
+import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream, transportDiagnostics } from './rtc.js';
 import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
@@ -107,6 +107,7 @@ window.tongban = {
   pc: () => state.call?.pc ?? null,
   call: () => state.call,
   inbound: async () => (state.call ? state.call.inboundStats() : {}),
+  transport: async () => transportDiagnostics(state.call?.pc),
   outbound: async () => (state.call?.outboundStats ? state.call.outboundStats() : {}),
   dropConnection: () => client.simulateDrop(),
   state: () => ({

@@ -444,6 +444,47 @@ async function framesSent(sender) {
   return frames;
 }
 
+/**
+ * What the transport of `pc` is doing, for diagnosing a call without media (test hook): the connection,
+ * ICE and DTLS states, the selected candidate pair with its addresses and check counts, and every pair's
+ * state.
+ */
+export async function transportDiagnostics(pc) {
+  if (!pc) return null;
+  const out = {
+    connectionState: pc.connectionState,
+    iceConnectionState: pc.iceConnectionState,
+    iceGatheringState: pc.iceGatheringState,
+    signalingState: pc.signalingState,
+    pairs: [],
+  };
+  const report = await pc.getStats();
+  const byId = new Map([...report.values()].map((s) => [s.id, s]));
+  for (const s of report.values()) {
+    if (s.type === 'transport') {
+      out.dtlsState = s.dtlsState;
+      out.iceState = s.iceState;
+      out.selectedPair = s.selectedCandidatePairId ?? null;
+    } else if (s.type === 'candidate-pair') {
+      const local = byId.get(s.localCandidateId);
+      const remote = byId.get(s.remoteCandidateId);
+      out.pairs.push({
+        id: s.id,
+        state: s.state,
+        nominated: s.nominated,
+        local: local ? `${local.candidateType} ${local.address}:${local.port}` : null,
+        remote: remote ? `${remote.candidateType} ${remote.address}:${remote.port}` : null,
+        requestsSent: s.requestsSent,
+        responsesReceived: s.responsesReceived,
+        requestsReceived: s.requestsReceived,
+        bytesSent: s.bytesSent,
+        bytesReceived: s.bytesReceived,
+      });
+    }
+  }
+  return out;
+}
+
 function inboundEntry(stat) {
   return {
     kind: stat.kind,

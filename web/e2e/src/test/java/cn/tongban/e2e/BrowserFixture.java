@@ -146,14 +146,24 @@ final class BrowserFixture implements AutoCloseable {
     static void awaitTwoWayMedia(Page applicant, Page clerk, long timeoutMs) throws InterruptedException {
         for (Page page : new Page[] {applicant, clerk}) {
             String who = page == applicant ? "applicant" : "clerk";
-            awaitInbound(
-                    page,
-                    "camera frames and audio packets at the " + who,
-                    // The frame size appears in the statistics a moment after the first decoded frames.
-                    s -> stat(s, "camera", "framesDecoded") > 0
-                            && stat(s, "camera", "frameWidth") > 0
-                            && stat(s, "audio", "packetsReceived") > 0,
-                    timeoutMs);
+            try {
+                awaitInbound(
+                        page,
+                        "camera frames and audio packets at the " + who,
+                        // The frame size appears in the statistics a moment after the first decoded frames.
+                        s -> stat(s, "camera", "framesDecoded") > 0
+                                && stat(s, "camera", "frameWidth") > 0
+                                && stat(s, "audio", "packetsReceived") > 0,
+                        timeoutMs);
+            } catch (AssertionError e) {
+                // What the other side's connection did tells half the story of media that did not arrive.
+                Page other = page == applicant ? clerk : applicant;
+                throw new AssertionError(
+                        e.getMessage() + "; the other page's state: "
+                                + other.evaluate("() => JSON.stringify(window.tongban.state())") + "; its transport: "
+                                + other.evaluate("async () => JSON.stringify(await window.tongban.transport?.())"),
+                        e);
+            }
         }
     }
 
@@ -184,7 +194,8 @@ final class BrowserFixture implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what + "; last inbound stats: "
-                + last + "; state: " + page.evaluate("() => JSON.stringify(window.tongban.state())"));
+                + last + "; state: " + page.evaluate("() => JSON.stringify(window.tongban.state())")
+                + "; transport: " + page.evaluate("async () => JSON.stringify(await window.tongban.transport?.())"));
     }
 
     /** A numeric field of one transceiver's inbound statistics, 0 when absent. */
