@@ -4,6 +4,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
 import cn.tongban.signaling.cluster.ClusterSecurity;
@@ -183,9 +184,9 @@ public final class TongbanServer implements AutoCloseable {
                     .await(60, TimeUnit.SECONDS);
 
             timer.mark("vertx");
+            Clock clock = Clock.systemUTC();
             TokenService tokens =
                     TokenService.create(vertx, new InstallationSecrets(db.dataSource()), options.dataDir());
-            Clock clock = Clock.systemUTC();
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);
@@ -265,6 +266,7 @@ public final class TongbanServer implements AutoCloseable {
                                     new AppointmentRoutes(features.appointments, records)),
                             accounts,
                             tokens,
+                            new LoginThrottle(db.dataSource(), clock),
                             refdata,
                             records,
                             pki,

@@ -146,7 +146,7 @@ function wireLogin() {
       });
       const body = await response.json().catch(() => ({}));
       if (!response.ok || !body.token) {
-        state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_LOCKED' : 'AUTH_FAILED');
+        state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED');
         return;
       }
       state.token = body.token;

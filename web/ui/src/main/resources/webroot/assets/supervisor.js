@@ -64,7 +64,7 @@ async function login(e) {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok || !body.token) {
-      state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_LOCKED' : 'AUTH_FAILED');
+      state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED');
       return;
     }
     state.token = body.token;

@@ -42,6 +42,10 @@ public enum AuditAction {
     APPOINTMENT_CHECKED_IN("appointment.checked_in", false),
     /** An appointment was released: nobody came. */
     APPOINTMENT_NO_SHOW("appointment.no_show", false),
+    /** After too many failed sign-ins in a row, a clerk's account was locked until an operator unlocks it. */
+    CLERK_ACCOUNT_LOCKED("clerk.account_locked", false),
+    /** An operator cleared an account's lock and sign-in delays ({@code tongban.jar account unlock}). */
+    CLERK_ACCOUNT_UNLOCKED("clerk.account_unlocked", false),
     /** A clerk signed in over HTTP. */
     CLERK_LOGIN("clerk.login", false),
     /** A wrong password. */
