@@ -1,4 +1,5 @@
--- Sign-in throttling, shared by every node on this database (docs/security.md, "Sign-in"). Portable SQL: runs on the embedded H2 and on PostgreSQL.
+-- Sign-in throttling and session-token revocation, shared by every node on this database (docs/security.md,
+-- "Sign-in"). Portable SQL: runs on the embedded H2 and on PostgreSQL.
 
 -- Failed sign-ins, by what they are counted against:
 --   kind 'account' (username, address ''): every attempt on one account, from anywhere; locked_at is set
@@ -18,3 +19,12 @@ CREATE TABLE login_throttle (
     PRIMARY KEY (kind, username, address)
 );
 CREATE INDEX login_throttle_idle ON login_throttle (last_failure_at);
+
+-- Per clerk, the generation of session tokens still valid: a token carries the generation it was issued
+-- in, and signing out or a password change raises the generation, which revokes every earlier token on
+-- every node at once. No row means generation 0.
+CREATE TABLE token_generation (
+    username   VARCHAR(64) PRIMARY KEY,
+    generation BIGINT NOT NULL,
+    revoked_at BIGINT NOT NULL
+);

@@ -4,6 +4,7 @@ import cn.tongban.docsign.pki.EmbeddedPki;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.JdbcTokenRevocations;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
@@ -185,8 +186,11 @@ public final class TongbanServer implements AutoCloseable {
 
             timer.mark("vertx");
             Clock clock = Clock.systemUTC();
-            TokenService tokens =
-                    TokenService.create(vertx, new InstallationSecrets(db.dataSource()), options.dataDir());
+            TokenService tokens = TokenService.create(
+                    vertx,
+                    new InstallationSecrets(db.dataSource()),
+                    new JdbcTokenRevocations(db.dataSource(), clock),
+                    options.dataDir());
             QueueService queue = new QueueService(hz, refdata::current, clock);
             Records records = new Records(
                     new JdbcAuditJournal(db.dataSource(), clock), new CaseStore(db.dataSource()), clock, registry);

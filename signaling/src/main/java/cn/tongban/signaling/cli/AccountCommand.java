@@ -25,8 +25,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code account}: clerk accounts in the database. With several nodes on one (PostgreSQL) database a
- * change made here holds on every node at the next login; the servers may keep running. {@code unlock}
- * clears a sign-in lock (audited).
+ * change made here holds on every node at the next login; the servers may keep running. A new password
+ * revokes the clerk's session tokens; {@code unlock} clears a sign-in lock. Both are audited.
  */
 @Command(
         name = "account",
@@ -41,7 +41,10 @@ import picocli.CommandLine.Parameters;
 public final class AccountCommand {
     static final int MIN_PASSWORD_LENGTH = 10;
 
-    /** Exit 0 when set, 1 when the password was refused, 2 when the database cannot be used. */
+    /**
+     * Exit 0 when set (the clerk's session tokens are revoked on every node), 1 when the password was
+     * refused, 2 when the database cannot be used.
+     */
     @Command(
             name = "passwd",
             mixinStandardHelpOptions = true,
@@ -55,6 +58,13 @@ public final class AccountCommand {
 
         @Option(names = "--stdin", description = "Read the new password as one line from standard input.")
         boolean stdin;
+
+        @Option(
+                names = "--by",
+                paramLabel = "NAME",
+                defaultValue = "${sys:user.name}",
+                description = "Who changes it, for the audit journal (default: the operating-system user).")
+        String by;
 
         @Override
         public Integer call() throws Exception {
@@ -78,11 +88,12 @@ public final class AccountCommand {
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
                 AccountStore.open(db.dataSource(), store.dataDir).setPassword(username, new String(password));
+                audit(db, by, AuditAction.CLERK_PASSWORD_CHANGED, username);
             } catch (RuntimeException e) {
                 System.err.println("cannot use the database: " + e.getMessage());
                 return 2;
             }
-            System.out.println("password of " + username + " changed");
+            System.out.println("password of " + username + " changed; its session tokens are revoked");
             return 0;
         }
     }

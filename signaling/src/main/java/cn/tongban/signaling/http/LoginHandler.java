@@ -202,6 +202,7 @@ final class LoginHandler implements Handler<RoutingContext> {
                             .putHeader("cache-control", "no-store")
                             .end(new JsonObject()
                                     .put("token", r.token())
+                                    .put("expiresIn", TokenService.TTL_SECONDS)
                                     .put(
                                             "clerk",
                                             new JsonObject()

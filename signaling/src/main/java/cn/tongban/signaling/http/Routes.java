@@ -81,6 +81,9 @@ public final class Routes {
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(
                         vertx, accounts, tokens, refdata, records, throttle, guard::clientOf, registry));
+        AuthHandler auth = new AuthHandler(tokens, records);
+        router.post("/api/auth/refresh").blockingHandler(auth::refresh, false);
+        router.post("/api/auth/logout").blockingHandler(auth::logout, false);
         router.get("/api/slots").handler(features.appointments()::slots);
         router.post("/api/appointments")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))

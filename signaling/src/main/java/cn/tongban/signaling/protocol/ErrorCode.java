@@ -45,6 +45,8 @@ public enum ErrorCode {
      * seconds of the answer (also its {@code Retry-After} header). The password was not checked.
      */
     LOGIN_THROTTLED(429, false, 0),
+    /** The token was revoked: its clerk signed out or the password was changed since. Sign in again. */
+    TOKEN_REVOKED(401, false, 0),
     /** The message is not allowed for the sender's role (e.g. an applicant sending clerk messages). */
     FORBIDDEN_FOR_ROLE(403, false, 0),
     /** The message is not allowed in the sender's current state (e.g. {@code take} while busy). */

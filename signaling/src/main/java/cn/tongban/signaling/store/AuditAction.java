@@ -52,6 +52,10 @@ public enum AuditAction {
     CLERK_LOGIN_FAILED("clerk.login_failed", false),
     /** A login refused while the account is locked. */
     CLERK_LOGIN_LOCKED("clerk.login_locked", false),
+    /** A clerk signed out: every session token issued to the clerk so far is revoked. */
+    CLERK_LOGOUT("clerk.logout", false),
+    /** A clerk's password was set by an operator ({@code tongban.jar account passwd}); tokens revoked. */
+    CLERK_PASSWORD_CHANGED("clerk.password_changed", false),
     /** A clerk's connection signed in. */
     CLERK_SIGNED_IN("clerk.signed_in", false),
     /** The clerk changed the co-browsing mode. */

@@ -3,12 +3,21 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.testkit.MutableClock;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.junit5.VertxExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,16 +27,19 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
- * The attacks on sign-in, against a running server behind a trusted proxy (so that each request can come
- * from the client address its {@code X-Forwarded-For} names): a guesser does not lock the owner out,
- * throttled attempts are refused without a password check, and the hard lock holds until {@code
- * tongban.jar account unlock} clears it while the server runs. Waits the server imposes are set up through
- * the throttle on the same database with a clock moved by the test, never slept through.
+ * The attacks on sign-in and session tokens, against a running server behind a trusted proxy (so that each
+ * request can come from the client address its {@code X-Forwarded-For} names): a guesser does not lock the
+ * owner out, throttled attempts are refused without a password check, the hard lock holds until {@code
+ * tongban.jar account unlock} clears it while the server runs, and revoked, expired or expiry-less tokens
+ * are refused over HTTP and on {@code /ws}. Waits the server imposes are set up through the throttle on the
+ * same database with a clock moved by the test, never slept through.
  */
+@ExtendWith(VertxExtension.class)
 class LoginAttacksTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String PASSWORD = TestServer.PASSWORD;
@@ -50,6 +62,7 @@ class LoginAttacksTest {
         // The owner, at another address, signs in at once with the right password.
         HttpResponse<String> owner = login("203.0.113.1", "wujin02", PASSWORD);
         assertThat(owner.statusCode()).as(owner.body()).isEqualTo(200);
+        assertThat(new JsonObject(owner.body()).getInteger("expiresIn")).isEqualTo(15 * 60);
     }
 
     @Test
@@ -124,6 +137,97 @@ class LoginAttacksTest {
                 .contains("operator:ops");
     }
 
+    @Test
+    void aRefreshedTokenWorksAndASignedOutOneIsRefusedEverywhere(Vertx vertx) throws Exception {
+        String first = token("wuhu01");
+        HttpResponse<String> refreshed = bearer("/api/auth/refresh", first);
+        assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+        String second = new JsonObject(refreshed.body()).getString("token");
+        assertThat(second).isNotEqualTo(first);
+        assertThat(new JsonObject(refreshed.body()).getInteger("expiresIn")).isEqualTo(15 * 60);
+        try (WsTestClient clerk = IT.connect(vertx)) {
+            clerk.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + second + "\"}");
+            assertThat(clerk.expect(ServerMessage.Clerk.class, m -> "a".equals(m.re())))
+                    .isNotNull();
+        }
+
+        assertThat(bearer("/api/auth/logout", second).statusCode()).isEqualTo(204);
+        // Every token issued before the sign-out is revoked: refused over HTTP and on /ws.
+        for (String revoked : List.of(first, second)) {
+            HttpResponse<String> again = bearer("/api/auth/refresh", revoked);
+            assertThat(again.statusCode()).isEqualTo(401);
+            assertThat(code(again)).isEqualTo("TOKEN_REVOKED");
+            assertThat(wsAuthError(vertx, revoked)).isEqualTo("TOKEN_REVOKED");
+        }
+        assertThat(code(bearer("/api/auth/logout", first))).isEqualTo("TOKEN_REVOKED");
+        // Signing in again works.
+        assertThat(wsAuthError(vertx, token("wuhu01"))).isNull();
+        assertThat(IT.server().records().journal().read(0, 100_000))
+                .filteredOn(e -> e.action().equals("clerk.logout"))
+                .extracting(AuditEvent::actor)
+                .contains("clerk:wuhu01");
+    }
+
+    @Test
+    void aPasswordChangeRevokesTheTokensIssuedBefore(Vertx vertx) throws Exception {
+        String before = token("jiaxing01");
+        try (Database db = openDatabase()) {
+            AccountStore accounts = AccountStore.open(db.dataSource(), IT.dataDir());
+            accounts.setPassword("jiaxing01", "a-brand-new-password");
+            assertThat(code(bearer("/api/auth/refresh", before))).isEqualTo("TOKEN_REVOKED");
+            assertThat(wsAuthError(vertx, before)).isEqualTo("TOKEN_REVOKED");
+            assertThat(code(login("203.0.113.5", "jiaxing01", PASSWORD))).isEqualTo("AUTH_FAILED");
+            HttpResponse<String> in = login("203.0.113.5", "jiaxing01", "a-brand-new-password");
+            assertThat(in.statusCode()).as(in.body()).isEqualTo(200);
+            assertThat(wsAuthError(vertx, new JsonObject(in.body()).getString("token")))
+                    .isNull();
+        }
+    }
+
+    @Test
+    void expiredTokensAndTokensWithoutExpiryAreRefusedAndNotRefreshed(Vertx vertx) throws Exception {
+        String secret;
+        try (Database db = openDatabase()) {
+            secret = new InstallationSecrets(db.dataSource()).get("jwt").orElseThrow();
+        }
+        // Signed with the installation's own key, as whoever learned it could.
+        JWTAuth minter = JWTAuth.create(
+                vertx,
+                new JWTAuthOptions()
+                        .addPubSecKey(
+                                new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+        long now = System.currentTimeMillis() / 1000;
+        String expired = jwt(
+                minter,
+                new JsonObject()
+                        .put("sub", "wujin01")
+                        .put("role", "clerk")
+                        .put("iss", "tongban")
+                        .put("gen", 0)
+                        .put("auth", now - 1000)
+                        .put("exp", now - 100));
+        String forever = jwt(
+                minter,
+                new JsonObject().put("sub", "wujin01").put("role", "clerk").put("iss", "tongban"));
+        for (String bad : List.of(expired, forever)) {
+            HttpResponse<String> r = bearer("/api/auth/refresh", bad);
+            assertThat(r.statusCode()).isEqualTo(401);
+            assertThat(code(r)).isEqualTo("AUTH_FAILED");
+            assertThat(wsAuthError(vertx, bad)).isEqualTo("AUTH_FAILED");
+        }
+        // A token made the same way, but valid, is accepted: the refusals above are the expiry's.
+        String valid = jwt(
+                minter,
+                new JsonObject()
+                        .put("sub", "wujin01")
+                        .put("role", "clerk")
+                        .put("iss", "tongban")
+                        .put("exp", now + 600));
+        HttpResponse<String> accepted = bearer("/api/auth/refresh", valid);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        assertThat(code(bearer("/api/auth/refresh", null))).isEqualTo("UNAUTHENTICATED");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** A sign-in from {@code client} (as a trusted proxy names it). */
@@ -139,9 +243,36 @@ class LoginAttacksTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    private static String token(String user) throws Exception {
+        HttpResponse<String> r = login("127.0.0.1", user, PASSWORD);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new JsonObject(r.body()).getString("token");
+    }
+
+    private static HttpResponse<String> bearer(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + IT.port() + path))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String code(HttpResponse<String> r) {
         JsonObject body = new JsonObject(r.body());
         return body.containsKey("error") ? body.getJsonObject("error").getString("code") : null;
+    }
+
+    /** The error code {@code auth} with the token gets on a new connection, or null when it signs in. */
+    private static String wsAuthError(Vertx vertx, String token) throws Exception {
+        try (WsTestClient c = IT.connect(vertx)) {
+            c.send("{\"type\":\"auth\",\"id\":\"x\",\"token\":\"" + token + "\"}");
+            ServerMessage m = c.expect(
+                    ServerMessage.class,
+                    x -> x instanceof ServerMessage.Error e && "x".equals(e.re())
+                            || x instanceof ServerMessage.Clerk k && "x".equals(k.re()));
+            return m instanceof ServerMessage.Error e ? e.code() : null;
+        }
     }
 
     /** The password checks the server has run (its metric). */
@@ -183,5 +314,10 @@ class LoginAttacksTest {
             assertThat(v.outcome()).isEqualTo(LoginThrottle.Outcome.ALLOWED);
             throttle.recordFailure(user, address);
         }
+    }
+
+    /** A token with exactly these claims (and {@code iat}), signed by {@code minter}. */
+    private static String jwt(JWTAuth minter, JsonObject claims) {
+        return minter.generateToken(claims, new JWTOptions());
     }
 }
