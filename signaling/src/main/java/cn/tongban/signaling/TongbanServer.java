@@ -6,6 +6,8 @@ import cn.tongban.session.media.Bridge;
 import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.audit.AuditCheckpoints;
 import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.JdbcTokenRevocations;
+import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterDuty;
 import cn.tongban.signaling.cluster.ClusterSecurity;
@@ -205,8 +207,9 @@ public final class TongbanServer implements AutoCloseable {
 
             timer.mark("vertx");
             InstallationSecrets secrets = new InstallationSecrets(db.dataSource(), secretStore);
-            TokenService tokens = TokenService.create(vertx, secrets, options.dataDir());
             Clock clock = Clock.systemUTC();
+            TokenService tokens = TokenService.create(
+                    vertx, secrets, new JdbcTokenRevocations(db.dataSource(), clock), options.dataDir());
             QueueService queue = new QueueService(hz, refdata::current, clock);
             JdbcAuditJournal journal = JdbcAuditJournal.keyed(db.dataSource(), clock, secrets);
             Records records = new Records(journal, new CaseStore(db.dataSource()), clock, registry);
@@ -299,6 +302,7 @@ public final class TongbanServer implements AutoCloseable {
                                     new AppointmentRoutes(features.appointments, records)),
                             accounts,
                             tokens,
+                            new LoginThrottle(db.dataSource(), clock),
                             refdata,
                             records,
                             pki,

@@ -3,6 +3,7 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
+import { tokenKeeper } from './auth.js';
 import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream, transportDiagnostics } from './rtc.js';
 import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
@@ -53,6 +54,11 @@ const state = {
 };
 
 const client = new SignalingClient();
+// The token is refreshed before it expires; the open connection stays signed in whatever happens to it.
+const tokens = tokenKeeper(TOKEN_KEY, {
+  onRefresh: (token) => (state.token = token),
+  onEnded: (code) => setNotice({ code, kind: 'error' }),
+});
 
 // ---------------------------------------------------------------- startup
 
@@ -94,7 +100,10 @@ fetchCatalog()
     render();
     unfinished.render(); // matter and hall names
   });
-if (state.token) startConsole();
+if (state.token) {
+  tokens.resume();
+  startConsole();
+}
 render();
 setInterval(renderQueueTimes, 1000);
 // A supervisor's list of running sessions stays fresh while they are not in one.
@@ -147,12 +156,12 @@ function wireLogin() {
       });
       const body = await response.json().catch(() => ({}));
       if (!response.ok || !body.token) {
-        state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_LOCKED' : 'AUTH_FAILED');
+        state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED');
         return;
       }
       state.token = body.token;
       state.profile = body.clerk ?? null;
-      sessionStorage.setItem(TOKEN_KEY, body.token);
+      tokens.store(body.token, body.expiresIn);
       sessionStorage.setItem(PROFILE_KEY, JSON.stringify(state.profile));
       $('#password').value = '';
       startConsole();
@@ -164,8 +173,8 @@ function wireLogin() {
       render();
     }
   });
-  $('#logout').addEventListener('click', () => {
-    sessionStorage.removeItem(TOKEN_KEY);
+  $('#logout').addEventListener('click', async () => {
+    await tokens.logout(); // revoked on the server, on every node
     sessionStorage.removeItem(PROFILE_KEY);
     sessionStorage.removeItem(PENDING_OUTCOME_KEY);
     client.close();
@@ -212,8 +221,8 @@ async function authenticate(lost = null) {
     unfinished.refresh();
   } catch (e) {
     if (e.code === 'NETWORK') return;
-    // Bad or expired token: back to the login form.
-    sessionStorage.removeItem(TOKEN_KEY);
+    // Bad, expired or revoked token: back to the login form.
+    tokens.forget();
     state.token = null;
     state.clerk = null;
     state.loginError = e.code;

@@ -4,6 +4,7 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, formatTime, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
+import { tokenKeeper } from './auth.js';
 import { $, bindConnectionBanner, fetchCatalog } from './ui.js';
 
 const TOKEN_KEY = 'tongban.supervisorToken';
@@ -18,6 +19,11 @@ const state = {
 };
 
 const client = new SignalingClient();
+// The token is refreshed before it expires; the open connection stays signed in whatever happens to it.
+const tokens = tokenKeeper(TOKEN_KEY, {
+  onRefresh: (token) => (state.token = token),
+  onEnded: (code) => setNotice({ code, kind: 'error' }),
+});
 
 bindLanguageSwitch($('#lang-switch'));
 onLangChange(render);
@@ -35,8 +41,8 @@ client.addEventListener('board', (e) => {
 client.addEventListener('error', (e) => setNotice({ code: e.detail.code, kind: 'error' }));
 
 $('#login-form').addEventListener('submit', login);
-$('#logout').addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
+$('#logout').addEventListener('click', async () => {
+  await tokens.logout(); // revoked on the server, on every node
   location.reload();
 });
 
@@ -44,7 +50,10 @@ fetchCatalog()
   .then((catalog) => (state.catalog = catalog))
   .catch(() => setNotice({ key: 'error.catalog', kind: 'error' }))
   .finally(render);
-if (state.token) client.connect();
+if (state.token) {
+  tokens.resume();
+  client.connect();
+}
 render();
 setInterval(renderTimes, 1000);
 
@@ -64,10 +73,11 @@ async function login(e) {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok || !body.token) {
-      state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_LOCKED' : 'AUTH_FAILED');
+      state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED');
       return;
     }
     state.token = body.token;
+    tokens.store(body.token, body.expiresIn);
     $('#password').value = '';
     if (client.isOpen) watch();
     else client.connect();
@@ -82,12 +92,12 @@ async function login(e) {
 async function watch() {
   try {
     await client.request({ type: 'watch', token: state.token });
-    sessionStorage.setItem(TOKEN_KEY, state.token);
     setNotice(null);
   } catch (e) {
     if (e.code === 'NETWORK') return;
-    // Not a supervisor, or the token expired: back to the login form (a fresh connection for the next try).
-    sessionStorage.removeItem(TOKEN_KEY);
+    // Not a supervisor, or the token expired or was revoked: back to the login form (a fresh connection
+    // for the next try).
+    tokens.forget();
     state.token = null;
     state.board = null;
     state.loginError = e.code;

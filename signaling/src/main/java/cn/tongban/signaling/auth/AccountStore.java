@@ -42,9 +42,11 @@ public final class AccountStore {
             Password.hash("no-such-user").addRandomSalt(16).with(ARGON2).getResult();
 
     private final DataSource ds;
+    private final TokenRevocations revocations;
 
     private AccountStore(DataSource ds) {
         this.ds = ds;
+        this.revocations = new JdbcTokenRevocations(ds, java.time.Clock.systemUTC());
     }
 
     /** Opens the store on a migrated database and imports {@code <dataDir>/accounts.json} if present. */
@@ -98,9 +100,16 @@ public final class AccountStore {
         return created;
     }
 
-    /** Sets (or replaces) a password. */
+    /**
+     * Sets (or replaces) a password, and revokes every session token issued to the account so far, on
+     * every node ({@link TokenRevocations}).
+     */
     public void setPassword(String username, String password) {
-        String hash = hash(password);
+        storePassword(username, hash(password));
+        revocations.revoke(username);
+    }
+
+    private void storePassword(String username, String hash) {
         try (Connection c = ds.getConnection()) {
             try (PreparedStatement upd =
                     c.prepareStatement("UPDATE account SET password_hash = ?, updated_at = ? WHERE username = ?")) {
@@ -116,16 +125,23 @@ public final class AccountStore {
         }
         if (!insertIfAbsent(username, hash)) {
             // Created by someone else in between: ours is the newer choice.
-            setPassword(username, password);
+            storePassword(username, hash);
         }
     }
 
-    /** Deletes an account; the next start (or reference-data reload) re-creates it with the initial password. */
+    /**
+     * Deletes an account and revokes its session tokens; the next start (or reference-data reload)
+     * re-creates it with the initial password.
+     */
     public boolean delete(String username) {
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("DELETE FROM account WHERE username = ?")) {
             ps.setString(1, username);
-            return ps.executeUpdate() > 0;
+            boolean deleted = ps.executeUpdate() > 0;
+            if (deleted) {
+                revocations.revoke(username);
+            }
+            return deleted;
         } catch (SQLException ex) {
             throw new StoreException("cannot delete account " + username, ex);
         }

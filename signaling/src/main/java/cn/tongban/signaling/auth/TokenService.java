@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -25,32 +26,59 @@ import java.util.concurrent.TimeUnit;
  * database ({@link InstallationSecrets}), so every node sharing the database accepts a token any of them
  * issued: a clerk whose node fails signs in again on another node with the token they hold. A {@code
  * <data-dir>/jwt.secret} left by an older version becomes that secret when the database has none yet.
- * Tokens last {@value #TTL_SECONDS} seconds.
+ *
+ * <p>A token lasts {@value #TTL_SECONDS} seconds and must carry an expiry. While it is valid, {@code POST
+ * /api/auth/refresh} exchanges it for a fresh one, up to {@value #MAX_SESSION_SECONDS} seconds after the
+ * password was checked (claim {@code auth}); then the clerk signs in again. Each token carries its clerk's
+ * token generation (claim {@code gen}, {@link TokenRevocations}): signing out and a password change raise
+ * it, which revokes every earlier token on every node ({@code TOKEN_REVOKED}). A WebSocket signed in with
+ * a token stays signed in while it is open; the token is checked when a connection signs in.
  */
 public final class TokenService {
-    static final int TTL_SECONDS = 12 * 3600;
+    public static final int TTL_SECONDS = 15 * 60;
+    public static final int MAX_SESSION_SECONDS = 12 * 3600;
     private static final String ISSUER = "tongban";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What a valid token says: its clerk, generation, when the password was checked and when it expires. */
+    public record Claims(String clerkId, long generation, long authTime, long expiresAt) {}
 
     private final JWTAuth jwt;
+    private final TokenRevocations revocations;
+    private final Clock clock;
 
-    private TokenService(JWTAuth jwt) {
+    private TokenService(JWTAuth jwt, TokenRevocations revocations, Clock clock) {
         this.jwt = jwt;
+        this.revocations = revocations;
+        this.clock = clock;
     }
 
-    public static TokenService create(Vertx vertx, InstallationSecrets secrets, Path dataDir) {
+    public static TokenService create(
+            Vertx vertx, InstallationSecrets secrets, TokenRevocations revocations, Path dataDir) {
         return withSecret(
-                vertx, secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret)));
+                vertx,
+                secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret)),
+                revocations,
+                Clock.systemUTC());
     }
 
-    /** With a given HS256 secret (tests). */
+    /** With a given HS256 secret and revocations of this process alone (tests). */
     static TokenService withSecret(Vertx vertx, String secret) {
+        return withSecret(vertx, secret, TokenRevocations.inMemory(), Clock.systemUTC());
+    }
+
+    /**
+     * With a given HS256 secret (tests). {@code clock} decides only how old a sign-in may be refreshed;
+     * expiry is the JWT library's, on the system clock.
+     */
+    static TokenService withSecret(Vertx vertx, String secret, TokenRevocations revocations, Clock clock) {
         JWTAuth jwt = JWTAuth.create(
                 vertx,
                 new JWTAuthOptions()
                         .addPubSecKey(
                                 new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
                         .setJWTOptions(new JWTOptions().setIssuer(ISSUER)));
-        return new TokenService(jwt);
+        return new TokenService(jwt, revocations, clock);
     }
 
     private static Optional<String> legacySecret(Path dataDir) {
@@ -62,46 +90,104 @@ public final class TokenService {
         }
     }
 
+    /** A token's own id: two tokens issued in the same second differ. */
+    private static String randomId() {
+        byte[] id = new byte[12];
+        RANDOM.nextBytes(id);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    }
+
     private static String randomSecret() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         return Base64.getEncoder().encodeToString(secret);
     }
 
-    /** Issues a token for a clerk. */
+    /** Issues a token for a clerk whose password was just checked. Blocking (reads the generation). */
     public String issue(String clerkId) {
+        return issue(clerkId, clock.millis() / 1000);
+    }
+
+    private String issue(String clerkId, long authTime) {
         return jwt.generateToken(
-                new JsonObject().put("sub", clerkId).put("role", "clerk"),
+                new JsonObject()
+                        .put("sub", clerkId)
+                        .put("role", "clerk")
+                        .put("gen", revocations.generation(clerkId))
+                        .put("auth", authTime)
+                        .put("jti", randomId()),
                 new JWTOptions().setIssuer(ISSUER).setExpiresInSeconds(TTL_SECONDS));
     }
 
-    /** Verifies a token and returns the clerk id it was issued for. */
+    /**
+     * Checks a token's signature, role and expiry (not whether it was revoked: {@link #check}) and returns
+     * the clerk id it was issued for.
+     */
     public Future<String> verify(String token) {
+        return claims(token).map(Claims::clerkId);
+    }
+
+    private Future<Claims> claims(String token) {
         return jwt.authenticate(new TokenCredentials(token)).map(user -> {
             JsonObject p = user.principal();
             if (!"clerk".equals(p.getString("role")) || p.getString("sub") == null) {
                 throw new IllegalArgumentException("not a clerk token");
             }
             // A token without an expiry would be valid for ever; ours always carry one.
-            if (!(user.get("exp") instanceof Number)) {
+            if (!(user.get("exp") instanceof Number exp)) {
                 throw new IllegalArgumentException("a token without an expiry");
             }
-            return p.getString("sub");
+            // Tokens of builds before revocation carry no generation (0) and no sign-in time (their iat).
+            long generation = p.getValue("gen") instanceof Number g ? g.longValue() : 0;
+            long authTime = p.getValue("auth") instanceof Number a
+                    ? a.longValue()
+                    : user.get("iat") instanceof Number iat ? iat.longValue() : 0;
+            return new Claims(p.getString("sub"), generation, authTime, exp.longValue());
         });
     }
 
     /**
-     * The clerk a token names, waiting for the check; {@code AUTH_FAILED} if it is invalid or expired.
-     * Blocking: for handlers on a worker thread.
+     * The claims of a valid token that was not revoked: {@code AUTH_FAILED} if it is invalid or expired,
+     * {@code TOKEN_REVOKED} if its clerk signed out or changed the password since. Blocking: for handlers
+     * on a worker thread.
      */
-    public String clerkOf(String token) {
+    public Claims check(String token) {
+        Claims claims;
         try {
-            return verify(token).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            claims = claims(token).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProtocolException(ErrorCode.INTERNAL, "interrupted");
         } catch (Exception e) {
             throw new ProtocolException(ErrorCode.AUTH_FAILED, "invalid or expired token; sign in again");
         }
+        if (claims.generation() < revocations.generation(claims.clerkId())) {
+            throw new ProtocolException(
+                    ErrorCode.TOKEN_REVOKED, "this sign-in was ended (signed out or password changed); sign in again");
+        }
+        return claims;
+    }
+
+    /** The clerk a valid, unrevoked token names (see {@link #check}). Blocking. */
+    public String clerkOf(String token) {
+        return check(token).clerkId();
+    }
+
+    /**
+     * A fresh token for a valid, unrevoked one, with the same sign-in time; {@code AUTH_FAILED} once the
+     * sign-in is older than {@value #MAX_SESSION_SECONDS} seconds. Blocking.
+     */
+    public String refresh(String token) {
+        Claims claims = check(token);
+        if (clock.millis() / 1000 - claims.authTime() > MAX_SESSION_SECONDS) {
+            throw new ProtocolException(
+                    ErrorCode.AUTH_FAILED, "this sign-in is too old to be refreshed; sign in again");
+        }
+        return issue(claims.clerkId(), claims.authTime());
+    }
+
+    /** Revokes every token of the clerk issued so far, on every node (sign-out, password change). Blocking. */
+    public void revoke(String clerkId) {
+        revocations.revoke(clerkId);
     }
 }

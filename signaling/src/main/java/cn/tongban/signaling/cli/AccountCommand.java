@@ -1,12 +1,21 @@
 package cn.tongban.signaling.cli;
 
 import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.auth.LoginThrottle;
+import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.signaling.store.JdbcAuditJournal;
+import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,17 +25,26 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code account}: clerk accounts in the database. With several nodes on one (PostgreSQL) database a
- * change made here holds on every node at the next login; the servers may keep running.
+ * change made here holds on every node at the next login; the servers may keep running. A new password
+ * revokes the clerk's session tokens; {@code unlock} clears a sign-in lock. Both are audited.
  */
 @Command(
         name = "account",
         mixinStandardHelpOptions = true,
         description = "Clerk accounts in the database.",
-        subcommands = {AccountCommand.Passwd.class, AccountCommand.Reset.class, AccountCommand.ListAccounts.class})
+        subcommands = {
+            AccountCommand.Passwd.class,
+            AccountCommand.Reset.class,
+            AccountCommand.ListAccounts.class,
+            AccountCommand.Unlock.class
+        })
 public final class AccountCommand {
     static final int MIN_PASSWORD_LENGTH = 10;
 
-    /** Exit 0 when set, 1 when the password was refused, 2 when the database cannot be used. */
+    /**
+     * Exit 0 when set (the clerk's session tokens are revoked on every node), 1 when the password was
+     * refused, 2 when the database cannot be used.
+     */
     @Command(
             name = "passwd",
             mixinStandardHelpOptions = true,
@@ -40,6 +58,13 @@ public final class AccountCommand {
 
         @Option(names = "--stdin", description = "Read the new password as one line from standard input.")
         boolean stdin;
+
+        @Option(
+                names = "--by",
+                paramLabel = "NAME",
+                defaultValue = "${sys:user.name}",
+                description = "Who changes it, for the audit journal (default: the operating-system user).")
+        String by;
 
         @Override
         public Integer call() throws Exception {
@@ -63,11 +88,12 @@ public final class AccountCommand {
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
                 AccountStore.open(db.dataSource(), store.dataDir).setPassword(username, new String(password));
+                audit(store, db, by, AuditAction.CLERK_PASSWORD_CHANGED, username);
             } catch (RuntimeException e) {
                 System.err.println("cannot use the database: " + e.getMessage());
                 return 2;
             }
-            System.out.println("password of " + username + " changed");
+            System.out.println("password of " + username + " changed; its session tokens are revoked");
             return 0;
         }
     }
@@ -115,5 +141,63 @@ public final class AccountCommand {
                 return 2;
             }
         }
+    }
+
+    /**
+     * Clears the lock that too many failed sign-ins in a row put on an account, and the account's sign-in
+     * delays; the servers may keep running. Exit 0 when the account was locked, 1 when it was not (its
+     * delays are cleared all the same), 2 when there is no database or it cannot be used.
+     */
+    @Command(
+            name = "unlock",
+            mixinStandardHelpOptions = true,
+            description = "Clear a clerk's sign-in lock (set after too many failed sign-ins) and sign-in delays.")
+    static final class Unlock implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @Parameters(index = "0", description = "The clerk's user name.")
+        String username;
+
+        @Option(
+                names = "--by",
+                paramLabel = "NAME",
+                defaultValue = "${sys:user.name}",
+                description = "Who unlocks, for the audit journal (default: the operating-system user).")
+        String by;
+
+        @Override
+        public Integer call() {
+            String user = username.strip().toLowerCase(Locale.ROOT);
+            if ((store.dbUrl == null || store.dbUrl.isBlank())
+                    && !Files.exists(store.dataDir.resolve("db").resolve("tongban.mv.db"))) {
+                // Opening a wrong directory would create an empty database and find nothing locked.
+                System.err.println("no database in " + store.dataDir.toAbsolutePath());
+                return 2;
+            }
+            try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
+                boolean wasLocked = new LoginThrottle(db.dataSource(), Clock.systemUTC()).unlock(user);
+                audit(store, db, by, AuditAction.CLERK_ACCOUNT_UNLOCKED, user);
+                System.out.println(
+                        wasLocked
+                                ? "account " + user + " unlocked"
+                                : "account " + user + " was not locked; its sign-in delays are cleared");
+                return wasLocked ? 0 : 1;
+            } catch (RuntimeException e) {
+                System.err.println("cannot use the database: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    /**
+     * An operator's change to a clerk's account, in the audit journal (actor {@code operator:<by>}), chained
+     * with the installation's key like every other entry.
+     */
+    private static void audit(StoreOptions store, Database db, String by, AuditAction action, String username) {
+        String details =
+                new JsonObject(AuditDetails.of(AuditField.CLERK, username).asMap()).encode();
+        JdbcAuditJournal.keyed(db.dataSource(), Clock.systemUTC(), store.secrets(db.dataSource()))
+                .append("operator:" + by, action.wire(), null, details);
     }
 }

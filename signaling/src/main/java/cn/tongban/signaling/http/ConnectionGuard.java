@@ -65,6 +65,12 @@ public final class ConnectionGuard implements Handler<HttpConnection> {
         a.awaitRequest();
     }
 
+    /** The client address of a request: its peer, or the client a trusted proxy names ({@link ClientAddress}). */
+    public String clientOf(HttpServerRequest req) {
+        io.vertx.core.net.SocketAddress peer = req.connection().remoteAddress();
+        return addresses.client(peer == null ? null : peer.hostAddress(), req.getHeader("X-Forwarded-For"));
+    }
+
     /** {@code next}, behind the per-address count of proxied clients and the request-head deadline. */
     public Handler<HttpServerRequest> requests(Handler<HttpServerRequest> next) {
         return req -> {

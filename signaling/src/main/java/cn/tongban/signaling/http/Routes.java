@@ -22,7 +22,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.time.Clock;
 
 /**
  * Every HTTP route of the server, in one place: health and metrics, the API (each feature's handlers), the
@@ -44,6 +43,7 @@ public final class Routes {
             Handlers features,
             AccountStore accounts,
             TokenService tokens,
+            LoginThrottle throttle,
             ReferenceDataStore refdata,
             Records records,
             EmbeddedPki pki,
@@ -80,12 +80,10 @@ public final class Routes {
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(
-                        vertx,
-                        accounts,
-                        tokens,
-                        refdata,
-                        records,
-                        new LoginThrottle(cluster.map("tongban.login-failures"), Clock.systemUTC())));
+                        vertx, accounts, tokens, refdata, records, throttle, guard::clientOf, registry));
+        AuthHandler auth = new AuthHandler(tokens, records);
+        router.post("/api/auth/refresh").blockingHandler(auth::refresh, false);
+        router.post("/api/auth/logout").blockingHandler(auth::logout, false);
         router.get("/api/slots").handler(features.appointments()::slots);
         router.post("/api/appointments")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))

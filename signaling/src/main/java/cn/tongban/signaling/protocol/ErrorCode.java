@@ -35,8 +35,18 @@ public enum ErrorCode {
     UNAUTHENTICATED(401, false, 0),
     /** Wrong user name or password, or an invalid/expired token. */
     AUTH_FAILED(401, false, 0),
-    /** Too many failed logins for this account; try again later. */
+    /**
+     * Too many failed sign-ins for this account in a row: it is locked until an operator clears the lock
+     * ({@code tongban.jar account unlock}). The password was not checked.
+     */
     LOGIN_LOCKED(429, false, 0),
+    /**
+     * Too many sign-in attempts from this address or for this account just now: wait the {@code retryAfter}
+     * seconds of the answer (also its {@code Retry-After} header). The password was not checked.
+     */
+    LOGIN_THROTTLED(429, false, 0),
+    /** The token was revoked: its clerk signed out or the password was changed since. Sign in again. */
+    TOKEN_REVOKED(401, false, 0),
     /** The message is not allowed for the sender's role (e.g. an applicant sending clerk messages). */
     FORBIDDEN_FOR_ROLE(403, false, 0),
     /** The message is not allowed in the sender's current state (e.g. {@code take} while busy). */

@@ -21,6 +21,28 @@ public final class HttpErrors {
         send(ctx.response(), code, reason, message);
     }
 
+    /**
+     * An error to retry later ({@code LOGIN_THROTTLED}): the wait in seconds as the {@code Retry-After}
+     * header and as {@code retryAfter} in the error object.
+     */
+    public static void retryLater(RoutingContext ctx, ErrorCode code, long seconds, String message) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended()) {
+            return;
+        }
+        response.setStatusCode(code.httpStatus())
+                .putHeader("content-type", "application/json; charset=utf-8")
+                .putHeader("retry-after", Long.toString(seconds))
+                .end(new JsonObject()
+                        .put(
+                                "error",
+                                new JsonObject()
+                                        .put("code", code.code())
+                                        .put("message", message)
+                                        .put("retryAfter", seconds))
+                        .encode());
+    }
+
     /** For a response outside the router (e.g. refused before routing). */
     public static void send(HttpServerResponse response, ErrorCode code, String reason, String message) {
         if (response.ended()) {

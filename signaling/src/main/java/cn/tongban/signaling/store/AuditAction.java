@@ -42,12 +42,20 @@ public enum AuditAction {
     APPOINTMENT_CHECKED_IN("appointment.checked_in", false),
     /** An appointment was released: nobody came. */
     APPOINTMENT_NO_SHOW("appointment.no_show", false),
+    /** After too many failed sign-ins in a row, a clerk's account was locked until an operator unlocks it. */
+    CLERK_ACCOUNT_LOCKED("clerk.account_locked", false),
+    /** An operator cleared an account's lock and sign-in delays ({@code tongban.jar account unlock}). */
+    CLERK_ACCOUNT_UNLOCKED("clerk.account_unlocked", false),
     /** A clerk signed in over HTTP. */
     CLERK_LOGIN("clerk.login", false),
     /** A wrong password. */
     CLERK_LOGIN_FAILED("clerk.login_failed", false),
     /** A login refused while the account is locked. */
     CLERK_LOGIN_LOCKED("clerk.login_locked", false),
+    /** A clerk signed out: every session token issued to the clerk so far is revoked. */
+    CLERK_LOGOUT("clerk.logout", false),
+    /** A clerk's password was set by an operator ({@code tongban.jar account passwd}); tokens revoked. */
+    CLERK_PASSWORD_CHANGED("clerk.password_changed", false),
     /** A clerk's connection signed in. */
     CLERK_SIGNED_IN("clerk.signed_in", false),
     /** The clerk changed the co-browsing mode. */

@@ -124,10 +124,12 @@ class AccountStoreTest {
             InstallationSecrets s2 = new InstallationSecrets(node2.dataSource(), SecretStore.open(keystore, null));
             Vertx vertx = Vertx.vertx();
             try {
-                TokenService t1 = TokenService.create(vertx, s1, dir);
+                TokenService t1 = TokenService.create(
+                        vertx, s1, new JdbcTokenRevocations(node1.dataSource(), java.time.Clock.systemUTC()), dir);
                 // The second node has no jwt.secret of its own: it must still accept the first node's tokens.
                 Path other = Files.createDirectory(dir.resolve("other-node"));
-                TokenService t2 = TokenService.create(vertx, s2, other);
+                TokenService t2 = TokenService.create(
+                        vertx, s2, new JdbcTokenRevocations(node2.dataSource(), java.time.Clock.systemUTC()), other);
                 assertThat(s2.find("jwt")).contains("b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZC1zZWNyZXQ=");
                 String token = t1.issue("wujin01");
                 assertThat(t2.verify(token).await(10, TimeUnit.SECONDS)).isEqualTo("wujin01");
