@@ -666,12 +666,21 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
 
     private synchronized void appendLog(String file, String line) {
         try {
+            Path log = config.dataDir().resolve(file);
+            // Owner-only like the keystore beside it (the server also tightens the data directory at start).
+            if (!Files.exists(log)
+                    && log.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                try {
+                    Files.createFile(
+                            log,
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // another node of this JVM created it
+                }
+            }
             Files.writeString(
-                    config.dataDir().resolve(file),
-                    line + "\n",
-                    StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+                    log, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -118,10 +118,13 @@ public final class OwnerOnly {
     /**
      * What {@link #tighten} found.
      *
-     * @param tightened entries other accounts had access to, now owner-only
+     * @param tightened entries other accounts could reach (they and every directory above them inside the
+     *     root were open), now owner-only
      * @param untouchable entries still open because they cannot be changed (owned by another account)
+     * @param sheltered entries that were open but inside an owner-only directory (nobody else could reach
+     *     them), now owner-only too
      */
-    public record Report(List<Path> tightened, List<Path> untouchable) {}
+    public record Report(List<Path> tightened, List<Path> untouchable, int sheltered) {}
 
     /**
      * Makes {@code root} and everything under it owner-only, and says what was open. Symbolic links are
@@ -130,21 +133,33 @@ public final class OwnerOnly {
     public static Report tighten(Path root) throws IOException {
         List<Path> tightened = new ArrayList<>();
         List<Path> untouchable = new ArrayList<>();
+        int[] sheltered = {0};
         if (!posix(root) || !Files.exists(root)) {
-            return new Report(tightened, untouchable);
+            return new Report(tightened, untouchable, 0);
         }
         int[] seen = {0};
+        // Whether each directory on the current path could be entered by other accounts before this walk.
+        java.util.Deque<Boolean> reachable = new java.util.ArrayDeque<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                check(dir);
+                boolean parentReachable = reachable.isEmpty() || reachable.peek();
+                boolean open = open(dir);
+                check(dir, parentReachable);
+                reachable.push(parentReachable && open);
                 return ++seen[0] > MAX_ENTRIES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                reachable.pop();
+                return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile() || attrs.isDirectory()) {
-                    check(file);
+                    check(file, reachable.isEmpty() || reachable.peek());
                 }
                 return ++seen[0] > MAX_ENTRIES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
             }
@@ -155,18 +170,22 @@ public final class OwnerOnly {
                 return FileVisitResult.CONTINUE;
             }
 
-            private void check(Path p) throws IOException {
+            private void check(Path p, boolean parentReachable) throws IOException {
                 if (!open(p)) {
                     return;
                 }
                 try {
                     restrict(p);
-                    tightened.add(p);
+                    if (parentReachable) {
+                        tightened.add(p);
+                    } else {
+                        sheltered[0]++;
+                    }
                 } catch (UncheckedIOException e) {
                     untouchable.add(p);
                 }
             }
         });
-        return new Report(tightened, untouchable);
+        return new Report(tightened, untouchable, sheltered[0]);
     }
 }
