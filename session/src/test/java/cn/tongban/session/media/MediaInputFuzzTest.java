@@ -17,16 +17,15 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import org.ice4j.StunException;
-import org.ice4j.message.Message;
 
 /**
  * Fuzzing what the bridge reads from the network and from browsers (jqwik, a bounded number of tries in
  * every build): RTP and RTCP parsers return a packet or nothing for any datagram, never an exception or a
- * view past the buffer; the RFC 7983 demultiplexer classifies anything; ice4j's STUN decoder refuses
- * garbage with its own exception; the SDP answer parser accepts or refuses a mutated answer with an {@link
- * SdpException}. Inputs that once broke a rule are kept below as examples.
+ * view past the buffer; the RFC 7983 demultiplexer classifies anything; the SDP answer parser accepts or
+ * refuses a mutated answer with an {@link SdpException}. Inputs that once broke a rule are kept below as
+ * examples. (ice4j's own STUN decoder throws unchecked exceptions for some garbage — a 21-byte datagram
+ * found here; what matters is that the shared port survives it: {@code
+ * IceTransportTest.theSharedPortSurvivesStunGarbage}.)
  */
 class MediaInputFuzzTest {
 
@@ -105,15 +104,6 @@ class MediaInputFuzzTest {
             Rfc7983.isDtls(d, off, len);
             Rfc7983.isRtpOrRtcp(d, off, len);
             RtcpPacket.looksLikeRtcp(d, off, len);
-        }
-    }
-
-    @Property(tries = 2000)
-    void stunGarbageIsRefusedByIce4jsOwnException(@ForAll @Size(max = 200) byte[] d) {
-        try {
-            Message.decode(d, 0, d.length);
-        } catch (StunException expected) {
-            // refused: what the shared port does with it is drop it
         }
     }
 

@@ -92,6 +92,49 @@ class IceTransportTest {
         }
     }
 
+    /**
+     * ice4j's STUN decoder throws unchecked exceptions for some garbage (the fuzzer found a 21-byte header
+     * claiming one byte of attributes): a few thousand such datagrams on the shared port, and a peer still
+     * connects and exchanges data through it afterwards.
+     */
+    @Test
+    void theSharedPortSurvivesStunGarbage() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (IceUdpPort port = IceUdpPort.open(List.of(loopback), 0);
+                DatagramSocket attacker = new DatagramSocket(0, loopback)) {
+            InetSocketAddress target = new InetSocketAddress(loopback, port.port());
+            java.util.Random r = new java.util.Random(7);
+            List<byte[]> garbage = new java.util.ArrayList<>();
+            garbage.add(new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+            for (int i = 0; i < 3000; i++) {
+                byte[] d = new byte[20 + r.nextInt(60)];
+                r.nextBytes(d);
+                d[0] = (byte) (r.nextInt(2)); // STUN's first two bits are zero (RFC 7983)
+                d[1] = r.nextBoolean() ? 1 : d[1]; // often a Binding method
+                ByteBuffer.wrap(d, 4, 4).putInt(0x2112A442); // the magic cookie
+                garbage.add(d);
+            }
+            for (byte[] d : garbage) {
+                attacker.send(new DatagramPacket(d, d.length, target));
+            }
+            IceTransport bridge = port.newTransport("bridge");
+            IceTransport peer = IceTransport.controllingOnEphemeralPorts("peer");
+            try {
+                CompletableFuture<String> got = new CompletableFuture<>();
+                bridge.setDataHandler((b, o, l, from) -> got.complete(new String(b, o, l, StandardCharsets.UTF_8)));
+                bridge.start(peer.localUfrag(), peer.localPassword(), List.of());
+                peer.start(bridge.localUfrag(), bridge.localPassword(), bridge.localCandidates());
+                peer.connected().get(20, TimeUnit.SECONDS);
+                byte[] hello = "still here".getBytes(StandardCharsets.UTF_8);
+                peer.send(hello, 0, hello.length);
+                assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo("still here");
+            } finally {
+                peer.close();
+                bridge.close();
+            }
+        }
+    }
+
     /** A STUN binding request (RFC 5389) with USERNAME and the given (forged) MESSAGE-INTEGRITY value. */
     static byte[] bindingRequest(String username, byte[] integrity) {
         byte[] user = username.getBytes(StandardCharsets.UTF_8);
