@@ -22,10 +22,11 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Signed clerk session tokens (JWT, HS256). The key is the installation secret {@code jwt} in the
- * database ({@link InstallationSecrets}), so every node sharing the database accepts a token any of them
- * issued: a clerk whose node fails signs in again on another node with the token they hold. A {@code
- * <data-dir>/jwt.secret} left by an older version becomes that secret when the database has none yet.
+ * Signed clerk session tokens (JWT, HS256). The key is the installation secret {@code jwt}, kept in the
+ * secrets keystore outside the database ({@link InstallationSecrets}), which every node of the installation
+ * holds, so every node accepts a token any of them issued: a clerk whose node fails signs in again on
+ * another node with the token they hold. A {@code <data-dir>/jwt.secret} left by an older version becomes
+ * that secret when the installation has none yet.
  *
  * <p>A token lasts {@value #TTL_SECONDS} seconds and must carry an expiry. While it is valid, {@code POST
  * /api/auth/refresh} exchanges it for a fresh one, up to {@value #MAX_SESSION_SECONDS} seconds after the
