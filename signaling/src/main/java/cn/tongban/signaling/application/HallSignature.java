@@ -41,7 +41,7 @@ import org.bouncycastle.util.Selector;
  * anchors. No secret is shared between halls or provinces: a node trusts exactly the PKI it trusts for the
  * signed applications themselves.
  */
-final class HallSignature {
+public final class HallSignature {
     private HallSignature() {}
 
     /** Thrown when a request's signature is missing, broken or not from a trusted e-seal. */
@@ -53,8 +53,8 @@ final class HallSignature {
         }
     }
 
-    /** The detached CMS SignedData over {@code content}. */
-    static byte[] sign(byte[] content, Credential seal) {
+    /** The detached CMS SignedData over {@code content} (also the base of audit checkpoints' seals). */
+    public static byte[] sign(byte[] content, Credential seal) {
         try {
             String alg = seal.privateKey().getAlgorithm().startsWith("EC") ? "SHA256withECDSA" : "SHA256withRSA";
             CMSSignedDataGenerator gen = new CMSSignedDataGenerator();

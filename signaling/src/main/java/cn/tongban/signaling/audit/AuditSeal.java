@@ -7,6 +7,7 @@ import cn.tongban.docsign.cms.Identity;
 import cn.tongban.docsign.cms.SignatureParts;
 import cn.tongban.docsign.pki.Credential;
 import cn.tongban.docsign.pki.TimestampSource;
+import cn.tongban.signaling.application.HallSignature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -23,18 +24,13 @@ import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.CMSSignedDataGenerator;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.SignerInformationStore;
-import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.tsp.TimeStampToken;
 
 /**
@@ -51,21 +47,13 @@ public final class AuditSeal {
         return ("tongban audit checkpoint v1\nseq=" + seq + "\nhash=" + hash + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Signs {@code content} with {@code seal} and time-stamps the signature; returns the DER CMS. */
+    /**
+     * Signs {@code content} with {@code seal} (the hall's detached CMS, as for hand-offs) and time-stamps the
+     * signature; returns the DER CMS.
+     */
     public static byte[] sign(byte[] content, Credential seal, TimestampSource tsa) {
         try {
-            String alg = seal.privateKey().getAlgorithm().startsWith("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-            CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
-            gen.addSignerInfoGenerator(new JcaSignerInfoGeneratorBuilder(new JcaDigestCalculatorProviderBuilder()
-                            .setProvider(Crypto.BC)
-                            .build())
-                    .build(
-                            new JcaContentSignerBuilder(alg)
-                                    .setProvider(Crypto.BC)
-                                    .build(seal.privateKey()),
-                            seal.certificate()));
-            gen.addCertificates(new JcaCertStore(seal.chain()));
-            CMSSignedData sd = gen.generate(new CMSProcessableByteArray(content), false);
+            CMSSignedData sd = new CMSSignedData(HallSignature.sign(content, seal));
             SignerInformation si = sd.getSignerInfos().getSigners().iterator().next();
             byte[] token = tsa.timestamp(sha256(si.getSignature()));
             Attribute ts = new Attribute(
@@ -74,7 +62,7 @@ public final class AuditSeal {
             si = SignerInformation.replaceUnsignedAttributes(si, new AttributeTable(ts));
             return CMSSignedData.replaceSigners(sd, new SignerInformationStore(si))
                     .getEncoded();
-        } catch (GeneralSecurityException | OperatorCreationException | CMSException | IOException e) {
+        } catch (CMSException | IOException e) {
             throw new IllegalStateException("cannot seal the audit checkpoint", e);
         }
     }

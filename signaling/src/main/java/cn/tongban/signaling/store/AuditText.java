@@ -4,7 +4,7 @@ package cn.tongban.signaling.store;
  * Cleans text before it enters the audit journal or a log line. Control characters (C0, DEL, C1), line and
  * paragraph separators and the bidirectional-format characters (which can make {@code clerk:evil} display
  * as something else) never reach a reader raw: in labels (actors, actions) they become {@code U+FFFD}; in
- * JSON details, which already escape C0 controls, the rest become {@code \\uXXXX} escapes, which keep
+ * JSON details, which already escape C0 controls, the rest become JSON unicode escapes (a backslash, {@code u} and four hex digits), which keep
  * the JSON valid and its meaning unchanged.
  */
 public final class AuditText {
@@ -49,7 +49,7 @@ public final class AuditText {
     }
 
     /**
-     * JSON text with every unsafe character written as a {@code \\uXXXX} escape (C0 controls inside
+     * JSON text with every unsafe character written as a JSON unicode escape (C0 controls inside
      * strings are escaped by any encoder already; tabs and line breaks outside strings are whitespace).
      */
     public static String json(String s) {

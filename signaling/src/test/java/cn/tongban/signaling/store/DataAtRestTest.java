@@ -12,9 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -139,39 +136,11 @@ class DataAtRestTest {
 
     /** Every value of every table of the data directory's database, as text. */
     private static List<String> dump(Path data) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Database db = Database.open(Database.defaultUrl(data), null, null);
-                Connection c = db.dataSource().getConnection()) {
-            List<String> tables = new ArrayList<>();
-            try (ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
-                while (rs.next()) {
-                    // H2 2 says "BASE TABLE", PostgreSQL "TABLE".
-                    String type = rs.getString("TABLE_TYPE");
-                    if ("public".equalsIgnoreCase(rs.getString("TABLE_SCHEM"))
-                            && ("TABLE".equals(type) || "BASE TABLE".equals(type))) {
-                        tables.add(rs.getString("TABLE_NAME"));
-                    }
-                }
-            }
-            assertThat(tables).contains("INSTALLATION_SECRET_CHECK", "AUDIT_CHECKPOINT");
-            for (String t : tables) {
-                try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
-                    int n = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        for (int i = 1; i <= n; i++) {
-                            Object v = rs.getObject(i);
-                            if (v instanceof byte[] b) {
-                                out.add(new String(b, StandardCharsets.ISO_8859_1));
-                            } else if (v != null) {
-                                out.add(v.toString());
-                            }
-                        }
-                    }
-                }
-            }
+        try (Database db = Database.open(Database.defaultUrl(data), null, null)) {
+            List<String> all = TestDatabase.everyValue(db);
+            assertThat(all).contains("table:INSTALLATION_SECRET_CHECK", "table:AUDIT_CHECKPOINT");
+            return all;
         }
-        return out;
     }
 
     private static String verify(Path data) {

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,39 +129,7 @@ class SecretStoreTest {
         assertThat(SecretStore.open(keystore, null, pw).get("k")).isPresent();
     }
 
-    /** Every text and binary value of every table, as text. */
     private static List<String> dump(Database db) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = db.dataSource().getConnection()) {
-            List<String> tables = new ArrayList<>();
-            try (ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
-                while (rs.next()) {
-                    // H2 2 says "BASE TABLE", PostgreSQL "TABLE".
-                    String type = rs.getString("TABLE_TYPE");
-                    if ("public".equalsIgnoreCase(rs.getString("TABLE_SCHEM"))
-                            && ("TABLE".equals(type) || "BASE TABLE".equals(type))) {
-                        tables.add(rs.getString("TABLE_NAME"));
-                    }
-                }
-            }
-            assertThat(tables).isNotEmpty();
-            for (String t : tables) {
-                try (Statement st = c.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
-                    int n = rs.getMetaData().getColumnCount();
-                    while (rs.next()) {
-                        for (int i = 1; i <= n; i++) {
-                            Object v = rs.getObject(i);
-                            if (v instanceof byte[] b) {
-                                out.add(new String(b, StandardCharsets.ISO_8859_1));
-                            } else if (v != null) {
-                                out.add(v.toString());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out;
+        return TestDatabase.everyValue(db);
     }
 }

@@ -45,4 +45,43 @@ public record TestDatabase(String kind, String url, String user, String password
     public String toString() {
         return kind;
     }
+
+    /** Every value of every table of {@code db}'s public schema, as text (binary values as Latin-1). */
+    public static java.util.List<String> everyValue(Database db) throws java.sql.SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            java.util.List<String> tables = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
+                while (rs.next()) {
+                    // H2 2 says "BASE TABLE", PostgreSQL "TABLE".
+                    String type = rs.getString("TABLE_TYPE");
+                    if ("public".equalsIgnoreCase(rs.getString("TABLE_SCHEM"))
+                            && ("TABLE".equals(type) || "BASE TABLE".equals(type))) {
+                        tables.add(rs.getString("TABLE_NAME"));
+                    }
+                }
+            }
+            if (tables.isEmpty()) {
+                throw new IllegalStateException("no tables found");
+            }
+            for (String t : tables) {
+                out.add("table:" + t);
+                try (java.sql.Statement st = c.createStatement();
+                        java.sql.ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
+                    int n = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        for (int i = 1; i <= n; i++) {
+                            Object v = rs.getObject(i);
+                            if (v instanceof byte[] b) {
+                                out.add(new String(b, java.nio.charset.StandardCharsets.ISO_8859_1));
+                            } else if (v != null) {
+                                out.add(v.toString());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
 }
