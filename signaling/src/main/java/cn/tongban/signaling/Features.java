@@ -30,6 +30,7 @@ import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.store.SecretKeys;
 import cn.tongban.signaling.supervisor.Supervision;
+import cn.tongban.signaling.verify.ApplicantGate;
 import cn.tongban.signaling.window.VirtualWindow;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,6 +88,7 @@ final class Features {
             Records records,
             QueueService queue,
             TokenService tokens,
+            ApplicantGate gate,
             Clock clock,
             MeterRegistry metrics) {}
 
@@ -185,6 +187,7 @@ final class Features {
                 in.records(),
                 media,
                 appointments,
+                in.gate(),
                 outbox,
                 changes,
                 List.of(applications.desk()::sessionEnded),

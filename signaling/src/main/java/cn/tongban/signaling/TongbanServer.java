@@ -33,7 +33,15 @@ import cn.tongban.signaling.store.InstallationSecrets;
 import cn.tongban.signaling.store.JdbcAuditJournal;
 import cn.tongban.signaling.store.OwnerOnly;
 import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.store.SecretKeys;
 import cn.tongban.signaling.store.SecretStore;
+import cn.tongban.signaling.verify.ApplicantGate;
+import cn.tongban.signaling.verify.ConsoleSmsGateway;
+import cn.tongban.signaling.verify.HttpSmsGateway;
+import cn.tongban.signaling.verify.MobileVerification;
+import cn.tongban.signaling.verify.ProofOfWork;
+import cn.tongban.signaling.verify.SmsGateway;
+import cn.tongban.signaling.verify.VerifyRoutes;
 import cn.tongban.signaling.window.VirtualWindow;
 import cn.tongban.signaling.ws.Connections;
 import cn.tongban.signaling.ws.MessageRouter;
@@ -53,12 +61,14 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -210,7 +220,8 @@ public final class TongbanServer implements AutoCloseable {
             Clock clock = Clock.systemUTC();
             TokenService tokens = TokenService.create(
                     vertx, secrets, new JdbcTokenRevocations(db.dataSource(), clock), options.dataDir());
-            QueueService queue = new QueueService(hz, refdata::current, clock);
+            QueueService queue = new QueueService(
+                    hz, refdata::current, clock, options.applicants().verifyMobile());
             JdbcAuditJournal journal = JdbcAuditJournal.keyed(db.dataSource(), clock, secrets);
             Records records = new Records(journal, new CaseStore(db.dataSource()), clock, registry);
             TrustServices trust = PkiSupport.trustServices(pki, options.pki());
@@ -225,6 +236,8 @@ public final class TongbanServer implements AutoCloseable {
                             options.atRest().checkpointEvery(), options.atRest().checkpointInterval()),
                     clock);
             ClusterView clusterView = new ClusterView(hz);
+            MobileVerification verification = mobileVerification(options, secrets, db.dataSource(), clock);
+            ApplicantGate gate = new ApplicantGate(verification);
 
             // The WebSocket transport, then every feature registering its messages on the router.
             Connections connections = new Connections(vertx);
@@ -255,6 +268,7 @@ public final class TongbanServer implements AutoCloseable {
                             records,
                             queue,
                             tokens,
+                            gate,
                             clock,
                             registry),
                     connections,
@@ -299,7 +313,8 @@ public final class TongbanServer implements AutoCloseable {
                                     new FormsHandler(features.forms),
                                     new MaterialRoutes(features.materials),
                                     features.applications.routes(),
-                                    new AppointmentRoutes(features.appointments, records)),
+                                    new AppointmentRoutes(features.appointments, records, gate),
+                                    new VerifyRoutes(verification, records, guard::clientOf, registry)),
                             accounts,
                             tokens,
                             new LoginThrottle(db.dataSource(), clock),
@@ -384,6 +399,33 @@ public final class TongbanServer implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * The SMS verification of applicants' numbers, or null when the options ask for none. Its key is derived
+     * from a key of the installation's keystore, so that a code sent by one node is confirmed on another and a
+     * token issued on one is good on all.
+     */
+    private static MobileVerification mobileVerification(
+            ServerOptions options, InstallationSecrets secrets, DataSource ds, Clock clock) {
+        ServerOptions.Applicants a = options.applicants();
+        if (!a.verifyMobile()) {
+            LOG.warn("Applicants' mobile numbers are not verified: anyone may take tickets with any number");
+            return null;
+        }
+        byte[] key =
+                SecretKeys.derived(secrets, options.dataDir(), "audit-fingerprint.key", "applicant verification v1");
+        SmsGateway sms = a.smsGatewayUrl() == null
+                ? new ConsoleSmsGateway()
+                : new HttpSmsGateway(a.smsGatewayUrl(), a.smsGatewayToken(), Duration.ofSeconds(10));
+        LOG.info("Applicants' mobile numbers are verified by SMS code through the {}", sms.describe());
+        return new MobileVerification(
+                key,
+                ds,
+                sms,
+                new ProofOfWork(key, a.challengeBits(), ds, clock),
+                new MobileVerification.Policy(a.addressFree(), a.addressMax()),
+                clock);
     }
 
     /** What the cluster duties do to clients: the window's connection losses, the transport's closing. */

@@ -11,6 +11,7 @@ import { initSigning } from './signing.js';
 import { initDocumentCamera } from './doccam.js';
 import { localized } from './formview.js';
 import { getForm } from './uploads.js';
+import { confirmCode, forgetToken, requestCode, tokenFor, verificationSettings } from './verify.js';
 import {
   $,
   addChatLine,
@@ -34,6 +35,8 @@ const state = {
   catalog: { halls: [], matters: [], languages: [], priorityGroups: [] },
   draft: loadDraft(),
   contactErrors: {},
+  // Mobile verification (docs/protocol.md): whether the server needs it, the code's resend countdown, a status line.
+  verify: { required: false, busy: false, resendAt: 0, sentTo: null, status: null },
   device: { status: 'idle', detail: '' }, // idle | checking | ok | denied | notFound | busy | unsupported | error
   voiceOnly: false,
   previewStream: null,
@@ -96,6 +99,7 @@ client.connect();
 if (sessionStorage.getItem(TOKEN_KEY)) state.view = 'ticket';
 show(state.view);
 loadCatalog();
+loadVerificationSettings();
 
 // Test hook (web/README.md): lets end-to-end tests read WebRTC statistics.
 window.tongban = {
@@ -124,6 +128,15 @@ window.tongban = {
     offerVersion: state.call?.version ?? null,
   }),
 };
+
+async function loadVerificationSettings() {
+  try {
+    state.verify.required = (await verificationSettings()).required === true;
+  } catch {
+    // Without the answer the page asks for nothing; a join refused with MOBILE_NOT_VERIFIED turns it on.
+  }
+  render();
+}
 
 async function loadCatalog() {
   try {
@@ -157,7 +170,7 @@ function wireSetup() {
   $('#matter-next').addEventListener('click', () => show('contact'));
 
   $('#contact-back').addEventListener('click', () => show('matter'));
-  $('#contact-form').addEventListener('submit', (e) => {
+  $('#contact-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     state.draft.name = $('#name').value.trim();
     state.draft.mobile = $('#mobile').value.replace(/\s+/g, '');
@@ -166,10 +179,24 @@ function wireSetup() {
     state.draft.appointmentCode = $('#appointment').value.replace(/\s+/g, '').toUpperCase() || null;
     saveDraft();
     state.contactErrors = validateContact(state.draft);
+    if (Object.keys(state.contactErrors).length === 0 && needsCode()) await confirmTypedCode();
     render();
-    if (Object.keys(state.contactErrors).length === 0) show('device');
-    else $(state.contactErrors.name ? '#name' : state.contactErrors.mobile ? '#mobile' : '#appointment').focus();
+    const errors = state.contactErrors;
+    if (Object.keys(errors).length === 0) show('device');
+    else $(errors.name ? '#name' : errors.mobile ? '#mobile' : errors['sms-code'] ? '#sms-code' : '#appointment').focus();
   });
+  // Typed values are kept as they are typed: a render while the applicant asks for a code (focus on the
+  // button) must not put back older ones.
+  $('#name').addEventListener('input', () => {
+    state.draft.name = $('#name').value.trim();
+    saveDraft();
+  });
+  $('#mobile').addEventListener('input', () => {
+    state.draft.mobile = typedMobile();
+    saveDraft();
+    renderVerify();
+  });
+  $('#send-code').addEventListener('click', sendCode);
   // At most one priority group may be claimed: the boxes act as an optional choice.
   $('#priority-list').addEventListener('change', (e) => {
     if (e.target.checked) {
@@ -221,6 +248,100 @@ function partnerHall() {
   return at && /^[a-z0-9-]{2,64}$/.test(at) ? { partnerHallId: at } : {};
 }
 
+/** The number typed now, without spaces. */
+function typedMobile() {
+  return $('#mobile').value.replace(/\s+/g, '');
+}
+
+/** Whether the typed number still needs its SMS code before the applicant may go on. */
+function needsCode() {
+  return state.verify.required && !tokenFor(typedMobile());
+}
+
+async function sendCode() {
+  const mobile = typedMobile();
+  delete state.contactErrors['sms-code'];
+  if (!MOBILE.test(mobile)) {
+    state.contactErrors.mobile = 'contact.mobileInvalid';
+    render();
+    $('#mobile').focus();
+    return;
+  }
+  delete state.contactErrors.mobile;
+  state.draft.mobile = mobile;
+  saveDraft();
+  state.verify.busy = true;
+  state.verify.status = null;
+  render();
+  try {
+    const { resendAfter } = await requestCode(mobile, {
+      onSolving: (on) => {
+        state.verify.status = on ? { key: 'verify.solving' } : null;
+        renderVerify();
+      },
+    });
+    state.verify.sentTo = mobile;
+    state.verify.status = { key: 'verify.sent', params: { mobile: `${mobile.slice(0, 3)}****${mobile.slice(-4)}` } };
+    countDown(resendAfter);
+    $('#sms-code').focus();
+  } catch (error) {
+    state.verify.status = null;
+    state.contactErrors['sms-code'] = verifyErrorText(error);
+    if (error.retryAfter > 0) countDown(error.retryAfter);
+  } finally {
+    state.verify.busy = false;
+    render();
+  }
+}
+
+/** Exchanges the typed code for the number's token; a refusal becomes the code field's error. */
+async function confirmTypedCode() {
+  const mobile = typedMobile();
+  const code = $('#sms-code').value.replace(/\s+/g, '');
+  if (!/^\d{6}$/.test(code)) {
+    state.contactErrors['sms-code'] = { key: state.verify.sentTo === mobile ? 'verify.codeInvalid' : 'verify.needCode' };
+    return;
+  }
+  try {
+    await confirmCode(mobile, code);
+    $('#sms-code').value = '';
+    state.verify.status = null;
+  } catch (error) {
+    state.contactErrors['sms-code'] = verifyErrorText(error);
+  }
+}
+
+/** What to say about a refused verification request: a string key and its parameters. */
+function verifyErrorText(error) {
+  if (error.code === 'VERIFICATION_FAILED') return { key: error.reason === 'wrong' ? 'verify.wrong' : 'verify.void' };
+  if (error.retryAfter > 0) return { key: 'verify.wait', params: { n: error.retryAfter } };
+  return { key: hasKey(`error.${error.code}`) ? `error.${error.code}` : 'error.INTERNAL' };
+}
+
+let countdownTimer = null;
+
+/** Disables "send code" for `seconds`, showing the time left on the button. */
+function countDown(seconds) {
+  state.verify.resendAt = Date.now() + seconds * 1000;
+  clearInterval(countdownTimer);
+  countdownTimer = setInterval(() => {
+    if (Date.now() >= state.verify.resendAt) clearInterval(countdownTimer);
+    renderVerify();
+  }, 1000);
+}
+
+function renderVerify() {
+  const verified = state.verify.required && Boolean(tokenFor(typedMobile()));
+  $('#verify-block').hidden = !state.verify.required || verified;
+  $('#verified-note').hidden = !verified;
+  const left = Math.ceil((state.verify.resendAt - Date.now()) / 1000);
+  const button = $('#send-code');
+  button.disabled = state.verify.busy || left > 0;
+  button.textContent = left > 0 ? t('verify.resendIn', { n: left }) : t('verify.send');
+  const status = state.verify.status;
+  $('#sms-code-status').textContent = status ? t(status.key, status.params) : '';
+}
+
 function validateContact({ name, mobile, appointmentCode }) {
   const errors = {};
   if (appointmentCode && !APPOINTMENT_CODE.test(appointmentCode)) errors.appointment = 'contact.appointmentInvalid';
@@ -268,11 +389,18 @@ async function join() {
   const routing = Object.fromEntries(
     Object.entries({ language, priorityGroup, appointmentCode }).filter(([, value]) => value),
   );
+  const mobileToken = tokenFor(mobile);
+  if (mobileToken) routing.mobileToken = mobileToken;
   try {
     await client.request({ type: 'join', matterId, hallId, name, mobile, ...routing, ...partnerHall() });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
     setNotice({ code: e.code, kind: 'error' });
+    if (e.code === 'MOBILE_NOT_VERIFIED') {
+      forgetToken();
+      state.verify.required = true;
+      show('contact');
+    }
     if (e.code === 'UNKNOWN_MATTER' || e.code === 'UNKNOWN_HALL') show('matter');
     if (['LANGUAGE_NOT_OFFERED', 'UNKNOWN_LANGUAGE', 'UNKNOWN_PRIORITY_GROUP'].includes(e.code)) show('contact');
     if (e.code?.startsWith('APPOINTMENT') || e.code === 'NO_SUCH_APPOINTMENT') show('contact');
@@ -661,13 +789,15 @@ function renderContactStep() {
   if (document.activeElement !== $('#name')) $('#name').value = state.draft.name ?? '';
   if (document.activeElement !== $('#mobile')) $('#mobile').value = state.draft.mobile ?? '';
   renderRoutingChoices();
-  for (const field of ['name', 'mobile', 'appointment']) {
-    const key = state.contactErrors[field];
+  for (const field of ['name', 'mobile', 'sms-code', 'appointment']) {
+    // A string key, or {key, params} (the code's errors).
+    const error = state.contactErrors[field];
     const box = $(`#${field}-error`);
-    box.hidden = !key;
-    box.textContent = key ? t(key) : '';
-    $(`#${field}`).setAttribute('aria-invalid', String(Boolean(key)));
+    box.hidden = !error;
+    box.textContent = !error ? '' : typeof error === 'string' ? t(error) : t(error.key, error.params);
+    $(`#${field}`).setAttribute('aria-invalid', String(Boolean(error)));
   }
+  renderVerify();
 }
 
 function renderRoutingChoices() {

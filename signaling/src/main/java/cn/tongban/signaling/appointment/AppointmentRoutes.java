@@ -8,6 +8,7 @@ import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
+import cn.tongban.signaling.verify.ApplicantGate;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,8 +20,10 @@ import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/slots?hallId=&matterId=&date=YYYY-MM-DD}: a day's bookable slots with free places;
- * {@code POST /api/appointments} {@code {hallId, matterId, start, name, mobile}}: books one and answers
- * 201 with the booking code (shown once; needed to check in with {@code join}).
+ * {@code POST /api/appointments} {@code {hallId, matterId, start, name, mobile, mobileToken}}: books one and
+ * answers 201 with the booking code (shown once; needed to check in with {@code join}). Where the server
+ * verifies numbers ({@link ApplicantGate}), the token must be the number's and one number holds at most
+ * {@value ApplicantGate#MAX_UPCOMING_BOOKINGS} upcoming bookings.
  */
 public final class AppointmentRoutes {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
@@ -28,10 +31,12 @@ public final class AppointmentRoutes {
 
     private final AppointmentService appointments;
     private final Records records;
+    private final ApplicantGate gate;
 
-    public AppointmentRoutes(AppointmentService appointments, Records records) {
+    public AppointmentRoutes(AppointmentService appointments, Records records, ApplicantGate gate) {
         this.appointments = appointments;
         this.records = records;
+        this.gate = gate;
     }
 
     public void slots(RoutingContext ctx) {
@@ -95,6 +100,7 @@ public final class AppointmentRoutes {
         Object start = body.getValue("start");
         Object name = body.getValue("name");
         Object mobile = body.getValue("mobile");
+        Object token = body.getValue("mobileToken");
         if (!(hallId instanceof String h) || !valid(h) || !(matterId instanceof String m) || !valid(m)) {
             HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "hallId and matterId are required");
             return;
@@ -114,11 +120,17 @@ public final class AppointmentRoutes {
             HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "mobile: must be an 11-digit mainland mobile number");
             return;
         }
+        if (token != null && !(token instanceof String)) {
+            HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "mobileToken: must be the token of POST /api/verify/confirm");
+            return;
+        }
         long at = n.longValue();
         ctx.vertx()
                 .executeBlocking(
                         () -> {
-                            AppointmentService.Booking b = appointments.book(h, m, at, nm.strip(), mb);
+                            gate.check((String) token, mb);
+                            AppointmentService.Booking b =
+                                    appointments.book(h, m, at, nm.strip(), mb, gate.maxUpcomingBookings());
                             records.audit(
                                     "applicant:" + Mask.mobile(mb),
                                     AuditAction.APPOINTMENT_BOOKED,

@@ -94,6 +94,15 @@ public final class AppointmentService {
      * then), {@code SLOT_IN_PAST} (it has begun) or {@code SLOT_FULL}.
      */
     public Booking book(String hallId, String matterId, long start, String name, String mobile) {
+        return book(hallId, matterId, start, name, mobile, 0);
+    }
+
+    /**
+     * The same, refusing with {@code BOOKING_LIMIT} when {@code mobile} already holds {@code maxUpcoming}
+     * bookings of slots that have not begun (0: no bound). Counted again after the insert, so that two
+     * bookings racing on two nodes cannot both slip under the bound.
+     */
+    public Booking book(String hallId, String matterId, long start, String name, String mobile, int maxUpcoming) {
         ReferenceData data = refdata.get();
         requireCatalogue(data, hallId, matterId);
         Slot slot = slotAt(data, hallId, matterId, start);
@@ -104,6 +113,9 @@ public final class AppointmentService {
         String id = "ap-" + HexFormat.of().formatHex(randomBytes(8));
         String code = newCode();
         try (Connection c = ds.getConnection()) {
+            if (maxUpcoming > 0 && upcoming(c, mobile, now) >= maxUpcoming) {
+                throw bookingLimit(maxUpcoming);
+            }
             for (int seat = 0; seat < slot.capacity(); seat++) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO appointment (appointment_id, code_hash, hall_id, matter_id, slot_start, slot_minutes,"
@@ -121,6 +133,14 @@ public final class AppointmentService {
                     ps.setLong(10, now);
                     ps.setLong(11, now);
                     ps.executeUpdate();
+                    if (maxUpcoming > 0 && upcoming(c, mobile, now) > maxUpcoming) {
+                        try (PreparedStatement del =
+                                c.prepareStatement("DELETE FROM appointment WHERE appointment_id = ?")) {
+                            del.setString(1, id);
+                            del.executeUpdate();
+                        }
+                        throw bookingLimit(maxUpcoming);
+                    }
                     return new Booking(id, code, hallId, matterId, start, slot.minutes());
                 } catch (SQLException e) {
                     if (!isUniqueViolation(e)) {
@@ -133,6 +153,23 @@ public final class AppointmentService {
             throw new StoreException("cannot book", e);
         }
         throw new ProtocolException(ErrorCode.SLOT_FULL, "every place of this slot is booked");
+    }
+
+    private static int upcoming(Connection c, String mobile, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM appointment"
+                + " WHERE applicant_mobile = ? AND status = 'BOOKED' AND slot_start > ?")) {
+            ps.setString(1, mobile);
+            ps.setLong(2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static ProtocolException bookingLimit(int max) {
+        return new ProtocolException(
+                ErrorCode.BOOKING_LIMIT, "this mobile number already holds " + max + " upcoming bookings");
     }
 
     /** A checked-in appointment: the ticket carries its id and slot start. */

@@ -1,12 +1,12 @@
 package cn.tongban.signaling.auth;
 
 import cn.tongban.signaling.store.StoreException;
+import cn.tongban.signaling.store.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
@@ -48,9 +48,6 @@ public final class LoginThrottle {
     static final long FORGET_MS = 3_600_000;
     private static final long SWEEP_EVERY_MS = 10 * 60_000;
     private static final int MAX_KEY = 64;
-    // Unique violation (two first attempts inserting one row), deadlock, serialization failure, H2's
-    // concurrent update and lock timeout: the attempt is counted again from the start.
-    private static final Set<String> RETRY = Set.of("23505", "40001", "40P01", "90131", "HYT00");
 
     /** What an attempt is counted against. */
     public enum Kind {
@@ -148,29 +145,12 @@ public final class LoginThrottle {
         String user = key(username);
         String addr = key(address);
         long now = clock.millis();
-        for (int tries = 0; ; tries++) {
-            try (Connection c = ds.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    int failures = count(c, Kind.ACCOUNT, user, "", now);
-                    count(c, Kind.ADDRESS, "", addr, now);
-                    count(c, Kind.PAIR, user, addr, now);
-                    boolean locking = failures >= LOCK_AFTER && lock(c, user, now);
-                    c.commit();
-                    return locking;
-                } catch (SQLException e) {
-                    c.rollback();
-                    if (tries < 4 && RETRY.contains(e.getSQLState())) {
-                        continue;
-                    }
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
-                }
-            } catch (SQLException e) {
-                throw new StoreException("cannot count a failed sign-in", e);
-            }
-        }
+        return Transactions.retrying(ds, 5, "cannot count a failed sign-in", c -> {
+            int failures = count(c, Kind.ACCOUNT, user, "", now);
+            count(c, Kind.ADDRESS, "", addr, now);
+            count(c, Kind.PAIR, user, addr, now);
+            return failures >= LOCK_AFTER && lock(c, user, now);
+        });
     }
 
     private static boolean live(Row r, long now) {

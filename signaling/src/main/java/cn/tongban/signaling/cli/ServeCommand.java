@@ -212,6 +212,48 @@ public final class ServeCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     long checkpointMinutes;
 
+    @Option(
+            names = "--applicant-verification",
+            defaultValue = "sms",
+            paramLabel = "sms|off",
+            description = "sms (default): a ticket or booking needs a mobile number verified by an SMS code, one"
+                    + " live ticket per number; off: anyone with any number (only on a closed network).")
+    String applicantVerification;
+
+    @Option(
+            names = "--sms-gateway-url",
+            paramLabel = "URL",
+            description = "The HTTP endpoint SMS codes are posted to as JSON (docs/protocol.md, \"Mobile"
+                    + " verification\"). Without it the development gateway prints codes in this console.")
+    java.net.URI smsGatewayUrl;
+
+    @Option(
+            names = "--sms-gateway-token-file",
+            paramLabel = "FILE",
+            description = "A file holding the gateway's bearer token (TONGBAN_SMS_TOKEN comes first).")
+    Path smsGatewayTokenFile;
+
+    @Option(
+            names = "--verify-address-free",
+            defaultValue = "5",
+            description = "SMS codes one client address may ask for in an hour before each further one needs a"
+                    + " proof-of-work challenge (default ${DEFAULT-VALUE}).")
+    int verifyAddressFree;
+
+    @Option(
+            names = "--verify-address-max",
+            defaultValue = "60",
+            description = "SMS codes one client address may ask for in an hour in all (default ${DEFAULT-VALUE};"
+                    + " a partner hall's terminals behind one address share it).")
+    int verifyAddressMax;
+
+    @Option(
+            names = "--challenge-bits",
+            defaultValue = "16",
+            description = "Difficulty of the proof-of-work challenge: leading zero bits, about 2^bits hashes in"
+                    + " the browser (default ${DEFAULT-VALUE}).")
+    int challengeBits;
+
     @Override
     public Integer call() throws Exception {
         if (checkpointEvery < 1 || checkpointMinutes < 1) {
@@ -232,7 +274,9 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--allowed-origin: not a web origin: " + origin);
             }
         }
+        ServerOptions.Applicants applicants = applicants();
         ServerOptions.Builder b = ServerOptions.builder()
+                .applicants(applicants)
                 .port(port)
                 .host(host)
                 .dataDir(store.dataDir)
@@ -276,6 +320,38 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private ServerOptions.Applicants applicants() {
+        String mode = applicantVerification.strip().toLowerCase(Locale.ROOT);
+        if (mode.equals("off")) {
+            return ServerOptions.Applicants.OPEN;
+        }
+        if (!mode.equals("sms")) {
+            throw new ParameterException(
+                    spec.commandLine(), "--applicant-verification must be sms or off, not " + applicantVerification);
+        }
+        String token = System.getenv("TONGBAN_SMS_TOKEN");
+        if ((token == null || token.isBlank()) && smsGatewayTokenFile != null) {
+            try {
+                token = java.nio.file.Files.readString(smsGatewayTokenFile).strip();
+            } catch (java.io.IOException e) {
+                throw new ParameterException(
+                        spec.commandLine(), "--sms-gateway-token-file: cannot read " + smsGatewayTokenFile);
+            }
+        }
+        if (smsGatewayUrl != null
+                && !"https".equals(smsGatewayUrl.getScheme())
+                && !"http".equals(smsGatewayUrl.getScheme())) {
+            throw new ParameterException(spec.commandLine(), "--sms-gateway-url must be an http(s) URL");
+        }
+        try {
+            return ServerOptions.Applicants.verified(smsGatewayUrl, token)
+                    .withAddressLimits(verifyAddressFree, verifyAddressMax)
+                    .withChallengeBits(challengeBits);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     private MediaMode mode() {
         try {
             return MediaMode.valueOf(mediaMode.trim().toUpperCase(Locale.ROOT));
@@ -315,6 +391,13 @@ public final class ServeCommand implements Callable<Integer> {
                 .append("  Data directory: ")
                 .append(server.options().dataDir().toAbsolutePath())
                 .append('\n');
+        ServerOptions.Applicants applicants = server.options().applicants();
+        if (!applicants.verifyMobile()) {
+            sb.append("  Applicants' mobile numbers: not verified (--applicant-verification off)\n");
+        } else if (applicants.smsGatewayUrl() == null) {
+            sb.append("  SMS codes (短信验证码): development gateway, codes are printed in this console;\n")
+                    .append("    set --sms-gateway-url before applicants use this server\n");
+        }
         if (!data.clerks().isEmpty()) {
             sb.append("  Demo clerk accounts");
             if (data.initialPassword() != null) {

@@ -20,6 +20,7 @@ import java.util.List;
  * @param cluster event-bus TLS, split-brain protection and cluster ports
  * @param edge what the node accepts from the network: proxies, origins, connection limits
  * @param atRest where the secrets keystore is and how the audit journal is anchored
+ * @param applicants what anonymous applicants must show before a ticket or a booking
  */
 public record ServerOptions(
         int port,
@@ -38,7 +39,8 @@ public record ServerOptions(
         MediaOptions media,
         Cluster cluster,
         Edge edge,
-        AtRest atRest) {
+        AtRest atRest,
+        Applicants applicants) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -47,6 +49,60 @@ public record ServerOptions(
         cluster = cluster != null ? cluster : Cluster.DEFAULT;
         edge = edge != null ? edge : Edge.DEFAULT;
         atRest = atRest != null ? atRest : AtRest.DEFAULT;
+        applicants = applicants != null ? applicants : Applicants.OPEN;
+    }
+
+    /**
+     * What anonymous applicants must show (docs/security.md, "Anonymous actions"). The builder's default is
+     * {@link #OPEN}; {@code tongban.jar serve} verifies numbers unless told {@code --applicant-verification off}.
+     *
+     * @param verifyMobile whether tickets and bookings need a mobile number verified by SMS code (and one
+     *     number then holds one live ticket and a few bookings)
+     * @param smsGatewayUrl the HTTP SMS gateway, or null for the development gateway that prints codes in the log
+     * @param smsGatewayToken the gateway's bearer token, or null
+     * @param addressFree codes one client address may ask for in an hour without a proof-of-work challenge
+     * @param addressMax codes one client address may ask for in an hour in all
+     * @param challengeBits the challenge's difficulty: leading zero bits of the hash (about 2^bits hashes)
+     */
+    public record Applicants(
+            boolean verifyMobile,
+            java.net.URI smsGatewayUrl,
+            String smsGatewayToken,
+            int addressFree,
+            int addressMax,
+            int challengeBits) {
+        /** No verification: anyone may take a ticket with any number. */
+        public static final Applicants OPEN = new Applicants(false, null, null, 5, 60, 16);
+
+        public Applicants {
+            if (addressFree < 0 || addressMax < 1 || addressMax < addressFree) {
+                throw new IllegalArgumentException("need 0 <= verify-address-free <= verify-address-max, max >= 1");
+            }
+            if (challengeBits < 1 || challengeBits > 30) {
+                throw new IllegalArgumentException("challenge bits must be 1 to 30");
+            }
+        }
+
+        /** Verified numbers through {@code smsGatewayUrl} (null: the development console gateway). */
+        public static Applicants verified(java.net.URI smsGatewayUrl, String smsGatewayToken) {
+            return new Applicants(true, smsGatewayUrl, smsGatewayToken, 5, 60, 16);
+        }
+
+        public Applicants withAddressLimits(int free, int max) {
+            return new Applicants(verifyMobile, smsGatewayUrl, smsGatewayToken, free, max, challengeBits);
+        }
+
+        public Applicants withChallengeBits(int bits) {
+            return new Applicants(verifyMobile, smsGatewayUrl, smsGatewayToken, addressFree, addressMax, bits);
+        }
+
+        /** Without the token: options may be logged. */
+        @Override
+        public String toString() {
+            return "Applicants[verifyMobile=" + verifyMobile + ", smsGatewayUrl=" + smsGatewayUrl + ", smsGatewayToken="
+                    + (smsGatewayToken == null ? "none" : "(set)") + ", addressFree=" + addressFree + ", addressMax="
+                    + addressMax + ", challengeBits=" + challengeBits + "]";
+        }
     }
 
     /**
@@ -253,6 +309,13 @@ public record ServerOptions(
             return this;
         }
 
+        private Applicants applicants = Applicants.OPEN;
+
+        public Builder applicants(Applicants applicants) {
+            this.applicants = applicants;
+            return this;
+        }
+
         public Builder edge(Edge edge) {
             this.edge = edge;
             return this;
@@ -339,7 +402,8 @@ public record ServerOptions(
                     mediaPortSet || port != 0 ? media : media.withPort(0),
                     cluster,
                     edge,
-                    atRest);
+                    atRest,
+                    applicants);
         }
     }
 }

@@ -14,6 +14,7 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.verify.VerifyRoutes;
 import cn.tongban.signaling.ws.SignalingHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -35,7 +36,8 @@ public final class Routes {
             FormsHandler forms,
             MaterialRoutes materials,
             ApplicationRoutes applications,
-            AppointmentRoutes appointments) {}
+            AppointmentRoutes appointments,
+            VerifyRoutes verify) {}
 
     public static Router create(
             Vertx vertx,
@@ -75,7 +77,7 @@ public final class Routes {
                         false);
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
-        // Before any session: the catalogue, clerks' sign-in, appointments.
+        // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
         router.get("/api/catalog").handler(new CatalogHandler(refdata));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
@@ -84,6 +86,13 @@ public final class Routes {
         AuthHandler auth = new AuthHandler(tokens, records);
         router.post("/api/auth/refresh").blockingHandler(auth::refresh, false);
         router.post("/api/auth/logout").blockingHandler(auth::logout, false);
+        router.get("/api/verify").handler(features.verify()::settings);
+        router.post("/api/verify/code")
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
+                .handler(features.verify()::requestCode);
+        router.post("/api/verify/confirm")
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
+                .handler(features.verify()::confirm);
         router.get("/api/slots").handler(features.appointments()::slots);
         router.post("/api/appointments")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))

@@ -67,7 +67,8 @@ public sealed interface ClientMessage {
     /**
      * Applicant: take a ticket for a matter at its owning hall. Answered with {@code ticket}. Optional:
      * {@code language} (a language id of the catalogue; default Mandarin), {@code priorityGroup} (a claim the
-     * clerk checks at service time), {@code appointmentCode} (check in for a booked slot).
+     * clerk checks at service time), {@code appointmentCode} (check in for a booked slot), {@code mobileToken}
+     * (the number's verification, required when the server verifies numbers).
      */
     record Join(
             String id,
@@ -78,13 +79,27 @@ public sealed interface ClientMessage {
             String partnerHallId,
             String language,
             String priorityGroup,
-            String appointmentCode)
+            String appointmentCode,
+            String mobileToken)
             implements ClientMessage {
         private static final Pattern MOBILE = Pattern.compile("1[3-9]\\d{9}");
         private static final Pattern CODE = Pattern.compile("[A-Za-z0-9]{8}");
 
         public Join(String id, String matterId, String hallId, String name, String mobile, String partnerHallId) {
-            this(id, matterId, hallId, name, mobile, partnerHallId, null, null, null);
+            this(id, matterId, hallId, name, mobile, partnerHallId, null, null, null, null);
+        }
+
+        public Join(
+                String id,
+                String matterId,
+                String hallId,
+                String name,
+                String mobile,
+                String partnerHallId,
+                String language,
+                String priorityGroup,
+                String appointmentCode) {
+            this(id, matterId, hallId, name, mobile, partnerHallId, language, priorityGroup, appointmentCode, null);
         }
 
         public Join {
@@ -105,6 +120,9 @@ public sealed interface ClientMessage {
             name = Checks.text("name", name, 1, 40);
             if (name.codePoints().anyMatch(c -> Character.isISOControl(c) || c == '<' || c == '>')) {
                 throw ProtocolException.invalid("name", "contains characters not allowed in a name");
+            }
+            if (mobileToken != null) {
+                Checks.text("mobileToken", mobileToken, 1, 128);
             }
             Checks.required("mobile", mobile);
             if (!MOBILE.matcher(mobile).matches()) {

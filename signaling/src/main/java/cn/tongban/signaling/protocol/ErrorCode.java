@@ -96,6 +96,31 @@ public enum ErrorCode {
     APPOINTMENT_NOT_DUE(409, false, 0),
     /** The appointment was used, cancelled, or missed (released as a no-show after the grace time). */
     APPOINTMENT_EXPIRED(410, false, 0),
+    // Anonymous actions: a verified mobile number before a ticket or a booking (docs/security.md).
+    /**
+     * A ticket or booking needs a verified mobile number: the mobile token is missing, forged, expired or was
+     * issued for another number. Verify the number again ({@code POST /api/verify/code}).
+     */
+    MOBILE_NOT_VERIFIED(401, false, 0),
+    /** The SMS code is wrong, expired or used up; {@code reason}: {@code wrong}, {@code expired}, {@code exhausted}, {@code no_code}. */
+    VERIFICATION_FAILED(401, false, 0),
+    /** A code was sent to this number less than a minute ago; wait the {@code retryAfter} seconds. */
+    VERIFY_TOO_SOON(429, false, 0),
+    /** Too many codes for this number, or asked for from this address, lately; wait the {@code retryAfter} seconds. */
+    VERIFY_LIMIT(429, false, 0),
+    /**
+     * This address asked for many codes: solve the proof-of-work {@code challenge} (with {@code bits} leading
+     * zero bits) and send the same request again with {@code challenge} and {@code nonce}.
+     */
+    CHALLENGE_REQUIRED(429, false, 0),
+    /** The challenge is forged, expired or used, or the nonce does not solve it. */
+    CHALLENGE_INVALID(403, false, 0),
+    /** The SMS gateway did not take the code; nothing was counted. Try again in a minute. */
+    SMS_UNAVAILABLE(503, false, 0),
+    /** The number already holds a live ticket: one ticket at a time per mobile number. */
+    MOBILE_HAS_TICKET(409, false, 0),
+    /** The number already holds as many upcoming bookings as one number may. */
+    BOOKING_LIMIT(409, false, 0),
     /**
      * This node cannot serve now: it is cut off from the majority of its cluster (split-brain protection)
      * or has not reached its quorum yet. The connection is closed with 1013 (try again later); clients

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +40,15 @@ public final class QueueService {
     /** How long finished tickets and sessions stay in live state before they are dropped. */
     static final long RETAIN_FINISHED_MS = 10 * 60_000;
 
+    private static final long CLAIM_GRACE_MS = 30_000;
+
     private static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
     private final IMap<String, TicketRecord> tickets;
+    // Mobile number -> "ticketId claimedAt" of the number's latest ticket (oneTicketPerMobile only).
+    private final IMap<String, String> mobileTickets;
+    private final boolean oneTicketPerMobile;
     private final IMap<String, SessionRecord> sessions;
     private final IMap<String, ClerkPresence> clerks;
     private final IMap<String, String> resumeIndex;
@@ -54,6 +60,18 @@ public final class QueueService {
     private final SecureRandom random = new SecureRandom();
 
     public QueueService(HazelcastInstance hz, Supplier<ReferenceData> refdata, Clock clock) {
+        this(hz, refdata, clock, false);
+    }
+
+    /**
+     * With {@code oneTicketPerMobile}, a mobile number holds at most one live ticket at a time ({@code
+     * MOBILE_HAS_TICKET}): on servers that verify applicants' numbers, so that one verified number cannot
+     * fill a queue.
+     */
+    public QueueService(
+            HazelcastInstance hz, Supplier<ReferenceData> refdata, Clock clock, boolean oneTicketPerMobile) {
+        this.oneTicketPerMobile = oneTicketPerMobile;
+        this.mobileTickets = hz.getMap("tongban.mobile-tickets");
         this.tickets = hz.getMap("tongban.tickets");
         this.sessions = hz.getMap("tongban.sessions");
         this.clerks = hz.getMap("tongban.clerks");
@@ -145,12 +163,31 @@ public final class QueueService {
         ReferenceData.Matter matter = data.matter(r.matterId()).orElseThrow();
         String language =
                 r.language() == null ? data.routing().defaultLanguage().id() : r.language();
-        String hallId = r.hallId();
         long now = clock.millis();
+        String ticketId = "t-" + randomHex(8);
+        String claim = oneTicketPerMobile ? claimMobile(r.mobile(), ticketId, now) : null;
+        try {
+            return issue(r, connId, matter, language, ticketId, now);
+        } catch (RuntimeException e) {
+            if (claim != null) {
+                // Nothing was issued (e.g. the cluster lost its quorum): the number is free again.
+                try {
+                    mobileTickets.remove(r.mobile(), claim);
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Joined issue(
+            JoinRequest r, String connId, ReferenceData.Matter matter, String language, String ticketId, long now) {
+        String hallId = r.hallId();
         String number = nextNumber(hallId, matter.ticketPrefix(), now);
         String token = newToken();
         TicketRecord t = new TicketRecord(
-                "t-" + randomHex(8),
+                ticketId,
                 number,
                 r.matterId(),
                 hallId,
@@ -176,6 +213,41 @@ public final class QueueService {
         tickets.set(t.ticketId(), t);
         resumeIndex.set(t.resumeHash(), t.ticketId());
         return new Joined(t, token);
+    }
+
+    /**
+     * Makes {@code ticketId} the number's ticket, unless the number holds a live one: a ticket not final and
+     * not expired, or a claim of the last half minute whose ticket is being issued right now (on any node).
+     */
+    private String claimMobile(String mobile, String ticketId, long now) {
+        String claim = ticketId + " " + now;
+        for (int tries = 0; tries < 5; tries++) {
+            String held = mobileTickets.putIfAbsent(mobile, claim, 1, TimeUnit.DAYS);
+            if (held == null) {
+                return claim;
+            }
+            int space = held.indexOf(' ');
+            String heldTicket = space < 0 ? held : held.substring(0, space);
+            long claimedAt = space < 0 ? 0 : parseLong(held.substring(space + 1));
+            TicketRecord t = tickets.get(heldTicket);
+            boolean live =
+                    t == null ? now - claimedAt < CLAIM_GRACE_MS : !t.status().isFinal() && !expired(t, now);
+            if (live) {
+                throw new ProtocolException(
+                        ErrorCode.MOBILE_HAS_TICKET,
+                        "this mobile number already holds a ticket (" + (t == null ? "just issued" : t.number()) + ")");
+            }
+            mobileTickets.remove(mobile, held);
+        }
+        throw new ProtocolException(ErrorCode.MOBILE_HAS_TICKET, "this mobile number already holds a ticket");
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

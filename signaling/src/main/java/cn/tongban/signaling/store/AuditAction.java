@@ -98,6 +98,8 @@ public enum AuditAction {
     MATERIAL_REPLACE("material.replace", false),
     /** A material was uploaded. */
     MATERIAL_UPLOADED("material.uploaded", false),
+    /** An applicant confirmed their mobile number with the SMS code (the number masked). */
+    MOBILE_VERIFIED("mobile.verified", false),
     /** The clerk invited a helper of the partner hall. */
     PARTICIPANT_INVITED("participant.invited", false),
     /** Someone joined a session's media. */

@@ -31,4 +31,20 @@ public final class SecretKeys {
         });
         return Base64.getDecoder().decode(value);
     }
+
+    /**
+     * A 32-byte key for {@code purpose}, derived from the shared key {@code fileName} (HMAC-SHA256 of the
+     * purpose): a new feature gets a key of its own without a new entry in the keystore. A new entry would
+     * stop a cluster upgraded one node at a time — the first upgraded node would create it, and every other
+     * node, whose copy of the keystore lacks it, would refuse to start.
+     */
+    public static byte[] derived(InstallationSecrets secrets, Path dataDir, String fileName, String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(shared(secrets, dataDir, fileName), "HmacSHA256"));
+            return mac.doFinal(("tongban key derivation|" + purpose).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
 }

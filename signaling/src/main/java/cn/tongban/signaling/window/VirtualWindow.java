@@ -31,6 +31,7 @@ import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
+import cn.tongban.signaling.verify.ApplicantGate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class VirtualWindow {
     private final Records records;
     private final MediaSessions media;
     private final AppointmentService appointments;
+    private final ApplicantGate gate;
     private final Outbox outbox;
     private final Changes changes;
     private final List<SessionEnds> onSessionEnded;
@@ -83,10 +85,12 @@ public final class VirtualWindow {
             Records records,
             MediaSessions media,
             AppointmentService appointments,
+            ApplicantGate gate,
             Outbox outbox,
             Changes changes,
             List<SessionEnds> onSessionEnded,
             MeterRegistry metrics) {
+        this.gate = gate;
         this.queue = queue;
         this.tokens = tokens;
         this.refdata = refdata;
@@ -253,6 +257,7 @@ public final class VirtualWindow {
                 && queue.ticket(c.ticketId()).map(t -> !t.status().isFinal()).orElse(false)) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
         }
+        gate.check(j.mobileToken(), j.mobile());
         QueueService.Joined joined = joinWithAppointment(c, j);
         TicketRecord t = joined.ticket();
         QueueView view = queue.view();
