@@ -76,11 +76,6 @@ final class MediaRoster {
         return sessions.executeOnKey(sessionId, new Reallocate(key, connId));
     }
 
-    /** Marks a person's connection gone (they keep their place, e.g. an applicant within the grace). */
-    Change disconnect(String sessionId, String key) {
-        return sessions.executeOnKey(sessionId, new Disconnect(key));
-    }
-
     /** Removes a person (a helper or supervisor leaving). */
     Change leave(String sessionId, String key) {
         return sessions.executeOnKey(sessionId, new Leave(key));
@@ -136,7 +131,12 @@ final class MediaRoster {
         }
     }
 
-    /** The person {@code key} lost their connection. */
+    /**
+     * The person {@code key} lost their connection. No longer sent by this build: marking whoever is the
+     * applicant now could hit the connection of a resume that overtook the disconnect (see {@code
+     * MediaSessions.applicantDisconnected}). Kept, with its Compact type, for members of the previous build
+     * during a rolling upgrade (docs/cluster.md, rule 7).
+     */
     record Disconnect(String key) implements EntryProcessor<String, MediaSession, Change> {
         @Override
         public Change process(Map.Entry<String, MediaSession> e) {

@@ -304,20 +304,21 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
-    /** The applicant's connection dropped; the session waits for a resume. Their endpoint is freed. */
-    public void applicantDisconnected(String sessionId) {
+    /**
+     * The applicant's connection {@code connId} dropped; the session waits for a resume. The endpoint of that
+     * connection is freed, and only that one: the resume may already have given the applicant a new
+     * connection and a new endpoint (it runs on another thread, perhaps another node, and can overtake this
+     * call), which a late disconnect must leave alone. Matching the connection here, rather than marking the
+     * roster's applicant disconnected, leaves nothing for the two to race on; until a resume the roster
+     * still names the dropped connection, to which nothing can be delivered.
+     */
+    public void applicantDisconnected(String sessionId, String connId) {
         if (!bridged()) {
             return;
         }
-        roster.get(sessionId)
-                .flatMap(ms -> ms.participant("applicant"))
-                .filter(MediaParticipant::connected)
-                .ifPresent(old -> {
-                    MediaRoster.Change c = roster.disconnect(sessionId, "applicant");
-                    if (c.applied() && old.epoch() > 0) {
-                        control.fire(c.session().node(), MediaNode.remove(sessionId, old.participantId()));
-                    }
-                });
+        roster.get(sessionId).ifPresent(ms -> ms.participant("applicant")
+                .filter(p -> connId.equals(p.connId()) && p.epoch() > 0)
+                .ifPresent(old -> control.fire(ms.node(), MediaNode.remove(sessionId, old.participantId()))));
     }
 
     /** The chat lines of live sessions (kept in the cluster for resumes). */

@@ -187,7 +187,7 @@ public final class VirtualWindow {
                         .filter(s -> s.state() == SessionState.ACTIVE)
                         .ifPresent(s -> {
                             toClerk(s, new ServerMessage.Peer(s.sessionId(), "disconnected"));
-                            media.applicantDisconnected(s.sessionId());
+                            media.applicantDisconnected(s.sessionId(), connId);
                         });
             }
         });

@@ -211,6 +211,16 @@ class BridgeSignalingTest {
                 assertThat(resumed.expect(ServerMessage.Participants.class).participants())
                         .extracting(ServerMessage.Participant::participantId)
                         .containsExactly("clerk-wujin02-2", "applicant-2");
+                // The first page's disconnect, handled late (a resume can overtake it: another thread, or node),
+                // frees nothing of the resumed page: its new endpoint stays. (A soak run once lost a resumed
+                // applicant's media when the late disconnect removed whichever endpoint was the applicant's.)
+                IT.server().media().applicantDisconnected(sid, "the-first-pages-connection");
+                assertThat(IT.server()
+                                .media()
+                                .bridge()
+                                .currentOffer(sid, "applicant-2")
+                                .participantId())
+                        .isEqualTo("applicant-2");
                 // An answer to the replaced endpoint's offer is stale: ignored quietly.
                 clerk.send(answerMessage(clerk2, answer(clerk2, 201, 202, "recvonly"), "old"));
                 assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
