@@ -35,6 +35,8 @@ final class AuthHandler {
             return;
         }
         try {
+            // Checked first, so that a refusal of a valid but too old sign-in names its clerk in the journal.
+            HttpErrors.actor(ctx, "clerk:" + tokens.check(token).clerkId());
             String fresh = tokens.refresh(token);
             ctx.response()
                     .putHeader("content-type", "application/json; charset=utf-8")
@@ -55,6 +57,7 @@ final class AuthHandler {
         }
         try {
             String clerkId = tokens.check(token).clerkId();
+            HttpErrors.actor(ctx, "clerk:" + clerkId);
             tokens.revoke(clerkId);
             records.audit("clerk:" + clerkId, AuditAction.CLERK_LOGOUT, null);
             LOG.info("Clerk {} signed out", clerkId);

@@ -5,6 +5,7 @@ import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -78,6 +79,33 @@ public final class ClientAddress {
             leftmost = hop;
         }
         return leftmost;
+    }
+
+    /**
+     * The network of a client address, for the audit journal: an IPv4 address masked to its /24 ({@code
+     * 198.51.100.0/24}), an IPv6 address to its /48 ({@code 2001:db8:1::/48}), so that a flood from one
+     * place shows without naming a device; {@code ?} for anything else.
+     */
+    public static String masked(String address) {
+        InetAddress a;
+        try {
+            a = address == null ? null : literal(address.strip());
+        } catch (IllegalArgumentException e) {
+            a = null;
+        }
+        if (a == null) {
+            return "?";
+        }
+        byte[] bytes = a.getAddress();
+        int prefix = bytes.length == 4 ? 24 : 48;
+        for (int i = prefix / 8; i < bytes.length; i++) {
+            bytes[i] = 0;
+        }
+        try {
+            return NetUtil.toAddressString(InetAddress.getByAddress(bytes)) + "/" + prefix;
+        } catch (UnknownHostException e) {
+            return "?";
+        }
     }
 
     /** An IP address literal (never a name lookup). */

@@ -173,6 +173,8 @@ final class LoginHandler implements Handler<RoutingContext> {
                     }
                     Result r = ar.result();
                     if (r.verdict().outcome() == LoginThrottle.Outcome.LOCKED) {
+                        // Journaled on the pool as clerk.login_locked.
+                        HttpErrors.audited(ctx);
                         HttpErrors.send(
                                 ctx,
                                 ErrorCode.LOGIN_LOCKED,
@@ -189,6 +191,8 @@ final class LoginHandler implements Handler<RoutingContext> {
                     }
                     if (r.clerk() == null) {
                         LOG.info("Failed login for clerk {}", shown);
+                        // Journaled on the pool as clerk.login_failed: not again as request.refused.
+                        HttpErrors.audited(ctx);
                         HttpErrors.send(ctx, ErrorCode.AUTH_FAILED, "wrong user name or password");
                         return;
                     }

@@ -56,6 +56,7 @@ public final class Routes {
             WebPolicy policy,
             ConnectionGuard guard) {
         Router router = Router.router(vertx);
+        router.route().handler(new HttpRefusals(signaling.refusalJournal(), guard::clientOf));
         router.route().handler(guard::watchEnd);
         router.route().handler(policy::handle);
 

@@ -130,7 +130,8 @@ public enum AuditAction {
     REMOTE_STEP("remote.step", true),
     /**
      * A request refused for what it was or who sent it (not allowed, malformed, an invalid field), journaled
-     * once by the transport for every handler ({@code ws/Refusals}).
+     * once by the transport for every handler: a WebSocket message ({@code ws/Refusals}) or an HTTP request
+     * ({@code http/HttpRefusals}), through the node's one {@code audit/RefusalJournal}.
      */
     REQUEST_REFUSED("request.refused", false),
     /** Refusals beyond the journal's budget, counted instead of journaled one by one (at most one entry a minute). */

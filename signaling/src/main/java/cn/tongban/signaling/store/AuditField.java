@@ -14,6 +14,8 @@ public enum AuditField {
     ATTEMPTS("attempts"),
     BYTES("bytes"),
     CLAIMED_SINCE("claimedSince"),
+    /** A client's network address, masked ({@code 198.51.100.0/24}); never the whole address. */
+    CLIENT("client"),
     CLERK("clerk"),
     CLERK_HALL("clerkHall"),
     CLERK_NAME("clerkName"),

@@ -1,60 +1,36 @@
 package cn.tongban.signaling.ws;
 
+import cn.tongban.signaling.audit.RefusalJournal;
 import cn.tongban.signaling.live.Client;
 import cn.tongban.signaling.live.Role;
 import cn.tongban.signaling.protocol.ProtocolException;
-import cn.tongban.signaling.store.AuditAction;
-import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
-import cn.tongban.signaling.store.Records;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The one place refused requests reach the audit journal. Every error the WebSocket transport sends for a
- * {@linkplain cn.tongban.signaling.protocol.ErrorCode#refusal() refusal} passes here — whichever handler
- * threw it, or the codec — unless the handler journaled it itself with details only it knows ({@link
- * ProtocolException#audited()}). A node-wide budget keeps a flood of refused messages from filling the
- * journal: beyond {@value #RATE} a second (bursts of {@value #BURST}) refusals are counted, and journaled
- * as one summary entry a minute.
+ * The WebSocket transport's side of the {@link RefusalJournal}: every error it sends for a {@linkplain
+ * cn.tongban.signaling.protocol.ErrorCode#refusal() refusal} passes here — whichever handler threw it, or
+ * the codec — unless the handler journaled it itself with details only it knows ({@link
+ * ProtocolException#audited()}). The journal entry names the connection's actor, the message type, the
+ * code, the session the message named and the connection; the node's one budget for refusals (both
+ * transports) applies.
  */
 final class Refusals {
-    static final int RATE = 10;
-    static final int BURST = 100;
-    private static final long SUMMARY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final Map<Class<?>, Optional<Method>> SESSION_IDS = new ConcurrentHashMap<>();
 
-    private final Records records;
-    private final RateLimiter budget;
-    private final AtomicLong unrecorded = new AtomicLong();
-    private final Counter journaled;
-    private final Counter overBudget;
-    private long lastSummary;
+    private final RefusalJournal journal;
 
-    Refusals(Records records, MeterRegistry metrics) {
-        this.records = records;
-        this.budget = new RateLimiter(RATE, BURST, System.nanoTime());
-        this.lastSummary = System.nanoTime();
-        this.journaled = Counter.builder("tongban_refusals_total")
-                .tag("journaled", "true")
-                .description("Refused requests")
-                .register(metrics);
-        this.overBudget = Counter.builder("tongban_refusals_total")
-                .tag("journaled", "false")
-                .description("Refused requests")
-                .register(metrics);
+    Refusals(RefusalJournal journal) {
+        this.journal = journal;
     }
 
     /**
      * Journals that {@code c}'s message of type {@code type} was refused with {@code e}, if it is a refusal
-     * and not journaled already. Blocks on the database: call it off the event loop.
+     * and not journaled already. Does not block (the journal is written on a worker thread).
      *
      * @param message the decoded message, for its session, or null when it could not be decoded
      */
@@ -62,39 +38,13 @@ final class Refusals {
         if (e.isAudited() || !e.code().refusal()) {
             return;
         }
-        long now = System.nanoTime();
-        boolean within;
-        long summary = 0;
-        synchronized (this) {
-            within = budget.tryAcquire(now);
-            if (!within) {
-                unrecorded.incrementAndGet();
-            }
-            if (now - lastSummary >= SUMMARY_NANOS && unrecorded.get() > 0) {
-                summary = unrecorded.getAndSet(0);
-                lastSummary = now;
-            }
-        }
-        if (summary > 0) {
-            records.audit(
-                    "server",
-                    AuditAction.REQUEST_REFUSED_UNRECORDED,
-                    null,
-                    AuditDetails.of(AuditField.ATTEMPTS, summary));
-        }
-        if (!within) {
-            overBudget.increment();
-            return;
-        }
-        journaled.increment();
-        // No free text: the reason a codec gives may quote what the client typed (personal data).
-        records.audit(
+        String connection = c.connId();
+        journal.refused(
                 actor(c),
-                AuditAction.REQUEST_REFUSED,
+                type == null ? "?" : type,
+                e.code(),
                 sessionOf(message),
-                AuditDetails.of(AuditField.ATTEMPT, type == null ? "?" : type)
-                        .and(AuditField.CODE, e.code().code())
-                        .and(AuditField.CONNECTION, c.connId()));
+                d -> d.and(AuditField.CONNECTION, connection));
     }
 
     /** Who the connection is, as the journal names actors. */

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.ws;
 
+import cn.tongban.signaling.audit.RefusalJournal;
 import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.live.Access;
 import cn.tongban.signaling.live.Changes;
@@ -62,6 +63,7 @@ public final class SignalingHandler implements Changes {
     private final String serverName;
     private final String mediaMode;
     private final MeterRegistry metrics;
+    private final RefusalJournal refusalJournal;
     private final Refusals refusals;
     private final AtomicBoolean dirty = new AtomicBoolean(true);
     private final ReentrantLock broadcasting = new ReentrantLock();
@@ -72,7 +74,8 @@ public final class SignalingHandler implements Changes {
     /**
      * @param router every feature's handlers registered, and {@link MessageRouter#verifyComplete verified}
      * @param mediaMode how this node carries media, as {@code hello.media} says it
-     * @param records where refused requests are journaled ({@link Refusals})
+     * @param records where refused requests are journaled ({@link Refusals}, through this node's {@link
+     *     RefusalJournal}, which HTTP's refusals share: {@link #refusalJournal()})
      */
     public SignalingHandler(
             Vertx vertx,
@@ -94,13 +97,27 @@ public final class SignalingHandler implements Changes {
         this.serverName = serverName;
         this.mediaMode = mediaMode;
         this.metrics = metrics;
-        this.refusals = new Refusals(records, metrics);
+        this.refusalJournal = new RefusalJournal(
+                records,
+                metrics,
+                write -> vertx.executeBlocking(
+                        () -> {
+                            write.run();
+                            return null;
+                        },
+                        false));
+        this.refusals = new Refusals(refusalJournal);
         Gauge.builder("tongban_ws_connections", connections, Connections::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
         Gauge.builder("tongban_tickets_waiting", waitingGauge, AtomicInteger::get)
                 .description("Waiting tickets in all queues")
                 .register(metrics);
+    }
+
+    /** This node's one journal of refused requests and its budget, for the HTTP routes to share. */
+    public RefusalJournal refusalJournal() {
+        return refusalJournal;
     }
 
     /** The transport's own message: {@code ping}, answered with {@code pong} after everything queued before. */
@@ -394,16 +411,9 @@ public final class SignalingHandler implements Changes {
         journal(c, null, null, e);
     }
 
-    /** Every refusal the transport sends reaches the journal here, on a worker thread (a database write). */
+    /** Every refusal the transport sends reaches the journal here (written on a worker thread, in budget). */
     private void journal(Connection c, String type, Object message, ProtocolException e) {
-        if (!e.isAudited() && e.code().refusal()) {
-            vertx.executeBlocking(
-                    () -> {
-                        refusals.refused(c, type, message, e);
-                        return null;
-                    },
-                    false);
-        }
+        refusals.refused(c, type, message, e);
     }
 
     private void count(ErrorCode code) {

@@ -56,4 +56,13 @@ class ClientAddressTest {
         assertThatThrownBy(() -> new ClientAddress(List.of("10.0.0.0/x"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ClientAddress(List.of("300.1.1.1"))).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theJournalSeesANetworkNotADevice() {
+        assertThat(ClientAddress.masked("198.51.100.7")).isEqualTo("198.51.100.0/24");
+        assertThat(ClientAddress.masked("2001:db8:1:2::5")).isEqualTo("2001:db8:1::/48");
+        assertThat(ClientAddress.masked("[2001:db8::1]")).isEqualTo("2001:db8::/48");
+        assertThat(ClientAddress.masked("not an address")).isEqualTo("?");
+        assertThat(ClientAddress.masked(null)).isEqualTo("?");
+    }
 }
