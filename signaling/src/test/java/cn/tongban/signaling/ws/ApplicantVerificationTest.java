@@ -111,6 +111,10 @@ class ApplicantVerificationTest {
             assertThat(e.action()).isEqualTo("mobile.verified");
             assertThat(e.actor()).isEqualTo("applicant:138****0001");
         });
+        // The wrong code and the token for another number are refusals, journaled at their one choke point.
+        assertThat(events)
+                .anySatisfy(e -> assertThat(e.details()).contains("POST /api/verify/confirm", "VERIFICATION_FAILED"));
+        assertThat(events).anySatisfy(e -> assertThat(e.details()).contains("join", "MOBILE_NOT_VERIFIED"));
         assertThat(events)
                 .noneMatch(e -> e.details().contains(mobile) || e.actor().contains(mobile));
     }
