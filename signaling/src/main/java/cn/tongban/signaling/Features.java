@@ -39,6 +39,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every feature of the server, built in the order their dependencies need, each constructed with what it
@@ -52,6 +54,8 @@ import javax.sql.DataSource;
  * </pre>
  */
 final class Features {
+    private static final Logger LOG = LoggerFactory.getLogger(Features.class);
+
     final MediaSessions media;
     final VirtualWindow window;
     final MaterialService materials;
@@ -191,6 +195,15 @@ final class Features {
                 outbox,
                 changes,
                 List.of(applications.desk()::sessionEnded),
+                options.cluster().clerkGraceMs(),
+                (delayMs, blocking) -> in.vertx().setTimer(Math.max(1, delayMs), id -> in.vertx()
+                        .executeBlocking(
+                                () -> {
+                                    blocking.run();
+                                    return null;
+                                },
+                                false)
+                        .onFailure(t -> LOG.warn("Delayed work failed: {}", t.toString()))),
                 in.metrics());
         window.register(registry);
         new Supervision(in.queue(), in.tokens(), in.refdata(), in.records()).register(registry);

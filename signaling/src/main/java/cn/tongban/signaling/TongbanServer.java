@@ -360,8 +360,13 @@ public final class TongbanServer implements AutoCloseable {
             }));
             clusterView.onServersChange(signaling::serversChanged);
             clusterView.advertise(advertisedUrl(options, http.actualPort()));
-            ClusterDuty duty =
-                    ClusterDuty.start(vertx, hz, clusterView, clusterClients(signaling, features.window), clock);
+            ClusterDuty duty = ClusterDuty.start(
+                    vertx,
+                    hz,
+                    clusterView,
+                    clusterClients(signaling, features.window),
+                    clock,
+                    options.cluster().clerkGraceMs());
             // What the start itself wrote (seeded reference data, the PKI's logs, H2's files) is owner-only too.
             OwnerOnly.tighten(options.dataDir());
             LOG.info(

@@ -7,9 +7,12 @@
 //   reports state 'failed' and waits for retry();
 // - fails over in a cluster: `hello.servers` lists the live nodes (this one first), and a `servers`
 //   message replaces the list when the cluster changes; reconnect attempts
-//   go round that list, so when a node dies its clients reach a surviving one and resume there. A
-//   close with 1013 (NODE_UNAVAILABLE: the node is cut off from its cluster) skips that node;
-// - keep-alive pings detect dead connections that the browser has not noticed yet;
+//   go round that list starting with the next node (any node serves any client, and the one that just
+//   failed is the likeliest to fail again), so when a node dies or hangs its clients reach a surviving
+//   one and resume there;
+// - a connection that has not said hello within CONNECT_TIMEOUT_MS is given up (a hung node accepts TCP
+//   connections and never answers), and so is one whose keep-alive ping got no pong: at once, without
+//   waiting for a close handshake that a dead or hung node never completes;
 // - drops a ticket, paired or ended message older (by its version) than one already received.
 //
 // Events (EventTarget): 'state' (detail: {state, attempt}), 'ready' (detail: hello, after every
@@ -18,13 +21,14 @@
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const GIVE_UP_AFTER_MS = 120_000;
-const PING_EVERY_MS = 20_000;
-const PONG_TIMEOUT_MS = 10_000;
+// A hung node is noticed within PING_EVERY_MS + PONG_TIMEOUT_MS; with CONNECT_TIMEOUT_MS and the first
+// backoff a client is at another node within about 20 s (docs/cluster.md, "Clients fail over").
+const PING_EVERY_MS = 10_000;
+const PONG_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 // Close codes after which reconnecting would not help (docs/protocol.md).
 const FINAL_CLOSE_CODES = new Set([1002, 1009, 4001]);
-// The node cannot serve now (cut off from its cluster's majority): go to another node straight away.
-const NODE_UNAVAILABLE = 1013;
 
 export class SignalingError extends Error {
   constructor(code, message, about) {
@@ -45,6 +49,7 @@ export class SignalingClient extends EventTarget {
   #retryTimer = 0;
   #pingTimer = 0;
   #pongTimer = 0;
+  #connectTimer = 0;
   #stopped = false;
   // The cluster's nodes from the last hello (this client's node first) and the next one to try.
   #servers = [];
@@ -86,7 +91,7 @@ export class SignalingClient extends EventTarget {
     if (this.#ws) return;
     this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
     if (this.#attempt > 0 && this.#servers.length > 1) {
-      // First retry the node we were on (a blip), then the others in turn.
+      // The next node first, then the others in turn, the one we were on last.
       this.#url = this.#servers[this.#nextServer % this.#servers.length];
       this.#nextServer += 1;
     }
@@ -95,6 +100,22 @@ export class SignalingClient extends EventTarget {
     ws.addEventListener('message', (event) => this.#onFrame(event.data));
     ws.addEventListener('close', (event) => this.#onClose(ws, event));
     // 'error' is always followed by 'close'; nothing to do here.
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (this.#ws === ws && this.hello === null) this.#abandon(ws, 'connect timeout');
+    }, CONNECT_TIMEOUT_MS);
+  }
+
+  // Gives a connection up now: a dead or hung node never completes the close handshake, and the browser
+  // would report the close only after its own long timeout. The real close event, whenever it comes, finds
+  // this socket no longer current and is ignored.
+  #abandon(ws, reason) {
+    try {
+      ws.close(4000, reason);
+    } catch {
+      // already closing
+    }
+    this.#onClose(ws, { code: 4000, reason });
   }
 
   /** Reconnects now, e.g. after the user pressed "retry". */
@@ -109,6 +130,7 @@ export class SignalingClient extends EventTarget {
   close() {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#connectTimer);
     this.#stopKeepAlive();
     this.#ws?.close(1000);
     this.#ws = null;
@@ -155,8 +177,9 @@ export class SignalingClient extends EventTarget {
     }
     if (message.type === 'hello') {
       this.hello = message;
+      clearTimeout(this.#connectTimer);
       this.#servers = Array.isArray(message.servers) ? message.servers : [];
-      this.#nextServer = 0;
+      this.#nextServer = this.#servers.length > 1 ? 1 : 0;
       this.#attempt = 0;
       this.#setState('open');
       this.#startKeepAlive();
@@ -167,7 +190,7 @@ export class SignalingClient extends EventTarget {
     if (message.type === 'servers' && Array.isArray(message.servers)) {
       // The cluster changed after hello: fail over along the new list from now on.
       this.#servers = message.servers;
-      this.#nextServer = 0;
+      this.#nextServer = this.#servers.length > 1 ? 1 : 0;
     }
     if (message.type === 'pong') clearTimeout(this.#pongTimer);
     if (message.re !== undefined && this.#pending.has(message.re)) {
@@ -205,6 +228,7 @@ export class SignalingClient extends EventTarget {
     this.#ws = null;
     this.hello = null;
     this.#stopKeepAlive();
+    clearTimeout(this.#connectTimer);
     this.#failPending(new SignalingError('NETWORK', `closed (${event.code})`));
     if (this.#stopped) return;
     if (FINAL_CLOSE_CODES.has(event.code)) {
@@ -212,7 +236,6 @@ export class SignalingClient extends EventTarget {
       return;
     }
     if (this.#attempt === 0) this.#downSince = Date.now();
-    if (event.code === NODE_UNAVAILABLE && this.#nextServer === 0) this.#nextServer = 1;
     if (Date.now() - this.#downSince > GIVE_UP_AFTER_MS) {
       this.#setState('failed');
       return;
@@ -238,7 +261,10 @@ export class SignalingClient extends EventTarget {
       if (this.send({ type: 'ping' }) === null) return;
       clearTimeout(this.#pongTimer);
       // No pong: the connection is dead even if the browser has not noticed; force a reconnect.
-      this.#pongTimer = setTimeout(() => this.#ws?.close(4000, 'pong timeout'), PONG_TIMEOUT_MS);
+      const ws = this.#ws;
+      this.#pongTimer = setTimeout(() => {
+        if (this.#ws === ws) this.#abandon(ws, 'pong timeout');
+      }, PONG_TIMEOUT_MS);
     }, PING_EVERY_MS);
   }
 

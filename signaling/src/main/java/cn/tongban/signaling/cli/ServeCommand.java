@@ -91,6 +91,13 @@ public final class ServeCommand implements Callable<Integer> {
     int clusterQuorum;
 
     @Option(
+            names = "--clerk-grace",
+            defaultValue = "60",
+            description = "Seconds a live session waits for its clerk to sign in again after the clerk's connection"
+                    + " or node was lost, before it ends as clerk_lost (0: at once). Default: ${DEFAULT-VALUE}.")
+    int clerkGraceSeconds;
+
+    @Option(
             names = "--cluster-port",
             defaultValue = "5701",
             description = "First Hazelcast port to try (default ${DEFAULT-VALUE}; counts up when taken).")
@@ -290,7 +297,8 @@ public final class ServeCommand implements Callable<Integer> {
                         .withTls(clusterTls, clusterTlsPassword)
                         .withQuorum(clusterQuorum)
                         .withHazelcast(clusterPort, clusterPublicAddress)
-                        .withEventBusPort(eventBusPort))
+                        .withEventBusPort(eventBusPort)
+                        .withClerkGrace(java.time.Duration.ofSeconds(clerkGraceSeconds)))
                 .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg))
                 .edge(new ServerOptions.Edge(
                         trustedProxies, allowedOrigins, maxConnectionsPerAddress, requestHeadSeconds))

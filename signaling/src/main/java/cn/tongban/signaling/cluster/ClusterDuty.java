@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       gone without a close event. Every surviving member scans live state for tickets and clerks held
  *       through a departed node's connections: applicants keep their place for the resume grace (their
  *       clients reconnect to a surviving node with the resume token); a clerk with a live session keeps
- *       it for {@link #CLERK_GRACE_MS} to sign in again elsewhere (the session moves to the new
+ *       it for the clerk's grace ({@code ServerOptions.Cluster#clerkGraceMs}) to sign in again elsewhere (the session moves to the new
  *       connection), after which the session is aborted as if the clerk's connection had closed; a clerk
  *       without one leaves duty at once. The changes are entry processors conditioned on the old
  *       connection id, so members scanning at the same time change each record once.
@@ -59,13 +59,11 @@ public final class ClusterDuty {
         void queuesChanged();
     }
 
-    /** How long a live session waits for its clerk to sign in again after the clerk's node left. */
-    public static final long CLERK_GRACE_MS = 60_000;
-
     private final Vertx vertx;
     private final ClusterView view;
     private final Clients clients;
     private final Clock clock;
+    private final long clerkGraceMs;
     private final IMap<String, TicketRecord> tickets;
     private final IMap<String, ClerkPresence> clerks;
     private final IMap<String, SessionRecord> sessions;
@@ -77,20 +75,26 @@ public final class ClusterDuty {
     private volatile boolean stopped;
     private long timer;
 
-    private ClusterDuty(Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock) {
+    private ClusterDuty(
+            Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock, long clerkGraceMs) {
         this.vertx = vertx;
         this.view = view;
         this.clients = clients;
         this.clock = clock;
+        this.clerkGraceMs = clerkGraceMs;
         this.tickets = hz.getMap("tongban.tickets");
         this.clerks = hz.getMap("tongban.clerks");
         this.sessions = hz.getMap("tongban.sessions");
         this.serving.set(view.hasQuorum());
     }
 
-    /** Starts the duties: a check every second and one at every membership change. */
-    public static ClusterDuty start(Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock) {
-        ClusterDuty duty = new ClusterDuty(vertx, hz, view, clients, clock);
+    /**
+     * Starts the duties: a check every second and one at every membership change. {@code clerkGraceMs}: how
+     * long a live session waits for its clerk to sign in again after the clerk's node left.
+     */
+    public static ClusterDuty start(
+            Vertx vertx, HazelcastInstance hz, ClusterView view, Clients clients, Clock clock, long clerkGraceMs) {
+        ClusterDuty duty = new ClusterDuty(vertx, hz, view, clients, clock, clerkGraceMs);
         view.onMembershipChange(() -> {
             duty.membershipChanged.set(true);
             duty.checkSoon();
@@ -203,9 +207,9 @@ public final class ClusterDuty {
                         "Clerk {} was connected through a node that left; session {} waits {} s for the clerk",
                         p.clerkId(),
                         s.sessionId(),
-                        CLERK_GRACE_MS / 1000);
+                        clerkGraceMs / 1000);
                 clients.clerkConnectionOrphaned(s.sessionId());
-            } else if (now - since > CLERK_GRACE_MS) {
+            } else if (now - since > clerkGraceMs) {
                 clients.clerkConnectionLost(p.clerkId(), p.connId());
             }
         }

@@ -178,6 +178,8 @@ public record ServerOptions(
      * @param publicAddress {@code host:port} other members reach this member's Hazelcast at (NAT, proxy); null
      *     for the bound address
      * @param eventBusPort the event bus port; 0 picks a free one (fix it where a firewall sits between nodes)
+     * @param clerkGraceMs how long a live session waits for its clerk to come back after the clerk's
+     *     connection closed or the clerk's node left, before it ends as {@code clerk_lost}
      */
     public record Cluster(
             Path tlsKeystore,
@@ -185,23 +187,35 @@ public record ServerOptions(
             int quorum,
             int hazelcastPort,
             String publicAddress,
-            int eventBusPort) {
-        public static final Cluster DEFAULT = new Cluster(null, null, 0, 5701, null, 0);
+            int eventBusPort,
+            long clerkGraceMs) {
+        public static final Cluster DEFAULT = new Cluster(null, null, 0, 5701, null, 0, 60_000);
+
+        public Cluster {
+            if (clerkGraceMs < 0) {
+                throw new IllegalArgumentException("the clerk's grace cannot be negative");
+            }
+        }
 
         public Cluster withTls(Path keystore, String password) {
-            return new Cluster(keystore, password, quorum, hazelcastPort, publicAddress, eventBusPort);
+            return new Cluster(keystore, password, quorum, hazelcastPort, publicAddress, eventBusPort, clerkGraceMs);
         }
 
         public Cluster withQuorum(int n) {
-            return new Cluster(tlsKeystore, tlsPassword, n, hazelcastPort, publicAddress, eventBusPort);
+            return new Cluster(tlsKeystore, tlsPassword, n, hazelcastPort, publicAddress, eventBusPort, clerkGraceMs);
         }
 
         public Cluster withHazelcast(int port, String newPublicAddress) {
-            return new Cluster(tlsKeystore, tlsPassword, quorum, port, newPublicAddress, eventBusPort);
+            return new Cluster(tlsKeystore, tlsPassword, quorum, port, newPublicAddress, eventBusPort, clerkGraceMs);
         }
 
         public Cluster withEventBusPort(int port) {
-            return new Cluster(tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, port);
+            return new Cluster(tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, port, clerkGraceMs);
+        }
+
+        public Cluster withClerkGrace(java.time.Duration grace) {
+            return new Cluster(
+                    tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, eventBusPort, grace.toMillis());
         }
     }
 

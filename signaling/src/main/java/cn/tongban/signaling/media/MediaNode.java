@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -60,16 +61,21 @@ final class MediaNode implements AutoCloseable {
 
     private final Vertx vertx;
     private final Bridge bridge;
-    private final String address = "tongban.media." + UUID.randomUUID();
+    private final String address;
     private final MediaRoster roster;
     private final Records records;
     private final RecordingStore recordings;
     private final Path recordingRoot;
     private final Outbox outbox;
+    /** Bridge requests run here, not on the worker pool that serves this node's clients. */
+    private final WorkerExecutor workers;
+
     private MessageConsumer<JsonObject> consumer;
 
+    /** {@code nodeTag}: this node's tag in the cluster, part of the bridge's address (see {@link MediaControl}). */
     MediaNode(
             Vertx vertx,
+            String nodeTag,
             Bridge bridge,
             MediaRoster roster,
             Records records,
@@ -78,6 +84,8 @@ final class MediaNode implements AutoCloseable {
             Outbox outbox,
             MeterRegistry registry) {
         this.vertx = vertx;
+        this.address = MediaControl.address(nodeTag, UUID.randomUUID().toString());
+        this.workers = vertx.createSharedWorkerExecutor("tongban-bridge", 8);
         this.outbox = outbox;
         this.bridge = bridge;
         this.roster = roster;
@@ -144,7 +152,7 @@ final class MediaNode implements AutoCloseable {
     }
 
     private void onRequest(Message<JsonObject> msg) {
-        vertx.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
+        workers.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
             if (ar.succeeded()) {
                 msg.reply(ar.result());
             } else {
@@ -423,5 +431,6 @@ final class MediaNode implements AutoCloseable {
             consumer.unregister();
         }
         bridge.close();
+        workers.close();
     }
 }

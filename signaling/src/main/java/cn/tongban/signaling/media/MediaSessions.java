@@ -3,6 +3,7 @@ package cn.tongban.signaling.media;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.Role;
 import cn.tongban.session.model.SessionState;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.live.Outbox;
 import cn.tongban.signaling.live.Sender;
@@ -113,9 +114,19 @@ public final class MediaSessions implements AutoCloseable {
             Clock clock,
             MeterRegistry registry) {
         MediaRoster roster = new MediaRoster(hz);
+        ClusterView cluster = new ClusterView(hz);
         MediaNode node = bridge == null
                 ? null
-                : new MediaNode(vertx, bridge, roster, records, recordings, recordingRoot, outbox, registry);
+                : new MediaNode(
+                        vertx,
+                        cluster.localTag(),
+                        bridge,
+                        roster,
+                        records,
+                        recordings,
+                        recordingRoot,
+                        outbox,
+                        registry);
         MediaSessions m = new MediaSessions(
                 mode,
                 queue,
@@ -123,7 +134,7 @@ public final class MediaSessions implements AutoCloseable {
                 records,
                 clock,
                 roster,
-                new MediaControl(vertx),
+                new MediaControl(vertx, cluster::liveTags),
                 node,
                 new ChatHistory(hz),
                 outbox);

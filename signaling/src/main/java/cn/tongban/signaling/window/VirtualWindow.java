@@ -70,13 +70,23 @@ public final class VirtualWindow {
     private final Outbox outbox;
     private final Changes changes;
     private final List<SessionEnds> onSessionEnded;
+    private final long clerkGraceMs;
+    private final Later later;
     private final Counter pairings;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
 
+    /** Runs blocking work after a delay (a timer, then a worker thread). */
+    @FunctionalInterface
+    public interface Later {
+        void run(long delayMs, Runnable blocking);
+    }
+
     /**
      * @param appointments check-in on {@code join} and the no-show release in {@link #sweep}
      * @param onSessionEnded told after media and records when a session ends other than by a transfer
+     * @param clerkGraceMs how long a live session waits for its clerk after the clerk's connection closed
+     * @param later runs the end of that wait
      */
     public VirtualWindow(
             QueueService queue,
@@ -89,7 +99,11 @@ public final class VirtualWindow {
             Outbox outbox,
             Changes changes,
             List<SessionEnds> onSessionEnded,
+            long clerkGraceMs,
+            Later later,
             MeterRegistry metrics) {
+        this.clerkGraceMs = clerkGraceMs;
+        this.later = later;
         this.gate = gate;
         this.queue = queue;
         this.tokens = tokens;
@@ -127,8 +141,36 @@ public final class VirtualWindow {
         if (c.role() == Role.APPLICANT && c.ticketId() != null) {
             applicantConnectionLost(c.ticketId(), c.connId());
         } else if (c.role() == Role.CLERK && c.clerkId() != null) {
-            clerkConnectionLost(c.clerkId(), c.connId());
+            clerkConnectionClosed(c.clerkId(), c.connId());
         }
+    }
+
+    /**
+     * The clerk's connection on this node closed. A clerk without a live session leaves duty at once. A live
+     * session is not ended by a dropped connection: the applicant is told the clerk is away, and the clerk has
+     * the grace to sign in again on any node, which takes the session over ({@link #auth}); only then is it
+     * aborted as {@code clerk_lost}. If this node dies during the grace, the surviving nodes see the
+     * connection's node gone and give the same grace again ({@code ClusterDuty}).
+     */
+    private void clerkConnectionClosed(String clerkId, String connId) {
+        SessionRecord live = queue.presence(clerkId)
+                .filter(p -> connId.equals(p.connId()) && p.sessionId() != null)
+                .flatMap(p -> queue.session(p.sessionId()))
+                .filter(s -> s.state() == SessionState.ACTIVE)
+                .orElse(null);
+        if (live == null || clerkGraceMs == 0) {
+            clerkConnectionLost(clerkId, connId);
+            return;
+        }
+        // A helper or supervisor on this connection leaves the session it joined; the clerk's own stays.
+        media.connectionClosed(connId);
+        LOG.info(
+                "Clerk {}'s connection closed; session {} waits {} s for the clerk",
+                clerkId,
+                live.sessionId(),
+                clerkGraceMs / 1000);
+        clerkConnectionOrphaned(live.sessionId());
+        later.run(clerkGraceMs, () -> clerkConnectionLost(clerkId, connId));
     }
 
     /** A waiting applicant's current place, if this connection still holds the ticket. */
@@ -195,9 +237,9 @@ public final class VirtualWindow {
     }
 
     /**
-     * The clerk's connection {@code connId} is gone: the clerk leaves duty and a live session is aborted
-     * (the applicant goes back to the head of the queue). Does nothing if the clerk has signed in on
-     * another connection meanwhile. Blocking.
+     * The clerk's connection {@code connId} is gone for good (no session, or its grace is over): the clerk
+     * leaves duty and a live session is aborted (the applicant goes back to the head of the queue). Does
+     * nothing if the clerk has signed in on another connection meanwhile. Blocking.
      */
     public void clerkConnectionLost(String clerkId, String connId) {
         // A helper or supervisor on this connection leaves the session it joined.
@@ -209,7 +251,7 @@ public final class VirtualWindow {
         changes.queuesChanged();
     }
 
-    /** The applicant of a live session whose clerk's node failed is told the clerk is gone for now. Blocking. */
+    /** The applicant of a live session whose clerk's connection or node failed is told the clerk is away. Blocking. */
     public void clerkConnectionOrphaned(String sessionId) {
         queue.session(sessionId)
                 .filter(s -> s.state() == SessionState.ACTIVE)

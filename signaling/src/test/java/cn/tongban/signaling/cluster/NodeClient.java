@@ -20,7 +20,8 @@ import java.util.function.Predicate;
 /**
  * A protocol client that does what the browser client does when its node fails: it remembers the
  * cluster's node list from {@code hello.servers} and, on {@link #failover}, connects to those nodes in
- * turn (the failed one first, as a browser retries it once) until one answers with {@code hello}. The
+ * turn (the next one after the failed node first, the failed one last) until one answers with {@code hello}
+ * within the browser's connect timeout. The
  * caller then sends {@code resume} or {@code auth}. Messages are decoded with the protocol's codec.
  */
 final class NodeClient implements AutoCloseable {
@@ -75,7 +76,8 @@ final class NodeClient implements AutoCloseable {
         if (!openSocket(target)) {
             return false;
         }
-        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(15));
+        // signaling.js gives a connection up that has not said hello within 5 s (a hung node).
+        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(5));
         if (h == null) {
             ws.close();
             return false;
@@ -119,14 +121,16 @@ final class NodeClient implements AutoCloseable {
 
     /**
      * After this client's node failed: tries the nodes it was last told of ({@code hello.servers} or a later
-     * {@code servers} message) in order, then again, until one answers or {@code timeout} passes. Returns the
-     * URL connected to.
+     * {@code servers} message) in turn, starting after the failed one, until one answers or {@code timeout}
+     * passes. Returns the URL connected to.
      */
     String failover(Duration timeout) throws InterruptedException {
         List<String> servers = this.servers.isEmpty() ? List.of(url) : this.servers;
+        int failed = Math.max(0, servers.indexOf(url));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            for (String s : servers) {
+            for (int i = 1; i <= servers.size(); i++) {
+                String s = servers.get((failed + i) % servers.size());
                 if (open(s)) {
                     return s;
                 }

@@ -34,7 +34,11 @@ class SignalingWebSocketTest {
     static final TestServer IT = TestServer.create(
             "it",
             // The relay of the peer-to-peer mode; bridge mode: BridgeSignalingTest.
-            b -> b.mediaMode(MediaMode.P2P),
+            // A clerk's lost connection keeps the session 2 s here (60 s by default), so the tests of both
+            // outcomes — the clerk comes back, the clerk does not — run quickly.
+            b -> b.mediaMode(MediaMode.P2P)
+                    .cluster(cn.tongban.signaling.config.ServerOptions.Cluster.DEFAULT.withClerkGrace(
+                            java.time.Duration.ofSeconds(2))),
             dataDir -> {
                 // An extra clerk that only the lock-out test uses, so locking it disturbs no other test.
                 try (var in = SignalingWebSocketTest.class.getResourceAsStream("/tongban/refdata.yaml")) {
@@ -483,6 +487,49 @@ class SignalingWebSocketTest {
     }
 
     @Test
+    void aClerkWhoseConnectionDroppedComesBackToTheSameSession(Vertx vertx) throws Exception {
+        try (WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
+            app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                    + "\"name\":\"郑十一\",\"mobile\":\"13812345678\"}");
+            String ticketId = app.expect(ServerMessage.Ticket.class).ticketId();
+            String token = login("wujin01");
+            WsTestClient first = WsTestClient.connect(vertx, IT.server().port());
+            first.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+            first.expect(ServerMessage.Clerk.class);
+            first.send("{\"type\":\"status\",\"status\":\"available\"}");
+            first.expect(ServerMessage.Clerk.class, c -> c.status() == ServerMessage.ClerkStatus.AVAILABLE);
+            first.send("{\"type\":\"take\",\"ticketId\":\"" + ticketId + "\"}");
+            String sid = first.expect(ServerMessage.Paired.class).sessionId();
+            app.expect(ServerMessage.Paired.class);
+            first.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"请稍等\"}");
+            app.expect(ServerMessage.Chat.class);
+
+            // The clerk's network drops (the connection closes before any new sign-in) ...
+            first.close();
+            assertThat(app.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
+            // ... and is back within the grace: the same session continues, with its chat.
+            try (WsTestClient second = WsTestClient.connect(vertx, IT.server().port())) {
+                second.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+                assertThat(second.expect(ServerMessage.Clerk.class).status()).isEqualTo(ServerMessage.ClerkStatus.BUSY);
+                ServerMessage.Paired again = second.expect(ServerMessage.Paired.class);
+                assertThat(again.sessionId()).isEqualTo(sid);
+                assertThat(again.resumed()).isTrue();
+                assertThat(second.expect(ServerMessage.Chat.class).text()).isEqualTo("请稍等");
+                assertThat(app.expect(ServerMessage.Peer.class).state()).isEqualTo("reconnected");
+                // Well past the grace of the dropped connection: nothing ends the session.
+                Thread.sleep(3000);
+                assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ended);
+                app.send("{\"type\":\"chat\",\"sessionId\":\"" + sid + "\",\"text\":\"好的\"}");
+                assertThat(second.expect(ServerMessage.Chat.class, c -> c.from().equals("applicant"))
+                                .text())
+                        .isEqualTo("好的");
+                second.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+                assertThat(app.expect(ServerMessage.Ended.class).reason()).isEqualTo("hangup");
+            }
+        }
+    }
+
+    @Test
     void aClerkLostMidSessionReturnsTheApplicantToTheHead(Vertx vertx) throws Exception {
         try (WsTestClient app = applicant(vertx, "property-certificate", WUJIN, "孙八");
                 WsTestClient later = applicant(vertx, "property-certificate", WUJIN, "周九")) {
@@ -492,6 +539,9 @@ class SignalingWebSocketTest {
             assertThat(p.peer().name()).isEqualTo("孙八");
             app.expect(ServerMessage.Paired.class);
             clerk.close();
+            // The session waits for the clerk's grace first: the applicant is told the clerk is away.
+            assertThat(app.expect(ServerMessage.Peer.class).state()).isEqualTo("disconnected");
+            assertThat(app.drain()).noneMatch(m -> m instanceof ServerMessage.Ended);
             ServerMessage.Ended ended = app.expect(ServerMessage.Ended.class);
             assertThat(ended.reason()).isEqualTo("clerk_lost");
             ServerMessage.Ticket back =

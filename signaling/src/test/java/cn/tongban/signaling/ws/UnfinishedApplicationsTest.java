@@ -31,7 +31,11 @@ class UnfinishedApplicationsTest {
     private static SigningSteps S;
 
     @RegisterExtension
-    static final TestServer IT = TestServer.create("unfinished", b -> b);
+    static final TestServer IT = TestServer.create(
+            "unfinished",
+            // A clerk's lost connection ends the session after 1 s here (60 s by default).
+            b -> b.cluster(cn.tongban.signaling.config.ServerOptions.Cluster.DEFAULT.withClerkGrace(
+                    java.time.Duration.ofSeconds(1))));
 
     @BeforeAll
     static void steps() {
