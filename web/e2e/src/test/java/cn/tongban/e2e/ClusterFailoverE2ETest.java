@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.cluster.ClusterCa;
+import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.store.Database;
+import cn.tongban.testkit.HangingRelay;
 import cn.tongban.testkit.Ports;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
@@ -42,24 +44,8 @@ class ClusterFailoverE2ETest {
         BrowserFixture atB = null;
         try {
             for (int i = 0; i < 2; i++) {
-                Path dir = Files.createDirectories(root.resolve("node-" + i));
-                ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
-                        .save(dir.resolve("bus.p12"), "pw".toCharArray());
-                servers.add(TongbanServer.start(ServerOptions.builder()
-                        .host("127.0.0.1")
-                        .port(0)
-                        .dataDir(dir)
-                        .nodeName("node-" + i)
-                        .clusterName(cluster)
-                        .clusterMember("127.0.0.1:" + ports[0])
-                        .clusterMember("127.0.0.1:" + ports[1])
-                        .database(db, null, null)
-                        .secrets(root.resolve("secrets.p12"))
-                        .cluster(ServerOptions.Cluster.DEFAULT
-                                .withTls(dir.resolve("bus.p12"), "pw")
-                                .withQuorum(1)
-                                .withHazelcast(ports[i], null))
-                        .build()));
+                servers.add(TongbanServer.start(
+                        node(root, ca, db, cluster, ports, i).build()));
             }
             TongbanServer a = servers.get(0);
             TongbanServer b = servers.get(1);
@@ -123,6 +109,111 @@ class ClusterFailoverE2ETest {
                 }
             }
         }
+    }
+
+    /** Node {@code i} of the two-node cluster (quorum 1, event-bus TLS, one shared database). */
+    private static ServerOptions.Builder node(Path root, ClusterCa ca, String db, String cluster, int[] ports, int i)
+            throws Exception {
+        Path dir = Files.createDirectories(root.resolve("node-" + i));
+        ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
+                .save(dir.resolve("bus.p12"), "pw".toCharArray());
+        return ServerOptions.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .dataDir(dir)
+                .nodeName("node-" + i)
+                .clusterName(cluster)
+                .clusterMember("127.0.0.1:" + ports[0])
+                .clusterMember("127.0.0.1:" + ports[1])
+                .database(db, null, null)
+                .secrets(root.resolve("secrets.p12"))
+                .cluster(ServerOptions.Cluster.DEFAULT
+                        .withTls(dir.resolve("bus.p12"), "pw")
+                        .withQuorum(1)
+                        .withHazelcast(ports[i], null));
+    }
+
+    /**
+     * A node that hangs rather than dies — a frozen process, a dead network path: its sockets stay open and
+     * say nothing. Browsers reach node A only through a relay that stops passing anything; nothing is
+     * closed. The waiting applicant's page notices by its keep-alive (no pong), gives the connection up
+     * without waiting for a close handshake, goes to the next node first and resumes there, within the 25 s
+     * the client promises (docs/cluster.md, "Clients fail over"); a clerk on node B then serves the ticket.
+     */
+    @Test
+    void aWaitingApplicantLeavesAHungNodeWithinTwentyFiveSeconds(@TempDir Path root) throws Exception {
+        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
+        ClusterCa ca = ClusterCa.create("e2e", Duration.ofDays(1));
+        String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
+        String cluster = "e2e-hang-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        int[] ports = {Ports.reserve(), Ports.reserve()};
+        int httpA = Ports.reserve();
+        List<TongbanServer> servers = new ArrayList<>();
+        BrowserFixture atA = null;
+        BrowserFixture atB = null;
+        try (HangingRelay relay = new HangingRelay(httpA)) {
+            String relayUrl = "http://127.0.0.1:" + relay.port();
+            // Node A is known to browsers and to the cluster by the relay's address.
+            servers.add(TongbanServer.start(node(root, ca, db, cluster, ports, 0)
+                    .port(httpA)
+                    .publicUrl(relayUrl)
+                    .build()));
+            servers.add(
+                    TongbanServer.start(node(root, ca, db, cluster, ports, 1).build()));
+            TongbanServer b = servers.get(1);
+            awaitMembers(b, 2);
+            awaitServers(servers.get(0), 2);
+            atA = new BrowserFixture(relayUrl);
+            atB = new BrowserFixture("http://127.0.0.1:" + b.port());
+
+            Page applicant = atA.newPage("applicant-on-hung-a");
+            String number = atA.join(applicant, "property-certificate", "cz-wujin-bdc", "孙悦", "13912345679");
+            assertThat(state(applicant).get("wsUrl").toString()).contains(":" + relay.port() + "/");
+
+            relay.hang();
+            long hungAt = System.nanoTime();
+            long deadline = System.currentTimeMillis() + 40_000;
+            while (System.currentTimeMillis() < deadline
+                    && !(state(applicant).get("wsUrl").toString().contains(":" + b.port() + "/")
+                            && "open".equals(state(applicant).get("ws")))) {
+                Thread.sleep(100);
+            }
+            // The ticket came back on node B: the page shows the same number, waiting.
+            assertThat(applicant.locator("#ticket-number")).hasText(number);
+            Duration took = Duration.ofNanos(System.nanoTime() - hungAt);
+            assertThat(state(applicant).get("wsUrl").toString()).contains(":" + b.port() + "/");
+            assertThat(took).as("back in the queue through node B").isLessThan(Duration.ofSeconds(25));
+            System.out.printf("Hung node left and ticket resumed after %d ms%n", took.toMillis());
+
+            Page clerk = atB.clerk("clerk-on-b", "wujin01", true);
+            clerk.click("#take-next");
+            assertThat(applicant.locator("#step-call")).isVisible();
+            screenshot(applicant, "hung-node-applicant.png");
+        } finally {
+            if (atA != null) {
+                atA.close();
+            }
+            if (atB != null) {
+                atB.close();
+            }
+            for (TongbanServer s : servers) {
+                try {
+                    s.close();
+                } catch (RuntimeException ignored) {
+                    // stopping anyway
+                }
+            }
+        }
+    }
+
+    /** Waits until the node's {@code /health} lists {@code n} servers, so that pages get all in {@code hello}. */
+    private static void awaitServers(TongbanServer s, int n) throws InterruptedException {
+        ClusterView view = new ClusterView(s.hazelcast());
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (view.servers().size() < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(view.servers()).hasSize(n);
     }
 
     @SuppressWarnings("unchecked")
