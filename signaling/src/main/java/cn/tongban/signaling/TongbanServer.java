@@ -240,7 +240,7 @@ public final class TongbanServer implements AutoCloseable {
             ApplicantGate gate = new ApplicantGate(verification);
 
             // The WebSocket transport, then every feature registering its messages on the router.
-            Connections connections = new Connections(vertx);
+            Connections connections = new Connections(vertx, clusterView::delivery, registry);
             MessageRouter router = new MessageRouter();
             SignalingHandler signaling = new SignalingHandler(
                     vertx,
@@ -550,6 +550,11 @@ public final class TongbanServer implements AutoCloseable {
 
     public HazelcastInstance hazelcast() {
         return hazelcast;
+    }
+
+    /** This node's Vert.x (its event bus is the cluster's). */
+    public Vertx vertx() {
+        return vertx;
     }
 
     /** The {@code /ws} endpoint (tests drive its periodic work, e.g. {@link SignalingHandler#broadcast}). */

@@ -67,6 +67,29 @@ public final class ClusterView {
         return tags;
     }
 
+    /**
+     * How the member tagged {@code tag} takes messages to its connections: {@link Delivery#GONE} when no
+     * member has the tag (it left), {@link Delivery#ACKNOWLEDGED} when it acknowledges them, else {@link
+     * Delivery#UNACKNOWLEDGED} (a member of an earlier build).
+     */
+    public Delivery delivery(String tag) {
+        for (Member m : hz.getCluster().getMembers()) {
+            if (tag.equals(m.getAttribute(HazelcastFactory.NODE_ATTRIBUTE))) {
+                return "1".equals(m.getAttribute(HazelcastFactory.ACK_ATTRIBUTE))
+                        ? Delivery.ACKNOWLEDGED
+                        : Delivery.UNACKNOWLEDGED;
+            }
+        }
+        return Delivery.GONE;
+    }
+
+    /** See {@link #delivery}. */
+    public enum Delivery {
+        ACKNOWLEDGED,
+        UNACKNOWLEDGED,
+        GONE
+    }
+
     /** Whether the connection lives on a node that is still a member (ids without a tag count as live). */
     public static boolean isLive(String connId, Set<String> liveTags) {
         String tag = tagOf(connId);

@@ -32,6 +32,11 @@ import java.util.UUID;
 public final class HazelcastFactory {
     /** Member attribute: the node tag that prefixes this node's connection ids. */
     public static final String NODE_ATTRIBUTE = "tongban.node";
+    /**
+     * Member attribute: the node acknowledges messages to its connections ({@code ws.Connections}); nodes
+     * of builds before it do not, and are sent to without acknowledgement during a rolling upgrade.
+     */
+    public static final String ACK_ATTRIBUTE = "tongban.bus-ack";
     /** The split-brain protection guarding live state. */
     public static final String QUORUM = "tongban-quorum";
     /** Seconds between a heal and the merge, and between merge checks (Hazelcast's are 300/120). */
@@ -69,7 +74,8 @@ public final class HazelcastFactory {
         // The Vert.x cluster manager finds its node id in this attribute when handed an existing member.
         config.getMemberAttributeConfig()
                 .setAttribute("__vertx.nodeId", UUID.randomUUID().toString())
-                .setAttribute(NODE_ATTRIBUTE, newTag());
+                .setAttribute(NODE_ATTRIBUTE, newTag())
+                .setAttribute(ACK_ATTRIBUTE, "1");
 
         MapConfig live = new MapConfig("tongban.*")
                 .setBackupCount(1)

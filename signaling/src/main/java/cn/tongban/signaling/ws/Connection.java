@@ -79,6 +79,29 @@ final class Connection implements Client {
      * Writes a message queued on the context (local, or from another node: then decoded only if it is a state
      * push, else null); stale pushes are dropped.
      */
+    /** The highest message number delivered from each sending node (see {@link Connections}); context only. */
+    private final java.util.Map<String, Long> delivered = new java.util.HashMap<>();
+
+    /**
+     * Whether the message numbered {@code seq} from node {@code from} is new here: a node sends to one
+     * connection one message at a time in increasing numbers, so anything not above the last is a retry.
+     * Runs on the connection's context.
+     */
+    boolean firstDelivery(String from, String seq) {
+        long n;
+        try {
+            n = Long.parseLong(seq);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+        Long last = delivered.get(from);
+        if (last != null && n <= last) {
+            return false;
+        }
+        delivered.put(from, n);
+        return true;
+    }
+
     void deliver(ServerMessage message, String text) {
         if (message == null || pushes.admit(message)) {
             write(text);

@@ -159,12 +159,21 @@ public final class SignalingHandler implements Changes {
         connections.add(c);
         c.consumer = vertx.eventBus().consumer(Connection.address(c.id), msg -> {
             // Runs on the connection's context, like its own messages: one order for local and remote senders.
+            String from = msg.headers().get(Connections.FROM);
+            boolean acknowledged = from != null;
+            if (acknowledged && !c.firstDelivery(from, msg.headers().get(Connections.SEQ))) {
+                msg.reply(""); // a retry of one delivered already: its acknowledgement was lost
+                return;
+            }
             if ("superseded".equals(msg.headers().get(Connections.CONTROL))) {
                 c.fatal(Connection.superseded());
                 count(ErrorCode.SUPERSEDED);
             } else {
                 String body = msg.body();
                 c.deliver(isStatePush(body) ? Codec.decodeServer(body) : null, body);
+            }
+            if (acknowledged) {
+                msg.reply("");
             }
         });
         // Hold incoming messages until the connection's address is registered cluster-wide.
