@@ -57,7 +57,7 @@ final class NodeClient implements AutoCloseable {
     /** Connects and waits for {@code hello}. */
     static NodeClient connect(Vertx vertx, WebSocketClient client, String url, String label) throws Exception {
         NodeClient c = new NodeClient(vertx, client, label);
-        if (!c.open(url)) {
+        if (!c.open(url, Duration.ofSeconds(25))) {
             throw new AssertionError(label + ": cannot connect to " + url);
         }
         return c;
@@ -66,18 +66,20 @@ final class NodeClient implements AutoCloseable {
     /** Connects without waiting for {@code hello} (for servers expected to refuse). */
     static NodeClient connectRaw(Vertx vertx, WebSocketClient client, String url, String label) throws Exception {
         NodeClient c = new NodeClient(vertx, client, label);
-        if (!c.openSocket(url)) {
+        if (!c.openSocket(url, Duration.ofSeconds(10))) {
             throw new AssertionError(label + ": cannot connect to " + url);
         }
         return c;
     }
 
-    private boolean open(String target) throws InterruptedException {
-        if (!openSocket(target)) {
+    /** Connects and waits for {@code hello}, all within {@code budget}. */
+    private boolean open(String target, Duration budget) throws InterruptedException {
+        long deadline = System.nanoTime() + budget.toNanos();
+        if (!openSocket(target, budget)) {
             return false;
         }
-        // signaling.js gives a connection up that has not said hello within 5 s (a hung node).
-        ServerMessage.Hello h = poll(ServerMessage.Hello.class, x -> true, Duration.ofSeconds(5));
+        ServerMessage.Hello h =
+                poll(ServerMessage.Hello.class, x -> true, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         if (h == null) {
             ws.close();
             return false;
@@ -87,7 +89,7 @@ final class NodeClient implements AutoCloseable {
         return true;
     }
 
-    private boolean openSocket(String target) {
+    private boolean openSocket(String target, Duration budget) {
         WebSocket socket;
         CountDownLatch latch = new CountDownLatch(1);
         // Reset before connecting: a server that refuses at once closes the socket before await() returns,
@@ -109,7 +111,7 @@ final class NodeClient implements AutoCloseable {
                 latch.countDown();
             });
             socket = s.connect(new WebSocketConnectOptions().setAbsoluteURI(target))
-                    .await(10, TimeUnit.SECONDS);
+                    .await(budget.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             return false;
         }
@@ -131,7 +133,8 @@ final class NodeClient implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             for (int i = 1; i <= servers.size(); i++) {
                 String s = servers.get((failed + i) % servers.size());
-                if (open(s)) {
+                // signaling.js gives a connection up that has not said hello within 5 s (a hung node).
+                if (open(s, Duration.ofSeconds(5))) {
                     return s;
                 }
             }
@@ -142,6 +145,25 @@ final class NodeClient implements AutoCloseable {
 
     void send(String json) {
         ws.writeTextMessage(json);
+    }
+
+    /**
+     * signaling.js's keep-alive: a ping, and whether its pong came within {@code timeout}. A connection
+     * without one is given up at once (closed without waiting for the close handshake a hung node never
+     * completes).
+     */
+    boolean alive(Duration timeout) throws InterruptedException {
+        String id = "ka-" + java.util.UUID.randomUUID();
+        try {
+            send("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
+        } catch (RuntimeException closed) {
+            return false;
+        }
+        if (poll(ServerMessage.Pong.class, p -> id.equals(p.re()), timeout) != null) {
+            return true;
+        }
+        close();
+        return false;
     }
 
     /** The next message of the type that matches; other messages are set aside. Fails after {@code timeout}. */

@@ -259,6 +259,25 @@ final class NodeProcesses implements AutoCloseable {
         n.process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** Freezes the node's JVM (SIGSTOP): its sockets stay open and say nothing, as with a hung process. */
+    void freeze(Node n) throws Exception {
+        signal(n, "-STOP");
+    }
+
+    /** Lets a frozen node run again (SIGCONT). */
+    void thaw(Node n) throws Exception {
+        signal(n, "-CONT");
+    }
+
+    private static void signal(Node n, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(n.process.pid()))
+                .inheritIO()
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill " + signal + " " + n + " failed");
+        }
+    }
+
     @Override
     public void close() {
         for (Node n : nodes.values()) {
