@@ -19,6 +19,8 @@
 #                        H2 database: fine for trying failover, but cases, the audit journal and password
 #                        changes are then per node.
 #   JAVA_OPTS            extra JVM options (default -Xmx384m)
+#   TONGBAN_START_TIMEOUT  seconds to wait for a node that is still running but not yet serving (default
+#                        600: a loaded machine takes minutes; a node that exits is reported at once)
 #   TONGBAN_HTTP_BASE, TONGBAN_HZ_BASE, TONGBAN_BUS_BASE, TONGBAN_MEDIA_BASE
 #                        first HTTP, Hazelcast and event-bus port and media bridge UDP port (defaults 8081,
 #                        5701, 5801, 10001; +1, +2 for the other nodes)
@@ -93,17 +95,26 @@ start_node() {
   echo "$n starting (pid $!, http://127.0.0.1:${HTTP_PORT[$n]}/, log $DIR/$n.log)"
 }
 
-# Waits until the node answers /health with the given HTTP status (200: serving; any: listening).
+# Waits on the node's /health, not on a clock: "any" until it answers at all (listening), "200" until it
+# serves, "members" until it serves with all three members. Gives up when the process exits, or after
+# TONGBAN_START_TIMEOUT seconds.
 wait_node() {
-  local n=$1 want=$2 deadline=$((SECONDS + 120)) code
+  local n=$1 want=$2 deadline=$((SECONDS + ${TONGBAN_START_TIMEOUT:-600})) code body next=$((SECONDS + 15))
   while [ $SECONDS -lt $deadline ]; do
     kill -0 "$(cat "$DIR/$n.pid")" 2>/dev/null || die "$n exited; see $DIR/$n.log"
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${HTTP_PORT[$n]}/health" || true)
+    body=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:${HTTP_PORT[$n]}/health" || true)
+    code=${body##*$'\n'}
+    [ -n "$code" ] || code=000
     if [ "$want" = any ] && [ "$code" != 000 ]; then return; fi
-    if [ "$code" = "$want" ]; then return; fi
+    if [ "$want" = 200 ] && [ "$code" = 200 ]; then return; fi
+    if [ "$want" = members ] && [ "$code" = 200 ] && [[ "$body" == *"\"members\":${#NODES[@]}"* ]]; then return; fi
+    if [ $SECONDS -ge $next ]; then
+      echo "$n: still starting (/health: $code)"
+      next=$((SECONDS + 15))
+    fi
     sleep 0.5
   done
-  die "$n not ready (last /health status $code); see $DIR/$n.log"
+  die "$n not ready after ${TONGBAN_START_TIMEOUT:-600} s (last /health status $code); see $DIR/$n.log"
 }
 
 status() {
@@ -134,7 +145,7 @@ case "${1:-start}" in
     wait_node wujin any
     start_node gulou
     start_node qingpu
-    for n in "${NODES[@]}"; do wait_node "$n" 200; done
+    for n in "${NODES[@]}"; do wait_node "$n" members; done
     status
     echo "Applicant: http://127.0.0.1:${HTTP_PORT[wujin]}/  Clerk: http://127.0.0.1:${HTTP_PORT[gulou]}/clerk  (any node serves both)"
     ;;
