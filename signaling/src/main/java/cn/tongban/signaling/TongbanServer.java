@@ -452,6 +452,11 @@ public final class TongbanServer implements AutoCloseable {
             }
 
             @Override
+            public void bridgesDeparted() {
+                window.bridgesDeparted();
+            }
+
+            @Override
             public void closeAllUnavailable() {
                 signaling.closeAllUnavailable();
             }

@@ -52,6 +52,9 @@ public final class ClusterDuty {
         /** The clerk of a live session was on a departed node: the applicant is told the clerk is away. */
         void clerkConnectionOrphaned(String sessionId);
 
+        /** Sessions whose media bridge was on a departed node continue on this node's bridge (if it wins them). */
+        void bridgesDeparted();
+
         /** This node lost its quorum: close every client connection with {@code NODE_UNAVAILABLE}. */
         void closeAllUnavailable();
 
@@ -214,6 +217,7 @@ public final class ClusterDuty {
             }
         }
         orphanedSince.keySet().retainAll(orphaned);
+        clients.bridgesDeparted();
         view.forgetDeparted();
     }
 }

@@ -83,6 +83,20 @@ public final class ClusterView {
         return Delivery.GONE;
     }
 
+    /**
+     * Whether every member runs a build that acknowledges messages to its connections (member attribute
+     * {@code tongban.bus-ack}) — and so knows everything this build added with it (the media roster's {@code
+     * Rehome}), which may be used only once no member of an earlier build is left (docs/cluster.md, rule 7).
+     */
+    public boolean everyMemberCurrent() {
+        for (Member m : hz.getCluster().getMembers()) {
+            if (!"1".equals(m.getAttribute(HazelcastFactory.ACK_ATTRIBUTE))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** See {@link #delivery}. */
     public enum Delivery {
         ACKNOWLEDGED,

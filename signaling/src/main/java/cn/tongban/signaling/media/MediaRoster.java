@@ -76,6 +76,20 @@ final class MediaRoster {
         return sessions.executeOnKey(sessionId, new Reallocate(key, connId));
     }
 
+    /** Every bridged session of the cluster. */
+    List<MediaSession> all() {
+        return List.copyOf(sessions.values());
+    }
+
+    /**
+     * Moves the session's media from the bridge at {@code from} (whose node left the cluster) to the bridge
+     * at {@code to}; refused ({@link Refusal#NOT_IN}: no longer on {@code from}) when another node moved it
+     * first, so exactly one node takes each session over.
+     */
+    Change rehome(String sessionId, String from, String to) {
+        return sessions.executeOnKey(sessionId, new Rehome(from, to));
+    }
+
     /** Removes a person (a helper or supervisor leaving). */
     Change leave(String sessionId, String key) {
         return sessions.executeOnKey(sessionId, new Leave(key));
@@ -166,6 +180,23 @@ final class MediaRoster {
                 return new Change(s, Refusal.NOT_IN);
             }
             MediaSession updated = s.without(key);
+            e.setValue(updated);
+            return new Change(updated, null);
+        }
+    }
+
+    /** The session moves from the bridge at {@code from} to the one at {@code to}, if still at {@code from}. */
+    record Rehome(String from, String to) implements EntryProcessor<String, MediaSession, Change> {
+        @Override
+        public Change process(Map.Entry<String, MediaSession> e) {
+            MediaSession s = e.getValue();
+            if (s == null) {
+                return new Change(null, Refusal.NO_SESSION);
+            }
+            if (!s.node().equals(from)) {
+                return new Change(s, Refusal.NOT_IN);
+            }
+            MediaSession updated = s.movedTo(to);
             e.setValue(updated);
             return new Change(updated, null);
         }

@@ -96,6 +96,14 @@ public final class MediaSchema {
                         },
                         r -> new MediaRoster.Reallocate(r.string("key"), r.string("connId"))),
                 CompactType.of(
+                        "tongban.media.Rehome",
+                        MediaRoster.Rehome.class,
+                        (w, p) -> {
+                            w.writeString("from", p.from());
+                            w.writeString("to", p.to());
+                        },
+                        r -> new MediaRoster.Rehome(r.string("from"), r.string("to"))),
+                CompactType.of(
                         "tongban.media.Disconnect",
                         MediaRoster.Disconnect.class,
                         (w, p) -> w.writeString("key", p.key()),

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.media;
 
+import cn.tongban.session.media.Role;
 import cn.tongban.signaling.protocol.ScreenSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,32 @@ public record MediaSession(
 
     MediaSession withScreen(ScreenSource source) {
         return copy(participants, invited, source);
+    }
+
+    /**
+     * The session carried by the bridge at {@code newNode}: the applicant and the clerk get new endpoint
+     * epochs on their connections (the new bridge knows none of the old endpoints), helpers and supervisors
+     * leave (their pages cannot follow a move; they may join again).
+     */
+    MediaSession movedTo(String newNode) {
+        List<MediaParticipant> kept = participants.stream()
+                .filter(p -> p.role() == Role.APPLICANT || p.role() == Role.CLERK)
+                .map(p -> p.epoch() > 0 ? p.reallocated(p.connId()) : p)
+                .toList();
+        return new MediaSession(
+                sessionId,
+                ticketId,
+                number,
+                matterId,
+                hallId,
+                partnerHallId,
+                clerkId,
+                newNode,
+                recorded,
+                screen,
+                startedAt,
+                kept,
+                invited);
     }
 
     private MediaSession copy(List<MediaParticipant> p, List<String> inv, ScreenSource scr) {

@@ -63,6 +63,7 @@ public final class MediaSessions implements AutoCloseable {
     private final MediaRoster roster;
     private final MediaControl control;
     private final MediaNode node;
+    private final ClusterView cluster;
     /** Helpers and supervisors connected to this node: connection → (session, participant key). */
     private final Map<String, Joined> joined = new ConcurrentHashMap<>();
 
@@ -81,8 +82,10 @@ public final class MediaSessions implements AutoCloseable {
             MediaRoster roster,
             MediaControl control,
             MediaNode node,
+            ClusterView cluster,
             ChatHistory chat,
             Outbox outbox) {
+        this.cluster = cluster;
         this.mode = mode;
         this.outbox = outbox;
         this.chat = chat;
@@ -136,6 +139,7 @@ public final class MediaSessions implements AutoCloseable {
                 roster,
                 new MediaControl(vertx, cluster::liveTags),
                 node,
+                cluster,
                 new ChatHistory(hz),
                 outbox);
         Gauge.builder("tongban_media_participants", m.joined, Map::size)
@@ -260,14 +264,102 @@ public final class MediaSessions implements AutoCloseable {
      * The applicant resumed, or the clerk took the session over on a new connection: both pages build new
      * peer connections, so whoever of the two is connected gets a new endpoint. The roster changes first,
      * so that offers still coming for the old endpoints find nobody to go to. The session stays on its
-     * bridge's node: if that node is gone, its media is gone too and everyone is told
-     * ({@code MEDIA_UNAVAILABLE}).
+     * bridge's node while that node is in the cluster; if it has left, this node's bridge takes the session
+     * over first ({@link #takeOverBridge}).
      */
     public void sessionResumed(SessionRecord s, TicketRecord t) {
         if (!bridged()) {
             return;
         }
         MediaSession before = roster.get(s.sessionId()).orElse(null);
+        if (before == null) {
+            return;
+        }
+        if (onDepartedBridge(before) && takeOverBridge(s.sessionId())) {
+            resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
+        } else {
+            resumed(s, t, before, false);
+        }
+    }
+
+    /**
+     * The session's media moved to this node's bridge ({@link #takeOverBridge}): both pages build new peer
+     * connections (the caller has sent them {@code paired} with {@code resumed: true}) and get offers from
+     * this bridge, and a recorded session starts a new recording here.
+     */
+    public void sessionMoved(SessionRecord s, TicketRecord t) {
+        if (bridged()) {
+            resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
+        }
+    }
+
+    /** The sessions whose bridge's node has left the cluster. */
+    public List<String> sessionsOnDepartedBridges() {
+        if (!bridged() || node == null) {
+            return List.of();
+        }
+        return roster.all().stream()
+                .filter(this::onDepartedBridge)
+                .map(MediaSession::sessionId)
+                .toList();
+    }
+
+    /**
+     * Moves a session whose bridge's node left the cluster to this node's bridge; false when it is not on a
+     * departed bridge, another node moved it first, or a member of an earlier build is still in the cluster
+     * (which would not know the move's processor). Helpers and supervisors leave the session (told {@code
+     * ended}, reason {@code bridge_lost}; they may join again); the applicant's and the clerk's endpoints are
+     * allocated here by {@link #sessionMoved} or {@link #sessionResumed}. The part of a recording made on the
+     * departed node stays on that node's disk, unfinished; the audit says so.
+     */
+    public boolean takeOverBridge(String sessionId) {
+        if (!bridged() || node == null || !cluster.everyMemberCurrent()) {
+            return false;
+        }
+        MediaSession before = roster.get(sessionId).orElse(null);
+        if (before == null || !onDepartedBridge(before)) {
+            return false;
+        }
+        MediaRoster.Change ch = roster.rehome(sessionId, before.node(), node.address());
+        if (!ch.applied()) {
+            return false;
+        }
+        LOG.warn("Session {}: its bridge's node left the cluster; its media continues on this node", sessionId);
+        records.audit(
+                "server",
+                AuditAction.SESSION_MEDIA_MOVED,
+                sessionId,
+                AuditDetails.of(AuditField.REASON, "bridge_lost"));
+        if (before.recorded()) {
+            records.audit(
+                    "server",
+                    AuditAction.RECORDING_FAILED,
+                    sessionId,
+                    AuditDetails.of(
+                            AuditField.ERROR,
+                            "the bridge's node left the cluster: the recording made there stays on that node,"
+                                    + " unfinished; a new one starts on this node"));
+        }
+        for (MediaParticipant p : before.participants()) {
+            if (ch.session().participant(p.key()).isEmpty()) {
+                audit(sessionId, AuditAction.PARTICIPANT_LEFT, p, "bridge_lost");
+                if (p.connected()) {
+                    joined.remove(p.connId());
+                    outbox.send(
+                            p.connId(),
+                            new ServerMessage.Ended(sessionId, "server", "bridge_lost", false, null, null, null));
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean onDepartedBridge(MediaSession ms) {
+        String tag = MediaControl.tagOf(ms.node());
+        return tag != null && !cluster.liveTags().contains(tag);
+    }
+
+    private void resumed(SessionRecord s, TicketRecord t, MediaSession before, boolean moved) {
         if (before == null) {
             return;
         }
@@ -293,8 +385,9 @@ public final class MediaSessions implements AutoCloseable {
         }
         try {
             for (String key : keys) {
+                // After a move, the old endpoints went with the departed bridge.
                 before.participant(key)
-                        .filter(old -> old.epoch() > 0)
+                        .filter(old -> old.epoch() > 0 && !moved)
                         .ifPresent(old ->
                                 control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId())));
             }
@@ -310,7 +403,9 @@ public final class MediaSessions implements AutoCloseable {
             return;
         }
         sendParticipants(now, null, null);
-        if (now.recorded() && t.connId() != null) {
+        if (moved && now.recorded()) {
+            startRecording(now);
+        } else if (now.recorded() && t.connId() != null) {
             outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
         }
     }

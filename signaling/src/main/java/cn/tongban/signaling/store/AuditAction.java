@@ -148,6 +148,8 @@ public enum AuditAction {
     SESSION_CLOSED("session.closed", false),
     /** A session ended (the applicant did not come back, or hung up). */
     SESSION_ENDED("session.ended", false),
+    /** The bridge carrying a session's media left the cluster; the media continues on another node's bridge. */
+    SESSION_MEDIA_MOVED("session.media_moved", false),
     /** The outcome owed by a clerk who never came back expired. */
     SESSION_OUTCOME_EXPIRED("session.outcome_expired", false),
     /** A clerk took a ticket: a session started. */

@@ -260,6 +260,30 @@ public final class VirtualWindow {
                 .ifPresent(t -> outbox.send(t.connId(), new ServerMessage.Peer(sessionId, "disconnected")));
     }
 
+    /**
+     * Sessions whose media bridge's node left the cluster continue on this node's bridge, if this node is the
+     * one that takes them over: both pages are told to build new peer connections ({@code paired} with
+     * {@code resumed: true}) and get offers from this bridge, without a reload. Run at every membership
+     * change and every few seconds ({@code ClusterDuty}). Blocking.
+     */
+    public void bridgesDeparted() {
+        for (String sessionId : media.sessionsOnDepartedBridges()) {
+            SessionRecord s = queue.session(sessionId)
+                    .filter(x -> x.state() == SessionState.ACTIVE)
+                    .orElse(null);
+            TicketRecord t = s == null ? null : queue.ticket(s.ticketId()).orElse(null);
+            if (t == null || !media.takeOverBridge(sessionId)) {
+                continue;
+            }
+            LOG.info("Session {} (ticket {}): media moved to this node's bridge", sessionId, t.number());
+            if (t.connId() != null) {
+                outbox.send(t.connId(), media.paired(applicantPaired(s, t, refdata.current(), true, null)));
+            }
+            toClerk(s, media.paired(clerkPaired(s, t, true, null)));
+            media.sessionMoved(s, t);
+        }
+    }
+
     private void notifyClerkLost(QueueService.ClerkLost lost) {
         if (lost.ticket() == null || lost.session() == null) {
             return;

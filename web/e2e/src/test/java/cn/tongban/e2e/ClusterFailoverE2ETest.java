@@ -134,6 +134,86 @@ class ClusterFailoverE2ETest {
     }
 
     /**
+     * The node that dies carries the call's media: the clerk took the ticket on node A, so the session is
+     * bridged there, while the applicant's page is on node B. Node A dies. Node B takes the session's media
+     * over: the applicant's page is told to build a new peer connection and is offered node B's bridge
+     * without a reload, the clerk's page fails over to node B and takes its session over, and media flows
+     * both ways again through node B's bridge.
+     */
+    @Test
+    void aLiveCallSurvivesTheDeathOfItsBridgesNode(@TempDir Path root) throws Exception {
+        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
+        ClusterCa ca = ClusterCa.create("e2e", Duration.ofDays(1));
+        String db = Database.defaultUrl(Files.createDirectories(root.resolve("shared-db")));
+        String cluster = "e2e-bridge-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        int[] ports = {Ports.reserve(), Ports.reserve()};
+        List<TongbanServer> servers = new ArrayList<>();
+        BrowserFixture atA = null;
+        BrowserFixture atB = null;
+        try {
+            for (int i = 0; i < 2; i++) {
+                servers.add(TongbanServer.start(
+                        node(root, ca, db, cluster, ports, i).build()));
+            }
+            TongbanServer a = servers.get(0);
+            TongbanServer b = servers.get(1);
+            awaitMembers(b, 2);
+            awaitServers(a, 2);
+            atA = new BrowserFixture("http://127.0.0.1:" + a.port());
+            atB = new BrowserFixture("http://127.0.0.1:" + b.port());
+
+            Page clerk = atA.clerk("clerk-on-bridge-node", "wujin01", true);
+            Page applicant = atB.newPage("applicant-on-b");
+            atB.join(applicant, "property-certificate", "cz-wujin-bdc", "卫十四", "13912345670");
+            clerk.click("#take-next");
+            assertThat(applicant.locator("#step-call")).isVisible();
+            awaitTwoWayMedia(applicant, clerk);
+            String sessionId = state(applicant).get("sessionId").toString();
+
+            applicant.evaluate("() => { window.callBeforeFailover = window.tongban.call(); }");
+            clerk.evaluate("() => { window.callBeforeFailover = window.tongban.call(); }");
+            long died = System.nanoTime();
+            a.hazelcast().getLifecycleService().terminate();
+            try {
+                a.close();
+            } catch (RuntimeException alreadyGone) {
+                // Its Hazelcast member is gone already.
+            }
+
+            // Without a reload: the same pages build new calls, through node B's bridge.
+            applicant.waitForFunction(
+                    "() => window.tongban.call() !== null && window.tongban.call() !== window.callBeforeFailover");
+            clerk.waitForFunction(
+                    "() => window.tongban.call() !== null && window.tongban.call() !== window.callBeforeFailover");
+            awaitTwoWayMedia(applicant, clerk);
+            Duration back = Duration.ofNanos(System.nanoTime() - died);
+            System.out.printf("Bridge node died: media both ways again after %d ms%n", back.toMillis());
+            assertThat(state(applicant).get("sessionId")).isEqualTo(sessionId);
+            assertThat(state(clerk).get("sessionId")).isEqualTo(sessionId);
+            assertThat(state(clerk).get("wsUrl").toString()).contains(":" + b.port() + "/");
+            assertThat(back).as("media back through the surviving bridge").isLessThan(Duration.ofSeconds(10));
+            clerk.fill("#chat-input", "视频已切换到另一台服务器");
+            clerk.press("#chat-input", "Enter");
+            assertThat(applicant.locator("#chat-log")).containsText("视频已切换到另一台服务器");
+            screenshot(applicant, "bridge-failover-applicant.png");
+        } finally {
+            if (atA != null) {
+                atA.close();
+            }
+            if (atB != null) {
+                atB.close();
+            }
+            for (TongbanServer s : servers) {
+                try {
+                    s.close();
+                } catch (RuntimeException ignored) {
+                    // Node A is closed already.
+                }
+            }
+        }
+    }
+
+    /**
      * A node that hangs rather than dies — a frozen process, a dead network path: its sockets stay open and
      * say nothing. Browsers reach node A only through a relay that stops passing anything; nothing is
      * closed. The waiting applicant's page notices by its keep-alive (no pong), gives the connection up
