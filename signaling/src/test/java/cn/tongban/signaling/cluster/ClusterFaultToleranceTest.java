@@ -188,6 +188,7 @@ class ClusterFaultToleranceTest {
                     .first()
                     .isEqualTo(dead.wsUrl());
             cluster.kill(dead);
+            long killedAt = System.nanoTime();
             phase("wujin killed", t0);
             for (NodeClient c : orphans) {
                 assertThat(c.awaitClosed(SHORT))
@@ -204,7 +205,11 @@ class ClusterFaultToleranceTest {
             });
             Map<NodeClient, Waiter> waiterOf = new HashMap<>();
             waiters.forEach(w -> waiterOf.put(w.client, w));
-            all(pool, orphans.stream().map(c -> (Callable<Void>) () -> {
+            List<Long> backAfterMs = java.util.Collections.synchronizedList(new ArrayList<>());
+            // Every browser fails over at once, each on its own: one thread per client, not the shared pool.
+            ExecutorService browsers = Executors.newFixedThreadPool(orphans.size());
+            all(browsers, orphans.stream().map(c -> (Callable<Void>) () -> {
+                Thread.sleep(500); // the browser's first backoff
                 String to = c.failover(LONG);
                 assertThat(to).isNotEqualTo(dead.wsUrl());
                 if (waiterOf.containsKey(c)) {
@@ -234,8 +239,23 @@ class ClusterFaultToleranceTest {
                     assertThat(again.sessionId()).isEqualTo(p.sessionId);
                     assertThat(again.offerer()).isTrue();
                 }
+                backAfterMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
                 return null;
             }));
+            browsers.shutdown();
+            List<Long> sorted = backAfterMs.stream().sorted().toList();
+            System.out.printf(
+                    "[fault test] %d clients of the killed node back in their sessions or places after: p50 %d ms,"
+                            + " p99 %d ms, max %d ms%n",
+                    sorted.size(),
+                    sorted.get(sorted.size() / 2),
+                    sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1),
+                    sorted.get(sorted.size() - 1));
+            // The target is 5 s (p99), met on a quiet machine and at load 12 (docs/cluster.md); the bound here
+            // leaves room for a loaded CI machine but still fails a client that waits on a dead node.
+            assertThat(sorted.get(sorted.size() - 1))
+                    .as("slowest client back (ms)")
+                    .isLessThan(15_000L);
 
             phase("its " + orphans.size() + " clients failed over and resumed", t0);
             // ---- no ticket lost or duplicated, everyone keeps their place and wait estimate
