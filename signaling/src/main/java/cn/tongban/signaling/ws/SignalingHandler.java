@@ -343,7 +343,15 @@ public final class SignalingHandler implements Changes {
                             return null;
                         },
                         false))
-                .onFailure(t -> LOG.error("Cleanup of {} failed", c.id, t));
+                .onFailure(t -> {
+                    if (t instanceof SplitBrainProtectionException) {
+                        // Without the quorum (e.g. the last nodes of a cluster being stopped) the majority, if
+                        // any, treats this node's connections as departed; nothing to do here.
+                        LOG.debug("Cleanup of {} left to the cluster's majority: {}", c.id, t.toString());
+                    } else {
+                        LOG.error("Cleanup of {} failed", c.id, t);
+                    }
+                });
     }
 
     /**
