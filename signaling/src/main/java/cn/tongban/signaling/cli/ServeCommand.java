@@ -314,7 +314,19 @@ public final class ServeCommand implements Callable<Integer> {
             b.iceServer(new ServerMessage.IceServer(
                     List.of(url), turn ? turnUsername : null, turn ? turnCredential : null));
         }
-        TongbanServer server = TongbanServer.start(b.build());
+        TongbanServer server;
+        try {
+            server = TongbanServer.start(b.build());
+        } catch (Exception e) {
+            // A port someone else holds is an operator's matter, not a crash: say which, without a stack trace.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.BindException bind) {
+                    spec.commandLine().getErr().println("tongban: cannot start: " + bind.getMessage());
+                    return 2;
+                }
+            }
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -1,7 +1,11 @@
 package cn.tongban.session.media.ice;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import org.ice4j.Transport;
@@ -54,6 +58,11 @@ public final class IceUdpPort implements AutoCloseable {
     public static IceUdpPort open(List<InetAddress> addresses, int port) throws IOException {
         // Must precede the harvester: without the push API the component's buffer callback never fires.
         AbstractUdpListener.USE_PUSH_API = true;
+        if (port != 0) {
+            for (InetAddress a : addresses) {
+                requireFree(a, port);
+            }
+        }
         List<SinglePortUdpHarvester> hs = new ArrayList<>();
         try {
             for (InetAddress a : addresses) {
@@ -66,6 +75,25 @@ public final class IceUdpPort implements AutoCloseable {
         int bound = hs.isEmpty() ? port : hs.get(0).getLocalAddress().getPort();
         new Agent().free();
         return new IceUdpPort(hs, bound);
+    }
+
+    /**
+     * Fails unless nothing else holds the port on this address. ice4j binds its socket so that a second one
+     * can bind the same port as well (on Linux the last one bound then receives the datagrams): a second
+     * server started on the same port would start without an error and take the first one's media. An
+     * exclusive bind first, released at once, refuses that with the port named.
+     */
+    private static void requireFree(InetAddress address, int port) throws BindException {
+        try (DatagramSocket probe = new DatagramSocket(null)) {
+            probe.setReuseAddress(false);
+            probe.bind(new InetSocketAddress(address, port));
+        } catch (SocketException e) {
+            BindException taken = new BindException("UDP port " + port + " on " + address.getHostAddress()
+                    + " is already in use (another Tongban server or another program holds it); choose another"
+                    + " --media-port or stop that program");
+            taken.initCause(e);
+            throw taken;
+        }
     }
 
     /** The bound port (useful when 0 was asked for in tests). */
