@@ -555,6 +555,39 @@ public final class MediaSessions implements AutoCloseable {
                         !me.role().sends()));
     }
 
+    /**
+     * {@code media_restart}: the sender's media connection failed; the sender gets a new endpoint on the
+     * session's bridge (a new epoch, so that offers still in flight for the old one go nowhere) and an offer
+     * for a new peer connection. The others keep their connections and get one renegotiation for the
+     * sender's new tracks. A session whose bridge's node has left moves to this node's bridge first.
+     */
+    public void restartMedia(Sender c, ClientMessage.MediaRestart m) {
+        requireBridge("media_restart");
+        MediaSession ms = roster.get(m.sessionId())
+                .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        if (onDepartedBridge(ms) && takeOverBridge(ms.sessionId())) {
+            ms = roster.get(m.sessionId())
+                    .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        }
+        MediaParticipant me =
+                self(ms, c).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session"));
+        MediaRoster.Change ch = roster.reallocate(ms.sessionId(), me.key(), c.connId());
+        refuse(ch);
+        if (me.epoch() > 0) {
+            try {
+                control.call(ms.node(), MediaNode.remove(ms.sessionId(), me.participantId()));
+            } catch (ProtocolException e) {
+                LOG.warn(
+                        "Could not free the failed endpoint of {} in {}: {}", me.key(), ms.sessionId(), e.getMessage());
+            }
+        }
+        MediaSession now = ch.session();
+        MediaParticipant p = now.participant(me.key()).orElseThrow();
+        LOG.info("Media of {} in session {} restarted on a new endpoint", me.key(), ms.sessionId());
+        connect(now, p);
+        sendParticipants(now, null, null);
+    }
+
     /** {@code invite}: the session's clerk invites a clerk of the applicant's partner hall. */
     public void invite(Sender c, ClientMessage.Invite inv) {
         requireBridge("invite");

@@ -54,6 +54,7 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Invite.class, name = "invite"),
     @JsonSubTypes.Type(value = ClientMessage.JoinSession.class, name = "join_session"),
     @JsonSubTypes.Type(value = ClientMessage.LeaveSession.class, name = "leave_session"),
+    @JsonSubTypes.Type(value = ClientMessage.MediaRestart.class, name = "media_restart"),
     @JsonSubTypes.Type(value = ClientMessage.ListSessions.class, name = "list_sessions"),
     @JsonSubTypes.Type(value = ClientMessage.ListApplications.class, name = "list_applications"),
     @JsonSubTypes.Type(value = ClientMessage.AppFinish.class, name = "app_finish"),
@@ -605,6 +606,16 @@ public sealed interface ClientMessage {
     /** A helper or supervisor: leave the session joined with {@code join_session}. */
     record LeaveSession(String id, String sessionId) implements ClientMessage {
         public LeaveSession {
+            Checks.identifier("sessionId", sessionId);
+        }
+    }
+
+    /**
+     * Bridge mode, anyone in the session: my media connection failed (ICE failed or stayed disconnected); give
+     * me a new endpoint on the session's bridge. Answered with an {@code offer} for a new peer connection.
+     */
+    record MediaRestart(String id, String sessionId) implements ClientMessage {
+        public MediaRestart {
             Checks.identifier("sessionId", sessionId);
         }
     }

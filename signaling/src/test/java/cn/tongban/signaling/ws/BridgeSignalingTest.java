@@ -46,6 +46,9 @@ class BridgeSignalingTest {
                             + "      matters: []\n"
                             // A clerk of its own for the test whose recording cannot be audited.
                             + "    - id: wujin09\n      name: 钱办事\n      hallId: cz-wujin-bdc\n"
+                            + "      matters: [property-certificate]\n"
+                            // And one for the media restart.
+                            + "    - id: wujin10\n      name: 李重连\n      hallId: cz-wujin-bdc\n"
                             + "      matters: [property-certificate]\n");
         }
     });
@@ -266,6 +269,55 @@ class BridgeSignalingTest {
      * recording.started}, the session goes on unrecorded, nobody is told it is being recorded, nothing is
      * left on disk, and the failure is audited.
      */
+    /**
+     * A page whose media connection failed asks for a new one ({@code media_restart}): it alone gets a new
+     * endpoint (a new epoch, a new participant id, an offer for a new peer connection); the other party keeps
+     * its connection and gets one renegotiation, without the failed endpoint's tracks. Someone not in the
+     * session is refused.
+     */
+    @Test
+    void aParticipantWhoseMediaFailedGetsANewEndpointAlone(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "wujin10", true);
+                WsTestClient app = WsTestClient.connect(vertx, IT.server().port());
+                WsTestClient stranger = WsTestClient.connect(vertx, IT.server().port())) {
+            app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                    + "\"name\":\"韩十五\",\"mobile\":\"13812345678\"}");
+            String ticketId = app.expect(ServerMessage.Ticket.class).ticketId();
+            clerk.send("{\"type\":\"take\",\"ticketId\":\"" + ticketId + "\"}");
+            String sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+            app.expect(ServerMessage.Paired.class);
+            ServerMessage.Offer clerkOffer = clerk.expect(ServerMessage.Offer.class);
+            ServerMessage.Offer appOffer = app.expect(ServerMessage.Offer.class);
+            String before = app.expect(ServerMessage.Participants.class).you();
+            app.send(answerMessage(appOffer, answer(appOffer, 301, 302, "recvonly"), "a1"));
+            ServerMessage.Offer withApplicant =
+                    clerk.expect(ServerMessage.Offer.class, o -> o.version() > clerkOffer.version());
+            assertThat(withApplicant.sdp()).contains("a=ssrc:302 msid:" + before);
+            clerk.send(answerMessage(withApplicant, answer(withApplicant, 401, 402, "recvonly"), "c1"));
+            assertThat(upToPong(clerk)).noneMatch(m -> m instanceof ServerMessage.Error);
+
+            app.send("{\"type\":\"media_restart\",\"id\":\"r\",\"sessionId\":\"" + sid + "\"}");
+            ServerMessage.Offer fresh = app.expect(ServerMessage.Offer.class, o -> o.version() / 1_000_000 == 2);
+            assertThat(fresh.version()).isEqualTo(2_000_001);
+            String after = app.expect(
+                            ServerMessage.Participants.class, p -> !p.you().equals(before))
+                    .you();
+            assertThat(after).isNotEqualTo(before);
+            // The clerk keeps its endpoint (same epoch) and is offered the session without the failed tracks.
+            ServerMessage.Offer renegotiated =
+                    clerk.expect(ServerMessage.Offer.class, o -> o.version() > withApplicant.version());
+            assertThat(renegotiated.version() / 1_000_000).isEqualTo(withApplicant.version() / 1_000_000);
+            assertThat(renegotiated.sdp()).doesNotContain("a=ssrc:302 msid:" + before);
+            assertThat(upToPong(app)).noneMatch(m -> m instanceof ServerMessage.Error);
+
+            stranger.send("{\"type\":\"media_restart\",\"id\":\"x\",\"sessionId\":\"" + sid + "\"}");
+            assertThat(stranger.error().code()).isEqualTo("NOT_IN_SESSION");
+
+            clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
+            app.expect(ServerMessage.Ended.class);
+        }
+    }
+
     @Test
     void aRecordingThatCannotBeAuditedIsNotMade(Vertx vertx) throws Exception {
         try (java.sql.Connection db = java.sql.DriverManager.getConnection(
