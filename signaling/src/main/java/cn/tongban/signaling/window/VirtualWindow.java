@@ -140,9 +140,11 @@ public final class VirtualWindow {
         if (place == null) {
             return;
         }
-        queue.ticket(c.ticketId())
-                .filter(t -> c.connId().equals(t.connId()))
-                .ifPresent(t -> c.send(ticketMessage(t, place, null, null)));
+        // The ticket as the view's index knows it: no read of the cluster's map per applicant.
+        TicketRecord t = view.waitingTicket(c.ticketId());
+        if (t != null && c.connId().equals(t.connId())) {
+            c.send(ticketMessage(t, place, null, null));
+        }
     }
 
     private void setStatus(Client c, ClientMessage.SetStatus s) {
@@ -644,9 +646,8 @@ public final class VirtualWindow {
         if (profile == null) {
             return;
         }
-        List<cn.tongban.signaling.queue.Routing.Candidate> candidates = view.candidatesFor(profile);
-        List<ServerMessage.QueueEntry> entries = candidates.stream()
-                .limit(200)
+        QueueView.Candidates candidates = view.candidates(profile, 200);
+        List<ServerMessage.QueueEntry> entries = candidates.first().stream()
                 .map(cand -> {
                     TicketRecord t = cand.ticket();
                     return new ServerMessage.QueueEntry(
@@ -666,7 +667,7 @@ public final class VirtualWindow {
                                     : null);
                 })
                 .toList();
-        ServerMessage.Queue msg = new ServerMessage.Queue(entries, candidates.size());
+        ServerMessage.Queue msg = new ServerMessage.Queue(entries, candidates.total());
         // Compare without the waiting times, which change every second.
         String key = entries.stream()
                 .map(e -> e.ticketId() + e.connected() + e.returned())
