@@ -368,11 +368,16 @@ final class QueueIndex {
 
     // ---------------------------------------------------------------- reading
 
-    /** The waiting tickets as of {@code now}: immutable, consistent, shared by everyone who reads it. */
-    Snapshot snapshot(long now, RoutingConfig routing) {
+    /**
+     * The waiting tickets as of {@code now} (or of the latest snapshot's time, if that is later: threads
+     * read the clock in one order and come here in another, and the index does not go back in time):
+     * immutable, consistent, shared by everyone who reads it.
+     */
+    Snapshot snapshot(long time, RoutingConfig routing) {
         ensureBuilt();
         synchronized (lock) {
-            if (config == null || now < asOf || (routing != config && !routing.equals(config))) {
+            long now = Math.max(time, asOf);
+            if (config == null || (routing != config && !routing.equals(config))) {
                 rekey(now, routing);
             } else {
                 promote(now);
