@@ -40,9 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The index is <em>derived</em>: nothing of it is kept in the cluster, so it needs no Compact type and
  * no rolling-upgrade rule. Every member holds its own, fed by an entry listener on {@code tongban.tickets}
- * (every member sees every change) and by the results of this member's own entry processors (so that what
- * a member just did is visible to it at once). A change is applied only if its ticket's {@code version} is
- * not older than the one indexed. The index reads the whole map again ("rebuild") when it starts and
+ * (every member sees every change, in order per ticket) and by the results of this member's own entry
+ * processors (so that what a member just did is visible to it at once; an event older than such a result,
+ * by the ticket's {@code version}, is a late one and changes nothing). The index reads the whole map again ("rebuild") when it starts and
  * whenever events may have been lost: a member left, a split healed, partitions migrated.
  *
  * <p>It only proposes: a claim stays an entry processor whose condition decides ({@link
@@ -95,8 +95,11 @@ final class QueueIndex {
     /** A queue: owning hall and matter. */
     record QueueId(String hallId, String matterId) {}
 
-    /** A ticket as this node knows it, and the key it is indexed under (null: not waiting). */
-    private record Known(TicketRecord ticket, Key key) {}
+    /**
+     * A ticket as this node knows it, the key it is indexed under (null: not waiting), and whether the map's
+     * events have caught up with it ({@code false} for this member's own result until its event arrives).
+     */
+    private record Known(TicketRecord ticket, Key key, boolean confirmed) {}
 
     private record Pending(long at, String ticketId) implements Comparable<Pending> {
         @Override
@@ -132,7 +135,7 @@ final class QueueIndex {
             index.asOf = now;
             index.config = config;
             for (TicketRecord t : tickets) {
-                index.put(t);
+                index.put(t, true);
             }
             index.built = true;
         }
@@ -185,22 +188,42 @@ final class QueueIndex {
 
     // ---------------------------------------------------------------- changes
 
-    /** A change seen by the listener (or read from the map): applied unless a newer one is indexed. */
-    void changed(TicketRecord t) {
+    /**
+     * A change the listener saw. The map's events for one key arrive in order, so an event replaces what an
+     * earlier event put; it replaces this member's own result only once it is at least as new (until then
+     * it is an older change arriving late). Versions are compared only against own results: a member of an
+     * older build may write a ticket without its version (read as 1), and its events still apply.
+     */
+    void event(TicketRecord t) {
         synchronized (lock) {
             Known k = known.get(t.ticketId());
-            if (k == null
-                    || k.ticket().version() < t.version()
-                    || k.ticket().version() == t.version() && !k.ticket().equals(t)) {
-                put(t);
+            if (k == null || k.confirmed() || k.ticket().version() <= t.version()) {
+                put(t, true);
             }
             touched(t.ticketId());
         }
     }
 
     /**
-     * The result of one of this member's entry processors (or its own write): applied if newer than what is
-     * indexed; a finished ticket the index does not know is not added (it may have been dropped already).
+     * A ticket read from the map (the sweep, a failed claim): it may be older than an event that arrived
+     * meanwhile, so it applies only if newer than what is indexed, or as new but different.
+     */
+    void read(TicketRecord t) {
+        synchronized (lock) {
+            Known k = known.get(t.ticketId());
+            if (k == null
+                    || k.ticket().version() < t.version()
+                    || k.ticket().version() == t.version() && !k.ticket().equals(t)) {
+                put(t, k == null || k.confirmed());
+                touched(t.ticketId());
+            }
+        }
+    }
+
+    /**
+     * The result of one of this member's entry processors (or its own write), shown at once: applied if
+     * newer than what is indexed; a finished ticket the index does not know is not added (it may have been
+     * dropped already).
      */
     void result(TicketRecord t) {
         if (t == null) {
@@ -209,7 +232,7 @@ final class QueueIndex {
         synchronized (lock) {
             Known k = known.get(t.ticketId());
             if (k == null ? !t.status().isFinal() : k.ticket().version() < t.version()) {
-                put(t);
+                put(t, false);
                 touched(t.ticketId());
             }
         }
@@ -233,7 +256,7 @@ final class QueueIndex {
         }
     }
 
-    private void put(TicketRecord t) {
+    private void put(TicketRecord t, boolean confirmed) {
         drop(t.ticketId());
         Key key = null;
         if (t.isWaiting() && config != null) {
@@ -244,7 +267,7 @@ final class QueueIndex {
                 pending.add(new Pending(t.appointmentAt(), t.ticketId()));
             }
         }
-        known.put(t.ticketId(), new Known(t, key));
+        known.put(t.ticketId(), new Known(t, key, confirmed));
         changes++;
     }
 
@@ -284,10 +307,9 @@ final class QueueIndex {
         config = newConfig;
         roots.clear();
         pending.clear();
-        List<TicketRecord> all = new ArrayList<>(known.size());
-        known.values().forEach(k -> all.add(k.ticket()));
+        List<Known> all = new ArrayList<>(known.values());
         known.clear();
-        all.forEach(this::put);
+        all.forEach(k -> put(k.ticket(), k.confirmed()));
     }
 
     /** Appointments whose slot began by {@code now} move to the head part of their queue. */
@@ -298,7 +320,7 @@ final class QueueIndex {
             if (k == null) {
                 pending.pollFirst();
             } else {
-                put(k.ticket());
+                put(k.ticket(), k.confirmed());
             }
         }
     }
@@ -332,7 +354,7 @@ final class QueueIndex {
             // except where an event arrived during the read: that one is newer.
             read.forEach((id, t) -> {
                 if (!touched.contains(id)) {
-                    put(t);
+                    put(t, true);
                 }
             });
             built = true;
@@ -369,23 +391,24 @@ final class QueueIndex {
     // ---------------------------------------------------------------- reading
 
     /**
-     * The waiting tickets as of {@code now} (or of the latest snapshot's time, if that is later: threads
-     * read the clock in one order and come here in another, and the index does not go back in time):
-     * immutable, consistent, shared by everyone who reads it.
+     * The waiting tickets as of {@code now}: immutable, consistent, shared by everyone who reads it. The
+     * order does not go back in time: threads read the clock in one order and come here in another, so an
+     * earlier {@code now} than the last snapshot's keeps the order as of that one (an appointment whose slot
+     * began in between stays at the head).
      */
-    Snapshot snapshot(long time, RoutingConfig routing) {
+    Snapshot snapshot(long now, RoutingConfig routing) {
         ensureBuilt();
         synchronized (lock) {
-            long now = Math.max(time, asOf);
+            long keyTime = Math.max(now, asOf);
             if (config == null || (routing != config && !routing.equals(config))) {
-                rekey(now, routing);
+                rekey(keyTime, routing);
             } else {
-                promote(now);
+                promote(keyTime);
             }
             if (last == null || last.changes != changes || last.now != now || last.config != config) {
                 Map<QueueId, Map<String, RankTree.Node>> copy = new HashMap<>();
                 roots.forEach((q, byLanguage) -> copy.put(q, new HashMap<>(byLanguage)));
-                last = new Snapshot(this, copy, now, config, changes);
+                last = new Snapshot(this, copy, now, asOf, config, changes);
             }
             return last;
         }
@@ -396,6 +419,7 @@ final class QueueIndex {
         private final QueueIndex index;
         private final Map<QueueId, Map<String, RankTree.Node>> roots;
         private final long now;
+        private final long keyTime;
         private final RoutingConfig config;
         private final long changes;
         private final int total;
@@ -404,11 +428,13 @@ final class QueueIndex {
                 QueueIndex index,
                 Map<QueueId, Map<String, RankTree.Node>> roots,
                 long now,
+                long keyTime,
                 RoutingConfig config,
                 long changes) {
             this.index = index;
             this.roots = roots;
             this.now = now;
+            this.keyTime = keyTime;
             this.config = config;
             this.changes = changes;
             int sum = 0;
@@ -459,7 +485,7 @@ final class QueueIndex {
                 return 0;
             }
             Map<String, RankTree.Node> q = queue(t.hallId(), t.matterId());
-            Key key = keyOf(t, now, config);
+            Key key = keyOf(t, keyTime, config);
             if (!RankTree.contains(q.get(t.language()), key)) {
                 return 0;
             }
@@ -519,19 +545,19 @@ final class QueueIndex {
                     MapEvictedListener {
         @Override
         public void entryAdded(EntryEvent<String, TicketRecord> e) {
-            changed(e.getValue());
+            event(e.getValue());
         }
 
         @Override
         public void entryUpdated(EntryEvent<String, TicketRecord> e) {
-            changed(e.getValue());
+            event(e.getValue());
         }
 
         @Override
         public void entryMerged(EntryEvent<String, TicketRecord> e) {
             // A merged value is not ordered with this side's versions: take it as the map holds it.
             synchronized (lock) {
-                put(e.getValue());
+                put(e.getValue(), true);
                 touched(e.getKey());
             }
         }

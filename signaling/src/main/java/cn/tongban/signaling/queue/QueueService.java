@@ -488,7 +488,7 @@ public final class QueueService {
             if (now == null) {
                 index.removed(ticketId);
             } else {
-                index.changed(now);
+                index.read(now);
             }
         }
         throw new ProtocolException(ErrorCode.QUEUE_EMPTY, "no applicant is waiting for your matters");
@@ -794,7 +794,7 @@ public final class QueueService {
         List<SessionRecord> lost = new ArrayList<>();
         for (TicketRecord t : tickets.values()) {
             // The sweep reads every ticket anyway: an index that missed an event catches up here.
-            index.changed(t);
+            index.read(t);
             if (t.status().isFinal()) {
                 if (now - t.endedAt() > RETAIN_FINISHED_MS) {
                     tickets.delete(t.ticketId());

@@ -18,8 +18,9 @@ import net.jqwik.api.constraints.Size;
 /**
  * The index against a full scan: after any sequence of joins, leaves, claims, back-to-head (also to another
  * hall), priority verdicts, disconnects and clock steps (appointments falling due), delivered to the index
- * as its own results or as listener events, in order or with stale duplicates, every queue's order, every
- * position and every clerk's candidates equal what {@link Routing} computes from all tickets.
+ * as listener events (late, in order per ticket only), as its own results (at once) and as stale reads,
+ * once the events have arrived every queue's order, every position and every clerk's candidates equal what
+ * {@link Routing} computes from all tickets.
  */
 class QueueIndexPropertyTest {
     private static final ReferenceData DATA = RoutingTest.DATA;
@@ -77,6 +78,7 @@ class QueueIndexPropertyTest {
     private static final class Model {
         private final Map<String, TicketRecord> tickets = new LinkedHashMap<>();
         private final List<TicketRecord> history = new ArrayList<>();
+        private final List<TicketRecord> events = new ArrayList<>();
         private final QueueIndex index = QueueIndex.of(List.of(), T0, DATA.routing());
         private long now = T0;
         private long seq;
@@ -156,23 +158,40 @@ class QueueIndexPropertyTest {
             }
         }
 
-        /** The map changes; the index hears of it as its own result or as an event, sometimes stale too. */
+        /**
+         * The map changes. Its event reaches the index later, in order per ticket but in any order across
+         * tickets; sometimes the change is this member's own and its result reaches the index at once; and
+         * sometimes a stale read of an older version comes in (a sweep that read before the change).
+         */
         void apply(TicketRecord t, int arg) {
             tickets.put(t.ticketId(), t);
             history.add(t);
+            events.add(t);
             if (arg % 3 == 0) {
                 index.result(t);
-            } else {
-                index.changed(t);
             }
-            if (arg % 5 == 0 && history.size() > 1) {
-                // A late event of an older version of some ticket changes nothing.
-                TicketRecord old = history.get(arg % (history.size() - 1));
-                TicketRecord known = tickets.get(old.ticketId());
-                if (old.version() < known.version()) {
-                    index.changed(old);
+            if (arg % 4 != 0 && !events.isEmpty()) {
+                // Deliver the earliest pending event of some ticket.
+                String id = events.get(arg % events.size()).ticketId();
+                for (int i = 0; i < events.size(); i++) {
+                    if (events.get(i).ticketId().equals(id)) {
+                        index.event(events.remove(i));
+                        break;
+                    }
                 }
             }
+            if (arg % 5 == 0 && history.size() > 1) {
+                TicketRecord old = history.get(arg % (history.size() - 1));
+                if (old.version() < tickets.get(old.ticketId()).version()) {
+                    index.read(old);
+                }
+            }
+        }
+
+        /** Every pending event arrives. */
+        void flush() {
+            events.forEach(index::event);
+            events.clear();
         }
 
         List<TicketRecord> waiting() {
@@ -180,6 +199,7 @@ class QueueIndexPropertyTest {
         }
 
         QueueView view() {
+            flush();
             return new QueueView(index.snapshot(now, DATA.routing()), List.of(), Map.of(), DATA);
         }
 
