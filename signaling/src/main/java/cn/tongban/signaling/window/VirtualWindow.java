@@ -73,6 +73,8 @@ public final class VirtualWindow {
     private final Counter pairings;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
+    /** What each applicant connection of this node was last pushed at a broadcast (to push only changes). */
+    private final Map<String, String> lastPlace = new ConcurrentHashMap<>();
 
     /**
      * @param appointments check-in on {@code join} and the no-show release in {@link #sweep}
@@ -124,6 +126,7 @@ public final class VirtualWindow {
 
     private void disconnected(Sender c) {
         lastQueueView.remove(c.connId());
+        lastPlace.remove(c.connId());
         if (c.role() == Role.APPLICANT && c.ticketId() != null) {
             applicantConnectionLost(c.ticketId(), c.connId());
         } else if (c.role() == Role.CLERK && c.clerkId() != null) {
@@ -142,7 +145,13 @@ public final class VirtualWindow {
         }
         // The ticket as the view's index knows it: no read of the cluster's map per applicant.
         TicketRecord t = view.waitingTicket(c.ticketId());
-        if (t != null && c.connId().equals(t.connId())) {
+        if (t == null || !c.connId().equals(t.connId())) {
+            return;
+        }
+        // An unchanged place (same ticket version, position and estimate) is sent again only by the forced
+        // broadcast every few seconds: most applicants' places do not change at most broadcasts.
+        String key = t.version() + " " + place.position() + " " + place.etaSeconds();
+        if (!key.equals(lastPlace.put(c.connId(), key)) || force) {
             c.send(ticketMessage(t, place, null, null));
         }
     }
