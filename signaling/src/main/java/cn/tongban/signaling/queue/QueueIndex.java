@@ -24,7 +24,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
@@ -256,8 +255,13 @@ final class QueueIndex {
         }
     }
 
+    // Readers look tickets up in `known` without the lock: an entry is replaced in one step, never removed
+    // and put back, so a ticket that stays known never looks unknown.
     private void put(TicketRecord t, boolean confirmed) {
-        drop(t.ticketId());
+        Known old = known.get(t.ticketId());
+        if (old != null) {
+            unindex(old);
+        }
         Key key = null;
         if (t.isWaiting() && config != null) {
             key = keyOf(t, asOf, config);
@@ -273,9 +277,13 @@ final class QueueIndex {
 
     private void drop(String ticketId) {
         Known k = known.remove(ticketId);
-        if (k == null) {
-            return;
+        if (k != null) {
+            unindex(k);
         }
+    }
+
+    /** Takes the ticket out of its tree (it stays known). */
+    private void unindex(Known k) {
         changes++;
         if (k.key() == null) {
             return;
@@ -293,7 +301,7 @@ final class QueueIndex {
             q.put(t.language(), root);
         }
         if (t.appointmentAt() > 0) {
-            pending.remove(new Pending(t.appointmentAt(), ticketId));
+            pending.remove(new Pending(t.appointmentAt(), t.ticketId()));
         }
     }
 
@@ -307,9 +315,11 @@ final class QueueIndex {
         config = newConfig;
         roots.clear();
         pending.clear();
-        List<Known> all = new ArrayList<>(known.values());
-        known.clear();
-        all.forEach(k -> put(k.ticket(), k.confirmed()));
+        for (Known k : new ArrayList<>(known.values())) {
+            // Out of the trees already: put must not take it out again.
+            known.put(k.ticket().ticketId(), new Known(k.ticket(), null, k.confirmed()));
+            put(k.ticket(), k.confirmed());
+        }
     }
 
     /** Appointments whose slot began by {@code now} move to the head part of their queue. */
@@ -480,7 +490,11 @@ final class QueueIndex {
 
         /** The ticket's 1-based position in its queue, or 0 if it is not waiting in this snapshot. */
         int position(String ticketId) {
-            TicketRecord t = ticket(ticketId);
+            return position(ticket(ticketId));
+        }
+
+        /** As {@link #position(String)}, for the ticket as known (null: not known). */
+        int position(TicketRecord t) {
             if (t == null || !t.isWaiting()) {
                 return 0;
             }

@@ -168,11 +168,11 @@ public final class QueueView implements Routing.Load {
 
     /** The place of a waiting ticket, or null if it is not waiting. */
     public Place place(String ticketId) {
-        int position = snapshot.position(ticketId);
+        TicketRecord t = snapshot.ticket(ticketId);
+        int position = snapshot.position(t);
         if (position == 0) {
             return null;
         }
-        TicketRecord t = snapshot.ticket(ticketId);
         return new Place(position, eta(t.hallId(), t.matterId(), t.language(), position));
     }
 

@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -72,6 +75,32 @@ class QueueIndexPropertyTest {
                         .isEqualTo(expected);
             }
         }
+    }
+
+    @Example
+    void aTicketThatKeepsChangingNeverLosesItsPlaceToAReader() throws Exception {
+        Model model = new Model();
+        model.join(1);
+        TicketRecord first = model.waiting().get(0);
+        QueueIndex index = model.index;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger lost = new AtomicInteger();
+        Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+                if (index.snapshot(T0, DATA.routing()).position(first.ticketId()) != 1) {
+                    lost.incrementAndGet();
+                }
+            }
+        });
+        reader.start();
+        TicketRecord t = first;
+        for (int i = 0; i < 200_000; i++) {
+            t = t.withConnection("conn-" + i, 0);
+            index.event(t);
+        }
+        stop.set(true);
+        reader.join();
+        assertThat(lost.get()).isZero();
     }
 
     /** The tickets as the map would hold them, and an index fed with every change. */
