@@ -47,7 +47,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>It only proposes: a claim stays an entry processor whose condition decides ({@link
  * QueueProcessors.Claim}); a ticket the index still shows waiting but that is gone fails its claim, is read
  * again and the next one is tried. Another member's changes appear here when their event arrives
- * (asynchronously, normally well under a millisecond).
+ * (asynchronously).
  *
  * <p>Appointments: the serving order depends on the clock (an appointment moves to the head when its slot
  * begins). Keys are computed as of the last snapshot's time; waiting appointments not yet due are kept in
