@@ -9,6 +9,7 @@ import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.RoutingConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.flakeidgen.FlakeIdGenerator;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +48,7 @@ public final class QueueService {
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
     private final IMap<String, TicketRecord> tickets;
+    private final QueueIndex index;
     // Mobile number -> "ticketId claimedAt" of the number's latest ticket (oneTicketPerMobile only).
     private final IMap<String, String> mobileTickets;
     private final boolean oneTicketPerMobile;
@@ -73,6 +76,7 @@ public final class QueueService {
         this.oneTicketPerMobile = oneTicketPerMobile;
         this.mobileTickets = hz.getMap("tongban.mobile-tickets");
         this.tickets = hz.getMap("tongban.tickets");
+        this.index = QueueIndex.attach(hz, tickets);
         this.sessions = hz.getMap("tongban.sessions");
         this.clerks = hz.getMap("tongban.clerks");
         this.resumeIndex = hz.getMap("tongban.resume");
@@ -85,6 +89,13 @@ public final class QueueService {
 
     IMap<String, TicketRecord> ticketMap() {
         return tickets;
+    }
+
+    /** Runs a ticket's entry processor and shows its result to this node's index at once. */
+    private TicketRecord change(String ticketId, EntryProcessor<String, TicketRecord, TicketRecord> processor) {
+        TicketRecord result = tickets.executeOnKey(ticketId, processor);
+        index.result(result);
+        return result;
     }
 
     // ---------------------------------------------------------------- applicants
@@ -211,6 +222,7 @@ public final class QueueService {
                 null,
                 1);
         tickets.set(t.ticketId(), t);
+        index.result(t);
         resumeIndex.set(t.resumeHash(), t.ticketId());
         return new Joined(t, token);
     }
@@ -269,7 +281,7 @@ public final class QueueService {
         }
         String newToken = newToken();
         String newHash = hash(newToken);
-        TicketRecord after = tickets.executeOnKey(ticketId, new QueueProcessors.Resume(oldHash, newHash, connId));
+        TicketRecord after = change(ticketId, new QueueProcessors.Resume(oldHash, newHash, connId));
         if (after == null) {
             throw new ProtocolException(ErrorCode.RESUME_INVALID, "this ticket can no longer be resumed");
         }
@@ -289,7 +301,7 @@ public final class QueueService {
     /** The applicant gives up a waiting ticket. */
     public TicketRecord leave(String ticketId, String connId) {
         long now = clock.millis();
-        TicketRecord result = tickets.executeOnKey(ticketId, new QueueProcessors.Leave(connId, now));
+        TicketRecord result = change(ticketId, new QueueProcessors.Leave(connId, now));
         if (result == null) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "only a waiting ticket can be given up");
         }
@@ -300,7 +312,7 @@ public final class QueueService {
     /** Marks the applicant's connection lost; returns the ticket if this connection held it. */
     public Optional<TicketRecord> applicantDisconnected(String ticketId, String connId) {
         long now = clock.millis();
-        return Optional.ofNullable(tickets.executeOnKey(ticketId, new QueueProcessors.Disconnect(connId, now)));
+        return Optional.ofNullable(change(ticketId, new QueueProcessors.Disconnect(connId, now)));
     }
 
     /** Applicant hangs up. Returns the session (now in wrap-up) and the ticket (done). */
@@ -459,19 +471,31 @@ public final class QueueService {
 
     private Routing.Candidate claimNext(ReferenceData.ClerkProfile profile, String sessionId) {
         QueueView view = view();
-        // The routing rule ranks; the entry processor makes each claim atomic. A ticket another clerk claimed
-        // in between fails its claim and the next in rank is tried.
-        for (Routing.Candidate c : Routing.takeable(view.waiting(), profile, view.now(), refdata.get(), view)) {
-            TicketRecord claimed = claim(c.ticket().ticketId(), sessionId, profile.id());
+        // The index ranks (the routing rule over this node's snapshot); the entry processor makes each claim
+        // atomic. A ticket another clerk claimed in between (or that the snapshot shows stale) fails its
+        // claim, is read again into the index, and the next in rank is tried.
+        for (Iterator<Routing.Candidate> it = view.candidateIterator(profile); it.hasNext(); ) {
+            Routing.Candidate c = it.next();
+            if (!c.ticket().connected()) {
+                continue;
+            }
+            String ticketId = c.ticket().ticketId();
+            TicketRecord claimed = claim(ticketId, sessionId, profile.id());
             if (claimed != null) {
                 return new Routing.Candidate(claimed, c.eligibility());
+            }
+            TicketRecord now = tickets.get(ticketId);
+            if (now == null) {
+                index.removed(ticketId);
+            } else {
+                index.read(now);
             }
         }
         throw new ProtocolException(ErrorCode.QUEUE_EMPTY, "no applicant is waiting for your matters");
     }
 
     private TicketRecord claim(String ticketId, String sessionId, String clerkId) {
-        return tickets.executeOnKey(ticketId, new QueueProcessors.Claim(sessionId, clerkId));
+        return change(ticketId, new QueueProcessors.Claim(sessionId, clerkId));
     }
 
     private void releaseReservation(String clerkId, String sessionId) {
@@ -528,7 +552,7 @@ public final class QueueService {
             return new ClerkLost(gone, s, null);
         }
         String sessionId = gone.sessionId();
-        TicketRecord returned = tickets.executeOnKey(s.ticketId(), new QueueProcessors.BackToHead(sessionId, null));
+        TicketRecord returned = change(s.ticketId(), new QueueProcessors.BackToHead(sessionId, null));
         return new ClerkLost(gone, aborted, returned);
     }
 
@@ -568,7 +592,7 @@ public final class QueueService {
 
     private void finishTicket(String ticketId, String sessionId, TicketStatus status) {
         long now = clock.millis();
-        TicketRecord t = tickets.executeOnKey(ticketId, new QueueProcessors.Finish(sessionId, status, now));
+        TicketRecord t = change(ticketId, new QueueProcessors.Finish(sessionId, status, now));
         if (t != null) {
             resumeIndex.delete(t.resumeHash());
         }
@@ -657,8 +681,8 @@ public final class QueueService {
             releaseReservation(targetClerkId, newSessionId);
             throw e;
         }
-        TicketRecord moved = tickets.executeOnKey(
-                t.ticketId(), new QueueProcessors.MoveToSession(sessionId, newSessionId, targetClerkId));
+        TicketRecord moved =
+                change(t.ticketId(), new QueueProcessors.MoveToSession(sessionId, newSessionId, targetClerkId));
         wrapUp(clerkId, sessionId);
         if (moved == null) {
             releaseReservation(targetClerkId, newSessionId);
@@ -699,7 +723,7 @@ public final class QueueService {
             throw new ProtocolException(ErrorCode.UNKNOWN_MATTER, "hall " + hall + " does not handle " + t.matterId());
         }
         SessionRecord ended = transition(sessionId, SessionEvent.TRANSFERRED, "clerk", "transferred", null, null);
-        TicketRecord back = tickets.executeOnKey(t.ticketId(), new QueueProcessors.BackToHead(sessionId, hall));
+        TicketRecord back = change(t.ticketId(), new QueueProcessors.BackToHead(sessionId, hall));
         wrapUp(clerkId, sessionId);
         if (back == null) {
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "the applicant's ticket changed meanwhile");
@@ -730,6 +754,7 @@ public final class QueueService {
         String verdict = confirmed ? "confirmed" : "rejected";
         Object result = tickets.executeOnKey(s.ticketId(), new QueueProcessors.PriorityVerdict(sessionId, verdict));
         if (result instanceof TicketRecord t) {
+            index.result(t);
             return t;
         }
         if ("gone".equals(result)) {
@@ -768,9 +793,12 @@ public final class QueueService {
         List<TicketRecord> expired = new ArrayList<>();
         List<SessionRecord> lost = new ArrayList<>();
         for (TicketRecord t : tickets.values()) {
+            // The sweep reads every ticket anyway: an index that missed an event catches up here.
+            index.read(t);
             if (t.status().isFinal()) {
                 if (now - t.endedAt() > RETAIN_FINISHED_MS) {
                     tickets.delete(t.ticketId());
+                    index.removed(t.ticketId());
                     resumeIndex.delete(t.resumeHash());
                 }
                 continue;
@@ -778,7 +806,7 @@ public final class QueueService {
             if (!expired(t, now)) {
                 continue;
             }
-            TicketRecord done = tickets.executeOnKey(t.ticketId(), new QueueProcessors.Expire(now));
+            TicketRecord done = change(t.ticketId(), new QueueProcessors.Expire(now));
             if (done == null) {
                 continue;
             }
@@ -847,9 +875,19 @@ public final class QueueService {
         return view.forClerk(clerk);
     }
 
-    /** A consistent view of all queues, computed once and shared by every notification. */
+    /**
+     * A consistent view of all queues, computed once and shared by every notification: from this node's
+     * {@link QueueIndex} (no read of the ticket map), plus the signed-in clerks and service times.
+     */
     public QueueView view() {
-        return QueueView.of(tickets.values(), clerks.values(), serviceSeconds(), refdata.get(), clock.millis());
+        ReferenceData data = refdata.get();
+        QueueIndex.Snapshot waiting = index.snapshot(clock.millis(), data.routing());
+        return new QueueView(waiting, clerks.values(), serviceSeconds(), data);
+    }
+
+    /** This node's index of the waiting tickets (tests compare it with the map). */
+    QueueIndex index() {
+        return index;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -5,10 +5,11 @@ import cn.tongban.signaling.refdata.RoutingConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,6 +33,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * since the clerk takes them in arrival order. "Qualified" includes speaking the ticket's language.
  * Partner clerks helping on overflow are not counted, so the estimate errs long when overflow is open.
  * With no qualified clerk on duty there is no honest estimate, and none is given.
+ *
+ * <h2>Cost</h2>
+ *
+ * The view reads the waiting tickets from an immutable snapshot of this node's {@link QueueIndex}, taken
+ * once: a position is a rank (O(log n)), a queue's length and the board's figures are counts kept in the
+ * index, a clerk's next tickets are the heads of the clerk's queues. Nothing in it walks all tickets except
+ * {@link #waiting()} and {@link #candidatesFor} (every candidate), which only tests and the simulation use.
  */
 public final class QueueView implements Routing.Load {
     /** Position (1-based) and estimated wait of one ticket; eta is null when no clerk is on duty. */
@@ -59,40 +67,31 @@ public final class QueueView implements Routing.Load {
     /** A signed-in clerk as the supervisor sees it. */
     public record ClerkState(String clerkId, String hallId, ClerkStatus status, long since, String sessionId) {}
 
-    private final Map<String, Place> places;
-    private final List<TicketRecord> waiting;
-    private final Map<String, List<TicketRecord>> byQueue;
+    /** The first candidates of a clerk, in serving order, and how many there are in all. */
+    public record Candidates(List<Routing.Candidate> first, int total) {}
+
+    private final QueueIndex.Snapshot snapshot;
     private final List<ClerkPresence> presences;
     private final Map<String, Double> serviceSeconds;
     private final ReferenceData data;
     private final long now;
     private final Map<String, Double> expected = new ConcurrentHashMap<>();
 
-    private QueueView(
-            List<TicketRecord> waiting,
-            Map<String, List<TicketRecord>> byQueue,
-            List<ClerkPresence> presences,
+    QueueView(
+            QueueIndex.Snapshot snapshot,
+            Collection<ClerkPresence> presences,
             Map<String, Double> serviceSeconds,
-            ReferenceData data,
-            long now) {
-        this.waiting = waiting;
-        this.byQueue = byQueue;
-        this.presences = presences;
-        this.serviceSeconds = serviceSeconds;
+            ReferenceData data) {
+        this.snapshot = snapshot;
+        this.presences = List.copyOf(presences);
+        this.serviceSeconds = Map.copyOf(serviceSeconds);
         this.data = data;
-        this.now = now;
-        this.places = new HashMap<>();
-        for (List<TicketRecord> list : byQueue.values()) {
-            for (int i = 0; i < list.size(); i++) {
-                TicketRecord t = list.get(i);
-                places.put(t.ticketId(), new Place(i + 1, eta(t.hallId(), t.matterId(), t.language(), i + 1)));
-            }
-        }
+        this.now = snapshot.now();
     }
 
     /**
-     * Builds the view. {@code serviceSeconds} maps a matter to its observed mean service time (seconds);
-     * matters missing from it use the catalogue's typical time.
+     * Builds the view of these tickets. {@code serviceSeconds} maps a matter to its observed mean service
+     * time (seconds); matters missing from it use the catalogue's typical time.
      */
     public static QueueView of(
             Collection<TicketRecord> all,
@@ -100,18 +99,8 @@ public final class QueueView implements Routing.Load {
             Map<String, Double> serviceSeconds,
             ReferenceData data,
             long now) {
-        Map<String, List<TicketRecord>> byQueue = new LinkedHashMap<>();
-        List<TicketRecord> waiting = new ArrayList<>();
-        for (TicketRecord t : all) {
-            if (t.isWaiting()) {
-                byQueue.computeIfAbsent(t.queueKey(), k -> new ArrayList<>()).add(t);
-                waiting.add(t);
-            }
-        }
-        Comparator<TicketRecord> order = Routing.servingOrder(now, data.routing());
-        waiting.sort(order);
-        byQueue.values().forEach(l -> l.sort(order));
-        return new QueueView(waiting, byQueue, List.copyOf(presences), Map.copyOf(serviceSeconds), data, now);
+        QueueIndex index = QueueIndex.of(all, now, data.routing());
+        return new QueueView(index.snapshot(now, data.routing()), presences, serviceSeconds, data);
     }
 
     // ---------------------------------------------------------------- estimates
@@ -125,8 +114,7 @@ public final class QueueView implements Routing.Load {
     }
 
     private int waitingIn(String hallId, String matterId) {
-        List<TicketRecord> l = byQueue.get(TicketRecord.queueKey(hallId, matterId));
-        return l == null ? 0 : l.size();
+        return snapshot.waiting(hallId, matterId);
     }
 
     /**
@@ -180,12 +168,88 @@ public final class QueueView implements Routing.Load {
 
     /** The place of a waiting ticket, or null if it is not waiting. */
     public Place place(String ticketId) {
-        return places.get(ticketId);
+        TicketRecord t = snapshot.ticket(ticketId);
+        int position = snapshot.position(t);
+        if (position == 0) {
+            return null;
+        }
+        return new Place(position, eta(t.hallId(), t.matterId(), t.language(), position));
+    }
+
+    /**
+     * The ticket as this node knows it now, if it is waiting: what a push to its applicant
+     * needs (the connection that holds it), without a read of the cluster's map.
+     */
+    public TicketRecord waitingTicket(String ticketId) {
+        TicketRecord t = snapshot.ticket(ticketId);
+        return t != null && t.isWaiting() ? t : null;
+    }
+
+    /** The clerk's queues (with their languages) in each part: own hall first, then overflow. */
+    private List<List<RankTree.Node>> parts(ReferenceData.ClerkProfile clerk) {
+        List<RankTree.Node> own = new ArrayList<>();
+        List<RankTree.Node> overflow = new ArrayList<>();
+        for (QueueIndex.QueueId q : snapshot.queues()) {
+            if (!clerk.matters().contains(q.matterId())) {
+                continue;
+            }
+            for (Map.Entry<String, RankTree.Node> e :
+                    snapshot.queue(q.hallId(), q.matterId()).entrySet()) {
+                Routing.Eligibility eligibility =
+                        Routing.eligibility(clerk, q.hallId(), q.matterId(), e.getKey(), data, this);
+                if (eligibility == Routing.Eligibility.OWN) {
+                    own.add(e.getValue());
+                } else if (eligibility == Routing.Eligibility.OVERFLOW) {
+                    overflow.add(e.getValue());
+                }
+            }
+        }
+        return List.of(own, overflow);
+    }
+
+    /** The waiting tickets a clerk may take, best first, lazily (see {@link Routing#candidates}). */
+    Iterator<Routing.Candidate> candidateIterator(ReferenceData.ClerkProfile clerk) {
+        List<List<RankTree.Node>> parts = parts(clerk);
+        Iterator<RankTree.Node> own = QueueIndex.merged(parts.get(0));
+        Iterator<RankTree.Node> overflow = QueueIndex.merged(parts.get(1));
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return own.hasNext() || overflow.hasNext();
+            }
+
+            @Override
+            public Routing.Candidate next() {
+                if (own.hasNext()) {
+                    return new Routing.Candidate(own.next().ticket, Routing.Eligibility.OWN);
+                }
+                if (overflow.hasNext()) {
+                    return new Routing.Candidate(overflow.next().ticket, Routing.Eligibility.OVERFLOW);
+                }
+                throw new NoSuchElementException();
+            }
+        };
+    }
+
+    /** The clerk's first {@code limit} candidates and their number: O(limit + log n) per queue. */
+    public Candidates candidates(ReferenceData.ClerkProfile clerk, int limit) {
+        int total = 0;
+        for (List<RankTree.Node> part : parts(clerk)) {
+            for (RankTree.Node root : part) {
+                total += RankTree.size(root);
+            }
+        }
+        List<Routing.Candidate> first = new ArrayList<>(Math.min(limit, total));
+        Iterator<Routing.Candidate> it = candidateIterator(clerk);
+        while (first.size() < limit && it.hasNext()) {
+            first.add(it.next());
+        }
+        return new Candidates(first, total);
     }
 
     /** The waiting tickets a clerk may take (own hall first, then overflow), in serving order. */
     public List<Routing.Candidate> candidatesFor(ReferenceData.ClerkProfile clerk) {
-        return Routing.candidates(waiting, clerk, now, data, this);
+        return candidates(clerk, Integer.MAX_VALUE).first();
     }
 
     /** The waiting tickets a clerk may take, in serving order. */
@@ -194,12 +258,18 @@ public final class QueueView implements Routing.Load {
     }
 
     public int totalWaiting() {
-        return waiting.size();
+        return snapshot.total();
     }
 
-    /** Every waiting ticket, in serving order. */
+    /** Every waiting ticket, in serving order (a walk over all of them). */
     public List<TicketRecord> waiting() {
-        return waiting;
+        List<RankTree.Node> all = new ArrayList<>();
+        for (QueueIndex.QueueId q : snapshot.queues()) {
+            all.addAll(snapshot.queue(q.hallId(), q.matterId()).values());
+        }
+        List<TicketRecord> out = new ArrayList<>(snapshot.total());
+        QueueIndex.merged(all).forEachRemaining(n -> out.add(n.ticket));
+        return out;
     }
 
     public long now() {
@@ -216,9 +286,10 @@ public final class QueueView implements Routing.Load {
                 keys.put(TicketRecord.queueKey(h, m.id()), new String[] {h, m.id()});
             }
         }
-        for (List<TicketRecord> l : byQueue.values()) {
-            TicketRecord t = l.get(0);
-            keys.putIfAbsent(t.queueKey(), new String[] {t.hallId(), t.matterId()});
+        List<QueueIndex.QueueId> others = new ArrayList<>(snapshot.queues());
+        others.sort(Comparator.comparing(QueueIndex.QueueId::hallId).thenComparing(QueueIndex.QueueId::matterId));
+        for (QueueIndex.QueueId q : others) {
+            keys.putIfAbsent(TicketRecord.queueKey(q.hallId(), q.matterId()), new String[] {q.hallId(), q.matterId()});
         }
         List<QueueStats> out = new ArrayList<>();
         for (String[] k : keys.values()) {
@@ -228,19 +299,17 @@ public final class QueueView implements Routing.Load {
     }
 
     private QueueStats stats(String hallId, String matterId) {
-        List<TicketRecord> list = byQueue.getOrDefault(TicketRecord.queueKey(hallId, matterId), List.of());
-        long longest = 0;
+        long earliest = Long.MAX_VALUE;
+        int waiting = 0;
         int claims = 0;
         int due = 0;
-        for (TicketRecord t : list) {
-            longest = Math.max(longest, now - t.issuedAt());
-            if (t.priorityGroup() != null) {
-                claims++;
-            }
-            if (t.appointmentDue(now)) {
-                due++;
-            }
+        for (RankTree.Node root : snapshot.queue(hallId, matterId).values()) {
+            waiting += RankTree.size(root);
+            earliest = Math.min(earliest, RankTree.minIssuedAt(root));
+            claims += RankTree.claims(root);
+            due += RankTree.due(root);
         }
+        long longest = waiting == 0 ? 0 : now - earliest;
         int[] byState = new int[ClerkStatus.values().length];
         for (ClerkPresence p : presences) {
             ReferenceData.ClerkProfile c = data.clerk(p.clerkId()).orElse(null);
@@ -252,7 +321,7 @@ public final class QueueView implements Routing.Load {
         return new QueueStats(
                 hallId,
                 matterId,
-                list.size(),
+                waiting,
                 (int) Math.max(0, longest / 1000),
                 Double.isInfinite(expected) ? null : (int) expected,
                 Routing.overflowOpen(hallId, matterId, data.routing(), this),

@@ -78,22 +78,34 @@ public final class Routing {
     /** Whether the clerk may take the ticket now. */
     public static Eligibility eligibility(
             ReferenceData.ClerkProfile clerk, TicketRecord t, ReferenceData data, Load load) {
+        return eligibility(clerk, t.hallId(), t.matterId(), t.language(), data, load);
+    }
+
+    /**
+     * Whether the clerk may take the tickets of a queue (owning hall × matter) in a language now: the same
+     * for every ticket of the queue in that language.
+     */
+    public static Eligibility eligibility(
+            ReferenceData.ClerkProfile clerk,
+            String hallId,
+            String matterId,
+            String language,
+            ReferenceData data,
+            Load load) {
         RoutingConfig config = data.routing();
-        if (!clerk.matters().contains(t.matterId())) {
+        if (!clerk.matters().contains(matterId)) {
             return Eligibility.NOT_QUALIFIED;
         }
-        if (!config.speaks(clerk, t.language())) {
+        if (!config.speaks(clerk, language)) {
             return Eligibility.LANGUAGE;
         }
-        if (clerk.hallId().equals(t.hallId())) {
+        if (clerk.hallId().equals(hallId)) {
             return Eligibility.OWN;
         }
-        if (!config.agreementCovers(clerk.hallId(), t.hallId(), t.matterId())) {
+        if (!config.agreementCovers(clerk.hallId(), hallId, matterId)) {
             return Eligibility.NO_AGREEMENT;
         }
-        return overflowOpen(t.hallId(), t.matterId(), config, load)
-                ? Eligibility.OVERFLOW
-                : Eligibility.OVERFLOW_CLOSED;
+        return overflowOpen(hallId, matterId, config, load) ? Eligibility.OVERFLOW : Eligibility.OVERFLOW_CLOSED;
     }
 
     /** Whether partner clerks may help with this owning hall's queue for the matter right now. */

@@ -75,6 +75,8 @@ public final class VirtualWindow {
     private final Counter pairings;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
+    /** What each applicant connection of this node was last pushed at a broadcast (to push only changes). */
+    private final Map<String, String> lastPlace = new ConcurrentHashMap<>();
 
     /** Runs blocking work after a delay (a timer, then a worker thread). */
     @FunctionalInterface
@@ -138,6 +140,7 @@ public final class VirtualWindow {
 
     private void disconnected(Sender c) {
         lastQueueView.remove(c.connId());
+        lastPlace.remove(c.connId());
         if (c.role() == Role.APPLICANT && c.ticketId() != null) {
             applicantConnectionLost(c.ticketId(), c.connId());
         } else if (c.role() == Role.CLERK && c.clerkId() != null) {
@@ -182,9 +185,17 @@ public final class VirtualWindow {
         if (place == null) {
             return;
         }
-        queue.ticket(c.ticketId())
-                .filter(t -> c.connId().equals(t.connId()))
-                .ifPresent(t -> c.send(ticketMessage(t, place, null, null)));
+        // The ticket as the view's index knows it: no read of the cluster's map per applicant.
+        TicketRecord t = view.waitingTicket(c.ticketId());
+        if (t == null || !c.connId().equals(t.connId())) {
+            return;
+        }
+        // An unchanged place (same ticket version, position and estimate) is sent again only by the forced
+        // broadcast every few seconds: most applicants' places do not change at most broadcasts.
+        String key = t.version() + " " + place.position() + " " + place.etaSeconds();
+        if (!key.equals(lastPlace.put(c.connId(), key)) || force) {
+            c.send(ticketMessage(t, place, null, null));
+        }
     }
 
     private void setStatus(Client c, ClientMessage.SetStatus s) {
@@ -710,9 +721,8 @@ public final class VirtualWindow {
         if (profile == null) {
             return;
         }
-        List<cn.tongban.signaling.queue.Routing.Candidate> candidates = view.candidatesFor(profile);
-        List<ServerMessage.QueueEntry> entries = candidates.stream()
-                .limit(200)
+        QueueView.Candidates candidates = view.candidates(profile, 200);
+        List<ServerMessage.QueueEntry> entries = candidates.first().stream()
                 .map(cand -> {
                     TicketRecord t = cand.ticket();
                     return new ServerMessage.QueueEntry(
@@ -732,7 +742,7 @@ public final class VirtualWindow {
                                     : null);
                 })
                 .toList();
-        ServerMessage.Queue msg = new ServerMessage.Queue(entries, candidates.size());
+        ServerMessage.Queue msg = new ServerMessage.Queue(entries, candidates.total());
         // Compare without the waiting times, which change every second.
         String key = entries.stream()
                 .map(e -> e.ticketId() + e.connected() + e.returned())
