@@ -486,8 +486,8 @@ const STRINGS = {
     'error.LOGIN_THROTTLED': '登录尝试太频繁，请稍等片刻再试。',
     'error.TOKEN_REVOKED': '登录已失效（已退出登录或密码已更改），请重新登录。',
     'error.FORBIDDEN_FOR_ROLE': '您没有权限进行这个操作。',
-    'error.WRONG_STATE': '当前状态下不能进行这个操作。',
-    'error.NOT_IN_SESSION': '您不在这个会话中。',
+    'error.WRONG_STATE': '现在还不能做这一步。请按页面上的提示一步一步来，或稍等一会儿再试。',
+    'error.NOT_IN_SESSION': '这次视频办理已经结束，或者不是您的办理。请刷新页面查看。',
     'error.UNKNOWN_MATTER': '该大厅不办理此事项，请重新选择。',
     'error.UNKNOWN_HALL': '找不到该大厅，请重新选择。',
     'error.NO_SUCH_TICKET': '这个号码已不在队列中。',
@@ -503,9 +503,9 @@ const STRINGS = {
     'error.DECLARATION_INVALID': '申报内容未通过校验，请检查后再提交。',
     'error.UPLOAD_INVALID': '上传链接已失效，请重新选择文件。',
     'error.UPLOAD_TOO_LARGE': '文件太大（不超过 10 MB）。',
-    'error.UPLOAD_REJECTED': '文件未被接收。',
+    'error.UPLOAD_REJECTED': '这个文件没有被接收。请拍一张清楚的照片，或换一个 PDF 文件再上传。',
     'error.IDENTITY_NOT_VERIFIED': '身份核实通过后才能生成和签署申请书。',
-    'error.MATERIALS_INCOMPLETE': '还有必需的材料没有收取。',
+    'error.MATERIALS_INCOMPLETE': '还有必需的材料没有收到。请先在“材料”中收取全部必需材料，再生成申请书。',
     'error.INTENT_CODE_INVALID': '确认码不正确或已过期，请重新输入或重新获取。',
     'error.SIGNATURE_INVALID': '签名未通过校验，请重新签名。',
     'error.SIGNING_UNAVAILABLE': '签署服务暂时不可用，请稍后再试。',
@@ -517,11 +517,27 @@ const STRINGS = {
     'error.NOT_FOUND': '找不到这个地址。',
     'error.INTERNAL': '系统出了点问题，请稍后再试。',
     'error.SESSION_FULL': '本次会话人数已满（最多 4 人）。',
-    'error.JOIN_NOT_ALLOWED': '您不能加入或邀请此会话。',
+    'error.JOIN_NOT_ALLOWED': '您不能加入这次办理，也不能邀请别人加入。',
     'error.BAD_SDP': '视频连接参数有误，请刷新页面。',
     'error.MEDIA_NOT_ALLOWED': '您的身份只能旁听，不能发送声音、画面或文字。',
     'error.MEDIA_UNAVAILABLE': '视频服务暂时不可用，请稍后再试。',
     'error.NETWORK': '网络错误，请检查网络后再试。',
+    'error.NODE_UNAVAILABLE': '这台服务器暂时不能办理，页面正在换到另一台服务器，请稍等。',
+    'error.WRONG_STATE.declaration_not_submitted': '申请人还没有提交申报表，所以还不能生成申请书。请等申请人填完申报表并点击“提交”，再点“生成申请书”。',
+    'error.WRONG_STATE.application_not_prepared': '工作人员还没有生成申请书。请稍等，申请书生成后会显示在这里。',
+    'error.WRONG_STATE.application_signed': '申请书已经签过名了，不需要再做一次。',
+    'error.WRONG_STATE.application_changed': '申请书刚刚重新生成过。请看一遍新的申请书，再继续。',
+    'error.WRONG_STATE.declaration_submitted': '申报表已经提交，不能再修改。如需修改，请告诉工作人员。',
+    'error.WRONG_STATE.ticket_held': '您已经取过号了，请等候叫号，不用再取。',
+    'error.WRONG_STATE.already_in_session': '这位工作人员已经被邀请或已经在这次办理中，请等其加入。',
+    'error.WRONG_STATE.own_session_running': '您自己还有一位申请人在办理中。请先办完（并填写结果），再加入其他办理。',
+    'error.JOIN_NOT_ALLOWED.not_own_session': '只有负责这次办理的工作人员才能邀请协助人员。',
+    'error.JOIN_NOT_ALLOWED.unknown_clerk': '没有这个工号。请核对工号后再邀请。',
+    'error.JOIN_NOT_ALLOWED.no_partner_hall': '申请人不在合作大厅，没有可以邀请的协助人员。',
+    'error.JOIN_NOT_ALLOWED.not_partner_hall': '只能邀请申请人所在合作大厅的工作人员。请换一个该大厅的工号。',
+    'error.JOIN_NOT_ALLOWED.not_signed_in': '这位工作人员现在没有登录，收不到邀请。请请其登录后再邀请，或换一位。',
+    'error.JOIN_NOT_ALLOWED.not_invited': '您没有被邀请，或者邀请已经失效，不能以协助人员身份加入。',
+    'error.JOIN_NOT_ALLOWED.not_supervisor': '只有受理大厅的监督人员才能以监督身份加入。',
     'error.unknown': '出错了（{code}）。',
     'error.catalog': '无法加载事项列表，请刷新页面重试。',
 
@@ -1079,8 +1095,8 @@ const STRINGS = {
     'error.LOGIN_THROTTLED': 'Too many sign-in attempts; please wait a moment and try again.',
     'error.TOKEN_REVOKED': 'This sign-in has ended (signed out or password changed); please sign in again.',
     'error.FORBIDDEN_FOR_ROLE': 'You may not do this.',
-    'error.WRONG_STATE': 'This cannot be done right now.',
-    'error.NOT_IN_SESSION': 'You are not in this session.',
+    'error.WRONG_STATE': 'This step cannot be done yet. Please follow the page step by step, or wait a moment and try again.',
+    'error.NOT_IN_SESSION': 'This video call has ended, or it is not yours. Please reload the page.',
     'error.UNKNOWN_MATTER': 'That hall does not handle this matter; please choose again.',
     'error.UNKNOWN_HALL': 'Unknown hall; please choose again.',
     'error.NO_SUCH_TICKET': 'That ticket is no longer waiting.',
@@ -1096,9 +1112,9 @@ const STRINGS = {
     'error.DECLARATION_INVALID': 'The declaration did not pass the checks; please correct it and submit again.',
     'error.UPLOAD_INVALID': 'The upload link expired; please choose the file again.',
     'error.UPLOAD_TOO_LARGE': 'The file is too large (10 MB at most).',
-    'error.UPLOAD_REJECTED': 'The file was not accepted.',
+    'error.UPLOAD_REJECTED': 'This file was not accepted. Please take a clear photo, or upload another PDF file.',
     'error.IDENTITY_NOT_VERIFIED': 'The application can be prepared and signed only after the identity check passed.',
-    'error.MATERIALS_INCOMPLETE': 'Some required materials have not been received yet.',
+    'error.MATERIALS_INCOMPLETE': 'Some required materials have not been received yet. Receive them all under “Materials” first, then prepare the application.',
     'error.INTENT_CODE_INVALID': 'Wrong or expired code; type it again or ask for a new one.',
     'error.SIGNATURE_INVALID': 'The signature did not verify; please sign again.',
     'error.SIGNING_UNAVAILABLE': 'Signing is unavailable right now; please try again later.',
@@ -1110,11 +1126,27 @@ const STRINGS = {
     'error.NOT_FOUND': 'Nothing at this address.',
     'error.INTERNAL': 'Something went wrong on the server; please try again.',
     'error.SESSION_FULL': 'This session is full (at most 4 people).',
-    'error.JOIN_NOT_ALLOWED': 'You may not join or invite into this session.',
+    'error.JOIN_NOT_ALLOWED': 'You may not join this session or invite anyone into it.',
     'error.BAD_SDP': 'The video connection could not be set up; please reload the page.',
     'error.MEDIA_NOT_ALLOWED': 'In your role you only listen: no sound, video or text.',
     'error.MEDIA_UNAVAILABLE': 'The video service is not available right now; please try again later.',
     'error.NETWORK': 'Network error; check your connection and try again.',
+    'error.NODE_UNAVAILABLE': 'This server cannot serve right now; the page is moving to another server. Please wait a moment.',
+    'error.WRONG_STATE.declaration_not_submitted': 'The applicant has not submitted the declaration yet, so the application cannot be prepared. Wait until the applicant has filled it in and pressed “Submit”, then press “Prepare application”.',
+    'error.WRONG_STATE.application_not_prepared': 'The clerk has not prepared the application yet. Please wait; it will appear here.',
+    'error.WRONG_STATE.application_signed': 'The application is signed already; there is nothing more to do here.',
+    'error.WRONG_STATE.application_changed': 'The application was just prepared again. Please read the new one, then go on.',
+    'error.WRONG_STATE.declaration_submitted': 'The declaration was submitted and can no longer be changed. To change something, tell the clerk.',
+    'error.WRONG_STATE.ticket_held': 'You already have a number. Please wait to be called; you do not need another.',
+    'error.WRONG_STATE.already_in_session': 'This clerk is invited already or is in this session; wait for them to join.',
+    'error.WRONG_STATE.own_session_running': 'You are still serving an applicant yourself. Finish that first (with its result), then join another session.',
+    'error.JOIN_NOT_ALLOWED.not_own_session': 'Only the clerk serving this session may invite helpers.',
+    'error.JOIN_NOT_ALLOWED.unknown_clerk': 'There is no clerk with that user name. Check it and invite again.',
+    'error.JOIN_NOT_ALLOWED.no_partner_hall': 'The applicant is not at a partner hall, so there is no helper to invite.',
+    'error.JOIN_NOT_ALLOWED.not_partner_hall': 'Only clerks of the partner hall where the applicant is can be invited. Use a user name of that hall.',
+    'error.JOIN_NOT_ALLOWED.not_signed_in': 'This clerk is not signed in and cannot receive the invitation. Ask them to sign in, or invite someone else.',
+    'error.JOIN_NOT_ALLOWED.not_invited': 'You were not invited, or the invitation has lapsed, so you cannot join as a helper.',
+    'error.JOIN_NOT_ALLOWED.not_supervisor': 'Only supervisors of the owning hall may join as supervisor.',
     'error.unknown': 'Error ({code}).',
     'error.catalog': 'Could not load the list of matters; please reload the page.',
 
@@ -1223,8 +1255,13 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
 }
 
-/** A friendly message for a server error code (docs/protocol.md). */
-export function errorText(code) {
+/**
+ * A sentence for a server error code (docs/protocol.md), refined by its reason where the server gives one
+ * ("error.WRONG_STATE.declaration_not_submitted"). The server's own message is never shown: it is English
+ * for developers, not words for people.
+ */
+export function errorText(code, reason) {
+  if (reason && hasKey(`error.${code}.${reason}`)) return t(`error.${code}.${reason}`);
   const key = `error.${code}`;
   return hasKey(key) ? t(key) : t('error.unknown', { code });
 }

@@ -70,7 +70,7 @@ export function initMaterials(client, { onChange = () => {} } = {}) {
         renderProgress(requirement);
       });
     } catch (err) {
-      state.errors.set(requirement, err instanceof UploadError && err.reason ? t(`upload.err.${err.reason}`) : errorText(err.code));
+      state.errors.set(requirement, err instanceof UploadError && err.reason ? t(`upload.err.${err.reason}`) : errorText(err.code, err.reason));
     } finally {
       state.progress.delete(requirement);
       render();

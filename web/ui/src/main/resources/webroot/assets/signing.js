@@ -93,7 +93,7 @@ export function initSigning(client, { role, onChange = () => {} }) {
   client.addEventListener('error', (e) => {
     if (!SIGNING_TYPES.has(e.detail.about)) return;
     state.errors.push({ about: e.detail.about, code: e.detail.code });
-    state.notice = { text: errorText(e.detail.code), kind: 'error' };
+    state.notice = { text: errorText(e.detail.code, e.detail.reason), kind: 'error' };
     render();
   });
 
@@ -139,7 +139,8 @@ export function initSigning(client, { role, onChange = () => {} }) {
       await work();
     } catch (err) {
       state.errors.push({ about: action, code: err.code ?? 'INTERNAL' });
-      state.notice = { text: err.code ? errorText(err.code) : String(err.message ?? err), kind: 'error' };
+      // A browser-side failure (no code) is not shown raw either: its text is for developers.
+      state.notice = { text: errorText(err.code ?? 'INTERNAL', err.reason), kind: 'error' };
     } finally {
       state.busy = null;
       state.working = null;
