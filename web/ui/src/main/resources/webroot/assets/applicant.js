@@ -909,7 +909,7 @@ function renderCall() {
 
   // Consent: the applicant always sees that the session is recorded and who else is present.
   $('#call-recording').hidden = !state.recording;
-  renderParticipants($('#call-participants'), state.participants, 'applicant');
+  renderParticipants($('#call-participants'), state.participants, 'applicant', state.draft.name ?? '');
   const supervisors = state.participants.filter((p) => p.role === 'supervisor');
   $('#call-supervisor').hidden = supervisors.length === 0;
   $('#call-supervisor').textContent = t('participants.supervisorNotice', { names: supervisors.map((p) => p.name).join('、') });

@@ -327,7 +327,9 @@ export function initSigning(client, { role, onChange = () => {} }) {
     if (!app.signers?.length) return null;
     const list = el('ul', { className: 'sign-signers', id: 'sign-signers' });
     for (const s of app.signers) {
-      const li = el('li', { textContent: t('sign.signer', { role: t(`sign.role.${s.role}`), name: s.name ?? '', time: formatTime(s.at) }) });
+      // The applicant reads who signed in plain words: 您, 办事员, 大厅印章.
+      const role = clerk ? t(`sign.role.${s.role}`) : t(`sign.roleForApplicant.${s.role}`);
+      const li = el('li', { textContent: t('sign.signer', { role, name: s.name ?? '', time: formatTime(s.at) }) });
       li.dataset.role = s.role;
       list.append(li);
     }
@@ -337,9 +339,14 @@ export function initSigning(client, { role, onChange = () => {} }) {
   function finalBlock(app) {
     const box = el('div', { className: 'sign-final', id: 'sign-final' });
     const v = app.verification;
-    box.append(el('p', { className: 'notice ok', id: 'sign-sealed', textContent: t('sign.sealed', { hall: app.handoff?.to ?? '' }) }));
+    // The clerk gets the technical verdict (signatures, PAdES level); the applicant the same in plain words.
+    const sealed = clerk ? t('sign.sealed', { hall: app.handoff?.to ?? '' }) : t('sign.sealedForApplicant');
+    box.append(el('p', { className: 'notice ok', id: 'sign-sealed', textContent: sealed }));
     if (v) {
-      const verdict = el('p', { className: 'sign-verdict', id: 'sign-verdict', textContent: t('sign.verdict', { verdict: t(`sign.verdict.${v.verdict}`), n: v.signatures, level: v.level ?? '' }) });
+      const text = clerk
+        ? t('sign.verdict', { verdict: t(`sign.verdict.${v.verdict}`), n: v.signatures, level: v.level ?? '' })
+        : t(`sign.verdictForApplicant.${v.verdict}`);
+      const verdict = el('p', { className: 'sign-verdict', id: 'sign-verdict', textContent: text });
       verdict.dataset.verdict = v.verdict;
       box.append(verdict);
     }

@@ -78,7 +78,8 @@ public final class Routes {
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
         // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
-        router.get("/api/catalog").handler(new CatalogHandler(refdata));
+        router.get("/api/catalog")
+                .handler(new CatalogHandler(refdata, features.forms().catalog()));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(
