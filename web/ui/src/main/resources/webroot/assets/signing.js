@@ -363,12 +363,15 @@ export function initSigning(client, { role, onChange = () => {} }) {
     box.dataset.status = h?.status ?? 'none';
     box.append(el('h3', { textContent: t('sign.handoff.title') }));
     if (!h) return box;
-    const reason = h.reason ? t('sign.handoff.reason', { reason: h.reason }) : '';
+    // The reason of a failed or refused hand-off is the nodes' technical text: for the clerk only.
+    const reason = clerk && h.reason ? t('sign.handoff.reason', { reason: h.reason }) : '';
     const text = {
       local: t('sign.handoff.local', { to: h.to }),
-      pending: t('sign.handoff.pending', { from: h.from, to: h.to, n: h.attempts, reason }),
+      pending: clerk
+        ? t('sign.handoff.pending', { from: h.from, to: h.to, n: h.attempts, reason })
+        : t('sign.handoff.pendingForApplicant', { to: h.to }),
       delivered: t('sign.handoff.delivered', { from: h.from, to: h.to }),
-      refused: t('sign.handoff.refused', { to: h.to, reason: h.reason ?? '' }),
+      refused: clerk ? t('sign.handoff.refused', { to: h.to, reason: h.reason ?? '' }) : t('sign.handoff.refusedForApplicant', { to: h.to }),
     }[h.status];
     box.append(el('p', { className: `notice ${h.status === 'refused' ? 'error' : h.status === 'pending' ? 'warn' : 'ok'}`, id: 'handoff-status', textContent: text }));
     if (h.receiptNo) {
