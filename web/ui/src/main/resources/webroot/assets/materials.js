@@ -1,7 +1,7 @@
 // Applicant: the materials (提交材料) of the matter during a session — upload images or PDFs with a
 // progress bar, see what the clerk captured and decided — and the identity check's result.
 
-import { errorText, onLangChange, t } from './i18n.js';
+import { errorText, hasKey, onLangChange, t } from './i18n.js';
 import { localized } from './formview.js';
 import { UploadError, formatSize, getForm, thumbnail, upload } from './uploads.js';
 
@@ -70,7 +70,8 @@ export function initMaterials(client, { onChange = () => {} } = {}) {
         renderProgress(requirement);
       });
     } catch (err) {
-      state.errors.set(requirement, err instanceof UploadError && err.reason ? t(`upload.err.${err.reason}`) : errorText(err.code, err.reason));
+      const specific = err instanceof UploadError && err.reason ? `upload.err.${err.reason}` : null;
+      state.errors.set(requirement, specific && hasKey(specific) ? t(specific) : errorText(err.code, err.reason));
     } finally {
       state.progress.delete(requirement);
       render();

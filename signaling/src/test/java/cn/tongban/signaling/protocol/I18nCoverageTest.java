@@ -2,6 +2,7 @@ package cn.tongban.signaling.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.docsign.DocsignError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,24 @@ class I18nCoverageTest {
             }
             assertThat(missing)
                     .as("reasons without a sentence in %s", table.getKey())
+                    .isEmpty();
+        }
+    }
+
+    /** {@code UPLOAD_REJECTED} names docsign's code as its reason: every file check's code has its sentence. */
+    @Test
+    void everyRefusalOfAFileHasASentenceInBothLanguages() throws IOException {
+        for (Map.Entry<String, Map<String, String>> table : tables().entrySet()) {
+            List<String> missing = new ArrayList<>();
+            for (DocsignError e : DocsignError.values()) {
+                String key = "upload.err." + e.code();
+                boolean fileCheck = e.code().startsWith("PDF_") || e.code().startsWith("MATERIAL_");
+                if (fileCheck && table.getValue().getOrDefault(key, "").isBlank()) {
+                    missing.add(key);
+                }
+            }
+            assertThat(missing)
+                    .as("file refusals without a sentence in %s", table.getKey())
                     .isEmpty();
         }
     }
