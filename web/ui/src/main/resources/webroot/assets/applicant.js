@@ -227,7 +227,7 @@ function wireSetup() {
     try {
       await client.request({ type: 'leave' });
     } catch (e) {
-      setNotice({ code: e.code, kind: 'error' });
+      setNotice({ code: e.code, reason: e.reason, kind: 'error' });
     }
   });
   $('#again').addEventListener('click', () => {
@@ -395,7 +395,7 @@ async function join() {
     await client.request({ type: 'join', matterId, hallId, name, mobile, ...routing, ...partnerHall() });
     // onTicket (event) stores the token and shows the ticket.
   } catch (e) {
-    setNotice({ code: e.code, kind: 'error' });
+    setNotice({ code: e.code, reason: e.reason, kind: 'error' });
     if (e.code === 'MOBILE_NOT_VERIFIED') {
       forgetToken();
       state.verify.required = true;
@@ -421,7 +421,7 @@ function onReady() {
     teardownCall();
     state.ticket = null;
     state.session = null;
-    setNotice({ code: e.code, kind: 'warn' });
+    setNotice({ code: e.code, reason: e.reason, kind: 'warn' });
     show('matter');
   });
 }
@@ -596,7 +596,7 @@ function onServerError(error) {
     teardownCall();
     client.close();
   }
-  setNotice({ code: error.code, kind: 'error' });
+  setNotice({ code: error.code, reason: error.reason, kind: 'error' });
 }
 
 function finish(end) {
@@ -630,7 +630,7 @@ function wireCall() {
     try {
       await client.request({ type: 'hangup', sessionId });
     } catch (e) {
-      setNotice({ code: e.code, kind: 'error' });
+      setNotice({ code: e.code, reason: e.reason, kind: 'error' });
     }
   });
   $('#sound-on').addEventListener('click', () => {
@@ -745,7 +745,7 @@ function renderNotice() {
   box.hidden = !notice;
   if (!notice) return;
   box.className = `notice ${notice.kind ?? ''}`;
-  box.textContent = notice.code ? errorText(notice.code) : t(notice.key, notice.params);
+  box.textContent = notice.code ? errorText(notice.code, notice.reason) : t(notice.key, notice.params);
 }
 
 function renderMatterStep() {
@@ -909,7 +909,7 @@ function renderCall() {
 
   // Consent: the applicant always sees that the session is recorded and who else is present.
   $('#call-recording').hidden = !state.recording;
-  renderParticipants($('#call-participants'), state.participants, 'applicant');
+  renderParticipants($('#call-participants'), state.participants, 'applicant', state.draft.name ?? '');
   const supervisors = state.participants.filter((p) => p.role === 'supervisor');
   $('#call-supervisor').hidden = supervisors.length === 0;
   $('#call-supervisor').textContent = t('participants.supervisorNotice', { names: supervisors.map((p) => p.name).join('、') });

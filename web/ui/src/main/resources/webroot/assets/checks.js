@@ -112,7 +112,7 @@ export function initChecks(client, { onChange = () => {} } = {}) {
       }
       setNotice(null);
     } catch (err) {
-      setNotice(errorText(err.code), 'error');
+      setNotice(errorText(err.code, err.reason), 'error');
     }
   });
 

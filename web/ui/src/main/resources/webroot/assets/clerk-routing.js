@@ -15,7 +15,7 @@ export function wireRouting({ client, getState, setNotice, render }) {
       await client.request({ type: 'priority', sessionId: state.session.sessionId, verdict });
       state.priorityChecked = { sessionId: state.session.sessionId, verdict };
     } catch (e) {
-      setNotice({ code: e.code, kind: 'error' });
+      setNotice({ code: e.code, reason: e.reason, kind: 'error' });
     }
     render();
   };
@@ -34,7 +34,7 @@ export function wireRouting({ client, getState, setNotice, render }) {
       $('#transfer-clerk').value = '';
       setNotice({ key: 'session.transferred', kind: 'ok' });
     } catch (err) {
-      setNotice({ code: err.code, kind: 'error' });
+      setNotice({ code: err.code, reason: err.reason, kind: 'error' });
     }
   });
 }

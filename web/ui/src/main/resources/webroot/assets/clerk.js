@@ -89,7 +89,7 @@ client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('error', (e) => {
   if (isStaleMediaError(e.detail)) console.debug('tongban: late media message after the session ended', e.detail);
-  else setNotice({ code: e.detail.code, kind: 'error' });
+  else setNotice({ code: e.detail.code, reason: e.detail.reason, kind: 'error' });
 });
 client.addEventListener('state', () => render());
 
@@ -235,7 +235,7 @@ async function authenticate(lost = null) {
 function wireConsole() {
   $('#status-toggle').addEventListener('click', () => {
     const next = state.clerk?.status === 'available' ? 'away' : 'available';
-    client.request({ type: 'status', status: next }).catch((e) => setNotice({ code: e.code, kind: 'error' }));
+    client.request({ type: 'status', status: next }).catch((e) => setNotice({ code: e.code, reason: e.reason, kind: 'error' }));
   });
   $('#take-next').addEventListener('click', () => take());
   $('#queue-rows').addEventListener('click', (e) => {
@@ -248,7 +248,7 @@ function wireConsole() {
       // Answered with 'ended' (reason 'left'), handled as an event.
       client
         .request({ type: 'leave_session', sessionId: state.session.sessionId })
-        .catch((e) => setNotice({ code: e.code, kind: 'error' }));
+        .catch((e) => setNotice({ code: e.code, reason: e.reason, kind: 'error' }));
       return;
     }
     askOutcome({ sessionId: state.session.sessionId, mode: 'end' });
@@ -263,7 +263,7 @@ function wireConsole() {
       $('#invite-clerk').value = '';
       state.sessionNotice = 'invite.sent';
     } catch (err) {
-      setNotice({ code: err.code, kind: 'error' });
+      setNotice({ code: err.code, reason: err.reason, kind: 'error' });
     }
     render();
   });
@@ -275,7 +275,7 @@ function wireConsole() {
       // Answered with 'paired' (role helper), handled as an event.
       await client.request({ type: 'join_session', sessionId: invitation.sessionId, role: 'helper' });
     } catch (err) {
-      setNotice({ code: err.code, kind: 'error' });
+      setNotice({ code: err.code, reason: err.reason, kind: 'error' });
     }
     render();
   });
@@ -290,7 +290,7 @@ function wireConsole() {
     try {
       await client.request({ type: 'join_session', sessionId: button.dataset.session, role: 'supervisor' });
     } catch (err) {
-      setNotice({ code: err.code, kind: 'error' });
+      setNotice({ code: err.code, reason: err.reason, kind: 'error' });
       refreshMonitor();
     }
   });
@@ -333,7 +333,7 @@ async function take(ticketId) {
   try {
     await client.request(ticketId ? { type: 'take', ticketId } : { type: 'take' });
   } catch (e) {
-    setNotice({ code: e.code, kind: 'error' });
+    setNotice({ code: e.code, reason: e.reason, kind: 'error' });
   }
 }
 
@@ -533,7 +533,7 @@ async function submitOutcome(e) {
       await client.request({ type: 'hangup', sessionId: target.sessionId, outcome, note });
     } catch (err) {
       $('#outcome-error').hidden = false;
-      $('#outcome-error').textContent = errorText(err.code);
+      $('#outcome-error').textContent = errorText(err.code, err.reason);
       return;
     }
   } else {
@@ -543,7 +543,7 @@ async function submitOutcome(e) {
     } catch (err) {
       if (err.code !== 'NOT_IN_SESSION' && err.code !== 'WRONG_STATE') {
         $('#outcome-error').hidden = false;
-        $('#outcome-error').textContent = errorText(err.code);
+        $('#outcome-error').textContent = errorText(err.code, err.reason);
         return;
       }
       // The session is gone or already has its outcome: nothing more can be recorded.
@@ -584,7 +584,7 @@ function render() {
   notice.hidden = !state.notice;
   if (state.notice) {
     notice.className = `notice ${state.notice.kind ?? ''}`;
-    notice.textContent = state.notice.code ? errorText(state.notice.code) : t(state.notice.key);
+    notice.textContent = state.notice.code ? errorText(state.notice.code, state.notice.reason) : t(state.notice.key);
   }
 
   renderHeader(loggedIn);

@@ -158,7 +158,7 @@ export function initCobrowse(client, { onChange = () => {} } = {}) {
         await client.request({ type: 'cobrowse_mode', sessionId: state.session.sessionId, mode: button.dataset.mode });
       }
     } catch (err) {
-      setMessage({ text: errorText(err.code) }, 'error');
+      setMessage({ text: errorText(err.code, err.reason) }, 'error');
     }
   });
 

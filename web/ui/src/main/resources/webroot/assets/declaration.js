@@ -89,7 +89,7 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
   client.addEventListener('error', (e) => {
     const about = e.detail.about;
     if (['decl_state', 'decl_open', 'decl_submit', 'control_answer', 'control_revoke'].includes(about)) {
-      setNotice({ text: errorText(e.detail.code), kind: 'error' });
+      setNotice({ text: errorText(e.detail.code, e.detail.reason), kind: 'error' });
     }
   });
 
@@ -117,7 +117,7 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
     try {
       applySnapshot(await client.request({ type: 'decl_open', sessionId: paired.sessionId }));
     } catch (err) {
-      setNotice({ text: errorText(err.code), kind: 'error' });
+      setNotice({ text: errorText(err.code, err.reason), kind: 'error' });
     }
   }
 
@@ -257,7 +257,7 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
       applySnapshot(await client.request({ type: 'decl_submit', sessionId: state.session.sessionId }));
       setNotice(null);
     } catch (err) {
-      setNotice({ text: errorText(err.code), kind: 'error' });
+      setNotice({ text: errorText(err.code, err.reason), kind: 'error' });
     } finally {
       $('decl-submit').disabled = false;
     }
@@ -301,7 +301,7 @@ export function initDeclaration(client, { onChange = () => {} } = {}) {
     try {
       await client.request({ type: 'control_answer', sessionId: state.session.sessionId, granted });
     } catch (err) {
-      setNotice({ text: errorText(err.code), kind: 'error' });
+      setNotice({ text: errorText(err.code, err.reason), kind: 'error' });
     }
   }
   $('control-grant').addEventListener('click', () => answer(true));

@@ -31,10 +31,11 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const FINAL_CLOSE_CODES = new Set([1002, 1009, 4001]);
 
 export class SignalingError extends Error {
-  constructor(code, message, about) {
+  constructor(code, message, about, reason) {
     super(message || code);
     this.code = code;
     this.about = about;
+    this.reason = reason;
   }
 }
 
@@ -199,7 +200,7 @@ export class SignalingClient extends EventTarget {
       clearTimeout(timer);
       if (message.type === 'error') {
         // An error answering a request goes to its caller only.
-        reject(new SignalingError(message.code, message.message, message.about));
+        reject(new SignalingError(message.code, message.message, message.about, message.reason));
         return;
       }
       // Other answers are also published as events: pages update their state from one place.

@@ -93,7 +93,7 @@ export function initSigning(client, { role, onChange = () => {} }) {
   client.addEventListener('error', (e) => {
     if (!SIGNING_TYPES.has(e.detail.about)) return;
     state.errors.push({ about: e.detail.about, code: e.detail.code });
-    state.notice = { text: errorText(e.detail.code), kind: 'error' };
+    state.notice = { text: errorText(e.detail.code, e.detail.reason), kind: 'error' };
     render();
   });
 
@@ -139,7 +139,8 @@ export function initSigning(client, { role, onChange = () => {} }) {
       await work();
     } catch (err) {
       state.errors.push({ about: action, code: err.code ?? 'INTERNAL' });
-      state.notice = { text: err.code ? errorText(err.code) : String(err.message ?? err), kind: 'error' };
+      // A browser-side failure (no code) is not shown raw either: its text is for developers.
+      state.notice = { text: errorText(err.code ?? 'INTERNAL', err.reason), kind: 'error' };
     } finally {
       state.busy = null;
       state.working = null;
@@ -326,7 +327,9 @@ export function initSigning(client, { role, onChange = () => {} }) {
     if (!app.signers?.length) return null;
     const list = el('ul', { className: 'sign-signers', id: 'sign-signers' });
     for (const s of app.signers) {
-      const li = el('li', { textContent: t('sign.signer', { role: t(`sign.role.${s.role}`), name: s.name ?? '', time: formatTime(s.at) }) });
+      // The applicant reads who signed in plain words: 您, 办事员, 大厅印章.
+      const role = clerk ? t(`sign.role.${s.role}`) : t(`sign.roleForApplicant.${s.role}`);
+      const li = el('li', { textContent: t('sign.signer', { role, name: s.name ?? '', time: formatTime(s.at) }) });
       li.dataset.role = s.role;
       list.append(li);
     }
@@ -336,9 +339,14 @@ export function initSigning(client, { role, onChange = () => {} }) {
   function finalBlock(app) {
     const box = el('div', { className: 'sign-final', id: 'sign-final' });
     const v = app.verification;
-    box.append(el('p', { className: 'notice ok', id: 'sign-sealed', textContent: t('sign.sealed', { hall: app.handoff?.to ?? '' }) }));
+    // The clerk gets the technical verdict (signatures, PAdES level); the applicant the same in plain words.
+    const sealed = clerk ? t('sign.sealed', { hall: app.handoff?.to ?? '' }) : t('sign.sealedForApplicant');
+    box.append(el('p', { className: 'notice ok', id: 'sign-sealed', textContent: sealed }));
     if (v) {
-      const verdict = el('p', { className: 'sign-verdict', id: 'sign-verdict', textContent: t('sign.verdict', { verdict: t(`sign.verdict.${v.verdict}`), n: v.signatures, level: v.level ?? '' }) });
+      const text = clerk
+        ? t('sign.verdict', { verdict: t(`sign.verdict.${v.verdict}`), n: v.signatures, level: v.level ?? '' })
+        : t(`sign.verdictForApplicant.${v.verdict}`);
+      const verdict = el('p', { className: 'sign-verdict', id: 'sign-verdict', textContent: text });
       verdict.dataset.verdict = v.verdict;
       box.append(verdict);
     }
@@ -355,12 +363,15 @@ export function initSigning(client, { role, onChange = () => {} }) {
     box.dataset.status = h?.status ?? 'none';
     box.append(el('h3', { textContent: t('sign.handoff.title') }));
     if (!h) return box;
-    const reason = h.reason ? t('sign.handoff.reason', { reason: h.reason }) : '';
+    // The reason of a failed or refused hand-off is the nodes' technical text: for the clerk only.
+    const reason = clerk && h.reason ? t('sign.handoff.reason', { reason: h.reason }) : '';
     const text = {
       local: t('sign.handoff.local', { to: h.to }),
-      pending: t('sign.handoff.pending', { from: h.from, to: h.to, n: h.attempts, reason }),
+      pending: clerk
+        ? t('sign.handoff.pending', { from: h.from, to: h.to, n: h.attempts, reason })
+        : t('sign.handoff.pendingForApplicant', { to: h.to }),
       delivered: t('sign.handoff.delivered', { from: h.from, to: h.to }),
-      refused: t('sign.handoff.refused', { to: h.to, reason: h.reason ?? '' }),
+      refused: clerk ? t('sign.handoff.refused', { to: h.to, reason: h.reason ?? '' }) : t('sign.handoff.refusedForApplicant', { to: h.to }),
     }[h.status];
     box.append(el('p', { className: `notice ${h.status === 'refused' ? 'error' : h.status === 'pending' ? 'warn' : 'ok'}`, id: 'handoff-status', textContent: text }));
     if (h.receiptNo) {

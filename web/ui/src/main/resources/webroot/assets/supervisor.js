@@ -38,7 +38,7 @@ client.addEventListener('board', (e) => {
   state.boardAt = Date.now();
   render();
 });
-client.addEventListener('error', (e) => setNotice({ code: e.detail.code, kind: 'error' }));
+client.addEventListener('error', (e) => setNotice({ code: e.detail.code, reason: e.detail.reason, kind: 'error' }));
 
 $('#login-form').addEventListener('submit', login);
 $('#logout').addEventListener('click', async () => {
@@ -122,7 +122,7 @@ function render() {
   notice.hidden = !state.notice;
   if (state.notice) {
     notice.className = `notice ${state.notice.kind ?? ''}`;
-    notice.textContent = state.notice.code ? errorText(state.notice.code) : t(state.notice.key);
+    notice.textContent = state.notice.code ? errorText(state.notice.code, state.notice.reason) : t(state.notice.key);
   }
   if (!watching) return;
   renderQueues();

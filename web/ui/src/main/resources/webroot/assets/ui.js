@@ -113,18 +113,21 @@ export function participantLabel(p) {
 
 /**
  * Bridge mode: the list of people in the session (server 'participants'), one line each, with the
- * ones who only listen marked. Hidden while empty (peer-to-peer mode).
+ * ones who only listen marked. Hidden while empty (peer-to-peer mode). The server masks the applicant's
+ * name for everyone (张*); the applicant's own page shows their own name in full ({@code myName}, what
+ * they typed on this page).
  */
-export function renderParticipants(container, participants, myRole) {
+export function renderParticipants(container, participants, myRole, myName = '') {
   container.hidden = participants.length === 0;
   const title = Object.assign(document.createElement('strong'), { textContent: t('participants.title') });
   const list = document.createElement('ul');
   for (const p of participants) {
     const item = document.createElement('li');
     item.dataset.role = p.role;
-    item.textContent = participantLabel(p);
+    const me = p.role === myRole && myRole === 'applicant';
+    item.textContent = participantLabel(me && myName ? { ...p, name: myName } : p);
     if (!p.sends) item.append(Object.assign(document.createElement('span'), { className: 'badge listen', textContent: t('participants.listensOnly') }));
-    if (p.role === myRole && myRole === 'applicant') item.append(` ${t('participants.you')}`);
+    if (me) item.append(` ${t('participants.you')}`);
     list.append(item);
   }
   container.replaceChildren(title, list);

@@ -59,7 +59,7 @@ export function initUnfinished(client, { matterName, hallName }) {
       const answer = await client.request({ type, applicationId }, 120_000);
       showResult(answer);
     } catch (err) {
-      state.result = { kind: 'error', text: `${applicationId}：${errorText(err.code)}`, applicationId };
+      state.result = { kind: 'error', text: `${applicationId}：${errorText(err.code, err.reason)}`, applicationId };
     } finally {
       state.busy = null;
       render();

@@ -28,6 +28,7 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.queue.ClerkPresence;
@@ -240,7 +241,7 @@ public final class SigningService {
         DraftStore.Draft draft = drafts.find(p.ticket().ticketId())
                 .filter(d -> d.status() == DraftStore.Status.SUBMITTED)
                 .orElseThrow(() -> new ProtocolException(
-                        ErrorCode.WRONG_STATE, "the applicant has not submitted the declaration"));
+                        ErrorReason.DECLARATION_NOT_SUBMITTED, "the applicant has not submitted the declaration"));
         List<MaterialStore.Material> all = materials.forTicket(p.ticket().ticketId());
         List<String> missing = ApplicationContent.missing(form, all);
         if (!missing.isEmpty()) {
@@ -249,7 +250,7 @@ public final class SigningService {
         }
         Optional<ApplicationStore.Row> existing = store.forTicket(p.ticket().ticketId());
         if (existing.isPresent() && !prepared(existing.get())) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");
+            throw new ProtocolException(ErrorReason.APPLICATION_SIGNED, "the application is already signed");
         }
         ReferenceData data = refdata.get();
         TicketRecord t = p.ticket();
@@ -316,7 +317,7 @@ public final class SigningService {
                 recording,
                 now);
         if (!store.putPrepared(row)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");
+            throw new ProtocolException(ErrorReason.APPLICATION_SIGNED, "the application is already signed");
         }
         intents.delete(p.session().sessionId());
         pending.forget(p.session().sessionId());
@@ -395,7 +396,7 @@ public final class SigningService {
         }
         long now = clock.millis();
         if (!store.intentConfirmed(app.applicationId(), intent.formSha256(), now)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the application changed; read it again");
+            throw new ProtocolException(ErrorReason.APPLICATION_CHANGED, "the application changed; read it again");
         }
         records.audit(
                 p.actor(),
@@ -507,7 +508,7 @@ public final class SigningService {
             // Sent again after a lost answer (a dropped connection, a failed node): the same value is the
             // success it was; another value comes too late.
             if (!done.valueSha256().equals(valueSha)) {
-                throw new ProtocolException(ErrorCode.WRONG_STATE, "the application is already signed");
+                throw new ProtocolException(ErrorReason.APPLICATION_SIGNED, "the application is already signed");
             }
             signedAlready(p, done.applicationId(), m.id());
             return;
@@ -762,8 +763,8 @@ public final class SigningService {
 
     private ApplicationStore.Row application(Party p) {
         return store.forTicket(p.ticket().ticketId())
-                .orElseThrow(() ->
-                        new ProtocolException(ErrorCode.WRONG_STATE, "the clerk has not prepared the application"));
+                .orElseThrow(() -> new ProtocolException(
+                        ErrorReason.APPLICATION_NOT_PREPARED, "the clerk has not prepared the application"));
     }
 
     private static boolean prepared(ApplicationStore.Row r) {

@@ -13,6 +13,7 @@ import cn.tongban.signaling.live.Party;
 import cn.tongban.signaling.live.Registry;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
@@ -165,7 +166,7 @@ public final class DeclarationService {
         if (writes) {
             update(p, form, d -> {
                 if (d.status() == DraftStore.Status.SUBMITTED) {
-                    throw new ProtocolException(ErrorCode.WRONG_STATE, "the declaration was submitted");
+                    throw new ProtocolException(ErrorReason.DECLARATION_SUBMITTED, "the declaration was submitted");
                 }
                 ObjectNode values = d.values();
                 if (s.values() != null) {
@@ -200,7 +201,7 @@ public final class DeclarationService {
         LocalDate today = LocalDate.now(clock.withZone(CHINA));
         DraftStore.Draft done = update(p, form, d -> {
             if (d.status() == DraftStore.Status.SUBMITTED) {
-                throw new ProtocolException(ErrorCode.WRONG_STATE, "the declaration was already submitted");
+                throw new ProtocolException(ErrorReason.DECLARATION_SUBMITTED, "the declaration was already submitted");
             }
             Map<String, String> errors = FieldRules.validate(form, d.values(), today);
             if (!errors.isEmpty()) {
@@ -368,7 +369,7 @@ public final class DeclarationService {
         }
         DraftStore.Draft d = draft(p, form);
         if (d.status() == DraftStore.Status.SUBMITTED) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the declaration was submitted");
+            throw new ProtocolException(ErrorReason.DECLARATION_SUBMITTED, "the declaration was submitted");
         }
         records.audit(
                 p.actor(),
@@ -390,7 +391,7 @@ public final class DeclarationService {
         ControlState st = requireControl(p, "remote_step", null);
         DraftStore.Draft d = draft(p, form);
         if (d.status() == DraftStore.Status.SUBMITTED) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "the declaration was submitted");
+            throw new ProtocolException(ErrorReason.DECLARATION_SUBMITTED, "the declaration was submitted");
         }
         records.audit(
                 p.actor(),

@@ -15,6 +15,11 @@ public final class FormsHandler implements Handler<RoutingContext> {
         this.forms = forms;
     }
 
+    /** The forms served. */
+    public FormCatalog catalog() {
+        return forms;
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
         String matterId = ctx.pathParam("matterId");

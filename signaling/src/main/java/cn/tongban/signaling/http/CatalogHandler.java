@@ -1,18 +1,40 @@
 package cn.tongban.signaling.http;
 
+import cn.tongban.signaling.form.DeclarationForm;
+import cn.tongban.signaling.form.FormCatalog;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** {@code GET /api/catalog}: the halls, matters, languages and priority groups an applicant chooses from. */
+/**
+ * {@code GET /api/catalog}: the halls, matters, languages and priority groups an applicant chooses from. A
+ * matter's {@code materials} are what the applicant brings ("请提前准备好"): the reference data's list
+ * without the materials the matter's declaration form generates itself (the signed application form).
+ */
 final class CatalogHandler implements Handler<RoutingContext> {
     private final ReferenceDataStore refdata;
+    private final FormCatalog forms;
 
-    CatalogHandler(ReferenceDataStore refdata) {
+    CatalogHandler(ReferenceDataStore refdata, FormCatalog forms) {
         this.refdata = refdata;
+        this.forms = forms;
+    }
+
+    /** The matter's materials to bring: those its form does not generate (matched by Chinese label). */
+    private List<String> toBring(ReferenceData.Matter m) {
+        Set<String> generated = forms.form(m.id())
+                .map(f -> f.materials().stream()
+                        .filter(DeclarationForm.Material::generated)
+                        .map(DeclarationForm.Material::label)
+                        .collect(Collectors.toSet()))
+                .orElse(Set.of());
+        return m.materials().stream().filter(x -> !generated.contains(x)).toList();
     }
 
     @Override
@@ -37,7 +59,7 @@ final class CatalogHandler implements Handler<RoutingContext> {
                     .put("name", m.name())
                     .put("category", m.category())
                     .put("owningHalls", new JsonArray(m.owningHalls()))
-                    .put("materials", new JsonArray(m.materials()))
+                    .put("materials", new JsonArray(toBring(m)))
                     .put("serviceMinutes", m.serviceMinutes())
                     .put("recorded", m.recorded()));
         }

@@ -21,7 +21,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
@@ -79,7 +78,8 @@ public final class Routes {
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
         // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
-        router.get("/api/catalog").handler(new CatalogHandler(refdata));
+        router.get("/api/catalog")
+                .handler(new CatalogHandler(refdata, features.forms().catalog()));
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(new LoginHandler(
@@ -149,7 +149,8 @@ public final class Routes {
 
         router.get("/clerk").handler(ctx -> ctx.reroute("/clerk.html"));
         router.get("/supervisor").handler(ctx -> ctx.reroute("/supervisor.html"));
-        router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+        // Pages and assets: revalidated on every load by their content's ETag, so an upgrade shows at once.
+        StaticAssets.install(router, vertx);
         return router;
     }
 }

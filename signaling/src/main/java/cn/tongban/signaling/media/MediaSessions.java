@@ -9,6 +9,7 @@ import cn.tongban.signaling.live.Outbox;
 import cn.tongban.signaling.live.Sender;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
@@ -595,24 +596,26 @@ public final class MediaSessions implements AutoCloseable {
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
         if (!ms.clerkId().equals(c.clerkId())) {
             throw ms.participants().stream().anyMatch(p -> c.clerkId().equals(p.clerkId()))
-                    ? new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "only the session's own clerk invites")
+                    ? new ProtocolException(ErrorReason.INVITE_NOT_OWN_SESSION, "only the session's own clerk invites")
                     : new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session");
         }
         ReferenceData data = refdata.current();
         ReferenceData.ClerkProfile invitee = data.clerk(inv.clerkId())
-                .orElseThrow(() -> new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "no clerk " + inv.clerkId()));
+                .orElseThrow(
+                        () -> new ProtocolException(ErrorReason.INVITE_UNKNOWN_CLERK, "no clerk " + inv.clerkId()));
         if (ms.partnerHallId() == null) {
             throw new ProtocolException(
-                    ErrorCode.JOIN_NOT_ALLOWED, "the applicant is not at a partner hall; there is no helper to invite");
+                    ErrorReason.INVITE_NO_PARTNER_HALL,
+                    "the applicant is not at a partner hall; there is no helper to invite");
         }
         if (!invitee.hallId().equals(ms.partnerHallId())) {
             throw new ProtocolException(
-                    ErrorCode.JOIN_NOT_ALLOWED, "helpers come from the partner hall where the applicant is");
+                    ErrorReason.INVITE_OTHER_HALL, "helpers come from the partner hall where the applicant is");
         }
         String inviteeConn = queue.presence(invitee.id())
                 .map(ClerkPresence::connId)
-                .orElseThrow(
-                        () -> new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, invitee.id() + " is not signed in"));
+                .orElseThrow(() ->
+                        new ProtocolException(ErrorReason.INVITE_NOT_SIGNED_IN, invitee.id() + " is not signed in"));
         MediaRoster.Change ch = roster.invite(ms.sessionId(), invitee.id());
         refuse(ch);
         ReferenceData.ClerkProfile me = data.clerk(c.clerkId()).orElse(null);
@@ -643,7 +646,7 @@ public final class MediaSessions implements AutoCloseable {
                 .filter(p ->
                         p.sessionId() != null || p.status() == ClerkStatus.BUSY || p.status() == ClerkStatus.WRAP_UP)
                 .ifPresent(p -> {
-                    throw new ProtocolException(ErrorCode.WRONG_STATE, "finish your own session first");
+                    throw new ProtocolException(ErrorReason.JOIN_OWN_SESSION_RUNNING, "finish your own session first");
                 });
         MediaSession ms = roster.get(js.sessionId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
@@ -655,15 +658,15 @@ public final class MediaSessions implements AutoCloseable {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "this is your own session");
         }
         if (role == Role.HELPER && !ms.invited().contains(me.id())) {
-            throw new ProtocolException(ErrorCode.JOIN_NOT_ALLOWED, "only an invited clerk joins as helper");
+            throw new ProtocolException(ErrorReason.JOIN_NOT_INVITED, "only an invited clerk joins as helper");
         }
         if (role == Role.SUPERVISOR
                 && !(data.routing().isSupervisor(me.id()) && me.hallId().equals(ms.hallId()))) {
             throw new ProtocolException(
-                    ErrorCode.JOIN_NOT_ALLOWED, "only a supervisor of the owning hall joins as supervisor");
+                    ErrorReason.JOIN_NOT_SUPERVISOR, "only a supervisor of the owning hall joins as supervisor");
         }
         if (ms.participants().stream().anyMatch(p -> me.id().equals(p.clerkId()))) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in this session");
+            throw new ProtocolException(ErrorReason.ALREADY_IN_SESSION, "you are already in this session");
         }
         MediaParticipant p = new MediaParticipant(role, me.id(), c.connId(), me.name(), hallName(data, me.hallId()), 1);
         MediaRoster.Change ch = roster.join(ms.sessionId(), p);
@@ -768,7 +771,7 @@ public final class MediaSessions implements AutoCloseable {
             case NO_SESSION -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session");
             case FULL -> new ProtocolException(
                     ErrorCode.SESSION_FULL, "a session has at most " + MediaSession.MAX_PARTICIPANTS + " people");
-            case ALREADY_IN -> new ProtocolException(ErrorCode.WRONG_STATE, "already in this session");
+            case ALREADY_IN -> new ProtocolException(ErrorReason.ALREADY_IN_SESSION, "already in this session");
             case NOT_IN -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not in this session");
         };
     }

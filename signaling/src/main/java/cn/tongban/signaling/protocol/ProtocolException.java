@@ -5,15 +5,29 @@ public final class ProtocolException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final ErrorCode code;
+    private final ErrorReason reason;
     private volatile boolean audited;
 
     public ProtocolException(ErrorCode code, String message) {
         super(message, null, false, false);
         this.code = code;
+        this.reason = null;
+    }
+
+    /** A refusal with its reason (sent as {@code reason}, shown to people as its own sentence). */
+    public ProtocolException(ErrorReason reason, String message) {
+        super(message, null, false, false);
+        this.code = reason.code();
+        this.reason = reason;
     }
 
     public ErrorCode code() {
         return code;
+    }
+
+    /** Why, where the code alone would leave people guessing; null when the code says it all. */
+    public ErrorReason reason() {
+        return reason;
     }
 
     /**

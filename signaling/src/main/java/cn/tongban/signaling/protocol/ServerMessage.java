@@ -344,9 +344,18 @@ public sealed interface ServerMessage {
     record Pong(String re) implements ServerMessage {}
 
     /** A rejected message. {@code re} echoes the offending message's {@code id}; {@code about} its type. */
-    record Error(String code, String message, String re, String about) implements ServerMessage {
+    record Error(String code, String message, String re, String about, String reason) implements ServerMessage {
+        public Error(String code, String message, String re, String about) {
+            this(code, message, re, about, null);
+        }
+
         public static Error of(ProtocolException e, String re, String about) {
-            return new Error(e.code().code(), e.getMessage(), re, about);
+            return new Error(
+                    e.code().code(),
+                    e.getMessage(),
+                    re,
+                    about,
+                    e.reason() == null ? null : e.reason().wire());
         }
     }
 

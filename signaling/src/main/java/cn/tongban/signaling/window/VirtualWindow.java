@@ -14,6 +14,7 @@ import cn.tongban.signaling.live.Sender;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
@@ -332,7 +333,7 @@ public final class VirtualWindow {
     private void join(Client c, ClientMessage.Join j) {
         if (c.ticketId() != null
                 && queue.ticket(c.ticketId()).map(t -> !t.status().isFinal()).orElse(false)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
+            throw new ProtocolException(ErrorReason.TICKET_HELD, "you already hold a ticket");
         }
         gate.check(j.mobileToken(), j.mobile());
         QueueService.Joined joined = joinWithAppointment(c, j);
@@ -421,7 +422,7 @@ public final class VirtualWindow {
     private void resume(Client c, ClientMessage.Resume r) {
         if (c.ticketId() != null
                 && queue.ticket(c.ticketId()).map(t -> !t.status().isFinal()).orElse(false)) {
-            throw new ProtocolException(ErrorCode.WRONG_STATE, "you already hold a ticket");
+            throw new ProtocolException(ErrorReason.TICKET_HELD, "you already hold a ticket");
         }
         QueueService.Resumed resumed = queue.resume(r.resumeToken(), c.connId());
         TicketRecord t = resumed.ticket();

@@ -376,11 +376,17 @@ class BridgeSignalingTest {
             String s = "\"sessionId\":\"" + sid + "\"";
 
             helper.send("{\"type\":\"join_session\",\"id\":\"j0\"," + s + ",\"role\":\"helper\"}");
-            assertThat(helper.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            assertThat(helper.error())
+                    .extracting(e -> e.code() + "/" + e.reason())
+                    .isEqualTo("JOIN_NOT_ALLOWED/not_invited");
             clerk.send("{\"type\":\"invite\",\"id\":\"i0\"," + s + ",\"clerkId\":\"qingpu01\"}");
-            assertThat(clerk.error().code()).isEqualTo("JOIN_NOT_ALLOWED"); // not the applicant's partner hall
+            assertThat(clerk.error()) // not the applicant's partner hall
+                    .extracting(e -> e.code() + "/" + e.reason())
+                    .isEqualTo("JOIN_NOT_ALLOWED/not_partner_hall");
             clerk.send("{\"type\":\"invite\",\"id\":\"i1\"," + s + ",\"clerkId\":\"nobody\"}");
-            assertThat(clerk.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            assertThat(clerk.error())
+                    .extracting(e -> e.code() + "/" + e.reason())
+                    .isEqualTo("JOIN_NOT_ALLOWED/unknown_clerk");
             app.send("{\"type\":\"invite\",\"id\":\"i2\"," + s + ",\"clerkId\":\"gulou01\"}");
             assertThat(app.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
             other.send("{\"type\":\"invite\",\"id\":\"i3\"," + s + ",\"clerkId\":\"gulou01\"}");
@@ -412,7 +418,9 @@ class BridgeSignalingTest {
             assertThat(helper.error().code()).isEqualTo("WRONG_STATE");
 
             notSupervisor.send("{\"type\":\"join_session\",\"id\":\"j4\"," + s + ",\"role\":\"supervisor\"}");
-            assertThat(notSupervisor.error().code()).isEqualTo("JOIN_NOT_ALLOWED");
+            assertThat(notSupervisor.error())
+                    .extracting(e -> e.code() + "/" + e.reason())
+                    .isEqualTo("JOIN_NOT_ALLOWED/not_supervisor");
             notSupervisor.send("{\"type\":\"list_sessions\",\"id\":\"l0\"}");
             assertThat(notSupervisor.error().code()).isEqualTo("FORBIDDEN_FOR_ROLE");
 

@@ -10,6 +10,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import cn.tongban.testkit.Await;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.net.URI;
@@ -617,6 +618,9 @@ class SignalingWebSocketTest {
         JsonObject c = new JsonObject(catalog.body());
         assertThat(c.getJsonArray("halls")).hasSize(5);
         assertThat(c.getJsonArray("matters").getJsonObject(0).getString("name")).isEqualTo("不动产登记—产权证办理");
+        // What to bring: not the application form that the session itself generates and has signed.
+        assertThat(c.getJsonArray("matters").getJsonObject(0).getJsonArray("materials"))
+                .isEqualTo(new JsonArray().add("申请人身份证").add("购房合同").add("契税完税凭证"));
     }
 
     @Test

@@ -105,6 +105,12 @@ final class SigningSteps {
     }
 
     void submitDeclaration(Pair p) throws Exception {
+        fillDeclaration(p);
+        submitFilled(p);
+    }
+
+    /** The applicant fills in the whole declaration (the identity check reads it) without submitting it. */
+    void fillDeclaration(Pair p) throws Exception {
         p.app.send("{\"type\":\"decl_open\",\"id\":\"o\",\"sessionId\":\"" + p.sid + "\"}");
         p.app.expect(ServerMessage.Declaration.class);
         p.app.send("{\"type\":\"decl_state\",\"sessionId\":\"" + p.sid + "\",\"step\":3,\"values\":{"
@@ -114,6 +120,9 @@ final class SigningSteps {
                 + "\"location\":{\"province\":\"江苏省\",\"city\":\"常州市\",\"district\":\"武进区\",\"detail\":\"湖塘镇花园街88号\"},"
                 + "\"contractNo\":\"WJ2024-0815\",\"contractDate\":\"2024-05-01\",\"area\":\"118.62\",\"use\":\"residential\","
                 + "\"ownership\":\"sole\",\"delivery\":\"post\",\"consent\":true,\"intent\":true}}");
+    }
+
+    void submitFilled(Pair p) throws Exception {
         p.app.send("{\"type\":\"decl_submit\",\"id\":\"sub\",\"sessionId\":\"" + p.sid + "\"}");
         ServerMessage.Declaration d = p.app.expect(ServerMessage.Declaration.class, x -> "sub".equals(x.re()));
         assertThat(d.status()).isEqualTo("submitted");

@@ -80,7 +80,7 @@ class SigningWebSocketTest {
     @Test
     void theWholeTailFromIdentityToTheReceiptOfTheOwningHall(Vertx vertx) throws Exception {
         try (SigningSteps.Pair p = S.pair(vertx, "wujin01", "cz-wujin-bdc", "nj-gulou-zwfw", "张秀英")) {
-            S.submitDeclaration(p);
+            S.fillDeclaration(p);
 
             // Nothing before the identity check: neither the clerk's prepare nor the applicant's signing.
             p.clerk().send(S.msg("app_prepare", p.sid(), "a0", ""));
@@ -91,6 +91,12 @@ class SigningWebSocketTest {
 
             String contract = S.upload(p, "contract", S.pdf());
             S.verifyIdentity(p);
+            // Too early: the declaration is not submitted yet; the reason tells the page which sentence to show.
+            p.clerk().send(S.msg("app_prepare", p.sid(), "a00", ""));
+            ServerMessage.Error early = p.clerk().error();
+            assertThat(early.code()).isEqualTo("WRONG_STATE");
+            assertThat(early.reason()).isEqualTo("declaration_not_submitted");
+            S.submitFilled(p);
             // Materials not all received yet.
             p.clerk().send(S.msg("app_prepare", p.sid(), "a1", ""));
             ServerMessage.Error incomplete = p.clerk().error();

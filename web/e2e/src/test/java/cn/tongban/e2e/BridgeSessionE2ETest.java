@@ -78,6 +78,11 @@ class BridgeSessionE2ETest {
         awaitDecoding(applicant, "applicant", "clerk");
         awaitDecoding(clerk, "clerk", "applicant");
 
+        // A refused invitation says why and what to do (no generic sentence, not the server's message).
+        clerk.fill("#invite-clerk", "gulou99");
+        clerk.click("#invite");
+        assertThat(clerk.locator("#notice")).hasText("没有这个工号。请核对工号后再邀请。");
+
         // The clerk invites the Gulou clerk, who accepts from the console.
         clerk.fill("#invite-clerk", "gulou01");
         clerk.click("#invite");
@@ -96,6 +101,9 @@ class BridgeSessionE2ETest {
         assertThat(applicant.locator("#remote-tiles .tile")).hasCount(1);
         assertThat(applicant.locator("#remote-tiles .tile")).containsText("李娜");
         assertThat(applicant.locator("#call-participants")).containsText("李娜（协助人员 · 南京市鼓楼区政务服务中心）");
+        // The applicant sees their own name in full; the others see it masked (张**, above).
+        assertThat(applicant.locator("#call-participants li[data-role='applicant']"))
+                .hasText("张秀英（申请人） （您）");
 
         // The applicant shares the screen: the clerk (and the helper) decode it.
         applicant.click("#share");

@@ -175,6 +175,14 @@ class SigningE2ETest {
         assertThat(clerk.locator("#sign-status")).hasAttribute("data-status", "sealed");
         assertThat(applicant.locator("#sign-status")).hasAttribute("data-status", "sealed");
         assertThat(applicant.locator("#sign-verdict")).hasAttribute("data-verdict", "VALID");
+        // The applicant reads it in plain words; the clerk keeps the technical verdict.
+        assertThat(applicant.locator("#sign-sealed")).hasText("✔ 申请书已由您、办事员和大厅印章签署，并加盖了可信时间（证明是什么时候签的）。请下载保存。");
+        assertThat(applicant.locator("#sign-verdict")).hasText("已核对：所有签名都有效，签署后申请书没有被改动过。");
+        assertThat(applicant.locator("#sign-signers li[data-role='applicant']")).containsText("您：张秀英");
+        assertThat(applicant.locator("#sign-signers li[data-role='seal']")).containsText("大厅印章：");
+        assertThat(applicant.locator("#signing")).not().containsText("B-LTA");
+        assertThat(applicant.locator("#signing")).not().containsText("签名和时间戳");
+        assertThat(clerk.locator("#sign-verdict")).containsText("B-LTA");
         assertThat(applicant.locator("#sign-handoff")).hasAttribute("data-status", "delivered");
         assertThat(clerk.locator("#sign-handoff")).hasAttribute("data-status", "delivered");
         String receiptNo = applicant.locator("#receipt-no").textContent();
@@ -327,7 +335,20 @@ class SigningE2ETest {
 
     /** The three materials uploaded and received, the face still taken and the identity matched. */
     private static void materialsAndIdentity(Page clerk, Page applicant) throws Exception {
-        upload(applicant, "idcard", new FilePayload("身份证.png", "image/png", Materials.png(800, 500)));
+        // While a file is on its way its badge says so (held in the page until the screenshot is taken).
+        applicant.evaluate("() => { const send = XMLHttpRequest.prototype.send;"
+                + " XMLHttpRequest.prototype.send = function (body) {"
+                + " XMLHttpRequest.prototype.send = send; window.releaseUpload = () => send.call(this, body); }; }");
+        applicant
+                .locator("#uploads input[data-requirement='idcard']")
+                .setInputFiles(new FilePayload("身份证.png", "image/png", Materials.png(800, 500)));
+        Locator uploading = applicant.locator("#uploads .mat-row[data-requirement='idcard'] .badge");
+        assertThat(uploading).hasText("上传中…");
+        uploading.scrollIntoViewIfNeeded();
+        screenshot(applicant, "sign-1b-uploading-applicant.png");
+        applicant.evaluate("() => window.releaseUpload()");
+        assertThat(applicant.locator("#uploads .mat-row[data-requirement='idcard'] .thumb"))
+                .isVisible();
         upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", Materials.pdf(false)));
         upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", Materials.png(700, 900)));
         for (String req : List.of("idcard", "contract", "deedTax")) {

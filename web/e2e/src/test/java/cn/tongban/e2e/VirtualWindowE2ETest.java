@@ -35,6 +35,8 @@ class VirtualWindowE2ETest {
         applicant.click("#matter-list [data-id='property-certificate']");
         applicant.click("#hall-list [data-id='cz-wujin-bdc']");
         assertThat(applicant.locator("#materials")).containsText("身份证");
+        // Not the application form: the session generates it.
+        assertThat(applicant.locator("#materials")).not().containsText("申请书");
         applicant.click("#matter-next");
         applicant.fill("#name", "张秀英");
         applicant.fill("#mobile", "13812345678");
