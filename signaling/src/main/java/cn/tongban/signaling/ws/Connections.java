@@ -36,6 +36,19 @@ public final class Connections implements Outbox {
     }
 
     @Override
+    public void send(Collection<String> connIds, ServerMessage message) {
+        String text = Codec.encode(message);
+        for (String id : connIds) {
+            Connection c = local.get(id);
+            if (c != null) {
+                c.send(message, text);
+            } else {
+                vertx.eventBus().send(Connection.address(id), text);
+            }
+        }
+    }
+
+    @Override
     public void supersede(String connId) {
         // Through the connection's address also when it is local: one path, after what was queued before.
         vertx.eventBus().send(Connection.address(connId), "", new DeliveryOptions().addHeader(CONTROL, "superseded"));
