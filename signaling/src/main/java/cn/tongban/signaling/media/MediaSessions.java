@@ -431,11 +431,12 @@ public final class MediaSessions implements AutoCloseable {
         }
         ServerMessage.Chat line =
                 chat.append(ch.sessionId(), MediaParticipant.wire(me.role()), me.name(), ch.text(), clock.millis());
-        for (MediaParticipant p : ms.participants()) {
-            if (p.connected()) {
-                outbox.send(p.connId(), line);
-            }
-        }
+        outbox.send(
+                ms.participants().stream()
+                        .filter(MediaParticipant::connected)
+                        .map(MediaParticipant::connId)
+                        .toList(),
+                line);
         return true;
     }
 
