@@ -6,6 +6,7 @@ import cn.tongban.signaling.declaration.DeclarationSchema;
 import cn.tongban.signaling.materials.MaterialsSchema;
 import cn.tongban.signaling.media.MediaSchema;
 import cn.tongban.signaling.queue.QueueSchema;
+import cn.tongban.signaling.schema.Generation;
 import com.hazelcast.config.GlobalSerializerConfig;
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.nio.ObjectDataInput;
@@ -32,8 +33,9 @@ import java.util.Set;
  */
 public final class ClusterSchema {
     private final List<CompactSerializer<?>> types;
+    private final int generation;
 
-    private ClusterSchema(List<CompactSerializer<?>> types) {
+    private ClusterSchema(List<CompactSerializer<?>> types, int generation) {
         Set<String> names = new HashSet<>();
         Set<Class<?>> classes = new HashSet<>();
         for (CompactSerializer<?> t : types) {
@@ -42,6 +44,7 @@ public final class ClusterSchema {
             }
         }
         this.types = List.copyOf(types);
+        this.generation = generation;
     }
 
     /** This build's schema. */
@@ -53,7 +56,20 @@ public final class ClusterSchema {
         all.addAll(ApplicationSchema.types());
         all.addAll(MaterialsSchema.types());
         all.addAll(AuthSchema.types());
-        return new ClusterSchema(all);
+        return new ClusterSchema(all, Generation.CURRENT);
+    }
+
+    /** The generation a member of this schema advertises ({@link Generation}). */
+    public int generation() {
+        return generation;
+    }
+
+    /**
+     * The same types, advertised as {@code older}: how a test builds a member that other members treat as one
+     * of a previous build (they keep sending it the previous build's processors).
+     */
+    public ClusterSchema advertising(int older) {
+        return new ClusterSchema(types, older);
     }
 
     /** The serializers, one per type. */
@@ -79,7 +95,7 @@ public final class ClusterSchema {
         if (!found) {
             throw new IllegalArgumentException("no type for " + replacement.getCompactClass());
         }
-        return new ClusterSchema(out);
+        return new ClusterSchema(out, generation);
     }
 
     /** Registers the types with a member's serialization, and refuses types without a serializer. */

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.cluster;
 
+import cn.tongban.signaling.schema.Generation;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -22,6 +23,9 @@ import java.util.Set;
  * member can tell which tickets and clerks were held through a node that has left the cluster.
  */
 public final class ClusterView {
+    /** The schema generation from which members acknowledge messages to their connections and know {@code Rehome}. */
+    private static final int ACKNOWLEDGING = 2;
+
     /** Advertised client URLs by node tag; a replicated map, readable on every member at any time. */
     static final String NODES_MAP = "tongban-nodes";
 
@@ -69,32 +73,25 @@ public final class ClusterView {
 
     /**
      * How the member tagged {@code tag} takes messages to its connections: {@link Delivery#GONE} when no
-     * member has the tag (it left), {@link Delivery#ACKNOWLEDGED} when it acknowledges them, else {@link
-     * Delivery#UNACKNOWLEDGED} (a member of an earlier build).
+     * member has the tag (it left), {@link Delivery#ACKNOWLEDGED} when it acknowledges them (schema generation
+     * 2 or later), else {@link Delivery#UNACKNOWLEDGED} (a member of an earlier build).
      */
     public Delivery delivery(String tag) {
         for (Member m : hz.getCluster().getMembers()) {
             if (tag.equals(m.getAttribute(HazelcastFactory.NODE_ATTRIBUTE))) {
-                return "1".equals(m.getAttribute(HazelcastFactory.ACK_ATTRIBUTE))
-                        ? Delivery.ACKNOWLEDGED
-                        : Delivery.UNACKNOWLEDGED;
+                return Generation.of(m) >= ACKNOWLEDGING ? Delivery.ACKNOWLEDGED : Delivery.UNACKNOWLEDGED;
             }
         }
         return Delivery.GONE;
     }
 
     /**
-     * Whether every member runs a build that acknowledges messages to its connections (member attribute
-     * {@code tongban.bus-ack}) — and so knows everything this build added with it (the media roster's {@code
-     * Rehome}), which may be used only once no member of an earlier build is left (docs/cluster.md, rule 7).
+     * Whether every member runs a build of schema generation 2 or later, which knows the media roster's
+     * {@code Rehome} (bridge failover) and acknowledges messages to its connections: those may be used only
+     * once no member of an earlier build is left (docs/cluster.md, rule 7).
      */
     public boolean everyMemberCurrent() {
-        for (Member m : hz.getCluster().getMembers()) {
-            if (!"1".equals(m.getAttribute(HazelcastFactory.ACK_ATTRIBUTE))) {
-                return false;
-            }
-        }
-        return true;
+        return Generation.everyMember(hz, ACKNOWLEDGING);
     }
 
     /** See {@link #delivery}. */

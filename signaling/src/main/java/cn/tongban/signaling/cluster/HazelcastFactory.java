@@ -1,6 +1,7 @@
 package cn.tongban.signaling.cluster;
 
 import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.schema.Generation;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
@@ -32,11 +33,6 @@ import java.util.UUID;
 public final class HazelcastFactory {
     /** Member attribute: the node tag that prefixes this node's connection ids. */
     public static final String NODE_ATTRIBUTE = "tongban.node";
-    /**
-     * Member attribute: the node acknowledges messages to its connections ({@code ws.Connections}); nodes
-     * of builds before it do not, and are sent to without acknowledgement during a rolling upgrade.
-     */
-    public static final String ACK_ATTRIBUTE = "tongban.bus-ack";
     /** The split-brain protection guarding live state. */
     public static final String QUORUM = "tongban-quorum";
     /** Seconds between a heal and the merge, and between merge checks (Hazelcast's are 300/120). */
@@ -76,7 +72,9 @@ public final class HazelcastFactory {
         config.getMemberAttributeConfig()
                 .setAttribute("__vertx.nodeId", UUID.randomUUID().toString())
                 .setAttribute(NODE_ATTRIBUTE, newTag())
-                .setAttribute(ACK_ATTRIBUTE, "1");
+                // Which processors this member can run (and whether it acknowledges messages to its
+                // connections): the others send newer ones only when all can.
+                .setAttribute(Generation.ATTRIBUTE, Integer.toString(schema.generation()));
 
         MapConfig live = new MapConfig("tongban.*")
                 .setBackupCount(1)
@@ -90,9 +88,11 @@ public final class HazelcastFactory {
             live.setSplitBrainProtectionName(QUORUM);
         }
         config.addMapConfig(live);
-        // Chat lines of live sessions (ChatHistory): dropped at the end of a session, and twelve hours after
-        // a session's last line whatever happens (every write restarts the clock).
+        // Chat of live sessions (ChatHistory): each session's sequence (and the lines members of the previous
+        // build append) and each line, dropped at the end of a session and in any case twelve hours after the
+        // session's last line (every write restarts the session's clock) or after the line was written.
         config.addMapConfig(new MapConfig(live).setName("tongban.chat").setTimeToLiveSeconds(12 * 3600));
+        config.addMapConfig(new MapConfig(live).setName("tongban.chat-lines").setTimeToLiveSeconds(12 * 3600));
 
         NetworkConfig network = config.getNetworkConfig();
         // A member of a configured cluster takes exactly its port (the others list it; a silent move to the

@@ -27,4 +27,15 @@ public interface Client extends Sender {
 
     /** The connection's ticket ended (cancelled): it holds none now, and may join again. */
     void dropTicket();
+
+    /**
+     * How many messages that change who is in one of this connection's sessions, or on which connection
+     * ({@code paired}, {@code peer}, {@code ended}, {@code transferred}, {@code participants}), have reached
+     * it so far, from this node or another. What a handler learned about the connection's sessions (e.g.
+     * where its chat lines go) holds while this number does not change; every such change of a session is
+     * followed by one of these messages to each end. -1: not counted, so nothing may be kept.
+     */
+    default long sessionPushes() {
+        return -1;
+    }
 }

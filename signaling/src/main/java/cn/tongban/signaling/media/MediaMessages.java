@@ -18,6 +18,10 @@ import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The session's media and what travels with it, as messages: the bridge's offers answered ({@code answer}),
@@ -32,6 +36,8 @@ public final class MediaMessages {
     private final Records records;
     private final Outbox outbox;
     private final Clock clock;
+    /** Each party connection's route in its current session (at most one per connection of this node). */
+    private final Map<String, Route> routes = new ConcurrentHashMap<>();
 
     public MediaMessages(
             MediaSessions sessions,
@@ -46,6 +52,22 @@ public final class MediaMessages {
         this.records = records;
         this.outbox = outbox;
         this.clock = clock;
+    }
+
+    /**
+     * What a party's messages in its session need, kept per connection of this node ({@link #routes}) so that
+     * a chat line or relayed candidate costs no read of the cluster.
+     *
+     * @param pushes the connection's {@link Client#sessionPushes()} when this was read: it holds while that
+     *     number does
+     * @param peerConnId the other end's connection, or null while it is disconnected
+     * @param name the sender's name on its chat lines
+     * @param chatTo who gets the sender's chat lines: the sender, the peer, helpers and supervisors
+     */
+    private record Route(String sessionId, long pushes, String peerConnId, String name, List<String> chatTo) {
+        boolean holds(Client c, String session) {
+            return sessionId.equals(session) && pushes == c.sessionPushes();
+        }
     }
 
     public void register(Registry r) {
@@ -73,6 +95,7 @@ public final class MediaMessages {
         r.on(ClientMessage.ListSessions.class, Access.CLERK, (c, m) -> c.send(sessions.listSessions(c, m)));
         // A helper or supervisor on a closed connection leaves the session it joined.
         r.onClosed(c -> {
+            routes.remove(c.connId());
             if (c.role() == Role.CLERK) {
                 sessions.connectionClosed(c.connId());
             }
@@ -80,41 +103,71 @@ public final class MediaMessages {
     }
 
     private void chat(Client c, ClientMessage.Chat ch) {
-        Party peers = Party.of(queue, c, ch.sessionId());
+        Route r = route(c, ch.sessionId());
+        ServerMessage.Chat msg = sessions.chat()
+                .append(ch.sessionId(), c.isClerk() ? "clerk" : "applicant", r.name(), ch.text(), clock.millis());
+        outbox.send(r.chatTo(), msg);
+    }
+
+    /** Sends to the peer; nothing when the caller's own session has just ended. */
+    private void relay(Client c, String sessionId, ServerMessage msg) {
+        Route r = routes.get(c.connId());
+        if (r == null || !r.holds(c, sessionId)) {
+            if (endedOwnSession(c, sessionId)) {
+                return;
+            }
+            r = route(c, sessionId);
+        }
+        if (r.peerConnId() != null) {
+            outbox.send(r.peerConnId(), msg);
+        }
+    }
+
+    /**
+     * Where the caller's lines in {@code sessionId} go and the name they go out under: from this node's cache
+     * while no message changing the session's parties has reached the caller since, else read from the
+     * cluster (and checked: {@code NOT_IN_SESSION} unless the caller is a party of that active session).
+     */
+    private Route route(Client c, String sessionId) {
+        Route r = routes.get(c.connId());
+        if (r != null && r.holds(c, sessionId)) {
+            return r;
+        }
+        // Read before the cluster: a change made after that read is followed by a message that moves it on.
+        long pushes = c.sessionPushes();
+        Party peers = Party.of(queue, c, sessionId);
         String name = c.isClerk()
                 ? refdata.current()
                         .clerk(c.clerkId())
                         .map(ReferenceData.ClerkProfile::name)
                         .orElse(c.clerkId())
                 : peers.ticket().name();
-        ServerMessage.Chat msg = sessions.chat()
-                .append(ch.sessionId(), c.isClerk() ? "clerk" : "applicant", name, ch.text(), clock.millis());
-        c.send(msg);
+        List<String> to = new ArrayList<>();
+        to.add(c.connId());
         if (peers.peerConnId() != null) {
-            outbox.send(peers.peerConnId(), msg);
+            to.add(peers.peerConnId());
         }
-        sessions.toExtras(ch.sessionId(), msg);
-    }
-
-    /** Sends to the peer; null (nothing sent) when the caller's own session has just ended. */
-    private Party relay(Client c, String sessionId, ServerMessage msg) {
-        Party peers = peers(c, sessionId);
-        if (peers != null) {
-            send(peers, msg);
+        to.addAll(sessions.extras(sessionId));
+        r = new Route(sessionId, pushes, peers.peerConnId(), name, List.copyOf(to));
+        if (pushes >= 0) {
+            routes.put(c.connId(), r);
         }
-        return peers;
+        return r;
     }
 
     /** The caller's session and peer; null when the caller's own session has just ended. */
     private Party peers(Client c, String sessionId) {
-        // Candidates and descriptions still in flight when a session ends are expected: drop them quietly.
-        boolean endedOwnSession = queue.session(sessionId)
+        return endedOwnSession(c, sessionId) ? null : Party.of(queue, c, sessionId);
+    }
+
+    /** Candidates and descriptions still in flight when a session ends are expected: dropped quietly. */
+    private boolean endedOwnSession(Client c, String sessionId) {
+        return queue.session(sessionId)
                 .filter(s -> s.state() != SessionState.ACTIVE)
                 .filter(s -> c.isClerk()
                         ? s.clerkId().equals(c.clerkId())
                         : s.ticketId().equals(c.ticketId()))
                 .isPresent();
-        return endedOwnSession ? null : Party.of(queue, c, sessionId);
     }
 
     private void send(Party peers, ServerMessage msg) {

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The Compact schema of the media's cluster state: bridged sessions ({@code tongban.media}: {@link
  * MediaSession} with its {@link MediaParticipant}s, changed by {@link MediaRoster}'s processors, which
- * answer a {@link MediaRoster.Change}) and chat lines ({@code tongban.chat}: {@link ChatHistory}). See
+ * answer a {@link MediaRoster.Change}) and chat lines ({@code tongban.chat} and {@code tongban.chat-lines}:
+ * {@link ChatHistory}). See
  * docs/cluster.md, "Cluster state and rolling upgrades", before changing anything here.
  */
 public final class MediaSchema {
@@ -157,6 +158,7 @@ public final class MediaSchema {
                             w.writeInt64("at", p.at());
                         },
                         r -> new ChatHistory.Append(
-                                r.string("from"), r.string("name"), r.string("text"), r.int64("at", 0))));
+                                r.string("from"), r.string("name"), r.string("text"), r.int64("at", 0))),
+                CompactType.of("tongban.chat.Next", ChatHistory.Next.class, (w, p) -> {}, r -> new ChatHistory.Next()));
     }
 }

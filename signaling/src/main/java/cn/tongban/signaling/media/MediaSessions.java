@@ -490,6 +490,22 @@ public final class MediaSessions implements AutoCloseable {
         toExtras(sessionId, new ServerMessage.Screen(sessionId, source != null, source));
     }
 
+    /**
+     * The connections of the session's helpers and supervisors (none in peer-to-peer mode). Whenever they
+     * change, everyone in the session is sent {@code participants}.
+     */
+    public List<String> extras(String sessionId) {
+        if (!bridged()) {
+            return List.of();
+        }
+        return roster.get(sessionId)
+                .map(ms -> ms.participants().stream()
+                        .filter(p -> (p.role() == Role.HELPER || p.role() == Role.SUPERVISOR) && p.connected())
+                        .map(MediaParticipant::connId)
+                        .toList())
+                .orElse(List.of());
+    }
+
     /** Helpers and supervisors also see the chat between applicant and clerk. */
     public void toExtras(String sessionId, ServerMessage message) {
         if (!bridged()) {
@@ -522,11 +538,12 @@ public final class MediaSessions implements AutoCloseable {
         }
         ServerMessage.Chat line =
                 chat.append(ch.sessionId(), MediaParticipant.wire(me.role()), me.name(), ch.text(), clock.millis());
-        for (MediaParticipant p : ms.participants()) {
-            if (p.connected()) {
-                outbox.send(p.connId(), line);
-            }
-        }
+        outbox.send(
+                ms.participants().stream()
+                        .filter(MediaParticipant::connected)
+                        .map(MediaParticipant::connId)
+                        .toList(),
+                line);
         return true;
     }
 

@@ -29,6 +29,8 @@ final class Connection implements Client {
     volatile boolean closed;
     /** The hello was written (messages to the client may follow). */
     volatile boolean greeted;
+    /** Messages changing a session's parties written so far ({@link #sessionPushes()}); written on {@link #context}. */
+    private volatile long sessionPushes;
     /** Which state pushes are written; used only on {@link #context}. */
     final PushFilter pushes = new PushFilter();
 
@@ -71,7 +73,11 @@ final class Connection implements Client {
 
     @Override
     public void send(ServerMessage message) {
-        String text = Codec.encode(message);
+        send(message, Codec.encode(message));
+    }
+
+    /** Queues a message already encoded as {@code text}. */
+    void send(ServerMessage message, String text) {
         context.runOnContext(v -> deliver(message, text));
     }
 
@@ -103,9 +109,26 @@ final class Connection implements Client {
     }
 
     void deliver(ServerMessage message, String text) {
+        if (changesSessionParties(text)) {
+            // Counted before anything is written, so the client's next message sees the new count.
+            sessionPushes++;
+        }
         if (message == null || pushes.admit(message)) {
             write(text);
         }
+    }
+
+    @Override
+    public long sessionPushes() {
+        return sessionPushes;
+    }
+
+    private static boolean changesSessionParties(String text) {
+        return text.startsWith("{\"type\":\"paired\"")
+                || text.startsWith("{\"type\":\"peer\"")
+                || text.startsWith("{\"type\":\"ended\"")
+                || text.startsWith("{\"type\":\"transferred\"")
+                || text.startsWith("{\"type\":\"participants\"");
     }
 
     void write(String text) {

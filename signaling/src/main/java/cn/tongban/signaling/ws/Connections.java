@@ -86,6 +86,19 @@ public final class Connections implements Outbox {
     }
 
     @Override
+    public void send(Collection<String> connIds, ServerMessage message) {
+        String text = Codec.encode(message);
+        for (String id : connIds) {
+            Connection c = local.get(id);
+            if (c != null) {
+                c.send(message, text);
+            } else {
+                enqueue(id, text, null);
+            }
+        }
+    }
+
+    @Override
     public void supersede(String connId) {
         if (local.containsKey(connId)) {
             // Through the connection's address: one path, after what was queued before.
