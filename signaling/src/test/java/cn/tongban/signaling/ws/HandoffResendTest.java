@@ -85,6 +85,8 @@ class HandoffResendTest {
     private static TongbanServer start(Path dir, String cluster, int port, ServerOptions.Pki pki) throws Exception {
         ServerOptions.Builder b = ServerOptions.builder()
                 .port(port)
+                // A fixed HTTP port would mean the default UDP port, which two nodes here cannot share.
+                .mediaPort(0)
                 .host("127.0.0.1")
                 .dataDir(dir)
                 .nodeName(cluster)

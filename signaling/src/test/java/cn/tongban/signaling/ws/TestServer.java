@@ -74,7 +74,10 @@ final class TestServer implements BeforeAllCallback, AfterAllCallback {
                         .host("127.0.0.1")
                         .dataDir(dataDir)
                         .nodeName(name)
-                        .clusterName(name + "-" + ProcessHandle.current().pid()))
+                        .clusterName(name + "-" + ProcessHandle.current().pid())
+                        // A clerk's closed connection ends a live session at once here, as before the grace:
+                        // tests reuse clerks across cases. Tests of the grace set their own.
+                        .cluster(ServerOptions.Cluster.DEFAULT.withClerkGrace(java.time.Duration.ZERO)))
                 .build());
     }
 

@@ -236,6 +236,7 @@ class ClusterFailoverE2ETest {
             // Node A is known to browsers and to the cluster by the relay's address.
             servers.add(TongbanServer.start(node(root, ca, db, cluster, ports, 0)
                     .port(httpA)
+                    .mediaPort(0)
                     .publicUrl(relayUrl)
                     .build()));
             servers.add(
