@@ -81,7 +81,10 @@ final class E2eServer implements BeforeAllCallback, AfterTestExecutionCallback, 
                         .port(0)
                         .dataDir(dataDir)
                         .nodeName(name)
-                        .clusterName(name + "-" + ProcessHandle.current().pid()))
+                        .clusterName(name + "-" + ProcessHandle.current().pid())
+                        // A clerk's closed page ends a live session at once here, as before the grace: the
+                        // classes reuse clerk accounts across tests. VirtualWindowE2ETest sets its own grace.
+                        .cluster(ServerOptions.Cluster.DEFAULT.withClerkGrace(java.time.Duration.ZERO)))
                 .build());
         browser = browsers.apply("http://127.0.0.1:" + server.port());
     }

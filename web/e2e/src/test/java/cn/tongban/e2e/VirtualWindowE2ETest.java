@@ -6,6 +6,7 @@ import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.signaling.config.ServerOptions;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import java.util.List;
@@ -21,7 +22,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class VirtualWindowE2ETest {
 
     @RegisterExtension
-    static final E2eServer E2E = E2eServer.create("window-e2e", 15_000, b -> b);
+    // A clerk's lost connection keeps the session 5 s here (60 s by default), so that both outcomes — the
+    // clerk comes back, the clerk does not — are seen quickly.
+    static final E2eServer E2E = E2eServer.create(
+            "window-e2e",
+            15_000,
+            b -> b.cluster(ServerOptions.Cluster.DEFAULT.withClerkGrace(java.time.Duration.ofSeconds(5))));
 
     @Test
     void applicantAndClerkHoldAVideoConsultationWithScreenShareChatResumeAndHangUp() throws Exception {
@@ -252,7 +258,7 @@ class VirtualWindowE2ETest {
     }
 
     @Test
-    void clerkConnectionLossSendsTheApplicantBackToTheHeadOfTheQueue() throws Exception {
+    void aClerkWhoseNetworkDropsIsBackInTheSameCall() throws Exception {
         // Another hall and matter than the other tests: this queue is this test's alone.
         Page clerk = loginAvailable("gulou01");
         Page applicant = E2E.browser().newPage("applicant5");
@@ -261,25 +267,57 @@ class VirtualWindowE2ETest {
                 .isVisible();
         clerk.click("#take-next");
         assertThat(applicant.locator("#step-call")).isVisible();
+        awaitTwoWayMedia(applicant, clerk);
+        String sessionId =
+                applicant.evaluate("() => window.tongban.state().sessionId").toString();
+        applicant.evaluate("() => { window.callBefore = window.tongban.call(); }");
 
-        // The clerk's network drops: the applicant waits again, first in line, with an honest wait.
+        // The clerk's network drops; the console reconnects by itself and takes its session over: the same
+        // call goes on (new peer connections), nobody is sent back to the queue.
         clerk.evaluate("() => window.tongban.dropConnection()");
+        applicant.waitForFunction(
+                "() => window.tongban.call() !== null && window.tongban.call() !== window.callBefore");
+        assertThat(applicant.locator("#step-call")).isVisible();
+        assertThat(applicant.evaluate("() => window.tongban.state().sessionId")).isEqualTo(sessionId);
+        assertThat(clerk.locator("#s-number")).hasText(number);
+        awaitTwoWayMedia(applicant, clerk);
+        clerk.fill("#chat-input", "刚才网络断了一下，我们继续");
+        clerk.press("#chat-input", "Enter");
+        assertThat(applicant.locator("#chat-log")).containsText("刚才网络断了一下，我们继续");
+        clerk.click("#end-session");
+        clerk.check("#outcome-dialog input[value='completed']");
+        clerk.click("#outcome-submit");
+        assertThat(applicant.locator("#step-end")).isVisible();
+    }
+
+    @Test
+    void aClerkWhoDoesNotComeBackSendsTheApplicantBackToTheHeadOfTheQueue() throws Exception {
+        // A hall and matter of its own again: Wuhu's housing-fund transfer.
+        Page clerk = loginAvailable("wuhu01");
+        Page applicant = E2E.browser().newPage("applicant6");
+        String number = join(applicant, "housing-fund-transfer", "ah-wuhu-zwfw", "孙八", "13512345679");
+        assertThat(clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(number)))
+                .isVisible();
+        clerk.click("#take-next");
+        assertThat(applicant.locator("#step-call")).isVisible();
+
+        // The clerk's console is gone (the page closed): the applicant is told at once that the clerk is
+        // away, then — the clerk not back within the grace — waits again, first in line, with an honest wait.
+        clerk.close();
+        assertThat(applicant.locator("#call-overlay")).hasText("对方网络不稳定，正在等待重新连接…");
         assertThat(applicant.locator("#step-ticket")).isVisible();
         assertThat(applicant.locator("#notice")).hasText("工作人员的网络中断了。您已被排回队列最前面，请稍候。");
         assertThat(applicant.locator("#ticket-number")).hasText(number);
         assertThat(applicant.locator("#ticket-position")).hasText("下一位就是您");
 
-        // The clerk's page reconnects by itself; the ticket is marked as returned and can be taken again.
-        assertThat(clerk.locator("#notice")).containsText("本次会话已结束");
-        Locator row = clerk.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(number));
+        // The clerk signs in again: the ticket is marked as returned and can be taken again.
+        Page again = loginAvailable("wuhu01");
+        Locator row = again.locator("#queue-rows tr").filter(new Locator.FilterOptions().setHasText(number));
         assertThat(row.locator(".badge.returned")).isVisible();
-        if (!"available".equals(clerk.locator("#status-pill").getAttribute("data-status"))) {
-            clerk.click("#status-toggle");
-        }
         row.locator("button").click();
         assertThat(applicant.locator("#step-call")).isVisible();
-        assertThat(clerk.locator("#s-number")).hasText(number);
-        awaitTwoWayMedia(applicant, clerk);
+        assertThat(again.locator("#s-number")).hasText(number);
+        awaitTwoWayMedia(applicant, again);
     }
 
     /** Visible texts that look like untranslated keys ("ticket.eta"): a string missing from i18n.js. */
