@@ -240,7 +240,7 @@ public final class TongbanServer implements AutoCloseable {
             ApplicantGate gate = new ApplicantGate(verification);
 
             // The WebSocket transport, then every feature registering its messages on the router.
-            Connections connections = new Connections(vertx, clusterView::delivery, registry);
+            Connections connections = new Connections(vertx, clusterView.localTag(), clusterView::delivery, registry);
             MessageRouter router = new MessageRouter();
             SignalingHandler signaling = new SignalingHandler(
                     vertx,

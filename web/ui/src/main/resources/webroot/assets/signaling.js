@@ -21,10 +21,11 @@
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const GIVE_UP_AFTER_MS = 120_000;
-// A hung node is noticed within PING_EVERY_MS + PONG_TIMEOUT_MS; with CONNECT_TIMEOUT_MS and the first
-// backoff a client is at another node within about 20 s (docs/cluster.md, "Clients fail over").
-const PING_EVERY_MS = 10_000;
-const PONG_TIMEOUT_MS = 5_000;
+// A hung node is noticed within PING_EVERY_MS + PONG_TIMEOUT_MS (18 s); the first backoff later the client
+// is at another node (docs/cluster.md, "Clients fail over"). The server answers a ping after the messages
+// queued before it, and a handler may wait up to 8 s for a media bridge: the pong timeout is longer.
+const PING_EVERY_MS = 8_000;
+const PONG_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 // Close codes after which reconnecting would not help (docs/protocol.md).

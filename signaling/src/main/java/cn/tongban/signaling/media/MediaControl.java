@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>every request has a short timeout ({@link #TIMEOUT_MS} in production);
  *   <li>each bridge has a circuit breaker: after two requests in a row that the bridge did not answer (timed
  *       out, nobody listening), requests to it fail at once for {@link #OPEN_FOR} before one is let through
- *       to try again. A frozen node that the cluster has not yet removed (up to 15 s without heartbeats)
+ *       to try again. A frozen node that the cluster has not yet removed (up to 10 s without heartbeats)
  *       therefore costs two timeouts, not one per session that touches it. Errors the bridge itself
  *       answers with (a wrong state, a full session) are answers, not failures of the node.
  * </ul>
@@ -90,7 +90,7 @@ final class MediaControl {
 
     /** A request; failures arrive as {@link ProtocolException}s. Does not block. */
     Future<JsonObject> request(String node, JsonObject request) {
-        return request(node, request, timeoutMs);
+        return request(node, request, timeoutMs, true);
     }
 
     /** A blocking request (run on a worker thread); waits at most the request's timeout. */
@@ -110,9 +110,13 @@ final class MediaControl {
         }
     }
 
-    /** A request whose answer nobody waits for; failures are logged. */
+    /**
+     * A request whose answer nobody waits for; failures are logged. Not counted by the breaker: closing a
+     * recorded session waits for ffmpeg, and such a long call must not hold the one trial an open breaker
+     * lets through.
+     */
     void fire(String node, JsonObject request) {
-        request(node, request, CLOSE_TIMEOUT_MS)
+        request(node, request, CLOSE_TIMEOUT_MS, false)
                 .onFailure(t -> LOG.warn(
                         "Media request {} for {} failed: {}",
                         request.getString("op"),
@@ -120,10 +124,16 @@ final class MediaControl {
                         t.getMessage()));
     }
 
-    private Future<JsonObject> request(String node, JsonObject request, long timeoutMs) {
+    private Future<JsonObject> request(String node, JsonObject request, long timeoutMs, boolean guarded) {
         String tag = tagOf(node);
         if (tag != null && !liveTags.get().contains(tag)) {
             return Future.failedFuture(unavailable("the media bridge's node has left the cluster"));
+        }
+        if (!guarded) {
+            return vertx.eventBus()
+                    .<JsonObject>request(node, request, new DeliveryOptions().setSendTimeout(timeoutMs))
+                    .map(io.vertx.core.eventbus.Message::body)
+                    .recover(t -> Future.failedFuture(failure(request, t)));
         }
         CircuitBreaker breaker = breakers.circuitBreaker(node);
         if (!breaker.tryAcquirePermission()) {

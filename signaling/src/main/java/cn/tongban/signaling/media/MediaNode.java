@@ -69,6 +69,8 @@ final class MediaNode implements AutoCloseable {
     private final Outbox outbox;
     /** Bridge requests run here, not on the worker pool that serves this node's clients. */
     private final WorkerExecutor workers;
+    /** Closing sessions (waiting for ffmpeg to finish recordings) runs apart, so it never delays allocations. */
+    private final WorkerExecutor closers;
 
     private MessageConsumer<JsonObject> consumer;
 
@@ -86,6 +88,7 @@ final class MediaNode implements AutoCloseable {
         this.vertx = vertx;
         this.address = MediaControl.address(nodeTag, UUID.randomUUID().toString());
         this.workers = vertx.createSharedWorkerExecutor("tongban-bridge", 8);
+        this.closers = vertx.createSharedWorkerExecutor("tongban-bridge-close", 4);
         this.outbox = outbox;
         this.bridge = bridge;
         this.roster = roster;
@@ -152,7 +155,8 @@ final class MediaNode implements AutoCloseable {
     }
 
     private void onRequest(Message<JsonObject> msg) {
-        workers.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
+        WorkerExecutor pool = "close".equals(msg.body().getString("op")) ? closers : workers;
+        pool.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
             if (ar.succeeded()) {
                 msg.reply(ar.result());
             } else {
@@ -432,5 +436,6 @@ final class MediaNode implements AutoCloseable {
         }
         bridge.close();
         workers.close();
+        closers.close();
     }
 }

@@ -276,11 +276,16 @@ public final class MediaSessions implements AutoCloseable {
         if (before == null) {
             return;
         }
-        if (onDepartedBridge(before) && takeOverBridge(s.sessionId())) {
-            resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
-        } else {
-            resumed(s, t, before, false);
+        if (onDepartedBridge(before)) {
+            if (takeOverBridge(s.sessionId())) {
+                resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
+                return;
+            }
+            // Another node moved it first (or a member of an earlier build forbids the move): go on with what
+            // the roster says now, never with the departed bridge's view.
+            before = roster.get(s.sessionId()).orElse(null);
         }
+        resumed(s, t, before, false);
     }
 
     /**
@@ -384,14 +389,20 @@ public final class MediaSessions implements AutoCloseable {
                 now = ch.session();
             }
         }
-        try {
+        // After a move, or with the bridge's node gone, the old endpoints went with that bridge. Freeing them is
+        // best effort: a failure must not keep the new endpoints from being offered.
+        if (!moved && !onDepartedBridge(before)) {
             for (String key : keys) {
-                // After a move, the old endpoints went with the departed bridge.
-                before.participant(key)
-                        .filter(old -> old.epoch() > 0 && !moved)
-                        .ifPresent(old ->
-                                control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId())));
+                before.participant(key).filter(old -> old.epoch() > 0).ifPresent(old -> {
+                    try {
+                        control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId()));
+                    } catch (ProtocolException e) {
+                        LOG.warn("Could not free the old endpoint of {} in {}: {}", key, s.sessionId(), e.getMessage());
+                    }
+                });
             }
+        }
+        try {
             for (String key : keys) {
                 MediaParticipant p = now.participant(key).orElseThrow();
                 connect(now, p);
@@ -577,15 +588,17 @@ public final class MediaSessions implements AutoCloseable {
      * {@code media_restart}: the sender's media connection failed; the sender gets a new endpoint on the
      * session's bridge (a new epoch, so that offers still in flight for the old one go nowhere) and an offer
      * for a new peer connection. The others keep their connections and get one renegotiation for the
-     * sender's new tracks. A session whose bridge's node has left moves to this node's bridge first.
+     * sender's new tracks. While the session's bridge's node is gone, {@code MEDIA_UNAVAILABLE}: the cluster
+     * duty is moving the session, and both parties get offers from the new bridge.
      */
     public void restartMedia(Sender c, ClientMessage.MediaRestart m) {
         requireBridge("media_restart");
         MediaSession ms = roster.get(m.sessionId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
-        if (onDepartedBridge(ms) && takeOverBridge(ms.sessionId())) {
-            ms = roster.get(m.sessionId())
-                    .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
+        if (onDepartedBridge(ms)) {
+            // Moving it is the cluster duty's (both parties paired again, a new recording), within seconds.
+            throw new ProtocolException(
+                    ErrorCode.MEDIA_UNAVAILABLE, "the session's media is moving to another server; an offer follows");
         }
         MediaParticipant me =
                 self(ms, c).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session"));

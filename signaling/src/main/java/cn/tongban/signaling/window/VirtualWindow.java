@@ -73,6 +73,9 @@ public final class VirtualWindow {
     private final List<SessionEnds> onSessionEnded;
     private final long clerkGraceMs;
     private final Later later;
+    /** Further attempts to end a clerk's grace when the cluster refused one (5 s apart). */
+    private static final int GRACE_RETRIES = 12;
+
     private final Counter pairings;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
@@ -174,7 +177,26 @@ public final class VirtualWindow {
                 live.sessionId(),
                 clerkGraceMs / 1000);
         clerkConnectionOrphaned(live.sessionId());
-        later.run(clerkGraceMs, () -> clerkConnectionLost(clerkId, connId));
+        endGraceLater(clerkId, connId, clerkGraceMs, GRACE_RETRIES);
+    }
+
+    /**
+     * Ends the clerk's grace after {@code delayMs}: if the clerk has not come back, the session is aborted.
+     * Tried again a few times if the cluster refuses meanwhile (no quorum for a moment, a migration), so
+     * that a session is never left waiting for a clerk who is gone.
+     */
+    private void endGraceLater(String clerkId, String connId, long delayMs, int retries) {
+        later.run(delayMs, () -> {
+            try {
+                clerkConnectionLost(clerkId, connId);
+            } catch (RuntimeException e) {
+                if (retries <= 0) {
+                    throw e;
+                }
+                LOG.warn("Ending the grace of clerk {} failed ({}); trying again in 5 s", clerkId, e.toString());
+                endGraceLater(clerkId, connId, 5_000, retries - 1);
+            }
+        });
     }
 
     /** A waiting applicant's current place, if this connection still holds the ticket. */
@@ -280,20 +302,32 @@ public final class VirtualWindow {
      */
     public void bridgesDeparted() {
         for (String sessionId : media.sessionsOnDepartedBridges()) {
-            SessionRecord s = queue.session(sessionId)
-                    .filter(x -> x.state() == SessionState.ACTIVE)
-                    .orElse(null);
-            TicketRecord t = s == null ? null : queue.ticket(s.ticketId()).orElse(null);
-            if (t == null || !media.takeOverBridge(sessionId)) {
-                continue;
+            try {
+                moveMedia(sessionId);
+            } catch (RuntimeException e) {
+                // One session's trouble must not keep the others on a dead bridge. A session moved but not
+                // offered is offered again when a party resumes, signs in again or sends media_restart.
+                LOG.error("Moving the media of session {} failed", sessionId, e);
             }
-            LOG.info("Session {} (ticket {}): media moved to this node's bridge", sessionId, t.number());
-            if (t.connId() != null) {
-                outbox.send(t.connId(), media.paired(applicantPaired(s, t, refdata.current(), true, null)));
-            }
-            toClerk(s, media.paired(clerkPaired(s, t, true, null)));
-            media.sessionMoved(s, t);
         }
+    }
+
+    private void moveMedia(String sessionId) {
+        SessionRecord s = queue.session(sessionId)
+                .filter(x -> x.state() == SessionState.ACTIVE)
+                .orElse(null);
+        TicketRecord t = s == null ? null : queue.ticket(s.ticketId()).orElse(null);
+        if (t == null || !media.takeOverBridge(sessionId)) {
+            return;
+        }
+        // Read again: a resume may have moved the applicant to another connection meanwhile.
+        TicketRecord now = queue.ticket(s.ticketId()).orElse(t);
+        LOG.info("Session {} (ticket {}): media moved to this node's bridge", sessionId, now.number());
+        if (now.connId() != null) {
+            outbox.send(now.connId(), media.paired(applicantPaired(s, now, refdata.current(), true, null)));
+        }
+        toClerk(s, media.paired(clerkPaired(s, now, true, null)));
+        media.sessionMoved(s, now);
     }
 
     private void notifyClerkLost(QueueService.ClerkLost lost) {

@@ -51,6 +51,7 @@ public final class Connections implements Outbox {
 
     private final Vertx vertx;
     private final Function<String, ClusterView.Delivery> delivery;
+    private final String localTag;
     private final String nodeId;
     private final Map<String, Connection> local = new ConcurrentHashMap<>();
     private final Map<String, Link> links = new ConcurrentHashMap<>();
@@ -59,11 +60,14 @@ public final class Connections implements Outbox {
     private final Counter givenUp;
 
     /**
+     * @param localTag this node's tag (a connection of this node that is not open here is gone)
      * @param delivery how the node of a tag takes messages now ({@link ClusterView#delivery}): a node that left
      *     is not sent to, one of an earlier build is sent to without acknowledgement
      */
-    public Connections(Vertx vertx, Function<String, ClusterView.Delivery> delivery, MeterRegistry metrics) {
+    public Connections(
+            Vertx vertx, String localTag, Function<String, ClusterView.Delivery> delivery, MeterRegistry metrics) {
         this.vertx = vertx;
+        this.localTag = localTag;
         this.delivery = delivery;
         // Unique per start: numbers restart with the process, so a restarted node must not look like the old one.
         this.nodeId = UUID.randomUUID().toString();
@@ -133,7 +137,7 @@ public final class Connections implements Outbox {
 
     // ---------------------------------------------------------------- acknowledged delivery
 
-    private record Pending(long seq, String body, String control, long firstSentNanos) {}
+    private record Pending(long seq, String body, String control) {}
 
     /** The messages on their way to one connection of another node, sent one at a time. */
     private final class Link {
@@ -153,6 +157,11 @@ public final class Connections implements Outbox {
 
     private void enqueue(String connId, String body, String control) {
         String tag = ClusterView.tagOf(connId);
+        if (tag != null && tag.equals(localTag)) {
+            // This node's connection, and no longer open (it would be in local): nothing to deliver to.
+            givenUp.increment();
+            return;
+        }
         ClusterView.Delivery how = tag == null ? ClusterView.Delivery.UNACKNOWLEDGED : delivery.apply(tag);
         if (how == ClusterView.Delivery.GONE) {
             givenUp.increment();
@@ -173,22 +182,28 @@ public final class Connections implements Outbox {
                     continue; // removed just now; take a fresh one
                 }
                 if (link.queue.size() >= MAX_QUEUED) {
+                    // The one in flight stays: its answer will remove it.
+                    Pending inFlight = link.sending ? link.queue.peek() : null;
                     LOG.warn("Connection {} does not acknowledge; {} messages dropped", connId, link.queue.size());
-                    givenUp.increment(link.queue.size());
+                    givenUp.increment(link.queue.size() - (inFlight == null ? 0 : 1));
                     link.queue.clear();
+                    if (inFlight != null) {
+                        link.queue.add(inFlight);
+                    }
                 }
-                link.queue.add(new Pending(seq.incrementAndGet(), body, control, System.nanoTime()));
+                link.queue.add(new Pending(seq.incrementAndGet(), body, control));
                 if (link.sending) {
                     return;
                 }
                 link.sending = true;
             }
-            transmit(link, 0);
+            transmit(link, 0, System.nanoTime());
             return;
         }
     }
 
-    private void transmit(Link link, int attempt) {
+    /** Sends the link's first message; {@code since}: when it was first sent (retries count from there). */
+    private void transmit(Link link, int attempt, long since) {
         Pending p;
         synchronized (link) {
             p = link.queue.peek();
@@ -209,36 +224,43 @@ public final class Connections implements Outbox {
         vertx.eventBus()
                 .request(Connection.address(link.connId), p.body(), options)
                 .onComplete(ar -> {
-                    if (ar.succeeded() || gone(link.connId, ar.cause(), attempt)) {
+                    if (ar.succeeded()) {
                         synchronized (link) {
-                            link.queue.poll();
+                            if (link.queue.peek() == p) {
+                                link.queue.poll();
+                            }
                         }
-                        if (ar.failed()) {
-                            givenUp.increment();
-                            LOG.debug(
-                                    "Gave up a message to {}: {}",
-                                    link.connId,
-                                    ar.cause().toString());
-                        }
-                        transmit(link, 0);
-                    } else if (System.nanoTime() - p.firstSentNanos() > GIVE_UP_AFTER_MS * 1_000_000) {
+                        transmit(link, 0, System.nanoTime());
+                    } else if (gone(link.connId, ar.cause(), attempt)) {
+                        // The connection is gone: so is everything still waiting for it.
+                        LOG.debug(
+                                "Connection {} is gone: {}",
+                                link.connId,
+                                ar.cause().toString());
+                        dropAll(link);
+                        transmit(link, 0, System.nanoTime());
+                    } else if (System.nanoTime() - since > GIVE_UP_AFTER_MS * 1_000_000) {
                         LOG.warn(
                                 "No acknowledgement from connection {} for {} s; giving it up",
                                 link.connId,
                                 GIVE_UP_AFTER_MS / 1000);
-                        int dropped;
-                        synchronized (link) {
-                            dropped = link.queue.size();
-                            link.queue.clear();
-                        }
-                        givenUp.increment(dropped);
-                        transmit(link, 0);
+                        dropAll(link);
+                        transmit(link, 0, System.nanoTime());
                     } else {
                         resent.increment();
                         long delay = Math.min(1_000, 100L << Math.min(attempt, 4));
-                        vertx.setTimer(delay, id -> transmit(link, attempt + 1));
+                        vertx.setTimer(delay, id -> transmit(link, attempt + 1, since));
                     }
                 });
+    }
+
+    private void dropAll(Link link) {
+        int dropped;
+        synchronized (link) {
+            dropped = link.queue.size();
+            link.queue.clear();
+        }
+        givenUp.increment(dropped);
     }
 
     /** Whether a failed delivery means the connection is gone, so retrying is pointless. */

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A member that hangs instead of dying: three nodes as separate JVMs (each on its own embedded H2; live
  * state is in the cluster), live sessions whose ends sit on different nodes and waiting tickets. The Wujin
  * JVM is frozen with SIGSTOP: its sockets stay open and silent, and Hazelcast removes it only after 15 s
- * without heartbeats. Its clients do what {@code signaling.js} does — a keep-alive ping every 10 s (each
- * client at its own phase), a connection without a pong within 5 s given up at once, the next node first,
+ * without heartbeats. Its clients do what {@code signaling.js} does — a keep-alive ping every 8 s (each
+ * client at its own phase), a connection without a pong within 10 s given up at once, the next node first,
  * 5 s to say hello — and resume. Every one is back within 25 s of the freeze, no live session is lost
  * (clerks take theirs over; sessions whose ends were both elsewhere carry on), and waiting tickets keep
  * their numbers.
@@ -98,7 +98,7 @@ class FrozenMemberTest {
             for (Session s : sessions) {
                 for (NodeClient c : List.of(s.applicant(), s.clerk())) {
                     if (c.url.equals(frozen.wsUrl())) {
-                        long at = phase.nextInt(10_000);
+                        long at = phase.nextInt(8_000);
                         backAfter.add(pool.submit(() -> {
                             keepAliveUntilGivenUp(c, at, frozenAt);
                             failover(c, frozen);
@@ -124,7 +124,7 @@ class FrozenMemberTest {
             }
             for (Waiting w : waiting) {
                 if (w.client().url.equals(frozen.wsUrl())) {
-                    long at = phase.nextInt(10_000);
+                    long at = phase.nextInt(8_000);
                     backAfter.add(pool.submit(() -> {
                         keepAliveUntilGivenUp(w.client(), at, frozenAt);
                         failover(w.client(), frozen);
@@ -173,8 +173,8 @@ class FrozenMemberTest {
     }
 
     /**
-     * Pings as the browser does, every 10 s from the client's own phase ({@code firstPingMs} after the freeze,
-     * as a ping was due then), until a ping gets no pong within 5 s.
+     * Pings as the browser does, every 8 s from the client's own phase ({@code firstPingMs} after the freeze,
+     * as a ping was due then), until a ping gets no pong within 10 s.
      */
     private static void keepAliveUntilGivenUp(NodeClient c, long firstPingMs, long frozenAt) throws Exception {
         long next = frozenAt + TimeUnit.MILLISECONDS.toNanos(firstPingMs);
@@ -183,10 +183,10 @@ class FrozenMemberTest {
             if (wait > 0) {
                 Thread.sleep(TimeUnit.NANOSECONDS.toMillis(wait));
             }
-            if (!c.alive(Duration.ofSeconds(5))) {
+            if (!c.alive(Duration.ofSeconds(10))) {
                 return;
             }
-            next += TimeUnit.SECONDS.toNanos(10);
+            next += TimeUnit.SECONDS.toNanos(8);
         }
     }
 
