@@ -194,7 +194,10 @@ export class SignalingClient extends EventTarget {
       this.#servers = message.servers;
       this.#nextServer = this.#servers.length > 1 ? 1 : 0;
     }
-    if (message.type === 'pong') clearTimeout(this.#pongTimer);
+    if (message.type === 'pong') {
+      clearTimeout(this.#pongTimer);
+      this.#pongTimer = 0;
+    }
     if (message.re !== undefined && this.#pending.has(message.re)) {
       const { resolve, reject, timer } = this.#pending.get(message.re);
       this.#pending.delete(message.re);
@@ -261,10 +264,13 @@ export class SignalingClient extends EventTarget {
     this.#stopKeepAlive();
     this.#pingTimer = setInterval(() => {
       if (this.send({ type: 'ping' }) === null) return;
-      clearTimeout(this.#pongTimer);
+      // A ping still unanswered keeps its deadline: a later ping must not push it back (the pong timeout is
+      // longer than the ping interval).
+      if (this.#pongTimer) return;
       // No pong: the connection is dead even if the browser has not noticed; force a reconnect.
       const ws = this.#ws;
       this.#pongTimer = setTimeout(() => {
+        this.#pongTimer = 0;
         if (this.#ws === ws) this.#abandon(ws, 'pong timeout');
       }, PONG_TIMEOUT_MS);
     }, PING_EVERY_MS);
@@ -273,6 +279,7 @@ export class SignalingClient extends EventTarget {
   #stopKeepAlive() {
     clearInterval(this.#pingTimer);
     clearTimeout(this.#pongTimer);
+    this.#pongTimer = 0;
   }
 
   #setState(state, extra = {}) {
