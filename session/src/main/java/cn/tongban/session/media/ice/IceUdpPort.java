@@ -107,7 +107,28 @@ public final class IceUdpPort implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Closes the port and waits (up to 2 s) until it can be bound again: ice4j's harvester releases its
+     * socket from its own thread, and a bridge restarted on the same port at once would be refused.
+     */
     public void close() {
         harvesters.forEach(SinglePortUdpHarvester::close);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        for (SinglePortUdpHarvester h : harvesters) {
+            InetAddress address = h.getLocalAddress().getAddress();
+            while (System.nanoTime() < deadline) {
+                try {
+                    requireFree(address, port);
+                    break;
+                } catch (BindException stillHeld) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
