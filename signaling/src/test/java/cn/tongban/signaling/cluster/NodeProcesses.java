@@ -270,7 +270,8 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     private static void signal(Node n, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", signal, Long.toString(n.process.pid()))
+        // The shell's own kill: no procps package needed on a minimal machine.
+        Process kill = new ProcessBuilder("sh", "-c", "kill " + signal + " " + n.process.pid())
                 .inheritIO()
                 .start();
         if (kill.waitFor() != 0) {
