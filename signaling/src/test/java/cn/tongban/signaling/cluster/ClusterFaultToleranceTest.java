@@ -447,7 +447,7 @@ class ClusterFaultToleranceTest {
         return out;
     }
 
-    private static String login(NodeProcesses.Node n, String clerkId) throws Exception {
+    static String login(NodeProcesses.Node n, String clerkId) throws Exception {
         HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(URI.create(n.baseUrl() + "/api/login"))
                         .header("content-type", "application/json")
@@ -461,20 +461,20 @@ class ClusterFaultToleranceTest {
         return new JsonObject(r.body()).getString("token");
     }
 
-    private static String clerkId(int i) {
+    static String clerkId(int i) {
         return String.format("c%02d", i);
     }
 
-    private static String join(int queue, String name, String id) {
+    static String join(int queue, String name, String id) {
         return "{\"type\":\"join\",\"id\":\"" + id + "\",\"matterId\":\"" + MATTERS[queue] + "\",\"hallId\":\""
                 + HALLS[queue] + "\",\"name\":\"" + name + "\",\"mobile\":\"13812345678\"}";
     }
 
-    private static String chat(String sessionId, String text) {
+    static String chat(String sessionId, String text) {
         return "{\"type\":\"chat\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text + "\"}";
     }
 
-    private static String refdata() {
+    static String refdata() {
         StringBuilder y = new StringBuilder(
                 """
                 halls:

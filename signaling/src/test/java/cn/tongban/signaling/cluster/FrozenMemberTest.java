@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cn.tongban.signaling.protocol.ServerMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,16 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  * client at its own phase), a connection without a pong within 10 s given up at once, the next node first,
  * 5 s to say hello — and resume. Every one is back within 25 s of the freeze, no live session is lost
  * (clerks take theirs over; sessions whose ends were both elsewhere carry on), and waiting tickets keep
- * their numbers.
+ * their numbers. Reference data, sign-in and messages: {@link ClusterFaultToleranceTest}'s.
  */
 class FrozenMemberTest {
-    private static final String[] HALLS = {"cz-wujin-bdc", "nj-gulou-zwfw", "sh-qingpu-xzfw"};
-    private static final String[] MATTERS = {"m-wujin", "m-gulou", "m-qingpu"};
     private static final int SESSIONS = 12;
     private static final int WAITING = 30;
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final Duration BACK_WITHIN = Duration.ofSeconds(25);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private record Session(
             int index, NodeClient applicant, NodeClient clerk, String token, String sessionId, String resume) {}
@@ -53,7 +45,7 @@ class FrozenMemberTest {
         Vertx vertx = Vertx.vertx();
         List<NodeClient> clients = Collections.synchronizedList(new ArrayList<>());
         try (NodeProcesses cluster = new NodeProcesses(List.of("wujin", "gulou", "qingpu"), root, List.of())) {
-            cluster.writeToEach("refdata.yaml", refdata());
+            cluster.writeToEach("refdata.yaml", ClusterFaultToleranceTest.refdata());
             List<NodeProcesses.Node> nodes = cluster.all();
             ClusterFaultToleranceTest.startAll(cluster);
             WebSocketClient ws = NodeClient.newClient(vertx);
@@ -65,10 +57,10 @@ class FrozenMemberTest {
                 NodeProcesses.Node cn = nodes.get((i + 1) % 3);
                 NodeClient app = NodeClient.connect(vertx, ws, an.wsUrl(), "applicant-" + i);
                 clients.add(app);
-                app.send(join(q, "会话申请人" + i, "s" + i));
+                app.send(ClusterFaultToleranceTest.join(q, "会话申请人" + i, "s" + i));
                 String re = "s" + i;
                 ServerMessage.Ticket t = app.expect(ServerMessage.Ticket.class, x -> re.equals(x.re()), LONG);
-                String token = login(cn, clerkId(i));
+                String token = ClusterFaultToleranceTest.login(cn, ClusterFaultToleranceTest.clerkId(i));
                 NodeClient clerk = NodeClient.connect(vertx, ws, cn.wsUrl(), "clerk-" + i);
                 clients.add(clerk);
                 clerk.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
@@ -85,7 +77,7 @@ class FrozenMemberTest {
                 NodeClient c = NodeClient.connect(vertx, ws, nodes.get(j % 3).wsUrl(), "waiting-" + j);
                 clients.add(c);
                 String re = "w" + j;
-                c.send(join(j % 3, "排队申请人" + j, re));
+                c.send(ClusterFaultToleranceTest.join(j % 3, "排队申请人" + j, re));
                 ServerMessage.Ticket t = c.expect(ServerMessage.Ticket.class, x -> re.equals(x.re()), LONG);
                 waiting.add(new Waiting(c, t.ticketId(), t.number(), t.resumeToken()));
             }
@@ -154,10 +146,10 @@ class FrozenMemberTest {
             // No session was lost: each relays chat both ways, and none has ended.
             for (Session s : sessions) {
                 String down = "clerk-to-applicant-" + s.index();
-                s.clerk().send(chat(s.sessionId(), down));
+                s.clerk().send(ClusterFaultToleranceTest.chat(s.sessionId(), down));
                 s.applicant().expect(ServerMessage.Chat.class, m -> m.text().equals(down), LONG);
                 String up = "applicant-to-clerk-" + s.index();
-                s.applicant().send(chat(s.sessionId(), up));
+                s.applicant().send(ClusterFaultToleranceTest.chat(s.sessionId(), up));
                 s.clerk().expect(ServerMessage.Chat.class, m -> m.text().equals(up), LONG);
             }
             for (Session s : sessions) {
@@ -193,59 +185,5 @@ class FrozenMemberTest {
     private static void failover(NodeClient c, NodeProcesses.Node frozen) throws InterruptedException {
         Thread.sleep(500); // the browser's first backoff
         assertThat(c.failover(LONG)).isNotEqualTo(frozen.wsUrl());
-    }
-
-    private static String login(NodeProcesses.Node n, String clerkId) throws Exception {
-        HttpResponse<String> r = HTTP.send(
-                HttpRequest.newBuilder(URI.create(n.baseUrl() + "/api/login"))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"" + clerkId + "\",\"password\":\"frozen-password-2026\"}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("login of " + clerkId + ": " + r.body()).isEqualTo(200);
-        return new JsonObject(r.body()).getString("token");
-    }
-
-    private static String clerkId(int i) {
-        return String.format("f%02d", i);
-    }
-
-    private static String join(int queue, String name, String id) {
-        return "{\"type\":\"join\",\"id\":\"" + id + "\",\"matterId\":\"" + MATTERS[queue] + "\",\"hallId\":\""
-                + HALLS[queue] + "\",\"name\":\"" + name + "\",\"mobile\":\"13812345678\"}";
-    }
-
-    private static String chat(String sessionId, String text) {
-        return "{\"type\":\"chat\",\"sessionId\":\"" + sessionId + "\",\"text\":\"" + text + "\"}";
-    }
-
-    private static String refdata() {
-        StringBuilder y = new StringBuilder(
-                """
-                halls:
-                  - {id: cz-wujin-bdc, name: 常州市武进区不动产登记交易中心}
-                  - {id: nj-gulou-zwfw, name: 南京市鼓楼区政务服务中心}
-                  - {id: sh-qingpu-xzfw, name: 上海市青浦区行政服务中心}
-                matters:
-                  - {id: m-wujin, name: 武进事项, ticketPrefix: W, serviceMinutes: 10, owningHalls: [cz-wujin-bdc], materials: []}
-                  - {id: m-gulou, name: 鼓楼事项, ticketPrefix: G, serviceMinutes: 10, owningHalls: [nj-gulou-zwfw], materials: []}
-                  - {id: m-qingpu, name: 青浦事项, ticketPrefix: Q, serviceMinutes: 10, owningHalls: [sh-qingpu-xzfw], materials: []}
-                clerks:
-                  initialPassword: frozen-password-2026
-                  list:
-                """);
-        for (int i = 0; i < SESSIONS; i++) {
-            y.append("    - {id: ")
-                    .append(clerkId(i))
-                    .append(", name: 办事员")
-                    .append(i)
-                    .append(", hallId: ")
-                    .append(HALLS[i % 3])
-                    .append(", matters: [")
-                    .append(MATTERS[i % 3])
-                    .append("]}\n");
-        }
-        return y.toString();
     }
 }
