@@ -13,6 +13,12 @@ public interface Registry {
     /** The handler of one message type and who may send it. Registering a type twice fails at once. */
     <M extends ClientMessage> void on(Class<M> type, Access access, MessageHandler<M> handler);
 
+    /**
+     * Like {@link #on}, for a handler that ends by calling another node's service: the connection's next
+     * message does not wait for the future it returns ({@link AsyncMessageHandler}).
+     */
+    <M extends ClientMessage> void onAsync(Class<M> type, Access access, AsyncMessageHandler<M> handler);
+
     /** Runs after a connection of this node closed (on a worker thread; it may block). */
     void onClosed(Consumer<Sender> hook);
 

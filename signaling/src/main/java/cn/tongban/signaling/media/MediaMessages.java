@@ -87,10 +87,10 @@ public final class MediaMessages {
         });
         r.on(ClientMessage.Screen.class, Access.APPLICANT, this::secondVideo);
         r.on(ClientMessage.DocumentCameraRequest.class, Access.CLERK, this::documentCameraRequest);
-        r.on(ClientMessage.Answer.class, Access.PARTY, sessions::answer);
-        r.on(ClientMessage.MediaRestart.class, Access.PARTY, sessions::restartMedia);
+        r.onAsync(ClientMessage.Answer.class, Access.PARTY, sessions::answer);
+        r.onAsync(ClientMessage.MediaRestart.class, Access.PARTY, sessions::restartMedia);
         r.on(ClientMessage.Invite.class, Access.CLERK, sessions::invite);
-        r.on(ClientMessage.JoinSession.class, Access.CLERK, sessions::joinSession);
+        r.onAsync(ClientMessage.JoinSession.class, Access.CLERK, sessions::joinSession);
         r.on(ClientMessage.LeaveSession.class, Access.CLERK, sessions::leaveSession);
         r.on(ClientMessage.ListSessions.class, Access.CLERK, (c, m) -> c.send(sessions.listSessions(c, m)));
         // A helper or supervisor on a closed connection leaves the session it joined.

@@ -29,8 +29,8 @@ import cn.tongban.signaling.util.Mask;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,13 +49,16 @@ import org.slf4j.LoggerFactory;
  * everyone; in peer-to-peer mode it only says so ({@code hello.media}) and leaves SDP/ICE to the relay.
  *
  * <p>The signaling handler calls the hooks below at the points of the session lifecycle (paired, resumed,
- * applicant gone, ended) and dispatches the bridge-mode messages here. Everything runs on the handler's
- * worker threads; bridge operations go over the event bus to the {@link MediaNode} that carries the
- * session (the node where its clerk took the ticket).
+ * applicant gone, ended) and dispatches the bridge-mode messages here, on its worker threads. Bridge
+ * operations go over the event bus to the {@link MediaNode} that carries the session (the node where its
+ * clerk took the ticket), and no thread waits for them: each returns a future, and what follows an answer
+ * (offers sent, the roster checked, the audit written) runs on a worker again. A bridge that is slow or
+ * frozen therefore holds none of this node's threads and none of its clients' other messages.
  */
 public final class MediaSessions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MediaSessions.class);
 
+    private final Vertx vertx;
     private final MediaMode mode;
     private final QueueService queue;
     private final ReferenceDataStore refdata;
@@ -75,6 +78,7 @@ public final class MediaSessions implements AutoCloseable {
     private record Joined(String sessionId, String key) {}
 
     private MediaSessions(
+            Vertx vertx,
             MediaMode mode,
             QueueService queue,
             ReferenceDataStore refdata,
@@ -86,6 +90,7 @@ public final class MediaSessions implements AutoCloseable {
             ClusterView cluster,
             ChatHistory chat,
             Outbox outbox) {
+        this.vertx = vertx;
         this.cluster = cluster;
         this.mode = mode;
         this.outbox = outbox;
@@ -132,6 +137,7 @@ public final class MediaSessions implements AutoCloseable {
                         outbox,
                         registry);
         MediaSessions m = new MediaSessions(
+                vertx,
                 mode,
                 queue,
                 refdata,
@@ -196,10 +202,14 @@ public final class MediaSessions implements AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle hooks
 
-    /** A clerk took a ticket on this node: the session's media lives on this node's bridge. */
-    public void sessionStarted(SessionRecord s, TicketRecord t) {
+    /**
+     * A clerk took a ticket on this node: the session's media lives on this node's bridge. The returned
+     * future completes once both parties were offered their endpoints and a recording started — or, if the
+     * bridge failed, once they were told that video is unavailable; it never fails.
+     */
+    public Future<Void> sessionStarted(SessionRecord s, TicketRecord t) {
         if (!bridged()) {
-            return;
+            return Future.succeededFuture();
         }
         ReferenceData data = refdata.current();
         ReferenceData.ClerkProfile clerk = data.clerk(s.clerkId()).orElse(null);
@@ -229,28 +239,30 @@ public final class MediaSessions implements AutoCloseable {
                 people,
                 List.of());
         roster.create(ms);
-        try {
-            for (MediaParticipant p : people) {
-                if (p.connected()) {
-                    connect(ms, p);
-                    audit(ms.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
-                }
+        Future<Void> connected = Future.succeededFuture();
+        for (MediaParticipant p : people) {
+            if (p.connected()) {
+                connected = connected
+                        .compose(v -> connect(ms, p))
+                        .compose(v -> blocking(() -> audit(ms.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null)));
             }
-        } catch (ProtocolException e) {
-            mediaFailed(ms, e);
-            return;
         }
-        sendParticipants(ms, null, null);
-        if (recorded) {
-            startRecording(ms);
-        }
+        return settled(
+                ms.sessionId(),
+                connected
+                        .compose(v -> blocking(() -> sendParticipants(ms, null, null)))
+                        .compose(v -> recorded ? startRecording(ms) : Future.succeededFuture())
+                        .recover(e -> blocking(() -> mediaFailed(ms, e))));
     }
 
     /**
      * The bridge failed while a session started or resumed: the session (pairing, chat, hang-up) goes on,
      * its people are told that media is unavailable.
      */
-    private void mediaFailed(MediaSession ms, ProtocolException e) {
+    private void mediaFailed(MediaSession ms, Throwable e) {
+        if (!(e instanceof ProtocolException)) {
+            LOG.error("Media of session {} failed", ms.sessionId(), e);
+        }
         LOG.error("Media of session {} failed: {}", ms.sessionId(), e.getMessage());
         ProtocolException told =
                 new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "video is unavailable: " + e.getMessage());
@@ -266,37 +278,35 @@ public final class MediaSessions implements AutoCloseable {
      * peer connections, so whoever of the two is connected gets a new endpoint. The roster changes first,
      * so that offers still coming for the old endpoints find nobody to go to. The session stays on its
      * bridge's node while that node is in the cluster; if it has left, this node's bridge takes the session
-     * over first ({@link #takeOverBridge}).
+     * over first ({@link #takeOverBridge}). The future completes when the new endpoints were offered (or
+     * the parties told that video is unavailable); it never fails.
      */
-    public void sessionResumed(SessionRecord s, TicketRecord t) {
+    public Future<Void> sessionResumed(SessionRecord s, TicketRecord t) {
         if (!bridged()) {
-            return;
+            return Future.succeededFuture();
         }
         MediaSession before = roster.get(s.sessionId()).orElse(null);
         if (before == null) {
-            return;
+            return Future.succeededFuture();
         }
         if (onDepartedBridge(before)) {
             if (takeOverBridge(s.sessionId())) {
-                resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
-                return;
+                return resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
             }
             // Another node moved it first (or a member of an earlier build forbids the move): go on with what
             // the roster says now, never with the departed bridge's view.
             before = roster.get(s.sessionId()).orElse(null);
         }
-        resumed(s, t, before, false);
+        return resumed(s, t, before, false);
     }
 
     /**
      * The session's media moved to this node's bridge ({@link #takeOverBridge}): both pages build new peer
      * connections (the caller has sent them {@code paired} with {@code resumed: true}) and get offers from
-     * this bridge, and a recorded session starts a new recording here.
+     * this bridge, and a recorded session starts a new recording here. The future never fails.
      */
-    public void sessionMoved(SessionRecord s, TicketRecord t) {
-        if (bridged()) {
-            resumed(s, t, roster.get(s.sessionId()).orElse(null), true);
-        }
+    public Future<Void> sessionMoved(SessionRecord s, TicketRecord t) {
+        return bridged() ? resumed(s, t, roster.get(s.sessionId()).orElse(null), true) : Future.succeededFuture();
     }
 
     /** The sessions whose bridge's node has left the cluster. */
@@ -365,9 +375,9 @@ public final class MediaSessions implements AutoCloseable {
         return tag != null && !cluster.liveTags().contains(tag);
     }
 
-    private void resumed(SessionRecord s, TicketRecord t, MediaSession before, boolean moved) {
+    private Future<Void> resumed(SessionRecord s, TicketRecord t, MediaSession before, boolean moved) {
         if (before == null) {
-            return;
+            return Future.succeededFuture();
         }
         String clerkKey = MediaParticipant.key(Role.CLERK, s.clerkId());
         String clerkConn = queue.presence(s.clerkId())
@@ -381,45 +391,51 @@ public final class MediaSessions implements AutoCloseable {
         if (clerkConn != null) {
             keys.add(clerkKey);
         }
-        MediaSession now = before;
+        MediaSession changed = before;
         for (String key : keys) {
             MediaRoster.Change ch =
                     roster.reallocate(s.sessionId(), key, key.equals("applicant") ? t.connId() : clerkConn);
             if (ch.applied()) {
-                now = ch.session();
+                changed = ch.session();
             }
         }
+        MediaSession now = changed;
         // After a move, or with the bridge's node gone, the old endpoints went with that bridge. Freeing them is
         // best effort: a failure must not keep the new endpoints from being offered.
+        Future<Void> freed = Future.succeededFuture();
         if (!moved && !onDepartedBridge(before)) {
             for (String key : keys) {
-                before.participant(key).filter(old -> old.epoch() > 0).ifPresent(old -> {
-                    try {
-                        control.call(before.node(), MediaNode.remove(s.sessionId(), old.participantId()));
-                    } catch (ProtocolException e) {
-                        LOG.warn("Could not free the old endpoint of {} in {}: {}", key, s.sessionId(), e.getMessage());
-                    }
-                });
-            }
-        }
-        try {
-            for (String key : keys) {
-                MediaParticipant p = now.participant(key).orElseThrow();
-                connect(now, p);
-                if (before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0) {
-                    audit(s.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
+                MediaParticipant old =
+                        before.participant(key).filter(o -> o.epoch() > 0).orElse(null);
+                if (old != null) {
+                    freed = freed.compose(v -> free(before.node(), s.sessionId(), old.participantId()));
                 }
             }
-        } catch (ProtocolException e) {
-            mediaFailed(now, e);
-            return;
         }
-        sendParticipants(now, null, null);
-        if (moved && now.recorded()) {
-            startRecording(now);
-        } else if (now.recorded() && t.connId() != null) {
-            outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
+        Future<Void> connected = freed;
+        for (String key : keys) {
+            MediaParticipant p = now.participant(key).orElseThrow();
+            boolean first = before.participant(key).map(MediaParticipant::epoch).orElse(0) == 0;
+            connected = connected
+                    .compose(v -> connect(now, p))
+                    .compose(v -> first
+                            ? blocking(() -> audit(s.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null))
+                            : Future.succeededFuture());
         }
+        return settled(
+                s.sessionId(),
+                connected
+                        .compose(v -> blocking(() -> sendParticipants(now, null, null)))
+                        .compose(v -> {
+                            if (moved && now.recorded()) {
+                                return startRecording(now);
+                            }
+                            if (now.recorded() && t.connId() != null) {
+                                outbox.send(t.connId(), new ServerMessage.Recording(s.sessionId(), true));
+                            }
+                            return Future.succeededFuture();
+                        })
+                        .recover(e -> blocking(() -> mediaFailed(now, e))));
     }
 
     /**
@@ -561,27 +577,28 @@ public final class MediaSessions implements AutoCloseable {
     // ---------------------------------------------------------------- bridge-mode messages
 
     /** {@code answer}: a participant's answer to the bridge's offer. */
-    public void answer(Sender c, ClientMessage.Answer a) {
+    public Future<Void> answer(Sender c, ClientMessage.Answer a) {
         if (!bridged()) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "answer is for bridge mode; this server relays sdp");
         }
         MediaSession ms = roster.get(a.sessionId()).orElse(null);
         if (ms == null) {
             if (ownEndedSession(c, a.sessionId())) {
-                return; // still in flight when the session ended
+                return Future.succeededFuture(); // still in flight when the session ended
             }
             throw new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session");
         }
         MediaParticipant me =
                 self(ms, c).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session"));
-        control.call(
-                ms.node(),
-                MediaNode.answer(
-                        ms.sessionId(),
-                        me.participantId(),
-                        a.version(),
-                        a.sdp(),
-                        !me.role().sends()));
+        return control.request(
+                        ms.node(),
+                        MediaNode.answer(
+                                ms.sessionId(),
+                                me.participantId(),
+                                a.version(),
+                                a.sdp(),
+                                !me.role().sends()))
+                .mapEmpty();
     }
 
     /**
@@ -591,7 +608,7 @@ public final class MediaSessions implements AutoCloseable {
      * sender's new tracks. While the session's bridge's node is gone, {@code MEDIA_UNAVAILABLE}: the cluster
      * duty is moving the session, and both parties get offers from the new bridge.
      */
-    public void restartMedia(Sender c, ClientMessage.MediaRestart m) {
+    public Future<Void> restartMedia(Sender c, ClientMessage.MediaRestart m) {
         requireBridge("media_restart");
         MediaSession ms = roster.get(m.sessionId())
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "no such active session"));
@@ -604,19 +621,12 @@ public final class MediaSessions implements AutoCloseable {
                 self(ms, c).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_IN_SESSION, "not your session"));
         MediaRoster.Change ch = roster.reallocate(ms.sessionId(), me.key(), c.connId());
         refuse(ch);
-        if (me.epoch() > 0) {
-            try {
-                control.call(ms.node(), MediaNode.remove(ms.sessionId(), me.participantId()));
-            } catch (ProtocolException e) {
-                LOG.warn(
-                        "Could not free the failed endpoint of {} in {}: {}", me.key(), ms.sessionId(), e.getMessage());
-            }
-        }
+        Future<Void> freed =
+                me.epoch() == 0 ? Future.succeededFuture() : free(ms.node(), ms.sessionId(), me.participantId());
         MediaSession now = ch.session();
         MediaParticipant p = now.participant(me.key()).orElseThrow();
         LOG.info("Media of {} in session {} restarted on a new endpoint", me.key(), ms.sessionId());
-        connect(now, p);
-        sendParticipants(now, null, null);
+        return freed.compose(v -> connect(now, p)).compose(v -> blocking(() -> sendParticipants(now, null, null)));
     }
 
     /** {@code invite}: the session's clerk invites a clerk of the applicant's partner hall. */
@@ -667,7 +677,7 @@ public final class MediaSessions implements AutoCloseable {
     }
 
     /** {@code join_session}: an invited helper or a supervisor of the owning hall joins. */
-    public void joinSession(Sender c, ClientMessage.JoinSession js) {
+    public Future<Void> joinSession(Sender c, ClientMessage.JoinSession js) {
         requireBridge("join_session");
         if (joined.containsKey(c.connId())) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in a session; leave it first");
@@ -724,19 +734,20 @@ public final class MediaSessions implements AutoCloseable {
                         js.id(),
                         now.recorded(),
                         null));
-        try {
-            connect(now, p);
-        } catch (ProtocolException e) {
-            joined.remove(c.connId());
-            roster.leave(now.sessionId(), p.key());
-            throw e;
-        }
-        audit(now.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
-        LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
-        sendParticipants(now, null, null);
-        if (now.screen() != null) {
-            outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true, now.screen()));
-        }
+        return connect(now, p)
+                .recover(e -> blocking(() -> {
+                            joined.remove(c.connId());
+                            roster.leave(now.sessionId(), p.key());
+                        })
+                        .transform(ar -> Future.failedFuture(e)))
+                .compose(v -> blocking(() -> {
+                    audit(now.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
+                    LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
+                    sendParticipants(now, null, null);
+                    if (now.screen() != null) {
+                        outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true, now.screen()));
+                    }
+                }));
     }
 
     /** {@code leave_session}: a helper or supervisor leaves. */
@@ -806,10 +817,25 @@ public final class MediaSessions implements AutoCloseable {
         };
     }
 
-    /** Allocates the participant's endpoint on the session's bridge and sends them its offer. */
-    private void connect(MediaSession ms, MediaParticipant p) {
-        JsonObject offer = control.call(ms.node(), MediaNode.allocate(ms.sessionId(), p.participantId(), p.role()));
-        outbox.send(p.connId(), MediaNode.offerMessage(offer));
+    /**
+     * Allocates the participant's endpoint on the session's bridge and sends them its offer. Nothing waits
+     * for the bridge meanwhile, so the session may have moved on by the time it answers (ended, or this
+     * person reallocated by a resume): then the endpoint is freed again and no offer is sent.
+     */
+    private Future<Void> connect(MediaSession ms, MediaParticipant p) {
+        return control.request(ms.node(), MediaNode.allocate(ms.sessionId(), p.participantId(), p.role()))
+                .compose(offer -> blocking(() -> {
+                    boolean current = roster.get(ms.sessionId())
+                            .flatMap(now -> now.participant(p.key()))
+                            .filter(now -> now.participantId().equals(p.participantId()))
+                            .isPresent();
+                    if (current) {
+                        outbox.send(p.connId(), MediaNode.offerMessage(offer));
+                    } else {
+                        LOG.info("Endpoint {} of {} outlived its turn; freed", p.participantId(), ms.sessionId());
+                        control.fire(ms.node(), MediaNode.remove(ms.sessionId(), p.participantId()));
+                    }
+                }));
     }
 
     private MediaParticipant leave(String sessionId, String key, String reason) {
@@ -822,34 +848,83 @@ public final class MediaSessions implements AutoCloseable {
         if (!ch.applied()) {
             return p;
         }
-        try {
-            control.call(ms.node(), MediaNode.remove(sessionId, p.participantId()));
-        } catch (ProtocolException e) {
-            LOG.warn("Could not free the endpoint of {} in {}: {}", key, sessionId, e.getMessage());
-        }
+        // Freed in the background (failures logged): leaving needs no answer from the bridge.
+        control.fire(ms.node(), MediaNode.remove(sessionId, p.participantId()));
         audit(sessionId, AuditAction.PARTICIPANT_LEFT, p, reason);
         LOG.info("{} left session {} ({})", key, sessionId, reason);
         sendParticipants(ch.session(), null, null);
         return p;
     }
 
-    private void startRecording(MediaSession ms) {
-        try {
-            control.call(ms.node(), MediaNode.record(ms.sessionId()));
-        } catch (ProtocolException e) {
-            LOG.error("Recording of {} could not start: {}", ms.sessionId(), e.getMessage());
-            records.audit(
-                    "server",
-                    AuditAction.RECORDING_FAILED,
-                    ms.sessionId(),
-                    AuditDetails.of(AuditField.ERROR, e.getMessage()));
-            return;
-        }
-        for (MediaParticipant p : ms.participants()) {
-            if (p.connected()) {
-                outbox.send(p.connId(), new ServerMessage.Recording(ms.sessionId(), true));
-            }
-        }
+    /**
+     * Starts the session's recording and tells everyone; a failure is audited. If the session ended while the
+     * bridge was starting it, the recording is closed again at once (and archived, as every recording is).
+     */
+    private Future<Void> startRecording(MediaSession ms) {
+        return control.request(ms.node(), MediaNode.record(ms.sessionId()))
+                .transform(ar -> blocking(() -> {
+                    if (ar.failed()) {
+                        LOG.error(
+                                "Recording of {} could not start: {}",
+                                ms.sessionId(),
+                                ar.cause().getMessage());
+                        records.audit(
+                                "server",
+                                AuditAction.RECORDING_FAILED,
+                                ms.sessionId(),
+                                AuditDetails.of(AuditField.ERROR, ar.cause().getMessage()));
+                        return;
+                    }
+                    MediaSession now = roster.get(ms.sessionId()).orElse(null);
+                    if (now == null || !now.node().equals(ms.node())) {
+                        control.fire(
+                                ms.node(),
+                                MediaNode.close(
+                                        ms.sessionId(),
+                                        ms.participants().stream()
+                                                .filter(p -> p.epoch() > 0)
+                                                .map(MediaParticipant::participantId)
+                                                .toList()));
+                        return;
+                    }
+                    for (MediaParticipant p : now.participants()) {
+                        if (p.connected()) {
+                            outbox.send(p.connId(), new ServerMessage.Recording(ms.sessionId(), true));
+                        }
+                    }
+                }));
+    }
+
+    /**
+     * Frees an endpoint the person no longer uses, best effort: a failure is logged and does not keep what
+     * follows (their new endpoint) from happening. Waited for, so that the bridge renegotiates the others once
+     * for the removal before it does for the new endpoint.
+     */
+    private Future<Void> free(String node, String sessionId, String participantId) {
+        return control.request(node, MediaNode.remove(sessionId, participantId))
+                .<Void>mapEmpty()
+                .recover(e -> {
+                    LOG.warn("Could not free endpoint {} in {}: {}", participantId, sessionId, e.getMessage());
+                    return Future.succeededFuture();
+                });
+    }
+
+    /** Runs {@code work}, which may block on the cluster or the database, on a worker. */
+    private Future<Void> blocking(Runnable work) {
+        return vertx.executeBlocking(
+                () -> {
+                    work.run();
+                    return null;
+                },
+                false);
+    }
+
+    /** A lifecycle hook's work, which nobody answers for: anything it did not handle itself is logged. */
+    private static Future<Void> settled(String sessionId, Future<Void> work) {
+        return work.recover(e -> {
+            LOG.error("Media of session {}: {}", sessionId, e.toString());
+            return Future.succeededFuture();
+        });
     }
 
     private Optional<MediaParticipant> self(MediaSession ms, Sender c) {

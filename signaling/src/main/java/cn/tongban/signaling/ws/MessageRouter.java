@@ -1,6 +1,7 @@
 package cn.tongban.signaling.ws;
 
 import cn.tongban.signaling.live.Access;
+import cn.tongban.signaling.live.AsyncMessageHandler;
 import cn.tongban.signaling.live.Client;
 import cn.tongban.signaling.live.MessageHandler;
 import cn.tongban.signaling.live.Registry;
@@ -8,6 +9,7 @@ import cn.tongban.signaling.live.Role;
 import cn.tongban.signaling.live.Sender;
 import cn.tongban.signaling.protocol.ClientMessage;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -25,14 +27,23 @@ import java.util.function.Consumer;
  * forgotten one fails the start, not a user at run time.
  */
 public final class MessageRouter implements Registry {
-    private record Route<M extends ClientMessage>(Access access, MessageHandler<M> handler) {}
+    private record Route<M extends ClientMessage>(Access access, AsyncMessageHandler<M> handler) {}
 
     private final Map<Class<?>, Route<?>> routes = new HashMap<>();
     private final List<Consumer<Sender>> closedHooks = new ArrayList<>();
     private final Map<Role, List<Pusher>> pushers = new EnumMap<>(Role.class);
 
     @Override
-    public synchronized <M extends ClientMessage> void on(Class<M> type, Access access, MessageHandler<M> handler) {
+    public <M extends ClientMessage> void on(Class<M> type, Access access, MessageHandler<M> handler) {
+        onAsync(type, access, (from, m) -> {
+            handler.handle(from, m);
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public synchronized <M extends ClientMessage> void onAsync(
+            Class<M> type, Access access, AsyncMessageHandler<M> handler) {
         if (type.isInterface() || type.isSealed()) {
             throw new IllegalArgumentException(type.getSimpleName() + " is not a concrete message type");
         }
@@ -64,12 +75,15 @@ public final class MessageRouter implements Registry {
         }
     }
 
-    /** Checks the sender's role and runs the handler (on the caller's thread: a worker). */
+    /**
+     * Checks the sender's role and runs the handler (on the caller's thread: a worker). Returns what the
+     * handler still waits for from another node (an already completed future for most messages).
+     */
     @SuppressWarnings("unchecked")
-    <M extends ClientMessage> void dispatch(Client from, M m) {
+    <M extends ClientMessage> Future<Void> dispatch(Client from, M m) {
         Route<M> route = (Route<M>) routes.get(m.getClass());
         route.access().check(from.role(), wireName(m.getClass()));
-        route.handler().handle(from, m);
+        return route.handler().handle(from, m);
     }
 
     List<Consumer<Sender>> closedHooks() {

@@ -120,7 +120,10 @@ public final class SignalingHandler implements Changes {
         return refusalJournal;
     }
 
-    /** The transport's own message: {@code ping}, answered with {@code pong} after everything queued before. */
+    /**
+     * The transport's own message: {@code ping}, answered with {@code pong} after everything queued before
+     * was handled (not after what those handlers await from a media bridge: see {@code Registry#onAsync}).
+     */
     public static void register(Registry r) {
         r.on(ClientMessage.Ping.class, Access.ANYONE, (from, m) -> from.send(new ServerMessage.Pong(m.id())));
     }
@@ -304,29 +307,35 @@ public final class SignalingHandler implements Changes {
             reject(c, e, text);
             return;
         }
-        c.tail = c.tail.transform(ar -> vertx.executeBlocking(
-                        () -> {
-                            router.dispatch(c, m);
-                            return null;
-                        },
-                        false)
+        // The connection's next message waits for this one's handler, not for what the handler awaits from
+        // another node (a bridge): that ends later, on its own, answered or refused by id.
+        c.tail = c.tail.transform(ar -> vertx.executeBlocking(() -> router.dispatch(c, m), false)
+                .map(pending -> {
+                    pending.onFailure(t -> failed(c, m, t));
+                    return (Void) null;
+                })
                 .recover(t -> {
-                    if (t instanceof SplitBrainProtectionException) {
-                        // Lost the majority between two checks: this node may not change anything now.
-                        c.context.runOnContext(v -> fatal(c, minority()));
-                        return Future.succeededFuture();
-                    }
-                    ProtocolException e = t instanceof ProtocolException pe
-                            ? pe
-                            : new ProtocolException(ErrorCode.INTERNAL, "internal error; nothing was changed");
-                    if (!(t instanceof ProtocolException)) {
-                        LOG.error("Failed to handle {} on {}", MessageRouter.wireName(m.getClass()), c.id, t);
-                    }
-                    c.send(ServerMessage.Error.of(e, m.id(), MessageRouter.wireName(m.getClass())));
-                    count(e.code());
-                    journal(c, MessageRouter.wireName(m.getClass()), m, e);
+                    failed(c, m, t);
                     return Future.succeededFuture();
                 }));
+    }
+
+    /** Answers a message whose handling failed: an error echoing its id, counted and journaled. */
+    private void failed(Connection c, ClientMessage m, Throwable t) {
+        if (t instanceof SplitBrainProtectionException) {
+            // Lost the majority between two checks: this node may not change anything now.
+            c.context.runOnContext(v -> fatal(c, minority()));
+            return;
+        }
+        ProtocolException e = t instanceof ProtocolException pe
+                ? pe
+                : new ProtocolException(ErrorCode.INTERNAL, "internal error; nothing was changed");
+        if (!(t instanceof ProtocolException)) {
+            LOG.error("Failed to handle {} on {}", MessageRouter.wireName(m.getClass()), c.id, t);
+        }
+        c.send(ServerMessage.Error.of(e, m.id(), MessageRouter.wireName(m.getClass())));
+        count(e.code());
+        journal(c, MessageRouter.wireName(m.getClass()), m, e);
     }
 
     private void onClose(Connection c) {
