@@ -189,11 +189,19 @@ final class MediaNode implements AutoCloseable {
         String participantId = r.getString("participantId");
         switch (r.getString("op")) {
             case "allocate" -> {
+                Role role = Role.valueOf(r.getString("role"));
                 try {
-                    return offerJson(
-                            bridge.allocateEndpoint(sessionId, participantId, Role.valueOf(r.getString("role"))));
-                } catch (IllegalStateException e) {
-                    throw new ProtocolException(ErrorCode.WRONG_STATE, "already connected to the bridge");
+                    return offerJson(bridge.allocateEndpoint(sessionId, participantId, role));
+                } catch (IllegalStateException stale) {
+                    // The roster gives this id only to whoever holds it now: an endpoint with the same id is one
+                    // its person left (a helper leaving and joining again; freeing is not waited for) and that
+                    // this bridge has not freed yet. The new one replaces it.
+                    bridge.removeEndpoint(sessionId, participantId);
+                    try {
+                        return offerJson(bridge.allocateEndpoint(sessionId, participantId, role));
+                    } catch (IllegalStateException e) {
+                        throw new ProtocolException(ErrorCode.WRONG_STATE, "already connected to the bridge");
+                    }
                 }
             }
             case "answer" -> {

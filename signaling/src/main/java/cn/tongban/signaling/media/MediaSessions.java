@@ -497,9 +497,30 @@ public final class MediaSessions implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the connection is a helper or supervisor in a session now. This node's note of what its
+     * connections joined can outlive the membership when another node changed the roster — it moved the
+     * session's media after its bridge's node died and dropped the helpers, telling them {@code ended} — so
+     * the note is checked against the roster and dropped when the roster no longer has them.
+     */
+    private boolean stillJoined(String connId) {
+        Joined j = joined.get(connId);
+        if (j == null) {
+            return false;
+        }
+        boolean in = roster.get(j.sessionId())
+                .flatMap(ms -> ms.participant(j.key()))
+                .filter(p -> connId.equals(p.connId()))
+                .isPresent();
+        if (!in) {
+            joined.remove(connId, j);
+        }
+        return in;
+    }
+
     /** A clerk who joined someone else's session cannot take a ticket meanwhile. */
     public void requireNotJoined(String connId) {
-        if (joined.containsKey(connId)) {
+        if (stillJoined(connId)) {
             throw new ProtocolException(
                     ErrorCode.WRONG_STATE, "you are in a session as helper or supervisor; leave it first");
         }
@@ -679,7 +700,7 @@ public final class MediaSessions implements AutoCloseable {
     /** {@code join_session}: an invited helper or a supervisor of the owning hall joins. */
     public Future<Void> joinSession(Sender c, ClientMessage.JoinSession js) {
         requireBridge("join_session");
-        if (joined.containsKey(c.connId())) {
+        if (stillJoined(c.connId())) {
             throw new ProtocolException(ErrorCode.WRONG_STATE, "you are already in a session; leave it first");
         }
         queue.presence(c.clerkId())

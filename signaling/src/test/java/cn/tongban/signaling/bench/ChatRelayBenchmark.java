@@ -204,9 +204,14 @@ public final class ChatRelayBenchmark {
     // ---------------------------------------------------------------- the server
 
     private Process startServer(Path dir) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        // Extra options for the server's JVM (e.g. a garbage collector and its log), space-separated.
+        String extra = System.getProperty("bench.serverJvm", "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of(
                 "-Djava.net.preferIPv4Stack=true",
                 "--add-modules",
                 "java.se",

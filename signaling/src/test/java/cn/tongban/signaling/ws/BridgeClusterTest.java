@@ -2,8 +2,11 @@ package cn.tongban.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.session.media.Role;
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.media.MediaSession;
 import cn.tongban.signaling.protocol.ServerMessage;
+import com.hazelcast.map.IMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -112,6 +115,36 @@ class BridgeClusterTest {
                     .contains(" " + bridgeA + " typ host")
                     .contains("a=ssrc:4242 msid:applicant-1 applicant-1-camera");
             assertThat(nodeA.media().bridge().metrics().snapshot()).isNotEmpty();
+
+            // Another node drops the supervisor from the session's roster (as a node moving the media of a
+            // session whose bridge died does). Node B's note that this connection joined must not outlive
+            // that: the supervisor joins again instead of being told to leave a session they are not in.
+            IMap<String, MediaSession> roster = nodeA.hazelcast().getMap("tongban.media");
+            MediaSession ms = roster.get(sid);
+            roster.put(
+                    sid,
+                    new MediaSession(
+                            ms.sessionId(),
+                            ms.ticketId(),
+                            ms.number(),
+                            ms.matterId(),
+                            ms.hallId(),
+                            ms.partnerHallId(),
+                            ms.clerkId(),
+                            ms.node(),
+                            ms.recorded(),
+                            ms.screen(),
+                            ms.startedAt(),
+                            ms.participants().stream()
+                                    .filter(p -> p.role() != Role.SUPERVISOR)
+                                    .toList(),
+                            ms.invited()));
+            supervisor.send(
+                    "{\"type\":\"join_session\",\"id\":\"j2\",\"sessionId\":\"" + sid + "\",\"role\":\"supervisor\"}");
+            assertThat(supervisor
+                            .expect(ServerMessage.Paired.class, p -> "j2".equals(p.re()))
+                            .role())
+                    .isEqualTo("supervisor");
 
             clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
             assertThat(supervisor.expect(ServerMessage.Ended.class).sessionId()).isEqualTo(sid);
