@@ -43,7 +43,8 @@ import picocli.CommandLine;
  * Fault tolerance with real parts: three Tongban nodes as separate JVMs (Changzhou Wujin, Nanjing Gulou,
  * Shanghai Qingpu) clustered on loopback with event-bus TLS, on a shared PostgreSQL and again each on its
  * own H2, 300 waiting tickets and 50 live sessions whose two ends sit on different nodes, driven by
- * protocol clients.
+ * protocol clients. Media goes through each node's own bridge (a session's on the bridge of the node where
+ * its clerk took the ticket).
  *
  * <ol>
  *   <li>The Wujin node is killed with SIGKILL. Its clients fail over to the nodes of {@code
@@ -133,6 +134,7 @@ class ClusterFaultToleranceTest {
         List<NodeClient> clients = new ArrayList<>();
         try (NodeProcesses cluster = new NodeProcesses(List.of("wujin", "gulou", "qingpu"), root, dbArgs)) {
             cluster.writeToEach("refdata.yaml", refdata());
+            cluster.bridged();
             List<NodeProcesses.Node> nodes = cluster.all();
             long t0 = System.nanoTime();
             startAll(cluster);
@@ -198,9 +200,24 @@ class ClusterFaultToleranceTest {
                     .hasSize(3)
                     .first()
                     .isEqualTo(dead.wsUrl());
+            // The sessions bridged on the dying node: their clerks took the ticket there.
+            List<Pair> onDeadBridge =
+                    pairs.stream().filter(p -> p.clerk.url.equals(dead.wsUrl())).toList();
+            assertThat(onDeadBridge).hasSizeGreaterThan(10);
             cluster.kill(dead);
             long killedAt = System.nanoTime();
             phase("wujin killed", t0);
+            // Their applicants (on surviving nodes) are offered a surviving bridge without doing anything.
+            List<Future<Long>> mediaBack = onDeadBridge.stream()
+                    .map(p -> pool.submit(() -> {
+                        assertThat(p.applicant
+                                        .expect(ServerMessage.Paired.class, x -> x.resumed(), LONG)
+                                        .sessionId())
+                                .isEqualTo(p.sessionId);
+                        p.applicant.expect(ServerMessage.Offer.class, o -> onSurvivingBridge(o, nodes, dead), LONG);
+                        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                    }))
+                    .toList();
             for (NodeClient c : orphans) {
                 assertThat(c.awaitClosed(SHORT))
                         .as(c.label + " sees its node go")
@@ -239,6 +256,7 @@ class ClusterFaultToleranceTest {
                     p.resumeToken = t.resumeToken();
                     ServerMessage.Paired again = c.expect(ServerMessage.Paired.class, x -> x.resumed(), LONG);
                     assertThat(again.sessionId()).isEqualTo(p.sessionId);
+                    c.expect(ServerMessage.Offer.class, o -> onSurvivingBridge(o, nodes, dead), LONG);
                 } else {
                     Pair p = pairOfClerk.get(c);
                     c.send("{\"type\":\"auth\",\"id\":\"a\",\"token\":\"" + p.clerkToken + "\"}");
@@ -248,7 +266,9 @@ class ClusterFaultToleranceTest {
                             .isEqualTo(ServerMessage.ClerkStatus.BUSY);
                     ServerMessage.Paired again = c.expect(ServerMessage.Paired.class, x -> x.resumed(), LONG);
                     assertThat(again.sessionId()).isEqualTo(p.sessionId);
-                    assertThat(again.offerer()).isTrue();
+                    // Bridge mode: the server offers, from a bridge that is alive.
+                    assertThat(again.offerer()).isFalse();
+                    c.expect(ServerMessage.Offer.class, o -> onSurvivingBridge(o, nodes, dead), LONG);
                 }
                 backAfterMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
                 return null;
@@ -269,6 +289,17 @@ class ClusterFaultToleranceTest {
                     .isLessThan(15_000L);
 
             phase("its " + orphans.size() + " clients failed over and resumed", t0);
+            List<Long> media = new ArrayList<>();
+            for (Future<Long> f : mediaBack) {
+                media.add(f.get(LONG.toSeconds(), TimeUnit.SECONDS));
+            }
+            media.sort(null);
+            System.out.printf(
+                    "[fault test] %d sessions of the dead bridge offered a surviving bridge after: p50 %d ms, max %d ms%n",
+                    media.size(), media.get(media.size() / 2), media.get(media.size() - 1));
+            assertThat(media.get(media.size() - 1))
+                    .as("media of the dead bridge's sessions back on a surviving bridge (ms)")
+                    .isLessThan(5_000L);
             // ---- no ticket lost or duplicated, everyone keeps their place and wait estimate
             Map<String, List<Integer>> after = settledPlaces(waiters);
             assertThat(after).isEqualTo(before);
@@ -373,6 +404,12 @@ class ClusterFaultToleranceTest {
             pool.shutdownNow();
             vertx.close().await(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** Whether the offer's candidates name the media port of a node other than {@code dead}. */
+    private static boolean onSurvivingBridge(
+            ServerMessage.Offer o, List<NodeProcesses.Node> nodes, NodeProcesses.Node dead) {
+        return nodes.stream().filter(n -> n != dead).anyMatch(n -> o.sdp().contains(" " + n.mediaPort + " typ host"));
     }
 
     private static void phase(String what, long t0) {

@@ -26,13 +26,17 @@ final class NodeProcesses implements AutoCloseable {
         final String name;
         final int httpPort;
         final int hazelcastPort;
+        /** The UDP port of its media bridge (used in bridge mode only). */
+        final int mediaPort;
+
         final Path dataDir;
         Process process;
 
-        Node(String name, int httpPort, int hazelcastPort, Path dataDir) {
+        Node(String name, int httpPort, int hazelcastPort, int mediaPort, Path dataDir) {
             this.name = name;
             this.httpPort = httpPort;
             this.hazelcastPort = hazelcastPort;
+            this.mediaPort = mediaPort;
             this.dataDir = dataDir;
         }
 
@@ -60,6 +64,7 @@ final class NodeProcesses implements AutoCloseable {
     private final Path logDir;
     private final Path secrets;
     private final List<String> extraArgs = new ArrayList<>();
+    private boolean bridged;
 
     /**
      * @param names the node names, in start order
@@ -77,7 +82,7 @@ final class NodeProcesses implements AutoCloseable {
         ClusterCa ca = ClusterCa.create("fault-test", Duration.ofDays(1));
         for (String name : names) {
             Path dir = Files.createDirectories(root.resolve(name));
-            Node n = new Node(name, Ports.reserve(), Ports.reserve(), dir);
+            Node n = new Node(name, Ports.reserve(), Ports.reserve(), Ports.reserve(), dir);
             ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dir.resolve("cluster-tls.p12"), tlsPassword.toCharArray());
             nodes.put(name, n);
@@ -149,10 +154,6 @@ final class NodeProcesses implements AutoCloseable {
                 "127.0.0.1",
                 "--port",
                 String.valueOf(n.httpPort),
-                // These nodes test the queue and the peer-to-peer relay across JVMs (the bridge across nodes:
-                // BridgeClusterTest); p2p also keeps several nodes on one machine off one UDP port.
-                "--media-mode",
-                "p2p",
                 "--public-url",
                 n.baseUrl(),
                 "--data-dir",
@@ -177,6 +178,11 @@ final class NodeProcesses implements AutoCloseable {
             cmd.add("--cluster-member");
             cmd.add("127.0.0.1:" + other.hazelcastPort);
         }
+        // Peer-to-peer unless asked: each bridge needs a UDP port of its own (one per node on one machine).
+        cmd.addAll(
+                bridged
+                        ? List.of("--media-mode", "bridge", "--media-port", String.valueOf(n.mediaPort))
+                        : List.of("--media-mode", "p2p"));
         cmd.addAll(databaseArgs);
         cmd.addAll(extraArgs);
         cmd.addAll(List.of("--cluster-name", clusterName));
@@ -186,6 +192,11 @@ final class NodeProcesses implements AutoCloseable {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
                 logDir.resolve(clusterName + "-" + n.name + ".log").toFile()));
         n.process = pb.start();
+    }
+
+    /** Media through each node's own bridge (on {@link Node#mediaPort}) for nodes started from now on. */
+    void bridged() {
+        bridged = true;
     }
 
     /** Adds options to every node started from now on. */
