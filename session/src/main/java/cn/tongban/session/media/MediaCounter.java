@@ -7,6 +7,8 @@ public enum MediaCounter {
     RTCP_RECEIVED,
     RTP_FORWARDED,
     RTCP_FORWARDED,
+    /** Lost packets a receiver asked for (NACK) that the bridge resent from its own cache. */
+    RTP_RETRANSMITTED,
     RTCP_SENT,
     KEYFRAME_REQUESTS_SENT,
     DTLS_HANDSHAKES_COMPLETED,

@@ -6,6 +6,7 @@ import cn.tongban.session.media.TrackKind;
 import cn.tongban.session.media.ice.IceCandidate;
 import cn.tongban.session.media.pipeline.PacketInfo;
 import cn.tongban.session.media.recording.RecordingSink;
+import cn.tongban.session.media.rtp.Rtcp;
 import cn.tongban.session.media.rtp.RtcpPacket;
 import cn.tongban.session.media.sdp.BridgeOfferWriter;
 import cn.tongban.session.media.sdp.Direction;
@@ -287,6 +288,10 @@ public final class Conference {
     /** Sends a decrypted RTP packet to every other participant whose offer carries its SSRC. */
     void forwardRtp(Endpoint from, PacketInfo p) {
         Long ssrc = p.ssrc();
+        Track track = from.uploads.get(ssrc);
+        if (track != null && track.cache() != null && track.ssrc() == p.ssrc()) {
+            track.cache().put(p.buffer(), p.offset(), p.length(), p.sequenceNumber(), p.receivedNanos());
+        }
         for (Endpoint to : members) {
             if (to != from && to.receives.contains(ssrc) && to.secure()) {
                 byte[] scratch = SCRATCH.get();
@@ -310,17 +315,37 @@ public final class Conference {
         }
     }
 
-    /** A receiver lost packets: the NACK goes to the sender, whose RTX stream the receiver also gets. */
+    /**
+     * A receiver lost packets: those still in the track's cache are sent to it again at once, on the
+     * original SSRC and sequence number (a late packet to the receiver, which its SRTP replay window and
+     * jitter buffer accept); only the rest are asked of the sender, whose RTX stream the receiver also gets.
+     */
     void forwardNack(Endpoint from, RtcpPacket nack) {
         Track t = tracksBySsrc.get(nack.mediaSsrc());
         if (t == null || t.owner() == from || !from.receives.contains(t.ssrc())) {
             return;
         }
-        byte[] copy = nack.copy();
+        List<Integer> lost = nack.nackedSequenceNumbers();
+        List<Integer> missing = lost;
+        if (t.cache() != null && t.ssrc() == nack.mediaSsrc()) {
+            missing = new ArrayList<>();
+            long now = System.nanoTime();
+            for (int seq : lost) {
+                PacketBuffer again = t.cache().get(seq, now);
+                if (again == null) {
+                    missing.add(seq);
+                } else {
+                    from.sendRtp(new PacketInfo(again, now));
+                    metrics.increment(MediaCounter.RTP_RETRANSMITTED);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
         Endpoint sender = t.owner();
-        // The sender never heard of the receiver's SSRC; present the request as the bridge's own.
-        RtcpPacket.parseCompound(copy, 0, copy.length).get(0).setSenderSsrc(sender.localSsrc);
-        sender.sendRtcp(copy);
+        // The sender never heard of the receiver's SSRC: the request is the bridge's own.
+        sender.sendRtcp(Rtcp.nack(sender.localSsrc, nack.mediaSsrc(), missing));
         metrics.increment(MediaCounter.RTCP_FORWARDED);
     }
 

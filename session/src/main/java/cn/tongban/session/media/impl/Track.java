@@ -7,10 +7,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * One uploaded track: who sends it and on which SSRCs.
  *
  * @param rtxSsrc the RFC 4588 retransmission SSRC, or 0
+ * @param cache the last packets of a video track, for repairing receivers' losses (null for audio)
  */
-record Track(Endpoint owner, TrackKind kind, long ssrc, long rtxSsrc, AtomicLong lastKeyframeRequestNanos) {
+record Track(
+        Endpoint owner,
+        TrackKind kind,
+        long ssrc,
+        long rtxSsrc,
+        AtomicLong lastKeyframeRequestNanos,
+        PacketCache cache) {
     Track(Endpoint owner, TrackKind kind, long ssrc, long rtxSsrc) {
-        this(owner, kind, ssrc, rtxSsrc, new AtomicLong(Long.MIN_VALUE / 2));
+        this(
+                owner,
+                kind,
+                ssrc,
+                rtxSsrc,
+                new AtomicLong(Long.MIN_VALUE / 2),
+                kind == TrackKind.AUDIO ? null : new PacketCache());
     }
 
     boolean sameSsrcs(Track o) {
