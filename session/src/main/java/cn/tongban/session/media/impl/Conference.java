@@ -319,15 +319,23 @@ public final class Conference {
      * A receiver lost packets: those still in the track's cache are sent to it again at once, on the
      * original SSRC and sequence number (a late packet to the receiver, which its SRTP replay window and
      * jitter buffer accept); only the rest are asked of the sender, whose RTX stream the receiver also gets.
+     * The repair runs on the sender's forwarding worker: the receiver's SRTP context for that stream is the
+     * one the forwarding uses, and must not be used from two threads at once.
      */
     void forwardNack(Endpoint from, RtcpPacket nack) {
         Track t = tracksBySsrc.get(nack.mediaSsrc());
         if (t == null || t.owner() == from || !from.receives.contains(t.ssrc())) {
             return;
         }
+        long mediaSsrc = nack.mediaSsrc();
         List<Integer> lost = nack.nackedSequenceNumbers();
+        // A full queue drops the repair: the receiver asks again.
+        t.owner().onForwardingWorker(() -> repair(from, t, mediaSsrc, lost));
+    }
+
+    private void repair(Endpoint receiver, Track t, long mediaSsrc, List<Integer> lost) {
         List<Integer> missing = lost;
-        if (t.cache() != null && t.ssrc() == nack.mediaSsrc()) {
+        if (t.cache() != null && t.ssrc() == mediaSsrc) {
             missing = new ArrayList<>();
             long now = System.nanoTime();
             for (int seq : lost) {
@@ -335,7 +343,7 @@ public final class Conference {
                 if (again == null) {
                     missing.add(seq);
                 } else {
-                    from.sendRtp(new PacketInfo(again, now));
+                    receiver.sendRtp(new PacketInfo(again, now));
                     metrics.increment(MediaCounter.RTP_RETRANSMITTED);
                 }
             }
@@ -345,7 +353,7 @@ public final class Conference {
         }
         Endpoint sender = t.owner();
         // The sender never heard of the receiver's SSRC: the request is the bridge's own.
-        sender.sendRtcp(Rtcp.nack(sender.localSsrc, nack.mediaSsrc(), missing));
+        sender.sendRtcp(Rtcp.nack(sender.localSsrc, mediaSsrc, missing));
         metrics.increment(MediaCounter.RTCP_FORWARDED);
     }
 

@@ -230,6 +230,15 @@ public final class Endpoint {
         }
     }
 
+    /**
+     * Runs {@code task} on this participant's forwarding worker, the thread that forwards its packets: work
+     * that encrypts this participant's streams for a receiver (a repair) must not run beside that
+     * forwarding, which uses the same SRTP context. False when the worker's queue is full.
+     */
+    boolean onForwardingWorker(Runnable task) {
+        return dispatcher.dispatch(task);
+    }
+
     /** Runs the receive chain on the calling thread. */
     void receive(byte[] buf, int off, int len, long receivedNanos) {
         if (!closed) {
