@@ -76,6 +76,9 @@ public interface Bridge extends AutoCloseable {
 
     MediaMetrics metrics();
 
+    /** What the participant's browser reports it can receive, and what the bridge lets it send. */
+    Bandwidth bandwidth(String sessionId, String participantId);
+
     /** The UDP port actually bound. */
     int port();
 

@@ -13,7 +13,8 @@ import java.util.List;
  *
  * @param port the one UDP port for all participants (0 picks a free port, for tests)
  * @param addresses the unicast addresses to bind and advertise as host candidates
- * @param rembBitrate the bitrate the bridge advertises in REMB to every sender, bits per second
+ * @param rembBitrate the most the bridge lets any sender's video use, bits per second: the REMB it sends a
+ *     sender is what the sender's receivers report they can take, never more than this
  * @param rtcpIntervalMillis how often the bridge sends RR + REMB to each participant
  * @param maxPacketsPerSecond per-participant inbound limit; beyond it datagrams are dropped and counted
  * @param ffmpeg the ffmpeg executable recording uses to write WebM

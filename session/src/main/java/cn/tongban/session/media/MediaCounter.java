@@ -10,6 +10,8 @@ public enum MediaCounter {
     /** Lost packets a receiver asked for (NACK) that the bridge resent from its own cache. */
     RTP_RETRANSMITTED,
     RTCP_SENT,
+    /** REMB reports received from participants' browsers (their receive-side bandwidth estimates). */
+    REMB_RECEIVED,
     KEYFRAME_REQUESTS_SENT,
     DTLS_HANDSHAKES_COMPLETED,
     DTLS_HANDSHAKES_FAILED,

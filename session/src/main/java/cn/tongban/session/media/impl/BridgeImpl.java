@@ -1,5 +1,6 @@
 package cn.tongban.session.media.impl;
 
+import cn.tongban.session.media.Bandwidth;
 import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.BridgeConfig;
 import cn.tongban.session.media.BridgeListener;
@@ -187,6 +188,12 @@ public final class BridgeImpl implements Bridge {
     }
 
     @Override
+    public Bandwidth bandwidth(String sessionId, String participantId) {
+        Endpoint e = endpoint(sessionId, participantId);
+        return new Bandwidth(e.receiverEstimate.bitsPerSecond(System.nanoTime()), e.rembSent());
+    }
+
+    @Override
     public void startRecording(String sessionId, Path directory) throws IOException {
         Conference c = conferences.get(sessionId);
         if (c == null) {
@@ -261,9 +268,11 @@ public final class BridgeImpl implements Bridge {
 
     private void sendReports() {
         try {
+            long now = System.nanoTime();
             for (Conference c : conferences.values()) {
+                c.updateEstimates(now);
                 for (Endpoint e : c.members()) {
-                    e.sendReports(config.rembBitrate());
+                    e.sendReports(c.rembFor(e, config.rembBitrate()));
                 }
             }
         } catch (RuntimeException ex) {

@@ -28,6 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Conference {
     private static final long KEYFRAME_REQUEST_MIN_INTERVAL_NANOS = 250_000_000L;
 
+    /**
+     * The least a sender is ever told (bits per second): enough for VP8 at a low resolution (Chromium's
+     * floor for one stream is 30 kbit/s), so one receiver on a very poor link degrades the picture for the
+     * others but never stops it.
+     */
+    static final long MIN_REMB_BITRATE = 150_000;
+
     final String id;
     private final CountingMetrics metrics;
     private final String fingerprint;
@@ -289,8 +296,11 @@ public final class Conference {
     void forwardRtp(Endpoint from, PacketInfo p) {
         Long ssrc = p.ssrc();
         Track track = from.uploads.get(ssrc);
-        if (track != null && track.cache() != null && track.ssrc() == p.ssrc()) {
-            track.cache().put(p.buffer(), p.offset(), p.length(), p.sequenceNumber(), p.receivedNanos());
+        if (track != null) {
+            track.meter().add(p.length());
+            if (track.cache() != null && track.ssrc() == p.ssrc()) {
+                track.cache().put(p.buffer(), p.offset(), p.length(), p.sequenceNumber(), p.receivedNanos());
+            }
         }
         for (Endpoint to : members) {
             if (to != from && to.receives.contains(ssrc) && to.secure()) {
@@ -355,6 +365,70 @@ public final class Conference {
         // The sender never heard of the receiver's SSRC: the request is the bridge's own.
         sender.sendRtcp(Rtcp.nack(sender.localSsrc, mediaSsrc, missing));
         metrics.increment(MediaCounter.RTCP_FORWARDED);
+    }
+
+    /**
+     * Once per report round, on the RTCP timer: updates every track's forwarded rate, then every
+     * receiver's limit ({@link ReceiverEstimate#limit}) against the video it is forwarded.
+     */
+    void updateEstimates(long nowNanos) {
+        for (Map.Entry<Long, Track> e : tracksBySsrc.entrySet()) {
+            if (e.getKey() == e.getValue().ssrc()) { // once per track, not again under its RTX SSRC
+                e.getValue().meter().sample(nowNanos);
+            }
+        }
+        for (Endpoint r : members) {
+            long forwarded = 0;
+            for (Long ssrc : r.receives) {
+                Track t = tracksBySsrc.get(ssrc);
+                if (t != null && t.ssrc() == ssrc && t.isVideo()) {
+                    forwarded += t.meter().bitsPerSecond();
+                }
+            }
+            r.videoForwarded = forwarded;
+            r.videoLimit = r.receiverEstimate.limit(nowNanos, forwarded);
+        }
+    }
+
+    /**
+     * The bitrate to advertise in the REMB to {@code sender} for its video: the least its congested
+     * receivers allow it, within [{@link #MIN_REMB_BITRATE}, {@code ceiling}]; the ceiling when none is
+     * congested ({@link ReceiverEstimate#limit}).
+     *
+     * <p>A receiver's estimate covers all the video it receives, from every sender; the sender's share of it
+     * is in proportion to what the receiver now gets from that sender (equal shares while nothing is
+     * measured yet), so every sender to a congested receiver slows in proportion. A supervisor counts as
+     * any receiver.
+     */
+    long rembFor(Endpoint sender, long ceiling) {
+        long cap = ceiling;
+        for (Endpoint r : members) {
+            long limit = r.videoLimit;
+            if (r == sender || limit < 0) {
+                continue;
+            }
+            long fromSender = 0;
+            boolean receivesSender = false;
+            List<Endpoint> senders = new ArrayList<>(2);
+            for (Long ssrc : r.receives) {
+                Track t = tracksBySsrc.get(ssrc);
+                if (t == null || t.ssrc() != ssrc || !t.isVideo()) {
+                    continue;
+                }
+                addIfAbsent(senders, t.owner());
+                if (t.owner() == sender) {
+                    receivesSender = true;
+                    fromSender += t.meter().bitsPerSecond();
+                }
+            }
+            if (!receivesSender) {
+                continue;
+            }
+            long total = r.videoForwarded;
+            long share = total > 0 ? (long) ((double) limit * fromSender / total) : limit / senders.size();
+            cap = Math.min(cap, share);
+        }
+        return Math.max(Math.min(MIN_REMB_BITRATE, ceiling), cap);
     }
 
     /** A receiver (or the bridge itself, {@code from == null}) needs a keyframe of the track on this SSRC. */

@@ -12,11 +12,13 @@ import cn.tongban.session.media.pipeline.ObserverNode;
 import cn.tongban.session.media.pipeline.PacketInfo;
 import cn.tongban.session.media.pipeline.Rfc7983;
 import cn.tongban.session.media.pipeline.TransformerNode;
+import cn.tongban.session.media.rtp.AbsSendTime;
 import cn.tongban.session.media.rtp.ReceiveStatistics;
 import cn.tongban.session.media.rtp.ReportBlock;
 import cn.tongban.session.media.rtp.Rtcp;
 import cn.tongban.session.media.rtp.RtcpPacket;
 import cn.tongban.session.media.rtp.RtpPacket;
+import cn.tongban.session.media.sdp.BridgeOfferWriter;
 import cn.tongban.session.media.sdp.OfferMedia;
 import cn.tongban.session.media.srtp.PacketBuffer;
 import cn.tongban.session.media.srtp.SrtpKeys;
@@ -75,6 +77,17 @@ public final class Endpoint {
     final Set<Long> receives = ConcurrentHashMap.newKeySet();
 
     private final Map<Long, ReceiveStatistics> stats = new ConcurrentHashMap<>();
+
+    /** What this participant's browser says it can receive (its REMB reports). */
+    final ReceiverEstimate receiverEstimate = new ReceiverEstimate();
+
+    /** RTCP timer only: the video the bridge forwards to this participant, and what it allows (-1: no limit). */
+    long videoForwarded;
+
+    long videoLimit = -1;
+
+    /** The bitrate of the last REMB the bridge sent this participant, for tests and diagnostics. */
+    private volatile long rembSent = -1;
 
     // Control plane, guarded by the conference lock.
     final List<OfferMedia> mlines = new ArrayList<>();
@@ -182,14 +195,30 @@ public final class Endpoint {
         return rfc7983;
     }
 
-    /** RTP toward this participant: srtp-encrypt ─ transport-send. */
+    /**
+     * RTP toward this participant: abs-send-time ─ srtp-encrypt ─ transport-send. The send time is the
+     * bridge's, so the participant's REMB measures the path from the bridge, not the sender's uplink and
+     * pacer.
+     */
     private Node buildRtpSendChain() {
-        TransformerNode encrypt = new TransformerNode(
-                "srtp-encrypt",
-                p -> srtp.protectRtp(p.packet()) == SrtpErrorStatus.OK ? p : null,
-                () -> metrics.increment(MediaCounter.SEND_FAILED));
-        encrypt.then(new ConsumerNode("transport-send", this::sendPacket));
-        return encrypt;
+        TransformerNode stamp = new TransformerNode(
+                "abs-send-time",
+                p -> {
+                    AbsSendTime.rewrite(
+                            p.buffer(),
+                            p.offset(),
+                            p.length(),
+                            BridgeOfferWriter.ABS_SEND_TIME_ID,
+                            AbsSendTime.fromNanos(System.nanoTime()));
+                    return p;
+                },
+                () -> {});
+        stamp.then(new TransformerNode(
+                        "srtp-encrypt",
+                        p -> srtp.protectRtp(p.packet()) == SrtpErrorStatus.OK ? p : null,
+                        () -> metrics.increment(MediaCounter.SEND_FAILED)))
+                .then(new ConsumerNode("transport-send", this::sendPacket));
+        return stamp;
     }
 
     /** RTCP toward this participant: srtcp-encrypt ─ transport-send. */
@@ -292,6 +321,10 @@ public final class Endpoint {
                 conference.requestKeyframe(this, r.mediaSsrc(), r.isFir());
             } else if (r.isNack()) {
                 conference.forwardNack(this, r);
+            } else if (r.isRemb()) {
+                // About everything this participant receives from the bridge: the senders' REMB uses it.
+                metrics.increment(MediaCounter.REMB_RECEIVED);
+                receiverEstimate.onRemb(r.rembBitrate(), p.receivedNanos());
             }
         }
     }
@@ -320,8 +353,9 @@ public final class Endpoint {
     }
 
     /**
-     * The periodic report: an RR for what this participant sends plus a REMB for its video. Chromium
-     * follows REMB only when it arrives with an RR (and rtcp-rsize negotiated).
+     * The periodic report: an RR for what this participant sends plus a REMB for its video (the bitrate
+     * its receivers can take, {@link Conference#rembFor}). Chromium follows REMB only when it arrives with
+     * an RR (and rtcp-rsize negotiated).
      */
     void sendReports(long rembBitrate) {
         if (srtp == null || closed) {
@@ -340,7 +374,17 @@ public final class Endpoint {
             }
         }
         byte[] rr = Rtcp.receiverReport(localSsrc, blocks);
-        sendRtcp(video.isEmpty() ? rr : Rtcp.compound(rr, Rtcp.remb(localSsrc, rembBitrate, video)));
+        if (video.isEmpty()) {
+            sendRtcp(rr);
+        } else {
+            sendRtcp(Rtcp.compound(rr, Rtcp.remb(localSsrc, rembBitrate, video)));
+            rembSent = rembBitrate;
+        }
+    }
+
+    /** The bitrate of the last REMB sent to this participant, or -1. */
+    long rembSent() {
+        return rembSent;
     }
 
     void installKeys(SrtpKeys keys) {

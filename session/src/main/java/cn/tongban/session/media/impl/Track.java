@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * @param rtxSsrc the RFC 4588 retransmission SSRC, or 0
  * @param cache the last packets of a video track, for repairing receivers' losses (null for audio)
+ * @param meter the rate at which the track is forwarded (primary and RTX)
  */
 record Track(
         Endpoint owner,
@@ -15,7 +16,8 @@ record Track(
         long ssrc,
         long rtxSsrc,
         AtomicLong lastKeyframeRequestNanos,
-        PacketCache cache) {
+        PacketCache cache,
+        BitrateMeter meter) {
     Track(Endpoint owner, TrackKind kind, long ssrc, long rtxSsrc) {
         this(
                 owner,
@@ -23,7 +25,8 @@ record Track(
                 ssrc,
                 rtxSsrc,
                 new AtomicLong(Long.MIN_VALUE / 2),
-                kind == TrackKind.AUDIO ? null : new PacketCache());
+                kind == TrackKind.AUDIO ? null : new PacketCache(),
+                new BitrateMeter());
     }
 
     boolean sameSsrcs(Track o) {

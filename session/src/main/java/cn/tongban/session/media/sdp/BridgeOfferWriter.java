@@ -1,14 +1,18 @@
 package cn.tongban.session.media.sdp;
 
 import cn.tongban.session.media.ice.IceCandidate;
+import cn.tongban.session.media.rtp.AbsSendTime;
 import java.util.List;
 
 /**
  * Writes the bridge's offers (RFC 8829 JSEP, unified plan, one BUNDLE group, RFC 8843). The bridge is the
  * offerer so that every participant uses the same payload types and packets can be forwarded unchanged:
- * Opus 111, VP8 96 with RTX 97 (RFC 4588). No header extensions are offered — forwarded packets keep the
- * sender's SSRC and receivers demultiplex by the {@code a=ssrc} lines, so there is no MID extension to
- * rewrite — and no transport-cc: the bridge sends REMB together with receiver reports instead.
+ * Opus 111, VP8 96 with RTX 97 (RFC 4588). The one header extension is abs-send-time on video (id {@value
+ * #ABS_SEND_TIME_ID}, the same for everyone, so forwarded packets keep it where it is): the bridge restamps
+ * it as it sends a packet on, and the receiving browser's REMB then estimates the bridge-to-receiver path,
+ * which the bridge passes on to the senders. No MID extension — forwarded packets keep the sender's SSRC and
+ * receivers demultiplex by the {@code a=ssrc} lines — and no transport-cc: the bridge sends REMB together
+ * with receiver reports instead.
  *
  * <p>{@code a=ice-lite} makes the browser the controlling agent (RFC 8445 section 6.1.1); {@code
  * a=setup:actpass} lets it pick {@code active}, which makes the bridge the DTLS server (RFC 5763 section 5).
@@ -17,6 +21,8 @@ public final class BridgeOfferWriter {
     public static final int OPUS_PT = 111;
     public static final int VP8_PT = 96;
     public static final int RTX_PT = 97;
+    /** The RFC 8285 id of abs-send-time on every video m-line. */
+    public static final int ABS_SEND_TIME_ID = 3;
 
     private BridgeOfferWriter() {}
 
@@ -66,6 +72,7 @@ public final class BridgeOfferWriter {
                 line(sb, "a=rtpmap:" + OPUS_PT + " opus/48000/2");
                 line(sb, "a=fmtp:" + OPUS_PT + " minptime=10;useinbandfec=1");
             } else {
+                line(sb, "a=extmap:" + ABS_SEND_TIME_ID + " " + AbsSendTime.URI);
                 line(sb, "a=rtpmap:" + VP8_PT + " VP8/90000");
                 line(sb, "a=rtcp-fb:" + VP8_PT + " goog-remb");
                 line(sb, "a=rtcp-fb:" + VP8_PT + " ccm fir");

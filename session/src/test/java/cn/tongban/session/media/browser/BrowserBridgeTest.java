@@ -282,6 +282,13 @@ class BrowserBridgeTest {
                         .anyMatch(m -> number(m, "ssrc") == screenSsrc && number(m, "targetBitrate") >= 1_500_000));
         System.out.println(
                 "bridge metrics after the browser test: " + bridge.metrics().snapshot());
+        // Chromium reports what it can receive (REMB, goog-remb without transport-cc); the bridge passes it
+        // on to the senders, and on loopback nobody is held down by it.
+        for (String p : List.of("applicant", "clerk", "helper", "supervisor")) {
+            System.out.println("bandwidth of " + p + ": " + bridge.bandwidth(SESSION, p));
+        }
+        assertThat(bridge.metrics().count(MediaCounter.REMB_RECEIVED)).isPositive();
+        assertThat(bridge.bandwidth(SESSION, "supervisor").receiveEstimate()).isPositive();
 
         long minimum = recordingStart + 8_000_000_000L;
         while (System.nanoTime() < minimum) {

@@ -34,7 +34,11 @@ class SdpTest {
         assertThat(sdp).contains("a=candidate:1 1 udp 2130706431 127.0.0.1 10000 typ host\r\n");
         assertThat(sdp).contains("a=ssrc-group:FID 11 12\r\n", "a=ssrc:11 msid:clerk clerk-camera\r\n");
         assertThat(sdp).contains("a=rtcp-rsize\r\n", "a=rtcp-fb:96 goog-remb\r\n", "a=rtcp-fb:96 nack pli\r\n");
-        assertThat(sdp).doesNotContain("transport-cc", "a=extmap");
+        assertThat(sdp).doesNotContain("transport-cc");
+        // abs-send-time on each video m-line only, with one id for all (forwarded packets keep it in place).
+        assertThat(sdp.split("a=extmap:3 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n", -1))
+                .hasSize(4);
+        assertThat(sdp.split("a=extmap", -1)).hasSize(4);
         assertThat(sdp.split("m=video", -1)).hasSize(4);
         assertThat(sdp).doesNotContain("\n\n").endsWith("\r\n");
     }
