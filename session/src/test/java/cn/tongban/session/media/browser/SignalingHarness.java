@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 final class SignalingHarness implements AutoCloseable {
     private final Bridge bridge;
     private final HttpServer server;
+    /** Participant to the one bridge address its offers advertise; the others get every other address. */
+    private final Map<String, String> routes = new java.util.concurrent.ConcurrentHashMap<>();
 
     SignalingHarness(Bridge bridge) throws IOException {
         this.bridge = bridge;
@@ -37,13 +39,13 @@ final class SignalingHarness implements AutoCloseable {
                     Map<String, String> q = query(ex);
                     BridgeOffer o = bridge.allocateEndpoint(
                             q.get("session"), q.get("participant"), Role.valueOf(q.get("role")));
-                    return json(o);
+                    return json(route(o));
                 }));
         server.createContext(
                 "/offer",
                 ex -> handle(ex, () -> {
                     Map<String, String> q = query(ex);
-                    return json(bridge.currentOffer(q.get("session"), q.get("participant")));
+                    return json(route(bridge.currentOffer(q.get("session"), q.get("participant"))));
                 }));
         server.createContext(
                 "/answer",
@@ -54,6 +56,30 @@ final class SignalingHarness implements AutoCloseable {
                     return "{}";
                 }));
         server.start();
+    }
+
+    /**
+     * Offers to {@code participant} advertise only the bridge's candidate on {@code address} (an impairment
+     * relay in front of the bridge, say); offers to everyone else leave that address out. Call before the
+     * participant joins.
+     */
+    void route(String participant, String address) {
+        routes.put(participant, address);
+    }
+
+    private BridgeOffer route(BridgeOffer o) {
+        String only = routes.get(o.participantId());
+        StringBuilder sdp = new StringBuilder();
+        for (String line : o.sdp().split("\r\n")) {
+            if (line.startsWith("a=candidate:")) {
+                String address = line.split(" ")[4];
+                if (only != null ? !address.equals(only) : routes.containsValue(address)) {
+                    continue;
+                }
+            }
+            sdp.append(line).append("\r\n");
+        }
+        return new BridgeOffer(o.sessionId(), o.participantId(), o.version(), sdp.toString(), o.uploadMids());
     }
 
     String url(String session, String participant, Role role) {
