@@ -10,7 +10,12 @@
 #   deploy/cluster-3.sh kill NODE kill one node hard (SIGKILL) to watch its clients fail over
 #   deploy/cluster-3.sh start-node NODE   start one (e.g. killed) node again
 #
-# Environment:
+# Environment (the variables of TONGBAN_ENV_FILE first, then the caller's own, which win):
+#   TONGBAN_ENV_FILE     an env file as deploy/tongban.env (the default): its settings apply to every node
+#                        (database, PKI, TSA, media mode, SMS token, TONGBAN_JAVA_OPTS), except what this script
+#                        sets per node on the command line (port, host, data directory, node name, public URL,
+#                        cluster ports, media port, secrets). Its TONGBAN_ARGS (the production proxy and
+#                        TURN server) is not used.
 #   TONGBAN_JAR          the jar (default signaling/target/tongban.jar; build: ./mvnw -q package -DskipTests)
 #   TONGBAN_CLUSTER_DIR  where data, keys and logs go (default ./cluster-3)
 #   TONGBAN_DB_URL, TONGBAN_DB_USER, TONGBAN_DB_PASSWORD
@@ -18,7 +23,8 @@
 #                        audit journal, accounts and secrets shared). Without it each node keeps its own
 #                        H2 database: fine for trying failover, but cases, the audit journal and password
 #                        changes are then per node.
-#   JAVA_OPTS            extra JVM options (default -Xmx384m)
+#   JAVA_OPTS            JVM options (default TONGBAN_JAVA_OPTS of the env file with the heap cut to -Xmx384m:
+#                        three nodes share this machine)
 #   TONGBAN_START_TIMEOUT  seconds to wait for a node that is still running but not yet serving (default
 #                        600: a loaded machine takes minutes; a node that exits is reported at once)
 #   TONGBAN_HTTP_BASE, TONGBAN_HZ_BASE, TONGBAN_BUS_BASE, TONGBAN_MEDIA_BASE
@@ -27,9 +33,19 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# The env file's settings, exported to the nodes; the caller's TONGBAN_* variables are put back over them.
+ENV_FILE=${TONGBAN_ENV_FILE:-deploy/tongban.env}
+[ -f "$ENV_FILE" ] || { echo "cluster-3: no env file $ENV_FILE" >&2; exit 1; }
+caller=$(export -p | grep -E '^declare -x TONGBAN_[A-Z0-9_]+=' || true)
+set -a
+# shellcheck source=deploy/tongban.env
+. "$ENV_FILE"
+set +a
+eval "$caller"
+unset TONGBAN_ARGS
 JAR=${TONGBAN_JAR:-signaling/target/tongban.jar}
 DIR=${TONGBAN_CLUSTER_DIR:-cluster-3}
-JAVA_OPTS=${JAVA_OPTS:--Xmx384m}
+JAVA_OPTS=${JAVA_OPTS:-${TONGBAN_JAVA_OPTS:-} -Xmx384m}
 NODES=(wujin gulou qingpu)
 # Ports: HTTP 8081-8083, Hazelcast 5701-5703, event bus 5801-5803, media bridge UDP 10001-10003 unless
 # the bases are set (each node carries the media of the sessions its clerks take).

@@ -60,21 +60,11 @@ public final class Routes {
         router.route().handler(policy::handle);
 
         // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
-        router.get("/health")
-                .blockingHandler(
-                        ctx -> {
-                            boolean serving = cluster.hasQuorum();
-                            ctx.response()
-                                    .setStatusCode(serving ? 200 : 503)
-                                    .putHeader("content-type", "application/json")
-                                    .end(new JsonObject()
-                                            .put("status", serving ? "UP" : "NODE_UNAVAILABLE")
-                                            .put("node", nodeName)
-                                            .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
-                                            .put("cluster", cluster.health())
-                                            .encode());
-                        },
-                        false);
+        new HealthRoutes(cluster::hasQuorum, () -> new JsonObject()
+                        .put("node", nodeName)
+                        .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                        .put("cluster", cluster.health()))
+                .install(router);
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
         // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
