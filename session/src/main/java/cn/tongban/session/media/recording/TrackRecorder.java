@@ -201,6 +201,12 @@ final class TrackRecorder {
                 "-loglevel",
                 "error",
                 "-y",
+                // The IVF or Ogg header says all ffmpeg needs; left to probe, it would read up to 5 s of input
+                // (a slow camera, a screen shared at a frame a second) before writing anything.
+                "-probesize",
+                "32",
+                "-analyzeduration",
+                "0",
                 "-f",
                 inputFormat,
                 "-i",

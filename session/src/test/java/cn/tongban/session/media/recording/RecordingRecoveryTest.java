@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -121,7 +122,7 @@ class RecordingRecoveryTest {
     }
 
     /**
-     * The real recorder, fed five seconds of a participant's audio and camera, loses its ffmpeg processes
+     * The real recorder, fed five seconds of a participant's audio and camera in real time, loses its ffmpeg processes
      * (SIGKILL: the machine died): the files say "unknown size" and end mid-cluster, and there is no
      * manifest. Recovery keeps the files as found, adds finished copies that ffprobe plays, takes each track's
      * participant, kind and start offset from started.json, and writes a manifest marked recovered.
@@ -131,11 +132,10 @@ class RecordingRecoveryTest {
         Path dir = root.resolve("s-crash").resolve("segment");
         SessionRecorder recorder = new SessionRecorder("s-crash", dir, "ffmpeg", participant -> {});
         TestMedia.Streams streams = TestMedia.get().streams(0x1111, 0x2222);
-        for (int i = 0; i < 250; i++) {
-            for (TestMedia.Packet p : streams.next20ms()) {
-                recorder.onRtp("applicant-1", p.kind(), false, p.rtp(), 0, p.rtp().length, System.nanoTime());
-            }
-        }
+        // In real time, as from a bridge: ffmpeg must write as it goes, not after probing 5 s of input.
+        streams.play(
+                Duration.ofSeconds(5),
+                p -> recorder.onRtp("applicant-1", p.kind(), false, p.rtp(), 0, p.rtp().length, System.nanoTime()));
         Path audio = dir.resolve("applicant-1-audio.webm");
         Path camera = dir.resolve("applicant-1-camera.webm");
         awaitSteadySize(audio);
@@ -181,6 +181,7 @@ class RecordingRecoveryTest {
         // Sent: 250 Opus packets and 50 frames; at most the last cluster (one second) was lost with ffmpeg.
         assertThat(m.tracks().get(0).frames()).isBetween(190L, 250L);
         assertThat(m.tracks().get(1).frames()).isBetween(38L, 50L);
+        assertThat(m.tracks().get(1).startOffsetMillis()).isLessThan(500);
 
         // The manifest on disk says the same, and the directory is now finished.
         RecordingManifest read = RecordingManifest.read(dir.resolve(SessionRecorder.MANIFEST));
