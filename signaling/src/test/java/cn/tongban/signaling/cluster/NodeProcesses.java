@@ -26,13 +26,17 @@ final class NodeProcesses implements AutoCloseable {
         final String name;
         final int httpPort;
         final int hazelcastPort;
+        /** The bridge's UDP port, when the nodes run in bridge mode ({@link #bridged()}). */
+        final int mediaPort;
+
         final Path dataDir;
         Process process;
 
-        Node(String name, int httpPort, int hazelcastPort, Path dataDir) {
+        Node(String name, int httpPort, int hazelcastPort, int mediaPort, Path dataDir) {
             this.name = name;
             this.httpPort = httpPort;
             this.hazelcastPort = hazelcastPort;
+            this.mediaPort = mediaPort;
             this.dataDir = dataDir;
         }
 
@@ -60,6 +64,7 @@ final class NodeProcesses implements AutoCloseable {
     private final Path logDir;
     private final Path secrets;
     private final List<String> extraArgs = new ArrayList<>();
+    private boolean bridged;
 
     /**
      * @param names the node names, in start order
@@ -77,7 +82,7 @@ final class NodeProcesses implements AutoCloseable {
         ClusterCa ca = ClusterCa.create("fault-test", Duration.ofDays(1));
         for (String name : names) {
             Path dir = Files.createDirectories(root.resolve(name));
-            Node n = new Node(name, Ports.reserve(), Ports.reserve(), dir);
+            Node n = new Node(name, Ports.reserve(), Ports.reserve(), Ports.reserve(), dir);
             ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dir.resolve("cluster-tls.p12"), tlsPassword.toCharArray());
             nodes.put(name, n);
@@ -149,10 +154,6 @@ final class NodeProcesses implements AutoCloseable {
                 "127.0.0.1",
                 "--port",
                 String.valueOf(n.httpPort),
-                // These nodes test the queue and the peer-to-peer relay across JVMs (the bridge across nodes:
-                // BridgeClusterTest); p2p also keeps several nodes on one machine off one UDP port.
-                "--media-mode",
-                "p2p",
                 "--public-url",
                 n.baseUrl(),
                 "--data-dir",
@@ -173,6 +174,19 @@ final class NodeProcesses implements AutoCloseable {
                 "2000",
                 "--applicant-verification",
                 "off"));
+        if (bridged) {
+            cmd.addAll(List.of(
+                    "--media-mode",
+                    "bridge",
+                    "--media-port",
+                    String.valueOf(n.mediaPort),
+                    "--media-address",
+                    "127.0.0.1"));
+        } else {
+            // Most of these tests are about the queue and the peer-to-peer relay across JVMs; p2p also keeps
+            // several nodes on one machine off one UDP port.
+            cmd.addAll(List.of("--media-mode", "p2p"));
+        }
         for (Node other : nodes.values()) {
             cmd.add("--cluster-member");
             cmd.add("127.0.0.1:" + other.hazelcastPort);
@@ -186,6 +200,11 @@ final class NodeProcesses implements AutoCloseable {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
                 logDir.resolve(clusterName + "-" + n.name + ".log").toFile()));
         n.process = pb.start();
+    }
+
+    /** Runs the nodes started from now on in bridge mode, each bridge on its own loopback UDP port. */
+    void bridged() {
+        bridged = true;
     }
 
     /** Adds options to every node started from now on. */
@@ -257,6 +276,22 @@ final class NodeProcesses implements AutoCloseable {
     void kill(Node n) throws InterruptedException {
         n.process.destroyForcibly();
         n.process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Kills the node's JVM and every process it started at once (SIGKILL), as when its machine dies: the
+     * children (ffmpeg writing recordings) are killed first, so none of them finishes its file when the JVM's
+     * end closes its input.
+     */
+    void killWithChildren(Node n) throws Exception {
+        List<ProcessHandle> children = n.process.descendants().toList();
+        for (ProcessHandle c : children) {
+            c.destroyForcibly();
+        }
+        for (ProcessHandle c : children) {
+            c.onExit().get(30, TimeUnit.SECONDS);
+        }
+        kill(n);
     }
 
     /** Freezes the node's JVM (SIGSTOP): its sockets stay open and say nothing, as with a hung process. */
