@@ -28,6 +28,7 @@ import cn.tongban.signaling.util.Mask;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -170,7 +171,7 @@ public final class MediaSessions implements AutoCloseable {
      * What this node did, when it started, with the recording segments a previous run left unarchived in its
      * recording directory (see {@link RecordingArchive}); null in peer-to-peer mode.
      */
-    public io.vertx.core.Future<RecordingArchive.Report> orphanedRecordings() {
+    public Future<RecordingArchive.Report> orphanedRecordings() {
         return node == null ? null : node.orphans();
     }
 

@@ -221,6 +221,12 @@ public final class RecordingArchive {
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             return out;
         }
+        try (Stream<Path> entries = Files.list(root)) {
+            entries.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .forEach(p -> LOG.info("Not a recording, left alone: {}", p));
+        } catch (IOException e) {
+            LOG.warn("Cannot list {}: {}", root, e.toString());
+        }
         for (Path session : directories(root)) {
             String sessionId = session.getFileName().toString();
             if (candidate(session, live)) {
