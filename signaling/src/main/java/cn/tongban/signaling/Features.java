@@ -21,6 +21,7 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.media.MediaMessages;
 import cn.tongban.signaling.media.MediaSessions;
+import cn.tongban.signaling.media.RecordingArchive;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -109,7 +110,8 @@ final class Features {
                 in.queue(),
                 in.refdata(),
                 in.records(),
-                new RecordingStore(db),
+                new RecordingArchive(
+                        in.records(), new RecordingStore(db), options.media().ffmpeg(), options.nodeName(), in.clock()),
                 options.media().recordingDir(options.dataDir()),
                 outbox,
                 in.clock(),

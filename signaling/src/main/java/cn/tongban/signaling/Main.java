@@ -5,6 +5,7 @@ import cn.tongban.signaling.cli.AuditCommand;
 import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
+import cn.tongban.signaling.cli.RecordingCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
             HandoffCommand.class,
             AccountCommand.class,
             ClusterCaCommand.class,
+            RecordingCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

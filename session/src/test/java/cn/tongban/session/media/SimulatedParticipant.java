@@ -20,14 +20,15 @@ import org.jitsi.srtp.SrtpErrorStatus;
 
 /**
  * A participant made of the same real parts a browser uses (a controlling ice4j agent, a DTLS client, SRTP)
- * but driven from Java, so tests can send exactly the bytes they want — valid or not.
+ * but driven from Java, so tests can send exactly the bytes they want — valid or not. Public for signaling's
+ * tests, which drive it through the WebSocket protocol's offers.
  */
-final class SimulatedParticipant implements AutoCloseable {
+public final class SimulatedParticipant implements AutoCloseable {
     final String id;
-    final long audioSsrc;
-    final long videoSsrc;
+    public final long audioSsrc;
+    public final long videoSsrc;
     final IceTransport ice = IceTransport.controllingOnEphemeralPorts("sim");
-    final DtlsCertificate certificate = DtlsCertificate.generate("sim");
+    public final DtlsCertificate certificate = DtlsCertificate.generate("sim");
     final BlockingQueue<byte[]> receivedRtp = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> receivedRtcp = new LinkedBlockingQueue<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
@@ -35,14 +36,14 @@ final class SimulatedParticipant implements AutoCloseable {
     private volatile SrtpTransformer srtp;
     private volatile boolean closed;
 
-    SimulatedParticipant(String id, long audioSsrc, long videoSsrc) {
+    public SimulatedParticipant(String id, long audioSsrc, long videoSsrc) {
         this.id = id;
         this.audioSsrc = audioSsrc;
         this.videoSsrc = videoSsrc;
     }
 
     /** An answer to {@code offer}: sends audio + camera on the upload mids, receives everything else. */
-    String answer(BridgeOffer offer, String advertisedFingerprint) {
+    public String answer(BridgeOffer offer, String advertisedFingerprint) {
         StringBuilder sb = new StringBuilder();
         sb.append("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
         sb.append("a=ice-ufrag:").append(ice.localUfrag()).append("\r\n");
@@ -104,7 +105,7 @@ final class SimulatedParticipant implements AutoCloseable {
     }
 
     /** Connects ICE and runs the DTLS handshake; returns the SRTP keys. */
-    SrtpKeys connect(BridgeOffer offer) throws Exception {
+    public SrtpKeys connect(BridgeOffer offer) throws Exception {
         dtls = BcDtlsStack.client(certificate, pool, (b, o, l) -> {
             try {
                 ice.send(b, o, l);
@@ -146,7 +147,7 @@ final class SimulatedParticipant implements AutoCloseable {
     }
 
     /** Protects and sends an RTP packet. */
-    void sendRtp(byte[] plain) throws IOException {
+    public void sendRtp(byte[] plain) throws IOException {
         PacketBuffer p = PacketBuffer.copyOf(plain, 0, plain.length);
         if (srtp.protectRtp(p) != SrtpErrorStatus.OK) {
             throw new IllegalStateException("protect failed");

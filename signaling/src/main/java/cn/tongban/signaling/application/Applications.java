@@ -14,6 +14,7 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
@@ -96,7 +97,7 @@ public final class Applications {
                 signer,
                 trust.trustAnchors(),
                 font,
-                new RecordingDigests(db, recordedMatter),
+                new RecordingDigests(new RecordingStore(db), records.journal(), recordedMatter),
                 handoff,
                 queue,
                 hz,

@@ -6,7 +6,6 @@ import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.Role;
 import cn.tongban.session.media.TrackKind;
 import cn.tongban.session.media.recording.RecordingManifest;
-import cn.tongban.session.media.recording.TrackFile;
 import cn.tongban.session.media.sdp.Direction;
 import cn.tongban.session.media.sdp.RemoteDescription;
 import cn.tongban.session.media.sdp.SdpException;
@@ -18,7 +17,6 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
-import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,15 +28,16 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +51,11 @@ import org.slf4j.LoggerFactory;
  * pushed straight to that participant's connection. Offers for an endpoint that was replaced (a reload
  * or resume allocates a new participant id) find no one in the roster and are dropped.
  *
- * <p>A finished recording is archived here, where its files are: every file's SHA-256 goes into the
- * audit journal ({@code recording.file}), the manifest's into {@code recording.stopped} and the {@code
- * session_recording} table.
+ * <p>A recording is made and archived here, where its files are, one segment per bridge the session was on
+ * ({@link RecordingArchive}): every file's SHA-256 goes into the audit journal ({@code recording.file}), the
+ * manifest's into {@code recording.stopped} and the {@code recording_segment} table. When the node starts, the
+ * segments its recording directory holds that were never archived (the node died while recording them) are
+ * finished and archived in the background.
  */
 final class MediaNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MediaNode.class);
@@ -64,8 +65,11 @@ final class MediaNode implements AutoCloseable {
     private final String address;
     private final MediaRoster roster;
     private final Records records;
-    private final RecordingStore recordings;
+    private final RecordingArchive archive;
     private final Path recordingRoot;
+    /** The segment each session is being recorded into here (never recovered while listed). */
+    private final Map<String, RecordingArchive.Segment> recording = new ConcurrentHashMap<>();
+
     private final Outbox outbox;
     /** Bridge requests run here, not on the worker pool that serves this node's clients. */
     private final WorkerExecutor workers;
@@ -73,6 +77,7 @@ final class MediaNode implements AutoCloseable {
     private final WorkerExecutor closers;
 
     private MessageConsumer<JsonObject> consumer;
+    private final io.vertx.core.Promise<RecordingArchive.Report> orphans = io.vertx.core.Promise.promise();
 
     /** {@code nodeTag}: this node's tag in the cluster, part of the bridge's address (see {@link MediaControl}). */
     MediaNode(
@@ -81,7 +86,7 @@ final class MediaNode implements AutoCloseable {
             Bridge bridge,
             MediaRoster roster,
             Records records,
-            RecordingStore recordings,
+            RecordingArchive archive,
             Path recordingRoot,
             Outbox outbox,
             MeterRegistry registry) {
@@ -93,7 +98,7 @@ final class MediaNode implements AutoCloseable {
         this.bridge = bridge;
         this.roster = roster;
         this.records = records;
-        this.recordings = recordings;
+        this.archive = archive;
         this.recordingRoot = recordingRoot;
         bridge.addListener(this::offerUpdated);
         for (MediaCounter c : MediaCounter.values()) {
@@ -105,10 +110,42 @@ final class MediaNode implements AutoCloseable {
         }
     }
 
-    /** Starts answering requests; completes when the address is registered cluster-wide. */
+    /**
+     * Starts answering requests; completes when the address is registered cluster-wide. Then, in the
+     * background, finishes and archives what this node's recording directory holds unarchived.
+     */
     Future<Void> listen() {
         consumer = vertx.eventBus().consumer(address, this::onRequest);
-        return consumer.completion();
+        return consumer.completion().onSuccess(v -> recoverOrphans().onComplete(orphans));
+    }
+
+    /** The recovery {@link #listen} started: what it did, once done. */
+    Future<RecordingArchive.Report> orphans() {
+        return orphans.future();
+    }
+
+    /** Finishes and archives the segments a previous run of this node left unarchived (see {@link RecordingArchive}). */
+    private Future<RecordingArchive.Report> recoverOrphans() {
+        return closers.executeBlocking(
+                        () -> {
+                            // Segments recorded by this run are skipped: they are in `recording` before their directory
+                            // exists.
+                            List<RecordingArchive.Segment> orphans =
+                                    archive.unarchived(recordingRoot, dir -> recording.values().stream()
+                                            .anyMatch(s -> s.dir().equals(dir)));
+                            if (orphans.isEmpty()) {
+                                return new RecordingArchive.Report(0, 0, 0, 0);
+                            }
+                            LOG.warn(
+                                    "{} recording segment(s) in {} were never archived: finishing them",
+                                    orphans.size(),
+                                    recordingRoot);
+                            RecordingArchive.Report r = archive.recover(orphans);
+                            LOG.info("Recording segments left unarchived: {}", r);
+                            return r;
+                        },
+                        false)
+                .onFailure(e -> LOG.error("Recovering unarchived recordings failed", e));
     }
 
     /** The event-bus address of this node's bridge. */
@@ -217,23 +254,35 @@ final class MediaNode implements AutoCloseable {
                 return new JsonObject();
             }
             case "record" -> {
-                Path dir = recordingRoot.resolve(sessionId);
+                RecordingArchive.Segment segment = archive.newSegment(recordingRoot, sessionId);
+                if (recording.putIfAbsent(sessionId, segment) != null) {
+                    return new JsonObject().put("started", false);
+                }
+                Path dir = segment.dir();
                 try {
                     bridge.startRecording(sessionId, dir);
                 } catch (IllegalStateException already) {
+                    recording.remove(sessionId, segment);
                     return new JsonObject().put("started", false);
                 } catch (IllegalArgumentException noEndpoints) {
+                    recording.remove(sessionId, segment);
                     throw new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "no media for this session");
+                } catch (IOException | RuntimeException e) {
+                    recording.remove(sessionId, segment);
+                    throw e;
                 }
                 try {
                     records.audit(
                             "server",
                             AuditAction.RECORDING_STARTED,
                             sessionId,
-                            AuditDetails.of(AuditField.DIRECTORY, dir.toString()));
+                            AuditDetails.of(AuditField.SEGMENT, segment.segmentId())
+                                    .and(AuditField.NODE, archive.node())
+                                    .and(AuditField.DIRECTORY, dir.toString()));
                 } catch (ProtocolException unaudited) {
                     // A recording nobody can account for must not exist: stop it and drop what it wrote.
                     discardRecording(sessionId, dir);
+                    recording.remove(sessionId, segment);
                     throw unaudited;
                 }
                 LOG.info("Recording session {} into {}", sessionId, dir);
@@ -293,12 +342,15 @@ final class MediaNode implements AutoCloseable {
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder())
                     .forEach(f -> f.toFile().delete());
+            // The session's directory too, unless another segment of it is there.
+            dir.getParent().toFile().delete();
         } catch (IOException e) {
             LOG.error("The unaudited recording of {} could not be deleted from {}", sessionId, dir, e);
         }
     }
 
     private JsonObject closeSession(String sessionId, JsonArray participantIds) {
+        RecordingArchive.Segment segment = recording.get(sessionId);
         RecordingManifest manifest = null;
         try {
             manifest = bridge.stopRecording(sessionId);
@@ -316,57 +368,30 @@ final class MediaNode implements AutoCloseable {
             bridge.removeEndpoint(sessionId, String.valueOf(id));
         }
         if (manifest != null) {
-            archive(manifest);
+            archive(segment, manifest);
         }
+        recording.remove(sessionId);
         return new JsonObject()
                 .put("files", manifest == null ? 0 : manifest.tracks().size());
     }
 
-    private void archive(RecordingManifest m) {
+    private void archive(RecordingArchive.Segment segment, RecordingManifest m) {
         String sessionId = m.sessionId();
-        for (TrackFile t : m.tracks()) {
-            records.audit(
-                    "server",
-                    AuditAction.RECORDING_FILE,
-                    sessionId,
-                    AuditDetails.of(AuditField.PARTICIPANT, t.participantId())
-                            .and(AuditField.KIND, t.kind().name().toLowerCase(Locale.ROOT))
-                            .and(AuditField.FILE, t.file().getFileName().toString())
-                            .and(AuditField.SHA256, t.sha256())
-                            .and(AuditField.BYTES, t.bytes())
-                            .and(AuditField.FRAMES, t.frames())
-                            .and(AuditField.START_OFFSET_MILLIS, t.startOffsetMillis()));
-        }
+        Path dir = m.path().getParent();
+        RecordingArchive.Segment s = segment != null
+                ? segment
+                : new RecordingArchive.Segment(sessionId, dir.getFileName().toString(), dir);
         try {
-            byte[] manifest = Files.readAllBytes(m.path());
-            String hash = sha256(manifest);
-            records.audit(
-                    "server",
-                    AuditAction.RECORDING_STOPPED,
-                    sessionId,
-                    AuditDetails.of(AuditField.FILES, m.tracks().size())
-                            .and(AuditField.MANIFEST_SHA256, hash)
-                            .and(AuditField.DROPPED_PACKETS, m.droppedPackets()));
-            recordings.save(new RecordingStore.Stored(
-                    sessionId,
-                    hash,
-                    m.path().getParent().toString(),
-                    m.tracks().size(),
-                    m.started().toEpochMilli(),
-                    m.stopped().toEpochMilli(),
-                    new String(manifest, java.nio.charset.StandardCharsets.UTF_8)));
-            LOG.info(
-                    "Recording of {} finished: {} files, manifest SHA-256 {}",
-                    sessionId,
-                    m.tracks().size(),
-                    hash);
+            archive.archive(s, m);
         } catch (IOException | RuntimeException e) {
+            // The manifest is on disk: the node archives it when it starts again.
             LOG.error("Recording of {} could not be archived", sessionId, e);
             records.audit(
                     "server",
                     AuditAction.RECORDING_FAILED,
                     sessionId,
-                    AuditDetails.of(AuditField.ERROR, String.valueOf(e.getMessage())));
+                    AuditDetails.of(AuditField.SEGMENT, s.segmentId())
+                            .and(AuditField.ERROR, String.valueOf(e.getMessage())));
         }
     }
 

@@ -23,7 +23,6 @@ import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
-import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import com.hazelcast.core.HazelcastInstance;
@@ -68,6 +67,8 @@ public final class MediaSessions implements AutoCloseable {
     private final MediaControl control;
     private final MediaNode node;
     private final ClusterView cluster;
+    /** This node's name (in the audit of a move). */
+    private final String nodeName;
     /** Helpers and supervisors connected to this node: connection → (session, participant key). */
     private final Map<String, Joined> joined = new ConcurrentHashMap<>();
 
@@ -88,10 +89,12 @@ public final class MediaSessions implements AutoCloseable {
             MediaControl control,
             MediaNode node,
             ClusterView cluster,
+            String nodeName,
             ChatHistory chat,
             Outbox outbox) {
         this.vertx = vertx;
         this.cluster = cluster;
+        this.nodeName = nodeName;
         this.mode = mode;
         this.outbox = outbox;
         this.chat = chat;
@@ -107,7 +110,8 @@ public final class MediaSessions implements AutoCloseable {
     /**
      * Media for one node, delivering its messages through {@code outbox}. {@code bridge} is this node's bridge
      * (null in peer-to-peer mode), registered on the event bus before this returns; its metrics are exported
-     * on {@code registry}.
+     * on {@code registry}. Recordings go under {@code recordingRoot} and are archived by {@code archive}, which
+     * also finishes, in the background, what a previous run of this node left there unarchived.
      */
     public static MediaSessions create(
             Vertx vertx,
@@ -117,7 +121,7 @@ public final class MediaSessions implements AutoCloseable {
             QueueService queue,
             ReferenceDataStore refdata,
             Records records,
-            RecordingStore recordings,
+            RecordingArchive archive,
             Path recordingRoot,
             Outbox outbox,
             Clock clock,
@@ -127,15 +131,7 @@ public final class MediaSessions implements AutoCloseable {
         MediaNode node = bridge == null
                 ? null
                 : new MediaNode(
-                        vertx,
-                        cluster.localTag(),
-                        bridge,
-                        roster,
-                        records,
-                        recordings,
-                        recordingRoot,
-                        outbox,
-                        registry);
+                        vertx, cluster.localTag(), bridge, roster, records, archive, recordingRoot, outbox, registry);
         MediaSessions m = new MediaSessions(
                 vertx,
                 mode,
@@ -147,6 +143,7 @@ public final class MediaSessions implements AutoCloseable {
                 new MediaControl(vertx, cluster::liveTags),
                 node,
                 cluster,
+                archive.node(),
                 new ChatHistory(hz),
                 outbox);
         Gauge.builder("tongban_media_participants", m.joined, Map::size)
@@ -173,6 +170,14 @@ public final class MediaSessions implements AutoCloseable {
     /** This node's bridge, or null in peer-to-peer mode (for tests and diagnostics). */
     public Bridge bridge() {
         return node == null ? null : node.bridge();
+    }
+
+    /**
+     * What this node did, when it started, with the recording segments a previous run left unarchived in its
+     * recording directory (see {@link RecordingArchive}); null in peer-to-peer mode.
+     */
+    public Future<RecordingArchive.Report> orphanedRecordings() {
+        return node == null ? null : node.orphans();
     }
 
     /** Whether the matter's sessions are recorded here (its policy, and bridge mode). */
@@ -325,8 +330,10 @@ public final class MediaSessions implements AutoCloseable {
      * departed bridge, another node moved it first, or a member of an earlier build is still in the cluster
      * (which would not know the move's processor). Helpers and supervisors leave the session (told {@code
      * ended}, reason {@code bridge_lost}; they may join again); the applicant's and the clerk's endpoints are
-     * allocated here by {@link #sessionMoved} or {@link #sessionResumed}. The part of a recording made on the
-     * departed node stays on that node's disk, unfinished; the audit says so.
+     * allocated here by {@link #sessionMoved} or {@link #sessionResumed}. A recorded session's segment on the
+     * departed node is cut off there ({@code recording.interrupted} names it and its node) and stays on that
+     * node's disk until the node starts again and archives it ({@link RecordingArchive}); the next segment
+     * starts here ({@code recording.started}).
      */
     public boolean takeOverBridge(String sessionId) {
         if (!bridged() || node == null || !cluster.everyMemberCurrent()) {
@@ -341,20 +348,26 @@ public final class MediaSessions implements AutoCloseable {
             return false;
         }
         LOG.warn("Session {}: its bridge's node left the cluster; its media continues on this node", sessionId);
+        JsonObject cut = before.recorded() ? lastSegmentStarted(sessionId) : null;
         records.audit(
                 "server",
                 AuditAction.SESSION_MEDIA_MOVED,
                 sessionId,
-                AuditDetails.of(AuditField.REASON, "bridge_lost"));
+                AuditDetails.of(AuditField.REASON, "bridge_lost")
+                        .and(AuditField.FROM, cut == null ? null : cut.getString(AuditField.NODE.key()))
+                        .and(AuditField.TO, nodeName));
         if (before.recorded()) {
             records.audit(
                     "server",
-                    AuditAction.RECORDING_FAILED,
+                    AuditAction.RECORDING_INTERRUPTED,
                     sessionId,
-                    AuditDetails.of(
-                            AuditField.ERROR,
-                            "the bridge's node left the cluster: the recording made there stays on that node,"
-                                    + " unfinished; a new one starts on this node"));
+                    AuditDetails.of(AuditField.SEGMENT, cut == null ? null : cut.getString(AuditField.SEGMENT.key()))
+                            .and(AuditField.NODE, cut == null ? null : cut.getString(AuditField.NODE.key()))
+                            .and(
+                                    AuditField.REASON,
+                                    "the bridge's node left the cluster: the segment recorded there ends where its"
+                                            + " data stops and stays on that node's disk until the node starts"
+                                            + " again and archives it; the next segment starts on " + nodeName));
         }
         for (MediaParticipant p : before.participants()) {
             if (ch.session().participant(p.key()).isEmpty()) {
@@ -368,6 +381,25 @@ public final class MediaSessions implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * The details of the session's latest {@code recording.started} (its segment and node), or null when the
+     * journal has none or cannot be read (a node's own database in a cluster without a shared one).
+     */
+    private JsonObject lastSegmentStarted(String sessionId) {
+        try {
+            JsonObject last = null;
+            for (var e : records.journal().forSession(sessionId)) {
+                if (e.action().equals(AuditAction.RECORDING_STARTED.wire())) {
+                    last = new JsonObject(e.details());
+                }
+            }
+            return last;
+        } catch (RuntimeException e) {
+            LOG.warn("Could not read which recording segment of {} was cut off: {}", sessionId, e.toString());
+            return null;
+        }
     }
 
     private boolean onDepartedBridge(MediaSession ms) {

@@ -116,12 +116,24 @@ public enum AuditAction {
     QUEUE_OVERFLOW_TAKE("queue.overflow_take", false),
     /** A recording could not be written. */
     RECORDING_FAILED("recording.failed", false),
-    /** A recording file and its SHA-256. */
+    /** A recording file and its SHA-256 (with its segment, and for a recovered one its repaired copy's). */
     RECORDING_FILE("recording.file", false),
-    /** The session's recording started. */
+    /**
+     * A segment of the session's recording was cut off: its bridge's node left the cluster. Written by the node
+     * that takes the media over; the segment stays on that node's disk until it is recovered.
+     */
+    RECORDING_INTERRUPTED("recording.interrupted", false),
+    /**
+     * A segment whose node died mid-recording was finished from what its disk held and archived (when the
+     * node started again, or by {@code tongban.jar recording recover}), with the time of its last data.
+     */
+    RECORDING_RECOVERED("recording.recovered", false),
+    /** A segment of the session's recording started (its segment, node and directory). */
     RECORDING_STARTED("recording.started", true),
-    /** The session's recording stopped, with its manifest's SHA-256. */
+    /** A segment of the session's recording stopped, with its manifest's SHA-256. */
     RECORDING_STOPPED("recording.stopped", false),
+    /** A file of a recovered segment that holds nothing usable (empty, cut before its first frame, not WebM). */
+    RECORDING_UNRECOVERABLE("recording.unrecoverable", false),
     /** The clerk, in control, set a field of the applicant's form. */
     REMOTE_INPUT("remote.input", true),
     /** A remote action or an applicant-only act was refused. */

@@ -26,7 +26,7 @@ final class NodeProcesses implements AutoCloseable {
         final String name;
         final int httpPort;
         final int hazelcastPort;
-        /** The UDP port of its media bridge (used in bridge mode only). */
+        /** The bridge's UDP port, when the nodes run in bridge mode ({@link #bridged()}). */
         final int mediaPort;
 
         final Path dataDir;
@@ -174,15 +174,23 @@ final class NodeProcesses implements AutoCloseable {
                 "2000",
                 "--applicant-verification",
                 "off"));
+        if (bridged) {
+            cmd.addAll(List.of(
+                    "--media-mode",
+                    "bridge",
+                    "--media-port",
+                    String.valueOf(n.mediaPort),
+                    "--media-address",
+                    "127.0.0.1"));
+        } else {
+            // Most of these tests are about the queue and the peer-to-peer relay across JVMs; p2p also keeps
+            // several nodes on one machine off one UDP port.
+            cmd.addAll(List.of("--media-mode", "p2p"));
+        }
         for (Node other : nodes.values()) {
             cmd.add("--cluster-member");
             cmd.add("127.0.0.1:" + other.hazelcastPort);
         }
-        // Peer-to-peer unless asked: each bridge needs a UDP port of its own (one per node on one machine).
-        cmd.addAll(
-                bridged
-                        ? List.of("--media-mode", "bridge", "--media-port", String.valueOf(n.mediaPort))
-                        : List.of("--media-mode", "p2p"));
         cmd.addAll(databaseArgs);
         cmd.addAll(extraArgs);
         cmd.addAll(List.of("--cluster-name", clusterName));
@@ -194,7 +202,7 @@ final class NodeProcesses implements AutoCloseable {
         n.process = pb.start();
     }
 
-    /** Media through each node's own bridge (on {@link Node#mediaPort}) for nodes started from now on. */
+    /** Runs the nodes started from now on in bridge mode, each bridge on its own loopback UDP port. */
     void bridged() {
         bridged = true;
     }
@@ -268,6 +276,22 @@ final class NodeProcesses implements AutoCloseable {
     void kill(Node n) throws InterruptedException {
         n.process.destroyForcibly();
         n.process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Kills the node's JVM and every process it started at once (SIGKILL), as when its machine dies: the
+     * children (ffmpeg writing recordings) are killed first, so none of them finishes its file when the JVM's
+     * end closes its input.
+     */
+    void killWithChildren(Node n) throws Exception {
+        List<ProcessHandle> children = n.process.descendants().toList();
+        for (ProcessHandle c : children) {
+            c.destroyForcibly();
+        }
+        for (ProcessHandle c : children) {
+            c.onExit().get(30, TimeUnit.SECONDS);
+        }
+        kill(n);
     }
 
     /** Freezes the node's JVM (SIGSTOP): its sockets stay open and say nothing, as with a hung process. */

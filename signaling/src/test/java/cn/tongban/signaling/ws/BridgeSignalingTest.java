@@ -3,6 +3,7 @@ package cn.tongban.signaling.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.media.RecordingArchive;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.store.RecordingStore;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -238,14 +240,21 @@ class BridgeSignalingTest {
                         "{\"type\":\"hangup\",\"id\":\"h\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
                 clerk.expect(ServerMessage.Ended.class);
                 RecordingStore store = new RecordingStore(dataSource());
-                RecordingStore.Stored rec = Await.value(
+                RecordingStore.Recording recording = Await.value(
                                 "the recording archived",
                                 Duration.ofSeconds(30),
                                 () -> store.find(sid),
                                 Optional::isPresent)
                         .orElseThrow();
+                // One segment: the session never left its bridge.
+                RecordingStore.Segment rec = recording.segments().get(0);
+                assertThat(recording.segments()).hasSize(1);
+                assertThat(rec.recovered()).isFalse();
                 assertThat(rec.files()).isZero();
                 assertThat(rec.manifestSha256()).hasSize(64);
+                assertThat(Path.of(rec.directory()).getFileName().toString()).isEqualTo(rec.segmentId());
+                assertThat(Path.of(rec.directory()).resolve(RecordingArchive.ARCHIVED))
+                        .exists();
                 List<String> actions =
                         audit(sid).stream().map(AuditEvent::action).toList();
                 assertThat(actions)
@@ -255,7 +264,13 @@ class BridgeSignalingTest {
                                 .findFirst()
                                 .orElseThrow()
                                 .details())
-                        .contains(rec.manifestSha256());
+                        .contains(rec.manifestSha256(), "\"segment\":\"" + rec.segmentId() + "\"");
+                assertThat(audit(sid).stream()
+                                .filter(a -> a.action().equals("recording.started"))
+                                .findFirst()
+                                .orElseThrow()
+                                .details())
+                        .contains("\"segment\":\"" + rec.segmentId() + "\"", "\"node\":");
 
                 // A late answer for the ended session is dropped without an error.
                 resumed.send(answerMessage(app3, answer(app3, 101, 102, "recvonly"), "late"));

@@ -175,7 +175,7 @@ class BridgeSessionE2ETest {
     /**
      * The recording as the server archived it: one WebM per sending track (applicant audio, camera and
      * screen; clerk and helper audio and camera; nothing from the supervisor), each file's SHA-256 in the
-     * audit journal, the manifest's in {@code session_recording}; ffprobe reads every file with the right
+     * audit journal, the manifest's in {@code recording_segment} (one segment); ffprobe reads every file with the right
      * codec; every track lasts from its first frame to the end of the recording (within 10 %), and each
      * camera file has as many frames as its browser sent during the time the file covers (within 10 %;
      * Chromium lowers the frame rate when the CPU is busy, so the count comes from the browser).
@@ -188,9 +188,12 @@ class BridgeSessionE2ETest {
         while (store.find(sessionId).isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.sleep(250);
         }
-        RecordingStore.Stored stored = store.find(sessionId)
+        RecordingStore.Recording recording = store.find(sessionId)
                 .orElseThrow(() ->
                         new AssertionError("no recording archived for " + sessionId + "; audit: " + audit(sessionId)));
+        // One segment: the session never left its bridge.
+        assertThat(recording.segments()).hasSize(1);
+        RecordingStore.Segment stored = recording.segments().get(0);
         Path dir = Path.of(stored.directory());
         byte[] manifestBytes = Files.readAllBytes(dir.resolve("manifest.json"));
         assertThat(sha256(manifestBytes)).isEqualTo(stored.manifestSha256());

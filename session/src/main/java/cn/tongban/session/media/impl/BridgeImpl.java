@@ -199,17 +199,18 @@ public final class BridgeImpl implements Bridge {
         if (c == null) {
             throw new IllegalArgumentException("no session " + sessionId);
         }
-        SessionRecorder recorder = new SessionRecorder(sessionId, directory, config.ffmpeg(), participant -> {
-            Endpoint e = c.get(participant);
-            if (e != null) {
-                c.requestKeyframesFrom(e);
-            }
-        });
         synchronized (c) {
+            // Checked before the recorder exists: it creates its directory and start record at once, which a
+            // refused second start must not leave behind as a recording that never ended.
             if (c.recording() != RecordingSink.NONE) {
                 throw new IllegalStateException("session " + sessionId + " is already being recorded");
             }
-            c.setRecording(recorder);
+            c.setRecording(new SessionRecorder(sessionId, directory, config.ffmpeg(), participant -> {
+                Endpoint e = c.get(participant);
+                if (e != null) {
+                    c.requestKeyframesFrom(e);
+                }
+            }));
         }
         for (Endpoint e : c.all()) {
             c.requestKeyframesFrom(e);

@@ -2,7 +2,6 @@ package cn.tongban.session.media.recording;
 
 import cn.tongban.session.media.TrackKind;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,15 +11,29 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records every uploaded track of one session into its own WebM file under one directory, then writes
  * {@code manifest.json} with each file's SHA-256. Each track has its own queue and thread (see {@link
  * TrackRecorder}); the {@link #onRtp} entry point only copies and queues.
  *
+ * <p>While it runs, {@code started.json} in the directory says what a crash would otherwise take along: the
+ * session, when the recording started, and each track's file, participant, kind and start offset (rewritten,
+ * whole, whenever a track starts). A directory with {@code started.json} and no {@code manifest.json} is a
+ * recording whose recorder died; {@link RecordingRecovery} finishes it.
+ *
  * <p>Needs the {@code ffmpeg} executable (Debian package {@code ffmpeg}) for the WebM muxing.
  */
 public final class SessionRecorder implements RecordingSink {
+    /** The recording's start record, while it runs (see the class comment). */
+    public static final String STARTED = "started.json";
+    /** The finished recording's manifest. */
+    public static final String MANIFEST = "manifest.json";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionRecorder.class);
+
     private final String sessionId;
     private final Path directory;
     private final String ffmpeg;
@@ -28,6 +41,9 @@ public final class SessionRecorder implements RecordingSink {
     private final Instant started = Instant.now();
     private final long epochNanos = System.nanoTime();
     private final Map<String, TrackRecorder> tracks = new ConcurrentHashMap<>();
+    /** Tracks whose files are open, in the order they started (for {@link #STARTED}). */
+    private final List<TrackRecorder> opened = new ArrayList<>();
+
     private volatile boolean stopped;
 
     /**
@@ -40,6 +56,7 @@ public final class SessionRecorder implements RecordingSink {
         this.directory = ownerOnlyDirectories(directory);
         this.ffmpeg = ffmpeg;
         this.keyframeRequest = keyframeRequest;
+        writeStarted();
     }
 
     @Override
@@ -65,7 +82,8 @@ public final class SessionRecorder implements RecordingSink {
                             directory.resolve(fileName(participantId, kind)),
                             ffmpeg,
                             epochNanos,
-                            () -> keyframeRequest.accept(participantId)));
+                            () -> keyframeRequest.accept(participantId),
+                            this::trackStarted));
         }
         r.offer(retransmission, buf, off, len, receivedNanos);
     }
@@ -93,13 +111,45 @@ public final class SessionRecorder implements RecordingSink {
             dropped += r.droppedPackets();
         }
         files.sort((a, b) -> (a.participantId() + a.kind()).compareTo(b.participantId() + b.kind()));
-        Path manifestPath = directory.resolve("manifest.json");
-        RecordingManifest m = new RecordingManifest(sessionId, started, Instant.now(), files, dropped, manifestPath);
-        Files.writeString(manifestPath, m.toJson(), StandardCharsets.UTF_8);
+        RecordingManifest m =
+                new RecordingManifest(sessionId, started, Instant.now(), files, dropped, directory.resolve(MANIFEST));
+        m.write();
         if (first != null) {
             throw first;
         }
         return m;
+    }
+
+    private synchronized void trackStarted(TrackRecorder t) {
+        opened.add(t);
+        try {
+            writeStarted();
+        } catch (IOException e) {
+            // The recording goes on; only a recovery after a crash would lack this track's offset.
+            LOG.warn("Could not note the start of {} in {}: {}", t.file().getFileName(), STARTED, e.toString());
+        }
+    }
+
+    private synchronized void writeStarted() throws IOException {
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append("  \"sessionId\": ")
+                .append(RecordingManifest.quote(sessionId))
+                .append(",\n");
+        sb.append("  \"started\": ")
+                .append(RecordingManifest.quote(started.toString()))
+                .append(",\n");
+        sb.append("  \"tracks\": [");
+        for (int i = 0; i < opened.size(); i++) {
+            TrackRecorder t = opened.get(i);
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\"participantId\": ").append(RecordingManifest.quote(t.participantId));
+            sb.append(", \"kind\": ").append(RecordingManifest.quote(t.kind.name()));
+            sb.append(", \"file\": ")
+                    .append(RecordingManifest.quote(t.file().getFileName().toString()));
+            sb.append(", \"startOffsetMillis\": ").append(t.startOffsetMillis()).append('}');
+        }
+        sb.append("\n  ]\n}\n");
+        RecordingManifest.writeAtomically(directory.resolve(STARTED), sb.toString());
     }
 
     public long droppedPackets() {

@@ -15,12 +15,15 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Records one track into a WebM file on its own thread. Packets arrive through a bounded queue (a full
  * queue drops the packet and counts it, so a slow disk never delays forwarding); the thread reassembles
  * frames and pipes them to an ffmpeg process, which writes the WebM container with {@code -c copy} (no
- * transcoding).
+ * transcoding). The pipe is flushed whenever the queue runs empty, and ffmpeg flushes every packet and
+ * closes a cluster at least every second, so that a file whose process dies keeps all but about its last
+ * second (see {@link WebmFile}).
  */
 final class TrackRecorder {
     private static final byte[] STOP = new byte[0];
@@ -33,6 +36,7 @@ final class TrackRecorder {
     private final String ffmpeg;
     private final long epochNanos;
     private final Runnable keyframeRequest;
+    private final Consumer<TrackRecorder> onStart;
     private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(2048);
     private final AtomicLong droppedPackets = new AtomicLong();
     private final Thread thread;
@@ -47,9 +51,17 @@ final class TrackRecorder {
     private long lastKeyframeRequestNanos;
     private volatile IOException failure;
 
+    /** {@code onStart}: called on the track's thread once its file is opened, with its start offset known. */
     TrackRecorder(
-            String participantId, TrackKind kind, Path file, String ffmpeg, long epochNanos, Runnable keyframeRequest) {
+            String participantId,
+            TrackKind kind,
+            Path file,
+            String ffmpeg,
+            long epochNanos,
+            Runnable keyframeRequest,
+            Consumer<TrackRecorder> onStart) {
         this.participantId = participantId;
+        this.onStart = onStart;
         this.kind = kind;
         this.file = file;
         this.ffmpeg = ffmpeg;
@@ -73,12 +85,28 @@ final class TrackRecorder {
         return droppedPackets.get();
     }
 
+    Path file() {
+        return file;
+    }
+
+    long startOffsetMillis() {
+        return startOffsetMillis;
+    }
+
     private void run() {
         try {
             for (; ; ) {
-                Item item = queue.poll(1, TimeUnit.SECONDS);
+                Item item = queue.poll();
                 if (item == null) {
-                    continue;
+                    // Nothing waiting: hand ffmpeg what is buffered here, or a crash would take up to the
+                    // buffer's 256 KB (a minute of audio) with this process.
+                    if (pipe != null) {
+                        pipe.flush();
+                    }
+                    item = queue.poll(1, TimeUnit.SECONDS);
+                    if (item == null) {
+                        continue;
+                    }
                 }
                 if (item.rtp() == STOP) {
                     break;
@@ -157,25 +185,43 @@ final class TrackRecorder {
     private void start(long receivedNanos, long rtpTimestamp, String inputFormat) throws IOException {
         firstRtpTimestamp = rtpTimestamp;
         startOffsetMillis = Math.max(0, (receivedNanos - epochNanos) / 1_000_000);
-        ProcessBuilder pb = new ProcessBuilder(List.of(
+        ProcessBuilder pb = new ProcessBuilder(ffmpegCommand(ffmpeg, inputFormat, file));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(file.resolveSibling(file.getFileName() + ".log").toFile());
+        process = pb.start();
+        pipe = new BufferedOutputStream(process.getOutputStream(), 256 * 1024);
+        onStart.accept(this);
+    }
+
+    /** The ffmpeg command that writes {@code file} from IVF or Ogg on its standard input. */
+    static List<String> ffmpegCommand(String ffmpeg, String inputFormat, Path file) {
+        return List.of(
                 ffmpeg,
                 "-hide_banner",
                 "-loglevel",
                 "error",
                 "-y",
+                // The IVF or Ogg header says all ffmpeg needs; left to probe, it would read up to 5 s of input
+                // (a slow camera, a screen shared at a frame a second) before writing anything.
+                "-probesize",
+                "32",
+                "-analyzeduration",
+                "0",
                 "-f",
                 inputFormat,
                 "-i",
                 "pipe:0",
                 "-c",
                 "copy",
+                // Without these a killed ffmpeg leaves up to 5 s of clusters in memory and 32 KB in its output
+                // buffer: a short recording would be an empty file.
+                "-flush_packets",
+                "1",
+                "-cluster_time_limit",
+                "1000",
                 "-f",
                 "webm",
-                file.toString()));
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectError(file.resolveSibling(file.getFileName() + ".log").toFile());
-        process = pb.start();
-        pipe = new BufferedOutputStream(process.getOutputStream(), 256 * 1024);
+                file.toString());
     }
 
     private void finish() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.media.Bridge;
 import cn.tongban.session.media.BridgeConfig;
+import cn.tongban.session.media.Ffprobe;
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.Role;
 import cn.tongban.session.media.TrackKind;
@@ -101,7 +102,7 @@ class BrowserBridgeTest {
             assertThat(HexFormat.of()
                             .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
                     .isEqualTo(t.sha256());
-            Map<String, String> probe = ffprobe(t.file());
+            Map<String, String> probe = Ffprobe.stream(t.file());
             assertThat(probe.get("codec_name"))
                     .as(t.toString())
                     .isEqualTo(t.kind() == TrackKind.AUDIO ? "opus" : "vp8");
@@ -113,7 +114,7 @@ class BrowserBridgeTest {
                 .filter(t -> t.participantId().equals("applicant") && t.kind() == TrackKind.CAMERA)
                 .findFirst()
                 .orElseThrow();
-        Map<String, String> probe = ffprobe(camera.file());
+        Map<String, String> probe = Ffprobe.stream(camera.file());
         double expected = callSeconds - camera.startOffsetMillis() / 1000.0;
         System.out.println("recording: call " + callSeconds + " s, applicant camera " + probe + ", offset "
                 + camera.startOffsetMillis() + " ms, applicant sent " + framesSent + " frames meanwhile");
@@ -125,33 +126,6 @@ class BrowserBridgeTest {
         double expectedFrames = framesSent / callSeconds * duration;
         assertThat((double) Long.parseLong(probe.get("nb_read_frames")))
                 .isCloseTo(expectedFrames, org.assertj.core.data.Percentage.withPercentage(10));
-    }
-
-    private static Map<String, String> ffprobe(Path file) throws Exception {
-        Process p = new ProcessBuilder(
-                        "ffprobe",
-                        "-v",
-                        "error",
-                        "-count_frames",
-                        "-select_streams",
-                        "0",
-                        "-show_entries",
-                        "stream=codec_name,nb_read_frames:format=duration",
-                        "-of",
-                        "default=noprint_wrappers=1",
-                        file.toString())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        Map<String, String> m = new java.util.HashMap<>();
-        for (String line : out.split("\n")) {
-            int i = line.indexOf('=');
-            if (i > 0) {
-                m.put(line.substring(0, i).trim(), line.substring(i + 1).trim());
-            }
-        }
-        return m;
     }
 
     private static long framesSent(Page p, long ssrc) {
