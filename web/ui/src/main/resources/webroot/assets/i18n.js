@@ -116,6 +116,11 @@ const STRINGS = {
     'call.soundBlocked': '点这里打开声音',
     'call.matter': '事项',
     'call.ticket': '号码',
+    'call.controls': '通话控制',
+    'call.chat': '消息',
+    'call.chatClose': '收起消息',
+    'call.unread': '{n} 条新消息',
+    'call.recordingBadge': '录音录像中',
 
     'chat.title': '文字消息',
     'chat.placeholder': '在这里输入文字…',
@@ -761,6 +766,11 @@ const STRINGS = {
     'call.soundBlocked': 'Tap here to turn sound on',
     'call.matter': 'Matter',
     'call.ticket': 'Number',
+    'call.controls': 'Call controls',
+    'call.chat': 'Messages',
+    'call.chatClose': 'Close messages',
+    'call.unread': '{n} new messages',
+    'call.recordingBadge': 'Recording',
 
     'chat.title': 'Messages',
     'chat.placeholder': 'Type a message…',

@@ -84,7 +84,8 @@ class VirtualWindowE2ETest {
                 BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
 
-        // Chat both ways appears on both pages (the clerk's in the workbench's chat tab).
+        // Chat both ways appears on both pages (the applicant's chat drawer, the clerk's chat tab).
+        applicant.click("#chat-toggle");
         applicant.fill("#chat-input", "您好，我想办理产权证");
         applicant.press("#chat-input", "Enter");
         clerk.click("#tab-chat");
