@@ -155,11 +155,19 @@ final class Layout {
             """;
 
     /**
-     * Resizes the page's window to {@code size}, checks {@code expect} at the top of the page (and the controls
-     * again at its end) and takes a picture {@code <name>-<size>.png}. Leaves the page scrolled to the top.
+     * {@link #verify} and then a picture of the window, {@code <name>-<size>.png}, scrolled to the top.
+     */
+    static void check(Page page, String name, Size size, Expect expect) throws Exception {
+        verify(page, name, size, expect);
+        save(page, name + "-" + size.label() + ".png");
+    }
+
+    /**
+     * Resizes the page's window to {@code size} and checks {@code expect} at the top of the page (and the
+     * controls again at its end). Leaves the page scrolled to the top.
      */
     @SuppressWarnings("unchecked")
-    static void check(Page page, String name, Size size, Expect expect) throws Exception {
+    static void verify(Page page, String name, Size size, Expect expect) {
         page.setViewportSize(size.width(), size.height());
         settle(page);
         page.evaluate("() => window.scrollTo(0, 0)");
@@ -184,7 +192,6 @@ final class Layout {
         assertThat(number(report, "selfShare"))
                 .as(where + "share of the other side's video the self view covers")
                 .isLessThanOrEqualTo(SELF_VIEW_MAX_SHARE);
-        save(page, name + "-" + size.label() + ".png");
         if (expect.controlsAtEnd()) {
             page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)");
             settle(page);
@@ -193,6 +200,7 @@ final class Layout {
                     .as(where + "call controls outside the window or covered, the page scrolled to its end")
                     .isEmpty();
             page.evaluate("() => window.scrollTo(0, 0)");
+            settle(page);
         }
     }
 

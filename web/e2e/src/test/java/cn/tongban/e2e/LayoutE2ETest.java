@@ -3,6 +3,8 @@ package cn.tongban.e2e;
 import static cn.tongban.e2e.BrowserFixture.awaitInbound;
 import static cn.tongban.e2e.BrowserFixture.stat;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cn.tongban.e2e.Layout.Expect;
 import cn.tongban.e2e.Layout.Size;
@@ -118,6 +120,45 @@ class LayoutE2ETest {
         clerk.click("#lang-switch");
         applicant.click("#share");
         assertThat(clerk.locator("#stage-alert")).hasText("申请人已停止共享屏幕");
+    }
+
+    /**
+     * The measure itself fails where it should (a check that cannot fail proves nothing): on a page made for
+     * it, each defect alone — two buttons on top of each other, a control below the window, a control under
+     * another element, a page taller than the window, a self view over 10 % of the remote video.
+     */
+    @Test
+    void theMeasureFindsEachDefectItLooksFor() {
+        Page page = E2E.browser().newPage("synthetic");
+        String base = "<!doctype html><body style='margin:0'>";
+        Size size = Layout.SMALL_DESKTOP;
+        page.setContent(base + "<button style='position:absolute;left:10px;top:10px;width:100px'>a</button>"
+                + "<button style='position:absolute;left:60px;top:20px;width:100px'>b</button>");
+        assertThatThrownBy(() -> Layout.verify(page, "synthetic", size, Expect.page()))
+                .hasMessageContaining("on top of each other");
+        page.setContent(base + "<div style='height:900px'></div><button id=low>low</button>");
+        assertThatThrownBy(() ->
+                        Layout.verify(page, "synthetic", size, Expect.page().controls("#low")))
+                .hasMessageContaining("outside the window");
+        page.setContent(base + "<button id=under style='position:absolute;left:10px;top:10px'>under</button>"
+                + "<div style='position:absolute;left:0;top:0;width:300px;height:100px;background:red'></div>");
+        assertThatThrownBy(() ->
+                        Layout.verify(page, "synthetic", size, Expect.page().controls("#under")))
+                .hasMessageContaining("covered by div");
+        page.setContent(base + "<div style='height:2000px'></div>");
+        assertThatThrownBy(() ->
+                        Layout.verify(page, "synthetic", size, Expect.page().noPageScroll()))
+                .hasMessageContaining("the page scrolls");
+        page.setContent(
+                base + "<video id=remote style='position:absolute;left:0;top:0;width:400px;height:200px'></video>"
+                        + "<video id=self style='position:absolute;left:300px;top:100px;width:200px;height:150px'></video>");
+        assertThatThrownBy(() ->
+                        Layout.verify(page, "synthetic", size, Expect.page().selfView("#self", "#remote")))
+                .hasMessageContaining("self view covers");
+        page.setContent(base + "<button>alone</button>");
+        assertThatCode(() ->
+                        Layout.verify(page, "synthetic", size, Expect.page().noPageScroll()))
+                .doesNotThrowAnyException();
     }
 
     /** The applicant's page at every size, then the clerk's workbench at both desktop sizes. */
