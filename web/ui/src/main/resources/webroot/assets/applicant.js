@@ -19,6 +19,7 @@ import {
   confirmDialog,
   fetchCatalog,
   isStaleMediaError,
+  keepChatAtEnd,
   renderChat,
   renderParticipants,
   renderTiles,
@@ -52,6 +53,8 @@ const state = {
   camOn: true,
   peerLost: false,
   chat: [],
+  chatOpen: false, // the chat drawer
+  unread: 0, // chat lines from others since the drawer was last open
   end: null,
   notice: null, // {key | code, kind}
   participants: [], // bridge mode: everyone in the session (server 'participants')
@@ -68,7 +71,9 @@ applyI18n();
 bindConnectionBanner(client);
 wireSetup();
 wireCall();
-initDeclaration(client, { onChange: (on) => $('#step-call .call').classList.toggle('with-declaration', on) });
+keepDockMeasured();
+keepChatAtEnd($('#chat-log'));
+initDeclaration(client);
 initMaterials(client);
 initSigning(client, { role: 'applicant' });
 const documentCamera = initDocumentCamera({
@@ -457,7 +462,11 @@ function onPaired(paired) {
   state.peerLost = false;
   state.recording = Boolean(paired.recording);
   state.participants = [];
-  if (!paired.resumed) state.chat = [];
+  if (!paired.resumed) {
+    state.chat = [];
+    state.chatOpen = false;
+    state.unread = 0;
+  }
   setNotice(null);
   show('call');
   state.callPromise = startCall(paired);
@@ -545,7 +554,9 @@ function onRecording(message) {
 
 function onChat(message) {
   if (message.sessionId !== state.session?.sessionId) return;
-  if (addChatLine(state.chat, message)) render();
+  if (!addChatLine(state.chat, message)) return;
+  if (message.from !== 'applicant' && !state.chatOpen) state.unread += 1;
+  render();
 }
 
 /** The clerk asks for the document camera: the panel opens with the request; the applicant decides. */
@@ -639,6 +650,8 @@ function wireCall() {
     video.play().catch(() => {});
     $('#sound-on').hidden = true;
   });
+  $('#chat-toggle').addEventListener('click', () => setChatOpen(!state.chatOpen));
+  $('#chat-close').addEventListener('click', () => setChatOpen(false));
   $('#chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $('#chat-input');
@@ -652,6 +665,40 @@ function wireCall() {
     input.value = '';
     input.focus();
   });
+}
+
+/** Opens or closes the chat drawer; opening it reads the lines (no unread count) and puts the cursor in. */
+function setChatOpen(open) {
+  state.chatOpen = open;
+  if (open) state.unread = 0;
+  measureDock();
+  render();
+  if (open) {
+    $('#chat-log').scrollTop = $('#chat-log').scrollHeight; // the latest lines
+    $('#chat-input').focus({ preventScroll: true });
+  } else {
+    $('#chat-toggle').focus({ preventScroll: true });
+  }
+}
+
+/**
+ * The video and controls (#dock-live) stay on screen; on a phone they sit on top of the page, so the page
+ * keeps their height as scroll padding (scrolled-to fields are not hidden under them) and the chat drawer
+ * opens beneath the lowest place they take, at the top of the page (--dock-h, --dock-bottom); on a desktop
+ * their column is never taller than the window below the page's header (--call-top).
+ */
+function keepDockMeasured() {
+  new ResizeObserver(measureDock).observe($('#dock-live'));
+  window.addEventListener('resize', measureDock);
+}
+
+function measureDock() {
+  const dock = $('#dock-live');
+  const root = document.documentElement.style;
+  const top = $('#step-call').getBoundingClientRect().top + window.scrollY;
+  root.setProperty('--call-top', `${Math.round(top)}px`);
+  root.setProperty('--dock-h', `${dock.offsetHeight}px`);
+  root.setProperty('--dock-bottom', `${Math.round(top + dock.offsetHeight)}px`);
 }
 
 async function startShare() {
@@ -717,6 +764,7 @@ function stopLocalMedia() {
 function show(view) {
   if (state.view === 'device' && view !== 'device') stopPreview();
   state.view = view;
+  document.body.classList.toggle('in-call', view === 'call');
   for (const section of document.querySelectorAll('[data-view]')) section.hidden = section.dataset.view !== view;
   if (view === 'device' && state.device.status !== 'checking') checkDevices();
   render();
@@ -881,6 +929,7 @@ function renderTicket() {
 
 function renderCall() {
   const session = state.session;
+  if (state.view === 'call') measureDock();
   $('#peer-name').textContent = session?.peer?.name ?? '';
   $('#peer-hall').textContent = session?.peer?.hallName ?? findHall(session?.hallId)?.name ?? '';
   $('#call-number').textContent = session?.number ?? '';
@@ -902,19 +951,28 @@ function renderCall() {
 
   const sharing = state.secondSource === 'screen';
   $('#share').textContent = sharing ? t('call.stopShare') : t('call.share');
-  $('#share').disabled = !navigator.mediaDevices?.getDisplayMedia;
+  // Phones' browsers cannot share the screen: no button for it there.
+  $('#share').hidden = !navigator.mediaDevices?.getDisplayMedia;
   $('#sharing-note').hidden = !sharing;
   $('#sharing-note').textContent = t('call.sharing');
   documentCamera.render();
 
   // Consent: the applicant always sees that the session is recorded and who else is present.
   $('#call-recording').hidden = !state.recording;
+  $('#call-rec-badge').hidden = !state.recording;
   renderParticipants($('#call-participants'), state.participants, 'applicant', state.draft.name ?? '');
   const supervisors = state.participants.filter((p) => p.role === 'supervisor');
   $('#call-supervisor').hidden = supervisors.length === 0;
   $('#call-supervisor').textContent = t('participants.supervisorNotice', { names: supervisors.map((p) => p.name).join('、') });
 
+  $('#chat-drawer').hidden = !state.chatOpen;
   renderChat($('#chat-log'), state.chat, 'applicant');
+  $('#chat-toggle').setAttribute('aria-expanded', String(state.chatOpen));
+  $('#chat-toggle').classList.toggle('primary', state.chatOpen);
+  const unread = $('#chat-unread');
+  unread.hidden = state.unread === 0;
+  unread.textContent = String(state.unread);
+  unread.setAttribute('aria-label', t('call.unread', { n: state.unread }));
 }
 
 function renderEnd() {

@@ -9,12 +9,14 @@ import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
 import { initUnfinished } from './unfinished.js';
+import { initWorkbench } from './workbench.js';
 import {
   $,
   addChatLine,
   bindConnectionBanner,
   fetchCatalog,
   isStaleMediaError,
+  keepChatAtEnd,
   renderChat,
   renderParticipants,
   renderTiles,
@@ -68,9 +70,16 @@ applyI18n();
 bindConnectionBanner(client);
 wireLogin();
 wireConsole();
-initCobrowse(client, { onChange: (on) => $('#session-media').classList.toggle('with-mirror', on) });
-initChecks(client);
-initSigning(client, { role: 'clerk' });
+keepChatAtEnd($('#chat-log'));
+const workbench = initWorkbench({ render: () => render() });
+initCobrowse(client, {
+  onChange: (on) => {
+    $('#session-media').classList.toggle('with-mirror', on);
+    render();
+  },
+});
+initChecks(client, { onChange: () => render() });
+initSigning(client, { role: 'clerk', onChange: () => render() });
 const unfinished = initUnfinished(client, { matterName, hallName });
 
 client.addEventListener('ready', onReady);
@@ -83,8 +92,13 @@ client.addEventListener('offer', (e) => onSession(e.detail, () => state.call?.ha
 client.addEventListener('participants', (e) => onSession(e.detail, () => onParticipants(e.detail)));
 client.addEventListener('recording', (e) => onSession(e.detail, () => (state.recording = e.detail.active)));
 client.addEventListener('invitation', (e) => onInvitation(e.detail));
-client.addEventListener('chat', (e) => onSession(e.detail, () => addChatLine(state.chat, e.detail)));
-client.addEventListener('screen', (e) => onSession(e.detail, () => setScreenActive(e.detail.active, e.detail.source)));
+client.addEventListener('chat', (e) => onSession(e.detail, () => onChat(e.detail)));
+client.addEventListener('screen', (e) =>
+  onSession(e.detail, () => {
+    setScreenActive(e.detail.active, e.detail.source);
+    workbench.secondVideo(state.screenActive, state.secondSource);
+  }),
+);
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('error', (e) => {
@@ -136,6 +150,7 @@ window.tongban = {
     participants: state.participants,
     offerVersion: state.call?.version ?? null,
     unfinished: unfinished.state(),
+    workbench: workbench.state(),
   }),
 };
 
@@ -356,6 +371,7 @@ async function onPaired(paired) {
     state.chat = [];
     state.participants = [];
     state.invited = [];
+    workbench.start();
   }
   state.session = paired;
   state.peerLost = false;
@@ -363,6 +379,7 @@ async function onPaired(paired) {
   state.sessionNotice = paired.resumed ? 'session.resumed' : null;
   if (paired.role === 'helper' || paired.role === 'supervisor') state.sessionNotice = 'session.joinedAs';
   setScreenActive(false);
+  workbench.secondVideo(false); // the applicant's page says again what it shows
   render();
   if (client.hello?.media === 'bridge') {
     // The server offers; offers that arrive while the camera is still opening wait in the call.
@@ -398,6 +415,10 @@ function onSession(message, action) {
   if (!state.session || message.sessionId !== state.session.sessionId) return;
   action();
   render();
+}
+
+function onChat(line) {
+  if (addChatLine(state.chat, line) && line.from !== state.session.role) workbench.chatLine();
 }
 
 function onPeer(message) {
@@ -650,7 +671,10 @@ function renderQueue() {
   );
   renderQueueTimes();
   $('#console-view').classList.toggle('in-session', inSession);
+  // In a session the page is the workbench: it fits the window and only its panes scroll.
+  document.body.classList.toggle('in-session', inSession);
   $('#idle-self').hidden = inSession;
+  $('#s-queue').textContent = t('queue.count', { n: count });
 }
 
 function renderQueueTimes() {
@@ -665,6 +689,7 @@ function renderSession() {
   const session = state.session;
   $('#session-view').hidden = !session;
   if (!session) return;
+  workbench.render(); // first: which pane shows decides how the chat log scrolls
   $('#s-name').textContent = session.peer?.name ?? '';
   $('#s-mobile').textContent = session.peer?.mobile ?? '';
   $('#s-matter').textContent = `${matterName(session.matterId)} · ${hallName(session.hallId)}`;
@@ -672,7 +697,6 @@ function renderSession() {
   $('#session-media').classList.toggle('screen-on', state.screenActive);
   $('#screen-stage').hidden = !state.screenActive;
   $('#screen-caption').textContent = t(state.secondSource === 'document-camera' ? 'session.documentCamera' : 'session.screen');
-  $('#no-screen').hidden = state.screenActive;
   const connected = state.call?.connectionState === 'connected';
   $('#call-overlay').hidden = connected && !state.peerLost;
   $('#call-overlay').textContent = state.peerLost ? t('session.peerLost') : t('call.connecting');
@@ -693,11 +717,12 @@ function renderSession() {
   renderParticipants($('#s-participants'), state.participants, session.role);
   // A supervisor listens silently: nothing to type into, and no self view (nobody sees them).
   $('#chat-form').hidden = session.role === 'supervisor';
-  $('#session-view .self-row').hidden = session.role === 'supervisor';
+  $('#self-row').hidden = session.role === 'supervisor';
   renderChat($('#chat-log'), state.chat, own ? 'clerk' : session.role);
   renderRouting(state);
   // Transfer and priority checks belong to the session's own clerk, not to helpers and supervisors.
   $('#routing-panel').hidden = !own;
+  $('#transfer-form').hidden = !own;
 }
 
 function renderInvitation() {

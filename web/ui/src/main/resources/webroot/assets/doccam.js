@@ -47,6 +47,8 @@ export function initDocumentCamera({ faceTrack, active, start, stop, framesSent 
     state.request = request;
     state.error = null;
     render();
+    // It opens above the form, which may be scrolled far down: bring it into view.
+    $('#doccam-panel').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
     refresh();
   }
 

@@ -105,6 +105,18 @@ export function renderChat(log, lines, me) {
   if (wasAtBottom) log.scrollTop = log.scrollHeight;
 }
 
+/**
+ * Keeps a chat log showing its latest lines when it changes size (a drawer or tab opened, the window resized),
+ * unless the reader scrolled up to older ones.
+ */
+export function keepChatAtEnd(log) {
+  let atEnd = true;
+  log.addEventListener('scroll', () => (atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40), { passive: true });
+  new ResizeObserver(() => {
+    if (atEnd) log.scrollTop = log.scrollHeight;
+  }).observe(log);
+}
+
 /** "李娜（协助人员 · 南京市鼓楼区政务服务中心）" */
 export function participantLabel(p) {
   const role = t(`role.${p.role}`);

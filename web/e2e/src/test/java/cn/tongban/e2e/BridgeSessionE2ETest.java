@@ -79,6 +79,7 @@ class BridgeSessionE2ETest {
         awaitDecoding(clerk, "clerk", "applicant");
 
         // A refused invitation says why and what to do (no generic sentence, not the server's message).
+        clerk.click("#tab-session");
         clerk.fill("#invite-clerk", "gulou99");
         clerk.click("#invite");
         assertThat(clerk.locator("#notice")).hasText("没有这个工号。请核对工号后再邀请。");
@@ -118,7 +119,10 @@ class BridgeSessionE2ETest {
         supervisor.click("#monitor-refresh");
         supervisor.click("#monitor-rows button[data-session='" + sessionId + "']");
         assertThat(supervisor.locator("#session-view")).isVisible();
+        supervisor.click("#tab-chat");
+        assertThat(supervisor.locator("#chat-log")).isVisible();
         assertThat(supervisor.locator("#chat-form")).isHidden();
+        assertThat(supervisor.locator("#self-row")).isHidden();
         assertThat(applicant.locator("#call-supervisor")).hasText("督导人员 赵志强 正在旁听本次通话。");
         assertThat(applicant.locator("#call-participants li[data-role='supervisor']"))
                 .containsText("仅旁听");

@@ -89,6 +89,7 @@ class ClusterFailoverE2ETest {
             applicant.waitForFunction(
                     "() => window.tongban.call() !== null && window.tongban.call() !== window.callBeforeFailover");
             awaitTwoWayMedia(applicant, clerk);
+            clerk.click("#tab-chat");
             clerk.fill("#chat-input", "服务器切换后继续办理");
             clerk.press("#chat-input", "Enter");
             assertThat(applicant.locator("#chat-log")).containsText("服务器切换后继续办理");
@@ -192,6 +193,7 @@ class ClusterFailoverE2ETest {
             assertThat(state(clerk).get("sessionId")).isEqualTo(sessionId);
             assertThat(state(clerk).get("wsUrl").toString()).contains(":" + b.port() + "/");
             assertThat(back).as("media back through the surviving bridge").isLessThan(Duration.ofSeconds(10));
+            clerk.click("#tab-chat");
             clerk.fill("#chat-input", "视频已切换到另一台服务器");
             clerk.press("#chat-input", "Enter");
             assertThat(applicant.locator("#chat-log")).containsText("视频已切换到另一台服务器");

@@ -76,6 +76,7 @@ class DeclarationE2ETest {
         assertThat(applicant.locator("#decl-title")).hasText("不动产登记申请书");
         assertThat(applicant.locator("#decl-progress")).hasText("申报表 · 第 1 步，共 4 步");
         assertThat(applicant.locator("#f-name")).hasValue("张秀英");
+        clerk.click("#tab-form"); // the workbench's form tab
         assertThat(clerk.locator("#cobrowse")).isVisible();
         assertThat(clerk.locator("#m-name")).hasValue("张秀英");
         assertThat(clerk.locator("#m-name")).isDisabled(); // view only
@@ -172,6 +173,7 @@ class DeclarationE2ETest {
         Page clerk = loginAvailable("wujin01");
         Page applicant = joinAndGetTaken(clerk, "王建军", "13912345678");
         assertThat(applicant.locator("#declaration")).isVisible();
+        clerk.click("#tab-form");
         assertThat(clerk.locator("#cobrowse")).isVisible();
 
         // A tampered clerk client, before any consent: every forged message is refused by the E2E.server().
@@ -323,6 +325,7 @@ class DeclarationE2ETest {
         applicant
                 .locator("#uploads input[data-requirement='contract']")
                 .setInputFiles(new FilePayload("合同.pdf", "application/pdf", Materials.pdf(false)));
+        clerk.click("#tab-materials");
         assertThat(clerk.locator("#materials-card .mat-row[data-requirement='contract'] .thumb .pdf"))
                 .isVisible();
         clerk.locator("#materials-card .mat-row[data-requirement='contract'] button[data-action='receive']")
@@ -357,6 +360,7 @@ class DeclarationE2ETest {
                 .isVisible();
 
         // Identity: a still from the live video, compared with the ID card, verified.
+        clerk.click("#tab-identity");
         clerk.click("#identity-card button[data-action='face']");
         assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
         assertThat(applicant.locator("#identity-status")).containsText("已拍摄核验照片");

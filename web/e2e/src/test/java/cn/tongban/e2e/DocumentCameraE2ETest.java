@@ -97,6 +97,7 @@ class DocumentCameraE2ETest {
         assertThat(deedTax).isDisabled();
         assertThat(deedTax).hasAttribute("title", "申请人没有打开高拍仪，不能拍照。请先请申请人打开高拍仪。");
         assertThat(applicant.locator("#doccam-panel")).isHidden();
+        clerk.click("#tab-materials");
         clerk.click("#doccam-state button[data-action='ask-doccam']");
         assertThat(clerk.locator("#doccam-state")).containsText("已请申请人打开高拍仪");
         // The request opens the applicant's panel; the camera stays off until the applicant turns it on.

@@ -94,7 +94,8 @@ class RoutingE2ETest {
         assertThat(supervisor.locator("#clerk-rows tr[data-clerk='wujin01'] td.status"))
                 .hasText("办理中");
         assertThat(queue.locator("td.waiting")).hasText("0");
-        // Back to the queue's head at the partner hall Qingpu (it owns business-startup too).
+        // Back to the queue's head at the partner hall Qingpu (it owns business-startup too), from the session tab.
+        clerk.click("#tab-session");
         clerk.selectOption("#transfer-hall", "sh-qingpu-xzfw");
         clerk.click("#transfer-go");
         assertThat(clerk.locator("#session-view")).isHidden();

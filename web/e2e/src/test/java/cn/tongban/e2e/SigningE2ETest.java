@@ -64,7 +64,8 @@ class SigningE2ETest {
         Page applicant = joinAtPartnerHallAndGetTaken(clerk, "张秀英", "13812345678", sent);
         fillAndSubmitDeclaration(applicant);
 
-        // The clerk's signing panel: nothing before the identity check.
+        // The clerk's signing panel (the workbench's 申请书 tab): nothing before the identity check.
+        clerk.click("#tab-signing");
         assertThat(clerk.locator("#signing")).isVisible();
         clerk.click("#signing button[data-action='prepare']");
         assertThat(clerk.locator("#sign-notice")).hasText("身份核实通过后才能生成和签署申请书。");
@@ -333,7 +334,10 @@ class SigningE2ETest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The three materials uploaded and received, the face still taken and the identity matched. */
+    /**
+     * The three materials uploaded and received, the face still taken and the identity matched; leaves the
+     * clerk's workbench on its 申请书 tab.
+     */
     private static void materialsAndIdentity(Page clerk, Page applicant) throws Exception {
         // While a file is on its way its badge says so (held in the page until the screenshot is taken).
         applicant.evaluate("() => { const send = XMLHttpRequest.prototype.send;"
@@ -351,6 +355,7 @@ class SigningE2ETest {
                 .isVisible();
         upload(applicant, "contract", new FilePayload("购房合同.pdf", "application/pdf", Materials.pdf(false)));
         upload(applicant, "deedTax", new FilePayload("契税完税凭证.png", "image/png", Materials.png(700, 900)));
+        clerk.click("#tab-materials");
         for (String req : List.of("idcard", "contract", "deedTax")) {
             clerk.locator("#materials-card .mat-row[data-requirement='" + req + "'] button[data-action='receive']")
                     .click();
@@ -358,10 +363,12 @@ class SigningE2ETest {
                     .hasText("✔ 已收取");
         }
         clerk.waitForFunction("() => document.getElementById('applicant-video').videoWidth > 0");
+        clerk.click("#tab-identity");
         clerk.click("#identity-card button[data-action='face']");
         assertThat(clerk.locator("#identity-card figure:nth-child(1) img")).isVisible();
         clerk.click("#identity-card button[data-action='match']");
         assertThat(applicant.locator("#identity-status")).hasText("身份核实：✔ 已通过");
+        clerk.click("#tab-signing");
     }
 
     private static String publicKeyOf(String frame) {

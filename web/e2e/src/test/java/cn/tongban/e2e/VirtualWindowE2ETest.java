@@ -84,9 +84,11 @@ class VirtualWindowE2ETest {
                 BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(clerk.locator("#session-media")).hasClass(Pattern.compile("\\bscreen-on\\b"));
 
-        // Chat both ways appears on both pages.
+        // Chat both ways appears on both pages (the applicant's chat drawer, the clerk's chat tab).
+        applicant.click("#chat-toggle");
         applicant.fill("#chat-input", "您好，我想办理产权证");
         applicant.press("#chat-input", "Enter");
+        clerk.click("#tab-chat");
         clerk.fill("#chat-input", "请出示您的身份证");
         clerk.press("#chat-input", "Enter");
         for (Page page : new Page[] {applicant, clerk}) {
@@ -281,6 +283,7 @@ class VirtualWindowE2ETest {
         assertThat(applicant.evaluate("() => window.tongban.state().sessionId")).isEqualTo(sessionId);
         assertThat(clerk.locator("#s-number")).hasText(number);
         awaitTwoWayMedia(applicant, clerk);
+        clerk.click("#tab-chat");
         clerk.fill("#chat-input", "刚才网络断了一下，我们继续");
         clerk.press("#chat-input", "Enter");
         assertThat(applicant.locator("#chat-log")).containsText("刚才网络断了一下，我们继续");
