@@ -206,8 +206,9 @@ public final class ChatRelayBenchmark {
     private Process startServer(Path dir) throws IOException {
         List<String> cmd = new ArrayList<>(
                 List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        // Extra options for the server's JVM (e.g. a garbage collector and its log), space-separated.
-        String extra = System.getProperty("bench.serverJvm", "").trim();
+        // Options for the server's JVM, space-separated: by default the garbage collector the deploy files
+        // give a node (deploy/tongban.env); e.g. -Dbench.serverJvm="-XX:+UseG1GC -Xlog:gc:file=gc.log" to compare.
+        String extra = System.getProperty("bench.serverJvm", "-XX:+UseZGC").trim();
         if (!extra.isEmpty()) {
             cmd.addAll(List.of(extra.split("\\s+")));
         }
