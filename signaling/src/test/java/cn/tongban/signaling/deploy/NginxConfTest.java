@@ -218,6 +218,18 @@ class NginxConfTest {
         assertThat(request(OUTSIDE, "POST", "/pki/tsa", Map.of(), new byte[40]).status)
                 .isEqualTo(403);
         assertReached(request(INSIDE, "POST", "/pki/tsa", Map.of(), new byte[40]), "POST", "/pki/tsa");
+        // The node (Vert.x) also answers these with trailing slashes, and nginx normalises dot segments and
+        // escapes before it matches: none of these spellings may get past it from outside.
+        for (String path : List.of("/health/", "/health//", "/metrics/", "/health/.", "/%68ealth", "/x/../health")) {
+            assertThat(request(OUTSIDE, "GET", path, Map.of(), null).status)
+                    .as(path)
+                    .isEqualTo(403);
+        }
+        for (String path : List.of("/pki/tsa/", "/pki/tsa//", "/pki/./tsa", "/pki/ts%61")) {
+            assertThat(request(OUTSIDE, "POST", path, Map.of(), new byte[40]).status)
+                    .as(path)
+                    .isEqualTo(403);
+        }
         // Public on purpose: the load balancer's status, and what verifiers fetch by the certificates' URLs.
         assertReached(request(OUTSIDE, "GET", "/health/status", Map.of(), null), "GET", "/health/status");
         assertReached(request(OUTSIDE, "GET", "/pki/ca/root.cer", Map.of(), null), "GET", "/pki/ca/root.cer");
