@@ -35,6 +35,9 @@ public final class Conference {
      */
     static final long MIN_REMB_BITRATE = 150_000;
 
+    /** The most sequence numbers one NACK is answered for (a receiver asks again for the rest). */
+    static final int MAX_REPAIRS_PER_NACK = 64;
+
     final String id;
     private final CountingMetrics metrics;
     private final String fingerprint;
@@ -338,7 +341,12 @@ public final class Conference {
             return;
         }
         long mediaSsrc = nack.mediaSsrc();
-        List<Integer> lost = nack.nackedSequenceNumbers();
+        // One RTCP packet can name thousands of numbers (and the same one many times): each distinct number
+        // once, at most MAX_REPAIRS_PER_NACK of them; a receiver asks again for what is still missing.
+        List<Integer> lost = nack.nackedSequenceNumbers().stream()
+                .distinct()
+                .limit(MAX_REPAIRS_PER_NACK)
+                .toList();
         // A full queue drops the repair: the receiver asks again.
         t.owner().onForwardingWorker(() -> repair(from, t, mediaSsrc, lost));
     }
@@ -349,7 +357,8 @@ public final class Conference {
             missing = new ArrayList<>();
             long now = System.nanoTime();
             for (int seq : lost) {
-                PacketBuffer again = t.cache().get(seq, now);
+                PacketBuffer again =
+                        receiver.repairs.tryAcquire(now) ? t.cache().get(seq, now) : null;
                 if (again == null) {
                     missing.add(seq);
                 } else {

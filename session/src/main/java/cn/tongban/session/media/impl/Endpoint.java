@@ -53,6 +53,14 @@ public final class Endpoint {
     final long sdpSessionId;
     private final CountingMetrics metrics;
     private final RateLimiter limiter;
+    /**
+     * Repairs this participant may be sent from the bridge's caches per second ({@link
+     * Conference#forwardNack}): a NACK costs the bridge a copy and an encryption per packet asked for, on a
+     * forwarding worker other participants share, so what one receiver can ask for is bounded. 400/s is
+     * about a third of a 4 Mbit/s stream: more loss than that is a link that repairs cannot save.
+     */
+    final RateLimiter repairs = new RateLimiter(400);
+
     private final Node receiveChain;
     private final Node rtpSendChain;
     private final Node rtcpSendChain;

@@ -157,6 +157,91 @@ class NackRepairTest {
     }
 
     @Test
+    void aHostileNackCostsTheBridgeAtMostSixtyFourNumbersAndAReceiverAtMostItsRepairBudget() throws Exception {
+        CountingMetrics metrics = new CountingMetrics();
+        DtlsCertificate cert = DtlsCertificate.generate("nack-test");
+        Conference c = new Conference("s-nack-flood", metrics, cert.fingerprint());
+        Wire toSender = new Wire();
+        Wire toReceiver = new Wire();
+        Endpoint sender = endpoint(c, "applicant-1", toSender, cert, metrics);
+        Endpoint receiver = endpoint(c, "clerk-1", toReceiver, cert, metrics);
+        long cameraSsrc = 0x2345_6789L;
+        answer(c, sender, cert, cameraSsrc);
+        answer(c, receiver, cert, 0);
+        SecureRandom random = new SecureRandom();
+        SrtpKeys senderKeys = keys(random);
+        SrtpKeys receiverKeys = keys(random);
+        sender.installKeys(senderKeys);
+        receiver.installKeys(receiverKeys);
+        SrtpTransformer senderBrowser = SrtpTransformer.forClient(senderKeys);
+        SrtpTransformer receiverBrowser = SrtpTransformer.forClient(receiverKeys);
+        // The NACKs are made first: the cache keeps packets for 1 s, and the first SRTCP protection of a JVM
+        // may take longer than that.
+        List<Integer> asked = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            for (int seq = 1; seq <= 20; seq++) {
+                asked.add(seq);
+            }
+        }
+        for (int seq = 1000; seq < 6000; seq++) {
+            asked.add(seq);
+        }
+        byte[] flood = rtcp(receiverBrowser, Rtcp.nack(0xabcdL, cameraSsrc, asked));
+        List<Integer> twenty = new ArrayList<>();
+        for (int seq = 1; seq <= 20; seq++) {
+            twenty.add(seq);
+        }
+        List<byte[]> again = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            again.add(rtcp(receiverBrowser, Rtcp.nack(0xabcdL, cameraSsrc, twenty)));
+        }
+        for (int seq = 1; seq <= 20; seq++) {
+            byte[] rtp = rtp(seq, cameraSsrc, random);
+            PacketBuffer b = new PacketBuffer(Arrays.copyOf(rtp, rtp.length + PacketBuffer.TAIL_ROOM), 0, rtp.length);
+            assertThat(senderBrowser.protectRtp(b)).isEqualTo(SrtpErrorStatus.OK);
+            sender.receive(b.getBuffer(), 0, b.getLength(), System.nanoTime());
+        }
+        toSender.sent.clear();
+
+        // One NACK naming the 20 cached packets fifty times over, and 5,000 more numbers.
+        receiver.receive(flood, 0, flood.length, System.nanoTime());
+        assertThat(metrics.count(MediaCounter.RTP_RETRANSMITTED)).isEqualTo(20);
+        assertThat(nackedOf(toSender, senderKeys)).hasSize(64 - 20);
+
+        // NACK after NACK for the same packets: the receiver's repairs stop at its budget of 400 a second.
+        for (byte[] nack : again) {
+            receiver.receive(nack, 0, nack.length, System.nanoTime());
+        }
+        // 20 + 600 asked for; without the budget all 620 would be resent (fewer here only if the run is so slow
+        // that the packets age out of the cache, which stops repairs too).
+        assertThat(metrics.count(MediaCounter.RTP_RETRANSMITTED)).isBetween(21L, 400L);
+    }
+
+    private static byte[] rtcp(SrtpTransformer browser, byte[] plain) {
+        PacketBuffer b = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);
+        assertThat(browser.protectRtcp(b)).isEqualTo(SrtpErrorStatus.OK);
+        return Arrays.copyOf(b.getBuffer(), b.getLength());
+    }
+
+    /** Every sequence number the bridge asked the sender for. */
+    private static List<Integer> nackedOf(Wire toSender, SrtpKeys senderKeys) {
+        SrtpTransformer browser = SrtpTransformer.forClient(senderKeys);
+        List<Integer> asked = new ArrayList<>();
+        for (byte[] d : toSender.sent) {
+            PacketBuffer b = new PacketBuffer(Arrays.copyOf(d, d.length + 64), 0, d.length);
+            if (browser.unprotectRtcp(b) != SrtpErrorStatus.OK) {
+                continue;
+            }
+            for (RtcpPacket r : RtcpPacket.parseCompound(b.getBuffer(), b.getOffset(), b.getLength())) {
+                if (r.isNack()) {
+                    asked.addAll(r.nackedSequenceNumbers());
+                }
+            }
+        }
+        return asked;
+    }
+
+    @Test
     void theCacheHoldsOnlyWhatItIsAskedForAndForgetsWhatTheRingOverwrote() {
         PacketCache cache = new PacketCache();
         long now = System.nanoTime();
