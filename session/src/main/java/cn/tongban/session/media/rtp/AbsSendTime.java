@@ -26,7 +26,10 @@ public final class AbsSendTime {
 
     /** {@code nanos} (any monotonic clock) as 6.18 fixed-point seconds modulo 64. */
     public static int fromNanos(long nanos) {
-        return (int) ((nanos << 18) / 1_000_000_000L) & 0xffffff;
+        // Reduced modulo 64 s first: shifted whole, a clock past 2^45 ns (9.8 hours of uptime) would overflow
+        // and jump back 33 s, which receivers' bandwidth estimators would read as a sudden delay change.
+        long withinPeriod = Math.floorMod(nanos, 64_000_000_000L);
+        return (int) ((withinPeriod << 18) / 1_000_000_000L) & 0xffffff;
     }
 
     /**

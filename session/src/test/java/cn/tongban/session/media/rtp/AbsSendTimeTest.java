@@ -75,4 +75,19 @@ class AbsSendTimeTest {
         assertThat(AbsSendTime.fromNanos(500_000_000L)).isEqualTo(1 << 17);
         assertThat(AbsSendTime.fromNanos(65_000_000_000L)).isEqualTo(1 << 18); // wraps at 64 s
     }
+
+    @Test
+    void aClockOfDaysOrNegativeStillAdvancesSmoothly() {
+        // System.nanoTime() is time since boot here (and may be negative elsewhere): past 2^45 ns, 9.8 hours,
+        // shifting it whole overflowed. One millisecond later must always read about 262 units later.
+        for (long t : new long[] {
+            (1L << 45) - 500_000, (1L << 45), 3 * (1L << 45) + 7, 40L * 86_400 * 1_000_000_000L, -123_456_789_000L
+        }) {
+            int a = AbsSendTime.fromNanos(t);
+            int b = AbsSendTime.fromNanos(t + 1_000_000);
+            assertThat((b - a) & 0xffffff).as("at %d ns", t).isBetween(261, 263);
+        }
+        assertThat(AbsSendTime.fromNanos(64_000_000_000L * 1_000 + 1_000_000_000L))
+                .isEqualTo(1 << 18);
+    }
 }
