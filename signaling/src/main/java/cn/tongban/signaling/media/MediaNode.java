@@ -20,7 +20,9 @@ import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
@@ -75,6 +77,8 @@ final class MediaNode implements AutoCloseable {
     private final WorkerExecutor workers;
     /** Closing sessions (waiting for ffmpeg to finish recordings) runs apart, so it never delays allocations. */
     private final WorkerExecutor closers;
+    /** Per session, the request last queued (see {@link #onRequest}); removed when the session goes idle. */
+    private final Map<String, Future<Void>> sessionTails = new ConcurrentHashMap<>();
 
     private MessageConsumer<JsonObject> consumer;
     private final io.vertx.core.Promise<RecordingArchive.Report> orphans = io.vertx.core.Promise.promise();
@@ -193,19 +197,35 @@ final class MediaNode implements AutoCloseable {
 
     private void onRequest(Message<JsonObject> msg) {
         WorkerExecutor pool = "close".equals(msg.body().getString("op")) ? closers : workers;
-        pool.executeBlocking(() -> handle(msg.body()), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                msg.reply(ar.result());
-            } else {
-                ProtocolException e = ar.cause() instanceof ProtocolException pe
-                        ? pe
-                        : new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "the media bridge failed");
-                if (!(ar.cause() instanceof ProtocolException)) {
-                    LOG.error("Media request {} failed", msg.body().getString("op"), ar.cause());
-                }
-                msg.fail(1, encodeFailure(e));
-            }
-        });
+        String sessionId = msg.body().getString("sessionId");
+        // One session's requests run one after another, in the order they arrived: on the pool's threads a
+        // helper's leave (remove) and quick return (allocate of the same endpoint id) could otherwise swap,
+        // and the late remove would take the new endpoint away. Different sessions still run side by side.
+        Promise<Void> mine = Promise.promise();
+        Future<Void> previous = sessionId == null ? null : sessionTails.put(sessionId, mine.future());
+        (previous == null ? Future.<Void>succeededFuture() : previous)
+                .transform(ignored -> pool.executeBlocking(() -> handle(msg.body()), false))
+                .onComplete(ar -> {
+                    if (sessionId != null) {
+                        sessionTails.remove(sessionId, mine.future());
+                    }
+                    mine.complete();
+                    reply(msg, ar);
+                });
+    }
+
+    private static void reply(Message<JsonObject> msg, AsyncResult<JsonObject> ar) {
+        if (ar.succeeded()) {
+            msg.reply(ar.result());
+            return;
+        }
+        ProtocolException e = ar.cause() instanceof ProtocolException pe
+                ? pe
+                : new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "the media bridge failed");
+        if (!(ar.cause() instanceof ProtocolException)) {
+            LOG.error("Media request {} failed", msg.body().getString("op"), ar.cause());
+        }
+        msg.fail(1, encodeFailure(e));
     }
 
     static String encodeFailure(ProtocolException e) {

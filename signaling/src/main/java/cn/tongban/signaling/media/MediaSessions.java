@@ -256,7 +256,7 @@ public final class MediaSessions implements AutoCloseable {
         return settled(
                 ms.sessionId(),
                 connected
-                        .compose(v -> blocking(() -> sendParticipants(ms, null, null)))
+                        .compose(v -> blocking(() -> sendParticipants(ms.sessionId())))
                         .compose(v -> recorded ? startRecording(ms) : Future.succeededFuture())
                         .recover(e -> blocking(() -> mediaFailed(ms, e))));
     }
@@ -266,10 +266,11 @@ public final class MediaSessions implements AutoCloseable {
      * its people are told that media is unavailable.
      */
     private void mediaFailed(MediaSession ms, Throwable e) {
-        if (!(e instanceof ProtocolException)) {
+        if (e instanceof ProtocolException) {
+            LOG.error("Media of session {} failed: {}", ms.sessionId(), e.getMessage());
+        } else {
             LOG.error("Media of session {} failed", ms.sessionId(), e);
         }
-        LOG.error("Media of session {} failed: {}", ms.sessionId(), e.getMessage());
         ProtocolException told =
                 new ProtocolException(ErrorCode.MEDIA_UNAVAILABLE, "video is unavailable: " + e.getMessage());
         for (MediaParticipant p : roster.get(ms.sessionId()).orElse(ms).participants()) {
@@ -458,7 +459,7 @@ public final class MediaSessions implements AutoCloseable {
         return settled(
                 s.sessionId(),
                 connected
-                        .compose(v -> blocking(() -> sendParticipants(now, null, null)))
+                        .compose(v -> blocking(() -> sendParticipants(s.sessionId())))
                         .compose(v -> {
                             if (moved && now.recorded()) {
                                 return startRecording(now);
@@ -680,7 +681,7 @@ public final class MediaSessions implements AutoCloseable {
         MediaSession now = ch.session();
         MediaParticipant p = now.participant(me.key()).orElseThrow();
         LOG.info("Media of {} in session {} restarted on a new endpoint", me.key(), ms.sessionId());
-        return freed.compose(v -> connect(now, p)).compose(v -> blocking(() -> sendParticipants(now, null, null)));
+        return freed.compose(v -> connect(now, p)).compose(v -> blocking(() -> sendParticipants(now.sessionId())));
     }
 
     /** {@code invite}: the session's clerk invites a clerk of the applicant's partner hall. */
@@ -765,7 +766,8 @@ public final class MediaSessions implements AutoCloseable {
         MediaParticipant p = new MediaParticipant(role, me.id(), c.connId(), me.name(), hallName(data, me.hallId()), 1);
         MediaRoster.Change ch = roster.join(ms.sessionId(), p);
         refuse(ch);
-        joined.put(c.connId(), new Joined(ms.sessionId(), p.key()));
+        Joined mine = new Joined(ms.sessionId(), p.key());
+        joined.put(c.connId(), mine);
         MediaSession now = ch.session();
         TicketRecord t = queue.ticket(now.ticketId()).orElse(null);
         ServerMessage.PeerInfo applicant = new ServerMessage.PeerInfo(
@@ -790,14 +792,27 @@ public final class MediaSessions implements AutoCloseable {
                         null));
         return connect(now, p)
                 .recover(e -> blocking(() -> {
-                            joined.remove(c.connId());
-                            roster.leave(now.sessionId(), p.key());
+                            // Undone only if still this join's: a failure answered late must not undo a later one.
+                            if (joined.remove(c.connId(), mine) && current(now.sessionId(), p)) {
+                                roster.leave(now.sessionId(), p.key());
+                            }
                         })
-                        .transform(ar -> Future.failedFuture(e)))
+                        .transform(ar -> {
+                            if (ar.failed()) {
+                                LOG.warn(
+                                        "Could not undo the failed join of {}: {}",
+                                        p.key(),
+                                        ar.cause().toString());
+                            }
+                            return Future.failedFuture(e);
+                        }))
                 .compose(v -> blocking(() -> {
+                    if (!current(now.sessionId(), p)) {
+                        return; // left (or the session ended) while the bridge allocated: connect freed it
+                    }
                     audit(now.sessionId(), AuditAction.PARTICIPANT_JOINED, p, null);
                     LOG.info("Clerk {} joined session {} as {}", me.id(), now.sessionId(), MediaParticipant.wire(role));
-                    sendParticipants(now, null, null);
+                    sendParticipants(now.sessionId());
                     if (now.screen() != null) {
                         outbox.send(c.connId(), new ServerMessage.Screen(now.sessionId(), true, now.screen()));
                     }
@@ -879,11 +894,7 @@ public final class MediaSessions implements AutoCloseable {
     private Future<Void> connect(MediaSession ms, MediaParticipant p) {
         return control.request(ms.node(), MediaNode.allocate(ms.sessionId(), p.participantId(), p.role()))
                 .compose(offer -> blocking(() -> {
-                    boolean current = roster.get(ms.sessionId())
-                            .flatMap(now -> now.participant(p.key()))
-                            .filter(now -> now.participantId().equals(p.participantId()))
-                            .isPresent();
-                    if (current) {
+                    if (current(ms.sessionId(), p)) {
                         outbox.send(p.connId(), MediaNode.offerMessage(offer));
                     } else {
                         LOG.info("Endpoint {} of {} outlived its turn; freed", p.participantId(), ms.sessionId());
@@ -995,6 +1006,24 @@ public final class MediaSessions implements AutoCloseable {
                         ? s.clerkId().equals(c.clerkId())
                         : s.ticketId().equals(c.ticketId()))
                 .isPresent();
+    }
+
+    /** Whether the roster still has this person on this endpoint and connection (nobody replaced them). */
+    private boolean current(String sessionId, MediaParticipant p) {
+        return roster.get(sessionId)
+                .flatMap(now -> now.participant(p.key()))
+                .filter(now -> now.participantId().equals(p.participantId()))
+                .filter(now -> java.util.Objects.equals(now.connId(), p.connId()))
+                .isPresent();
+    }
+
+    /**
+     * Sends everyone connected the list of participants as the roster has it now: after a wait for the
+     * bridge, the list read before it may be out of date (someone left or came back meanwhile), and a
+     * {@code participants} message carries no version a page could order by.
+     */
+    private void sendParticipants(String sessionId) {
+        roster.get(sessionId).ifPresent(now -> sendParticipants(now, null, null));
     }
 
     /**
