@@ -77,6 +77,9 @@ final class MediaNode implements AutoCloseable {
     private final WorkerExecutor workers;
     /** Closing sessions (waiting for ffmpeg to finish recordings) runs apart, so it never delays allocations. */
     private final WorkerExecutor closers;
+
+    private volatile boolean closed;
+
     /** Per session, the request last queued (see {@link #onRequest}); removed when the session goes idle. */
     private final Map<String, Future<Void>> sessionTails = new ConcurrentHashMap<>();
 
@@ -120,7 +123,22 @@ final class MediaNode implements AutoCloseable {
      */
     Future<Void> listen() {
         consumer = vertx.eventBus().consumer(address, this::onRequest);
-        return consumer.completion().onSuccess(v -> recoverOrphans().onComplete(orphans));
+        return consumer.completion().onSuccess(v -> recoverOrphans().onComplete(ar -> {
+            orphans.handle(ar);
+            retryOrphansLater(ar, 1);
+        }));
+    }
+
+    /**
+     * Segments that could not be archived (the database down, say) are tried again a minute later, and again
+     * while some fail, for up to an hour; after that, at the node's next start.
+     */
+    private void retryOrphansLater(io.vertx.core.AsyncResult<RecordingArchive.Report> last, int attempt) {
+        boolean failed = last.failed() || last.result().failed() > 0;
+        if (!failed || attempt > 60 || closed) {
+            return;
+        }
+        vertx.setTimer(60_000, t -> recoverOrphans().onComplete(ar -> retryOrphansLater(ar, attempt + 1)));
     }
 
     /** The recovery {@link #listen} started: what it did, once done. */
@@ -484,6 +502,7 @@ final class MediaNode implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         if (consumer != null) {
             consumer.unregister();
         }

@@ -356,7 +356,13 @@ public final class MediaSessions implements AutoCloseable {
                 AuditAction.SESSION_MEDIA_MOVED,
                 sessionId,
                 AuditDetails.of(AuditField.REASON, "bridge_lost")
-                        .and(AuditField.FROM, cut == null ? null : cut.getString(AuditField.NODE.key()))
+                        // The departed node by name when its last recording segment says it, else by its tag
+                        // (an unrecorded session, or one whose recording never started there).
+                        .and(
+                                AuditField.FROM,
+                                cut != null && cut.getString(AuditField.NODE.key()) != null
+                                        ? cut.getString(AuditField.NODE.key())
+                                        : "node " + MediaControl.tagOf(before.node()))
                         .and(AuditField.TO, nodeName));
         if (before.recorded()) {
             records.audit(

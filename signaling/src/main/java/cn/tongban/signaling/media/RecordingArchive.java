@@ -306,13 +306,19 @@ public final class RecordingArchive {
                         s.segmentId(),
                         s.dir(),
                         e);
-                records.audit(
-                        "server",
-                        AuditAction.RECORDING_FAILED,
-                        s.sessionId(),
-                        AuditDetails.of(AuditField.SEGMENT, s.segmentId())
-                                .and(AuditField.DIRECTORY, s.dir().toString())
-                                .and(AuditField.ERROR, "not recovered: " + e));
+                try {
+                    records.audit(
+                            "server",
+                            AuditAction.RECORDING_FAILED,
+                            s.sessionId(),
+                            AuditDetails.of(AuditField.SEGMENT, s.segmentId())
+                                    .and(AuditField.DIRECTORY, s.dir().toString())
+                                    .and(AuditField.ERROR, "not recovered: " + e));
+                } catch (RuntimeException unaudited) {
+                    // The database is likely down: the other segments are still tried, and the node tries this
+                    // one again later (MediaNode).
+                    LOG.error("Could not audit the failed recovery of {}: {}", s.sessionId(), unaudited.toString());
+                }
             }
         }
         return new Report(recovered, late, unreadable, failed);
