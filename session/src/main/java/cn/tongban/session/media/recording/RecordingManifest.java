@@ -111,7 +111,8 @@ public record RecordingManifest(
                 Unreadable u = recovery.unreadable().get(i);
                 sb.append(i == 0 ? "\n" : ",\n");
                 sb.append("    {\"file\": ").append(quote(u.file()));
-                sb.append(", \"sha256\": ").append(quote(u.sha256()));
+                // null for what is not a plain file (a link, a FIFO): never read, so never hashed.
+                sb.append(", \"sha256\": ").append(u.sha256() == null ? "null" : quote(u.sha256()));
                 sb.append(", \"bytes\": ").append(u.bytes());
                 sb.append(", \"reason\": ").append(quote(u.reason())).append('}');
             }
@@ -171,7 +172,10 @@ public record RecordingManifest(
                 List<Unreadable> unreadable = new ArrayList<>();
                 for (JsonNode u : j.path("unreadable")) {
                     unreadable.add(new Unreadable(
-                            text(u, "file"), text(u, "sha256"), u.path("bytes").asLong(), text(u, "reason")));
+                            text(u, "file"),
+                            u.path("sha256").isTextual() ? u.get("sha256").asText() : null,
+                            u.path("bytes").asLong(),
+                            text(u, "reason")));
                 }
                 recovery = new Recovery(
                         Instant.parse(text(j, "lastData")), Instant.parse(text(j, "recoveredAt")), unreadable);

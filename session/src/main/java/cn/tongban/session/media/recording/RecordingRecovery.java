@@ -91,11 +91,13 @@ public final class RecordingRecovery {
             // A manifest that cannot be read (cut by a crash while a build before atomic manifests wrote it).
             Path aside = dir.resolve("manifest.unreadable.json");
             Files.move(oldManifest, aside, StandardCopyOption.REPLACE_EXISTING);
+            // Hashed only if it is a plain file: a link (to /dev/zero, say) or a FIFO would be read for ever.
+            boolean plain = Files.isRegularFile(aside, LinkOption.NOFOLLOW_LINKS);
             unreadable.add(new RecordingManifest.Unreadable(
                     aside.getFileName().toString(),
-                    TrackRecorder.sha256(aside),
-                    Files.size(aside),
-                    "a manifest that cannot be read"));
+                    plain ? TrackRecorder.sha256(aside) : null,
+                    plain ? Files.size(aside) : 0,
+                    plain ? "a manifest that cannot be read" : "not a plain file"));
         }
         List<TrackFile> tracks = new ArrayList<>();
         Instant lastData = null;

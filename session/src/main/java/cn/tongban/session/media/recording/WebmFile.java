@@ -72,6 +72,11 @@ public final class WebmFile {
     public static void repair(Path unfinished, Path repaired, String ffmpeg) throws IOException {
         Path partial = repaired.resolveSibling(repaired.getFileName() + ".partial");
         Path log = repaired.resolveSibling(repaired.getFileName() + ".log");
+        // ffmpeg (-y) and the error redirect follow links: whatever sits at these names beforehand (a link
+        // planted in a copied disk, say, to a file this user may write) goes first. deleteIfExists removes a
+        // link itself, never its target.
+        Files.deleteIfExists(partial);
+        Files.deleteIfExists(log);
         Process p = new ProcessBuilder(List.of(
                         ffmpeg,
                         "-hide_banner",

@@ -220,6 +220,25 @@ class RecordingRecoveryTest {
      * recovered; each other file is listed with its hash and why; the link is not followed.
      */
     @Test
+    void aManifestThatIsALinkIsSetAsideUnreadWithoutFollowingIt(@TempDir Path root) throws Exception {
+        Path dir = Files.createDirectories(root.resolve("s-link"));
+        Path good = webm(dir, TrackKind.AUDIO);
+        // Read, a link to /dev/zero would never end; a repaired copy's scratch names are links too.
+        Files.createSymbolicLink(dir.resolve(SessionRecorder.MANIFEST), Path.of("/dev/zero"));
+        Path victim = Files.writeString(root.resolve("victim.txt"), "keep me");
+        Files.createSymbolicLink(dir.resolve("x.repaired.webm.log"), victim);
+
+        RecordingManifest m = RECOVERY.finish(dir, "s-link");
+
+        assertThat(m.tracks()).singleElement().satisfies(t -> assertThat(t.file())
+                .isEqualTo(good));
+        assertThat(m.recovery().unreadable())
+                .extracting(RecordingManifest.Unreadable::file, RecordingManifest.Unreadable::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("manifest.unreadable.json", "not a plain file"));
+        assertThat(Files.readString(victim)).isEqualTo("keep me");
+    }
+
+    @Test
     void filesWithNothingUsableAreListedWithTheirHashes(@TempDir Path root) throws Exception {
         Path dir = Files.createDirectories(root.resolve("s-bad"));
         Path good = webm(dir, TrackKind.AUDIO);
