@@ -1,5 +1,6 @@
 package cn.tongban.signaling.bench;
 
+import cn.tongban.signaling.NodeJvm;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -204,31 +205,15 @@ public final class ChatRelayBenchmark {
     // ---------------------------------------------------------------- the server
 
     private Process startServer(Path dir) throws IOException {
-        List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
         // Options for the server's JVM, space-separated: by default the garbage collector the deploy files
         // give a node (deploy/tongban.env); e.g. -Dbench.serverJvm="-XX:+UseG1GC -Xlog:gc:file=gc.log" to compare.
         String extra = System.getProperty("bench.serverJvm", "-XX:+UseZGC").trim();
         if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+")));
+            jvm.addAll(List.of(extra.split("\\s+")));
         }
+        List<String> cmd = NodeJvm.command(jvm);
         cmd.addAll(List.of(
-                "-Djava.net.preferIPv4Stack=true",
-                "--add-modules",
-                "java.se",
-                "--add-exports",
-                "java.base/jdk.internal.ref=ALL-UNNAMED",
-                "--add-opens",
-                "java.base/java.lang=ALL-UNNAMED",
-                "--add-opens",
-                "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens",
-                "java.management/sun.management=ALL-UNNAMED",
-                "--add-opens",
-                "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "cn.tongban.signaling.Main",
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.cluster;
 
+import cn.tongban.signaling.NodeJvm;
 import cn.tongban.testkit.Ports;
 import java.io.IOException;
 import java.net.URI;
@@ -127,28 +128,8 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Starts the node's JVM (not waiting for it). */
     void start(Node n) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = NodeJvm.command(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(List.of(
-                "-Xmx384m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Djava.net.preferIPv4Stack=true",
-                "--add-modules",
-                "java.se",
-                "--add-exports",
-                "java.base/jdk.internal.ref=ALL-UNNAMED",
-                "--add-opens",
-                "java.base/java.lang=ALL-UNNAMED",
-                "--add-opens",
-                "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens",
-                "java.management/sun.management=ALL-UNNAMED",
-                "--add-opens",
-                "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "cn.tongban.signaling.Main",
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -1,14 +1,8 @@
 package cn.tongban.session.media.impl;
 
 import cn.tongban.session.media.Role;
-import cn.tongban.session.media.dtls.BcDtlsStack;
 import cn.tongban.session.media.dtls.DtlsCertificate;
-import cn.tongban.session.media.ice.IceCandidate;
-import cn.tongban.session.media.ice.IceTransport;
 import cn.tongban.session.media.rtp.RtpPacket;
-import cn.tongban.session.media.sdp.Direction;
-import cn.tongban.session.media.sdp.MediaKind;
-import cn.tongban.session.media.sdp.RemoteDescription;
 import cn.tongban.session.media.srtp.PacketBuffer;
 import cn.tongban.session.media.srtp.SrtpKeys;
 import cn.tongban.session.media.srtp.SrtpProfile;
@@ -19,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.LongAdder;
 import org.jitsi.srtp.SrtpErrorStatus;
 
 /**
@@ -47,39 +40,6 @@ public final class ForwardingBenchmark {
             SrtpTransformer ceilingRx,
             SrtpTransformer ceilingTx) {}
 
-    private static final class MemoryTransport implements EndpointTransport {
-        final LongAdder bytes = new LongAdder();
-
-        @Override
-        public String localUfrag() {
-            return "bench";
-        }
-
-        @Override
-        public String localPassword() {
-            return "benchbenchbenchbenchbench";
-        }
-
-        @Override
-        public List<IceCandidate> localCandidates() {
-            return List.of();
-        }
-
-        @Override
-        public void start(String remoteUfrag, String remotePassword) {}
-
-        @Override
-        public void setReceiver(IceTransport.DataHandler receiver) {}
-
-        @Override
-        public void send(byte[] buf, int off, int len) {
-            bytes.add(len);
-        }
-
-        @Override
-        public void close() {}
-    }
-
     public static void main(String[] args) throws Exception {
         int sessions = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;
@@ -89,41 +49,18 @@ public final class ForwardingBenchmark {
         DtlsCertificate cert = DtlsCertificate.generate("bench");
         var executor = Executors.newSingleThreadExecutor();
         List<Stream> streams = new ArrayList<>();
-        List<MemoryTransport> transports = new ArrayList<>();
+        List<InMemoryConference.Wire> transports = new ArrayList<>();
         for (int s = 0; s < sessions; s++) {
             Conference c = new Conference("s" + s, metrics, cert.fingerprint());
             Endpoint[] pair = new Endpoint[2];
             long[] ssrcs = {random.nextInt() & 0xffffffffL, random.nextInt() & 0xffffffffL};
             for (int i = 0; i < 2; i++) {
-                MemoryTransport t = new MemoryTransport();
+                InMemoryConference.Wire t = new InMemoryConference.Wire(false);
                 transports.add(t);
-                pair[i] = new Endpoint(
-                        c,
-                        "p" + i,
-                        Role.APPLICANT,
-                        t,
-                        sink -> BcDtlsStack.server(cert, executor, sink),
-                        metrics,
-                        Integer.MAX_VALUE,
-                        Endpoint.Dispatcher.INLINE);
-                c.add(pair[i]);
+                pair[i] = InMemoryConference.endpoint(c, "p" + i, Role.APPLICANT, t, cert, executor, metrics);
             }
             for (int i = 0; i < 2; i++) {
-                c.applyAnswer(
-                        pair[i],
-                        new RemoteDescription(
-                                "u",
-                                "p",
-                                "sha-256",
-                                cert.fingerprint(),
-                                "active",
-                                List.of(new RemoteDescription.Media(
-                                        pair[i].uploadMids.get(cn.tongban.session.media.TrackKind.CAMERA),
-                                        MediaKind.VIDEO,
-                                        Direction.SENDONLY,
-                                        false,
-                                        ssrcs[i],
-                                        0))));
+                InMemoryConference.answer(c, pair[i], cert, ssrcs[i]);
             }
             SrtpKeys[] keys = new SrtpKeys[2];
             for (int i = 0; i < 2; i++) {

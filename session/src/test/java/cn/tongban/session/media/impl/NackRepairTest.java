@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.media.MediaCounter;
 import cn.tongban.session.media.Role;
-import cn.tongban.session.media.TrackKind;
-import cn.tongban.session.media.dtls.BcDtlsStack;
 import cn.tongban.session.media.dtls.DtlsCertificate;
-import cn.tongban.session.media.ice.IceCandidate;
-import cn.tongban.session.media.ice.IceTransport;
+import cn.tongban.session.media.impl.InMemoryConference.Wire;
 import cn.tongban.session.media.rtp.Rtcp;
 import cn.tongban.session.media.rtp.RtcpPacket;
-import cn.tongban.session.media.sdp.Direction;
-import cn.tongban.session.media.sdp.MediaKind;
-import cn.tongban.session.media.sdp.RemoteDescription;
 import cn.tongban.session.media.srtp.PacketBuffer;
 import cn.tongban.session.media.srtp.SrtpKeys;
 import cn.tongban.session.media.srtp.SrtpProfile;
@@ -22,7 +16,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jitsi.srtp.SrtpErrorStatus;
@@ -41,40 +34,6 @@ class NackRepairTest {
     private static final SrtpProfile PROFILE = SrtpProfile.AEAD_AES_128_GCM;
     private final ExecutorService dtls = Executors.newSingleThreadExecutor();
 
-    /** A network that keeps what the bridge sends to one endpoint. */
-    private static final class Wire implements EndpointTransport {
-        final List<byte[]> sent = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String localUfrag() {
-            return "wire";
-        }
-
-        @Override
-        public String localPassword() {
-            return "wirewirewirewirewirewire";
-        }
-
-        @Override
-        public List<IceCandidate> localCandidates() {
-            return List.of();
-        }
-
-        @Override
-        public void start(String remoteUfrag, String remotePassword) {}
-
-        @Override
-        public void setReceiver(IceTransport.DataHandler receiver) {}
-
-        @Override
-        public void send(byte[] buf, int off, int len) {
-            sent.add(Arrays.copyOfRange(buf, off, off + len));
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @AfterEach
     void stop() {
         dtls.shutdownNow();
@@ -85,8 +44,8 @@ class NackRepairTest {
         CountingMetrics metrics = new CountingMetrics();
         DtlsCertificate cert = DtlsCertificate.generate("nack-test");
         Conference c = new Conference("s-nack", metrics, cert.fingerprint());
-        Wire toSender = new Wire();
-        Wire toReceiver = new Wire();
+        Wire toSender = new Wire(true);
+        Wire toReceiver = new Wire(true);
         Endpoint sender = endpoint(c, "applicant-1", toSender, cert, metrics);
         Endpoint receiver = endpoint(c, "clerk-1", toReceiver, cert, metrics);
         long cameraSsrc = 0x1234_5678L;
@@ -161,8 +120,8 @@ class NackRepairTest {
         CountingMetrics metrics = new CountingMetrics();
         DtlsCertificate cert = DtlsCertificate.generate("nack-test");
         Conference c = new Conference("s-nack-flood", metrics, cert.fingerprint());
-        Wire toSender = new Wire();
-        Wire toReceiver = new Wire();
+        Wire toSender = new Wire(true);
+        Wire toReceiver = new Wire(true);
         Endpoint sender = endpoint(c, "applicant-1", toSender, cert, metrics);
         Endpoint receiver = endpoint(c, "clerk-1", toReceiver, cert, metrics);
         long cameraSsrc = 0x2345_6789L;
@@ -267,26 +226,11 @@ class NackRepairTest {
     }
 
     private Endpoint endpoint(Conference c, String id, Wire wire, DtlsCertificate cert, CountingMetrics metrics) {
-        Endpoint e = new Endpoint(
-                c,
-                id,
-                Role.APPLICANT,
-                wire,
-                sink -> BcDtlsStack.server(cert, dtls, sink),
-                metrics,
-                Integer.MAX_VALUE,
-                Endpoint.Dispatcher.INLINE);
-        c.add(e);
-        return e;
+        return InMemoryConference.endpoint(c, id, Role.APPLICANT, wire, cert, dtls, metrics);
     }
 
-    /** The endpoint's answer: sends its camera on {@code ssrc} (0: sends nothing), receives the rest. */
     private static void answer(Conference c, Endpoint e, DtlsCertificate cert, long ssrc) {
-        List<RemoteDescription.Media> media = ssrc == 0
-                ? List.of()
-                : List.of(new RemoteDescription.Media(
-                        e.uploadMids.get(TrackKind.CAMERA), MediaKind.VIDEO, Direction.SENDONLY, false, ssrc, 0));
-        c.applyAnswer(e, new RemoteDescription("u", "p", "sha-256", cert.fingerprint(), "active", media));
+        InMemoryConference.answer(c, e, cert, ssrc);
     }
 
     private static SrtpKeys keys(SecureRandom random) {

@@ -3,15 +3,7 @@ package cn.tongban.session.media.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.media.Role;
-import cn.tongban.session.media.TrackKind;
-import cn.tongban.session.media.dtls.BcDtlsStack;
 import cn.tongban.session.media.dtls.DtlsCertificate;
-import cn.tongban.session.media.ice.IceCandidate;
-import cn.tongban.session.media.ice.IceTransport;
-import cn.tongban.session.media.sdp.Direction;
-import cn.tongban.session.media.sdp.MediaKind;
-import cn.tongban.session.media.sdp.RemoteDescription;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -81,63 +73,11 @@ class SenderRembTest {
     }
 
     private Endpoint endpoint(String id, Role role) {
-        Endpoint e = new Endpoint(
-                c,
-                id,
-                role,
-                new NoNetwork(),
-                sink -> BcDtlsStack.server(cert, dtls, sink),
-                new CountingMetrics(),
-                Integer.MAX_VALUE,
-                Endpoint.Dispatcher.INLINE);
-        c.add(e);
-        return e;
+        return InMemoryConference.endpoint(
+                c, id, role, new InMemoryConference.Wire(false), cert, dtls, new CountingMetrics());
     }
 
     private void answer(Endpoint e, long cameraSsrc) {
-        c.applyAnswer(
-                e,
-                new RemoteDescription(
-                        "u",
-                        "p",
-                        "sha-256",
-                        cert.fingerprint(),
-                        "active",
-                        List.of(new RemoteDescription.Media(
-                                e.uploadMids.get(TrackKind.CAMERA),
-                                MediaKind.VIDEO,
-                                Direction.SENDONLY,
-                                false,
-                                cameraSsrc,
-                                0))));
-    }
-
-    private static final class NoNetwork implements EndpointTransport {
-        @Override
-        public String localUfrag() {
-            return "none";
-        }
-
-        @Override
-        public String localPassword() {
-            return "nonenonenonenonenonenone";
-        }
-
-        @Override
-        public List<IceCandidate> localCandidates() {
-            return List.of();
-        }
-
-        @Override
-        public void start(String remoteUfrag, String remotePassword) {}
-
-        @Override
-        public void setReceiver(IceTransport.DataHandler receiver) {}
-
-        @Override
-        public void send(byte[] buf, int off, int len) {}
-
-        @Override
-        public void close() {}
+        InMemoryConference.answer(c, e, cert, cameraSsrc);
     }
 }
