@@ -30,7 +30,16 @@ import picocli.CommandLine.Command;
         })
 public final class Main {
 
+    /** The forms logback.xml has an appender for ({@code TONGBAN_LOG_FORMAT}). */
+    static final java.util.Set<String> LOG_FORMATS = java.util.Set.of("text", "json");
+
     public static void main(String[] args) {
+        // Before anything logs: logback would otherwise find no appender of that name and stay silent.
+        String logFormat = System.getenv("TONGBAN_LOG_FORMAT");
+        if (logFormat != null && !logFormat.isEmpty() && !LOG_FORMATS.contains(logFormat)) {
+            System.err.println("TONGBAN_LOG_FORMAT must be text or json, not '" + logFormat + "'");
+            System.exit(2);
+        }
         CommandLine cli = new CommandLine(new Main());
         // No subcommand means serve, so that `java -jar tongban.jar --port 9090` works too.
         String[] effective = args.length == 0 || args[0].startsWith("-") && !isTopLevelOption(args[0])

@@ -17,6 +17,13 @@ import cn.tongban.signaling.cluster.NodeCredentials;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.FormsHandler;
+import cn.tongban.signaling.health.CertificateCheck;
+import cn.tongban.signaling.health.DatabaseCheck;
+import cn.tongban.signaling.health.DiskCheck;
+import cn.tongban.signaling.health.FfmpegCheck;
+import cn.tongban.signaling.health.FontCheck;
+import cn.tongban.signaling.health.HealthCheck;
+import cn.tongban.signaling.health.Readiness;
 import cn.tongban.signaling.http.ClientAddress;
 import cn.tongban.signaling.http.ConnectionGuard;
 import cn.tongban.signaling.http.Routes;
@@ -51,6 +58,15 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.DiskSpaceMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -94,6 +110,8 @@ public final class TongbanServer implements AutoCloseable {
     private final ClusterDuty duty;
     private final AuditCheckpoints checkpoints;
 
+    private final Readiness readiness;
+
     private TongbanServer(
             ServerOptions options,
             HazelcastInstance hazelcast,
@@ -107,7 +125,8 @@ public final class TongbanServer implements AutoCloseable {
             SignalingHandler signaling,
             List<Long> timers,
             ClusterDuty duty,
-            AuditCheckpoints checkpoints) {
+            AuditCheckpoints checkpoints,
+            Readiness readiness) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -121,6 +140,7 @@ public final class TongbanServer implements AutoCloseable {
         this.timers = List.copyOf(timers);
         this.duty = duty;
         this.checkpoints = checkpoints;
+        this.readiness = readiness;
     }
 
     /** The audit journal's sealed checkpoints. */
@@ -196,9 +216,17 @@ public final class TongbanServer implements AutoCloseable {
         pki.shareIssuance(new JdbcIssuanceRegister(db.dataSource()));
         Vertx vertx = null;
         MediaSessions media = null;
+        Readiness readiness = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("node", options.nodeName());
+            bindProcessMetrics(registry, options, db);
+            HazelcastInstance members = hz;
+            io.micrometer.core.instrument.Gauge.builder("tongban.cluster.members", members, h -> h.getCluster()
+                            .getMembers()
+                            .size())
+                    .description("Cluster members this node sees (its local member list)")
+                    .register(registry);
             // A worker busy for more than 10 s is logged with its stack (Vert.x's default waits 60 s, as long as
             // Hazelcast's call timeout): a handler stuck in a cluster call shows where while it is still stuck.
             VertxOptions vertxOptions = new VertxOptions()
@@ -236,6 +264,8 @@ public final class TongbanServer implements AutoCloseable {
                             options.atRest().checkpointEvery(), options.atRest().checkpointInterval()),
                     clock);
             ClusterView clusterView = new ClusterView(hz);
+            readiness = readiness(options, db, sealPki, clock, registry);
+            timer.mark("readiness checks");
             MobileVerification verification = mobileVerification(options, secrets, db.dataSource(), clock);
             ApplicantGate gate = new ApplicantGate(verification);
 
@@ -322,6 +352,7 @@ public final class TongbanServer implements AutoCloseable {
                             records,
                             pki,
                             registry,
+                            readiness,
                             options.nodeName(),
                             startedAt,
                             clusterView,
@@ -390,8 +421,12 @@ public final class TongbanServer implements AutoCloseable {
                     signaling,
                     timers,
                     duty,
-                    checkpoints);
+                    checkpoints,
+                    readiness);
         } catch (Exception | Error e) {
+            if (readiness != null) {
+                readiness.close();
+            }
             if (media != null) {
                 media.close();
             } else if (bridge != null) {
@@ -404,6 +439,47 @@ public final class TongbanServer implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * The JVM's and the process's own meters beside the application's: memory, GC, threads, classes, CPU,
+     * uptime, file descriptors, the database pool and the free space where data and recordings are written.
+     */
+    private static void bindProcessMetrics(MeterRegistry registry, ServerOptions options, Database db) {
+        new JvmMemoryMetrics().bindTo(registry);
+        // Holds a GC notification listener for the life of the JVM: one per node process.
+        @SuppressWarnings("resource")
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new DiskSpaceMetrics(options.dataDir().toAbsolutePath().toFile()).bindTo(registry);
+        java.nio.file.Path recordings =
+                options.media().recordingDir(options.dataDir()).toAbsolutePath();
+        if (!recordings.startsWith(options.dataDir().toAbsolutePath())) {
+            new DiskSpaceMetrics(recordings.toFile()).bindTo(registry);
+        }
+        db.bindMetrics(registry);
+    }
+
+    /** The readiness checks behind {@code /health}, run once before the node listens, then in the background. */
+    private static Readiness readiness(
+            ServerOptions options, Database db, EmbeddedPki pki, Clock clock, MeterRegistry registry) {
+        List<HealthCheck> checks = new java.util.ArrayList<>();
+        checks.add(new DatabaseCheck(db.dataSource()));
+        checks.add(new DiskCheck(
+                List.of(options.dataDir(), options.media().recordingDir(options.dataDir())),
+                options.health().diskMinFreeBytes()));
+        checks.add(new FontCheck(cn.tongban.docsign.pdf.CjkFont::openConfigured));
+        if (options.media().mode() == MediaMode.BRIDGE) {
+            checks.add(new FfmpegCheck(options.media().ffmpeg()));
+        }
+        checks.add(
+                new CertificateCheck(pki::watchedCertificates, options.health().certificateWarning(), clock, registry));
+        return new Readiness(checks, Duration.ofSeconds(3), clock, registry).start();
     }
 
     /**
@@ -576,6 +652,7 @@ public final class TongbanServer implements AutoCloseable {
     public void close() {
         // Nothing periodic may start on a worker pool or a cluster member that is going away.
         duty.stop();
+        readiness.close();
         timers.forEach(vertx::cancelTimer);
         // Finishes recordings (and their audit entries) while the event bus and the database still run.
         media.close();

@@ -230,6 +230,37 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
         return tsaCertificate;
     }
 
+    /**
+     * The certificates whose expiry stops this installation from signing or vouching, by name: {@code root},
+     * {@code tsa}, {@code ca-<hall>} for every hall, and {@code seal-<hall>} for every hall whose seal exists
+     * (issued here or supplied externally). Clerks' certificates are left out: each is reissued when used.
+     */
+    public synchronized java.util.SortedMap<String, X509Certificate> watchedCertificates() {
+        java.util.SortedMap<String, X509Certificate> out = new java.util.TreeMap<>();
+        out.put(ROOT, rootCertificate());
+        out.put(TSA, tsaCertificate);
+        for (String hallId : halls.keySet()) {
+            Credential ca = cas.get(hallId);
+            if (ca != null) {
+                out.put("ca-" + hallId, ca.certificate());
+            }
+            Optional<Credential> ext = external(e -> e.hallSeal(hallId));
+            if (ext.isPresent()) {
+                out.put("seal-" + hallId, ext.get().certificate());
+                continue;
+            }
+            try {
+                Certificate seal = keyStore.getCertificate("seal-" + hallId);
+                if (seal instanceof X509Certificate x) {
+                    out.put("seal-" + hallId, x);
+                }
+            } catch (java.security.KeyStoreException e) {
+                throw new DocsignException(DocsignError.PKI_KEYSTORE, "seal-" + hallId, e);
+            }
+        }
+        return out;
+    }
+
     /** The OCSP responder as a request→response handler. */
     public OcspResponder ocspResponder() {
         return ocsp;

@@ -170,6 +170,23 @@ public final class ServeCommand implements Callable<Integer> {
     String ffmpeg;
 
     @Option(
+            names = "--disk-min-free-mb",
+            defaultValue = "256",
+            paramLabel = "MIB",
+            description = "Free space on the data and recording directories' file systems below which /health"
+                    + " says DOWN (503) and the node should get no clients; it warns below four times that"
+                    + " (default ${DEFAULT-VALUE}).")
+    long diskMinFreeMb;
+
+    @Option(
+            names = "--certificate-warning-days",
+            defaultValue = "30",
+            paramLabel = "DAYS",
+            description = "/health warns this long before the root, time-stamp, hall CA or seal certificate"
+                    + " expires (default ${DEFAULT-VALUE}).")
+    long certificateWarningDays;
+
+    @Option(
             names = "--trusted-proxy",
             description = "Address or CIDR range of a reverse proxy in front of this node (repeatable): only"
                     + " from these is X-Forwarded-For believed for the client's address.")
@@ -284,6 +301,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerOptions.Applicants applicants = applicants();
         ServerOptions.Builder b = ServerOptions.builder()
                 .applicants(applicants)
+                .health(new ServerOptions.Health(
+                        diskMinFreeMb * 1024 * 1024, java.time.Duration.ofDays(certificateWarningDays)))
                 .port(port)
                 .host(host)
                 .dataDir(store.dataDir)

@@ -21,6 +21,7 @@ import java.util.List;
  * @param edge what the node accepts from the network: proxies, origins, connection limits
  * @param atRest where the secrets keystore is and how the audit journal is anchored
  * @param applicants what anonymous applicants must show before a ticket or a booking
+ * @param health the thresholds of the readiness checks behind {@code /health}
  */
 public record ServerOptions(
         int port,
@@ -40,7 +41,8 @@ public record ServerOptions(
         Cluster cluster,
         Edge edge,
         AtRest atRest,
-        Applicants applicants) {
+        Applicants applicants,
+        Health health) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -50,6 +52,24 @@ public record ServerOptions(
         edge = edge != null ? edge : Edge.DEFAULT;
         atRest = atRest != null ? atRest : AtRest.DEFAULT;
         applicants = applicants != null ? applicants : Applicants.OPEN;
+        health = health != null ? health : Health.DEFAULT;
+    }
+
+    /**
+     * Thresholds of the readiness checks ({@code health/}, deploy/README.md "Monitoring").
+     *
+     * @param diskMinFreeBytes free space below which the node answers {@code /health} with DOWN (and warns
+     *     below four times that), on the data and recording directories' file systems
+     * @param certificateWarning how long before one of the installation's certificates expires to warn
+     */
+    public record Health(long diskMinFreeBytes, java.time.Duration certificateWarning) {
+        public static final Health DEFAULT = new Health(256L * 1024 * 1024, java.time.Duration.ofDays(30));
+
+        public Health {
+            if (diskMinFreeBytes < 0 || certificateWarning.isNegative()) {
+                throw new IllegalArgumentException("disk minimum and certificate warning must not be negative");
+            }
+        }
     }
 
     /**
@@ -324,6 +344,12 @@ public record ServerOptions(
         }
 
         private Applicants applicants = Applicants.OPEN;
+        private Health health = Health.DEFAULT;
+
+        public Builder health(Health health) {
+            this.health = health;
+            return this;
+        }
 
         public Builder applicants(Applicants applicants) {
             this.applicants = applicants;
@@ -417,7 +443,8 @@ public record ServerOptions(
                     cluster,
                     edge,
                     atRest,
-                    applicants);
+                    applicants,
+                    health);
         }
     }
 }

@@ -8,6 +8,7 @@ import cn.tongban.signaling.auth.LoginThrottle;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.cluster.ClusterView;
 import cn.tongban.signaling.form.FormsHandler;
+import cn.tongban.signaling.health.Readiness;
 import cn.tongban.signaling.materials.MaterialRoutes;
 import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.protocol.ErrorCode;
@@ -49,6 +50,7 @@ public final class Routes {
             Records records,
             EmbeddedPki pki,
             PrometheusMeterRegistry registry,
+            Readiness readiness,
             String nodeName,
             long startedAt,
             ClusterView cluster,
@@ -60,7 +62,7 @@ public final class Routes {
         router.route().handler(policy::handle);
 
         // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
-        new HealthRoutes(cluster::hasQuorum, () -> new JsonObject()
+        new HealthRoutes(cluster::hasQuorum, readiness, () -> new JsonObject()
                         .put("node", nodeName)
                         .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
                         .put("cluster", cluster.health()))

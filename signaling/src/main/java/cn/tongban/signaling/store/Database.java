@@ -101,6 +101,12 @@ public final class Database implements AutoCloseable {
         return parent;
     }
 
+    /** Exports the pool's gauges and timers ({@code hikaricp_connections_*}); call once. */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        dataSource.setMetricsTrackerFactory(
+                new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(registry));
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }

@@ -20,6 +20,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.ClerkStatus;
+import cn.tongban.signaling.queue.QueueMetrics;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
 import cn.tongban.signaling.queue.SessionRecord;
@@ -77,6 +78,7 @@ public final class VirtualWindow {
     private static final int GRACE_RETRIES = 12;
 
     private final Counter pairings;
+    private final MeterRegistry metrics;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
     /** What each applicant connection of this node was last pushed at a broadcast (to push only changes). */
@@ -120,6 +122,7 @@ public final class VirtualWindow {
         this.outbox = outbox;
         this.changes = changes;
         this.onSessionEnded = List.copyOf(onSessionEnded);
+        this.metrics = metrics;
         this.pairings = Counter.builder("tongban_pairings_total")
                 .description("Tickets taken by clerks")
                 .register(metrics);
@@ -564,6 +567,7 @@ public final class VirtualWindow {
         QueueService.Taken taken = queue.take(c.clerkId(), c.connId(), m.ticketId());
         pairings.increment();
         TicketRecord t = taken.ticket();
+        QueueMetrics.recordWait(metrics, t.hallId(), System.currentTimeMillis() - t.issuedAt());
         SessionRecord s = taken.session();
         LOG.info("Clerk {} took ticket {}: session {}", c.clerkId(), t.number(), s.sessionId());
         records.audit(

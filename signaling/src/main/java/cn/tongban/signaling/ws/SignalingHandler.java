@@ -12,6 +12,7 @@ import cn.tongban.signaling.protocol.Codec;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ProtocolException;
 import cn.tongban.signaling.protocol.ServerMessage;
+import cn.tongban.signaling.queue.QueueMetrics;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
 import cn.tongban.signaling.store.Records;
@@ -68,6 +69,7 @@ public final class SignalingHandler implements Changes {
     private final AtomicBoolean dirty = new AtomicBoolean(true);
     private final ReentrantLock broadcasting = new ReentrantLock();
     private final AtomicInteger waitingGauge = new AtomicInteger();
+    private final QueueMetrics queueMetrics;
     private final AtomicBoolean serversPushScheduled = new AtomicBoolean();
     private final AtomicReference<List<String>> lastServers = new AtomicReference<>(List.of());
 
@@ -110,6 +112,7 @@ public final class SignalingHandler implements Changes {
         Gauge.builder("tongban_ws_connections", connections, Connections::size)
                 .description("WebSocket connections on this node")
                 .register(metrics);
+        this.queueMetrics = new QueueMetrics(metrics);
         Gauge.builder("tongban_tickets_waiting", waitingGauge, AtomicInteger::get)
                 .description("Waiting tickets in all queues")
                 .register(metrics);
@@ -410,6 +413,7 @@ public final class SignalingHandler implements Changes {
         }
         QueueView view = queue.view();
         waitingGauge.set(view.totalWaiting());
+        queueMetrics.update(view);
         for (Connection c : connections.all()) {
             Role role = c.role();
             if (c.closed || role == null) {

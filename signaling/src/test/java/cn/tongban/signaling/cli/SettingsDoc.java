@@ -61,7 +61,14 @@ public final class SettingsDoc {
                     "`/usr/share/fonts/truetype/wqy/wqy-microhei.ttc` (Debian `fonts-wqy-microhei`)",
                     "The CJK TrueType font embedded in application PDFs (system property `tongban.font` comes"
                             + " first; `tongban.font.name` picks a font of a collection).",
-                    "docsign `pdf/CjkFont`"));
+                    "docsign `pdf/CjkFont`"),
+            new DirectVariable(
+                    "TONGBAN_LOG_FORMAT",
+                    "`text`",
+                    "`text`: one line per event with ISO-8601 date, time and offset; `json`: one JSON object per"
+                            + " line (logback's JsonEncoder) for a log collector; any other value is refused at"
+                            + " start. `TONGBAN_LOG_LEVEL` (default `INFO`) sets the level.",
+                    "`Main`, `logback.xml`"));
 
     /** Variables of the deploy files, not read by the jar. */
     public static final List<DirectVariable> DEPLOY = List.of(

@@ -2,6 +2,9 @@ package cn.tongban.signaling.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.signaling.health.HealthCheck;
+import cn.tongban.signaling.health.Readiness;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,16 +13,27 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code /health} tells operators everything; {@code /health/status} tells anyone only whether to send clients. */
+/**
+ * {@code /health} tells operators everything; {@code /health/status} tells anyone only whether to send clients.
+ * The readiness findings are set by the test here; the checks themselves are tested on real parts in {@code
+ * health/ReadinessChecksTest}.
+ */
 class HealthRoutesTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final AtomicBoolean QUORUM = new AtomicBoolean(true);
+    private static final AtomicReference<HealthCheck.Result> DISK =
+            new AtomicReference<>(HealthCheck.Result.ok("plenty"));
+    private static Readiness readiness;
     private static Vertx vertx;
     private static int port;
 
@@ -27,7 +41,10 @@ class HealthRoutesTest {
     static void start() throws Exception {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
-        new HealthRoutes(QUORUM::get, () -> new JsonObject()
+        readiness = new Readiness(
+                List.of(new SettableCheck()), Duration.ofSeconds(3), Clock.systemUTC(), new SimpleMeterRegistry());
+        readiness.runAll();
+        new HealthRoutes(QUORUM::get, readiness, () -> new JsonObject()
                         .put("node", "wujin-1")
                         .put(
                                 "cluster",
@@ -46,6 +63,7 @@ class HealthRoutesTest {
 
     @AfterAll
     static void stop() throws Exception {
+        readiness.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -79,6 +97,70 @@ class HealthRoutesTest {
             assertThat(brief.body()).isEqualTo("{\"status\":\"NODE_UNAVAILABLE\"}");
         } finally {
             QUORUM.set(true);
+        }
+    }
+
+    @Test
+    void aCheckThatSaysDownTakesTheNodeOutAndOneThatSaysDegradedDoesNot() throws Exception {
+        try {
+            DISK.set(new HealthCheck.Result(HealthCheck.Level.DOWN, "/var/lib/tongban: 12 MiB free"));
+            readiness.runAll();
+            HttpResponse<String> detailed = get("/health");
+            assertThat(detailed.statusCode()).isEqualTo(503);
+            JsonObject d = new JsonObject(detailed.body());
+            assertThat(d.getString("status")).isEqualTo("DOWN");
+            assertThat(d.getJsonObject("checks").getJsonObject("disk").getString("status"))
+                    .isEqualTo("DOWN");
+            assertThat(d.getJsonObject("checks").getJsonObject("disk").getString("detail"))
+                    .isEqualTo("/var/lib/tongban: 12 MiB free");
+            HttpResponse<String> brief = get("/health/status");
+            assertThat(brief.statusCode()).isEqualTo(503);
+            assertThat(brief.body()).isEqualTo("{\"status\":\"DOWN\"}");
+
+            DISK.set(new HealthCheck.Result(HealthCheck.Level.DEGRADED, "signing is off"));
+            readiness.runAll();
+            assertThat(get("/health").statusCode()).isEqualTo(200);
+            HttpResponse<String> degraded = get("/health/status");
+            assertThat(degraded.statusCode()).isEqualTo(200);
+            assertThat(degraded.body()).isEqualTo("{\"status\":\"DEGRADED\"}");
+
+            // A warning is for the operator's dashboard, not the load balancer: the node is UP.
+            DISK.set(new HealthCheck.Result(HealthCheck.Level.WARN, "900 MiB free"));
+            readiness.runAll();
+            assertThat(get("/health/status").body()).isEqualTo("{\"status\":\"UP\"}");
+            assertThat(new JsonObject(get("/health").body())
+                            .getJsonObject("checks")
+                            .getJsonObject("disk")
+                            .getString("status"))
+                    .isEqualTo("WARN");
+
+            // Quorum comes first: a node cut off says so whatever its checks say.
+            QUORUM.set(false);
+            DISK.set(new HealthCheck.Result(HealthCheck.Level.DOWN, "full"));
+            readiness.runAll();
+            assertThat(get("/health/status").body()).isEqualTo("{\"status\":\"NODE_UNAVAILABLE\"}");
+        } finally {
+            QUORUM.set(true);
+            DISK.set(HealthCheck.Result.ok("plenty"));
+            readiness.runAll();
+        }
+    }
+
+    /** A check whose finding the test sets. */
+    private static final class SettableCheck implements HealthCheck {
+        @Override
+        public String name() {
+            return "disk";
+        }
+
+        @Override
+        public Duration period() {
+            return Duration.ofHours(1);
+        }
+
+        @Override
+        public Result check() {
+            return DISK.get();
         }
     }
 

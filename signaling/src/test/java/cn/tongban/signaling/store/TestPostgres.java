@@ -85,6 +85,32 @@ public final class TestPostgres {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
+    /**
+     * A server of the caller's own (not the shared one), for tests that stop and start it; {@link #stop()} it
+     * afterwards.
+     */
+    public static TestPostgres startPrivate() throws IOException, InterruptedException {
+        return start();
+    }
+
+    /** Stops the server at once (as a crash would), keeping its files for {@link #resume()}. */
+    public void pause() throws IOException, InterruptedException {
+        run(
+                30,
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                dir.resolve("data").toString(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop");
+    }
+
+    /** Starts a {@link #pause() paused} server again on the same port. */
+    public void resume() throws IOException, InterruptedException {
+        pgCtlStart();
+    }
+
     static TestPostgres start() throws IOException, InterruptedException {
         Path bin = findBinaries();
         boolean root = "root".equals(System.getProperty("user.name"));
@@ -113,11 +139,16 @@ public final class TestPostgres {
                 "UTF8",
                 "--locale=C",
                 "--no-sync");
-        pg.run(
+        pg.pgCtlStart();
+        return pg;
+    }
+
+    private void pgCtlStart() throws IOException, InterruptedException {
+        run(
                 60,
                 bin.resolve("pg_ctl").toString(),
                 "-D",
-                data.toString(),
+                dir.resolve("data").toString(),
                 "-l",
                 dir.resolve("server.log").toString(),
                 "-w",
@@ -127,11 +158,10 @@ public final class TestPostgres {
                 "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
                         + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
                 "start");
-        return pg;
     }
 
     /** Stops the server at once and removes its files. */
-    void stop() {
+    public void stop() {
         try {
             run(
                     30,
