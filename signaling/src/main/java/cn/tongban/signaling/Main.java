@@ -2,6 +2,7 @@ package cn.tongban.signaling;
 
 import cn.tongban.signaling.cli.AccountCommand;
 import cn.tongban.signaling.cli.AuditCommand;
+import cn.tongban.signaling.cli.BackupCommand;
 import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Command;
             AccountCommand.class,
             ClusterCaCommand.class,
             RecordingCommand.class,
+            BackupCommand.Create.class,
+            BackupCommand.Restore.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

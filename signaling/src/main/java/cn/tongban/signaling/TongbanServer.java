@@ -673,7 +673,7 @@ public final class TongbanServer implements AutoCloseable {
         }
     }
 
-    static String version() {
+    public static String version() {
         String v = TongbanServer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }

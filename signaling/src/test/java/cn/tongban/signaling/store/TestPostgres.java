@@ -77,6 +77,11 @@ public final class TestPostgres {
         return url(name);
     }
 
+    /** The directory of the server's binaries (pg_dump and pg_restore of the same major version are there). */
+    public Path bin() {
+        return bin;
+    }
+
     public int port() {
         return port;
     }
