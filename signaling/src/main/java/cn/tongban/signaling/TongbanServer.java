@@ -33,6 +33,7 @@ import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.pki.JdbcIssuanceRegister;
 import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
+import cn.tongban.signaling.queue.QueueSnapshot;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
@@ -111,6 +112,8 @@ public final class TongbanServer implements AutoCloseable {
     private final AuditCheckpoints checkpoints;
 
     private final Readiness readiness;
+    private final QueueService queue;
+    private final String localConnPrefix;
 
     private TongbanServer(
             ServerOptions options,
@@ -126,7 +129,9 @@ public final class TongbanServer implements AutoCloseable {
             List<Long> timers,
             ClusterDuty duty,
             AuditCheckpoints checkpoints,
-            Readiness readiness) {
+            Readiness readiness,
+            QueueService queue,
+            String localConnPrefix) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -141,6 +146,8 @@ public final class TongbanServer implements AutoCloseable {
         this.duty = duty;
         this.checkpoints = checkpoints;
         this.readiness = readiness;
+        this.queue = queue;
+        this.localConnPrefix = localConnPrefix;
     }
 
     /** The audit journal's sealed checkpoints. */
@@ -264,6 +271,10 @@ public final class TongbanServer implements AutoCloseable {
                             options.atRest().checkpointEvery(), options.atRest().checkpointInterval()),
                     clock);
             ClusterView clusterView = new ClusterView(hz);
+            if (hz.getCluster().getMembers().size() == 1) {
+                // The first member after the whole cluster stopped: the queues it left behind come back.
+                QueueSnapshot.restore(queue, db.dataSource());
+            }
             readiness = readiness(options, db, sealPki, clock, registry);
             timer.mark("readiness checks");
             MobileVerification verification = mobileVerification(options, secrets, db.dataSource(), clock);
@@ -422,7 +433,9 @@ public final class TongbanServer implements AutoCloseable {
                     timers,
                     duty,
                     checkpoints,
-                    readiness);
+                    readiness,
+                    queue,
+                    "c-" + clusterView.localTag() + "-");
         } catch (Exception | Error e) {
             if (readiness != null) {
                 readiness.close();
@@ -650,10 +663,12 @@ public final class TongbanServer implements AutoCloseable {
 
     @Override
     public void close() {
+        drain(options.health().drain());
         // Nothing periodic may start on a worker pool or a cluster member that is going away.
         duty.stop();
         readiness.close();
         timers.forEach(vertx::cancelTimer);
+        saveQueuesIfLast();
         // Finishes recordings (and their audit entries) while the event bus and the database still run.
         media.close();
         try {
@@ -663,6 +678,54 @@ public final class TongbanServer implements AutoCloseable {
         }
         hazelcast.shutdown();
         db.close();
+    }
+
+    /**
+     * Drains this node before it stops: its clerks take no new applicant ({@code NODE_DRAINING}), {@code
+     * /health} says DRAINING so that a load balancer sends no new clients, and the sessions its clerks hold go
+     * on until they end or {@code max} has passed. Returns the sessions still running then.
+     */
+    public int drain(Duration max) {
+        queue.startDraining();
+        readiness.drain();
+        long deadline = System.nanoTime() + max.toNanos();
+        long nextLog = 0;
+        while (true) {
+            int live;
+            try {
+                live = queue.liveSessions(localConnPrefix);
+            } catch (RuntimeException e) {
+                LOG.warn("Draining: cannot read the sessions ({}); stopping", e.toString());
+                return -1;
+            }
+            if (live == 0 || System.nanoTime() >= deadline) {
+                if (live > 0) {
+                    LOG.warn("Drained for {} s; {} sessions still running are cut off", max.toSeconds(), live);
+                }
+                return live;
+            }
+            if (System.nanoTime() >= nextLog) {
+                LOG.info("Draining: waiting for {} sessions to end (new ones are not started here)", live);
+                nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return live;
+            }
+        }
+    }
+
+    /** The cluster's last member keeps the waiting tickets for the next start ({@link QueueSnapshot}). */
+    private void saveQueuesIfLast() {
+        try {
+            if (hazelcast.getCluster().getMembers().size() == 1) {
+                QueueSnapshot.save(queue, db.dataSource(), Clock.systemUTC());
+            }
+        } catch (java.sql.SQLException | RuntimeException e) {
+            LOG.warn("The waiting tickets could not be saved for the next start: {}", e.toString());
+        }
     }
 
     /** ice4j and jitsi-srtp log through java.util.logging: send it to SLF4J like everything else. */

@@ -187,6 +187,15 @@ public final class ServeCommand implements Callable<Integer> {
     long certificateWarningDays;
 
     @Option(
+            names = "--drain-seconds",
+            defaultValue = "120",
+            paramLabel = "SECONDS",
+            description = "When the node is stopped, it first drains for up to this long: its clerks take no new"
+                    + " applicant, /health says DRAINING (503), the sessions they hold go on to their end; then it"
+                    + " stops (default ${DEFAULT-VALUE}; keep it below the unit's TimeoutStopSec).")
+    long drainSeconds;
+
+    @Option(
             names = "--trusted-proxy",
             description = "Address or CIDR range of a reverse proxy in front of this node (repeatable): only"
                     + " from these is X-Forwarded-For believed for the client's address.")
@@ -302,7 +311,9 @@ public final class ServeCommand implements Callable<Integer> {
         ServerOptions.Builder b = ServerOptions.builder()
                 .applicants(applicants)
                 .health(new ServerOptions.Health(
-                        diskMinFreeMb * 1024 * 1024, java.time.Duration.ofDays(certificateWarningDays)))
+                        diskMinFreeMb * 1024 * 1024,
+                        java.time.Duration.ofDays(certificateWarningDays),
+                        java.time.Duration.ofSeconds(drainSeconds)))
                 .port(port)
                 .host(host)
                 .dataDir(store.dataDir)

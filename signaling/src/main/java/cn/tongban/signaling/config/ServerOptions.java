@@ -61,13 +61,17 @@ public record ServerOptions(
      * @param diskMinFreeBytes free space below which the node answers {@code /health} with DOWN (and warns
      *     below four times that), on the data and recording directories' file systems
      * @param certificateWarning how long before one of the installation's certificates expires to warn
+     * @param drain how long a stopping node waits for the sessions its clerks hold to end, taking no new one
+     *     and answering {@code /health} with DRAINING (zero: stop at once, as tests do)
      */
-    public record Health(long diskMinFreeBytes, java.time.Duration certificateWarning) {
-        public static final Health DEFAULT = new Health(256L * 1024 * 1024, java.time.Duration.ofDays(30));
+    public record Health(long diskMinFreeBytes, java.time.Duration certificateWarning, java.time.Duration drain) {
+        public static final Health DEFAULT =
+                new Health(256L * 1024 * 1024, java.time.Duration.ofDays(30), java.time.Duration.ZERO);
 
         public Health {
-            if (diskMinFreeBytes < 0 || certificateWarning.isNegative()) {
-                throw new IllegalArgumentException("disk minimum and certificate warning must not be negative");
+            if (diskMinFreeBytes < 0 || certificateWarning.isNegative() || drain.isNegative()) {
+                throw new IllegalArgumentException(
+                        "disk minimum, certificate warning and drain time must not be negative");
             }
         }
     }

@@ -128,6 +128,18 @@ public final class Readiness implements AutoCloseable {
         }
     }
 
+    private volatile boolean draining;
+
+    /** The node drains before it stops: {@code /health} says DRAINING (503) from now on. */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Whether the node drains ({@link #drain}). */
+    public boolean draining() {
+        return draining;
+    }
+
     /** The worst level among the latest findings (OK before the first round). */
     public Level level() {
         Level worst = Level.OK;

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * {@code NODE_UNAVAILABLE} while the node lacks its cluster's quorum, {@code DOWN} while a readiness check
  * says the node must not take clients (database unreachable, disk full) — both answered 503, so a load
  * balancer stops sending clients — {@code DEGRADED} while a feature is off (no font: no signing; no ffmpeg:
- * no recording; an expired certificate) and {@code UP} otherwise, both 200. Which route the reverse proxy
+ * no recording; an expired certificate) and {@code UP} otherwise, both 200; {@code DRAINING} (503) while
+ * the node finishes its sessions before it stops. Which route the reverse proxy
  * lets through to whom is the deployment's choice (deploy/nginx-tongban.conf).
  */
 public final class HealthRoutes {
@@ -45,6 +46,8 @@ public final class HealthRoutes {
         String status;
         if (!serving.getAsBoolean()) {
             status = "NODE_UNAVAILABLE";
+        } else if (readiness.draining()) {
+            status = "DRAINING";
         } else if (level == Level.DOWN) {
             status = "DOWN";
         } else if (level == Level.DEGRADED) {

@@ -127,6 +127,11 @@ public enum ErrorCode {
      * reconnect to another node of {@code hello.servers}.
      */
     NODE_UNAVAILABLE(503, true, 1013),
+    /**
+     * This node is draining before a restart (an upgrade): it starts no new session; the sessions running on
+     * it go on. A clerk takes the next applicant after the restart, or on another node.
+     */
+    NODE_DRAINING(503, false, 0),
     /** The matter has no declaration form. */
     NO_FORM(404, false, 0),
     /** Remote input or step without the applicant's consent to control (or after it was revoked). */

@@ -91,6 +91,74 @@ public final class QueueService {
         return tickets;
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * This node drains before it stops: its clerks take no new ticket ({@code NODE_DRAINING}); sessions
+     * running go on, and applicants may still join (their tickets outlive the stop, see {@link QueueSnapshot}).
+     */
+    public void startDraining() {
+        draining.set(true);
+    }
+
+    /** Whether this node drains ({@link #startDraining}). */
+    public boolean draining() {
+        return draining.get();
+    }
+
+    /** Sessions in progress (active, or in wrap-up) whose clerk is connected through a connection id with {@code connPrefix}. */
+    public int liveSessions(String connPrefix) {
+        int n = 0;
+        for (SessionRecord s : sessions.values()) {
+            if ((s.state() == SessionState.ACTIVE || s.state() == SessionState.WRAP_UP)
+                    && s.clerkConnId() != null
+                    && s.clerkConnId().startsWith(connPrefix)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether the cluster holds any ticket (a fresh cluster after a full stop holds none). */
+    public boolean hasTickets() {
+        return !tickets.isEmpty();
+    }
+
+    /** The waiting tickets, for {@link QueueSnapshot} when the cluster's last member stops. */
+    List<TicketRecord> waitingTickets() {
+        List<TicketRecord> out = new ArrayList<>();
+        for (TicketRecord t : tickets.values()) {
+            if (t.isWaiting()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** The ticket-number counters (per hall, prefix and day), for {@link QueueSnapshot}. */
+    Map<String, Integer> numberCounters() {
+        return new java.util.HashMap<>(counters);
+    }
+
+    /**
+     * Puts saved waiting tickets back, disconnected as of {@code now} (so each applicant has the full resume
+     * grace to come back with their token, to the same place: the serving order is the saved {@code seq}), with
+     * their number, resume and mobile indexes, and the number counters (never lowered).
+     */
+    void restoreWaiting(List<TicketRecord> waiting, Map<String, Integer> numbers) {
+        long now = clock.millis();
+        numbers.forEach((k, v) -> counters.merge(k, v, Math::max));
+        for (TicketRecord saved : waiting) {
+            TicketRecord t = saved.withConnection(null, now);
+            tickets.set(t.ticketId(), t);
+            index.result(t);
+            resumeIndex.set(t.resumeHash(), t.ticketId());
+            if (oneTicketPerMobile) {
+                mobileTickets.set(t.mobile(), t.ticketId() + " " + now, 1, TimeUnit.DAYS);
+            }
+        }
+    }
+
     /** Runs a ticket's entry processor and shows its result to this node's index at once. */
     private TicketRecord change(String ticketId, EntryProcessor<String, TicketRecord, TicketRecord> processor) {
         TicketRecord result = tickets.executeOnKey(ticketId, processor);
@@ -399,6 +467,10 @@ public final class QueueService {
 
     /** Takes the named ticket, or the next one the clerk is qualified for. */
     public Taken take(String clerkId, String connId, String ticketId) {
+        if (draining.get()) {
+            throw new ProtocolException(
+                    ErrorCode.NODE_DRAINING, "this server is about to restart: it starts no new session");
+        }
         ReferenceData.ClerkProfile profile = refdata.get()
                 .clerk(clerkId)
                 .orElseThrow(() -> new ProtocolException(ErrorCode.AUTH_FAILED, "unknown clerk"));
