@@ -21,6 +21,8 @@ import java.util.List;
  * @param edge what the node accepts from the network: proxies, origins, connection limits
  * @param atRest where the secrets keystore is and how the audit journal is anchored
  * @param applicants what anonymous applicants must show before a ticket or a booking
+ * @param demo whether a data directory that is not set up is seeded with the demo reference data (halls and
+ *     clerk accounts with the published password); without it such a directory is refused
  */
 public record ServerOptions(
         int port,
@@ -40,7 +42,8 @@ public record ServerOptions(
         Cluster cluster,
         Edge edge,
         AtRest atRest,
-        Applicants applicants) {
+        Applicants applicants,
+        boolean demo) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -280,6 +283,16 @@ public record ServerOptions(
         private Pki pki = Pki.EMBEDDED;
         private MediaOptions media = MediaOptions.bridge(MediaOptions.DEFAULT_PORT);
         private boolean mediaPortSet;
+        private boolean demo;
+
+        /**
+         * Seed a data directory that is not set up with the demo reference data (halls and clerk accounts with
+         * the published password), as {@code tongban.jar --demo} does; tests that need the demo halls say so.
+         */
+        public Builder demo(boolean demo) {
+            this.demo = demo;
+            return this;
+        }
 
         /** Media settings; the UDP port given here is used as is. */
         public Builder media(MediaOptions options) {
@@ -417,7 +430,8 @@ public record ServerOptions(
                     cluster,
                     edge,
                     atRest,
-                    applicants);
+                    applicants,
+                    demo);
         }
     }
 }
