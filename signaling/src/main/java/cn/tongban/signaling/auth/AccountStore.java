@@ -257,8 +257,10 @@ public final class AccountStore {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
+                String hash = rs.getString(1);
+                boolean mustChange = rs.getBoolean(2);
                 long expires = rs.getLong(3);
-                return Optional.of(new Row(rs.getString(1), rs.getBoolean(2), rs.wasNull() ? null : expires));
+                return Optional.of(new Row(hash, mustChange, rs.wasNull() ? null : expires));
             }
         } catch (SQLException ex) {
             throw new StoreException("cannot read account " + username, ex);
