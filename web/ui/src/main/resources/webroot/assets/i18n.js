@@ -176,6 +176,7 @@ const STRINGS = {
     'password.mismatch': '两次输入的新密码不一致。',
     'password.submit': '设置新密码并登录',
     'password.busy': '正在设置…',
+    'password.cancel': '返回登录',
     'logout': '退出登录',
 
     'clerk.status': '状态',
@@ -532,7 +533,7 @@ const STRINGS = {
     'error.LOGIN_LOCKED': '该账号连续登录失败次数过多，已被锁定，请联系管理员解锁。',
     'error.LOGIN_THROTTLED': '登录尝试太频繁，请稍等片刻再试。',
     'error.TOKEN_REVOKED': '登录已失效（已退出登录或密码已更改），请重新登录。',
-    'error.PASSWORD_CHANGE_REQUIRED': '请先设置您自己的新密码。',
+    'error.PASSWORD_CHANGE_REQUIRED': '请先在工作人员登录页设置您自己的新密码。',
     'error.PASSWORD_EXPIRED': '一次性密码已过期，请联系管理员重新发放。',
     'error.PASSWORD_TOO_WEAK': '新密码不符合要求。',
     'error.PASSWORD_TOO_WEAK.too_short': '新密码至少需要10个字符。',
@@ -843,6 +844,7 @@ const STRINGS = {
     'password.mismatch': 'The two new passwords differ.',
     'password.submit': 'Set the new password and sign in',
     'password.busy': 'Setting…',
+    'password.cancel': 'Back to sign-in',
     'logout': 'Sign out',
 
     'clerk.status': 'Status',
@@ -1197,7 +1199,7 @@ const STRINGS = {
     'error.LOGIN_LOCKED': 'This account is locked after too many failed sign-ins; ask an administrator to unlock it.',
     'error.LOGIN_THROTTLED': 'Too many sign-in attempts; please wait a moment and try again.',
     'error.TOKEN_REVOKED': 'This sign-in has ended (signed out or password changed); please sign in again.',
-    'error.PASSWORD_CHANGE_REQUIRED': 'Please set a password of your own first.',
+    'error.PASSWORD_CHANGE_REQUIRED': 'Please set a password of your own on the clerk sign-in page first.',
     'error.PASSWORD_EXPIRED': 'This one-time password has expired; ask an administrator for a new one.',
     'error.PASSWORD_TOO_WEAK': 'The new password does not meet the rules.',
     'error.PASSWORD_TOO_WEAK.too_short': 'The new password needs at least 10 characters.',
