@@ -366,9 +366,9 @@ public final class ServeCommand implements Callable<Integer> {
      * A data directory that is not set up, started without {@code --demo}: {@code setup}'s questions in a
      * terminal, else exit 2 with what to do. 0 once set up.
      */
-    private int firstRunSetup() {
+    int firstRunSetup() {
         java.io.PrintWriter err = spec.commandLine().getErr();
-        if (console == null) {
+        if (terminal == null) {
             err.println("tongban: the data directory " + store.dataDir.toAbsolutePath() + " is not set up."
                     + " Run `tongban.jar setup` (the hall, its public URL and first administrator) before the first"
                     + " start, or start with --demo for the demo halls and accounts (never for a real hall).");
@@ -389,7 +389,7 @@ public final class ServeCommand implements Callable<Integer> {
                 store.secretsPasswordFile == null ? null : store.secretsPasswordFile.toString());
         addIfSet(args, "--public-url", publicUrl);
         SetupCommand setup = new SetupCommand();
-        setup.console = console;
+        setup.terminal = terminal;
         return new picocli.CommandLine(setup)
                 .setOut(spec.commandLine().getOut())
                 .setErr(err)
@@ -414,8 +414,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The terminal for {@link #firstRunSetup} (tests: null). */
-    java.io.Console console = System.console();
+    /** The terminal {@link #firstRunSetup} asks in, or null (services, pipes). */
+    Terminal terminal = Terminal.system();
 
     private ServerOptions.Applicants applicants() {
         String mode = applicantVerification.strip().toLowerCase(Locale.ROOT);

@@ -10,7 +10,6 @@ import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.OwnerOnly;
 import java.io.BufferedReader;
-import java.io.Console;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -129,8 +128,8 @@ public final class SetupCommand implements Callable<Integer> {
     /** Standard input for {@code --password-stdin} (tests give their own). */
     InputStream stdin = System.in;
 
-    /** The terminal to ask in, or null (tests, services). */
-    Console console = System.console();
+    /** The terminal to ask in, or null (services, pipes). */
+    Terminal terminal = Terminal.system();
 
     @Override
     public Integer call() throws Exception {
@@ -145,7 +144,7 @@ public final class SetupCommand implements Callable<Integer> {
             err.println("tongban: --password-valid-hours must be positive");
             return 2;
         }
-        if (console != null) {
+        if (terminal != null) {
             out.println("Setting up " + store.dataDir.toAbsolutePath() + " for a hall (Enter keeps [the default]).");
             out.flush();
         }
@@ -244,10 +243,10 @@ public final class SetupCommand implements Callable<Integer> {
         if (given != null && !given.isBlank()) {
             return given.strip();
         }
-        if (console == null) {
+        if (terminal == null) {
             return fallback != null && !required ? fallback : null;
         }
-        String line = console.readLine("%s%s: ", prompt, fallback == null ? "" : " [" + fallback + "]");
+        String line = terminal.readLine(prompt + (fallback == null ? "" : " [" + fallback + "]") + ": ");
         if (line == null) {
             return null;
         }
@@ -319,12 +318,12 @@ public final class SetupCommand implements Callable<Integer> {
         if (passwordStdin) {
             String line = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)).readLine();
             password = line == null ? new char[0] : line.toCharArray();
-        } else if (console != null) {
-            password = console.readPassword("Password for %s (Enter: generate a one-time password): ", admin);
+        } else if (terminal != null) {
+            password = terminal.readPassword("Password for " + admin + " (Enter: generate a one-time password): ");
             if (password == null || password.length == 0) {
                 return null;
             }
-            char[] again = console.readPassword("Again: ");
+            char[] again = terminal.readPassword("Again: ");
             if (!Arrays.equals(password, again)) {
                 throw new IllegalArgumentException("the passwords differ");
             }

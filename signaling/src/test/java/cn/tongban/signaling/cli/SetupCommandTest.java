@@ -167,7 +167,7 @@ class SetupCommandTest {
     @Test
     void serveRefusesADirectoryThatIsNotSetUpUnlessToldDemo(@TempDir Path dir) throws Exception {
         ServeCommand serve = new ServeCommand();
-        serve.console = null;
+        serve.terminal = null;
         StringWriter err = new StringWriter();
         int exit = new CommandLine(serve)
                 .setErr(new PrintWriter(err, true))
@@ -178,7 +178,88 @@ class SetupCommandTest {
         assertThat(Files.exists(dir.resolve("db"))).isFalse();
     }
 
+    @Test
+    void serveInATerminalAsksSetupsQuestionsFirst(@TempDir Path dir) throws Exception {
+        ServeCommand serve = new ServeCommand();
+        Scripted answers = new Scripted(
+                "cz-wujin-bdc", // hall id
+                "常州市武进区不动产登记交易中心", // hall name
+                "江苏省", // province
+                "", // city: none
+                "", // district: none
+                "https://wujin.example.gov.cn", // public URL
+                "", // administrator: the default admin01
+                "", // name: the user name
+                "", // password: generate a one-time password
+                "");
+        serve.terminal = answers;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        new CommandLine(serve)
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .parseArgs("--data-dir", dir.toString(), "--port", "0");
+        assertThat(serve.firstRunSetup()).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("not set up");
+        assertThat(answers.prompts).first().asString().startsWith("Hall id");
+        assertThat(answers.prompts).anySatisfy(p -> assertThat(p).contains("[admin01]"));
+
+        ReferenceData data = ReferenceDataStore.open(dir).current();
+        assertThat(data.halls()).singleElement().satisfies(h -> {
+            assertThat(h.province()).isEqualTo("江苏省");
+            assertThat(h.city()).isNull();
+        });
+        assertThat(data.clerks()).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo("admin01");
+            assertThat(c.name()).isEqualTo("admin01");
+        });
+        assertThat(ServeCommand.recordedPublicUrl(null, dir)).isEqualTo("https://wujin.example.gov.cn");
+        Matcher printed =
+                Pattern.compile("(?m)^\\s+(\\S{4}-\\S{4}-\\S{4}-\\S{4})$").matcher(out.toString());
+        assertThat(printed.find()).as(out.toString()).isTrue();
+    }
+
+    @Test
+    void aPasswordTypedTwiceDifferentlyChangesNothing(@TempDir Path dir) throws Exception {
+        SetupCommand setup = new SetupCommand();
+        // Province, city, district and the administrator's name are asked too: left empty.
+        Scripted answers = new Scripted("", "", "", "", "Chosen-password-1", "Chosen-password-2");
+        setup.terminal = answers;
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(setup)
+                .setOut(new PrintWriter(new StringWriter(), true))
+                .setErr(new PrintWriter(err, true))
+                .execute(override("--data-dir", dir.toString()));
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("the passwords differ");
+        assertThat(answers.prompts).last().asString().isEqualTo("Again: ");
+        assertThat(ReferenceDataStore.isSetUp(dir)).isFalse();
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** A terminal whose user types the given answers, one per question, passwords too. */
+    private static final class Scripted implements Terminal {
+        private final java.util.ArrayDeque<String> answers;
+        final List<String> prompts = new ArrayList<>();
+
+        Scripted(String... answers) {
+            this.answers = new java.util.ArrayDeque<>(List.of(answers));
+        }
+
+        @Override
+        public String readLine(String prompt) {
+            prompts.add(prompt);
+            return answers.poll();
+        }
+
+        @Override
+        public char[] readPassword(String prompt) {
+            prompts.add(prompt);
+            String a = answers.poll();
+            return a == null ? null : a.toCharArray();
+        }
+    }
 
     private static String[] required(String... more) {
         List<String> all = new ArrayList<>(List.of(
@@ -204,7 +285,7 @@ class SetupCommandTest {
 
     private static Run setup(Path dir, String stdin, String... args) {
         SetupCommand setup = new SetupCommand();
-        setup.console = null;
+        setup.terminal = null;
         if (stdin != null) {
             setup.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
         }
