@@ -293,16 +293,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ServerOptions.Applicants applicants = applicants();
         if (!ReferenceDataStore.isSetUp(store.dataDir) && !demo) {
-            Integer setUp = firstRunSetup();
+            int setUp = firstRunSetup();
             if (setUp != 0) {
                 return setUp;
             }
         }
-        if (publicUrl == null || publicUrl.isBlank()) {
-            // What setup recorded, so that the PKI's first certificates and /health carry the hall's URL.
-            publicUrl =
-                    SetupRecord.read(store.dataDir).map(SetupRecord::publicUrl).orElse(null);
-        }
+        publicUrl = recordedPublicUrl(publicUrl, store.dataDir);
         ServerOptions.Builder b = ServerOptions.builder()
                 .applicants(applicants)
                 .port(port)
