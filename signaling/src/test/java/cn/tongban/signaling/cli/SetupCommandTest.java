@@ -2,7 +2,10 @@ package cn.tongban.signaling.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.auth.AccountStore;
+import cn.tongban.signaling.config.MediaMode;
+import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.config.SetupRecord;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -10,9 +13,15 @@ import cn.tongban.signaling.store.Database;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -110,6 +119,52 @@ class SetupCommandTest {
         assertThat(Files.readString(dir.resolve("refdata.yaml"))).isEqualTo(before);
         try (Database db = Database.open(Database.defaultUrl(dir), null, null)) {
             assertThat(AccountStore.open(db.dataSource(), dir).usernames()).containsExactly("admin01");
+        }
+    }
+
+    @Test
+    void theFirstStartAfterSetupCarriesTheRecordedPublicUrlAndNoDemoData(@TempDir Path dir) throws Exception {
+        assertThat(setup(dir, null, required()).exit()).isZero();
+        try (TongbanServer server = TongbanServer.start(ServerOptions.builder()
+                .port(0)
+                .host("127.0.0.1")
+                .dataDir(dir)
+                .nodeName("setup-it")
+                .clusterName("setup-it-" + ProcessHandle.current().pid())
+                .mediaMode(MediaMode.P2P)
+                .publicUrl(ServeCommand.recordedPublicUrl(null, dir))
+                .build())) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + server.port();
+            // The hall's CA certificate, made at this first start, points verifiers at the hall's URL.
+            HttpResponse<byte[]> ca = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/pki/ca/cz-wujin-bdc.cer"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(ca.statusCode()).isEqualTo(200);
+            X509Certificate cert = (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(ca.body()));
+            String urls = new String(cert.getExtensionValue("2.5.29.31"), StandardCharsets.ISO_8859_1)
+                    + new String(cert.getExtensionValue("1.3.6.1.5.5.7.1.1"), StandardCharsets.ISO_8859_1);
+            assertThat(urls)
+                    .contains("https://wujin.example.gov.cn/pki/crl/root.crl")
+                    .contains("https://wujin.example.gov.cn/pki/ca/root.cer")
+                    .doesNotContain("127.0.0.1");
+            String health = http.send(
+                            HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            assertThat(health).contains("wss://wujin.example.gov.cn/ws");
+            // No demo accounts appeared.
+            assertThat(server.refdata().current().clerks()).hasSize(1);
+            HttpResponse<String> demo = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/login"))
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"username\":\"wujin01\",\"password\":\"tongban2026\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(demo.statusCode()).isEqualTo(401);
         }
     }
 
