@@ -662,7 +662,9 @@ function render() {
   $('#login-view').hidden = loggedIn || Boolean(state.changePassword);
   $('#password-view').hidden = loggedIn || !state.changePassword;
   $('#console-view').hidden = !loggedIn;
+  // A demo account (published password): a small mark in the header, the sentence as its tooltip.
   $('#demo-notice').hidden = !state.profile?.demo;
+  $('#demo-notice').title = t('login.demo');
   $('#login-error').hidden = !state.loginError;
   $('#login-error').textContent = state.loginError ? errorText(state.loginError) : '';
   const pwError = state.passwordError;

@@ -55,6 +55,7 @@ class FirstSignInE2ETest {
         assertThat(clerk.locator("#password-view")).isHidden();
         // This server runs the demo reference data: the page says so.
         assertThat(clerk.locator("#demo-notice")).isVisible();
+        assertThat(clerk.locator("#demo-notice")).hasText("演示账号");
 
         // The one-time password is spent; the new one signs in.
         try (Database db = Database.open(Database.defaultUrl(E2E.dataDir()), null, null)) {
