@@ -99,7 +99,7 @@ start_node() {
     return
   fi
   TONGBAN_CLUSTER_TLS_PASSWORD=$(cat "$DIR/ca/node.password") \
-    nohup java $JAVA_OPTS -jar "$JAR" serve \
+    nohup java $JAVA_OPTS -jar "$JAR" serve --demo \
       --node-name "$n" --data-dir "$DIR/$n" --secrets "$DIR/ca/secrets.p12" \
       --host 127.0.0.1 --port "${HTTP_PORT[$n]}" --public-url "http://127.0.0.1:${HTTP_PORT[$n]}" \
       --cluster-name "$CLUSTER_NAME" --cluster-host 127.0.0.1 --cluster-port "${HZ_PORT[$n]}" \

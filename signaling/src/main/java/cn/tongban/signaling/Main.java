@@ -8,6 +8,7 @@ import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
 import cn.tongban.signaling.cli.ServeCommand;
+import cn.tongban.signaling.cli.SetupCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
         description = "Tongban 通办窗口 — remote cross-region virtual service window.",
         subcommands = {
             ServeCommand.class,
+            SetupCommand.class,
             VerifyCommand.class,
             DemoApplicationCommand.class,
             AuditCommand.class,

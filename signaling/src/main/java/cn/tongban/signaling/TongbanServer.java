@@ -169,7 +169,14 @@ public final class TongbanServer implements AutoCloseable {
         // Secrets come first: a node without its installation's keystore (or its password) does not start.
         SecretStore secretStore = SecretStore.open(
                 options.atRest().secrets(options.dataDir()), options.atRest().secretsPasswordFile());
-        ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir());
+        ReferenceDataStore refdata = ReferenceDataStore.open(options.dataDir(), options.demo());
+        if (refdata.current().initialPassword() != null) {
+            LOG.warn(
+                    "{} gives clerks without an account the shared initial password of clerks.initialPassword:"
+                            + " a demo installation. For a real hall remove it and issue one-time passwords"
+                            + " (`tongban.jar account reset`).",
+                    refdata.file());
+        }
         String sealHall = options.atRest().auditSealHall() != null
                 ? options.atRest().auditSealHall()
                 : refdata.current().halls().get(0).id();

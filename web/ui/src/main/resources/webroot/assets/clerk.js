@@ -47,6 +47,8 @@ const state = {
   notice: null,
   sessionNotice: null,
   loginError: null,
+  changePassword: null, // { username } after PASSWORD_CHANGE_REQUIRED
+  passwordError: null, // { code, reason } or { key }
   wasConnected: false,
   participants: [], // bridge mode: everyone in the session
   invited: [], // invitations not yet taken up (own session)
@@ -164,29 +166,81 @@ function wireLogin() {
     submit.textContent = t('login.busy');
     state.loginError = null;
     try {
+      const username = $('#username').value.trim();
       const response = await fetch('/api/login', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username: $('#username').value.trim(), password: $('#password').value }),
+        body: JSON.stringify({ username, password: $('#password').value }),
       });
       const body = await response.json().catch(() => ({}));
+      if (body.error?.code === 'PASSWORD_CHANGE_REQUIRED') {
+        // A password somebody else chose (setup, a one-time password): the clerk sets their own first.
+        state.changePassword = { username };
+        state.passwordError = null;
+        $('#pw-current').value = $('#password').value;
+        $('#password').value = '';
+        return;
+      }
       if (!response.ok || !body.token) {
         state.loginError = body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED');
         return;
       }
-      state.token = body.token;
-      state.profile = body.clerk ?? null;
-      tokens.store(body.token, body.expiresIn);
-      sessionStorage.setItem(PROFILE_KEY, JSON.stringify(state.profile));
       $('#password').value = '';
-      startConsole();
+      signedIn(body);
     } catch {
       state.loginError = 'NETWORK';
     } finally {
       submit.disabled = false;
       submit.textContent = t('login.submit');
       render();
+      if (state.changePassword) $('#pw-new').focus();
     }
+  });
+  $('#password-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if ($('#pw-new').value !== $('#pw-again').value) {
+      state.passwordError = { key: 'password.mismatch' };
+      render();
+      return;
+    }
+    const submit = $('#password-submit');
+    submit.disabled = true;
+    submit.textContent = t('password.busy');
+    state.passwordError = null;
+    try {
+      const response = await fetch('/api/login/password', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({
+          username: state.changePassword.username,
+          password: $('#pw-current').value,
+          newPassword: $('#pw-new').value,
+        }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok || !body.token) {
+        state.passwordError = {
+          code: body.error?.code ?? (response.status === 429 ? 'LOGIN_THROTTLED' : 'AUTH_FAILED'),
+          reason: body.error?.reason,
+        };
+        return;
+      }
+      state.changePassword = null;
+      for (const id of ['#pw-current', '#pw-new', '#pw-again']) $(id).value = '';
+      signedIn(body);
+    } catch {
+      state.passwordError = { code: 'NETWORK' };
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t('password.submit');
+      render();
+    }
+  });
+  $('#password-cancel').addEventListener('click', () => {
+    state.changePassword = null;
+    state.passwordError = null;
+    for (const id of ['#pw-current', '#pw-new', '#pw-again']) $(id).value = '';
+    render();
   });
   $('#logout').addEventListener('click', async () => {
     await tokens.logout(); // revoked on the server, on every node
@@ -197,6 +251,15 @@ function wireLogin() {
     state.localStream?.getTracks().forEach((track) => track.stop());
     location.reload();
   });
+}
+
+/** The answer of a sign-in (or of a change of password): the token and the clerk's profile. */
+function signedIn(body) {
+  state.token = body.token;
+  state.profile = body.clerk ?? null;
+  tokens.store(body.token, body.expiresIn);
+  sessionStorage.setItem(PROFILE_KEY, JSON.stringify(state.profile));
+  startConsole();
 }
 
 function startConsole() {
@@ -596,10 +659,17 @@ function setNotice(notice) {
 
 function render() {
   const loggedIn = Boolean(state.token);
-  $('#login-view').hidden = loggedIn;
+  $('#login-view').hidden = loggedIn || Boolean(state.changePassword);
+  $('#password-view').hidden = loggedIn || !state.changePassword;
   $('#console-view').hidden = !loggedIn;
+  // A demo account (published password): a small mark in the header, the sentence as its tooltip.
+  $('#demo-notice').hidden = !state.profile?.demo;
+  $('#demo-notice').title = t('login.demo');
   $('#login-error').hidden = !state.loginError;
   $('#login-error').textContent = state.loginError ? errorText(state.loginError) : '';
+  const pwError = state.passwordError;
+  $('#password-error').hidden = !pwError;
+  $('#password-error').textContent = !pwError ? '' : pwError.key ? t(pwError.key) : errorText(pwError.code, pwError.reason);
 
   const notice = $('#notice');
   notice.hidden = !state.notice;

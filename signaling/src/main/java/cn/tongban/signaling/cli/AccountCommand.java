@@ -2,6 +2,8 @@ package cn.tongban.signaling.cli;
 
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
+import cn.tongban.signaling.auth.PasswordRules;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
@@ -14,6 +16,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -26,7 +30,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code account}: clerk accounts in the database. With several nodes on one (PostgreSQL) database a
  * change made here holds on every node at the next login; the servers may keep running. A new password
- * revokes the clerk's session tokens; {@code unlock} clears a sign-in lock. Both are audited.
+ * ({@code passwd}) or a one-time password ({@code reset}) revokes the clerk's session tokens; {@code unlock}
+ * clears a sign-in lock. All are audited.
  */
 @Command(
         name = "account",
@@ -39,8 +44,6 @@ import picocli.CommandLine.Parameters;
             AccountCommand.Unlock.class
         })
 public final class AccountCommand {
-    static final int MIN_PASSWORD_LENGTH = 10;
-
     /**
      * Exit 0 when set (the clerk's session tokens are revoked on every node), 1 when the password was
      * refused, 2 when the database cannot be used.
@@ -82,8 +85,10 @@ public final class AccountCommand {
                     return 1;
                 }
             }
-            if (password.length < MIN_PASSWORD_LENGTH) {
-                System.err.println("a password needs at least " + MIN_PASSWORD_LENGTH + " characters; nothing changed");
+            java.util.Optional<cn.tongban.signaling.protocol.ErrorReason> weak =
+                    PasswordRules.problem(username, new String(password), null);
+            if (weak.isPresent()) {
+                System.err.println(PasswordRules.describe(weak.get()) + "; nothing changed");
                 return 1;
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
@@ -98,12 +103,17 @@ public final class AccountCommand {
         }
     }
 
-    /** Deletes an account so that it is re-created with the initial password of the reference data. */
+    /**
+     * Issues a one-time password: printed once (never logged), valid for {@code --valid-hours}, accepted only to
+     * set a password of the clerk's own at the next sign-in; creates the account of a clerk who has none (a
+     * clerk just added to refdata.yaml). Revokes the clerk's session tokens. Exit 0 when issued, 2 when the
+     * database cannot be used.
+     */
     @Command(
             name = "reset",
             mixinStandardHelpOptions = true,
-            description = "Delete a clerk's account; the next start or reference-data reload re-creates it"
-                    + " with the initial password.")
+            description = "Give a clerk a one-time password (printed once) to replace at the next sign-in; creates"
+                    + " the account of a clerk who has none.")
     static final class Reset implements Callable<Integer> {
         @Mixin
         StoreOptions store;
@@ -111,17 +121,55 @@ public final class AccountCommand {
         @Parameters(index = "0", description = "The clerk's user name.")
         String username;
 
+        @Option(
+                names = "--valid-hours",
+                paramLabel = "HOURS",
+                defaultValue = "24",
+                description = "How long the one-time password is accepted (default ${DEFAULT-VALUE}).")
+        int validHours;
+
+        @Option(
+                names = "--by",
+                paramLabel = "NAME",
+                defaultValue = "${sys:user.name}",
+                description = "Who resets it, for the audit journal (default: the operating-system user).")
+        String by;
+
         @Override
         public Integer call() throws Exception {
+            String user = username.strip().toLowerCase(Locale.ROOT);
+            if (!user.matches(SetupCommand.ID_PATTERN)) {
+                System.err.println("not a clerk's user name: " + cn.tongban.signaling.util.Mask.printable(username));
+                return 2;
+            }
+            if (validHours < 1) {
+                System.err.println("--valid-hours must be positive");
+                return 2;
+            }
+            if (ReferenceDataStore.isSetUp(store.dataDir)
+                    && ReferenceDataStore.open(store.dataDir)
+                            .current()
+                            .clerk(user)
+                            .isEmpty()) {
+                System.err.println("warning: " + store.dataDir.resolve("refdata.yaml") + " lists no clerk " + user
+                        + "; the password works once the clerk is added there");
+            }
+            String password;
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
-                boolean deleted =
-                        AccountStore.open(db.dataSource(), store.dataDir).delete(username);
-                System.out.println(deleted ? "account " + username + " deleted" : "no account " + username);
-                return deleted ? 0 : 1;
+                password = AccountStore.open(db.dataSource(), store.dataDir)
+                        .issueOneTimePassword(user, Duration.ofHours(validHours));
+                audit(store, db, by, AuditAction.CLERK_PASSWORD_ISSUED, user);
             } catch (RuntimeException e) {
                 System.err.println("cannot use the database: " + e.getMessage());
                 return 2;
             }
+            System.out.println("one-time password of " + user + " (shown only now; valid " + validHours
+                    + " h, until " + Instant.now().plus(Duration.ofHours(validHours)) + "; the clerk sets their own"
+                    + " at the next sign-in; earlier session tokens are revoked):");
+            System.out.println();
+            System.out.println("    " + password);
+            System.out.println();
+            return 0;
         }
     }
 
@@ -194,7 +242,7 @@ public final class AccountCommand {
      * An operator's change to a clerk's account, in the audit journal (actor {@code operator:<by>}), chained
      * with the installation's key like every other entry.
      */
-    private static void audit(StoreOptions store, Database db, String by, AuditAction action, String username) {
+    static void audit(StoreOptions store, Database db, String by, AuditAction action, String username) {
         String details =
                 new JsonObject(AuditDetails.of(AuditField.CLERK, username).asMap()).encode();
         JdbcAuditJournal.keyed(db.dataSource(), Clock.systemUTC(), store.secrets(db.dataSource()))

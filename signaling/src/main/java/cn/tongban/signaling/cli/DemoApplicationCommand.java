@@ -69,7 +69,7 @@ public final class DemoApplicationCommand implements Callable<Integer> {
         // The same PKI the server of this data directory uses, plus the demo's own halls.
         ServerOptions.Pki pkiConfig = pkiOptions.toOptions();
         EmbeddedPki pki = PkiSupport.open(
-                dataDir, baseUrl, ReferenceDataStore.open(dataDir).current(), PkiConfig.demoHalls(), pkiConfig);
+                dataDir, baseUrl, ReferenceDataStore.open(dataDir, true).current(), PkiConfig.demoHalls(), pkiConfig);
         TrustServices trust = PkiSupport.trustServices(pki, pkiConfig);
         byte[] pdf;
         try (CjkFont font = CjkFont.openConfigured()) {

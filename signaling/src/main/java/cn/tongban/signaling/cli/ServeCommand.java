@@ -4,10 +4,12 @@ import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.MediaOptions;
 import cn.tongban.signaling.config.ServerOptions;
+import cn.tongban.signaling.config.SetupRecord;
 import cn.tongban.signaling.http.ClientAddress;
 import cn.tongban.signaling.http.WebPolicy;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
+import cn.tongban.signaling.refdata.ReferenceDataStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +128,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "URL this node is reached at (env TONGBAN_PUBLIC_URL; default http://127.0.0.1:<port>);"
                     + " written into the PKI's certificates for OCSP, CRL and CA downloads.")
     String publicUrl;
+
+    @Option(
+            names = "--demo",
+            description = "On a data directory that is not set up: seed the demo halls, matters and clerk accounts"
+                    + " (published password tongban2026, no change forced). Without it such a directory needs"
+                    + " `tongban.jar setup` first (asked for here when run in a terminal). No effect on a directory"
+                    + " that is set up.")
+    boolean demo;
 
     @Option(names = "--turn-username", description = "User name for the turn: URLs.")
     String turnUsername;
@@ -308,6 +318,13 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         ServerOptions.Applicants applicants = applicants();
+        if (!ReferenceDataStore.isSetUp(store.dataDir) && !demo) {
+            int setUp = firstRunSetup();
+            if (setUp != 0) {
+                return setUp;
+            }
+        }
+        publicUrl = recordedPublicUrl(publicUrl, store.dataDir);
         ServerOptions.Builder b = ServerOptions.builder()
                 .applicants(applicants)
                 .health(new ServerOptions.Health(
@@ -319,6 +336,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .dataDir(store.dataDir)
                 .database(store.dbUrl, store.dbUser, store.dbPassword)
                 .publicUrl(publicUrl)
+                .demo(demo)
                 .pki(pki.toOptions())
                 .nodeName(nodeName)
                 .clusterName(clusterName)
@@ -369,6 +387,61 @@ public final class ServeCommand implements Callable<Integer> {
         stopped.await();
         return 0;
     }
+
+    /**
+     * A data directory that is not set up, started without {@code --demo}: {@code setup}'s questions in a
+     * terminal, else exit 2 with what to do. 0 once set up.
+     */
+    int firstRunSetup() {
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        if (terminal == null) {
+            err.println("tongban: the data directory " + store.dataDir.toAbsolutePath() + " is not set up."
+                    + " Run `tongban.jar setup` (the hall, its public URL and first administrator) before the first"
+                    + " start, or start with --demo for the demo halls and accounts (never for a real hall).");
+            err.flush();
+            return 2;
+        }
+        err.println("tongban: the data directory " + store.dataDir.toAbsolutePath() + " is not set up: setting it"
+                + " up now (Ctrl-C to stop; --demo starts the demo instead).");
+        err.flush();
+        List<String> args = new ArrayList<>(List.of("--data-dir", store.dataDir.toString()));
+        addIfSet(args, "--db-url", store.dbUrl);
+        addIfSet(args, "--db-user", store.dbUser);
+        addIfSet(args, "--db-password", store.dbPassword);
+        addIfSet(args, "--secrets", store.secretsFile == null ? null : store.secretsFile.toString());
+        addIfSet(
+                args,
+                "--secrets-password-file",
+                store.secretsPasswordFile == null ? null : store.secretsPasswordFile.toString());
+        addIfSet(args, "--public-url", publicUrl);
+        SetupCommand setup = new SetupCommand();
+        setup.terminal = terminal;
+        return new picocli.CommandLine(setup)
+                .setOut(spec.commandLine().getOut())
+                .setErr(err)
+                .execute(args.toArray(String[]::new));
+    }
+
+    /**
+     * The public URL given to serve, else the one setup recorded in the data directory (so that the PKI's first
+     * certificates and {@code /health} carry the hall's URL), else null (the default).
+     */
+    static String recordedPublicUrl(String given, Path dataDir) throws java.io.IOException {
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        return SetupRecord.read(dataDir).map(SetupRecord::publicUrl).orElse(null);
+    }
+
+    private static void addIfSet(List<String> args, String option, String value) {
+        if (value != null && !value.isBlank()) {
+            args.add(option);
+            args.add(value);
+        }
+    }
+
+    /** The terminal {@link #firstRunSetup} asks in, or null (services, pipes). */
+    Terminal terminal = Terminal.system();
 
     private ServerOptions.Applicants applicants() {
         String mode = applicantVerification.strip().toLowerCase(Locale.ROOT);
@@ -448,19 +521,19 @@ public final class ServeCommand implements Callable<Integer> {
             sb.append("  SMS codes (短信验证码): development gateway, codes are printed in this console;\n")
                     .append("    set --sms-gateway-url before applicants use this server\n");
         }
-        if (!data.clerks().isEmpty()) {
-            sb.append("  Demo clerk accounts");
-            if (data.initialPassword() != null) {
-                sb.append(" (initial password \"")
-                        .append(data.initialPassword())
-                        .append("\" unless changed)");
-            }
-            sb.append(":\n");
+        if (data.initialPassword() != null && !data.clerks().isEmpty()) {
+            sb.append("  Demo clerk accounts (演示账号, initial password \"")
+                    .append(data.initialPassword())
+                    .append("\" unless changed; for a real hall use `tongban.jar setup`):\n");
             for (ReferenceData.ClerkProfile c : data.clerks()) {
                 String hall =
                         data.hall(c.hallId()).map(ReferenceData.Hall::name).orElse(c.hallId());
                 sb.append(String.format("    %-10s %s — %s%n", c.id(), c.name(), hall));
             }
+        } else {
+            sb.append("  Clerks: ")
+                    .append(data.clerks().size())
+                    .append(" in refdata.yaml; `tongban.jar account reset <id>` gives one a one-time password\n");
         }
         System.out.println(sb);
     }

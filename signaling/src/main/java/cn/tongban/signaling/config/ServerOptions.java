@@ -22,6 +22,8 @@ import java.util.List;
  * @param atRest where the secrets keystore is and how the audit journal is anchored
  * @param applicants what anonymous applicants must show before a ticket or a booking
  * @param health the thresholds of the readiness checks behind {@code /health}
+ * @param demo whether a data directory that is not set up is seeded with the demo reference data (halls and
+ *     clerk accounts with the published password); without it such a directory is refused
  */
 public record ServerOptions(
         int port,
@@ -42,7 +44,8 @@ public record ServerOptions(
         Edge edge,
         AtRest atRest,
         Applicants applicants,
-        Health health) {
+        Health health,
+        boolean demo) {
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
@@ -304,6 +307,16 @@ public record ServerOptions(
         private Pki pki = Pki.EMBEDDED;
         private MediaOptions media = MediaOptions.bridge(MediaOptions.DEFAULT_PORT);
         private boolean mediaPortSet;
+        private boolean demo;
+
+        /**
+         * Seed a data directory that is not set up with the demo reference data (halls and clerk accounts with
+         * the published password), as {@code tongban.jar --demo} does; tests that need the demo halls say so.
+         */
+        public Builder demo(boolean demo) {
+            this.demo = demo;
+            return this;
+        }
 
         /** Media settings; the UDP port given here is used as is. */
         public Builder media(MediaOptions options) {
@@ -448,7 +461,8 @@ public record ServerOptions(
                     edge,
                     atRest,
                     applicants,
-                    health);
+                    health,
+                    demo);
         }
     }
 }

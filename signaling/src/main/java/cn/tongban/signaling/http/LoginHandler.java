@@ -2,12 +2,16 @@ package cn.tongban.signaling.http;
 
 import cn.tongban.signaling.auth.AccountStore;
 import cn.tongban.signaling.auth.LoginThrottle;
+import cn.tongban.signaling.auth.PasswordRules;
 import cn.tongban.signaling.auth.TokenService;
 import cn.tongban.signaling.protocol.ErrorCode;
+import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.util.Mask;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
@@ -39,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * address ({@link ClientAddress}) and the account: an attempt that must wait is answered {@code
  * LOGIN_THROTTLED} with {@code Retry-After}, one on a locked account {@code LOGIN_LOCKED}, both without
  * running Argon2 ({@code tongban_login_password_checks_total} counts the checks that ran).
+ *
+ * <p>A right password that somebody else chose for the clerk ({@link AccountStore.Check#CHANGE_REQUIRED}) is
+ * answered {@code PASSWORD_CHANGE_REQUIRED} without a token; {@code POST /api/login/password} then takes it
+ * with a new password of the clerk's own ({@link PasswordRules}) and signs the clerk in. Every attempt is
+ * journaled with the client's address ({@code client}); never a password.
  */
 final class LoginHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(LoginHandler.class);
@@ -46,9 +55,22 @@ final class LoginHandler implements Handler<RoutingContext> {
     static final int CHECKS_AT_ONCE = Math.max(2, Runtime.getRuntime().availableProcessors());
     static final int CHECKS_WAITING = 32;
     private static final int MAX_USERNAME = 64;
+    private static final int MAX_PASSWORD = PasswordRules.MAX_LENGTH;
 
-    /** What the pool found: the throttle's verdict, and the clerk and token of a success. */
-    private record Result(LoginThrottle.Verdict verdict, ReferenceData.ClerkProfile clerk, String token) {}
+    /**
+     * What the pool found: the throttle's verdict, the password check, the rule a new password broke, and the
+     * clerk and token of a success.
+     */
+    private record Result(
+            LoginThrottle.Verdict verdict,
+            AccountStore.Check check,
+            ErrorReason weak,
+            ReferenceData.ClerkProfile clerk,
+            String token) {
+        static Result refused(LoginThrottle.Verdict verdict, AccountStore.Check check) {
+            return new Result(verdict, check, null, null, null);
+        }
+    }
 
     private final AccountStore accounts;
     private final TokenService tokens;
@@ -85,8 +107,23 @@ final class LoginHandler implements Handler<RoutingContext> {
                 .register(metrics);
     }
 
+    /** {@code POST /api/login}: {@code {"username","password"}}. */
     @Override
     public void handle(RoutingContext ctx) {
+        signIn(ctx, false);
+    }
+
+    /**
+     * {@code POST /api/login/password}: {@code {"username","password","newPassword"}} — the clerk's current
+     * password (or the one-time password) and a new one of their own; answered like a sign-in, with a token,
+     * once the new password is set. The way out of {@code PASSWORD_CHANGE_REQUIRED}, and a clerk's own change
+     * of password at any time.
+     */
+    void changePassword(RoutingContext ctx) {
+        signIn(ctx, true);
+    }
+
+    private void signIn(RoutingContext ctx, boolean change) {
         JsonObject body;
         try {
             body = ctx.body().asJsonObject();
@@ -104,9 +141,17 @@ final class LoginHandler implements Handler<RoutingContext> {
             HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "username: is required");
             return;
         }
-        if (!(p instanceof String password) || password.isEmpty() || password.length() > 256) {
+        if (!(p instanceof String password) || password.isEmpty() || password.length() > MAX_PASSWORD) {
             HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "password: is required");
             return;
+        }
+        String newPassword = null;
+        if (change) {
+            if (!(body.getValue("newPassword") instanceof String np) || np.isEmpty()) {
+                HttpErrors.send(ctx, ErrorCode.INVALID_FIELD, "newPassword: is required");
+                return;
+            }
+            newPassword = np;
         }
         String user = username.strip().toLowerCase(Locale.ROOT);
         if (user.length() > MAX_USERNAME) {
@@ -116,11 +161,14 @@ final class LoginHandler implements Handler<RoutingContext> {
         String address = clientAddress.apply(ctx.request());
         // Client-chosen text: escaped for the log and the journal.
         String shown = Mask.printable(user);
+        String actor = "clerk:" + shown;
+        AuditDetails from = AuditDetails.of(AuditField.CLIENT, address);
         if (inFlight.incrementAndGet() > CHECKS_AT_ONCE + CHECKS_WAITING) {
             inFlight.decrementAndGet();
             HttpErrors.send(ctx, ErrorCode.RATE_LIMITED, "too many sign-ins at once; try again in a moment");
             return;
         }
+        String wanted = newPassword;
         // The throttle's counts (database) and the password check are blocking: both on the sign-in pool.
         // Only failures are counted, so clerks signing in at once from one address hold nobody up.
         checks.executeBlocking(
@@ -129,31 +177,47 @@ final class LoginHandler implements Handler<RoutingContext> {
                             if (verdict.outcome() != LoginThrottle.Outcome.ALLOWED) {
                                 throttled.increment();
                                 if (verdict.outcome() == LoginThrottle.Outcome.LOCKED) {
-                                    records.audit("clerk:" + shown, AuditAction.CLERK_LOGIN_LOCKED, null);
+                                    records.audit(actor, AuditAction.CLERK_LOGIN_LOCKED, null, from);
                                 }
-                                return new Result(verdict, null, null);
+                                return Result.refused(verdict, null);
                             }
                             passwordChecks.increment();
-                            boolean ok = accounts.verify(user, password);
-                            ReferenceData.ClerkProfile clerk =
-                                    ok ? refdata.current().clerk(user).orElse(null) : null;
-                            records.audit(
-                                    "clerk:" + shown,
-                                    clerk != null ? AuditAction.CLERK_LOGIN : AuditAction.CLERK_LOGIN_FAILED,
-                                    null);
+                            AccountStore.Check check = accounts.check(user, password);
+                            ReferenceData.ClerkProfile clerk = check == AccountStore.Check.WRONG
+                                    ? null
+                                    : refdata.current().clerk(user).orElse(null);
                             if (clerk == null) {
+                                records.audit(actor, AuditAction.CLERK_LOGIN_FAILED, null, from);
                                 if (throttle.recordFailure(user, address)) {
                                     LOG.warn(
                                             "Account {} locked after {} failed sign-ins in a row;"
                                                     + " `tongban.jar account unlock` clears it",
                                             shown,
                                             LoginThrottle.LOCK_AFTER);
-                                    records.audit("clerk:" + shown, AuditAction.CLERK_ACCOUNT_LOCKED, null);
+                                    records.audit(actor, AuditAction.CLERK_ACCOUNT_LOCKED, null, from);
                                 }
-                                return new Result(verdict, null, null);
+                                return Result.refused(verdict, AccountStore.Check.WRONG);
                             }
+                            // The right password: whatever follows, this was no guess.
                             throttle.recordSuccess(user, address);
-                            return new Result(verdict, clerk, tokens.issue(clerk.id()));
+                            if (check == AccountStore.Check.EXPIRED) {
+                                records.audit(actor, AuditAction.CLERK_PASSWORD_EXPIRED, null, from);
+                                return Result.refused(verdict, check);
+                            }
+                            if (wanted != null) {
+                                ErrorReason weak = PasswordRules.problem(user, wanted, password)
+                                        .orElse(null);
+                                if (weak != null) {
+                                    return new Result(verdict, check, weak, null, null);
+                                }
+                                accounts.setPassword(user, wanted);
+                                records.audit(actor, AuditAction.CLERK_PASSWORD_CHANGED, null, from);
+                            } else if (check == AccountStore.Check.CHANGE_REQUIRED) {
+                                records.audit(actor, AuditAction.CLERK_PASSWORD_CHANGE_REQUIRED, null, from);
+                                return Result.refused(verdict, check);
+                            }
+                            records.audit(actor, AuditAction.CLERK_LOGIN, null, from);
+                            return new Result(verdict, AccountStore.Check.OK, null, clerk, tokens.issue(clerk.id()));
                         },
                         false)
                 .onComplete(ar -> {
@@ -171,55 +235,76 @@ final class LoginHandler implements Handler<RoutingContext> {
                         HttpErrors.send(ctx, ErrorCode.INTERNAL, "the sign-in could not be checked; try again");
                         return;
                     }
-                    Result r = ar.result();
-                    if (r.verdict().outcome() == LoginThrottle.Outcome.LOCKED) {
-                        // Journaled on the pool as clerk.login_locked.
-                        HttpErrors.audited(ctx);
-                        HttpErrors.send(
-                                ctx,
-                                ErrorCode.LOGIN_LOCKED,
-                                "this account is locked after too many failed sign-ins; an administrator can unlock it");
-                        return;
-                    }
-                    if (r.verdict().outcome() == LoginThrottle.Outcome.THROTTLED) {
-                        HttpErrors.retryLater(
-                                ctx,
-                                ErrorCode.LOGIN_THROTTLED,
-                                r.verdict().retryAfterSeconds(),
-                                "too many sign-in attempts; wait before trying again");
-                        return;
-                    }
-                    if (r.clerk() == null) {
-                        LOG.info("Failed login for clerk {}", shown);
-                        // Journaled on the pool as clerk.login_failed: not again as request.refused.
-                        HttpErrors.audited(ctx);
-                        HttpErrors.send(ctx, ErrorCode.AUTH_FAILED, "wrong user name or password");
-                        return;
-                    }
-                    ReferenceData data = refdata.current();
-                    ReferenceData.ClerkProfile clerk = r.clerk();
-                    String hallName = data.hall(clerk.hallId())
-                            .map(ReferenceData.Hall::name)
-                            .orElse(clerk.hallId());
-                    ctx.response()
-                            .putHeader("content-type", "application/json; charset=utf-8")
-                            .putHeader("cache-control", "no-store")
-                            .end(new JsonObject()
-                                    .put("token", r.token())
-                                    .put("expiresIn", TokenService.TTL_SECONDS)
-                                    .put(
-                                            "clerk",
-                                            new JsonObject()
-                                                    .put("clerkId", clerk.id())
-                                                    .put("name", clerk.name())
-                                                    .put("hallId", clerk.hallId())
-                                                    .put("hallName", hallName)
-                                                    .put("matters", new JsonArray(clerk.matters()))
-                                                    .put("languages", new JsonArray(clerk.languages()))
-                                                    .put(
-                                                            "supervisor",
-                                                            data.routing().isSupervisor(clerk.id())))
-                                    .encode());
+                    answer(ctx, ar.result(), shown);
                 });
+    }
+
+    private void answer(RoutingContext ctx, Result r, String shown) {
+        if (r.verdict().outcome() == LoginThrottle.Outcome.LOCKED) {
+            // Journaled on the pool as clerk.login_locked.
+            HttpErrors.audited(ctx);
+            HttpErrors.send(
+                    ctx,
+                    ErrorCode.LOGIN_LOCKED,
+                    "this account is locked after too many failed sign-ins; an administrator can unlock it");
+            return;
+        }
+        if (r.verdict().outcome() == LoginThrottle.Outcome.THROTTLED) {
+            HttpErrors.retryLater(
+                    ctx,
+                    ErrorCode.LOGIN_THROTTLED,
+                    r.verdict().retryAfterSeconds(),
+                    "too many sign-in attempts; wait before trying again");
+            return;
+        }
+        if (r.check() == AccountStore.Check.WRONG) {
+            LOG.info("Failed login for clerk {}", shown);
+            // Journaled on the pool as clerk.login_failed: not again as request.refused.
+            HttpErrors.audited(ctx);
+            HttpErrors.send(ctx, ErrorCode.AUTH_FAILED, "wrong user name or password");
+            return;
+        }
+        if (r.check() == AccountStore.Check.EXPIRED) {
+            HttpErrors.audited(ctx);
+            HttpErrors.send(
+                    ctx,
+                    ErrorCode.PASSWORD_EXPIRED,
+                    "this one-time password has expired; an administrator can issue a new one");
+            return;
+        }
+        if (r.weak() != null) {
+            HttpErrors.send(ctx, ErrorCode.PASSWORD_TOO_WEAK, r.weak().wire(), PasswordRules.describe(r.weak()));
+            return;
+        }
+        if (r.check() == AccountStore.Check.CHANGE_REQUIRED) {
+            HttpErrors.audited(ctx);
+            HttpErrors.send(
+                    ctx,
+                    ErrorCode.PASSWORD_CHANGE_REQUIRED,
+                    "set a password of your own first (POST /api/login/password)");
+            return;
+        }
+        ReferenceData data = refdata.current();
+        ReferenceData.ClerkProfile clerk = r.clerk();
+        String hallName =
+                data.hall(clerk.hallId()).map(ReferenceData.Hall::name).orElse(clerk.hallId());
+        ctx.response()
+                .putHeader("content-type", "application/json; charset=utf-8")
+                .putHeader("cache-control", "no-store")
+                .end(new JsonObject()
+                        .put("token", r.token())
+                        .put("expiresIn", TokenService.TTL_SECONDS)
+                        .put(
+                                "clerk",
+                                new JsonObject()
+                                        .put("clerkId", clerk.id())
+                                        .put("name", clerk.name())
+                                        .put("hallId", clerk.hallId())
+                                        .put("hallName", hallName)
+                                        .put("matters", new JsonArray(clerk.matters()))
+                                        .put("languages", new JsonArray(clerk.languages()))
+                                        .put("supervisor", data.routing().isSupervisor(clerk.id()))
+                                        .put("demo", data.initialPassword() != null))
+                        .encode());
     }
 }

@@ -72,10 +72,14 @@ public final class Routes {
         // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
         router.get("/api/catalog")
                 .handler(new CatalogHandler(refdata, features.forms().catalog()));
+        LoginHandler login =
+                new LoginHandler(vertx, accounts, tokens, refdata, records, throttle, guard::clientOf, registry);
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
-                .handler(new LoginHandler(
-                        vertx, accounts, tokens, refdata, records, throttle, guard::clientOf, registry));
+                .handler(login);
+        router.post("/api/login/password")
+                .handler(BodyHandler.create(false).setBodyLimit(4096))
+                .handler(login::changePassword);
         AuthHandler auth = new AuthHandler(tokens, records);
         router.post("/api/auth/refresh").blockingHandler(auth::refresh, false);
         router.post("/api/auth/logout").blockingHandler(auth::logout, false);

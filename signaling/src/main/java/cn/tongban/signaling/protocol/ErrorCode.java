@@ -45,6 +45,16 @@ public enum ErrorCode {
      * seconds of the answer (also its {@code Retry-After} header). The password was not checked.
      */
     LOGIN_THROTTLED(429, false, 0),
+    /**
+     * The password is right, but somebody else chose it (made at setup, or a one-time password from {@code
+     * tongban.jar account reset}): no token is issued until the clerk sets a password of their own with {@code
+     * POST /api/login/password}.
+     */
+    PASSWORD_CHANGE_REQUIRED(403, false, 0),
+    /** The one-time password is right but its validity has passed: an administrator issues a new one. */
+    PASSWORD_EXPIRED(401, false, 0),
+    /** The new password breaks a rule; {@code reason} names which ({@code too_short}, {@code too_simple}, …). */
+    PASSWORD_TOO_WEAK(400, false, 0),
     /** The token was revoked: its clerk signed out or the password was changed since. Sign in again. */
     TOKEN_REVOKED(401, false, 0),
     /** The message is not allowed for the sender's role (e.g. an applicant sending clerk messages). */

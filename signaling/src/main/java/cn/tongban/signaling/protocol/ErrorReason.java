@@ -41,7 +41,20 @@ public enum ErrorReason {
     /** A supervisor of another hall joining as supervisor. */
     JOIN_NOT_SUPERVISOR(ErrorCode.JOIN_NOT_ALLOWED, "not_supervisor"),
     /** A clerk joining another session while serving their own. */
-    JOIN_OWN_SESSION_RUNNING(ErrorCode.WRONG_STATE, "own_session_running");
+    JOIN_OWN_SESSION_RUNNING(ErrorCode.WRONG_STATE, "own_session_running"),
+    // A clerk's new password (auth.PasswordRules).
+    /** Shorter than the minimum. */
+    PASSWORD_TOO_SHORT(ErrorCode.PASSWORD_TOO_WEAK, "too_short"),
+    /** Longer than the maximum. */
+    PASSWORD_TOO_LONG(ErrorCode.PASSWORD_TOO_WEAK, "too_long"),
+    /** The same as the password it replaces. */
+    PASSWORD_UNCHANGED(ErrorCode.PASSWORD_TOO_WEAK, "unchanged"),
+    /** Contains the demo's published password. */
+    PASSWORD_PUBLISHED(ErrorCode.PASSWORD_TOO_WEAK, "published"),
+    /** Contains the user name. */
+    PASSWORD_HAS_USERNAME(ErrorCode.PASSWORD_TOO_WEAK, "has_username"),
+    /** One kind of character only (letters, digits or others), or fewer than five different characters. */
+    PASSWORD_TOO_SIMPLE(ErrorCode.PASSWORD_TOO_WEAK, "too_simple");
 
     private final ErrorCode code;
     private final String wire;

@@ -24,13 +24,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the reference data from {@code <data-dir>/refdata.yaml}, seeding that file from the built-in
- * default on first start, and reloads it when the file changes ({@link #reloadIfChanged()}, called
- * periodically by the server). An invalid edit is logged and ignored: the previous snapshot stays.
+ * Loads the reference data from {@code <data-dir>/refdata.yaml} and reloads it when the file changes
+ * ({@link #reloadIfChanged()}, called periodically by the server). An invalid edit is logged and ignored: the
+ * previous snapshot stays.
+ *
+ * <p>The file is what makes a data directory <em>set up</em> ({@link #isSetUp}): {@code tongban.jar setup}
+ * writes it with the hall's own identity and no demo data ({@link #writeFirstHall}); only a start with {@code
+ * --demo} seeds it from the built-in demo (five halls, seven clerks with a published password).
  */
 public final class ReferenceDataStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceDataStore.class);
     private static final String DEFAULT_RESOURCE = "/tongban/refdata.yaml";
+    private static final String FILE = "refdata.yaml";
 
     private static final ObjectMapper YAML =
             new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -46,10 +51,36 @@ public final class ReferenceDataStore {
         this.loadedModified = modified;
     }
 
-    /** Opens the store, seeding the file if it does not exist. Fails if the file is invalid. */
+    /** Thrown by {@link #open} for a data directory that was never set up. */
+    public static final class NotSetUpException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotSetUpException(Path dataDir) {
+            super("the data directory " + dataDir.toAbsolutePath() + " is not set up: run `tongban.jar setup`"
+                    + " for a real hall, or start with --demo for the demo halls and accounts");
+        }
+    }
+
+    /** Whether {@code dataDir} holds reference data (set up, or seeded with the demo). */
+    public static boolean isSetUp(Path dataDir) {
+        return Files.exists(dataDir.resolve(FILE));
+    }
+
+    /** Opens the store of a set-up data directory. Fails if the file is missing ({@link NotSetUpException}) or invalid. */
     public static ReferenceDataStore open(Path dataDir) throws IOException {
-        Path file = dataDir.resolve("refdata.yaml");
+        return open(dataDir, false);
+    }
+
+    /**
+     * Opens the store; with {@code demo}, a data directory that is not set up is seeded with the built-in demo
+     * reference data first. Fails if the file is invalid.
+     */
+    public static ReferenceDataStore open(Path dataDir, boolean demo) throws IOException {
+        Path file = dataDir.resolve(FILE);
         if (!Files.exists(file)) {
+            if (!demo) {
+                throw new NotSetUpException(dataDir);
+            }
             Files.createDirectories(dataDir);
             try (InputStream in = ReferenceDataStore.class.getResourceAsStream(DEFAULT_RESOURCE)) {
                 if (in == null) {
@@ -57,7 +88,7 @@ public final class ReferenceDataStore {
                 }
                 Files.copy(in, file);
             }
-            LOG.info("Seeded reference data into {}", file);
+            LOG.info("Seeded the demo reference data into {}", file);
         }
         FileTime modified = Files.getLastModifiedTime(file);
         return new ReferenceDataStore(file, parse(file), modified);
@@ -78,6 +109,70 @@ public final class ReferenceDataStore {
             throw new IllegalArgumentException("cannot read reference data: " + e.getOriginalMessage(), e);
         }
     }
+
+    /**
+     * Writes the reference data of a new installation: one hall, its first administrator (a clerk who is a
+     * supervisor, without matters), no matters and no initial password, with comments on what to add. Checked
+     * like any edit before it is moved into place; fails if the directory is set up already.
+     */
+    public static ReferenceData writeFirstHall(Path dataDir, ReferenceData.Hall hall, ReferenceData.ClerkProfile admin)
+            throws IOException {
+        Path file = dataDir.resolve(FILE);
+        if (Files.exists(file)) {
+            throw new java.nio.file.FileAlreadyExistsException(file.toString(), null, "already set up");
+        }
+        FileModel m = new FileModel();
+        HallModel h = new HallModel();
+        h.id = hall.id();
+        h.name = hall.name();
+        h.province = hall.province();
+        h.provinceCode = hall.provinceCode();
+        h.city = hall.city();
+        h.cityCode = hall.cityCode();
+        h.district = hall.district();
+        h.districtCode = hall.districtCode();
+        m.halls = List.of(h);
+        m.matters = List.of();
+        m.clerks = new ClerksModel();
+        ClerkModel c = new ClerkModel();
+        c.id = admin.id();
+        c.name = admin.name();
+        c.hallId = admin.hallId();
+        c.matters = List.of();
+        c.languages = admin.languages();
+        m.clerks.list = List.of(c);
+        m.clerks.supervisors = List.of(admin.id());
+        ObjectMapper writer = new ObjectMapper(new YAMLFactory()
+                        .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+                .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+        String text = FIRST_HALL_HEADER + writer.writeValueAsString(m);
+        ReferenceData data = fromYaml(text);
+        Files.createDirectories(dataDir);
+        Path tmp = Files.createTempFile(dataDir, ".refdata-", ".yaml");
+        try {
+            Files.writeString(tmp, text, java.nio.charset.StandardCharsets.UTF_8);
+            // A link, not a rename: it fails if the file exists, so a second setup racing this one loses
+            // instead of overwriting, and the file appears whole.
+            Files.createLink(file, tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return data;
+    }
+
+    private static final String FIRST_HALL_HEADER =
+            """
+            # Tongban reference data of this installation, written by `tongban.jar setup`: this hall, its first
+            # administrator, nothing else. Edit this file; the server re-reads it within a few seconds of a change
+            # and, if the edit is invalid, logs why and keeps the previous version. The demo reference data in the
+            # jar (`tongban.jar --demo` on an empty data directory writes it out) shows every key: partner halls,
+            # matters with their materials and ticket prefixes, clerks, languages, routing, agreements, slots.
+            #
+            # Clerk passwords are not kept here. A clerk added below has no account until an administrator runs
+            # `tongban.jar account reset <id>`, which prints a one-time password the clerk must replace at the first
+            # sign-in. Do not add `clerks.initialPassword`: that is the demo's shared password.
+
+            """;
 
     public ReferenceData current() {
         return current;

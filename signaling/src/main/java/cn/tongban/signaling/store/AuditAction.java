@@ -54,8 +54,24 @@ public enum AuditAction {
     CLERK_LOGIN_LOCKED("clerk.login_locked", false),
     /** A clerk signed out: every session token issued to the clerk so far is revoked. */
     CLERK_LOGOUT("clerk.logout", false),
-    /** A clerk's password was set by an operator ({@code tongban.jar account passwd}); tokens revoked. */
+    /**
+     * A clerk's password was set: by an operator ({@code tongban.jar account passwd}, actor {@code
+     * operator:<name>}) or by the clerk ({@code POST /api/login/password}, actor {@code clerk:<id>}); tokens
+     * revoked.
+     */
     CLERK_PASSWORD_CHANGED("clerk.password_changed", false),
+    /**
+     * A right password that somebody else chose (setup, a one-time password): no token until the clerk sets
+     * their own.
+     */
+    CLERK_PASSWORD_CHANGE_REQUIRED("clerk.password_change_required", false),
+    /** A right one-time password after its validity: refused. */
+    CLERK_PASSWORD_EXPIRED("clerk.password_expired", false),
+    /**
+     * An operator gave a clerk a password to change at the first sign-in: a one-time password ({@code
+     * tongban.jar account reset}) or the first administrator's ({@code tongban.jar setup}); tokens revoked.
+     */
+    CLERK_PASSWORD_ISSUED("clerk.password_issued", false),
     /** A clerk's connection signed in. */
     CLERK_SIGNED_IN("clerk.signed_in", false),
     /** The clerk changed the co-browsing mode. */

@@ -36,6 +36,7 @@ class PendingSignaturesTest {
         int[] ports = {Ports.reserve(), Ports.reserve()};
         for (int i = 0; i < 2; i++) {
             members.add(HazelcastFactory.create(ServerOptions.builder()
+                    .demo(true)
                     .dataDir(dir)
                     .nodeName("node-" + i)
                     .clusterName(cluster)

@@ -57,7 +57,7 @@ class AuditAnchorTest {
 
         static Setup of(TestDatabase tdb, Path dir) throws Exception {
             Database db = tdb.open();
-            ReferenceData refdata = ReferenceDataStore.open(dir).current();
+            ReferenceData refdata = ReferenceDataStore.open(dir, true).current();
             EmbeddedPki pki = PkiSupport.open(dir, "http://127.0.0.1:8080/pki", refdata, List.of());
             String hall = refdata.halls().get(0).id();
             InstallationSecrets secrets =

@@ -42,7 +42,7 @@ class AccountStoreTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
     void nodesStartingTogetherCreateEachAccountOnce(String kind, @TempDir Path dir) throws Exception {
-        ReferenceData data = ReferenceDataStore.open(dir).current();
+        ReferenceData data = ReferenceDataStore.open(dir, true).current();
         TestDatabase tdb = TestDatabase.of(kind, dir);
         try (Database node1 = tdb.open();
                 Database node2 = tdb.open()) {
@@ -68,7 +68,7 @@ class AccountStoreTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
     void aPasswordChangedOnOneNodeHoldsOnTheOther(String kind, @TempDir Path dir) throws Exception {
-        ReferenceData data = ReferenceDataStore.open(dir).current();
+        ReferenceData data = ReferenceDataStore.open(dir, true).current();
         TestDatabase tdb = TestDatabase.of(kind, dir);
         try (Database node1 = tdb.open();
                 Database node2 = tdb.open()) {
@@ -86,13 +86,29 @@ class AccountStoreTest {
 
             assertThat(run(tdb, dir, "short\n", "account", "passwd", "gulou01", "--stdin"))
                     .startsWith("1 ");
+            assertThat(run(tdb, dir, "gulou01-password\n", "account", "passwd", "gulou01", "--stdin"))
+                    .startsWith("1 ");
             assertThat(b.verify("gulou01", "new-secret-password")).isTrue();
 
-            // Reset: the account goes, and the next reference-data pass re-creates it with the initial password.
-            assertThat(run(tdb, dir, "", "account", "reset", "gulou01")).startsWith("0 ");
-            assertThat(a.verify("gulou01", "new-secret-password")).isFalse();
-            assertThat(b.ensureAccounts(data)).containsExactly("gulou01");
-            assertThat(a.verify("gulou01", data.initialPassword())).isTrue();
+            // Reset: a one-time password, printed once, replaces the password on both nodes; it only lets the
+            // clerk set a password of their own, and the reference-data pass leaves the account alone.
+            String reset = run(tdb, dir, "", "account", "reset", "gulou01");
+            assertThat(reset).startsWith("0 ");
+            java.util.regex.Matcher printed = java.util.regex.Pattern.compile("(?m)^\\s+(\\S{4}-\\S{4}-\\S{4}-\\S{4})$")
+                    .matcher(reset);
+            assertThat(printed.find()).as(reset).isTrue();
+            String oneTime = printed.group(1);
+            assertThat(a.check("gulou01", "new-secret-password")).isEqualTo(AccountStore.Check.WRONG);
+            assertThat(b.check("gulou01", oneTime)).isEqualTo(AccountStore.Check.CHANGE_REQUIRED);
+            assertThat(b.ensureAccounts(data)).isEmpty();
+            assertThat(a.check("gulou01", data.initialPassword())).isEqualTo(AccountStore.Check.WRONG);
+            // Each reset draws a new one.
+            String again = run(tdb, dir, "", "account", "reset", "gulou01");
+            assertThat(again).startsWith("0 ").doesNotContain(oneTime);
+            assertThat(a.check("gulou01", oneTime)).isEqualTo(AccountStore.Check.WRONG);
+            // The clerk's own password clears the mark.
+            a.setPassword("gulou01", "clerks-own-password-1");
+            assertThat(b.check("gulou01", "clerks-own-password-1")).isEqualTo(AccountStore.Check.OK);
             assertThat(run(tdb, dir, "", "account", "list")).contains("gulou01").contains("wujin01");
         }
     }

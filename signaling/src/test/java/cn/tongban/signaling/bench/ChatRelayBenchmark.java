@@ -215,6 +215,7 @@ public final class ChatRelayBenchmark {
         List<String> cmd = NodeJvm.command(jvm);
         cmd.addAll(List.of(
                 "serve",
+                "--demo",
                 "--host",
                 "127.0.0.1",
                 "--port",

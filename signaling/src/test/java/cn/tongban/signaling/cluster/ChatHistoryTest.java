@@ -51,6 +51,7 @@ class ChatHistoryTest {
                     i == 0 ? ClusterSchema.current() : ClusterSchema.current().advertising(secondGeneration);
             members.add(HazelcastFactory.create(
                     ServerOptions.builder()
+                            .demo(true)
                             .dataDir(dir)
                             .nodeName("node-" + i)
                             .clusterName(cluster)

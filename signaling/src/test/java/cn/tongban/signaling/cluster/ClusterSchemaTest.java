@@ -39,6 +39,7 @@ class ClusterSchemaTest {
     @BeforeAll
     static void start() {
         hz = HazelcastFactory.create(ServerOptions.builder()
+                .demo(true)
                 .nodeName("schema-test")
                 .clusterName("schema-test-" + ProcessHandle.current().pid())
                 .build());

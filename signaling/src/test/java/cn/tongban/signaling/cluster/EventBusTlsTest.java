@@ -140,6 +140,7 @@ class EventBusTlsTest {
 
         // Members without credentials are refused before anything starts.
         ServerOptions clustered = ServerOptions.builder()
+                .demo(true)
                 .dataDir(dir)
                 .clusterMember("127.0.0.1:5701")
                 .build();
@@ -182,6 +183,7 @@ class EventBusTlsTest {
     private static Node start(String cluster, String name, List<Integer> ports, int index, NodeCredentials creds)
             throws Exception {
         ServerOptions.Builder b = ServerOptions.builder()
+                .demo(true)
                 .nodeName(name)
                 .clusterName(cluster)
                 .cluster(ServerOptions.Cluster.DEFAULT.withQuorum(1).withHazelcast(ports.get(index), null));

@@ -131,6 +131,7 @@ final class NodeProcesses implements AutoCloseable {
         List<String> cmd = NodeJvm.command(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(List.of(
                 "serve",
+                "--demo",
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -122,7 +122,7 @@ class RollingUpgradeTest {
                     .append(", hallId: test-hall, matters: [test-matter]}\n");
         }
         Files.writeString(dir.resolve("refdata.yaml"), yaml);
-        data = ReferenceDataStore.open(dir).current();
+        data = ReferenceDataStore.open(dir, true).current();
         ports = Ports.reserve(4);
         cluster = "upgrade-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     }
@@ -135,6 +135,7 @@ class RollingUpgradeTest {
     /** A member of the previous build (older {@code tongban.Ticket}) or of this one, on port {@code i}. */
     private HazelcastInstance start(int i, boolean previous) {
         ServerOptions.Builder options = ServerOptions.builder()
+                .demo(true)
                 .nodeName((previous ? "previous-" : "current-") + i)
                 .clusterName(cluster)
                 .cluster(ServerOptions.Cluster.DEFAULT.withQuorum(1).withHazelcast(ports[i], null));

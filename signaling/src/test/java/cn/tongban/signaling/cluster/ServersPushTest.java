@@ -69,6 +69,7 @@ class ServersPushTest {
         ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
                 .save(dir.resolve("bus.p12"), "pw".toCharArray());
         return TongbanServer.start(ServerOptions.builder()
+                .demo(true)
                 .port(0)
                 .host("127.0.0.1")
                 .dataDir(dir)

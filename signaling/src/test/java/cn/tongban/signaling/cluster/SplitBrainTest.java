@@ -70,6 +70,7 @@ class SplitBrainTest {
                 ca.issue(NAMES[i], List.of(HOSTS[i]), Duration.ofDays(1))
                         .save(dir.resolve("bus.p12"), "pw".toCharArray());
                 ServerOptions.Builder b = ServerOptions.builder()
+                        .demo(true)
                         .port(0)
                         .host("127.0.0.1")
                         .dataDir(dir)

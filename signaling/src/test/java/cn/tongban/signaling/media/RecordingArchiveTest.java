@@ -202,6 +202,7 @@ class RecordingArchiveTest {
 
     private static TongbanServer start(Path data) throws Exception {
         return TongbanServer.start(ServerOptions.builder()
+                .demo(true)
                 .port(0)
                 .host("127.0.0.1")
                 .dataDir(data)

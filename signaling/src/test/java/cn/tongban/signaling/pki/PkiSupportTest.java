@@ -25,7 +25,7 @@ class PkiSupportTest {
 
     @Test
     void embeddedDefaultHasOneCaPerHallOfTheReferenceData() throws Exception {
-        var refdata = ReferenceDataStore.open(data).current();
+        var refdata = ReferenceDataStore.open(data, true).current();
         EmbeddedPki pki = PkiSupport.open(data, "http://127.0.0.1:8080/pki", refdata, List.of());
         for (var hall : refdata.halls()) {
             assertThat(pki.caCertificate(hall.id()).getIssuerX500Principal())
@@ -38,7 +38,7 @@ class PkiSupportTest {
 
     @Test
     void externalDirectoryWithoutPasswordOrAnchorsIsRefused() throws Exception {
-        var refdata = ReferenceDataStore.open(data).current();
+        var refdata = ReferenceDataStore.open(data, true).current();
         Path ext = Files.createDirectories(data.resolve("external"));
         ServerOptions.Pki options = new ServerOptions.Pki(ext, null, null);
         // No TONGBAN_PKI_EXTERNAL_PASSWORD in the test environment and no password file.

@@ -85,8 +85,9 @@ public final class QueueBenchmark {
                     .append(", hallId: bench-hall, matters: [bench-matter]}\n");
         }
         Files.writeString(dir.resolve("refdata.yaml"), yaml);
-        ReferenceData data = ReferenceDataStore.open(dir).current();
+        ReferenceData data = ReferenceDataStore.open(dir, true).current();
         HazelcastInstance hz = HazelcastFactory.create(ServerOptions.builder()
+                .demo(true)
                 .nodeName("queue-bench")
                 .clusterName("queue-bench-" + ProcessHandle.current().pid())
                 .build());

@@ -59,6 +59,7 @@ class QueueIndexClusterTest {
         String cluster = "index-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         for (int i = 0; i < 2; i++) {
             ServerOptions.Builder options = ServerOptions.builder()
+                    .demo(true)
                     .nodeName("index-" + i)
                     .clusterName(cluster)
                     .cluster(ServerOptions.Cluster.DEFAULT.withQuorum(1).withHazelcast(ports[i], null));

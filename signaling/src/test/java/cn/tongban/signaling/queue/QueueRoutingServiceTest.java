@@ -37,6 +37,7 @@ class QueueRoutingServiceTest {
     @BeforeAll
     static void startMember() {
         hz = HazelcastFactory.create(ServerOptions.builder()
+                .demo(true)
                 .nodeName("routing-test")
                 .clusterName("routing-test-" + ProcessHandle.current().pid())
                 .build());

@@ -69,8 +69,9 @@ class QueueServiceTest {
                     .append(", hallId: test-hall, matters: [test-matter, other-matter]}\n");
         }
         Files.writeString(dir.resolve("refdata.yaml"), yaml);
-        data = ReferenceDataStore.open(dir).current();
+        data = ReferenceDataStore.open(dir, true).current();
         hz = HazelcastFactory.create(ServerOptions.builder()
+                .demo(true)
                 .nodeName("queue-test")
                 .clusterName("queue-test-" + ProcessHandle.current().pid())
                 .build());

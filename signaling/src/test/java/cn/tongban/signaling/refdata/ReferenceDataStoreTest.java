@@ -15,7 +15,7 @@ class ReferenceDataStoreTest {
 
     @Test
     void seedsTheBuiltInDataOnFirstStart(@TempDir Path dir) throws Exception {
-        ReferenceDataStore store = ReferenceDataStore.open(dir);
+        ReferenceDataStore store = ReferenceDataStore.open(dir, true);
         assertThat(Files.exists(dir.resolve("refdata.yaml"))).isTrue();
         ReferenceData d = store.current();
         assertThat(d.halls()).extracting(ReferenceData.Hall::id).startsWith("cz-wujin-bdc", "nj-gulou-zwfw");
@@ -26,7 +26,7 @@ class ReferenceDataStoreTest {
 
     @Test
     void reloadsValidEditsAndKeepsThePreviousVersionOnInvalidOnes(@TempDir Path dir) throws Exception {
-        ReferenceDataStore store = ReferenceDataStore.open(dir);
+        ReferenceDataStore store = ReferenceDataStore.open(dir, true);
         AtomicInteger reloads = new AtomicInteger();
         store.onReload(d -> reloads.incrementAndGet());
         Path file = store.file();
@@ -54,7 +54,7 @@ class ReferenceDataStoreTest {
 
     @Test
     void recordingPolicyAndSupervisorsComeFromTheFile(@TempDir Path dir) throws Exception {
-        ReferenceDataStore store = ReferenceDataStore.open(dir);
+        ReferenceDataStore store = ReferenceDataStore.open(dir, true);
         ReferenceData d = store.current();
         assertThat(d.matter("property-certificate").orElseThrow().recorded()).isTrue();
         assertThat(d.matter("social-insurance-transfer").orElseThrow().recorded())
@@ -73,7 +73,7 @@ class ReferenceDataStoreTest {
     @Test
     void refusesToStartOnAnInvalidFile(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("refdata.yaml"), "halls: []\nmatters: []\nunknownKey: 1\n");
-        assertThatThrownBy(() -> ReferenceDataStore.open(dir))
+        assertThatThrownBy(() -> ReferenceDataStore.open(dir, true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknownKey");
     }

@@ -22,6 +22,7 @@ class QueueSimulationTest {
     @BeforeAll
     static void startMember() {
         hz = HazelcastFactory.create(ServerOptions.builder()
+                .demo(true)
                 .nodeName("sim")
                 .clusterName("sim-" + ProcessHandle.current().pid())
                 .build());

@@ -40,6 +40,7 @@ class DataAtRestTest {
         Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rw-r--r--"));
 
         TongbanServer server = TongbanServer.start(ServerOptions.builder()
+                .demo(true)
                 .port(0)
                 .host("127.0.0.1")
                 .dataDir(data)

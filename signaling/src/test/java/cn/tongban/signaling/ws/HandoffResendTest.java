@@ -84,6 +84,7 @@ class HandoffResendTest {
 
     private static TongbanServer start(Path dir, String cluster, int port, ServerOptions.Pki pki) throws Exception {
         ServerOptions.Builder b = ServerOptions.builder()
+                .demo(true)
                 .port(port)
                 // A fixed HTTP port would mean the default UDP port, which two nodes here cannot share.
                 .mediaPort(0)

@@ -64,6 +64,7 @@ class HandoffTwoNodesTest {
 
     private static TongbanServer start(Path dir, String cluster) throws Exception {
         return TongbanServer.start(ServerOptions.builder()
+                .demo(true)
                 .port(0)
                 .host("127.0.0.1")
                 .dataDir(dir)

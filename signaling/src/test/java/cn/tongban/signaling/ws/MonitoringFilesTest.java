@@ -47,12 +47,14 @@ class MonitoringFilesTest {
         try (SigningSteps.Pair p = steps.pair(vertx, "wujin01", "cz-wujin-bdc", null, "张秀英")) {
             assertThat(p.sid()).isNotBlank();
         }
-        // Queue gauges appear with the first full broadcast (every 5 s).
+        // Queue gauges appear with the first full broadcast (every 5 s), GC pause timers with the first
+        // collection the JVM reports (the server runs in this JVM: one is asked for).
+        System.gc();
         Set<String> exported = Await.value(
-                "queue gauges exported",
+                "queue gauges and GC pauses exported",
                 Duration.ofSeconds(20),
                 MonitoringFilesTest::exported,
-                names -> names.contains("tongban_queue_waiting"));
+                names -> names.contains("tongban_queue_waiting") && names.contains("jvm_gc_pause_seconds_count"));
         assertThat(exported)
                 .contains(
                         "jvm_memory_used_bytes",

@@ -38,6 +38,7 @@ class RestartAndDrainTest {
                 .port(0)
                 .host("127.0.0.1")
                 .dataDir(data)
+                .demo(true)
                 .nodeName("restart-it")
                 .clusterName("restart-it-" + ProcessHandle.current().pid())
                 .health(new ServerOptions.Health(

@@ -70,6 +70,7 @@ final class TestServer implements BeforeAllCallback, AfterAllCallback {
         dataDir = Files.createTempDirectory("tongban-" + name + "-");
         setup.prepare(dataDir);
         server = TongbanServer.start(options.apply(ServerOptions.builder()
+                        .demo(true)
                         .port(0)
                         .host("127.0.0.1")
                         .dataDir(dataDir)

@@ -60,6 +60,7 @@ final class TwoNodes implements AutoCloseable {
             ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
                     .save(dirs[i].resolve("bus.p12"), "pw".toCharArray());
             nodes[i] = TongbanServer.start(ServerOptions.builder()
+                    .demo(true)
                     .port(0)
                     .host("127.0.0.1")
                     .dataDir(dirs[i])

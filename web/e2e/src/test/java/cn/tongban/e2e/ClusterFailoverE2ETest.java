@@ -119,6 +119,7 @@ class ClusterFailoverE2ETest {
         ca.issue("node-" + i, List.of("127.0.0.1"), Duration.ofDays(1))
                 .save(dir.resolve("bus.p12"), "pw".toCharArray());
         return ServerOptions.builder()
+                .demo(true)
                 .host("127.0.0.1")
                 .port(0)
                 .dataDir(dir)

@@ -57,6 +57,7 @@ class DocumentCameraE2ETest {
 
     private void run(MediaMode mode, String name) throws Exception {
         try (TongbanServer server = TongbanServer.start(ServerOptions.builder()
+                        .demo(true)
                         .host("127.0.0.1")
                         .port(0)
                         .dataDir(dataDir)

@@ -77,6 +77,7 @@ final class E2eServer implements BeforeAllCallback, AfterTestExecutionCallback, 
         PlaywrightAssertions.setDefaultAssertionTimeout(assertionTimeoutMs);
         dataDir = Files.createTempDirectory("tongban-" + name + "-");
         server = TongbanServer.start(options.apply(ServerOptions.builder()
+                        .demo(true)
                         .host("127.0.0.1")
                         .port(0)
                         .dataDir(dataDir)
