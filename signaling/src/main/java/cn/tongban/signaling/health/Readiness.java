@@ -151,6 +151,12 @@ public final class Readiness implements AutoCloseable {
         return worst;
     }
 
+    /** Whether the check's latest finding is DOWN (false before its first round and for unknown checks). */
+    public boolean down(String check) {
+        Entry e = latest.get(check);
+        return e != null && e.result().level() == Level.DOWN;
+    }
+
     /** The latest findings by check name, in the checks' order. */
     public Map<String, Entry> findings() {
         Map<String, Entry> out = new LinkedHashMap<>();

@@ -83,6 +83,8 @@ final class LoginHandler implements Handler<RoutingContext> {
     private final Counter passwordChecks;
     private final Counter throttled;
 
+    private final java.util.function.BooleanSupplier storeDown;
+
     LoginHandler(
             Vertx vertx,
             AccountStore accounts,
@@ -91,7 +93,9 @@ final class LoginHandler implements Handler<RoutingContext> {
             Records records,
             LoginThrottle throttle,
             Function<HttpServerRequest, String> clientAddress,
+            java.util.function.BooleanSupplier storeDown,
             MeterRegistry metrics) {
+        this.storeDown = storeDown;
         this.records = records;
         this.accounts = accounts;
         this.tokens = tokens;
@@ -163,6 +167,12 @@ final class LoginHandler implements Handler<RoutingContext> {
         String shown = Mask.printable(user);
         String actor = "clerk:" + shown;
         AuditDetails from = AuditDetails.of(AuditField.CLIENT, address);
+        if (storeDown.getAsBoolean()) {
+            // The accounts and the throttle live in the database: say so now rather than after the pool's
+            // connection timeout (30 s), and never as a wrong password.
+            HttpErrors.send(ctx, ErrorCode.STORE_UNAVAILABLE, "the database does not answer; try again in a minute");
+            return;
+        }
         if (inFlight.incrementAndGet() > CHECKS_AT_ONCE + CHECKS_WAITING) {
             inFlight.decrementAndGet();
             HttpErrors.send(ctx, ErrorCode.RATE_LIMITED, "too many sign-ins at once; try again in a moment");
@@ -225,6 +235,17 @@ final class LoginHandler implements Handler<RoutingContext> {
                     if (ar.failed() && ar.cause() instanceof SplitBrainProtectionException) {
                         HttpErrors.send(
                                 ctx, ErrorCode.NODE_UNAVAILABLE, "this node is cut off from its cluster; try another");
+                        return;
+                    }
+                    if (ar.failed() && ar.cause() instanceof cn.tongban.signaling.store.StoreException) {
+                        LOG.warn(
+                                "Sign-in of {} could not be checked: {}",
+                                shown,
+                                ar.cause().toString());
+                        HttpErrors.send(
+                                ctx,
+                                ErrorCode.STORE_UNAVAILABLE,
+                                "the database does not answer; try again in a minute");
                         return;
                     }
                     if (ar.failed()) {

@@ -72,8 +72,16 @@ public final class Routes {
         // Before any session: the catalogue, clerks' sign-in, applicants' mobile verification, appointments.
         router.get("/api/catalog")
                 .handler(new CatalogHandler(refdata, features.forms().catalog()));
-        LoginHandler login =
-                new LoginHandler(vertx, accounts, tokens, refdata, records, throttle, guard::clientOf, registry);
+        LoginHandler login = new LoginHandler(
+                vertx,
+                accounts,
+                tokens,
+                refdata,
+                records,
+                throttle,
+                guard::clientOf,
+                () -> readiness.down("database"),
+                registry);
         router.post("/api/login")
                 .handler(BodyHandler.create(false).setBodyLimit(4096))
                 .handler(login);

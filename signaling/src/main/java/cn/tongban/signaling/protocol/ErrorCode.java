@@ -207,6 +207,11 @@ public enum ErrorCode {
     /** HTTP: this client address already holds as many connections as one address may. */
     TOO_MANY_CONNECTIONS(429, false, 0),
     /** An unexpected server failure; nothing was changed. */
+    /**
+     * The database does not answer (the node's readiness check says so, or the request failed on it): nothing
+     * was changed. Try again in a minute; {@code /health} says DOWN meanwhile.
+     */
+    STORE_UNAVAILABLE(503, false, 0),
     INTERNAL(500, false, 0);
 
     private final int httpStatus;
