@@ -31,6 +31,11 @@ final class Connection implements Client {
     volatile boolean greeted;
     /** Messages changing a session's parties written so far ({@link #sessionPushes()}); written on {@link #context}. */
     private volatile long sessionPushes;
+    /**
+     * When this connection's TURN credentials are due for renewal (epoch ms); 0 while it has none (see
+     * {@code SignalingHandler#issueIceServers}).
+     */
+    final java.util.concurrent.atomic.AtomicLong iceRefreshAt = new java.util.concurrent.atomic.AtomicLong();
     /** Which state pushes are written; used only on {@link #context}. */
     final PushFilter pushes = new PushFilter();
 

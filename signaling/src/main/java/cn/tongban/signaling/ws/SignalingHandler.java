@@ -2,6 +2,8 @@ package cn.tongban.signaling.ws;
 
 import cn.tongban.signaling.audit.RefusalJournal;
 import cn.tongban.signaling.cluster.ClusterView;
+import cn.tongban.signaling.config.IceOptions;
+import cn.tongban.signaling.ice.TurnCredentials;
 import cn.tongban.signaling.live.Access;
 import cn.tongban.signaling.live.Changes;
 import cn.tongban.signaling.live.Registry;
@@ -59,7 +61,7 @@ public final class SignalingHandler implements Changes {
     private final Connections connections;
     private final QueueService queue;
     private final ClusterView cluster;
-    private final List<ServerMessage.IceServer> iceServers;
+    private final IceOptions ice;
     private final String serverName;
     private final String mediaMode;
     private final MeterRegistry metrics;
@@ -73,6 +75,8 @@ public final class SignalingHandler implements Changes {
 
     /**
      * @param router every feature's handlers registered, and {@link MessageRouter#verifyComplete verified}
+     * @param ice STUN servers for {@code hello}; TURN servers, whose credentials go only to connections that
+     *     signed in ({@link #issueIceServers})
      * @param mediaMode how this node carries media, as {@code hello.media} says it
      * @param records where refused requests are journaled ({@link Refusals}, through this node's {@link
      *     RefusalJournal}, which HTTP's refusals share: {@link #refusalJournal()})
@@ -83,7 +87,7 @@ public final class SignalingHandler implements Changes {
             Connections connections,
             QueueService queue,
             ClusterView cluster,
-            List<ServerMessage.IceServer> iceServers,
+            IceOptions ice,
             String serverName,
             String mediaMode,
             MeterRegistry metrics,
@@ -93,7 +97,7 @@ public final class SignalingHandler implements Changes {
         this.connections = connections;
         this.queue = queue;
         this.cluster = cluster;
-        this.iceServers = List.copyOf(iceServers);
+        this.ice = ice;
         this.serverName = serverName;
         this.mediaMode = mediaMode;
         this.metrics = metrics;
@@ -234,11 +238,48 @@ public final class SignalingHandler implements Changes {
         return new ServerMessage.Hello(
                 Codec.PROTOCOL_VERSION,
                 serverName,
-                iceServers,
+                ice.stun(),
                 new ServerMessage.Limits(
                         Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)),
                 mediaMode,
-                servers.size() > 1 ? servers : null);
+                servers.size() > 1 ? servers : null,
+                ice.relayOnly() ? "relay" : null);
+    }
+
+    /**
+     * Sends {@code ice_servers} with new TURN credentials to a connection that holds a ticket or an account
+     * (it has a role) and has none yet, or whose set is past half its lifetime. Anonymous connections never
+     * get TURN credentials: the TURN server would relay for anyone who opened the page. Called after each of
+     * the connection's messages was handled (after the answer that gave it its role, so that answer comes
+     * first) and by {@link #refreshIceServers} for long sessions.
+     */
+    private void issueIceServers(Connection c) {
+        IceOptions.Turn turn = ice.turn();
+        if (turn == null || c.closed || c.role() == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long due = c.iceRefreshAt.get();
+        if (due != 0 && now < due) {
+            return;
+        }
+        long ttl = turn.ttl().toMillis();
+        if (!c.iceRefreshAt.compareAndSet(due, now + ttl / 2)) {
+            return; // another thread is issuing this connection's set right now
+        }
+        List<ServerMessage.IceServer> servers = new java.util.ArrayList<>(ice.stun());
+        servers.add(TurnCredentials.issue(turn, java.time.Instant.ofEpochMilli(now)));
+        c.send(new ServerMessage.IceServers(servers, now + ttl));
+    }
+
+    /** Gives every signed-in connection of this node whose TURN credentials are half spent a new set. */
+    public void refreshIceServers() {
+        if (ice.turn() == null) {
+            return;
+        }
+        for (Connection c : connections.all()) {
+            issueIceServers(c);
+        }
     }
 
     /**
@@ -311,7 +352,8 @@ public final class SignalingHandler implements Changes {
         // another node (a bridge): that ends later, on its own, answered or refused by id.
         c.tail = c.tail.transform(ar -> vertx.executeBlocking(() -> router.dispatch(c, m), false)
                 .map(pending -> {
-                    pending.onFailure(t -> failed(c, m, t));
+                    issueIceServers(c);
+                    pending.onComplete(v -> issueIceServers(c), t -> failed(c, m, t));
                     return (Void) null;
                 })
                 .recover(t -> {
