@@ -21,16 +21,21 @@ public final class Coturn implements AutoCloseable {
     /** The line of the shipped file every test replaces; see {@link #start}. */
     private static final String SECRET_LINE = "static-auth-secret=CHANGE-ME-openssl-rand-hex-32";
 
+    /** The name in the throwaway certificate, as in the shipped file's realm. */
+    public static final String HOST_NAME = "turn.example.gov.cn";
+
     private final Process process;
     private final int port;
     private final int tlsPort;
     private final Path log;
+    private final Path certificate;
 
-    private Coturn(Process process, int port, int tlsPort, Path log) {
+    private Coturn(Process process, int port, int tlsPort, Path log, Path certificate) {
         this.process = process;
         this.port = port;
         this.tlsPort = tlsPort;
         this.log = log;
+        this.certificate = certificate;
     }
 
     /** The {@code turnserver} binary on the PATH, or null when coturn is not installed. */
@@ -74,9 +79,9 @@ public final class Coturn implements AutoCloseable {
                 "-days",
                 "1",
                 "-subj",
-                "/CN=turn.example.gov.cn",
+                "/CN=" + HOST_NAME,
                 "-addext",
-                "subjectAltName=DNS:turn.example.gov.cn"));
+                "subjectAltName=DNS:" + HOST_NAME));
         int[] ports = Ports.reserve(2);
         Path log = dir.resolve("turnserver.log");
         String text = Files.readString(conf);
@@ -105,7 +110,7 @@ public final class Coturn implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("turnserver.out").toFile())
                 .start();
-        Coturn coturn = new Coturn(p, ports[0], ports[1], log);
+        Coturn coturn = new Coturn(p, ports[0], ports[1], log, cert);
         try {
             // Started: it answers a STUN Binding request on UDP and accepts TCP on the TLS port — or it ended.
             Await.until("coturn listening (log " + log + ")", Duration.ofSeconds(20), () -> {
@@ -129,6 +134,11 @@ public final class Coturn implements AutoCloseable {
     /** The TURN-over-TLS port on 127.0.0.1. */
     public int tlsPort() {
         return tlsPort;
+    }
+
+    /** The throwaway self-signed certificate of the TLS port (PEM), naming {@link #HOST_NAME}. */
+    public Path certificate() {
+        return certificate;
     }
 
     /** What coturn logged so far (its log file and console output). */

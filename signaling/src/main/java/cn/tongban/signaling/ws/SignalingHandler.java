@@ -248,14 +248,16 @@ public final class SignalingHandler implements Changes {
 
     /**
      * Sends {@code ice_servers} with new TURN credentials to a connection that holds a ticket or an account
-     * (it has a role) and has none yet, or whose set is past half its lifetime. Anonymous connections never
+     * (it has a role, and as an applicant a ticket) and has none yet, or whose set is past half its lifetime. Anonymous connections never
      * get TURN credentials: the TURN server would relay for anyone who opened the page. Called after each of
      * the connection's messages was handled (after the answer that gave it its role, so that answer comes
      * first) and by {@link #refreshIceServers} for long sessions.
      */
     private void issueIceServers(Connection c) {
         IceOptions.Turn turn = ice.turn();
-        if (turn == null || c.closed || c.role() == null) {
+        Role role = c.role();
+        // An applicant who gave the ticket up ("leave") holds none: no new set, though the connection stays.
+        if (turn == null || c.closed || role == null || (role == Role.APPLICANT && c.ticketId() == null)) {
             return;
         }
         long now = System.currentTimeMillis();

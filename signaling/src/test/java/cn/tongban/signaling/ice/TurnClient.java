@@ -49,16 +49,42 @@ final class TurnClient implements AutoCloseable {
     }
 
     private final DatagramSocket socket;
+    private final javax.net.ssl.SSLSocket tls;
     private final InetSocketAddress server;
     private String realm;
     private String nonce;
     private byte[] key;
     private String username;
 
+    /** Over UDP. */
     TurnClient(InetSocketAddress server) throws IOException {
         this.server = server;
         this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this.tls = null;
         socket.setSoTimeout(500);
+    }
+
+    /**
+     * Over TLS ({@code turns:}, RFC 8656 section 3.1), the server's certificate checked against {@code
+     * trust} for {@code hostName}.
+     */
+    TurnClient(InetSocketAddress server, javax.net.ssl.SSLContext trust, String hostName) throws IOException {
+        this.server = server;
+        this.socket = null;
+        java.net.Socket raw = new java.net.Socket();
+        raw.connect(server, 5000);
+        raw.setSoTimeout(5000);
+        this.tls =
+                (javax.net.ssl.SSLSocket) trust.getSocketFactory().createSocket(raw, hostName, server.getPort(), true);
+        javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(params);
+        tls.startHandshake();
+    }
+
+    /** The TLS protocol negotiated, or null over UDP. */
+    String tlsProtocol() {
+        return tls == null ? null : tls.getSession().getProtocol();
     }
 
     /** Allocate without credentials: the server's challenge (RFC 8489 section 9.2.4: 401 with realm and nonce). */
@@ -117,6 +143,22 @@ final class TurnClient implements AutoCloseable {
             request = concat(covered, attribute(MESSAGE_INTEGRITY, mac));
         } else {
             request = concat(header(method, body.size(), txId), body.toByteArray());
+        }
+        if (tls != null) {
+            // A stream: each message is its header and the length it announces (RFC 8489 section 6.2.2).
+            tls.getOutputStream().write(request);
+            tls.getOutputStream().flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(tls.getInputStream());
+            while (true) {
+                byte[] head = new byte[20];
+                in.readFully(head);
+                byte[] m = Arrays.copyOf(head, 20 + (((head[2] & 0xff) << 8) | (head[3] & 0xff)));
+                in.readFully(m, 20, m.length - 20);
+                Response r = parse(m, txId);
+                if (r != null) {
+                    return r;
+                }
+            }
         }
         // Retransmit like a STUN client (RFC 8489 6.2.1), in case a datagram is lost.
         for (int attempt = 0; attempt < 7; attempt++) {
@@ -205,7 +247,12 @@ final class TurnClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        socket.close();
+    public void close() throws IOException {
+        if (socket != null) {
+            socket.close();
+        }
+        if (tls != null) {
+            tls.close();
+        }
     }
 }

@@ -75,6 +75,36 @@ class TurnServerTest {
     }
 
     @Test
+    void turnOverTlsOnTheTlsPortTakesTheSameCredentials() throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = java.nio.file.Files.newInputStream(coturn.certificate())) {
+            trust.setCertificateEntry(
+                    "coturn",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        InetSocketAddress tlsPort = new InetSocketAddress(InetAddress.getLoopbackAddress(), coturn.tlsPort());
+
+        ServerMessage.IceServer issued = TurnCredentials.issue(turn(SECRET), Instant.now());
+        try (TurnClient c = new TurnClient(tlsPort, tls, Coturn.HOST_NAME)) {
+            assertThat(c.tlsProtocol()).isIn("TLSv1.2", "TLSv1.3");
+            TurnClient.Response r = c.allocate(issued.username(), issued.credential());
+            assertThat(r.success()).as("Allocate over TLS answered %s", r).isTrue();
+            assertThat(r.hasRelayedAddress()).isTrue();
+        }
+        ServerMessage.IceServer old =
+                TurnCredentials.issue(turn(SECRET), Instant.now().minus(Duration.ofHours(5)));
+        try (TurnClient c = new TurnClient(tlsPort, tls, Coturn.HOST_NAME)) {
+            assertThat(c.allocate(old.username(), old.credential()).errorCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void expiredCredentialsAreRefused() throws Exception {
         // Issued five hours ago with a four-hour lifetime: expired an hour ago.
         ServerMessage.IceServer old =

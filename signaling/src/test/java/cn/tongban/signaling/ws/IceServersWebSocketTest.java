@@ -61,6 +61,23 @@ class IceServersWebSocketTest {
             first = app.expect(ServerMessage.IceServers.class);
             checkCredentials(first, before);
         }
+        try (WsTestClient quitter = IT.applicant(vertx, "property-certificate", "cz-wujin-bdc", "李四", "")) {
+            quitter.expect(ServerMessage.Ticket.class);
+            ServerMessage.IceServers own = quitter.expect(ServerMessage.IceServers.class);
+            quitter.send("{\"type\":\"leave\",\"id\":\"l\"}");
+            assertThat(quitter.expect(ServerMessage.Ticket.class, t -> "l".equals(t.re()))
+                            .state())
+                    .isEqualTo(ServerMessage.TicketState.CANCELLED);
+            quitter.drain(); // anything sent before the ticket was given up
+            // Past half its lifetime the set is due, but a connection without a ticket gets none.
+            Await.until(
+                    "half the credentials' lifetime",
+                    TTL,
+                    () -> System.currentTimeMillis() >= own.expiresAt() - TTL.toMillis() / 2);
+            IT.server().signaling().refreshIceServers();
+            quitter.barrier();
+            assertThat(quitter.drain()).noneMatch(m -> m instanceof ServerMessage.IceServers);
+        }
         try (WsTestClient again = IT.connect(vertx)) {
             again.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + resumeToken + "\"}");
             assertThat(again.expect(ServerMessage.Ticket.class, t -> "r".equals(t.re())))
