@@ -119,6 +119,13 @@ public final class Coturn implements AutoCloseable {
                 }
                 return answersBinding(ports[0]) && acceptsTcp(ports[1]);
             });
+            // coturn starts with options it does not know, saying so only in its log: a misspelt line of the
+            // shipped file would silently not apply.
+            for (String line : coturn.log().split("\n")) {
+                if (line.contains("Bad configuration format") || line.contains("CONFIG ERROR")) {
+                    throw new IllegalStateException("coturn refused a line of " + conf + ": " + line.strip());
+                }
+            }
         } catch (RuntimeException | Error e) {
             coturn.close();
             throw e;
