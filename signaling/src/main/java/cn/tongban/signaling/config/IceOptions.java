@@ -3,6 +3,7 @@ package cn.tongban.signaling.config;
 import cn.tongban.signaling.protocol.ServerMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,11 +33,9 @@ public record IceOptions(List<ServerMessage.IceServer> stun, Turn turn, boolean 
     }
 
     public IceOptions withStun(ServerMessage.IceServer server) {
-        return new IceOptions(
-                java.util.stream.Stream.concat(stun.stream(), java.util.stream.Stream.of(server))
-                        .toList(),
-                turn,
-                relayOnly);
+        List<ServerMessage.IceServer> more = new ArrayList<>(stun);
+        more.add(server);
+        return new IceOptions(more, turn, relayOnly);
     }
 
     public IceOptions withTurn(Turn turn) {

@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One browser's WebSocket and what it signed in as. Messages to it are written on its own {@link #context}
@@ -35,7 +36,7 @@ final class Connection implements Client {
      * When this connection's TURN credentials are due for renewal (epoch ms); 0 while it has none (see
      * {@code SignalingHandler#issueIceServers}).
      */
-    final java.util.concurrent.atomic.AtomicLong iceRefreshAt = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong iceRefreshAt = new AtomicLong();
     /** Which state pushes are written; used only on {@link #context}. */
     final PushFilter pushes = new PushFilter();
 

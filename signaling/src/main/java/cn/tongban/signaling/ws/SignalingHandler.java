@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -248,10 +250,10 @@ public final class SignalingHandler implements Changes {
 
     /**
      * Sends {@code ice_servers} with new TURN credentials to a connection that holds a ticket or an account
-     * (it has a role, and as an applicant a ticket) and has none yet, or whose set is past half its lifetime. Anonymous connections never
-     * get TURN credentials: the TURN server would relay for anyone who opened the page. Called after each of
-     * the connection's messages was handled (after the answer that gave it its role, so that answer comes
-     * first) and by {@link #refreshIceServers} for long sessions.
+     * (it has a role, and as an applicant a ticket) and has none yet, or whose set is past half its
+     * lifetime. Anonymous connections never get TURN credentials: the TURN server would relay for anyone who
+     * opened the page. Called after each of the connection's messages was handled (after the answer that
+     * gave it its role, so that answer comes first) and by {@link #refreshIceServers} for long sessions.
      */
     private void issueIceServers(Connection c) {
         IceOptions.Turn turn = ice.turn();
@@ -269,8 +271,8 @@ public final class SignalingHandler implements Changes {
         if (!c.iceRefreshAt.compareAndSet(due, now + ttl / 2)) {
             return; // another thread is issuing this connection's set right now
         }
-        List<ServerMessage.IceServer> servers = new java.util.ArrayList<>(ice.stun());
-        servers.add(TurnCredentials.issue(turn, java.time.Instant.ofEpochMilli(now)));
+        List<ServerMessage.IceServer> servers = new ArrayList<>(ice.stun());
+        servers.add(TurnCredentials.issue(turn, Instant.ofEpochMilli(now)));
         c.send(new ServerMessage.IceServers(servers, now + ttl));
     }
 
