@@ -151,7 +151,8 @@ public final class SignalingHandler implements Changes {
                 cluster.newConnectionId(),
                 ws,
                 vertx.getOrCreateContext(),
-                new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+                new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()),
+                this::issueIceServers);
         ProtocolException refused = null;
         if (version != null && !version.equals(String.valueOf(Codec.PROTOCOL_VERSION))) {
             refused = new ProtocolException(
@@ -252,8 +253,9 @@ public final class SignalingHandler implements Changes {
      * Sends {@code ice_servers} with new TURN credentials to a connection that holds a ticket or an account
      * (it has a role, and as an applicant a ticket) and has none yet, or whose set is past half its
      * lifetime. Anonymous connections never get TURN credentials: the TURN server would relay for anyone who
-     * opened the page. Called after each of the connection's messages was handled (after the answer that
-     * gave it its role, so that answer comes first) and by {@link #refreshIceServers} for long sessions.
+     * opened the page. Called when the connection signs in ({@link Connection#becomeApplicant} …: after the
+     * handler's answer, before what the handler sends next — a resumed session's {@code paired}, whose peer
+     * connection needs the set), and by {@link #refreshIceServers} for long sessions.
      */
     private void issueIceServers(Connection c) {
         IceOptions.Turn turn = ice.turn();
@@ -356,8 +358,7 @@ public final class SignalingHandler implements Changes {
         // another node (a bridge): that ends later, on its own, answered or refused by id.
         c.tail = c.tail.transform(ar -> vertx.executeBlocking(() -> router.dispatch(c, m), false)
                 .map(pending -> {
-                    issueIceServers(c);
-                    pending.onComplete(v -> issueIceServers(c), t -> failed(c, m, t));
+                    pending.onFailure(t -> failed(c, m, t));
                     return (Void) null;
                 })
                 .recover(t -> {

@@ -89,6 +89,37 @@ class IceServersWebSocketTest {
     }
 
     @Test
+    void aResumedSessionGetsItsCredentialsBeforeItsPaired(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = IT.clerk(vertx, "wujin01", true);
+                WsTestClient app = IT.applicant(vertx, "property-certificate", "cz-wujin-bdc", "王五", "")) {
+            ServerMessage.Ticket ticket = app.expect(ServerMessage.Ticket.class);
+            clerk.send("{\"type\":\"take\",\"id\":\"t\",\"ticketId\":\"" + ticket.ticketId() + "\"}");
+            clerk.expect(ServerMessage.Paired.class, p -> "t".equals(p.re()));
+            app.expect(ServerMessage.Paired.class);
+            // A reloaded page resumes on a new connection: its new peer connection is built on "paired", and
+            // with relay-only candidates it needs TURN credentials by then.
+            try (WsTestClient reloaded = IT.connect(vertx)) {
+                reloaded.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + ticket.resumeToken() + "\"}");
+                reloaded.barrier();
+                List<ServerMessage> got = reloaded.drain(); // in arrival order
+                int ice = indexOf(got, ServerMessage.IceServers.class);
+                int paired = indexOf(got, ServerMessage.Paired.class);
+                assertThat(paired).as("%s", got).isNotNegative();
+                assertThat(ice).as("%s", got).isNotNegative().isLessThan(paired);
+            }
+        }
+    }
+
+    private static int indexOf(List<ServerMessage> messages, Class<?> type) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (type.isInstance(messages.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void clerksGetTurnCredentialsAndNewOnesBeforeTheOldExpire(Vertx vertx) throws Exception {
         long before = System.currentTimeMillis();
         try (WsTestClient clerk = IT.clerk(vertx, "wujin01", false)) {
