@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A call through the media bridge with {@code --ice-transport-policy relay}: both pages may use only
  * candidates relayed by a real coturn running the shipped deploy/coturn/turnserver.conf (see {@link Coturn}),
  * with the time-limited credentials the node hands them once they hold a ticket or an account. Each page
- * decodes the other's camera, and the candidate pair its transport selected is a relayed one. Skipped where
+ * decodes the other's camera, and the candidate pair its transport selected is a relayed one — also after
+ * the applicant's page reloads mid-call and resumes. Skipped where
  * coturn is not installed ({@code apt-get install coturn}; .ci/run installs it).
  */
 class RelayOnlyE2ETest {
@@ -88,15 +89,31 @@ class RelayOnlyE2ETest {
         assertThat(applicant.evaluate("() => window.tongban.state().media")).isEqualTo("bridge");
 
         BrowserFixture.awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
-        for (Page page : List.of(applicant, clerk)) {
-            Map<?, ?> config = (Map<?, ?>) page.evaluate("() => window.tongban.pc().getConfiguration()");
-            assertThat(config.get("iceTransportPolicy")).isEqualTo("relay");
-            assertThat(selectedLocalCandidate(page)).as(page.url()).startsWith("relay 127.0.0.1:");
-        }
+        assertRelayed(applicant, clerk);
+
+        // The applicant reloads mid-call: the fresh page has no credentials until it resumes the ticket, and
+        // builds its new peer connection on the resumed session's "paired", which comes after them.
+        applicant.evaluate("() => window.tongban.pc().tongbanOld = true");
+        clerk.evaluate("() => window.tongban.pc().tongbanOld = true");
+        applicant.reload();
+        assertThat(applicant.locator("#step-call")).isVisible();
+        applicant.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        clerk.waitForFunction("() => window.tongban.pc() && !window.tongban.pc().tongbanOld");
+        BrowserFixture.awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
+        assertRelayed(applicant, clerk);
         // coturn allocated for the users the node named: "<expiry>:<random id>" (no name, no number).
         String log = coturn.log();
         assertThat(log).containsPattern("user <\\d+:[A-Za-z0-9_-]{16}>");
         assertThat(log).doesNotContain("周八", "13412345678", "wujin01");
+    }
+
+    /** Each page's peer connection may use relayed candidates only, and the pair it selected is relayed. */
+    private static void assertRelayed(Page... pages) {
+        for (Page page : pages) {
+            Map<?, ?> config = (Map<?, ?>) page.evaluate("() => window.tongban.pc().getConfiguration()");
+            assertThat(config.get("iceTransportPolicy")).isEqualTo("relay");
+            assertThat(selectedLocalCandidate(page)).as(page.url()).startsWith("relay 127.0.0.1:");
+        }
     }
 
     /** "relay 127.0.0.1:port" for the local candidate of the pair the page's transport selected. */
