@@ -72,6 +72,11 @@ public record IceOptions(List<ServerMessage.IceServer> stun, Turn turn, boolean 
                 throw new IllegalArgumentException("the TURN secret must have at least " + MIN_SECRET_BYTES
                         + " bytes (e.g. openssl rand -hex 32)");
             }
+            if (secret.startsWith("CHANGE-ME")) {
+                throw new IllegalArgumentException(
+                        "the TURN secret is the placeholder of deploy/coturn/turnserver.conf; generate one"
+                                + " (openssl rand -hex 32) and put it in both places");
+            }
             if (ttl.compareTo(Duration.ofSeconds(2)) < 0) {
                 throw new IllegalArgumentException("the TURN credential lifetime must be at least 2 s");
             }

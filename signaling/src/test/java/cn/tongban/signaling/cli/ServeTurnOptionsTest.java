@@ -61,6 +61,12 @@ class ServeTurnOptionsTest {
         assertThat(short_.exit()).isEqualTo(2);
         assertThat(short_.err()).contains("at least 16 bytes").doesNotContain("hunter2");
 
+        Path example = Files.writeString(dir.resolve("example"), "CHANGE-ME-openssl-rand-hex-32\n");
+        Run placeholder =
+                serve("--turn-url", "turn:turn.example.gov.cn:3478", "--turn-secret-file", example.toString());
+        assertThat(placeholder.exit()).isEqualTo(2);
+        assertThat(placeholder.err()).contains("placeholder of deploy/coturn/turnserver.conf");
+
         Path good = Files.writeString(dir.resolve("good"), "0123456789abcdef0123456789abcdef\n");
         Run stun = serve("--turn-url", "stun:turn.example.gov.cn:3478", "--turn-secret-file", good.toString());
         assertThat(stun.exit()).isEqualTo(2);
