@@ -296,7 +296,7 @@ public final class TongbanServer implements AutoCloseable {
                     connections,
                     queue,
                     clusterView,
-                    options.iceServers(),
+                    options.ice(),
                     "tongban/" + version(),
                     options.media().mode().wireName(),
                     registry,
@@ -398,6 +398,7 @@ public final class TongbanServer implements AutoCloseable {
             timers.add(periodic(v, 5000, () -> {
                 if (clusterView.hasQuorum()) {
                     signaling.broadcastIfIdle(true);
+                    signaling.refreshIceServers();
                     features.window.sweep();
                 }
             }));

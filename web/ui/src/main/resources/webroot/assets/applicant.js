@@ -90,6 +90,8 @@ client.addEventListener('paired', (e) => onPaired(e.detail));
 client.addEventListener('sdp', (e) => withCall(e.detail, (call) => call.handleDescription(e.detail.description)));
 client.addEventListener('ice', (e) => withCall(e.detail, (call) => call.handleCandidate(e.detail.candidate)));
 client.addEventListener('offer', (e) => withCall(e.detail, (call) => call.handleOffer(e.detail)));
+// New TURN credentials: the call in progress uses them at its next ICE restart.
+client.addEventListener('ice_servers', () => state.call?.setIceServers(client.rtcConfiguration().iceServers));
 client.addEventListener('participants', (e) => onParticipants(e.detail));
 client.addEventListener('recording', (e) => onRecording(e.detail));
 client.addEventListener('chat', (e) => onChat(e.detail));
@@ -478,14 +480,14 @@ async function startCall(paired) {
   const call =
     client.hello?.media === 'bridge'
       ? new BridgeCall({
-          iceServers: client.hello?.iceServers ?? [],
+          ...client.rtcConfiguration(),
           media: Promise.resolve(state.localStream),
           primaryRole: 'clerk',
           sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
         })
       : new Call({
           offerer: false,
-          iceServers: client.hello?.iceServers ?? [],
+          ...client.rtcConfiguration(),
           localStream: state.localStream,
           sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
         });

@@ -91,6 +91,8 @@ client.addEventListener('paired', (e) => onPaired(e.detail));
 client.addEventListener('sdp', (e) => onSession(e.detail, () => state.call?.handleDescription(e.detail.description)));
 client.addEventListener('ice', (e) => onSession(e.detail, () => state.call?.handleCandidate(e.detail.candidate)));
 client.addEventListener('offer', (e) => onSession(e.detail, () => state.call?.handleOffer?.(e.detail)));
+// New TURN credentials: the call in progress uses them at its next ICE restart.
+client.addEventListener('ice_servers', () => state.call?.setIceServers(client.rtcConfiguration().iceServers));
 client.addEventListener('participants', (e) => onSession(e.detail, () => onParticipants(e.detail)));
 client.addEventListener('recording', (e) => onSession(e.detail, () => (state.recording = e.detail.active)));
 client.addEventListener('invitation', (e) => onInvitation(e.detail));
@@ -447,7 +449,7 @@ async function onPaired(paired) {
   if (client.hello?.media === 'bridge') {
     // The server offers; offers that arrive while the camera is still opening wait in the call.
     const call = new BridgeCall({
-      iceServers: client.hello?.iceServers ?? [],
+      ...client.rtcConfiguration(),
       media: state.media.then(() => (paired.role === 'supervisor' ? null : state.localStream)),
       primaryRole: 'applicant',
       sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
@@ -463,7 +465,7 @@ async function onPaired(paired) {
   if (state.session !== paired) return;
   const call = new Call({
     offerer: true,
-    iceServers: client.hello?.iceServers ?? [],
+    ...client.rtcConfiguration(),
     localStream: state.localStream,
     sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
   });

@@ -83,13 +83,13 @@ export class Call extends EventTarget {
   #pendingCandidates = [];
   #closed = false;
 
-  constructor({ offerer, iceServers = [], localStream = null, sendSignal }) {
+  constructor({ offerer, iceServers = [], iceTransportPolicy = 'all', localStream = null, sendSignal }) {
     super();
     this.offerer = offerer;
     this.localStream = localStream;
     this.sendSignal = sendSignal;
     this.screenTrack = null;
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('icecandidate', (event) => {
       // The end-of-candidates marker (null) is not relayed: it is optional and the peer copes.
       if (event.candidate && event.candidate.candidate) this.sendSignal('ice', { candidate: event.candidate.toJSON() });
@@ -168,6 +168,15 @@ export class Call extends EventTarget {
   /** Mutes/unmutes local tracks without renegotiation. */
   setEnabled(kind, enabled) {
     for (const track of this.localStream?.getTracks() ?? []) if (track.kind === kind) track.enabled = enabled;
+  }
+
+  /**
+   * Fresh ICE servers (new TURN credentials from `ice_servers`) for this connection's next gathering (an ICE
+   * restart); what is connected stays connected.
+   */
+  setIceServers(iceServers) {
+    if (this.#closed) return;
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
   close() {
@@ -256,7 +265,7 @@ export class BridgeCall extends EventTarget {
   #uploads = {};
   #remote = new Map();
 
-  constructor({ iceServers = [], media = Promise.resolve(null), sendAnswer, primaryRole }) {
+  constructor({ iceServers = [], iceTransportPolicy = 'all', media = Promise.resolve(null), sendAnswer, primaryRole }) {
     super();
     this.bridged = true;
     this.media = media;
@@ -264,7 +273,12 @@ export class BridgeCall extends EventTarget {
     this.sendAnswer = sendAnswer;
     this.primaryRole = primaryRole;
     this.screenTrack = null;
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = new RTCPeerConnection({
+      iceServers,
+      iceTransportPolicy,
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    });
     this.pc.addEventListener('connectionstatechange', () => {
       this.dispatchEvent(new CustomEvent('state', { detail: this.pc.connectionState }));
     });
@@ -384,6 +398,15 @@ export class BridgeCall extends EventTarget {
       }
     }
     return out;
+  }
+
+  /**
+   * Fresh ICE servers (new TURN credentials from `ice_servers`) for this connection's next gathering (an ICE
+   * restart); what is connected stays connected.
+   */
+  setIceServers(iceServers) {
+    if (this.#closed) return;
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
   close() {

@@ -13,7 +13,10 @@
 // - a connection that has not said hello within CONNECT_TIMEOUT_MS is given up (a hung node accepts TCP
 //   connections and never answers), and so is one whose keep-alive ping got no pong: at once, without
 //   waiting for a close handshake that a dead or hung node never completes;
-// - drops a ticket, paired or ended message older (by its version) than one already received.
+// - drops a ticket, paired or ended message older (by its version) than one already received;
+// - keeps the ICE servers to use: `hello.iceServers` (STUN) until the server sends `ice_servers` (STUN and
+//   TURN with time-limited credentials, once the connection holds a ticket or an account); the latest
+//   unexpired set outlives a reconnect. rtcConfiguration() is what a new RTCPeerConnection gets.
 //
 // Events (EventTarget): 'state' (detail: {state, attempt}), 'ready' (detail: hello, after every
 // (re)connect), 'message' (detail: the message), and one event per message type, e.g. 'ticket'.
@@ -59,6 +62,9 @@ export class SignalingClient extends EventTarget {
   // The highest version seen of each ticket and session (see #isStale).
   #versions = new Map();
   hello = null;
+  // The latest `ice_servers` message, and the transport policy of the last hello.
+  #ice = null;
+  #iceTransportPolicy = 'all';
   /** The last connection states, oldest first (for diagnosis and tests). */
   history = [];
 
@@ -169,6 +175,15 @@ export class SignalingClient extends EventTarget {
     });
   }
 
+  /**
+   * The configuration for a new RTCPeerConnection: the latest unexpired `ice_servers` (STUN and TURN), else
+   * the hello's STUN servers, and the hello's transport policy (docs/protocol.md, "STUN and TURN").
+   */
+  rtcConfiguration() {
+    const ice = this.#ice && this.#ice.expiresAt > Date.now() ? this.#ice.iceServers : null;
+    return { iceServers: ice ?? this.hello?.iceServers ?? [], iceTransportPolicy: this.#iceTransportPolicy };
+  }
+
   #onFrame(data) {
     let message;
     try {
@@ -179,6 +194,7 @@ export class SignalingClient extends EventTarget {
     }
     if (message.type === 'hello') {
       this.hello = message;
+      this.#iceTransportPolicy = message.iceTransportPolicy === 'relay' ? 'relay' : 'all';
       clearTimeout(this.#connectTimer);
       this.#servers = Array.isArray(message.servers) ? message.servers : [];
       this.#nextServer = this.#servers.length > 1 ? 1 : 0;
@@ -194,6 +210,7 @@ export class SignalingClient extends EventTarget {
       this.#servers = message.servers;
       this.#nextServer = this.#servers.length > 1 ? 1 : 0;
     }
+    if (message.type === 'ice_servers' && Array.isArray(message.iceServers)) this.#ice = message;
     if (message.type === 'pong') {
       clearTimeout(this.#pongTimer);
       this.#pongTimer = 0;

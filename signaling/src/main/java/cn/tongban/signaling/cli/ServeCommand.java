@@ -1,6 +1,7 @@
 package cn.tongban.signaling.cli;
 
 import cn.tongban.signaling.TongbanServer;
+import cn.tongban.signaling.config.IceOptions;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.MediaOptions;
 import cn.tongban.signaling.config.ServerOptions;
@@ -119,8 +120,39 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--ice-server",
-            description = "STUN/TURN URL handed to browsers, e.g. stun:stun.example.org:3478 (repeatable).")
+            description = "STUN URL handed to every browser, e.g. stun:turn.example.gov.cn:3478 (repeatable);"
+                    + " TURN servers: --turn-url.")
     List<String> iceServers = new ArrayList<>();
+
+    @Option(
+            names = "--turn-url",
+            paramLabel = "URL",
+            description = "turn: or turns: URL of a TURN server that shares --turn-secret-file (repeatable), e.g."
+                    + " turns:turn.example.gov.cn:443?transport=tcp. Its time-limited credentials go only to"
+                    + " connections holding a ticket or a clerk's account (deploy/coturn/).")
+    List<String> turnUrls = new ArrayList<>();
+
+    @Option(
+            names = "--turn-secret-file",
+            paramLabel = "FILE",
+            defaultValue = "${env:TONGBAN_TURN_SECRET_FILE}",
+            description = "File holding coturn's static-auth-secret, from which TURN credentials are derived"
+                    + " (env TONGBAN_TURN_SECRET_FILE); required with --turn-url.")
+    Path turnSecretFile;
+
+    @Option(
+            names = "--turn-ttl-minutes",
+            defaultValue = "240",
+            description = "How long TURN credentials open relays (default ${DEFAULT-VALUE}); connections get a"
+                    + " new set at half of it.")
+    int turnTtlMinutes;
+
+    @Option(
+            names = "--ice-transport-policy",
+            defaultValue = "${env:TONGBAN_ICE_TRANSPORT_POLICY:-all}",
+            description = "all, or relay: pages use only TURN-relayed candidates, for networks that let nothing"
+                    + " but the TURN server out (env TONGBAN_ICE_TRANSPORT_POLICY; default ${DEFAULT-VALUE}).")
+    String iceTransportPolicy;
 
     @Option(
             names = "--public-url",
@@ -137,10 +169,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " that is set up.")
     boolean demo;
 
-    @Option(names = "--turn-username", description = "User name for the turn: URLs.")
+    /** Removed: static TURN credentials went to every visitor. Kept hidden to say what replaced them. */
+    @Option(names = "--turn-username", hidden = true)
     String turnUsername;
 
-    @Option(names = "--turn-credential", description = "Credential for the turn: URLs.")
+    /** Removed, like {@link #turnUsername}. */
+    @Option(names = "--turn-credential", hidden = true)
     String turnCredential;
 
     @Option(
@@ -317,6 +351,7 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--allowed-origin: not a web origin: " + origin);
             }
         }
+        IceOptions ice = ice();
         ServerOptions.Applicants applicants = applicants();
         if (!ReferenceDataStore.isSetUp(store.dataDir) && !demo) {
             int setUp = firstRunSetup();
@@ -357,11 +392,7 @@ public final class ServeCommand implements Callable<Integer> {
                         checkpointEvery,
                         java.time.Duration.ofMinutes(checkpointMinutes)));
         clusterMembers.forEach(b::clusterMember);
-        for (String url : iceServers) {
-            boolean turn = url.startsWith("turn:") || url.startsWith("turns:");
-            b.iceServer(new ServerMessage.IceServer(
-                    List.of(url), turn ? turnUsername : null, turn ? turnCredential : null));
-        }
+        b.ice(ice);
         TongbanServer server;
         try {
             server = TongbanServer.start(b.build());
@@ -472,6 +503,51 @@ public final class ServeCommand implements Callable<Integer> {
                     .withChallengeBits(challengeBits);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** STUN for everyone, TURN with credentials derived from the secret file, and the transport policy. */
+    private IceOptions ice() {
+        if (turnUsername != null || turnCredential != null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--turn-username and --turn-credential were removed: static TURN credentials reached every"
+                            + " visitor. Give coturn use-auth-secret and the node --turn-url with --turn-secret-file"
+                            + " (deploy/coturn/turnserver.conf, deploy/README.md)");
+        }
+        String policy = iceTransportPolicy.strip().toLowerCase(Locale.ROOT);
+        if (!policy.equals("all") && !policy.equals("relay")) {
+            throw new ParameterException(
+                    spec.commandLine(), "--ice-transport-policy must be all or relay, not " + iceTransportPolicy);
+        }
+        IceOptions.Turn turn = null;
+        if (!turnUrls.isEmpty()) {
+            if (turnSecretFile == null) {
+                throw new ParameterException(spec.commandLine(), "--turn-url needs --turn-secret-file");
+            }
+            String secret;
+            try {
+                secret = java.nio.file.Files.readString(turnSecretFile).strip();
+            } catch (java.io.IOException e) {
+                throw new ParameterException(spec.commandLine(), "--turn-secret-file: cannot read " + turnSecretFile);
+            }
+            if (turnTtlMinutes < 1) {
+                throw new ParameterException(spec.commandLine(), "--turn-ttl-minutes must be positive");
+            }
+            try {
+                turn = new IceOptions.Turn(turnUrls, secret, java.time.Duration.ofMinutes(turnTtlMinutes));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--turn-url/--turn-secret-file: " + e.getMessage());
+            }
+        }
+        List<ServerMessage.IceServer> stun = new ArrayList<>();
+        for (String url : iceServers) {
+            stun.add(new ServerMessage.IceServer(List.of(url), null, null));
+        }
+        try {
+            return new IceOptions(stun, turn, policy.equals("relay"));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--ice-server: " + e.getMessage());
         }
     }
 

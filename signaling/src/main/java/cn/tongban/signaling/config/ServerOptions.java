@@ -13,6 +13,7 @@ import java.util.List;
  * @param host address to bind; {@code 0.0.0.0} for all interfaces
  * @param clusterMembers other Hazelcast members to join ({@code host[:port]}); empty runs a single member
  * @param clusterHost the address Hazelcast and the event bus bind to
+ * @param ice STUN servers for everyone, TURN servers for connections that hold a ticket or an account
  * @param publicUrl the URL browsers and other halls reach this node at (written into PKI certificates)
  * @param dbUrl JDBC URL of the relational store; null for the embedded H2 under the data directory
  * @param pki external CA credentials and trust services, if any
@@ -33,7 +34,7 @@ public record ServerOptions(
         String clusterName,
         String clusterHost,
         List<String> clusterMembers,
-        List<ServerMessage.IceServer> iceServers,
+        IceOptions ice,
         String publicUrl,
         String dbUrl,
         String dbUser,
@@ -49,7 +50,7 @@ public record ServerOptions(
 
     public ServerOptions {
         clusterMembers = List.copyOf(clusterMembers);
-        iceServers = List.copyOf(iceServers);
+        ice = ice != null ? ice : IceOptions.NONE;
         pki = pki != null ? pki : Pki.EMBEDDED;
         cluster = cluster != null ? cluster : Cluster.DEFAULT;
         edge = edge != null ? edge : Edge.DEFAULT;
@@ -299,7 +300,7 @@ public record ServerOptions(
         private String clusterName = "tongban";
         private String clusterHost = "127.0.0.1";
         private final List<String> clusterMembers = new ArrayList<>();
-        private final List<ServerMessage.IceServer> iceServers = new ArrayList<>();
+        private IceOptions ice = IceOptions.NONE;
         private String publicUrl;
         private String dbUrl;
         private String dbUser;
@@ -436,8 +437,14 @@ public record ServerOptions(
             return this;
         }
 
+        /** Adds a STUN server (TURN servers: {@link #ice}). */
         public Builder iceServer(ServerMessage.IceServer server) {
-            this.iceServers.add(server);
+            this.ice = ice.withStun(server);
+            return this;
+        }
+
+        public Builder ice(IceOptions ice) {
+            this.ice = ice;
             return this;
         }
 
@@ -450,7 +457,7 @@ public record ServerOptions(
                     clusterName,
                     clusterHost,
                     clusterMembers,
-                    iceServers,
+                    ice,
                     publicUrl != null ? publicUrl : "http://127.0.0.1:" + (port == 0 ? 8080 : port),
                     dbUrl,
                     dbUser,

@@ -16,6 +16,7 @@ import java.util.List;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = ServerMessage.Hello.class, name = "hello"),
     @JsonSubTypes.Type(value = ServerMessage.Servers.class, name = "servers"),
+    @JsonSubTypes.Type(value = ServerMessage.IceServers.class, name = "ice_servers"),
     @JsonSubTypes.Type(value = ServerMessage.Ticket.class, name = "ticket"),
     @JsonSubTypes.Type(value = ServerMessage.Clerk.class, name = "clerk"),
     @JsonSubTypes.Type(value = ServerMessage.Queue.class, name = "queue"),
@@ -55,11 +56,13 @@ import java.util.List;
 public sealed interface ServerMessage {
 
     /**
-     * First message on every connection: the protocol version, ICE servers, limits, and how media flows:
+     * First message on every connection: the protocol version, STUN servers (TURN servers come later, in
+     * {@link IceServers}, to connections that hold a ticket or an account), limits, and how media flows:
      * {@code media} is {@code bridge} (the server offers, see {@link Offer}) or {@code p2p} (the clerk
      * offers and the server relays {@code sdp}/{@code ice}). {@code servers} lists the WebSocket URLs of the
      * cluster's live nodes, this one first (absent on a single node): where to reconnect, with the resume
-     * token or the clerk's token, when this node fails.
+     * token or the clerk's token, when this node fails. {@code iceTransportPolicy} is {@code relay} when
+     * pages must use only TURN-relayed candidates (absent: {@code all}).
      */
     record Hello(
             int protocol,
@@ -67,8 +70,17 @@ public sealed interface ServerMessage {
             List<IceServer> iceServers,
             Limits limits,
             String media,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> servers)
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> servers,
+            String iceTransportPolicy)
             implements ServerMessage {}
+
+    /**
+     * The whole {@code iceServers} list for new peer connections, STUN and TURN, replacing {@link
+     * Hello#iceServers}: sent once a connection holds a ticket ({@code join}, {@code resume}) or an account
+     * ({@code auth}, {@code watch}), and again before {@code expiresAt} (epoch milliseconds), when the TURN
+     * credentials in it stop opening relays.
+     */
+    record IceServers(List<IceServer> iceServers, long expiresAt) implements ServerMessage {}
 
     /**
      * The cluster's live nodes changed (a node joined, left, or became known to this one): the new list,

@@ -10,6 +10,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One browser's WebSocket and what it signed in as. Messages to it are written on its own {@link #context}
@@ -31,6 +33,11 @@ final class Connection implements Client {
     volatile boolean greeted;
     /** Messages changing a session's parties written so far ({@link #sessionPushes()}); written on {@link #context}. */
     private volatile long sessionPushes;
+    /**
+     * When this connection's TURN credentials are due for renewal (epoch ms); 0 while it has none (see
+     * {@code SignalingHandler#issueIceServers}).
+     */
+    final AtomicLong iceRefreshAt = new AtomicLong();
     /** Which state pushes are written; used only on {@link #context}. */
     final PushFilter pushes = new PushFilter();
 
@@ -39,11 +46,15 @@ final class Connection implements Client {
     /** Messages of this connection are handled one after another along this chain. */
     Future<?> tail = Future.succeededFuture();
 
-    Connection(String id, ServerWebSocket ws, Context context, RateLimiter limiter) {
+    /** Runs when the connection signs in (a ticket, an account): right after the handler's answer. */
+    private final Consumer<Connection> signedIn;
+
+    Connection(String id, ServerWebSocket ws, Context context, RateLimiter limiter, Consumer<Connection> signedIn) {
         this.id = id;
         this.ws = ws;
         this.context = context;
         this.limiter = limiter;
+        this.signedIn = signedIn;
     }
 
     /** The event-bus address of a connection, on whichever node holds it. */
@@ -141,18 +152,21 @@ final class Connection implements Client {
     public void becomeApplicant(String ticket) {
         this.ticketId = ticket;
         this.role = Role.APPLICANT;
+        signedIn.accept(this);
     }
 
     @Override
     public void becomeClerk(String clerk) {
         this.clerkId = clerk;
         this.role = Role.CLERK;
+        signedIn.accept(this);
     }
 
     @Override
     public void becomeSupervisor() {
         this.clerkId = null;
         this.role = Role.SUPERVISOR;
+        signedIn.accept(this);
     }
 
     @Override

@@ -2,6 +2,8 @@ package cn.tongban.signaling.ws;
 
 import cn.tongban.signaling.audit.RefusalJournal;
 import cn.tongban.signaling.cluster.ClusterView;
+import cn.tongban.signaling.config.IceOptions;
+import cn.tongban.signaling.ice.TurnCredentials;
 import cn.tongban.signaling.live.Access;
 import cn.tongban.signaling.live.Changes;
 import cn.tongban.signaling.live.Registry;
@@ -23,6 +25,8 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,7 +64,7 @@ public final class SignalingHandler implements Changes {
     private final Connections connections;
     private final QueueService queue;
     private final ClusterView cluster;
-    private final List<ServerMessage.IceServer> iceServers;
+    private final IceOptions ice;
     private final String serverName;
     private final String mediaMode;
     private final MeterRegistry metrics;
@@ -75,6 +79,8 @@ public final class SignalingHandler implements Changes {
 
     /**
      * @param router every feature's handlers registered, and {@link MessageRouter#verifyComplete verified}
+     * @param ice STUN servers for {@code hello}; TURN servers, whose credentials go only to connections that
+     *     signed in ({@link #issueIceServers})
      * @param mediaMode how this node carries media, as {@code hello.media} says it
      * @param records where refused requests are journaled ({@link Refusals}, through this node's {@link
      *     RefusalJournal}, which HTTP's refusals share: {@link #refusalJournal()})
@@ -85,7 +91,7 @@ public final class SignalingHandler implements Changes {
             Connections connections,
             QueueService queue,
             ClusterView cluster,
-            List<ServerMessage.IceServer> iceServers,
+            IceOptions ice,
             String serverName,
             String mediaMode,
             MeterRegistry metrics,
@@ -95,7 +101,7 @@ public final class SignalingHandler implements Changes {
         this.connections = connections;
         this.queue = queue;
         this.cluster = cluster;
-        this.iceServers = List.copyOf(iceServers);
+        this.ice = ice;
         this.serverName = serverName;
         this.mediaMode = mediaMode;
         this.metrics = metrics;
@@ -148,7 +154,8 @@ public final class SignalingHandler implements Changes {
                 cluster.newConnectionId(),
                 ws,
                 vertx.getOrCreateContext(),
-                new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()));
+                new RateLimiter(MESSAGES_PER_SECOND, BURST, System.nanoTime()),
+                this::issueIceServers);
         ProtocolException refused = null;
         if (version != null && !version.equals(String.valueOf(Codec.PROTOCOL_VERSION))) {
             refused = new ProtocolException(
@@ -237,11 +244,51 @@ public final class SignalingHandler implements Changes {
         return new ServerMessage.Hello(
                 Codec.PROTOCOL_VERSION,
                 serverName,
-                iceServers,
+                ice.stun(),
                 new ServerMessage.Limits(
                         Codec.MAX_MESSAGE_CHARS, MESSAGES_PER_SECOND, (int) (QueueService.RESUME_GRACE_MS / 1000)),
                 mediaMode,
-                servers.size() > 1 ? servers : null);
+                servers.size() > 1 ? servers : null,
+                ice.relayOnly() ? "relay" : null);
+    }
+
+    /**
+     * Sends {@code ice_servers} with new TURN credentials to a connection that holds a ticket or an account
+     * (it has a role, and as an applicant a ticket) and has none yet, or whose set is past half its
+     * lifetime. Anonymous connections never get TURN credentials: the TURN server would relay for anyone who
+     * opened the page. Called when the connection signs in ({@link Connection#becomeApplicant} …: after the
+     * handler's answer, before what the handler sends next — a resumed session's {@code paired}, whose peer
+     * connection needs the set), and by {@link #refreshIceServers} for long sessions.
+     */
+    private void issueIceServers(Connection c) {
+        IceOptions.Turn turn = ice.turn();
+        Role role = c.role();
+        // An applicant who gave the ticket up ("leave") holds none: no new set, though the connection stays.
+        if (turn == null || c.closed || role == null || (role == Role.APPLICANT && c.ticketId() == null)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long due = c.iceRefreshAt.get();
+        if (due != 0 && now < due) {
+            return;
+        }
+        long ttl = turn.ttl().toMillis();
+        if (!c.iceRefreshAt.compareAndSet(due, now + ttl / 2)) {
+            return; // another thread is issuing this connection's set right now
+        }
+        List<ServerMessage.IceServer> servers = new ArrayList<>(ice.stun());
+        servers.add(TurnCredentials.issue(turn, Instant.ofEpochMilli(now)));
+        c.send(new ServerMessage.IceServers(servers, now + ttl));
+    }
+
+    /** Gives every signed-in connection of this node whose TURN credentials are half spent a new set. */
+    public void refreshIceServers() {
+        if (ice.turn() == null) {
+            return;
+        }
+        for (Connection c : connections.all()) {
+            issueIceServers(c);
+        }
     }
 
     /**
