@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * exported as {@code tongban_health_check{check=...}} (0 OK, 1 WARN, 2 DEGRADED, 3 DOWN).
  *
  * <p>A check gets {@code deadline} to answer; one still running then is reported DOWN ("no answer within
- * …") and is not started again until it returns, so a hung JDBC connect occupies one thread, not many.
+ * …") and is not started again until it returns, so a hung JDBC connect occupies one thread, not many. A check
+ * that was fine and fails once is a WARN ("failed once, checking again"); it is DOWN when the next round fails
+ * too, so a loaded host's slow moment does not take the node out of its load balancer.
  * Changes of level are logged once each (WARN and worse as warnings).
  */
 public final class Readiness implements AutoCloseable {
@@ -48,6 +50,7 @@ public final class Readiness implements AutoCloseable {
         return t;
     });
     private final Map<String, CompletableFuture<Result>> running = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> failing = new ConcurrentHashMap<>();
 
     /** A finding and when it was made. */
     public record Entry(Result result, Instant at) {}
@@ -116,6 +119,19 @@ public final class Readiness implements AutoCloseable {
     }
 
     private void record(String name, Result r) {
+        Entry previous = latest.get(name);
+        if (r.level() == Level.DOWN
+                && (previous == null || previous.result().level() != Level.DOWN)
+                && !firstRound(name)) {
+            // One failing round is not yet an outage (a database busy for a few seconds on a loaded host):
+            // a warning now, DOWN when the next round fails too.
+            boolean confirmed = failing.put(name, Boolean.TRUE) != null;
+            if (!confirmed) {
+                r = new Result(Level.WARN, "failed once, checking again: " + r.detail());
+            }
+        } else if (r.level() != Level.DOWN) {
+            failing.remove(name);
+        }
         Entry before = latest.put(name, new Entry(r, clock.instant()));
         if (before == null || before.result().level() != r.level()) {
             if (r.level() == Level.OK) {
@@ -138,6 +154,11 @@ public final class Readiness implements AutoCloseable {
     /** Whether the node drains ({@link #drain}). */
     public boolean draining() {
         return draining;
+    }
+
+    /** At start a failing check is DOWN at once: there is no earlier round to have been lucky in. */
+    private boolean firstRound(String name) {
+        return !latest.containsKey(name);
     }
 
     /** The worst level among the latest findings (OK before the first round). */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The node's PostgreSQL stops under it: within a check period {@code /health} says DOWN (503) naming the
+ * The node's PostgreSQL stops under it: within two check periods {@code /health} says DOWN (503) naming the
  * database, a clerk's sign-in is answered {@code STORE_UNAVAILABLE} at once — not after the pool's 30 s and
  * never as a wrong password — and once the database is back, so are the node's status and sign-in.
  */
@@ -43,7 +43,7 @@ class DatabaseOutageTest {
 
             pg.pause();
             HttpResponse<String> health = Await.value(
-                    "/health DOWN", Duration.ofSeconds(40), () -> get(node, "/health"), r -> r.statusCode() == 503);
+                    "/health DOWN", Duration.ofSeconds(60), () -> get(node, "/health"), r -> r.statusCode() == 503);
             JsonObject h = new JsonObject(health.body());
             assertThat(h.getString("status")).isEqualTo("DOWN");
             assertThat(h.getJsonObject("checks").getJsonObject("database").getString("status"))
