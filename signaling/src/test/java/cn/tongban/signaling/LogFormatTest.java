@@ -33,6 +33,8 @@ class LogFormatTest {
     void textLinesCarryTheDateAndOffset() throws Exception {
         Run r = run(Probe.class, Map.of());
         assertThat(r.exit).isZero();
+        // Standard output is for what commands print (audit verify's JSON): logback's own status stays off it.
+        assertThat(r.stdout).isEmpty();
         List<String> lines = r.stderr.lines().toList();
         assertThat(lines.get(0))
                 .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(Z|[+-]\\d{2}:\\d{2}) INFO .*"
@@ -44,6 +46,7 @@ class LogFormatTest {
     void jsonIsOneObjectPerLineWithTheFormattedMessage() throws Exception {
         Run r = run(Probe.class, Map.of("TONGBAN_LOG_FORMAT", "json"));
         assertThat(r.exit).isZero();
+        assertThat(r.stdout).isEmpty();
         List<JsonObject> events = new ArrayList<>();
         for (String line : r.stderr.lines().toList()) {
             JsonObject o = new JsonObject(line);
