@@ -578,6 +578,11 @@ public final class MediaSessions implements AutoCloseable {
         toExtras(sessionId, new ServerMessage.Screen(sessionId, source != null, source));
     }
 
+    /** What the roster says the applicant's second video shows now (null: off, or peer-to-peer mode). */
+    public ScreenSource screenOf(String sessionId) {
+        return bridged() ? roster.get(sessionId).map(MediaSession::screen).orElse(null) : null;
+    }
+
     /**
      * The applicant's page is back on a new connection (a reload or a network drop): its new peer connection
      * carries no second video until the page says {@code screen} again, so a second video the roster still
