@@ -598,7 +598,16 @@ async function restartMedia() {
   teardownCall({ keepScreen: true });
   state.callPromise = startCall(session, { after });
   const call = await state.callPromise;
-  if (call && state.call === call) client.send({ type: 'media_restart', sessionId: session.sessionId });
+  if (call && state.call === call) requestMediaRestart(session.sessionId);
+}
+
+/**
+ * Sends media_restart. Its answer is the offer (no reply echoes the id); a refusal — the session's media is moving
+ * to another node after a failure (MEDIA_UNAVAILABLE: the move pairs both pages again), or the session just
+ * ended — is no news for the applicant: the next attempt or the resume takes over.
+ */
+function requestMediaRestart(sessionId) {
+  client.request({ type: 'media_restart', sessionId }).catch((e) => console.debug('tongban: media_restart', e.code));
 }
 
 /** Audio only (the network cannot keep video) or back to video: the camera stops or resumes sending. */

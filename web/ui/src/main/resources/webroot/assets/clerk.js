@@ -465,7 +465,9 @@ function restartMedia() {
   $('#screen-video').srcObject = null;
   $('#peer-tiles').replaceChildren();
   state.call = bridgeCall(session, after);
-  client.send({ type: 'media_restart', sessionId: session.sessionId });
+  // No reply echoes the id (the answer is the offer); a refusal (the media is moving after a node failure, the
+  // session just ended) is left to the next attempt or the new pairing.
+  client.request({ type: 'media_restart', sessionId: session.sessionId }).catch((e) => console.debug('tongban: media_restart', e.code));
   render();
 }
 

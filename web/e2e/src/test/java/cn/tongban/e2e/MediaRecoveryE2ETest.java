@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,11 @@ class MediaRecoveryE2ETest {
         }
     }
 
+    @AfterEach
+    void passAgain() {
+        relay.blackout(false);
+    }
+
     /** Makes the page apply only the bridge's candidates on {@code address}. */
     private static void onlyCandidatesOn(Page page, String address) {
         page.addInitScript(
@@ -78,8 +84,8 @@ class MediaRecoveryE2ETest {
                         .formatted(address));
     }
 
-    @Test
-    void aBlackedOutApplicantRecoversByItselfThroughMediaRestart() throws Exception {
+    /** A call: the clerk direct, the applicant through the relay; returns {clerk, applicant} once media flows. */
+    private static Page[] call(String name) throws InterruptedException {
         Page clerk = E2E.browser().newPage("clerk");
         onlyCandidatesOn(clerk, "127.0.0.1");
         clerk.navigate(E2E.browser().url("/clerk"));
@@ -87,14 +93,29 @@ class MediaRecoveryE2ETest {
         clerk.fill("#password", "tongban2026");
         clerk.click("#login-submit");
         BrowserFixture.goAvailable(clerk);
+        int flows = relay.flows();
         Page applicant = E2E.browser().newPage("applicant");
         onlyCandidatesOn(applicant, RELAY_ADDRESS);
-        E2E.browser().join(applicant, "property-certificate", "cz-wujin-bdc", "郑重连", "13812345678");
+        E2E.browser().join(applicant, "property-certificate", "cz-wujin-bdc", name, "13812345678");
         clerk.click("#take-next");
         awaitTwoWayMedia(applicant, clerk, BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(relay.flows())
                 .as("the applicant reaches the bridge through the relay")
-                .isPositive();
+                .isGreaterThan(flows);
+        return new Page[] {clerk, applicant};
+    }
+
+    /** Frames the page's camera upload has sent (bridge mode's outbound statistics). */
+    private static double cameraFramesSent(Page page) {
+        Object sent = page.evaluate("async () => (await window.tongban.outbound()).camera?.framesSent ?? 0");
+        return ((Number) sent).doubleValue();
+    }
+
+    @Test
+    void aBlackedOutApplicantRecoversByItselfThroughMediaRestart() throws Exception {
+        Page[] pages = call("郑重连");
+        Page clerk = pages[0];
+        Page applicant = pages[1];
         long before = ((Number) applicant.evaluate("() => window.tongban.state().offerVersion")).longValue();
         assertThat(applicant.locator("#call-overlay")).isHidden();
 
@@ -139,5 +160,57 @@ class MediaRecoveryE2ETest {
                 .as("no reload and no signaling reconnect: the media alone was restarted")
                 .isEqualTo(false);
         screenshot(applicant, "recovery-2-connected-applicant.png");
+    }
+
+    /**
+     * While the link is down the applicant presses 重试 (a restart at once) and 仅语音: when the link is back the
+     * call is voice only from the applicant — no camera frame leaves, the clerk's workbench says why in words —
+     * and "打开摄像头" brings the picture back to the clerk.
+     */
+    @Test
+    void retryAndVoiceOnlyWhileTheLinkIsDownThenTheCameraBack() throws Exception {
+        Page[] pages = call("冯语音");
+        Page clerk = pages[0];
+        Page applicant = pages[1];
+
+        relay.blackout(true);
+        assertThat(applicant.locator("#call-overlay")).hasText("网络不稳定，正在重连");
+        applicant.waitForFunction("() => window.tongban.state().mediaState.restarts >= 1");
+        int restarts = ((Number) applicant.evaluate("() => window.tongban.state().mediaState.restarts")).intValue();
+        applicant.click("#media-retry");
+        applicant.waitForFunction("n => window.tongban.state().mediaState.restarts > n", restarts);
+        applicant.click("#media-audio-only");
+        assertThat(applicant.locator("#audio-only-note")).isVisible();
+        assertThat(applicant.locator("#toggle-cam")).hasText("打开摄像头");
+        assertThat(applicant.locator("#media-audio-only")).isHidden();
+
+        relay.blackout(false);
+        applicant.waitForFunction("() => window.tongban.state().mediaState.state === 'connected'");
+        assertThat(clerk.locator("#peer-camera-note")).hasText("申请人的网络不好，已改为仅语音。");
+        awaitInbound(
+                clerk,
+                "the applicant's sound at the clerk (voice only)",
+                s -> stat(s, "audio", "packetsReceived") > 50,
+                BrowserFixture.MEDIA_TIMEOUT_MS);
+        double sent = cameraFramesSent(applicant);
+        awaitInbound(
+                applicant,
+                "the clerk's camera at the applicant (it still receives video)",
+                s -> stat(s, "camera", "framesDecoded") > 30,
+                BrowserFixture.MEDIA_TIMEOUT_MS);
+        assertThat(cameraFramesSent(applicant))
+                .as("no camera frame leaves in voice only")
+                .isEqualTo(sent);
+        screenshot(clerk, "recovery-3-voice-only-clerk.png");
+
+        applicant.click("#toggle-cam");
+        assertThat(applicant.locator("#audio-only-note")).isHidden();
+        assertThat(clerk.locator("#peer-camera-note")).isHidden();
+        awaitInbound(
+                clerk,
+                "the applicant's camera at the clerk again",
+                s -> stat(s, "camera", "framesDecoded") > 10,
+                BrowserFixture.MEDIA_TIMEOUT_MS);
+        assertThat(cameraFramesSent(applicant)).isGreaterThan(sent);
     }
 }
