@@ -87,7 +87,6 @@ const STRINGS = {
     'ticket.clerkLost': '工作人员的网络中断了。您已被排回队列最前面，请稍候。',
 
     'call.with': '为您办理的工作人员：',
-    'call.connecting': '正在接通视频…',
     'media.connecting': '连接中',
     'media.connected': '已接通',
     'media.unstable': '网络不稳定',
@@ -766,7 +765,6 @@ const STRINGS = {
     'ticket.clerkLost': 'The clerk’s connection dropped. You are back at the front of the queue — please wait.',
 
     'call.with': 'Your clerk:',
-    'call.connecting': 'Connecting video…',
     'media.connecting': 'Connecting',
     'media.connected': 'Connected',
     'media.unstable': 'Unstable network',
