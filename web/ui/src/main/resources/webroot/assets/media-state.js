@@ -40,7 +40,7 @@ export const STATE_KEYS = {
  * Watches the current call of a page. `call()` returns the call (BridgeCall or Call) or null; `restart()`
  * rebuilds or restarts its media and may return a promise; `canRestart()` says whether a restart can be
  * sent now (the signaling connection is open: while it is not, the page resumes anyway). Dispatches
- * 'change' whenever the state (or the number of attempts) changes.
+ * 'change' whenever the state changes.
  */
 export class MediaWatch extends EventTarget {
   #timer = null;
@@ -137,7 +137,8 @@ export class MediaWatch extends EventTarget {
     }
     if (transport === 'connected') {
       if (this.#recovering) this.#recoveredNow(now);
-      this.#set((await this.#stalled(pc, now)) ? 'unstable' : 'connected');
+      const stalled = await this.#stalled(pc, now);
+      if (this.#timer && this.#pc === pc) this.#set(stalled ? 'unstable' : 'connected'); // not stopped meanwhile
       return;
     }
     const waited = now - this.#since;
