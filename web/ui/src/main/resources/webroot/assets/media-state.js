@@ -53,8 +53,16 @@ export class MediaWatch extends EventTarget {
   #polling = false;
   #transport = null; // the transport state last seen, and since when (#since)
 
-  constructor({ call, restart, canRestart = () => true, onRepeatedFailures = () => {}, now = () => Date.now() }) {
+  constructor({
+    call,
+    restart,
+    canRestart = () => true,
+    onRepeatedFailures = () => {},
+    now = () => Date.now(),
+    tickMs = TICK_MS,
+  }) {
     super();
+    this.tickMs = tickMs;
     this.callOf = call;
     this.restartMedia = restart;
     this.canRestart = canRestart;
@@ -76,8 +84,13 @@ export class MediaWatch extends EventTarget {
     this.history = [];
     this.#recovering = false;
     this.#recoveries = [];
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer = setInterval(() => this.#tick(), this.tickMs);
     this.#tick();
+  }
+
+  /** Looks at the call now (besides once a second and on every state change of its peer connection). */
+  check() {
+    return this.#tick();
   }
 
   /** Stops watching (the session ended). */

@@ -161,4 +161,98 @@ class CallResilienceE2ETest {
                 BrowserFixture.MEDIA_TIMEOUT_MS);
         assertThat(E2E.server().media().screenOf(sessionId)).isEqualTo(ScreenSource.SCREEN);
     }
+
+    /**
+     * The recovery's timing, driven through {@code MediaWatch} in the page with a clock of the test's own and
+     * peer connections that only report states (the media of the other tests is real; here only the schedule is
+     * under test): a first connection that does not come up in 15 s is restarted; tries follow after 10 s plus
+     * 2, 4, 8 s; after the fourth, 10 s later, 已断开; 重试 starts over at once; a connection back is 已接通; a
+     * disconnection shorter than 4 s restarts nothing; the third recovery within two minutes asks for audio only.
+     */
+    @Test
+    void theRecoveryFollowsItsScheduleAndGivesUpInWords() {
+        Page page = E2E.browser().newPage("schedule");
+        page.navigate(E2E.browser().url("/"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> run = (Map<String, Object>)
+                page.evaluate(
+                        """
+                async () => {
+                  const { MediaWatch } = await import('/assets/media-state.js');
+                  let time = 0;
+                  const restarts = [];
+                  let audioOnly = 0;
+                  const fakePc = (state) =>
+                    Object.assign(new EventTarget(), {
+                      connectionState: state,
+                      iceConnectionState: 'checking',
+                      getStats: async () => new Map([['in', { type: 'inbound-rtp', packetsReceived: time }]]),
+                    });
+                  let call = { pc: fakePc('connecting') };
+                  const watch = new MediaWatch({
+                    call: () => call,
+                    restart: () => {
+                      restarts.push(time);
+                      call = { pc: fakePc('connecting') };
+                    },
+                    now: () => time,
+                    onRepeatedFailures: () => audioOnly++,
+                    tickMs: 3600000, // no tick of its own: the steps below look
+                  });
+                  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+                  const at = async (ms, state) => {
+                    time += ms;
+                    if (state) call.pc.connectionState = state;
+                    await watch.check();
+                    await settle();
+                    return watch.state;
+                  };
+                  const seen = {};
+                  watch.start();
+                  await settle();
+                  seen.start = watch.state;
+                  seen.at14s = await at(14000);
+                  seen.at15s = await at(1000);
+                  for (const step of [9000, 3000, 14000, 18000, 9000]) await at(step);
+                  seen.beforeGivingUp = watch.state;
+                  seen.restartsBeforeGivingUp = [...restarts];
+                  seen.gaveUp = await at(1000);
+                  seen.stillFailed = await at(60000);
+                  watch.retry();
+                  await settle();
+                  seen.afterRetry = watch.state;
+                  seen.restartsAfterRetry = restarts.length;
+                  seen.back = await at(500, 'connected');
+                  seen.shortDrop = await at(1000, 'disconnected');
+                  seen.shortDropRestarts = restarts.length;
+                  seen.shortDropBack = await at(3000, 'connected');
+                  for (let i = 0; i < 2; i++) {
+                    await at(1000, 'failed');
+                    await at(500, 'connected');
+                  }
+                  seen.recovered = watch.recovered;
+                  seen.audioOnly = audioOnly;
+                  watch.stop();
+                  seen.stopped = watch.state;
+                  return seen;
+                }
+                """);
+        assertThat(run)
+                .containsEntry("start", "connecting")
+                .containsEntry("at14s", "connecting")
+                .containsEntry("at15s", "reconnecting")
+                .containsEntry("beforeGivingUp", "reconnecting")
+                .containsEntry("gaveUp", "failed")
+                .containsEntry("stillFailed", "failed")
+                .containsEntry("afterRetry", "reconnecting")
+                .containsEntry("restartsAfterRetry", 5)
+                .containsEntry("back", "connected")
+                .containsEntry("shortDrop", "reconnecting")
+                .containsEntry("shortDropRestarts", 5)
+                .containsEntry("shortDropBack", "connected")
+                .containsEntry("recovered", 3)
+                .containsEntry("audioOnly", 1);
+        assertThat(run.get("restartsBeforeGivingUp")).isEqualTo(List.of(15000, 27000, 41000, 59000));
+        assertThat(run.get("stopped")).isNull();
+    }
 }
