@@ -4,7 +4,8 @@
 
 import { applyI18n, bindLanguageSwitch, errorText, formatTime, getLang, hasKey, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
-import { BridgeCall, Call, openCameraAndMic, playStream, transportDiagnostics, watchMicLevel } from './rtc.js';
+import { BridgeCall, Call, nextEpoch, openCameraAndMic, playStream, transportDiagnostics, watchMicLevel } from './rtc.js';
+import { MediaWatch, STATE_KEYS, allowHelpKey } from './media-state.js';
 import { initDeclaration } from './declaration.js';
 import { initMaterials } from './materials.js';
 import { initSigning } from './signing.js';
@@ -26,6 +27,8 @@ import {
 } from './ui.js';
 
 const TOKEN_KEY = 'tongban.resumeToken';
+// The second video on before a reload (its source): the share ends with the page, so the applicant is told.
+const SHARING_KEY = 'tongban.sharing';
 const DRAFT_KEY = 'tongban.draft';
 const MOBILE = /^1[3-9]\d{9}$/;
 const APPOINTMENT_CODE = /^[A-Za-z0-9]{8}$/;
@@ -38,8 +41,12 @@ const state = {
   contactErrors: {},
   // Mobile verification (docs/protocol.md): whether the server needs it, the code's resend countdown, a status line.
   verify: { required: false, busy: false, resendAt: 0, sentTo: null, status: null },
-  device: { status: 'idle', detail: '' }, // idle | checking | ok | denied | notFound | busy | unsupported | error
-  voiceOnly: false,
+  // idle | checking | ok | voiceOk | cameraDenied | cameraMissing (the microphone works) | denied | notFound | busy |
+  // unsupported | error
+  device: { status: 'idle', detail: '' },
+  voiceOnly: false, // the applicant chose to queue with the microphone only (kept in the draft)
+  audioOnly: false, // the call fell back to audio only: the camera sends nothing
+  peerCamera: null, // the clerk's camera sends no picture: server 'camera' {reason}
   previewStream: null,
   stopMeter: () => {},
   ticket: null,
@@ -62,6 +69,19 @@ const state = {
 };
 
 const client = new SignalingClient();
+state.voiceOnly = state.draft.voiceOnly === true;
+// A screen share or document camera was on when the page went away: it ended with it (never restarted for
+// the applicant); the resumed call says so (docs/protocol.md, client screen).
+const secondVideoLost = sessionStorage.getItem(SHARING_KEY);
+sessionStorage.removeItem(SHARING_KEY);
+// The media state in words and its recovery (media-state.js).
+const media = new MediaWatch({
+  call: () => state.call,
+  restart: () => restartMedia(),
+  canRestart: () => client.isOpen && Boolean(state.session),
+  onRepeatedFailures: () => setAudioOnly(true),
+});
+media.addEventListener('change', () => render());
 
 // ---------------------------------------------------------------- startup
 
@@ -99,6 +119,7 @@ client.addEventListener('peer', (e) => onPeer(e.detail));
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('transferred', (e) => onTransferred(e.detail));
 client.addEventListener('document_camera_request', (e) => onDocumentCameraRequest(e.detail));
+client.addEventListener('camera', (e) => onPeerCamera(e.detail));
 client.addEventListener('error', (e) => onServerError(e.detail));
 client.connect();
 
@@ -133,6 +154,11 @@ window.tongban = {
     recording: state.recording,
     participants: state.participants,
     offerVersion: state.call?.version ?? null,
+    mediaState: media.snapshot(),
+    voiceOnly: state.voiceOnly,
+    audioOnly: state.audioOnly,
+    device: state.device.status,
+    peerCamera: state.peerCamera,
   }),
 };
 
@@ -225,6 +251,8 @@ function wireSetup() {
   $('#device-retry').addEventListener('click', () => checkDevices());
   $('#device-skip').addEventListener('click', () => {
     state.voiceOnly = true;
+    state.draft.voiceOnly = true;
+    saveDraft();
     checkDevices({ video: false });
   });
   $('#join').addEventListener('click', join);
@@ -239,6 +267,9 @@ function wireSetup() {
   });
   $('#again').addEventListener('click', () => {
     state.end = null;
+    state.voiceOnly = false; // a new ticket: the devices are checked afresh
+    delete state.draft.voiceOnly;
+    saveDraft();
     state.ticket = null;
     state.chat = [];
     setNotice(null);
@@ -362,7 +393,15 @@ async function checkDevices({ video = !state.voiceOnly } = {}) {
   stopPreview();
   state.device = { status: 'checking', detail: '' };
   render();
-  const { stream, error, detail } = await openCameraAndMic({ video });
+  let { stream, error, detail } = await openCameraAndMic({ video });
+  // Without a usable camera (refused, missing, busy) the microphone alone may still do: the applicant may then
+  // choose to queue by voice only (never chosen for them).
+  let cameraError = null;
+  if (error && video && ['denied', 'notFound', 'busy'].includes(error)) {
+    const voice = await openCameraAndMic({ video: false });
+    if (voice.error) ({ error, detail } = voice);
+    else ({ stream, error, cameraError } = { stream: voice.stream, error: null, cameraError: error });
+  }
   if (state.view !== 'device') {
     stream?.getTracks().forEach((track) => track.stop());
     return;
@@ -373,7 +412,8 @@ async function checkDevices({ video = !state.voiceOnly } = {}) {
     return;
   }
   state.previewStream = stream;
-  state.device = { status: 'ok', detail: '' };
+  const status = cameraError ? (cameraError === 'denied' ? 'cameraDenied' : 'cameraMissing') : video ? 'ok' : 'voiceOk';
+  state.device = { status, detail: '' };
   $('#device-preview').srcObject = stream;
   state.stopMeter = watchMicLevel(stream, (level) => {
     $('#mic-level').style.width = `${Math.round(level * 100)}%`;
@@ -460,8 +500,12 @@ function onTicket(ticket) {
 
 function onPaired(paired) {
   teardownCall({ keepScreen: true });
+  const sameSession = state.session?.sessionId === paired.sessionId || paired.resumed;
   state.session = paired;
   state.peerLost = false;
+  state.peerCamera = null; // the clerk's page says it again
+  if (sameSession && media.state) media.reset();
+  else media.start();
   state.recording = Boolean(paired.recording);
   state.participants = [];
   if (!paired.resumed) {
@@ -470,11 +514,15 @@ function onPaired(paired) {
     state.unread = 0;
   }
   setNotice(null);
+  if (paired.resumed && secondVideoLost && !state.screenStream && !state.shareLostTold) {
+    state.shareLostTold = true;
+    setNotice({ key: secondVideoLost === 'document-camera' ? 'call.doccamLost' : 'call.shareLost', kind: 'warn' });
+  }
   show('call');
   state.callPromise = startCall(paired);
 }
 
-async function startCall(paired) {
+async function startCall(paired, { after = 0 } = {}) {
   await ensureLocalMedia();
   if (state.session !== paired) return null;
   const call =
@@ -484,6 +532,7 @@ async function startCall(paired) {
           media: Promise.resolve(state.localStream),
           primaryRole: 'clerk',
           sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
+          after,
         })
       : new Call({
           offerer: false,
@@ -492,23 +541,92 @@ async function startCall(paired) {
           sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
         });
   call.screenTrack = state.screenStream?.getVideoTracks()[0] ?? null;
+  call.cameraOff = state.audioOnly;
   call.setEnabled('audio', state.micOn);
   call.setEnabled('video', state.camOn);
   call.addEventListener('tracks', () => showRemote(call));
   call.addEventListener('state', () => render());
   state.call = call;
   $('#self-video').srcObject = state.localStream;
-  // A share (or the document camera) that survived a network drop continues: tell the clerk's page again.
-  if (call.screenTrack) client.send({ type: 'screen', sessionId: paired.sessionId, active: true, source: state.secondSource });
+  // A share (or the document camera) that survived a network drop continues: tell the clerk's page again. (A
+  // media restart changes nothing the server knows: not told again.)
+  if (call.screenTrack && !after) {
+    client.send({ type: 'screen', sessionId: paired.sessionId, active: true, source: state.secondSource });
+  }
+  sendCameraState();
   render();
   return call;
 }
 
+/**
+ * Tells the clerk's page whether our camera sends a picture, and why not (server 'camera'): with each new call
+ * only when it does not (the clerk's page starts from "it does"), on a change always.
+ */
+function sendCameraState({ changed = false } = {}) {
+  const sessionId = state.session?.sessionId;
+  if (!sessionId) return;
+  const hasCamera = Boolean(state.localStream?.getVideoTracks().length);
+  const reason = !hasCamera ? 'no_camera' : state.audioOnly ? 'poor_network' : !state.camOn ? 'turned_off' : null;
+  if (reason) client.send({ type: 'camera', sessionId, active: false, reason });
+  else if (changed) client.send({ type: 'camera', sessionId, active: true });
+}
+
 async function ensureLocalMedia() {
   if (state.localStream?.getTracks().some((track) => track.readyState === 'live')) return;
-  const { stream, error } = await openCameraAndMic({ video: !state.voiceOnly });
+  let { stream, error } = await openCameraAndMic({ video: !state.voiceOnly });
+  if (error && !state.voiceOnly) {
+    // The camera went away since the device check (refused, unplugged): go on by voice, and say so.
+    const voice = await openCameraAndMic({ video: false });
+    if (!voice.error) ({ stream, error } = { stream: voice.stream, error: null });
+  }
   state.localStream = stream;
   if (error) setNotice({ key: `device.${error}`, kind: 'warn' });
+}
+
+/**
+ * The media connection failed (media-state.js) or the applicant pressed 重试. Bridge: a new peer connection and
+ * media_restart (the bridge gives this page a new endpoint and offers it; docs/protocol.md). Peer to peer the
+ * clerk's page is the offerer and restarts ICE; from this side the connection to the server is dropped and
+ * resumed at once, which gives both pages new peer connections.
+ */
+async function restartMedia() {
+  const session = state.session;
+  if (!session || !client.isOpen) return;
+  if (client.hello?.media !== 'bridge') {
+    client.reconnect();
+    return;
+  }
+  const after = nextEpoch(state.call?.version);
+  teardownCall({ keepScreen: true });
+  state.callPromise = startCall(session, { after });
+  const call = await state.callPromise;
+  if (call && state.call === call) requestMediaRestart(session.sessionId);
+}
+
+/**
+ * Sends media_restart. Its answer is the offer (no reply echoes the id); a refusal — the session's media is moving
+ * to another node after a failure (MEDIA_UNAVAILABLE: the move pairs both pages again), or the session just
+ * ended — is no news for the applicant: the next attempt or the resume takes over.
+ */
+function requestMediaRestart(sessionId) {
+  client.request({ type: 'media_restart', sessionId }).catch((e) => console.debug('tongban: media_restart', e.code));
+}
+
+/** Audio only (the network cannot keep video) or back to video: the camera stops or resumes sending. */
+async function setAudioOnly(on) {
+  if (on === state.audioOnly || !state.localStream?.getVideoTracks().length) return;
+  state.audioOnly = on;
+  state.camOn = !on;
+  state.call?.setEnabled('video', state.camOn);
+  await state.call?.setCameraSending(!on);
+  sendCameraState({ changed: true });
+  render();
+}
+
+function onPeerCamera(message) {
+  if (message.sessionId !== state.session?.sessionId || message.from !== 'clerk') return;
+  state.peerCamera = message.active ? null : { reason: message.reason };
+  render();
 }
 
 async function withCall(message, action) {
@@ -579,6 +697,7 @@ function onTransferred(message) {
   if (state.session && message.sessionId !== state.session.sessionId) return;
   // The clerk handed the session over: a new 'paired' (another clerk) or 'ticket' (back in a queue) follows.
   teardownCall({ keepScreen: true });
+  media.stop();
   state.session = null;
   if (message.toClerkName) setNotice({ key: 'ticket.transferred', params: { name: message.toClerkName }, kind: 'ok' });
   else {
@@ -590,6 +709,7 @@ function onTransferred(message) {
 function onEnded(message) {
   if (state.session && message.sessionId !== state.session.sessionId) return;
   teardownCall();
+  media.stop();
   state.session = null;
   if (message.reason === 'clerk_lost') {
     // The ticket went back to the head of the queue: wait again.
@@ -614,6 +734,8 @@ function onServerError(error) {
 
 function finish(end) {
   teardownCall();
+  media.stop();
+  state.audioOnly = false;
   documentCamera.close();
   stopLocalMedia();
   sessionStorage.removeItem(TOKEN_KEY);
@@ -631,10 +753,17 @@ function wireCall() {
     render();
   });
   $('#toggle-cam').addEventListener('click', () => {
+    if (state.audioOnly) {
+      setAudioOnly(false); // "camera on" after the fallback: video again
+      return;
+    }
     state.camOn = !state.camOn;
     state.call?.setEnabled('video', state.camOn);
+    sendCameraState({ changed: true });
     render();
   });
+  $('#media-retry').addEventListener('click', () => media.retry());
+  $('#media-audio-only').addEventListener('click', () => setAudioOnly(true));
   $('#share').addEventListener('click', () => (state.secondSource === 'screen' ? stopShare() : startShare()));
   $('#hangup').addEventListener('click', async () => {
     if (!(await confirmDialog(t('call.hangupConfirm'), t('call.hangupNo'), t('call.hangupYes')))) return;
@@ -727,6 +856,7 @@ async function setSecondVideo(stream, source) {
   const previous = state.screenStream;
   state.screenStream = stream;
   state.secondSource = source;
+  sessionStorage.setItem(SHARING_KEY, source);
   if (previous && previous !== stream) previous.getTracks().forEach((track) => track.stop());
   await state.call?.setScreenTrack(stream.getVideoTracks()[0]);
   if (state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: true, source });
@@ -739,6 +869,7 @@ async function stopShare({ notify = true } = {}) {
   const source = state.secondSource;
   state.screenStream = null;
   state.secondSource = null;
+  sessionStorage.removeItem(SHARING_KEY);
   stream.getTracks().forEach((track) => track.stop());
   await state.call?.setScreenTrack(null);
   if (notify && state.session) client.send({ type: 'screen', sessionId: state.session.sessionId, active: false, source });
@@ -892,14 +1023,17 @@ function renderDeviceStep() {
     ok: t('device.ok'),
     error: t('device.error', { detail }),
   };
-  box.textContent = messages[status] ?? t(`device.${status}`);
-  box.className = `notice ${status === 'ok' ? 'ok' : status === 'checking' || status === 'idle' ? '' : 'error'}`;
-  const failed = !['idle', 'checking', 'ok'].includes(status);
-  $('#device-retry').hidden = !failed;
-  // Voice only helps when the camera is missing or busy; a refusal covers the microphone too.
-  $('#device-skip').hidden = !(['notFound', 'busy'].includes(status) && !state.voiceOnly);
-  $('#mic-block').hidden = status !== 'ok';
-  $('#join').disabled = status !== 'ok' || !client.isOpen;
+  // A refusal is answered with how to allow it on this device and browser (not an address bar a phone lacks).
+  const help = ['denied', 'cameraDenied'].includes(status) ? ` ${t(allowHelpKey())}` : '';
+  box.textContent = (messages[status] ?? t(`device.${status}`)) + help;
+  const usable = ['ok', 'voiceOk'].includes(status);
+  const voiceOffered = ['cameraDenied', 'cameraMissing'].includes(status);
+  box.className = `notice ${usable ? 'ok' : status === 'checking' || status === 'idle' ? '' : voiceOffered ? 'warn' : 'error'}`;
+  $('#device-retry').hidden = usable || ['idle', 'checking'].includes(status);
+  // Voice only is offered when the microphone works but the camera cannot be used; the applicant chooses it.
+  $('#device-skip').hidden = !voiceOffered;
+  $('#mic-block').hidden = !(usable || voiceOffered);
+  $('#join').disabled = !usable || !client.isOpen;
 }
 
 function renderTicket() {
@@ -936,10 +1070,7 @@ function renderCall() {
   $('#peer-hall').textContent = session?.peer?.hallName ?? findHall(session?.hallId)?.name ?? '';
   $('#call-number').textContent = session?.number ?? '';
 
-  const overlay = $('#call-overlay');
-  const connected = state.call?.connectionState === 'connected';
-  overlay.hidden = connected && !state.peerLost;
-  overlay.textContent = state.peerLost ? t('call.peerLost') : t('call.connecting');
+  renderMediaState();
 
   const mic = $('#toggle-mic');
   mic.textContent = state.micOn ? t('call.micOn') : t('call.micOff');
@@ -975,6 +1106,22 @@ function renderCall() {
   unread.hidden = state.unread === 0;
   unread.textContent = String(state.unread);
   unread.setAttribute('aria-label', t('call.unread', { n: state.unread }));
+}
+
+/** The media state in words over the clerk's video, with 重试 and 仅语音 while it is not well (media-state.js). */
+function renderMediaState() {
+  const words = media.state ?? 'connecting';
+  const troubled = ['unstable', 'reconnecting', 'failed'].includes(words);
+  const overlay = $('#call-overlay');
+  overlay.hidden = words === 'connected' && !state.peerLost;
+  overlay.dataset.state = words;
+  overlay.textContent = state.peerLost ? t('call.peerLost') : t(STATE_KEYS[words]);
+  $('#media-actions').hidden = state.peerLost || !troubled;
+  $('#media-audio-only').hidden = state.audioOnly || !state.localStream?.getVideoTracks().length;
+  $('#audio-only-note').hidden = !state.audioOnly;
+  const note = $('#peer-camera-note');
+  note.hidden = !state.peerCamera;
+  if (state.peerCamera) note.textContent = t(`media.peerCamera.${state.peerCamera.reason}`, { who: t('media.who.clerk') });
 }
 
 function renderEnd() {

@@ -4,7 +4,8 @@
 import { applyI18n, bindLanguageSwitch, errorText, formatDuration, onLangChange, t } from './i18n.js';
 import { SignalingClient } from './signaling.js';
 import { tokenKeeper } from './auth.js';
-import { BridgeCall, Call, SCREEN, openCameraAndMic, playStream, transportDiagnostics } from './rtc.js';
+import { BridgeCall, Call, SCREEN, nextEpoch, openCameraAndMic, playStream, transportDiagnostics } from './rtc.js';
+import { MediaWatch, STATE_KEYS } from './media-state.js';
 import { initCobrowse } from './cobrowse.js';
 import { initChecks } from './checks.js';
 import { initSigning } from './signing.js';
@@ -42,6 +43,8 @@ const state = {
   screenActive: false,
   secondSource: null, // what the applicant's second video shows: 'screen' | 'document-camera'
   peerLost: false,
+  audioOnly: false, // the call fell back to audio only: our camera sends nothing
+  peerCamera: null, // the applicant's camera sends no picture: server 'camera' {reason}
   chat: [],
   outcomeFor: null, // {sessionId, mode: 'end' | 'ended' | 'lost'}
   notice: null,
@@ -58,6 +61,14 @@ const state = {
 };
 
 const client = new SignalingClient();
+// The media state in words and its recovery (media-state.js).
+const media = new MediaWatch({
+  call: () => state.call,
+  restart: () => restartMedia(),
+  canRestart: () => client.isOpen && Boolean(state.session),
+  onRepeatedFailures: () => setAudioOnly(true),
+});
+media.addEventListener('change', () => render());
 // The token is refreshed before it expires; the open connection stays signed in whatever happens to it.
 const tokens = tokenKeeper(TOKEN_KEY, {
   onRefresh: (token) => (state.token = token),
@@ -104,6 +115,11 @@ client.addEventListener('screen', (e) =>
   }),
 );
 client.addEventListener('peer', (e) => onSession(e.detail, () => onPeer(e.detail)));
+client.addEventListener('camera', (e) =>
+  onSession(e.detail, () => {
+    if (e.detail.from === 'applicant') state.peerCamera = e.detail.active ? null : { reason: e.detail.reason };
+  }),
+);
 client.addEventListener('ended', (e) => onEnded(e.detail));
 client.addEventListener('error', (e) => {
   if (isStaleMediaError(e.detail)) console.debug('tongban: late media message after the session ended', e.detail);
@@ -155,6 +171,9 @@ window.tongban = {
     offerVersion: state.call?.version ?? null,
     unfinished: unfinished.state(),
     workbench: workbench.state(),
+    mediaState: media.snapshot(),
+    audioOnly: state.audioOnly,
+    peerCamera: state.peerCamera,
   }),
 };
 
@@ -313,6 +332,9 @@ async function authenticate(lost = null) {
 // ---------------------------------------------------------------- console
 
 function wireConsole() {
+  $('#media-retry').addEventListener('click', () => media.retry());
+  $('#media-audio-only').addEventListener('click', () => setAudioOnly(true));
+  $('#video-back').addEventListener('click', () => setAudioOnly(false));
   $('#status-toggle').addEventListener('click', () => {
     const next = state.clerk?.status === 'available' ? 'away' : 'available';
     client.request({ type: 'status', status: next }).catch((e) => setNotice({ code: e.code, reason: e.reason, kind: 'error' }));
@@ -436,8 +458,13 @@ async function onPaired(paired) {
     state.chat = [];
     state.participants = [];
     state.invited = [];
+    state.audioOnly = false;
     workbench.start();
+    media.start();
+  } else {
+    media.reset();
   }
+  state.peerCamera = null; // the applicant's page says it again
   state.session = paired;
   state.peerLost = false;
   state.recording = Boolean(paired.recording);
@@ -447,16 +474,8 @@ async function onPaired(paired) {
   workbench.secondVideo(false); // the applicant's page says again what it shows
   render();
   if (client.hello?.media === 'bridge') {
-    // The server offers; offers that arrive while the camera is still opening wait in the call.
-    const call = new BridgeCall({
-      ...client.rtcConfiguration(),
-      media: state.media.then(() => (paired.role === 'supervisor' ? null : state.localStream)),
-      primaryRole: 'applicant',
-      sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
-    });
-    call.addEventListener('tracks', () => showRemote(call));
-    call.addEventListener('state', () => render());
-    state.call = call;
+    state.call = bridgeCall(paired);
+    sendCameraState();
     render();
     return;
   }
@@ -469,10 +488,77 @@ async function onPaired(paired) {
     localStream: state.localStream,
     sendSignal: (type, payload) => client.send({ type, sessionId: paired.sessionId, ...payload }),
   });
+  call.cameraOff = state.audioOnly;
   call.addEventListener('tracks', () => showRemote(call));
   call.addEventListener('state', () => render());
   state.call = call;
   call.start();
+  sendCameraState();
+  render();
+}
+
+/** Bridge mode: the server offers; offers that arrive while the camera is still opening wait in the call. */
+function bridgeCall(paired, after = 0) {
+  const call = new BridgeCall({
+    ...client.rtcConfiguration(),
+    media: state.media.then(() => (paired.role === 'supervisor' ? null : state.localStream)),
+    primaryRole: 'applicant',
+    sendAnswer: (answer) => client.send({ type: 'answer', sessionId: paired.sessionId, ...answer }),
+    after,
+  });
+  call.cameraOff = state.audioOnly;
+  call.addEventListener('tracks', () => showRemote(call));
+  call.addEventListener('state', () => render());
+  return call;
+}
+
+/**
+ * The media connection failed (media-state.js) or the clerk pressed 重试. Bridge: a new peer connection and
+ * media_restart (a new endpoint on the bridge, offered to this page; the applicant's second video stays as it
+ * was). Peer to peer: an ICE restart with a new offer (this page is the offerer).
+ */
+function restartMedia() {
+  const session = state.session;
+  if (!session || !client.isOpen) return;
+  if (!state.call?.bridged) {
+    state.call?.restartIce();
+    return;
+  }
+  const after = nextEpoch(state.call.version);
+  state.call.close();
+  $('#applicant-video').srcObject = null;
+  $('#screen-video').srcObject = null;
+  $('#peer-tiles').replaceChildren();
+  state.call = bridgeCall(session, after);
+  // No reply echoes the id (the answer is the offer); a refusal (the media is moving after a node failure, the
+  // session just ended) is left to the next attempt or the new pairing.
+  client.request({ type: 'media_restart', sessionId: session.sessionId }).catch((e) => console.debug('tongban: media_restart', e.code));
+  render();
+}
+
+/**
+ * Tells the applicant's page whether our camera sends a picture (server 'camera'): with each new call only when
+ * it does not (the page starts from "it does"), on a change always. Only the session's own clerk: helpers and
+ * supervisors are not a party.
+ */
+function sendCameraState({ changed = false } = {}) {
+  const session = state.session;
+  if (!session || session.role !== 'clerk') return;
+  state.media.then(() => {
+    if (state.session !== session) return;
+    const hasCamera = Boolean(state.localStream?.getVideoTracks().length);
+    const reason = !hasCamera ? 'no_camera' : state.audioOnly ? 'poor_network' : null;
+    if (reason) client.send({ type: 'camera', sessionId: session.sessionId, active: false, reason });
+    else if (changed) client.send({ type: 'camera', sessionId: session.sessionId, active: true });
+  });
+}
+
+/** Audio only (the network cannot keep video) or back to video. */
+async function setAudioOnly(on) {
+  if (on === state.audioOnly || !state.localStream?.getVideoTracks().length || !state.session) return;
+  state.audioOnly = on;
+  await state.call?.setCameraSending(!on);
+  sendCameraState({ changed: true });
   render();
 }
 
@@ -564,8 +650,11 @@ function onEnded(ended) {
     return;
   }
   teardownCall();
+  media.stop();
   state.session = null;
   state.sessionNotice = null;
+  state.audioOnly = false;
+  state.peerCamera = null;
   state.participants = [];
   state.invited = [];
   state.recording = false;
@@ -769,9 +858,7 @@ function renderSession() {
   $('#session-media').classList.toggle('screen-on', state.screenActive);
   $('#screen-stage').hidden = !state.screenActive;
   $('#screen-caption').textContent = t(state.secondSource === 'document-camera' ? 'session.documentCamera' : 'session.screen');
-  const connected = state.call?.connectionState === 'connected';
-  $('#call-overlay').hidden = connected && !state.peerLost;
-  $('#call-overlay').textContent = state.peerLost ? t('session.peerLost') : t('call.connecting');
+  renderMediaState();
   const sessionNotice = $('#session-notice');
   sessionNotice.hidden = !state.sessionNotice;
   sessionNotice.className = `notice ${state.peerLost ? 'warn' : 'ok'}`;
@@ -795,6 +882,22 @@ function renderSession() {
   // Transfer and priority checks belong to the session's own clerk, not to helpers and supervisors.
   $('#routing-panel').hidden = !own;
   $('#transfer-form').hidden = !own;
+}
+
+/** The media state in words over the applicant's video, with 重试 and 仅语音 while it is not well. */
+function renderMediaState() {
+  const words = media.state ?? 'connecting';
+  const troubled = ['unstable', 'reconnecting', 'failed'].includes(words);
+  const overlay = $('#call-overlay');
+  overlay.hidden = words === 'connected' && !state.peerLost;
+  overlay.dataset.state = words;
+  overlay.textContent = state.peerLost ? t('session.peerLost') : t(STATE_KEYS[words]);
+  $('#media-actions').hidden = state.peerLost || !troubled;
+  $('#media-audio-only').hidden = state.audioOnly || !state.localStream?.getVideoTracks().length;
+  $('#audio-only-note').hidden = !state.audioOnly;
+  const note = $('#peer-camera-note');
+  note.hidden = !state.peerCamera;
+  if (state.peerCamera) note.textContent = t(`media.peerCamera.${state.peerCamera.reason}`, { who: t('media.who.applicant') });
 }
 
 function renderInvitation() {

@@ -74,6 +74,14 @@ function mediaErrorKey(e) {
 }
 
 /**
+ * The first offer version of the endpoint after the one `version` belongs to (versions are the endpoint's epoch
+ * × 1,000,000 plus the offer number, docs/protocol.md): a call built for a media_restart ignores the older ones.
+ */
+export function nextEpoch(version) {
+  return (Math.floor((version ?? 0) / 1_000_000) + 1) * 1_000_000;
+}
+
+/**
  * One WebRTC call. `sendSignal(type, payload)` sends 'sdp' / 'ice' to the peer through the
  * server. All signaling input is handled strictly in order on one promise chain, and remote ICE
  * candidates that arrive before the remote description wait for it.
@@ -89,6 +97,7 @@ export class Call extends EventTarget {
     this.localStream = localStream;
     this.sendSignal = sendSignal;
     this.screenTrack = null;
+    this.cameraOff = false; // audio only: the camera transceiver sends no track
     this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('icecandidate', (event) => {
       // The end-of-candidates marker (null) is not relayed: it is optional and the peer copes.
@@ -116,7 +125,7 @@ export class Call extends EventTarget {
   start() {
     return this.#enqueue(async () => {
       const audio = this.localStream?.getAudioTracks()[0];
-      const camera = this.localStream?.getVideoTracks()[0];
+      const camera = this.cameraOff ? null : this.localStream?.getVideoTracks()[0];
       const streams = this.localStream ? [this.localStream] : [];
       this.pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams });
       this.pc.addTransceiver(camera ?? 'video', { direction: 'sendrecv', streams });
@@ -125,6 +134,26 @@ export class Call extends EventTarget {
       this.sendSignal('sdp', { description: toInit(this.pc.localDescription) });
       this.#emitTracks();
     });
+  }
+
+  /**
+   * Clerk (the offerer): restarts ICE — new credentials, new candidate pairs — with a new offer the applicant
+   * answers as any other. Nothing happens while an offer is still unanswered.
+   */
+  restartIce() {
+    return this.#enqueue(async () => {
+      if (!this.offerer || this.pc.signalingState !== 'stable') return;
+      this.pc.restartIce();
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      this.sendSignal('sdp', { description: toInit(this.pc.localDescription) });
+    });
+  }
+
+  /** Audio only (false) or back to video (true): the camera transceiver sends no track, or the camera again. */
+  async setCameraSending(on) {
+    this.cameraOff = !on;
+    const camera = this.transceiver(CAMERA);
+    if (camera) await camera.sender.replaceTrack(on ? (this.localStream?.getVideoTracks()[0] ?? null) : null);
   }
 
   /** Handles a relayed description: the applicant answers offers, the clerk applies answers. */
@@ -212,7 +241,7 @@ export class Call extends EventTarget {
     const [audio, camera, screen] = this.pc.getTransceivers();
     const streams = this.localStream ? [this.localStream] : [];
     const audioTrack = this.localStream?.getAudioTracks()[0] ?? null;
-    const cameraTrack = this.localStream?.getVideoTracks()[0] ?? null;
+    const cameraTrack = this.cameraOff ? null : (this.localStream?.getVideoTracks()[0] ?? null);
     if (audio) {
       audio.direction = 'sendrecv';
       audio.sender.replaceTrack(audioTrack);
@@ -265,9 +294,12 @@ export class BridgeCall extends EventTarget {
   #uploads = {};
   #remote = new Map();
 
-  constructor({ iceServers = [], iceTransportPolicy = 'all', media = Promise.resolve(null), sendAnswer, primaryRole }) {
+  constructor({ iceServers = [], iceTransportPolicy = 'all', media = Promise.resolve(null), sendAnswer, primaryRole, after = 0 }) {
     super();
+    // After a media_restart: offers for the endpoint given up (versions up to `after`) are not for this call.
+    this.#applied = after;
     this.bridged = true;
+    this.cameraOff = false; // audio only: the camera upload sends no track
     this.media = media;
     this.localStream = null;
     this.sendAnswer = sendAnswer;
@@ -314,6 +346,13 @@ export class BridgeCall extends EventTarget {
       this.#applied = offer.version;
       this.dispatchEvent(new CustomEvent('tracks'));
     });
+  }
+
+  /** Audio only (false) or back to video (true): the camera upload sends no track, or the camera again. */
+  async setCameraSending(on) {
+    this.cameraOff = !on;
+    const camera = this.#uploadTransceiver('camera');
+    if (camera) await camera.sender.replaceTrack(this.#localTrack('camera'));
   }
 
   /** Puts a screen track (or null) on the screen upload m-line. */
@@ -419,7 +458,7 @@ export class BridgeCall extends EventTarget {
   #localTrack(kind) {
     if (kind === 'screen') return this.screenTrack;
     if (kind === 'audio') return this.localStream?.getAudioTracks()[0] ?? null;
-    return this.localStream?.getVideoTracks()[0] ?? null;
+    return this.cameraOff ? null : (this.localStream?.getVideoTracks()[0] ?? null);
   }
 
   #uploadTransceiver(kind) {

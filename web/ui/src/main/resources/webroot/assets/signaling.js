@@ -146,6 +146,14 @@ export class SignalingClient extends EventTarget {
     this.#setState('closed');
   }
 
+  /**
+   * Drops the socket and reconnects at once, resuming: the peer-to-peer applicant page's media restart (the
+   * resume gives both pages new peer connections).
+   */
+  reconnect() {
+    this.#ws?.close(4000, 'media restart');
+  }
+
   /** Drops the socket as a network failure would (the client reconnects); for tests. */
   simulateDrop() {
     this.#ws?.close(4000, 'simulated drop');

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The session's media and what travels with it, as messages: the bridge's offers answered ({@code answer}),
  * the peer-to-peer relay ({@code sdp}, {@code ice}; refused in bridge mode), chat, the applicant's second
- * video ({@code screen}) and the clerk's request for the document camera, and the extra participants of a
+ * video ({@code screen}), whether its camera sends a picture ({@code camera}), the clerk's request for the document camera, and the extra participants of a
  * bridged session ({@code invite}, {@code join_session}, {@code leave_session}, {@code list_sessions}).
  */
 public final class MediaMessages {
@@ -86,6 +86,7 @@ public final class MediaMessages {
             }
         });
         r.on(ClientMessage.Screen.class, Access.APPLICANT, this::secondVideo);
+        r.on(ClientMessage.Camera.class, Access.PARTY, this::camera);
         r.on(ClientMessage.DocumentCameraRequest.class, Access.CLERK, this::documentCameraRequest);
         r.onAsync(ClientMessage.Answer.class, Access.PARTY, sessions::answer);
         r.onAsync(ClientMessage.MediaRestart.class, Access.PARTY, sessions::restartMedia);
@@ -194,6 +195,22 @@ public final class MediaMessages {
                 s.sessionId(),
                 AuditDetails.of(AuditField.SOURCE, s.source().wire()));
         send(peers, new ServerMessage.Screen(s.sessionId(), s.active(), source));
+    }
+
+    /**
+     * A party's camera sends a picture or not (voice only, audio-only fallback, turned off): told to the peer,
+     * helpers and supervisors, so that their pages say so in words instead of showing a black video. Not kept:
+     * the page says it again with every new call (pairing, resume, media restart).
+     */
+    private void camera(Client c, ClientMessage.Camera m) {
+        Party peers = peers(c, m.sessionId());
+        if (peers == null) {
+            return;
+        }
+        ServerMessage.Camera msg =
+                new ServerMessage.Camera(m.sessionId(), c.isClerk() ? "clerk" : "applicant", m.active(), m.reason());
+        send(peers, msg);
+        sessions.toExtras(m.sessionId(), msg);
     }
 
     /** The clerk asks for the document camera; only the applicant can turn it on. */

@@ -578,6 +578,29 @@ public final class MediaSessions implements AutoCloseable {
         toExtras(sessionId, new ServerMessage.Screen(sessionId, source != null, source));
     }
 
+    /** What the roster says the applicant's second video shows now (null: off, or peer-to-peer mode). */
+    public ScreenSource screenOf(String sessionId) {
+        return bridged() ? roster.get(sessionId).map(MediaSession::screen).orElse(null) : null;
+    }
+
+    /**
+     * The applicant's page is back on a new connection (a reload or a network drop): its new peer connection
+     * carries no second video until the page says {@code screen} again, so a second video the roster still
+     * shows is over — helpers and supervisors are told, and a later joiner is not told it is on (it would
+     * see a black panel). The parties learn it from {@code paired} with {@code resumed: true}. Returns what
+     * was on (null: nothing, or peer-to-peer mode, where the roster keeps no second video).
+     */
+    public ScreenSource screenEndedByResume(String sessionId) {
+        if (!bridged()) {
+            return null;
+        }
+        ScreenSource was = roster.get(sessionId).map(MediaSession::screen).orElse(null);
+        if (was != null) {
+            screen(sessionId, null);
+        }
+        return was;
+    }
+
     /**
      * The connections of the session's helpers and supervisors (none in peer-to-peer mode). Whenever they
      * change, everyone in the session is sent {@code participants}.

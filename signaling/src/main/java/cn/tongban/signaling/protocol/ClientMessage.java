@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
     @JsonSubTypes.Type(value = ClientMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ClientMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ClientMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ClientMessage.Camera.class, name = "camera"),
     @JsonSubTypes.Type(value = ClientMessage.DocumentCameraRequest.class, name = "document_camera_request"),
     @JsonSubTypes.Type(value = ClientMessage.DeclOpen.class, name = "decl_open"),
     @JsonSubTypes.Type(value = ClientMessage.DeclState.class, name = "decl_state"),
@@ -206,6 +207,22 @@ public sealed interface ClientMessage {
             Checks.required("active", active);
             if (source == null) {
                 source = ScreenSource.SCREEN;
+            }
+        }
+    }
+
+    /**
+     * Applicant or clerk: my camera sends a picture again ({@code active: true}) or not ({@code false}, with the
+     * {@code reason}; default {@code turned_off}).
+     */
+    record Camera(String id, String sessionId, Boolean active, CameraReason reason) implements ClientMessage {
+        public Camera {
+            Checks.identifier("sessionId", sessionId);
+            Checks.required("active", active);
+            if (active) {
+                reason = null;
+            } else if (reason == null) {
+                reason = CameraReason.TURNED_OFF;
             }
         }
     }

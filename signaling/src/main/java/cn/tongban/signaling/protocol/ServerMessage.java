@@ -25,6 +25,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ServerMessage.Ice.class, name = "ice"),
     @JsonSubTypes.Type(value = ServerMessage.Chat.class, name = "chat"),
     @JsonSubTypes.Type(value = ServerMessage.Screen.class, name = "screen"),
+    @JsonSubTypes.Type(value = ServerMessage.Camera.class, name = "camera"),
     @JsonSubTypes.Type(value = ServerMessage.DocumentCameraRequest.class, name = "document_camera_request"),
     @JsonSubTypes.Type(value = ServerMessage.Declaration.class, name = "declaration"),
     @JsonSubTypes.Type(value = ServerMessage.DeclState.class, name = "decl_state"),
@@ -297,6 +298,12 @@ public sealed interface ServerMessage {
      * the screen or the document camera.
      */
     record Screen(String sessionId, boolean active, ScreenSource source) implements ServerMessage {}
+
+    /**
+     * A party's camera sends a picture ({@code active}) or not, and why not ({@code reason}); {@code from} is
+     * {@code applicant} or {@code clerk}.
+     */
+    record Camera(String sessionId, String from, boolean active, CameraReason reason) implements ServerMessage {}
 
     /** To the applicant: the clerk asks for the document camera (for the material {@code requirement}). */
     record DocumentCameraRequest(String sessionId, String requirement) implements ServerMessage {}

@@ -16,6 +16,7 @@ import cn.tongban.signaling.protocol.ClientMessage;
 import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.protocol.ErrorReason;
 import cn.tongban.signaling.protocol.ProtocolException;
+import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import cn.tongban.signaling.queue.ClerkPresence;
@@ -478,6 +479,15 @@ public final class VirtualWindow {
                 AuditDetails.of(AuditField.TICKET, t.ticketId()));
         SessionRecord s = resumed.session();
         if (s != null) {
+            // Before paired: a page that still shares says screen again after it, and that must win.
+            ScreenSource ended = media.screenEndedByResume(s.sessionId());
+            if (ended != null) {
+                records.audit(
+                        "applicant:" + t.number(),
+                        AuditAction.SCREEN_STOPPED,
+                        s.sessionId(),
+                        AuditDetails.of(AuditField.SOURCE, ended.wire()));
+            }
             ReferenceData data = refdata.current();
             c.send(media.paired(applicantPaired(s, t, data, true, null)));
             media.chat().lines(s.sessionId()).forEach(c::send);

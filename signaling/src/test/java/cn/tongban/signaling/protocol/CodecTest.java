@@ -40,6 +40,9 @@ class CodecTest {
             screen unknown source             | {"type":"screen","sessionId":"s-1","active":true,"source":"webcam"} | INVALID_FIELD | source
             screen source as number           | {"type":"screen","sessionId":"s-1","active":true,"source":2} | INVALID_FIELD | source
             screen source wrong case          | {"type":"screen","sessionId":"s-1","active":true,"source":"DOCUMENT_CAMERA"} | INVALID_FIELD | source
+            camera without flag               | {"type":"camera","sessionId":"s-1"}                          | INVALID_FIELD | active
+            camera unknown reason             | {"type":"camera","sessionId":"s-1","active":false,"reason":"tired"} | INVALID_FIELD | reason
+            camera without session            | {"type":"camera","active":false}                             | INVALID_FIELD | sessionId
             doc camera request bad material   | {"type":"document_camera_request","sessionId":"s-1","requirement":"../x"} | INVALID_FIELD | requirement
             doc camera request no session     | {"type":"document_camera_request"}                           | INVALID_FIELD | sessionId
             answer without version            | {"type":"answer","sessionId":"s-1","sdp":"v=0"}              | INVALID_FIELD | version

@@ -51,6 +51,9 @@ class BridgeSignalingTest {
                             + "      matters: [property-certificate]\n"
                             // And one for the media restart.
                             + "    - id: wujin10\n      name: 李重连\n      hallId: cz-wujin-bdc\n"
+                            + "      matters: [property-certificate]\n"
+                            // And one for the second video across a resume.
+                            + "    - id: wujin11\n      name: 周共享\n      hallId: cz-wujin-bdc\n"
                             + "      matters: [property-certificate]\n");
         }
     });
@@ -330,6 +333,85 @@ class BridgeSignalingTest {
 
             clerk.send("{\"type\":\"hangup\",\"sessionId\":\"" + sid + "\",\"outcome\":\"completed\"}");
             app.expect(ServerMessage.Ended.class);
+        }
+    }
+
+    /**
+     * A reload ends the applicant's screen share (its new peer connection carries none): after the resume a
+     * supervisor who was listening is told it stopped, one joining later is not told it is on, and the stop is
+     * audited. The camera state ({@code camera}) reaches the other party and the supervisor; a bad reason, and a
+     * supervisor's, are refused.
+     */
+    @Test
+    void aResumeEndsTheSecondVideoAndTheCameraStateReachesEveryone(Vertx vertx) throws Exception {
+        try (WsTestClient clerk = clerk(vertx, "wujin11", true);
+                WsTestClient supervisor = clerk(vertx, "supervisor01", false);
+                WsTestClient late = clerk(vertx, "wujin08", false)) {
+            String token;
+            String sid;
+            String s;
+            try (WsTestClient app = WsTestClient.connect(vertx, IT.server().port())) {
+                app.send("{\"type\":\"join\",\"matterId\":\"property-certificate\",\"hallId\":\"cz-wujin-bdc\","
+                        + "\"name\":\"吴十六\",\"mobile\":\"13812345678\"}");
+                ServerMessage.Ticket ticket = app.expect(ServerMessage.Ticket.class);
+                token = ticket.resumeToken();
+                clerk.send("{\"type\":\"take\",\"ticketId\":\"" + ticket.ticketId() + "\"}");
+                sid = clerk.expect(ServerMessage.Paired.class).sessionId();
+                s = "\"sessionId\":\"" + sid + "\"";
+                app.expect(ServerMessage.Paired.class);
+                supervisor.send("{\"type\":\"join_session\",\"id\":\"j\"," + s + ",\"role\":\"supervisor\"}");
+                supervisor.expect(ServerMessage.Paired.class);
+
+                // Voice only: the clerk and the supervisor are told, with the reason.
+                app.send("{\"type\":\"camera\"," + s + ",\"active\":false,\"reason\":\"no_camera\"}");
+                ServerMessage.Camera toClerk = clerk.expect(ServerMessage.Camera.class);
+                assertThat(toClerk.active()).isFalse();
+                assertThat(toClerk.from()).isEqualTo("applicant");
+                assertThat(toClerk.reason()).isEqualTo(cn.tongban.signaling.protocol.CameraReason.NO_CAMERA);
+                assertThat(supervisor.expect(ServerMessage.Camera.class).reason())
+                        .isEqualTo(cn.tongban.signaling.protocol.CameraReason.NO_CAMERA);
+                app.send("{\"type\":\"camera\",\"id\":\"c\"," + s + ",\"active\":false,\"reason\":\"asleep\"}");
+                assertThat(app.error()).extracting(e -> e.code() + "/" + e.re()).isEqualTo("INVALID_FIELD/c");
+                clerk.send("{\"type\":\"camera\"," + s + ",\"active\":false,\"reason\":\"poor_network\"}");
+                ServerMessage.Camera fromClerk = app.expect(ServerMessage.Camera.class);
+                assertThat(fromClerk.from()).isEqualTo("clerk");
+                assertThat(fromClerk.reason()).isEqualTo(cn.tongban.signaling.protocol.CameraReason.POOR_NETWORK);
+                supervisor.send("{\"type\":\"camera\",\"id\":\"k\"," + s + ",\"active\":true}");
+                assertThat(supervisor.error().code()).isEqualTo("NOT_IN_SESSION");
+
+                app.send("{\"type\":\"screen\"," + s + ",\"active\":true}");
+                assertThat(clerk.expect(ServerMessage.Screen.class).active()).isTrue();
+                assertThat(supervisor.expect(ServerMessage.Screen.class).active())
+                        .isTrue();
+            }
+            // The page reloads: its share is gone with it.
+            clerk.expect(ServerMessage.Peer.class, p -> p.state().equals("disconnected"));
+            try (WsTestClient resumed = WsTestClient.connect(vertx, IT.server().port())) {
+                resumed.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + token + "\"}");
+                assertThat(resumed.expect(ServerMessage.Paired.class).resumed()).isTrue();
+                assertThat(clerk.expect(ServerMessage.Paired.class).resumed()).isTrue();
+                ServerMessage.Screen off = supervisor.expect(ServerMessage.Screen.class);
+                assertThat(off.active()).isFalse();
+                assertThat(off.source()).isNull();
+
+                // A supervisor joining now is not told that a screen is shared (it would see a black panel).
+                late.send("{\"type\":\"join_session\",\"id\":\"j2\"," + s + ",\"role\":\"supervisor\"}");
+                late.expect(
+                        ServerMessage.Participants.class, p -> p.participants().size() == 4);
+                assertThat(upToPong(late)).noneMatch(m -> m instanceof ServerMessage.Screen);
+
+                // Sharing again after the resume is told as before.
+                resumed.send("{\"type\":\"screen\"," + s + ",\"active\":true}");
+                assertThat(clerk.expect(ServerMessage.Screen.class).active()).isTrue();
+                assertThat(late.expect(ServerMessage.Screen.class).active()).isTrue();
+                clerk.send("{\"type\":\"hangup\",\"id\":\"h\"," + s + ",\"outcome\":\"completed\"}");
+                resumed.expect(ServerMessage.Ended.class);
+            }
+            assertThat(audit(sid))
+                    .extracting(AuditEvent::action)
+                    .containsSubsequence("screen.started", "ticket.resumed", "screen.started")
+                    .filteredOn(a -> a.startsWith("screen."))
+                    .containsExactly("screen.started", "screen.stopped", "screen.started");
         }
     }
 

@@ -31,6 +31,14 @@ final class BrowserFixture implements AutoCloseable {
 
     private final Chromium chromium;
     private final Browser browser;
+    /**
+     * A second Chromium without {@code --use-fake-ui-for-media-stream}, for pages that refuse a permission:
+     * that flag accepts every camera and microphone request whatever the permission says. Launched on first
+     * use.
+     */
+    private final List<String> strictFlags;
+
+    private Chromium strict;
     private final String baseUrl;
     private final List<BrowserContext> contexts = new ArrayList<>();
     private final Map<String, Page> pages = new LinkedHashMap<>();
@@ -61,6 +69,9 @@ final class BrowserFixture implements AutoCloseable {
         this.baseUrl = baseUrl;
         this.chromium = Chromium.launch(flags);
         this.browser = chromium.browser();
+        this.strictFlags = flags.stream()
+                .filter(f -> !f.startsWith("--use-fake-ui-for-media-stream"))
+                .toList();
     }
 
     /**
@@ -69,10 +80,28 @@ final class BrowserFixture implements AutoCloseable {
      * gathers no loopback ICE candidates.
      */
     Page newPage(String name) {
-        BrowserContext context = browser.newContext(
+        return newPage(name, List.of("camera", "microphone"), false);
+    }
+
+    /**
+     * A fresh browser context with only {@code granted} of camera and microphone allowed; the others are refused
+     * as a person refuses them ({@code getUserMedia} fails with {@code NotAllowedError}). A page that refuses
+     * something lives in a second Chromium without the fake UI, which would accept every request (it keeps the
+     * fake devices): there a permission not granted is asked for, and a headless browser's prompt says no.
+     */
+    Page newPage(String name, List<String> granted, boolean refusesTheRest) {
+        Browser owner = browser;
+        if (refusesTheRest) {
+            if (strict == null) {
+                strict = Chromium.launch(strictFlags);
+            }
+            owner = strict.browser();
+        }
+        BrowserContext context = owner.newContext(
                 new Browser.NewContextOptions().setViewportSize(1280, 860).setLocale("zh-CN"));
-        context.grantPermissions(
-                List.of("camera", "microphone"), new BrowserContext.GrantPermissionsOptions().setOrigin(baseUrl));
+        if (!granted.isEmpty()) {
+            context.grantPermissions(granted, new BrowserContext.GrantPermissionsOptions().setOrigin(baseUrl));
+        }
         contexts.add(context);
         Page page = context.newPage();
         pages.put(name, page);
@@ -240,6 +269,9 @@ final class BrowserFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (strict != null) {
+            strict.close();
+        }
         chromium.close();
         assertNoPolicyViolations();
     }
