@@ -26,7 +26,9 @@ public final class LogFormatFilter extends Filter<ILoggingEvent> {
 
     @Override
     public void start() {
-        writes = format != null && format.equals(chosen);
+        // An empty TONGBAN_LOG_FORMAT (a "NAME=" line in an env file) is logback's value, not unset: text.
+        String effective = chosen == null || chosen.isBlank() ? "text" : chosen.strip();
+        writes = format != null && format.equals(effective);
         super.start();
     }
 

@@ -114,6 +114,7 @@ public final class TongbanServer implements AutoCloseable {
     private final Readiness readiness;
     private final QueueService queue;
     private final String localConnPrefix;
+    private final JvmGcMetrics gcMetrics;
 
     private TongbanServer(
             ServerOptions options,
@@ -131,7 +132,8 @@ public final class TongbanServer implements AutoCloseable {
             AuditCheckpoints checkpoints,
             Readiness readiness,
             QueueService queue,
-            String localConnPrefix) {
+            String localConnPrefix,
+            JvmGcMetrics gcMetrics) {
         this.options = options;
         this.hazelcast = hazelcast;
         this.vertx = vertx;
@@ -148,6 +150,7 @@ public final class TongbanServer implements AutoCloseable {
         this.readiness = readiness;
         this.queue = queue;
         this.localConnPrefix = localConnPrefix;
+        this.gcMetrics = gcMetrics;
     }
 
     /** The audit journal's sealed checkpoints. */
@@ -231,10 +234,11 @@ public final class TongbanServer implements AutoCloseable {
         Vertx vertx = null;
         MediaSessions media = null;
         Readiness readiness = null;
+        JvmGcMetrics gcMetrics = null;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.config().commonTags("node", options.nodeName());
-            bindProcessMetrics(registry, options, db);
+            gcMetrics = bindProcessMetrics(registry, options, db);
             HazelcastInstance members = hz;
             io.micrometer.core.instrument.Gauge.builder("tongban.cluster.members", members, h -> h.getCluster()
                             .getMembers()
@@ -278,9 +282,17 @@ public final class TongbanServer implements AutoCloseable {
                             options.atRest().checkpointEvery(), options.atRest().checkpointInterval()),
                     clock);
             ClusterView clusterView = new ClusterView(hz);
-            if (hz.getCluster().getMembers().size() == 1) {
-                // The first member after the whole cluster stopped: the queues it left behind come back.
-                QueueSnapshot.restore(queue, db.dataSource());
+            // After the whole cluster stopped, the first member brings the queues it left behind back (claimed in
+            // the database, so only one does; none while the cluster holds tickets).
+            try {
+                QueueSnapshot.restore(queue, db.dataSource(), clock);
+            } catch (java.sql.SQLException | RuntimeException e) {
+                LOG.error("The waiting tickets saved at the last stop cannot be restored; set aside: {}", e.toString());
+                try {
+                    QueueSnapshot.setAside(db.dataSource());
+                } catch (java.sql.SQLException alsoFailed) {
+                    LOG.error("... and cannot be set aside: {}", alsoFailed.toString());
+                }
             }
             readiness = readiness(options, db, sealPki, clock, registry);
             timer.mark("readiness checks");
@@ -443,10 +455,14 @@ public final class TongbanServer implements AutoCloseable {
                     checkpoints,
                     readiness,
                     queue,
-                    "c-" + clusterView.localTag() + "-");
+                    "c-" + clusterView.localTag() + "-",
+                    gcMetrics);
         } catch (Exception | Error e) {
             if (readiness != null) {
                 readiness.close();
+            }
+            if (gcMetrics != null) {
+                gcMetrics.close();
             }
             if (media != null) {
                 media.close();
@@ -466,10 +482,9 @@ public final class TongbanServer implements AutoCloseable {
      * The JVM's and the process's own meters beside the application's: memory, GC, threads, classes, CPU,
      * uptime, file descriptors, the database pool and the free space where data and recordings are written.
      */
-    private static void bindProcessMetrics(MeterRegistry registry, ServerOptions options, Database db) {
+    private static JvmGcMetrics bindProcessMetrics(MeterRegistry registry, ServerOptions options, Database db) {
         new JvmMemoryMetrics().bindTo(registry);
-        // Holds a GC notification listener for the life of the JVM: one per node process.
-        @SuppressWarnings("resource")
+        // Holds GC notification listeners until closed with the node (tests start many nodes in one JVM).
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -484,6 +499,7 @@ public final class TongbanServer implements AutoCloseable {
             new DiskSpaceMetrics(recordings.toFile()).bindTo(registry);
         }
         db.bindMetrics(registry);
+        return gc;
     }
 
     /** The readiness checks behind {@code /health}, run once before the node listens, then in the background. */
@@ -676,6 +692,15 @@ public final class TongbanServer implements AutoCloseable {
         duty.stop();
         readiness.close();
         timers.forEach(vertx::cancelTimer);
+        if (hazelcast.getCluster().getMembers().size() == 1) {
+            // No join may slip in after the save: the clients' connections end first (their pages reconnect
+            // and resume once the node is back).
+            try {
+                http.close().await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("The HTTP server did not close cleanly: {}", e.toString());
+            }
+        }
         saveQueuesIfLast();
         // Finishes recordings (and their audit entries) while the event bus and the database still run.
         media.close();
@@ -686,6 +711,7 @@ public final class TongbanServer implements AutoCloseable {
         }
         hazelcast.shutdown();
         db.close();
+        gcMetrics.close();
     }
 
     /**

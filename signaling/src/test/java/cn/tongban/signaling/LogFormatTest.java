@@ -43,6 +43,13 @@ class LogFormatTest {
     }
 
     @Test
+    void anEmptyFormatVariableIsTextNotSilence() throws Exception {
+        Run r = run(Probe.class, Map.of("TONGBAN_LOG_FORMAT", ""));
+        assertThat(r.exit).isZero();
+        assertThat(r.stderr).contains("INFO").contains("Tongban node wujin-1 ready");
+    }
+
+    @Test
     void jsonIsOneObjectPerLineWithTheFormattedMessage() throws Exception {
         Run r = run(Probe.class, Map.of("TONGBAN_LOG_FORMAT", "json"));
         assertThat(r.exit).isZero();

@@ -735,6 +735,9 @@ function onServerError(error) {
 function finish(end) {
   teardownCall();
   media.stop();
+  // The audio-only fallback turned the camera off for this call's network, not by the applicant's choice: the
+  // next ticket starts with it on again (a camera the applicant turned off stays off).
+  if (state.audioOnly) state.camOn = true;
   state.audioOnly = false;
   documentCamera.close();
   stopLocalMedia();

@@ -151,7 +151,9 @@ export class SignalingClient extends EventTarget {
    * resume gives both pages new peer connections).
    */
   reconnect() {
-    this.#ws?.close(4000, 'media restart');
+    // Abandoned at once: on the bad network that asks for a restart the close handshake can take long, and
+    // the page could not restart meanwhile.
+    if (this.#ws) this.#abandon(this.#ws, 'media restart');
   }
 
   /** Drops the socket as a network failure would (the client reconnects); for tests. */

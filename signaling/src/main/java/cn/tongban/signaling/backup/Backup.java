@@ -191,17 +191,35 @@ public final class Backup {
             if (kind.equals("postgresql")) {
                 requireEmptyPostgres(target);
             }
-            OwnerOnly.createDirectories(dataDir);
-            if (Files.isDirectory(from.resolve("data"))) {
-                copyTree(from.resolve("data"), dataDir, p -> true);
-            }
+            // Everything that could collide is checked before the first file is written: a half-restored data
+            // directory would refuse the next attempt.
             Path secretsDir = from.resolve("secrets");
             if (Files.isDirectory(secretsDir)) {
                 try (Stream<Path> s = Files.list(secretsDir)) {
                     for (Path p : (Iterable<Path>) s::iterator) {
-                        Path to = p.getFileName().toString().equals("secrets.p12")
-                                ? target.secretsFile()
-                                : target.secretsFile().toAbsolutePath().resolveSibling(p.getFileName());
+                        Path to = secretsTarget(p, target);
+                        if (Files.exists(to)) {
+                            throw new BackupException(Code.RESTORE_TARGET_IN_USE, to + " exists already");
+                        }
+                    }
+                }
+            }
+            if (Files.isDirectory(from.resolve("recordings")) && Files.isDirectory(target.recordingDir())) {
+                try (Stream<Path> s = Files.list(target.recordingDir())) {
+                    if (s.findAny().isPresent()) {
+                        throw new BackupException(
+                                Code.RESTORE_TARGET_IN_USE, target.recordingDir() + " holds recordings already");
+                    }
+                }
+            }
+            OwnerOnly.createDirectories(dataDir);
+            if (Files.isDirectory(from.resolve("data"))) {
+                copyTree(from.resolve("data"), dataDir, p -> true);
+            }
+            if (Files.isDirectory(secretsDir)) {
+                try (Stream<Path> s = Files.list(secretsDir)) {
+                    for (Path p : (Iterable<Path>) s::iterator) {
+                        Path to = secretsTarget(p, target);
                         OwnerOnly.createDirectories(to.toAbsolutePath().getParent());
                         Files.copy(p, to);
                     }
@@ -224,6 +242,12 @@ public final class Backup {
         } catch (IOException | UncheckedIOException | SQLException e) {
             throw new BackupException(Code.IO, "cannot restore into " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Path secretsTarget(Path file, Target target) {
+        return file.getFileName().toString().equals("secrets.p12")
+                ? target.secretsFile()
+                : target.secretsFile().toAbsolutePath().resolveSibling(file.getFileName());
     }
 
     /** Every listed file present with its hash, and nothing else (a planted file is refused too). */
@@ -296,29 +320,100 @@ public final class Backup {
     }
 
     private static void pgDump(Source source, Path file) {
-        run(
-                List.of(
-                        source.pgDump(),
-                        "--format=custom",
-                        "--no-owner",
-                        "--file=" + file.toAbsolutePath(),
-                        "--dbname=" + libpqUri(source.dbUrl())),
-                source.dbUser(),
-                source.dbPassword(),
-                "pg_dump");
+        PgConnection pg = PgConnection.parse(source.dbUrl(), source.dbUser(), source.dbPassword());
+        List<String> cmd = new ArrayList<>(
+                List.of(source.pgDump(), "--format=custom", "--no-owner", "--file=" + file.toAbsolutePath()));
+        cmd.addAll(pg.arguments());
+        run(cmd, pg, "pg_dump");
     }
 
     private static void pgRestore(Path file, Target target) {
-        run(
-                List.of(
-                        target.pgRestore(),
-                        "--no-owner",
-                        "--exit-on-error",
-                        "--dbname=" + libpqUri(target.dbUrl()),
-                        file.toAbsolutePath().toString()),
-                target.dbUser(),
-                target.dbPassword(),
-                "pg_restore");
+        PgConnection pg = PgConnection.parse(target.dbUrl(), target.dbUser(), target.dbPassword());
+        List<String> cmd = new ArrayList<>(List.of(target.pgRestore(), "--no-owner", "--exit-on-error"));
+        cmd.addAll(pg.arguments());
+        cmd.add(file.toAbsolutePath().toString());
+        run(cmd, pg, "pg_restore");
+    }
+
+    /**
+     * A JDBC URL taken apart for libpq's tools: host, port, database and user as arguments; the password and the
+     * TLS settings in the environment ({@code PGPASSWORD}, {@code PGSSLMODE}, …), never on a command line where
+     * every account on the host can read it. Parameters only the JDBC driver knows are left out.
+     */
+    record PgConnection(String host, int port, String database, String user, Map<String, String> env) {
+        private static final Map<String, String> SSL = Map.of(
+                "sslmode", "PGSSLMODE",
+                "sslrootcert", "PGSSLROOTCERT",
+                "sslcert", "PGSSLCERT",
+                "sslkey", "PGSSLKEY");
+
+        static PgConnection parse(String jdbcUrl, String user, String password) {
+            String prefix = "jdbc:postgresql://";
+            if (!jdbcUrl.startsWith(prefix)) {
+                throw new BackupException(Code.DATABASE_COPY_FAILED, "not a PostgreSQL URL with a host: " + jdbcUrl);
+            }
+            String rest = jdbcUrl.substring(prefix.length());
+            String query = "";
+            int q = rest.indexOf('?');
+            if (q >= 0) {
+                query = rest.substring(q + 1);
+                rest = rest.substring(0, q);
+            }
+            int slash = rest.indexOf('/');
+            if (slash < 0 || slash == rest.length() - 1) {
+                throw new BackupException(Code.DATABASE_COPY_FAILED, "the PostgreSQL URL names no database");
+            }
+            String hostPort = rest.substring(0, slash);
+            String database = java.net.URLDecoder.decode(rest.substring(slash + 1), StandardCharsets.UTF_8);
+            if (hostPort.contains(",")) {
+                throw new BackupException(
+                        Code.DATABASE_COPY_FAILED, "a URL with several hosts: back up from one with --db-url");
+            }
+            String host = hostPort;
+            int port = 5432;
+            int colon = hostPort.lastIndexOf(':');
+            if (colon > 0 && !hostPort.endsWith("]")) {
+                host = hostPort.substring(0, colon);
+                try {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new BackupException(Code.DATABASE_COPY_FAILED, "the PostgreSQL URL's port is not a number");
+                }
+            }
+            Map<String, String> env = new java.util.HashMap<>();
+            String u = user;
+            String pw = password;
+            for (String pair : query.isEmpty() ? new String[0] : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String k = eq < 0 ? pair : pair.substring(0, eq);
+                String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (k.equals("user") && u == null) {
+                    u = v;
+                } else if (k.equals("password") && pw == null) {
+                    pw = v;
+                } else if (SSL.containsKey(k)) {
+                    env.put(SSL.get(k), v);
+                }
+            }
+            if (pw != null) {
+                env.put("PGPASSWORD", pw);
+            }
+            return new PgConnection(host.replace("[", "").replace("]", ""), port, database, u, Map.copyOf(env));
+        }
+
+        List<String> arguments() {
+            List<String> out = new ArrayList<>(List.of("--host=" + host, "--port=" + port, "--dbname=" + database));
+            if (user != null) {
+                out.add("--username=" + user);
+            }
+            return out;
+        }
+
+        /** Without the password: options may be logged. */
+        @Override
+        public String toString() {
+            return "PgConnection[" + host + ":" + port + "/" + database + ", user " + user + "]";
+        }
     }
 
     private static void requireEmptyPostgres(Target target) throws SQLException {
@@ -332,21 +427,11 @@ public final class Backup {
         }
     }
 
-    /** The JDBC URL as libpq reads it: {@code postgresql://host:port/db?sslmode=…} (the JDBC prefix dropped). */
-    static String libpqUri(String jdbcUrl) {
-        return jdbcUrl.substring("jdbc:".length());
-    }
-
-    private static void run(List<String> command, String user, String password, String what) {
-        List<String> cmd = new ArrayList<>(command);
-        if (user != null) {
-            cmd.add(1, "--username=" + user);
-        }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (password != null) {
-            // Never on the command line, where every account on the host can read it.
-            pb.environment().put("PGPASSWORD", password);
-        }
+    private static void run(List<String> command, PgConnection pg, String what) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // The password and TLS settings by environment, never on the command line.
+        pb.environment().putAll(pg.env());
+        pb.environment().put("PGCONNECT_TIMEOUT", "10");
         try {
             Process p = pb.start();
             p.getOutputStream().close();

@@ -47,6 +47,11 @@ public final class CertificateCheck implements HealthCheck {
     }
 
     @Override
+    public Level timeoutLevel() {
+        return Level.DEGRADED;
+    }
+
+    @Override
     public Duration period() {
         return Duration.ofMinutes(10);
     }

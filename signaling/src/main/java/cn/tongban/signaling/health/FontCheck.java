@@ -24,6 +24,11 @@ public final class FontCheck implements HealthCheck {
     }
 
     @Override
+    public Level timeoutLevel() {
+        return Level.DEGRADED;
+    }
+
+    @Override
     public Duration period() {
         return Duration.ofMinutes(10);
     }

@@ -6,8 +6,9 @@ import java.time.Duration;
  * One thing a node needs in order to serve, checked in the background by {@link Readiness} and reported in
  * {@code /health} and as the gauge {@code tongban_health_check}.
  *
- * <p>A check may block (it runs on the readiness thread, never on an event loop) but should return within a
- * few seconds: one that has not answered by the deadline counts as {@link Level#DOWN} for that round.
+ * <p>A check may block (it runs on a readiness thread, never on an event loop) but should return within a
+ * few seconds: one that has not answered by the deadline counts as its {@link #timeoutLevel()} for that round,
+ * and its answer, when it comes, is recorded then.
  */
 public interface HealthCheck {
 
@@ -41,6 +42,15 @@ public interface HealthCheck {
     /** How often the check runs; cheap checks often, ones that start a process or parse a font seldom. */
     Duration period();
 
-    /** Checks once. An exception counts as {@link Level#DOWN} with its message. */
+    /** Checks once. An exception counts as {@link #timeoutLevel()} with its message. */
     Result check() throws Exception;
+
+    /**
+     * What a round that throws or misses the deadline counts as: DOWN for what the node cannot serve without
+     * (the database, the disk), the check's own worst finding for the rest (a slow font parse on a loaded host
+     * must not take the node out of its load balancer).
+     */
+    default Level timeoutLevel() {
+        return Level.DOWN;
+    }
 }

@@ -99,12 +99,15 @@ public final class Readiness implements AutoCloseable {
         try {
             r = f.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            r = new Result(Level.DOWN, "no answer within " + deadline.toSeconds() + " s");
+            r = new Result(c.timeoutLevel(), "no answer within " + deadline.toSeconds() + " s");
+            // The answer, when it comes, is the finding until the next round (a check of every ten minutes
+            // must not stay at its timeout that long).
+            f.thenAccept(late -> scheduler.execute(() -> record(c.name(), late)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
-            r = new Result(Level.DOWN, String.valueOf(e.getCause()));
+            r = new Result(c.timeoutLevel(), String.valueOf(e.getCause()));
         }
         record(c.name(), r);
     }
@@ -114,7 +117,7 @@ public final class Readiness implements AutoCloseable {
             return c.check();
         } catch (Exception e) {
             String message = e.getMessage();
-            return new Result(Level.DOWN, e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+            return new Result(c.timeoutLevel(), e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
         }
     }
 

@@ -237,7 +237,7 @@ final class LoginHandler implements Handler<RoutingContext> {
                                 ctx, ErrorCode.NODE_UNAVAILABLE, "this node is cut off from its cluster; try another");
                         return;
                     }
-                    if (ar.failed() && ar.cause() instanceof cn.tongban.signaling.store.StoreException) {
+                    if (ar.failed() && databaseUnreachable(ar.cause())) {
                         LOG.warn(
                                 "Sign-in of {} could not be checked: {}",
                                 shown,
@@ -258,6 +258,22 @@ final class LoginHandler implements Handler<RoutingContext> {
                     }
                     answer(ctx, ar.result(), shown);
                 });
+    }
+
+    /** A failure to reach the database (the pool's timeout, a refused or broken connection), not a bug in a query. */
+    static boolean databaseUnreachable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.sql.SQLTransientConnectionException
+                    || c instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (c instanceof java.sql.SQLException e
+                    && e.getSQLState() != null
+                    && e.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void answer(RoutingContext ctx, Result r, String shown) {

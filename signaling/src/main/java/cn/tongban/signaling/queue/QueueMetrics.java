@@ -35,6 +35,17 @@ public final class QueueMetrics {
         }
         refreshedAt = now;
         List<QueueView.QueueStats> queues = view.queues();
+        java.util.Set<String> gone = new java.util.HashSet<>(latest.keySet());
+        for (QueueView.QueueStats q : queues) {
+            gone.remove(q.hallId() + "\u0000" + q.matterId());
+        }
+        // A queue no longer in the view (its matter or hall left the reference data) reads zero, not its last
+        // values for ever (which would keep a long-wait alert firing).
+        for (String key : gone) {
+            QueueView.QueueStats last = latest.get(key);
+            latest.put(
+                    key, new QueueView.QueueStats(last.hallId(), last.matterId(), 0, 0, null, false, 0, 0, 0, 0, 0, 0));
+        }
         for (QueueView.QueueStats q : queues) {
             String key = q.hallId() + "\u0000" + q.matterId();
             if (latest.put(key, q) == null) {

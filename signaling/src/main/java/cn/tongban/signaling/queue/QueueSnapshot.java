@@ -34,6 +34,12 @@ public final class QueueSnapshot {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    /**
+     * A snapshot older than this is not restored (and is deleted): its applicants' resume grace ran out long
+     * ago, and bringing back a stale queue — after a crash weeks later, say — would only confuse.
+     */
+    static final long MAX_AGE_MS = java.time.Duration.ofMinutes(30).toMillis();
+
     private QueueSnapshot() {}
 
     /** Writes the waiting tickets and the counters (replacing any older snapshot); returns the tickets saved. */
@@ -68,12 +74,14 @@ public final class QueueSnapshot {
      * Puts a saved snapshot back and deletes it, if there is one and the cluster holds no ticket yet; returns
      * the tickets restored.
      */
-    public static int restore(QueueService queue, DataSource db) throws SQLException {
+    public static int restore(QueueService queue, DataSource db, Clock clock) throws SQLException {
         if (queue.hasTickets()) {
             return 0;
         }
+        long now = clock.millis();
         List<TicketRecord> tickets = new ArrayList<>();
         Map<String, Integer> counters = new HashMap<>();
+        int stale = 0;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -89,7 +97,7 @@ public final class QueueSnapshot {
                         }
                     }
                 }
-                if (tickets.isEmpty() && counters.isEmpty()) {
+                if (tickets.isEmpty() && counters.isEmpty() && stale == 0) {
                     c.rollback();
                     return 0;
                 }
@@ -104,8 +112,22 @@ public final class QueueSnapshot {
                 throw e instanceof SQLException s ? s : new SQLException("cannot restore the queues", e);
             }
         }
+        if (stale > 0) {
+            LOG.info("Dropped a queue snapshot of {} entries older than {} minutes", stale, MAX_AGE_MS / 60_000);
+        }
         LOG.info("Restored {} waiting tickets saved when the cluster last stopped", tickets.size());
         return tickets.size();
+    }
+
+    /**
+     * A snapshot that cannot be read (a later build renamed a ticket's state, say) must not keep the node from
+     * starting: its rows are kept aside (kind {@code bad-…}) for an operator and the node starts with empty queues.
+     */
+    public static void setAside(DataSource db) throws SQLException {
+        try (Connection c = db.getConnection();
+                Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE queue_snapshot SET kind = 'bad-' || kind WHERE kind IN ('ticket', 'counter')");
+        }
     }
 
     private static void add(PreparedStatement ins, String kind, String key, String value, long now)

@@ -95,6 +95,15 @@ class ReadinessChecksTest {
         Files.writeString(failing, "#!/bin/sh\nexit 3\n");
         assertThat(failing.toFile().setExecutable(true)).isTrue();
         assertThat(new FfmpegCheck(failing.toString()).check().detail()).contains("exited 3");
+        // A hung ffmpeg holds the check two seconds, then is killed: DEGRADED, not a thread stuck for ever.
+        Path hung = dir.resolve("hung-ffmpeg");
+        Files.writeString(hung, "#!/bin/sh\necho ffmpeg version 0\nexec sleep 60\n");
+        assertThat(hung.toFile().setExecutable(true)).isTrue();
+        long t0 = System.nanoTime();
+        HealthCheck.Result stuck = new FfmpegCheck(hung.toString()).check();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(stuck.level()).isEqualTo(Level.DEGRADED);
+        assertThat(stuck.detail()).contains("did not end within 2 s");
         HealthCheck.Result real = new FfmpegCheck("ffmpeg").check();
         assertThat(real.level()).isEqualTo(Level.OK);
         assertThat(real.detail()).startsWith("ffmpeg version");

@@ -232,6 +232,46 @@ class BackupRestoreTest {
         assertThat(intoH2.err).startsWith("DATABASE_KIND_MISMATCH");
     }
 
+    @Test
+    void postgresqlConnectionsReachPgDumpWithoutThePasswordOnTheCommandLine() {
+        cn.tongban.signaling.backup.BackupTestAccess.Parsed p = cn.tongban.signaling.backup.BackupTestAccess.parse(
+                "jdbc:postgresql://db.hall.example:6432/tongban?sslmode=verify-full&password=s3cret&ApplicationName=x",
+                "tongban",
+                null);
+        assertThat(p.arguments())
+                .containsExactly("--host=db.hall.example", "--port=6432", "--dbname=tongban", "--username=tongban");
+        assertThat(String.join(" ", p.arguments())).doesNotContain("s3cret");
+        assertThat(p.env()).containsEntry("PGPASSWORD", "s3cret").containsEntry("PGSSLMODE", "verify-full");
+        assertThat(p.env()).doesNotContainKey("ApplicationName");
+        assertThat(p.text()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aRestoreThatWouldOverwriteRecordingsIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path recording = IT.dataDir().resolve("recordings").resolve("s-keep").resolve("started.json");
+        Files.createDirectories(recording.getParent());
+        Files.writeString(recording, "{}");
+        Path backup = tmp.resolve("with-recordings");
+        assertThat(run(new BackupCommand.Create(), "--data-dir", IT.dataDir().toString(), "--to", backup.toString())
+                        .exit)
+                .isZero();
+        Path elsewhere =
+                Files.createDirectories(tmp.resolve("recordings-in-use").resolve("s-other"));
+        Files.writeString(elsewhere.resolve("started.json"), "{}");
+        Path target = tmp.resolve("target-recordings");
+        Result r = run(
+                new BackupCommand.Restore(),
+                "--from",
+                backup.toString(),
+                "--data-dir",
+                target.toString(),
+                "--recording-dir",
+                elsewhere.getParent().toString());
+        assertThat(r.exit).isEqualTo(1);
+        assertThat(r.err).startsWith("RESTORE_TARGET_IN_USE").contains("holds recordings already");
+        assertThat(target).doesNotExist();
+    }
+
     private void assertRefused(Path backup, String code, String why) throws Exception {
         Path target = tmp.resolve("target-" + backup.getFileName());
         Result r = run(new BackupCommand.Restore(), "--from", backup.toString(), "--data-dir", target.toString());
