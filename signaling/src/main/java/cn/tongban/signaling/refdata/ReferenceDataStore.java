@@ -310,10 +310,14 @@ public final class ReferenceDataStore {
     }
 
     private void writeCopy(ReferenceDataTable.Version v) throws IOException {
+        loadedModified = writeCopy(file, v, node);
+    }
+
+    /** Writes the copy of {@code v} into {@code file} (unless it holds it already); returns its modification time. */
+    private static FileTime writeCopy(Path file, ReferenceDataTable.Version v, String node) throws IOException {
         String text = copyNote(v.version(), node) + v.document();
         if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-            loadedModified = Files.getLastModifiedTime(file);
-            return;
+            return Files.getLastModifiedTime(file);
         }
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".refdata-", ".yaml");
         try {
@@ -322,7 +326,27 @@ public final class ReferenceDataStore {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        loadedModified = Files.getLastModifiedTime(file);
+        return Files.getLastModifiedTime(file);
+    }
+
+    /**
+     * For a new node of an installation whose database holds reference data: writes the copy of the version in
+     * force into {@code dataDir}, which makes it set up ({@link #isSetUp}). Returns that version, or 0 when the
+     * database holds none (nothing written). Fails if the directory is set up already.
+     */
+    public static long copyFromDatabase(Path dataDir, ReferenceDataTable table, String nodeName) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        if (Files.exists(file)) {
+            throw new java.nio.file.FileAlreadyExistsException(file.toString(), null, "already set up");
+        }
+        Optional<ReferenceDataTable.Version> latest = table.latest();
+        if (latest.isEmpty()) {
+            return 0;
+        }
+        fromYaml(latest.get().document());
+        Files.createDirectories(dataDir);
+        writeCopy(file, latest.get(), nodeName);
+        return latest.get().version();
     }
 
     private static final String COPY_NOTE_FIRST = "# ==== A COPY: edits to this file are NOT read ====\n";

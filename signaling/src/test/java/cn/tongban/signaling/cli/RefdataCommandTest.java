@@ -159,6 +159,71 @@ class RefdataCommandTest {
         assertThat(empty.err).startsWith("REFDATA_NONE:");
     }
 
+    @Test
+    void aNewNodeOnTheSharedDatabaseTakesItsReferenceDataInsteadOfSetup(@TempDir Path dir) throws Exception {
+        TestDatabase tdb = TestDatabase.postgres();
+        Path fresh = dir.resolve("node-2");
+        ServeCommand serve = new ServeCommand();
+        serve.terminal = null;
+        java.io.StringWriter err = new java.io.StringWriter();
+        new CommandLine(serve)
+                .setErr(new java.io.PrintWriter(err, true))
+                .parseArgs(
+                        "--data-dir",
+                        fresh.toString(),
+                        "--db-url",
+                        tdb.url(),
+                        "--db-user",
+                        tdb.user(),
+                        "--db-password",
+                        tdb.password(),
+                        "--node-name",
+                        "node-2");
+        // A database without reference data: nothing to join (serve goes on to setup, as before).
+        assertThat(serve.joinFromDatabase()).isFalse();
+        assertThat(ReferenceDataStore.isSetUp(fresh)).isFalse();
+
+        String v1 = demoYaml();
+        try (Database db = tdb.open()) {
+            new ReferenceDataTable(db.dataSource(), Clock.systemUTC()).importFirst(v1, "node:node-1");
+        }
+        assertThat(serve.joinFromDatabase()).isTrue();
+        assertThat(err.toString()).contains("this node joins it (version 1)");
+        assertThat(ReferenceDataStore.isSetUp(fresh)).isTrue();
+        String copy = Files.readString(fresh.resolve("refdata.yaml"));
+        assertThat(copy).contains("a copy of version 1, written by node node-2");
+        assertThat(ReferenceDataStore.withoutCopyNote(copy)).isEqualTo(v1);
+
+        // Setup on that database by mistake: refused, nothing written (it would be ignored anyway).
+        Path other = dir.resolve("node-3");
+        SetupCommand setup = new SetupCommand();
+        setup.terminal = null;
+        java.io.StringWriter setupErr = new java.io.StringWriter();
+        int exit = new CommandLine(setup)
+                .setOut(new java.io.PrintWriter(new java.io.StringWriter(), true))
+                .setErr(new java.io.PrintWriter(setupErr, true))
+                .execute(
+                        "--data-dir", other.toString(),
+                        "--db-url", tdb.url(),
+                        "--db-user", tdb.user(),
+                        "--db-password", tdb.password(),
+                        "--hall-id", "cz-wujin-bdc",
+                        "--hall-name", "常州市武进区不动产登记交易中心",
+                        "--province", "江苏省",
+                        "--public-url", "https://wujin.example.gov.cn/",
+                        "--admin", "admin09",
+                        "--admin-name", "王主任",
+                        "--by", "test");
+        assertThat(exit).as(setupErr.toString()).isEqualTo(1);
+        assertThat(setupErr.toString()).contains("holds an installation's reference data already (version 1)");
+        assertThat(ReferenceDataStore.isSetUp(other)).isFalse();
+        try (Database db = tdb.open()) {
+            assertThat(cn.tongban.signaling.auth.AccountStore.open(db.dataSource(), other)
+                            .usernames())
+                    .doesNotContain("admin09");
+        }
+    }
+
     /** The version in force, then the refdata audit entries: actor, action, details. */
     private static List<String> versionAndAudit(TestDatabase tdb) throws Exception {
         List<String> out = new ArrayList<>();
