@@ -639,16 +639,17 @@ public final class TongbanServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code work} every {@code ms} on a worker thread; returns the timer. Unordered: a slow round must not
-     * queue up the next ones behind it (the broadcast skips a round while one runs).
-     */
+    /** Gives every hall of the reference data its CA in the embedded PKI (a no-op for the halls it has). */
     private static void ensureHalls(EmbeddedPki pki, cn.tongban.signaling.refdata.ReferenceData data) {
         for (cn.tongban.signaling.refdata.ReferenceData.Hall h : data.halls()) {
             pki.ensureHall(new cn.tongban.docsign.pki.PkiConfig.Hall(h.id(), h.name()));
         }
     }
 
+    /**
+     * Runs {@code work} every {@code ms} on a worker thread; returns the timer. Unordered: a slow round must not
+     * queue up the next ones behind it (the broadcast skips a round while one runs).
+     */
     private static long periodic(Vertx vertx, long ms, Runnable work) {
         return vertx.setPeriodic(
                 ms,

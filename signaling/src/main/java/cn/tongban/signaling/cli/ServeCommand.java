@@ -426,12 +426,14 @@ public final class ServeCommand implements Callable<Integer> {
      * terminal, else exit 2 with what to do. 0 once set up.
      */
     /**
-     * A data directory that is not set up, on an external database (PostgreSQL) that holds reference data: a new
-     * node of an installation already set up. It takes the version in force (which makes the directory set up)
-     * instead of running setup. Returns whether it did.
+     * A data directory without refdata.yaml whose database holds reference data: a new node of an installation
+     * on a shared database (PostgreSQL), or a node whose copy was deleted. It takes the version in force (which
+     * makes the directory set up) instead of running setup. Returns whether it did.
      */
     boolean joinFromDatabase() {
-        if (store.dbUrl == null || store.dbUrl.isBlank()) {
+        if ((store.dbUrl == null || store.dbUrl.isBlank())
+                && !java.nio.file.Files.exists(store.dataDir.resolve("db").resolve("tongban.mv.db"))) {
+            // No database yet: opening the embedded one would create it for nothing.
             return false;
         }
         java.io.PrintWriter err = spec.commandLine().getErr();

@@ -60,6 +60,7 @@ public final class ReferenceDataStore {
     private volatile long version;
     private String node = "";
     private long refusedVersion;
+    private boolean unreadable;
 
     private ReferenceDataStore(Path file, ReferenceData data, FileTime modified) {
         this.file = file;
@@ -243,11 +244,19 @@ public final class ReferenceDataStore {
         try {
             latest = t.latestVersion();
         } catch (RuntimeException e) {
-            LOG.warn("Cannot read the reference data's version, keeping version {}: {}", version, e.getMessage());
+            // Said once per outage, not every two seconds.
+            if (!unreadable) {
+                unreadable = true;
+                LOG.warn("Cannot read the reference data's version, keeping version {}: {}", version, e.getMessage());
+            }
             return false;
         }
+        if (unreadable) {
+            unreadable = false;
+            LOG.info("The reference data's version is readable again: {}", latest);
+        }
         if (latest == version || latest == refusedVersion) {
-            warnIfCopyEdited();
+            keepCopy(t);
             return false;
         }
         ReferenceDataTable.Version v;
@@ -290,8 +299,14 @@ public final class ReferenceDataStore {
         return true;
     }
 
-    private void warnIfCopyEdited() {
+    /** Writes the copy again if it was deleted; warns once per edit if it was edited. */
+    private void keepCopy(ReferenceDataTable t) {
         try {
+            if (!Files.exists(file)) {
+                writeCopy(t.version(version).orElseThrow());
+                LOG.warn("{} was deleted; wrote the copy of version {} of the reference data again", file, version);
+                return;
+            }
             FileTime modified = Files.getLastModifiedTime(file);
             if (!modified.equals(loadedModified)) {
                 loadedModified = modified;
@@ -304,8 +319,8 @@ public final class ReferenceDataStore {
                         file,
                         version);
             }
-        } catch (IOException e) {
-            loadedModified = null;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot check the copy {} of the reference data: {}", file, e.getMessage());
         }
     }
 

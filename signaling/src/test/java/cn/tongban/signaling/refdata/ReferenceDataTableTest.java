@@ -169,6 +169,11 @@ class ReferenceDataTableTest {
             Files.writeString(b.resolve("refdata.yaml"), copy.replace("name: 王丽", "name: 改了"));
             assertThat(nodeB.reloadIfChanged()).isFalse();
             assertThat(nodeB.current().clerk("wujin01").orElseThrow().name()).isEqualTo("王丽");
+            // ... and a deleted copy is written again (tools and the next start read it).
+            Files.delete(b.resolve("refdata.yaml"));
+            assertThat(nodeB.reloadIfChanged()).isFalse();
+            assertThat(ReferenceDataStore.withoutCopyNote(Files.readString(b.resolve("refdata.yaml"))))
+                    .isEqualTo(demoYaml());
 
             // ... a new version in the database is, by every node, with the listeners called once.
             AtomicInteger reloadsA = new AtomicInteger();
