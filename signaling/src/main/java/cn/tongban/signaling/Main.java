@@ -7,6 +7,7 @@ import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
+import cn.tongban.signaling.cli.RefdataCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.SetupCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
             AuditCommand.class,
             HandoffCommand.class,
             AccountCommand.class,
+            RefdataCommand.class,
             ClusterCaCommand.class,
             RecordingCommand.class,
             BackupCommand.Create.class,

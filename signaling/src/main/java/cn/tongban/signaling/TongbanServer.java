@@ -35,6 +35,10 @@ import cn.tongban.signaling.pki.PkiSupport;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueSnapshot;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.refdata.ReferenceDataTable;
+import cn.tongban.signaling.store.AuditAction;
+import cn.tongban.signaling.store.AuditDetails;
+import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.CaseStore;
 import cn.tongban.signaling.store.Database;
 import cn.tongban.signaling.store.InstallationSecrets;
@@ -80,6 +84,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -194,6 +199,10 @@ public final class TongbanServer implements AutoCloseable {
                 options.dataDir(), options.publicUrl() + "/pki", refdata.current(), List.of(), options.pki()));
         Future<Database> dbF =
                 boot.submit(() -> Database.open(options.effectiveDbUrl(), options.dbUser(), options.dbPassword()));
+        // From the database on, the reference data is the database's version (refdata.yaml becomes version 1
+        // if it has none yet): every node of the cluster reads the same.
+        Future<Optional<ReferenceDataTable.Info>> refdataF = boot.submit(() ->
+                refdata.attach(new ReferenceDataTable(dbF.get().dataSource(), Clock.systemUTC()), options.nodeName()));
         // Accounts live in the database: they follow it, beside the PKI and Hazelcast.
         Future<AccountStore> accountsF =
                 boot.submit(() -> AccountStore.open(dbF.get().dataSource(), options.dataDir()));
@@ -203,6 +212,7 @@ public final class TongbanServer implements AutoCloseable {
                 ? Bridge.create(options.media().bridgeConfig())
                 : null);
         AccountStore accounts;
+        Optional<ReferenceDataTable.Info> refdataImported;
         List<String> created;
         EmbeddedPki pki;
         Database db;
@@ -210,8 +220,11 @@ public final class TongbanServer implements AutoCloseable {
         Bridge bridge;
         try {
             accounts = accountsF.get();
+            refdataImported = refdataF.get();
             created = accounts.ensureAccounts(refdata.current());
             pki = pkiF.get();
+            // The database's version may name halls refdata.yaml did not (changed while this node was down).
+            ensureHalls(pki, refdata.current());
             db = dbF.get();
             hz = hzF.get();
             bridge = bridgeF.get();
@@ -270,6 +283,22 @@ public final class TongbanServer implements AutoCloseable {
                     hz, refdata::current, clock, options.applicants().verifyMobile());
             JdbcAuditJournal journal = JdbcAuditJournal.keyed(db.dataSource(), clock, secrets);
             Records records = new Records(journal, new CaseStore(db.dataSource()), clock, registry);
+            refdataImported.ifPresent(i -> records.audit(
+                    "node:" + options.nodeName(),
+                    AuditAction.REFDATA_IMPORTED,
+                    null,
+                    AuditDetails.of(AuditField.VERSION, i.version())
+                            .and(AuditField.SHA256, i.sha256())
+                            .and(AuditField.FILE, refdata.file().getFileName().toString())));
+            EmbeddedPki hallPki = pki;
+            // A hall added to the reference data gets its CA at once: its clerks can sign without a restart.
+            refdata.onReload(data -> {
+                try {
+                    ensureHalls(hallPki, data);
+                } catch (RuntimeException e) {
+                    LOG.error("Cannot create the CA of a hall added to the reference data: {}", e.toString());
+                }
+            });
             TrustServices trust = PkiSupport.trustServices(pki, options.pki());
             EmbeddedPki sealPki = pki;
             AuditCheckpoints checkpoints = new AuditCheckpoints(
@@ -623,6 +652,13 @@ public final class TongbanServer implements AutoCloseable {
                     LOG.error("Audit checkpoint could not be taken (will retry): {}", e.toString());
                 }
             }
+        }
+    }
+
+    /** Gives every hall of the reference data its CA in the embedded PKI (a no-op for the halls it has). */
+    private static void ensureHalls(EmbeddedPki pki, cn.tongban.signaling.refdata.ReferenceData data) {
+        for (cn.tongban.signaling.refdata.ReferenceData.Hall h : data.halls()) {
+            pki.ensureHall(new cn.tongban.docsign.pki.PkiConfig.Hall(h.id(), h.name()));
         }
     }
 

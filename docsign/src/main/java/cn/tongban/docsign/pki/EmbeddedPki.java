@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,7 +90,8 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     private final PkiConfig config;
     private final Path store;
     private final KeyStore keyStore;
-    private final Map<String, PkiConfig.Hall> halls = new LinkedHashMap<>();
+    // Written by the constructor and ensureHall (synchronized), read by any thread.
+    private final Map<String, PkiConfig.Hall> halls = new ConcurrentHashMap<>();
     private final Map<String, Credential> cas = new ConcurrentHashMap<>();
     private final Map<String, Credential> endEntities = new ConcurrentHashMap<>();
     private final Map<String, Set<BigInteger>> issued = new ConcurrentHashMap<>();
@@ -165,6 +165,38 @@ public final class EmbeddedPki implements TrustServices, CertificateIssuer {
     /** Opens the PKI in {@code config.dataDir()}, creating it on first start. */
     public static EmbeddedPki open(PkiConfig config) {
         return new EmbeddedPki(config);
+    }
+
+    /**
+     * Makes {@code h} one of this PKI's halls while it runs (a hall added to the reference data): its CA is
+     * created and persisted in the keystore like those of the halls given at open (or taken from the external
+     * CA's credentials), and from then on this PKI issues, answers OCSP and publishes a CRL for it. Returns
+     * true when the hall was new; a hall known already is left as it is (its name too: a renamed hall keeps
+     * the name its CA was issued with until the next start).
+     */
+    public synchronized boolean ensureHall(PkiConfig.Hall h) {
+        if (halls.containsKey(h.id())) {
+            return false;
+        }
+        try {
+            Optional<Credential> externalCa = external(e -> e.hallCa(h.id()));
+            if (externalCa.isPresent()) {
+                cas.put(h.id(), externalCa.get());
+            } else {
+                if (!keyStore.containsAlias("ca-" + h.id())) {
+                    createHallCa(h);
+                    save();
+                    LOG.info("Created the CA of the new hall {}", h.id());
+                } else if (migrateHallCa(h)) {
+                    save();
+                }
+                cas.put(h.id(), load("ca-" + h.id()));
+            }
+            halls.put(h.id(), h);
+            return true;
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new DocsignException(DocsignError.PKI_KEYSTORE, store.toString(), e);
+        }
     }
 
     // ---------------------------------------------------------------- TrustServices

@@ -59,6 +59,34 @@ class EmbeddedPkiTest {
     }
 
     @Test
+    void aHallAddedWhileRunningGetsItsCaAtOnceAndKeepsItAfterARestart() throws Exception {
+        EmbeddedPki pki = EmbeddedPki.open(config(dir));
+        assertThatThrownBy(() -> pki.caCertificate("haining")).isInstanceOf(DocsignException.class);
+        assertThatThrownBy(() -> pki.hallSeal("haining")).isInstanceOf(DocsignException.class);
+
+        PkiConfig.Hall haining = new PkiConfig.Hall("haining", "海宁市政务服务中心");
+        assertThat(pki.ensureHall(haining)).isTrue();
+        assertThat(pki.ensureHall(haining)).isFalse();
+        assertThat(pki.ensureHall(new PkiConfig.Hall("wujin", "another name"))).isFalse();
+        X509Certificate ca = pki.caCertificate("haining");
+        ca.verify(pki.rootCertificate().getPublicKey());
+        assertThat(ca.getSubjectX500Principal().getName()).contains("海宁市政务服务中心");
+        // It issues, publishes a CRL and answers OCSP for the new hall like for the others.
+        X509Certificate clerk = pki.clerk("haining", "HN01", "陈静").certificate();
+        clerk.verify(ca.getPublicKey());
+        assertThat(pki.crl("haining")).isNotEmpty();
+        assertThat(pki.watchedCertificates()).containsKey("ca-haining");
+
+        // Persisted: a restart that names the hall (the reference data now lists it) finds the same CA.
+        java.util.List<PkiConfig.Hall> halls = new java.util.ArrayList<>(PkiConfig.demoHalls());
+        halls.add(haining);
+        EmbeddedPki again = EmbeddedPki.open(
+                new PkiConfig(dir, "test-pass".toCharArray(), "http://127.0.0.1:8080/pki", halls, Duration.ofDays(7)));
+        assertThat(again.caCertificate("haining")).isEqualTo(ca);
+        assertThat(again.clerk("haining", "HN01", "陈静").certificate()).isEqualTo(clerk);
+    }
+
+    @Test
     void everyCredentialCarriesItsRoleAndTheHallCaListsTheRolesItIssues() {
         EmbeddedPki pki = EmbeddedPki.open(config(dir));
         assertThat(cn.tongban.docsign.cms.Identity.roles(pki.hallSeal("wujin").certificate()))

@@ -11,6 +11,8 @@ import cn.tongban.signaling.http.WebPolicy;
 import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
+import cn.tongban.signaling.refdata.ReferenceDataTable;
+import cn.tongban.signaling.store.Database;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -353,7 +355,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         IceOptions ice = ice();
         ServerOptions.Applicants applicants = applicants();
-        if (!ReferenceDataStore.isSetUp(store.dataDir) && !demo) {
+        if (!ReferenceDataStore.isSetUp(store.dataDir) && !demo && !joinFromDatabase()) {
             int setUp = firstRunSetup();
             if (setUp != 0) {
                 return setUp;
@@ -423,6 +425,35 @@ public final class ServeCommand implements Callable<Integer> {
      * A data directory that is not set up, started without {@code --demo}: {@code setup}'s questions in a
      * terminal, else exit 2 with what to do. 0 once set up.
      */
+    /**
+     * A data directory without refdata.yaml whose database holds reference data: a new node of an installation
+     * on a shared database (PostgreSQL), or a node whose copy was deleted. It takes the version in force (which
+     * makes the directory set up) instead of running setup. Returns whether it did.
+     */
+    boolean joinFromDatabase() {
+        if ((store.dbUrl == null || store.dbUrl.isBlank())
+                && !java.nio.file.Files.exists(store.dataDir.resolve("db").resolve("tongban.mv.db"))) {
+            // No database yet: opening the embedded one would create it for nothing.
+            return false;
+        }
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
+            long version = ReferenceDataStore.copyFromDatabase(
+                    store.dataDir, new ReferenceDataTable(db.dataSource(), java.time.Clock.systemUTC()), nodeName);
+            if (version > 0) {
+                err.println("tongban: the data directory " + store.dataDir.toAbsolutePath() + " is new; its"
+                        + " database holds the installation's reference data: this node joins it (version "
+                        + version + ").");
+                err.flush();
+            }
+            return version > 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            err.println("tongban: cannot read the reference data from the database: " + e.getMessage());
+            err.flush();
+            return false;
+        }
+    }
+
     int firstRunSetup() {
         java.io.PrintWriter err = spec.commandLine().getErr();
         if (terminal == null) {

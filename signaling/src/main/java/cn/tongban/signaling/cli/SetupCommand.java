@@ -137,7 +137,8 @@ public final class SetupCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (ReferenceDataStore.isSetUp(store.dataDir)) {
             err.println("tongban: " + store.dataDir.toAbsolutePath() + " is set up already (it has refdata.yaml);"
-                    + " nothing changed. Edit its refdata.yaml, or give setup an empty --data-dir.");
+                    + " nothing changed. Change its reference data with `tongban.jar refdata export` and `refdata"
+                    + " import`, or give setup an empty --data-dir.");
             return 1;
         }
         if (validHours < 1) {
@@ -196,6 +197,15 @@ public final class SetupCommand implements Callable<Integer> {
         OwnerOnly.createDirectories(store.dataDir);
         String oneTime = null;
         try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
+            long shared = new cn.tongban.signaling.refdata.ReferenceDataTable(
+                            db.dataSource(), java.time.Clock.systemUTC())
+                    .latestVersion();
+            if (shared > 0) {
+                err.println("tongban setup: the database holds an installation's reference data already (version "
+                        + shared + "): this node joins it when `tongban.jar serve` starts with the same database"
+                        + " settings. Nothing changed.");
+                return 1;
+            }
             AccountStore accounts = AccountStore.open(db.dataSource(), store.dataDir);
             if (accounts.usernames().contains(admin)) {
                 err.println("tongban setup: the database has an account " + admin + " already (a shared database?);"
@@ -220,7 +230,8 @@ public final class SetupCommand implements Callable<Integer> {
         out.println("Set up " + store.dataDir.toAbsolutePath() + " for " + hall.name() + " (" + hallId + ").");
         out.println("  Public URL: " + url);
         out.println("  Reference data: " + store.dataDir.resolve("refdata.yaml").toAbsolutePath()
-                + " — add the hall's matters and clerks there.");
+                + " — stored in the database at the first start; then add the hall's matters and clerks with"
+                + " `tongban.jar refdata export` and `refdata import`.");
         if (oneTime != null) {
             out.println("  Administrator " + admin + ", one-time password (shown only now, valid " + validHours
                     + " h, until " + Instant.now().plus(Duration.ofHours(validHours)) + "):");
@@ -231,7 +242,7 @@ public final class SetupCommand implements Callable<Integer> {
             out.println("  Administrator " + admin + ": the password given.");
         }
         out.println("  The administrator sets a password of their own at the first sign-in (/clerk).");
-        out.println("  New clerks: add them to refdata.yaml, then `tongban.jar account reset <id>` prints"
+        out.println("  New clerks: add them to the reference data, then `tongban.jar account reset <id>` prints"
                 + " a one-time password for each.");
         out.println("  Next: `tongban.jar serve` (with the same --data-dir).");
         out.flush();

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
@@ -16,6 +18,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -24,13 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the reference data from {@code <data-dir>/refdata.yaml} and reloads it when the file changes
- * ({@link #reloadIfChanged()}, called periodically by the server). An invalid edit is logged and ignored: the
- * previous snapshot stays.
+ * The reference data a node works with: first read from {@code <data-dir>/refdata.yaml}, then, once the server
+ * has opened its database, from the database ({@link #attach}): every node of a cluster on one PostgreSQL reads
+ * the same version there. The server calls {@link #reloadIfChanged()} every two seconds; attached, that is one
+ * small query for the version in force ({@link ReferenceDataTable#latestVersion()}), and a new version is
+ * loaded, handed to the {@link #onReload} listeners, and copied into refdata.yaml.
  *
  * <p>The file is what makes a data directory <em>set up</em> ({@link #isSetUp}): {@code tongban.jar setup}
  * writes it with the hall's own identity and no demo data ({@link #writeFirstHall}); only a start with {@code
- * --demo} seeds it from the built-in demo (five halls, seven clerks with a published password).
+ * --demo} seeds it from the built-in demo (five halls, seven clerks with a published password). When a node
+ * attaches to a database that holds no reference data yet, the file becomes version 1 there. From then on the
+ * file is a copy the node rewrites on each new version, under a note saying that edits to it are not read (the
+ * database wins; a node that sees the file edited logs a warning naming the command to use): reference data is
+ * changed with {@code tongban.jar refdata export|import|rollback}. Without a database (tools, tests of single
+ * parts) the store keeps reading the file and reloads it when it changes; an invalid edit is logged and
+ * ignored, the previous snapshot stays.
  */
 public final class ReferenceDataStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceDataStore.class);
@@ -44,6 +55,12 @@ public final class ReferenceDataStore {
     private volatile ReferenceData current;
     private volatile FileTime loadedModified;
     private final List<Consumer<ReferenceData>> listeners = new CopyOnWriteArrayList<>();
+    // Set by attach: from then on the database's version is in force.
+    private volatile ReferenceDataTable table;
+    private volatile long version;
+    private String node = "";
+    private long refusedVersion;
+    private boolean unreadable;
 
     private ReferenceDataStore(Path file, ReferenceData data, FileTime modified) {
         this.file = file;
@@ -163,10 +180,12 @@ public final class ReferenceDataStore {
     private static final String FIRST_HALL_HEADER =
             """
             # Tongban reference data of this installation, written by `tongban.jar setup`: this hall, its first
-            # administrator, nothing else. Edit this file; the server re-reads it within a few seconds of a change
-            # and, if the edit is invalid, logs why and keeps the previous version. The demo reference data in the
-            # jar (`tongban.jar --demo` on an empty data directory writes it out) shows every key: partner halls,
-            # matters with their materials and ticket prefixes, clerks, languages, routing, agreements, slots.
+            # administrator, nothing else. The first start of the server stores it in the database as version 1;
+            # from then on change it for every node with `tongban.jar refdata export --to new.yaml`, an edit, and
+            # `tongban.jar refdata import new.yaml --by <name> --expect-version <n>` (checked first: an invalid
+            # edit is refused and nothing changes). The demo reference data in the jar (`tongban.jar --demo` on an
+            # empty data directory writes it out) shows every key: partner halls, matters with their materials
+            # and ticket prefixes, clerks, languages, routing, agreements, slots.
             #
             # Clerk passwords are not kept here. A clerk added below has no account until an administrator runs
             # `tongban.jar account reset <id>`, which prints a one-time password the clerk must replace at the first
@@ -178,6 +197,200 @@ public final class ReferenceDataStore {
         return current;
     }
 
+    /** The database version in force on this node; 0 before {@link #attach} (the file's data). */
+    public long version() {
+        return version;
+    }
+
+    /**
+     * From now on the reference data comes from {@code table}: if it is empty, this node's refdata.yaml is
+     * stored as version 1 first (another node starting at the same moment may win: then its version is taken).
+     * Loads the version in force and copies it into refdata.yaml. Listeners are not called (the caller reads
+     * {@link #current()}). Returns the version this node imported, if it did.
+     *
+     * @throws IllegalArgumentException the version in force does not pass validation
+     */
+    public synchronized Optional<ReferenceDataTable.Info> attach(ReferenceDataTable table, String nodeName)
+            throws IOException {
+        this.node = nodeName;
+        Optional<ReferenceDataTable.Info> imported = Optional.empty();
+        if (table.latestVersion() == 0) {
+            imported = table.importFirst(
+                    withoutCopyNote(Files.readString(file, StandardCharsets.UTF_8)), "node:" + nodeName);
+            imported.ifPresent(i -> LOG.info(
+                    "Imported {} into the database as version 1 of the reference data (sha256 {})", file, i.sha256()));
+        }
+        ReferenceDataTable.Version latest =
+                table.latest().orElseThrow(() -> new IllegalStateException("no reference data in the database"));
+        current = fromYaml(latest.document());
+        version = latest.version();
+        this.table = table;
+        writeCopy(latest);
+        return imported;
+    }
+
+    /**
+     * Re-reads the reference data if it changed: attached, when the database's version in force is not the one
+     * loaded; else when the file's modification time changed. Returns true when a new snapshot was loaded (the
+     * listeners were called).
+     */
+    public synchronized boolean reloadIfChanged() {
+        ReferenceDataTable t = table;
+        return t == null ? reloadFileIfChanged() : reloadVersionIfChanged(t);
+    }
+
+    private boolean reloadVersionIfChanged(ReferenceDataTable t) {
+        long latest;
+        try {
+            latest = t.latestVersion();
+        } catch (RuntimeException e) {
+            // Said once per outage, not every two seconds.
+            if (!unreadable) {
+                unreadable = true;
+                LOG.warn("Cannot read the reference data's version, keeping version {}: {}", version, e.getMessage());
+            }
+            return false;
+        }
+        if (unreadable) {
+            unreadable = false;
+            LOG.info("The reference data's version is readable again: {}", latest);
+        }
+        if (latest == version || latest == refusedVersion) {
+            keepCopy(t);
+            return false;
+        }
+        ReferenceDataTable.Version v;
+        ReferenceData data;
+        try {
+            v = t.version(latest).orElseThrow();
+            data = fromYaml(v.document());
+        } catch (IllegalArgumentException e) {
+            // Stored after validation, so only a node with stricter rules (a newer release) gets here: it says
+            // so once and keeps what it has.
+            refusedVersion = latest;
+            LOG.error(
+                    "Version {} of the reference data is invalid here, keeping version {}: {}",
+                    latest,
+                    version,
+                    e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Cannot read version {} of the reference data, keeping version {}: {}",
+                    latest,
+                    version,
+                    e.getMessage());
+            return false;
+        }
+        current = data;
+        version = latest;
+        LOG.info(
+                "Loaded version {} of the reference data: {} halls, {} matters, {} clerks",
+                latest,
+                data.halls().size(),
+                data.matters().size(),
+                data.clerks().size());
+        try {
+            writeCopy(v);
+        } catch (IOException e) {
+            LOG.warn("Cannot copy version {} of the reference data into {}: {}", latest, file, e.getMessage());
+        }
+        listeners.forEach(l -> l.accept(data));
+        return true;
+    }
+
+    /** Writes the copy again if it was deleted; warns once per edit if it was edited. */
+    private void keepCopy(ReferenceDataTable t) {
+        try {
+            if (!Files.exists(file)) {
+                writeCopy(t.version(version).orElseThrow());
+                LOG.warn("{} was deleted; wrote the copy of version {} of the reference data again", file, version);
+                return;
+            }
+            FileTime modified = Files.getLastModifiedTime(file);
+            if (!modified.equals(loadedModified)) {
+                loadedModified = modified;
+                LOG.warn(
+                        "{} was edited, but it is only a copy of version {} of the reference data in the database:"
+                                + " the edit is NOT used. Import it with `tongban.jar refdata import {} --by <name>"
+                                + " --expect-version {}`.",
+                        file,
+                        version,
+                        file,
+                        version);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot check the copy {} of the reference data: {}", file, e.getMessage());
+        }
+    }
+
+    private void writeCopy(ReferenceDataTable.Version v) throws IOException {
+        loadedModified = writeCopy(file, v, node);
+    }
+
+    /** Writes the copy of {@code v} into {@code file} (unless it holds it already); returns its modification time. */
+    private static FileTime writeCopy(Path file, ReferenceDataTable.Version v, String node) throws IOException {
+        String text = copyNote(v.version(), node) + v.document();
+        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+            return Files.getLastModifiedTime(file);
+        }
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".refdata-", ".yaml");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return Files.getLastModifiedTime(file);
+    }
+
+    /**
+     * For a new node of an installation whose database holds reference data: writes the copy of the version in
+     * force into {@code dataDir}, which makes it set up ({@link #isSetUp}). Returns that version, or 0 when the
+     * database holds none (nothing written). Fails if the directory is set up already.
+     */
+    public static long copyFromDatabase(Path dataDir, ReferenceDataTable table, String nodeName) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        if (Files.exists(file)) {
+            throw new java.nio.file.FileAlreadyExistsException(file.toString(), null, "already set up");
+        }
+        Optional<ReferenceDataTable.Version> latest = table.latest();
+        if (latest.isEmpty()) {
+            return 0;
+        }
+        fromYaml(latest.get().document());
+        Files.createDirectories(dataDir);
+        writeCopy(file, latest.get(), nodeName);
+        return latest.get().version();
+    }
+
+    private static final String COPY_NOTE_FIRST = "# ==== A COPY: edits to this file are NOT read ====\n";
+    private static final String COPY_NOTE_LAST = "# ==== end of the note; the copy follows ====\n";
+
+    /** The note a node puts above the copy of version {@code version} in refdata.yaml. */
+    static String copyNote(long version, String node) {
+        return COPY_NOTE_FIRST
+                + "# The reference data is kept in the database. This is a copy of version " + version
+                + ", written by node " + node + "\n"
+                + "# when it loaded that version; the node rewrites it on each new version. To change the reference\n"
+                + "# data for every node:\n"
+                + "#   tongban.jar refdata export --to new.yaml\n"
+                + "#   (edit new.yaml)\n"
+                + "#   tongban.jar refdata import new.yaml --by <your name> --expect-version " + version + "\n"
+                + "# Every node loads the new version within seconds. `tongban.jar refdata history` lists the versions,\n"
+                + "# `tongban.jar refdata rollback --to <version> --by <your name>` puts an earlier one back.\n"
+                + COPY_NOTE_LAST;
+    }
+
+    /** {@code text} without the note a node puts above its copy in refdata.yaml (unchanged if it has none). */
+    public static String withoutCopyNote(String text) {
+        if (!text.startsWith(COPY_NOTE_FIRST)) {
+            return text;
+        }
+        int end = text.indexOf(COPY_NOTE_LAST);
+        return end < 0 ? text : text.substring(end + COPY_NOTE_LAST.length());
+    }
+
     public Path file() {
         return file;
     }
@@ -187,8 +400,7 @@ public final class ReferenceDataStore {
         listeners.add(listener);
     }
 
-    /** Re-reads the file if its modification time changed. Returns true when a new snapshot was loaded. */
-    public synchronized boolean reloadIfChanged() {
+    private boolean reloadFileIfChanged() {
         try {
             FileTime modified = Files.getLastModifiedTime(file);
             if (modified.equals(loadedModified)) {

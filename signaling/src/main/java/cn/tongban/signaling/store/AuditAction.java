@@ -150,6 +150,17 @@ public enum AuditAction {
     RECORDING_STOPPED("recording.stopped", false),
     /** A file of a recovered segment that holds nothing usable (empty, cut before its first frame, not WebM). */
     RECORDING_UNRECOVERABLE("recording.unrecoverable", false),
+    /**
+     * An operator put a new version of the reference data in force ({@code tongban.jar refdata import}, or
+     * {@code refdata rollback} with {@code rolledBackTo}): actor {@code operator:<name>}, the previous and the
+     * new version and the SHA-256 of both documents.
+     */
+    REFDATA_CHANGED("refdata.changed", false),
+    /**
+     * A node found no reference data in the database and stored its refdata.yaml as version 1 (actor {@code
+     * node:<name>}, the version and the document's SHA-256).
+     */
+    REFDATA_IMPORTED("refdata.imported", false),
     /** The clerk, in control, set a field of the applicant's form. */
     REMOTE_INPUT("remote.input", true),
     /** A remote action or an applicant-only act was refused. */

@@ -69,6 +69,9 @@ public enum AuditField {
     PARTICIPANT("participant"),
     PARTNER_HALL("partnerHall"),
     PDF_SHA256("pdfSha256"),
+    /** The version of something before the change the event records (the reference data's). */
+    PREVIOUS_VERSION("previousVersion"),
+    PREVIOUS_SHA256("previousSha256"),
     PROBLEMS("problems"),
     PUBLIC_KEY_SHA256("publicKeySha256"),
     REASON("reason"),
@@ -81,6 +84,8 @@ public enum AuditField {
     REPAIRED_SHA256("repairedSha256"),
     REQUIREMENT("requirement"),
     ROLE("role"),
+    /** The earlier version whose content a rollback put in force again. */
+    ROLLED_BACK_TO("rolledBackTo"),
     SEAL("seal"),
     /** A recording segment: its directory's name under the session's recording directory. */
     SEGMENT("segment"),
@@ -103,6 +108,7 @@ public enum AuditField {
     URL("url"),
     VALUES_SHA256("valuesSha256"),
     VERDICT("verdict"),
+    VERSION("version"),
     VIA("via");
 
     private final String key;

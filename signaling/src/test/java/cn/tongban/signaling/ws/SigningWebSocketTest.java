@@ -312,10 +312,10 @@ class SigningWebSocketTest {
                 assertThat(write.executeUpdate()).isEqualTo(1);
             }
             // ... and the node becomes reachable (this node): the retry is refused with the reason.
-            Files.writeString(data.resolve("refdata.yaml"), refdata(null));
-            Files.setLastModifiedTime(
-                    data.resolve("refdata.yaml"),
-                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            try (Database db = Database.open(Database.defaultUrl(data), null, null)) {
+                new cn.tongban.signaling.refdata.ReferenceDataTable(db.dataSource(), java.time.Clock.systemUTC())
+                        .change(refdata(null), "test", null);
+            }
             ServerMessage.Application refused = p.app()
                     .expect(
                             ServerMessage.Application.class,

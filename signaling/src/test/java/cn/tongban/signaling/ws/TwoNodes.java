@@ -46,9 +46,24 @@ final class TwoNodes implements AutoCloseable {
      * A's PKI directory (the same root and hall CAs, as nodes sharing an external CA hold them).
      */
     static TwoNodes start(String name, Path dirA, Path dirB, Path dbDir, boolean samePki) throws Exception {
+        return start(name, dirA, dirB, dbDir, samePki, Database.defaultUrl(dbDir), null, null);
+    }
+
+    /**
+     * As {@link #start(String, Path, Path, Path)} on the database of {@code dbUrl} (a PostgreSQL one); the
+     * installation's secrets keystore is in {@code secretsDir}.
+     */
+    static TwoNodes start(
+            String name, Path dirA, Path dirB, Path secretsDir, String dbUrl, String dbUser, String dbPassword)
+            throws Exception {
+        return start(name, dirA, dirB, secretsDir, false, dbUrl, dbUser, dbPassword);
+    }
+
+    private static TwoNodes start(
+            String name, Path dirA, Path dirB, Path dbDir, boolean samePki, String db, String dbUser, String dbPassword)
+            throws Exception {
         String cluster = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         ClusterCa ca = ClusterCa.create(name + "-it", Duration.ofDays(1));
-        String db = Database.defaultUrl(dbDir);
         Path[] dirs = {dirA, dirB};
         int[] ports = {Ports.reserve(), Ports.reserve()};
         TongbanServer[] nodes = new TongbanServer[2];
@@ -68,7 +83,7 @@ final class TwoNodes implements AutoCloseable {
                     .clusterName(cluster)
                     .clusterMember("127.0.0.1:" + ports[0])
                     .clusterMember("127.0.0.1:" + ports[1])
-                    .database(db, null, null)
+                    .database(db, dbUser, dbPassword)
                     .secrets(dbDir.resolve("secrets.p12"))
                     .cluster(ServerOptions.Cluster.DEFAULT
                             .withTls(dirs[i].resolve("bus.p12"), "pw")
