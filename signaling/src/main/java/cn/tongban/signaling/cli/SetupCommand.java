@@ -219,13 +219,19 @@ public final class SetupCommand implements Callable<Integer> {
             } else {
                 oneTime = accounts.issueOneTimePassword(admin, Duration.ofHours(validHours));
             }
+            try {
+                ReferenceDataStore.writeFirstHall(store.dataDir, hall, profile);
+                new SetupRecord(url, hallId, admin, System.currentTimeMillis()).write(store.dataDir);
+            } catch (java.io.IOException | RuntimeException e) {
+                // Without the hall's files the account would only block the next attempt ("has an account").
+                accounts.delete(admin);
+                throw e;
+            }
             AccountCommand.audit(store, db, by, AuditAction.CLERK_PASSWORD_ISSUED, admin);
         } catch (RuntimeException e) {
             err.println("tongban setup: cannot use the database: " + e.getMessage());
             return 2;
         }
-        ReferenceDataStore.writeFirstHall(store.dataDir, hall, profile);
-        new SetupRecord(url, hallId, admin, System.currentTimeMillis()).write(store.dataDir);
 
         out.println("Set up " + store.dataDir.toAbsolutePath() + " for " + hall.name() + " (" + hallId + ").");
         out.println("  Public URL: " + url);
