@@ -22,6 +22,7 @@ import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.media.MediaMessages;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.media.RecordingArchive;
+import cn.tongban.signaling.pki.TrustAnchors;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -157,6 +158,7 @@ final class Features {
                 options.dataDir(),
                 in.pki(),
                 in.trust(),
+                new TrustAnchors(db, in.clock())::certificates,
                 forms,
                 drafts,
                 materials,

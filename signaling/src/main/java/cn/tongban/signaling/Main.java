@@ -9,6 +9,7 @@ import cn.tongban.signaling.cli.HandoffCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.SetupCommand;
+import cn.tongban.signaling.cli.TrustCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
             AccountCommand.class,
             ClusterCaCommand.class,
             RecordingCommand.class,
+            TrustCommand.class,
             BackupCommand.Create.class,
             BackupCommand.Restore.class,
             CommandLine.HelpCommand.class
