@@ -6,6 +6,7 @@ import cn.tongban.signaling.cli.BackupCommand;
 import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
+import cn.tongban.signaling.cli.PkiCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.SetupCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
             ClusterCaCommand.class,
             RecordingCommand.class,
             TrustCommand.class,
+            PkiCommand.class,
             BackupCommand.Create.class,
             BackupCommand.Restore.class,
             CommandLine.HelpCommand.class
