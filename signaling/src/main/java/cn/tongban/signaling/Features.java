@@ -139,7 +139,7 @@ final class Features {
                 in.queue(),
                 in.hz(),
                 in.records(),
-                SecretKeys.shared(in.secrets(), options.dataDir(), "material-url.key"),
+                SecretKeys.ring(in.secrets(), options.dataDir(), "material-url.key"),
                 outbox,
                 in.clock());
         materials.register(registry, parties);
@@ -164,7 +164,7 @@ final class Features {
                 materials,
                 identity,
                 db,
-                SecretKeys.shared(in.secrets(), options.dataDir(), "application-url.key"),
+                SecretKeys.ring(in.secrets(), options.dataDir(), "application-url.key"),
                 in.hz(),
                 in.records(),
                 in.queue(),

@@ -8,6 +8,7 @@ import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
 import cn.tongban.signaling.cli.PkiCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
+import cn.tongban.signaling.cli.SecretsCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.SetupCommand;
 import cn.tongban.signaling.cli.TrustCommand;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
             RecordingCommand.class,
             TrustCommand.class,
             PkiCommand.class,
+            SecretsCommand.class,
             BackupCommand.Create.class,
             BackupCommand.Restore.class,
             CommandLine.HelpCommand.class

@@ -14,6 +14,7 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.KeyRing;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
@@ -62,7 +63,7 @@ public final class Applications {
             MaterialService materials,
             IdentityService identity,
             DataSource db,
-            byte[] urlKey,
+            KeyRing urlKeys,
             HazelcastInstance hz,
             Records records,
             QueueService queue,
@@ -104,7 +105,7 @@ public final class Applications {
                 store,
                 files,
                 new Previews(dataDir.resolve("cache").resolve("previews")),
-                new UrlSigner(urlKey, clock),
+                new UrlSigner(urlKeys, clock),
                 pki,
                 signer,
                 trust.trustAnchors(),
