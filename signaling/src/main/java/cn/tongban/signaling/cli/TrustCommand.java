@@ -100,7 +100,18 @@ public final class TrustCommand {
                     err.println("trust add: " + e.problem() + ": " + e.getMessage() + "; nothing stored");
                     return e.problem() == TrustAnchors.Problem.CERTIFICATE_UNREADABLE ? 2 : 1;
                 }
-                audit(store, db, by, AuditAction.TRUST_ADDED, a);
+                try {
+                    audit(store, db, by, AuditAction.TRUST_ADDED, a);
+                } catch (RuntimeException e) {
+                    // No unaudited trust: take the anchor out again.
+                    try {
+                        anchors.remove(a.name());
+                    } catch (TrustAnchors.Refused gone) {
+                        // removed meanwhile
+                    }
+                    err.println("trust add: cannot write the audit journal: " + e.getMessage() + "; nothing stored");
+                    return 2;
+                }
                 out.println("trusted " + a.name() + ": " + a.subject() + ", valid until " + a.notAfter());
                 out.println("SHA-256 " + TrustAnchors.readable(a.sha256()));
                 out.println("every node of this installation accepts signatures chaining to it from now on");

@@ -227,6 +227,25 @@ class TrustCommandTest {
         assertThat(rows("SELECT name FROM trust_anchor")).containsExactly("zj-hz-root");
         assertThat(trustEvents()).hasSize(1);
 
+        // No unaudited trust: with a keystore that is not this installation's the journal cannot be written,
+        // and the anchor is not kept.
+        X509Certificate third = anotherCa();
+        Run unaudited = run(
+                "trust",
+                "add",
+                pem("third.pem", third).toString(),
+                "--name",
+                "third",
+                "--fingerprint",
+                TrustAnchors.fingerprint(third),
+                "--by",
+                "wang",
+                "--secrets",
+                dir.resolve("other.p12").toString());
+        assertThat(unaudited.exit()).as(unaudited.err()).isEqualTo(2);
+        assertThat(unaudited.err()).contains("nothing stored");
+        assertThat(rows("SELECT name FROM trust_anchor")).containsExactly("zj-hz-root");
+
         // A fingerprint is required: picocli's usage error, exit 2.
         assertThat(run("trust", "add", root.toString(), "--name", "y", "--by", "wang")
                         .exit())
