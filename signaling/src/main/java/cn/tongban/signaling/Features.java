@@ -22,6 +22,7 @@ import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.media.MediaMessages;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.media.RecordingArchive;
+import cn.tongban.signaling.pki.TrustAnchors;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -138,7 +139,7 @@ final class Features {
                 in.queue(),
                 in.hz(),
                 in.records(),
-                SecretKeys.shared(in.secrets(), options.dataDir(), "material-url.key"),
+                SecretKeys.ring(in.secrets(), options.dataDir(), "material-url.key"),
                 outbox,
                 in.clock());
         materials.register(registry, parties);
@@ -157,12 +158,13 @@ final class Features {
                 options.dataDir(),
                 in.pki(),
                 in.trust(),
+                new TrustAnchors(db, in.clock())::certificates,
                 forms,
                 drafts,
                 materials,
                 identity,
                 db,
-                SecretKeys.shared(in.secrets(), options.dataDir(), "application-url.key"),
+                SecretKeys.ring(in.secrets(), options.dataDir(), "application-url.key"),
                 in.hz(),
                 in.records(),
                 in.queue(),

@@ -6,10 +6,13 @@ import cn.tongban.signaling.cli.BackupCommand;
 import cn.tongban.signaling.cli.ClusterCaCommand;
 import cn.tongban.signaling.cli.DemoApplicationCommand;
 import cn.tongban.signaling.cli.HandoffCommand;
+import cn.tongban.signaling.cli.PkiCommand;
 import cn.tongban.signaling.cli.RecordingCommand;
 import cn.tongban.signaling.cli.RefdataCommand;
+import cn.tongban.signaling.cli.SecretsCommand;
 import cn.tongban.signaling.cli.ServeCommand;
 import cn.tongban.signaling.cli.SetupCommand;
+import cn.tongban.signaling.cli.TrustCommand;
 import cn.tongban.signaling.cli.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +34,9 @@ import picocli.CommandLine.Command;
             RefdataCommand.class,
             ClusterCaCommand.class,
             RecordingCommand.class,
+            TrustCommand.class,
+            PkiCommand.class,
+            SecretsCommand.class,
             BackupCommand.Create.class,
             BackupCommand.Restore.class,
             CommandLine.HelpCommand.class

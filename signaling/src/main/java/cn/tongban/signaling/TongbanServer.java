@@ -18,6 +18,7 @@ import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.config.ServerOptions;
 import cn.tongban.signaling.form.FormsHandler;
 import cn.tongban.signaling.health.CertificateCheck;
+import cn.tongban.signaling.health.ClockCheck;
 import cn.tongban.signaling.health.DatabaseCheck;
 import cn.tongban.signaling.health.DiskCheck;
 import cn.tongban.signaling.health.FfmpegCheck;
@@ -545,6 +546,8 @@ public final class TongbanServer implements AutoCloseable {
         }
         checks.add(
                 new CertificateCheck(pki::watchedCertificates, options.health().certificateWarning(), clock, registry));
+        checks.add(new ClockCheck(
+                options.health().chronyc(), "timedatectl", options.health().clockMaxOffset(), registry));
         return new Readiness(checks, Duration.ofSeconds(3), clock, registry).start();
     }
 

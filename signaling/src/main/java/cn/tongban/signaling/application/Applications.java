@@ -14,12 +14,16 @@ import cn.tongban.signaling.materials.MaterialService;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.KeyRing;
 import cn.tongban.signaling.store.RecordingStore;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -53,12 +57,13 @@ public final class Applications {
             Path dataDir,
             EmbeddedPki pki,
             TrustServices trust,
+            Supplier<List<X509Certificate>> partnerAnchors,
             FormCatalog forms,
             DraftStore drafts,
             MaterialService materials,
             IdentityService identity,
             DataSource db,
-            byte[] urlKey,
+            KeyRing urlKeys,
             HazelcastInstance hz,
             Records records,
             QueueService queue,
@@ -79,11 +84,19 @@ public final class Applications {
         // Installations before V7 kept these files under the data directory.
         files.importDirectory(dataDir.resolve("applications"));
         files.importDirectory(dataDir.resolve("received"));
+        // Another installation's signatures (a received package, the partner's receipt) may chain to a partner's
+        // root added with `trust add`: read at each verification, so an anchor added or removed holds at once.
+        List<X509Certificate> own = List.copyOf(trust.trustAnchors());
+        Supplier<List<X509Certificate>> anchors = () -> {
+            List<X509Certificate> all = new ArrayList<>(own);
+            all.addAll(partnerAnchors.get());
+            return all;
+        };
         HandoffReceiver receiver =
-                new HandoffReceiver(store, files, pki, trust.trustAnchors(), signer, font, refdata, records, clock);
+                new HandoffReceiver(store, files, pki, anchors, signer, font, refdata, records, clock);
         Applications[] self = new Applications[1];
-        Handoff handoff = new Handoff(
-                store, files, receiver, pki, trust.trustAnchors(), refdata, () -> self[0].selfUrl, records, clock);
+        Handoff handoff =
+                new Handoff(store, files, receiver, pki, anchors, refdata, () -> self[0].selfUrl, records, clock);
         SigningService signing = new SigningService(
                 forms,
                 drafts,
@@ -92,7 +105,7 @@ public final class Applications {
                 store,
                 files,
                 new Previews(dataDir.resolve("cache").resolve("previews")),
-                new UrlSigner(urlKey, clock),
+                new UrlSigner(urlKeys, clock),
                 pki,
                 signer,
                 trust.trustAnchors(),

@@ -49,7 +49,9 @@ final class Handoff {
     private final BlobStore files;
     private final HandoffReceiver receiver;
     private final EmbeddedPki pki;
-    private final List<X509Certificate> anchors;
+    /** This installation's anchors and its partners' ({@code trust add}), asked at each verification. */
+    private final Supplier<List<X509Certificate>> anchors;
+
     private final Supplier<ReferenceData> refdata;
     private final Supplier<String> selfUrl;
     private final Records records;
@@ -63,7 +65,7 @@ final class Handoff {
             BlobStore files,
             HandoffReceiver receiver,
             EmbeddedPki pki,
-            List<X509Certificate> anchors,
+            Supplier<List<X509Certificate>> anchors,
             Supplier<ReferenceData> refdata,
             Supplier<String> selfUrl,
             Records records,
@@ -72,7 +74,7 @@ final class Handoff {
         this.files = files;
         this.receiver = receiver;
         this.pki = pki;
-        this.anchors = List.copyOf(anchors);
+        this.anchors = anchors;
         this.refdata = refdata;
         this.selfUrl = selfUrl;
         this.records = records;
@@ -289,7 +291,7 @@ final class Handoff {
             return "RECEIPT_INVALID: it names another file or application";
         }
         try {
-            Verdict v = new PdfVerifier(anchors).verify(receipt).verdict();
+            Verdict v = new PdfVerifier(anchors.get()).verify(receipt).verdict();
             if (v != Verdict.VALID) {
                 return "RECEIPT_INVALID: its seal does not verify (" + v + ")";
             }

@@ -93,7 +93,9 @@ final class HandoffReceiver {
     private final ApplicationStore store;
     private final BlobStore files;
     private final EmbeddedPki pki;
-    private final List<X509Certificate> anchors;
+    /** This installation's anchors and its partners' ({@code trust add}), asked at each verification. */
+    private final Supplier<List<X509Certificate>> anchors;
+
     private final Supplier<PadesSigner> signer;
     private final Supplier<CjkFont> font;
     private final Supplier<ReferenceData> refdata;
@@ -105,7 +107,7 @@ final class HandoffReceiver {
             ApplicationStore store,
             BlobStore files,
             EmbeddedPki pki,
-            List<X509Certificate> anchors,
+            Supplier<List<X509Certificate>> anchors,
             Supplier<PadesSigner> signer,
             Supplier<CjkFont> font,
             Supplier<ReferenceData> refdata,
@@ -114,7 +116,7 @@ final class HandoffReceiver {
         this.store = store;
         this.files = files;
         this.pki = pki;
-        this.anchors = List.copyOf(anchors);
+        this.anchors = anchors;
         this.signer = signer;
         this.font = font;
         this.refdata = refdata;
@@ -139,7 +141,7 @@ final class HandoffReceiver {
         } catch (IllegalArgumentException e) {
             throw new HallSignature.Untrusted("manifest or signature is not base64");
         }
-        X509Certificate sealCert = HallSignature.verify(manifestJson, cms, anchors);
+        X509Certificate sealCert = HallSignature.verify(manifestJson, cms, anchors.get());
         Manifest m;
         try {
             m = JSON.readValue(manifestJson, Manifest.class);
@@ -182,7 +184,7 @@ final class HandoffReceiver {
         }
         VerificationReport report;
         try {
-            report = new PdfVerifier(anchors).verify(pdf);
+            report = new PdfVerifier(anchors.get()).verify(pdf);
         } catch (DocsignException e) {
             throw refuse(m, sha, "PDF_UNREADABLE", e.error().code() + ": " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package cn.tongban.signaling.application;
 
+import cn.tongban.signaling.store.KeyRing;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -17,18 +18,22 @@ final class UrlSigner {
     /** How long a link works. */
     static final long TTL_MS = 2 * 3600_000;
 
-    private final byte[] key;
+    private final KeyRing keys;
     private final Clock clock;
 
-    UrlSigner(byte[] key, Clock clock) {
-        this.key = key.clone();
+    UrlSigner(KeyRing keys, Clock clock) {
+        this.keys = keys;
         this.clock = clock;
+    }
+
+    UrlSigner(byte[] key, Clock clock) {
+        this(KeyRing.of(key), clock);
     }
 
     /** {@code path} with {@code exp} and {@code sig} appended ({@code path} may carry a query already). */
     String sign(String path) {
         long exp = clock.millis() + TTL_MS;
-        return path + (path.contains("?") ? "&" : "?") + "exp=" + exp + "&sig=" + mac(path, exp);
+        return path + (path.contains("?") ? "&" : "?") + "exp=" + exp + "&sig=" + mac(keys.current(), path, exp);
     }
 
     /** True if {@code sig} signs {@code path} (without exp and sig) and {@code exp} has not passed. */
@@ -39,14 +44,21 @@ final class UrlSigner {
         } catch (NumberFormatException | NullPointerException e) {
             return false;
         }
-        return expires > clock.millis()
-                && sig != null
-                && MessageDigest.isEqual(
-                        mac(path, expires).getBytes(StandardCharsets.US_ASCII),
-                        sig.getBytes(StandardCharsets.US_ASCII));
+        if (expires <= clock.millis() || sig == null) {
+            return false;
+        }
+        // After a rotation, a link signed with the key before it works until it expires (KeyRing).
+        for (byte[] key : keys.accepted(clock.instant())) {
+            if (MessageDigest.isEqual(
+                    mac(key, path, expires).getBytes(StandardCharsets.US_ASCII),
+                    sig.getBytes(StandardCharsets.US_ASCII))) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private String mac(String path, long exp) {
+    private static String mac(byte[] key, String path, long exp) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

@@ -45,22 +45,51 @@ public final class TokenService {
     public record Claims(String clerkId, long generation, long authTime, long expiresAt) {}
 
     private final JWTAuth jwt;
+    /** The key before the last rotation, accepted (never used to sign) until {@link #previousUntil}; or null. */
+    private final JWTAuth previous;
+
+    private final java.time.Instant previousUntil;
     private final TokenRevocations revocations;
     private final Clock clock;
 
     private TokenService(JWTAuth jwt, TokenRevocations revocations, Clock clock) {
+        this(jwt, null, null, revocations, clock);
+    }
+
+    private TokenService(
+            JWTAuth jwt, JWTAuth previous, java.time.Instant previousUntil, TokenRevocations revocations, Clock clock) {
         this.jwt = jwt;
+        this.previous = previous;
+        this.previousUntil = previousUntil;
         this.revocations = revocations;
         this.clock = clock;
     }
 
+    /**
+     * With the installation's secret {@code jwt}; after {@code tongban.jar secrets rotate jwt}, tokens signed
+     * with the secret before it are accepted until the end of the rotation's grace (by default their own
+     * lifetime), so nobody signed in is sent away by a routine rotation.
+     */
     public static TokenService create(
             Vertx vertx, InstallationSecrets secrets, TokenRevocations revocations, Path dataDir) {
-        return withSecret(
+        TokenService current = withSecret(
                 vertx,
                 secrets.getOrCreate("jwt", () -> legacySecret(dataDir).orElseGet(TokenService::randomSecret)),
                 revocations,
                 Clock.systemUTC());
+        return secrets.previous("jwt")
+                .map(p -> withPrevious(current, withSecret(vertx, p.value()).jwt, p.until()))
+                .orElse(current);
+    }
+
+    /** {@code current} also accepting tokens of {@code previous} until {@code until} (tests, rotation). */
+    static TokenService withPrevious(TokenService current, JWTAuth previous, java.time.Instant until) {
+        return new TokenService(current.jwt, previous, until, current.revocations, current.clock);
+    }
+
+    /** {@code current} also accepting the tokens {@code before} issues, until {@code until} (tests). */
+    static TokenService withPrevious(TokenService current, TokenService before, java.time.Instant until) {
+        return withPrevious(current, before.jwt, until);
     }
 
     /** With a given HS256 secret and revocations of this process alone (tests). */
@@ -129,7 +158,13 @@ public final class TokenService {
     }
 
     private Future<Claims> claims(String token) {
-        return jwt.authenticate(new TokenCredentials(token)).map(user -> {
+        Future<io.vertx.ext.auth.User> authenticated = jwt.authenticate(new TokenCredentials(token));
+        if (previous != null) {
+            authenticated = authenticated.recover(e -> clock.instant().isBefore(previousUntil)
+                    ? previous.authenticate(new TokenCredentials(token))
+                    : Future.failedFuture(e));
+        }
+        return authenticated.map(user -> {
             JsonObject p = user.principal();
             if (!"clerk".equals(p.getString("role")) || p.getString("sub") == null) {
                 throw new IllegalArgumentException("not a clerk token");

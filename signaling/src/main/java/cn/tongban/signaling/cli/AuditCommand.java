@@ -42,7 +42,8 @@ public final class AuditCommand {
                 names = "--trust",
                 paramLabel = "CERT_OR_DIR",
                 description = "Trust anchor for checkpoint seals and time-stamps (PEM or DER, or a directory of"
-                        + " them); repeatable. Default: the embedded PKI's root in the data directory.")
+                        + " them); repeatable. Always trusted too: the embedded PKI's root in the data directory and the"
+                        + " partner anchors added with 'trust add'.")
         List<Path> trust = new ArrayList<>();
 
         @Override
@@ -62,6 +63,9 @@ public final class AuditCommand {
                 return 2;
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
+                // A partner's root (trust add) lets checkpoints sealed under it verify too.
+                anchors.addAll(
+                        new cn.tongban.signaling.pki.TrustAnchors(db.dataSource(), Clock.systemUTC()).certificates());
                 InstallationSecrets secrets = store.existingSecrets(db.dataSource());
                 AuditChain.Keying keying = secrets.find(JdbcAuditJournal.CHAIN_SECRET)
                         .map(JdbcAuditJournal::parseKeying)

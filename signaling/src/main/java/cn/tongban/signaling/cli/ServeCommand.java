@@ -242,6 +242,23 @@ public final class ServeCommand implements Callable<Integer> {
     long drainSeconds;
 
     @Option(
+            names = "--chronyc",
+            defaultValue = "chronyc",
+            paramLabel = "PATH",
+            description = "The chronyc executable the readiness check 'clock' asks for the host's time"
+                    + " synchronisation ('chronyc -c tracking'; default ${DEFAULT-VALUE}). Without chrony the"
+                    + " check falls back to timedatectl, else warns.")
+    String chronyc;
+
+    @Option(
+            names = "--clock-max-offset-ms",
+            defaultValue = "1000",
+            paramLabel = "MS",
+            description = "The host clock's offset from NTP time beyond which /health's 'clock' check says"
+                    + " DEGRADED: time-stamps and OCSP answers would carry a wrong time (default ${DEFAULT-VALUE}).")
+    long clockMaxOffsetMs;
+
+    @Option(
             names = "--trusted-proxy",
             description = "Address or CIDR range of a reverse proxy in front of this node (repeatable): only"
                     + " from these is X-Forwarded-For believed for the client's address.")
@@ -367,7 +384,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .health(new ServerOptions.Health(
                         diskMinFreeMb * 1024 * 1024,
                         java.time.Duration.ofDays(certificateWarningDays),
-                        java.time.Duration.ofSeconds(drainSeconds)))
+                        java.time.Duration.ofSeconds(drainSeconds),
+                        chronyc,
+                        java.time.Duration.ofMillis(clockMaxOffsetMs)))
                 .port(port)
                 .host(host)
                 .dataDir(store.dataDir)

@@ -4,6 +4,9 @@ import cn.tongban.docsign.DocsignException;
 import cn.tongban.docsign.verify.PdfVerifier;
 import cn.tongban.docsign.verify.Verdict;
 import cn.tongban.docsign.verify.VerificationReport;
+import cn.tongban.signaling.pki.PkiSupport;
+import cn.tongban.signaling.pki.TrustAnchors;
+import cn.tongban.signaling.store.Database;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,14 +25,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tongban verify FILE.pdf [--trust CERT_OR_DIR]...}: verifies a signed application offline
- * and prints the JSON report. Exit 0 when every signature is valid and trusted, 1 when any is not,
+ * {@code tongban verify FILE.pdf [--trust CERT_OR_DIR]... [--installation]}: verifies a signed application
+ * offline and prints the JSON report; {@code --installation} adds the anchors this installation trusts (its
+ * embedded root and the partners' of {@code trust add}). Exit 0 when every signature is valid and trusted, 1 when any is not,
  * 2 when the PDF or a trust anchor cannot be read or the PDF cannot be verified within docsign's limits
  * (then the JSON has {@code error}, one of docsign's stable codes such as {@code PDF_NESTING_LIMIT},
  * and {@code message}) — never a stack trace, whatever the file holds.
@@ -47,6 +53,15 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Trust anchor certificate (PEM or DER) or a directory of them; repeatable.")
     List<Path> trust = new ArrayList<>();
 
+    @Option(
+            names = "--installation",
+            description = "Also trust what this installation trusts: its embedded root and the partner anchors"
+                    + " added with 'trust add' (read from --data-dir / --db-url).")
+    boolean installation;
+
+    @Mixin
+    StoreOptions store;
+
     @Spec
     CommandSpec spec;
 
@@ -58,7 +73,13 @@ public final class VerifyCommand implements Callable<Integer> {
         List<X509Certificate> anchors;
         try {
             anchors = loadAnchors(trust);
-        } catch (IOException | GeneralSecurityException e) {
+            if (installation) {
+                anchors.addAll(PkiSupport.storedRoot(store.dataDir));
+                try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
+                    anchors.addAll(new TrustAnchors(db.dataSource(), Clock.systemUTC()).certificates());
+                }
+            }
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
             out.println(error("TRUST_UNREADABLE", e.getMessage()));
             out.flush();
             return 2;

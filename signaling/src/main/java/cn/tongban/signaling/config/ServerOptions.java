@@ -67,16 +67,36 @@ public record ServerOptions(
      * @param certificateWarning how long before one of the installation's certificates expires to warn
      * @param drain how long a stopping node waits for the sessions its clerks hold to end, taking no new one
      *     and answering {@code /health} with DRAINING (zero: stop at once, as tests do)
+     * @param chronyc the {@code chronyc} executable the {@code clock} check asks for the host's synchronisation
+     * @param clockMaxOffset the host clock's offset from NTP time beyond which the {@code clock} check says
+     *     DEGRADED (time-stamps and OCSP answers would carry a wrong time)
      */
-    public record Health(long diskMinFreeBytes, java.time.Duration certificateWarning, java.time.Duration drain) {
+    public record Health(
+            long diskMinFreeBytes,
+            java.time.Duration certificateWarning,
+            java.time.Duration drain,
+            String chronyc,
+            java.time.Duration clockMaxOffset) {
         public static final Health DEFAULT =
                 new Health(256L * 1024 * 1024, java.time.Duration.ofDays(30), java.time.Duration.ZERO);
 
         public Health {
-            if (diskMinFreeBytes < 0 || certificateWarning.isNegative() || drain.isNegative()) {
-                throw new IllegalArgumentException(
-                        "disk minimum, certificate warning and drain time must not be negative");
+            if (diskMinFreeBytes < 0
+                    || certificateWarning.isNegative()
+                    || drain.isNegative()
+                    || clockMaxOffset.isNegative()
+                    || clockMaxOffset.isZero()) {
+                throw new IllegalArgumentException("disk minimum, certificate warning and drain time must not be"
+                        + " negative, the clock's maximum offset must be positive");
             }
+            if (chronyc == null || chronyc.isBlank()) {
+                throw new IllegalArgumentException("chronyc must name an executable");
+            }
+        }
+
+        /** The thresholds with the default clock check ({@code chronyc} on the PATH, 1 s). */
+        public Health(long diskMinFreeBytes, java.time.Duration certificateWarning, java.time.Duration drain) {
+            this(diskMinFreeBytes, certificateWarning, drain, "chronyc", java.time.Duration.ofSeconds(1));
         }
     }
 

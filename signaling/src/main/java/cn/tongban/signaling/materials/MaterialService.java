@@ -23,6 +23,7 @@ import cn.tongban.signaling.store.AuditAction;
 import cn.tongban.signaling.store.AuditDetails;
 import cn.tongban.signaling.store.AuditField;
 import cn.tongban.signaling.store.BlobStore;
+import cn.tongban.signaling.store.KeyRing;
 import cn.tongban.signaling.store.Records;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -82,7 +83,7 @@ public final class MaterialService {
     private final QueueService queue;
     private final Records records;
     private final Clock clock;
-    private final byte[] urlKey;
+    private final KeyRing urlKeys;
     private final IMap<String, Slot> slots;
     private final SecureRandom random = new SecureRandom();
     private final Outbox outbox;
@@ -94,7 +95,7 @@ public final class MaterialService {
             QueueService queue,
             HazelcastInstance hz,
             Records records,
-            byte[] urlKey,
+            KeyRing urlKeys,
             Outbox outbox,
             Clock clock) {
         this.outbox = outbox;
@@ -103,7 +104,7 @@ public final class MaterialService {
         this.files = files;
         this.queue = queue;
         this.records = records;
-        this.urlKey = urlKey.clone();
+        this.urlKeys = urlKeys;
         this.clock = clock;
         this.slots = hz.getMap("tongban.upload-slots");
     }
@@ -302,16 +303,24 @@ public final class MaterialService {
         } catch (NumberFormatException | NullPointerException e) {
             return false;
         }
-        return expires > clock.millis()
-                && sig != null
-                && MessageDigest.isEqual(
-                        sign(materialId, expires).getBytes(StandardCharsets.US_ASCII),
-                        sig.getBytes(StandardCharsets.US_ASCII));
+        if (expires <= clock.millis() || sig == null) {
+            return false;
+        }
+        // After a rotation, a link signed with the key before it works until it expires (KeyRing).
+        for (byte[] key : urlKeys.accepted(clock.instant())) {
+            if (MessageDigest.isEqual(
+                    sign(key, materialId, expires).getBytes(StandardCharsets.US_ASCII),
+                    sig.getBytes(StandardCharsets.US_ASCII))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public ServerMessage.Material message(MaterialStore.Material m, String re) {
         long exp = clock.millis() + URL_TTL_MS;
-        String url = "/api/materials/" + m.materialId() + "/content?exp=" + exp + "&sig=" + sign(m.materialId(), exp);
+        String url = "/api/materials/" + m.materialId() + "/content?exp=" + exp + "&sig="
+                + sign(urlKeys.current(), m.materialId(), exp);
         return new ServerMessage.Material(
                 m.sessionId(),
                 m.materialId(),
@@ -329,10 +338,10 @@ public final class MaterialService {
                 re);
     }
 
-    private String sign(String materialId, long exp) {
+    private static String sign(byte[] key, String materialId, long exp) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(urlKey, "HmacSHA256"));
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return HexFormat.of()
                     .formatHex(mac.doFinal((materialId + "\n" + exp).getBytes(StandardCharsets.UTF_8)), 0, 16);
         } catch (GeneralSecurityException e) {

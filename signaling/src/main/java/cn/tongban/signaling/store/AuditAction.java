@@ -206,7 +206,18 @@ public enum AuditAction {
     /** A ticket was issued. */
     TICKET_ISSUED("ticket.issued", false),
     /** A ticket came back on a new connection. */
-    TICKET_RESUMED("ticket.resumed", false);
+    TICKET_RESUMED("ticket.resumed", false),
+    /** An operator added a partner installation's trust anchor ({@code tongban.jar trust add}). */
+    TRUST_ADDED("trust.added", false),
+    /** An operator removed a partner installation's trust anchor ({@code tongban.jar trust remove}). */
+    TRUST_REMOVED("trust.removed", false),
+    /**
+     * An operator made a new key for an installation secret ({@code tongban.jar secrets rotate}); never the key
+     * itself, only its name and the new key's fingerprint.
+     */
+    SECRET_ROTATED("secret.rotated", false),
+    /** An operator re-encrypted the embedded PKI's keystore with a new password ({@code tongban.jar pki passwd}). */
+    PKI_PASSWORD_CHANGED("pki.password_changed", false);
 
     private final String wire;
     private final boolean consentGated;

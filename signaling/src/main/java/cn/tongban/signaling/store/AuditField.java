@@ -6,6 +6,8 @@ package cn.tongban.signaling.store;
  * they get here.
  */
 public enum AuditField {
+    /** A trust anchor's name ({@code tongban.jar trust}). */
+    ANCHOR("anchor"),
     APPLICANT("applicant"),
     APPLICATION("application"),
     APPOINTMENT("appointment"),
@@ -34,6 +36,8 @@ public enum AuditField {
     FIELDS("fields"),
     FILE("file"),
     FILES("files"),
+    /** A certificate's or key's SHA-256 fingerprint (lower-case hex; a key's: of its fingerprint, never the key). */
+    FINGERPRINT("fingerprint"),
     FINAL_SHA256("finalSha256"),
     FORM_SHA256("formSha256"),
     FRAMES("frames"),
@@ -87,6 +91,8 @@ public enum AuditField {
     /** The earlier version whose content a rollback put in force again. */
     ROLLED_BACK_TO("rolledBackTo"),
     SEAL("seal"),
+    /** An installation secret's name ({@code jwt}, {@code links}); never its value. */
+    SECRET("secret"),
     /** A recording segment: its directory's name under the session's recording directory. */
     SEGMENT("segment"),
     SERIAL("serial"),
@@ -96,6 +102,8 @@ public enum AuditField {
     SIZE("size"),
     SLOT("slot"),
     SOURCE("source"),
+    /** A certificate's subject (distinguished name). */
+    SUBJECT("subject"),
     START_OFFSET_MILLIS("startOffsetMillis"),
     STARTED("started"),
     STILL_SHA256("stillSha256"),

@@ -105,6 +105,62 @@ public final class InstallationSecrets {
         return legacy(name);
     }
 
+    /** A secret's value before its last rotation, accepted for checking (never for signing) until {@code until}. */
+    public record Previous(String value, java.time.Instant until) {}
+
+    /** The suffix of the keystore entry holding a secret's previous value and its deadline. */
+    static final String PREVIOUS = ".previous";
+
+    /**
+     * A new value for the secret {@code name} ({@code tongban.jar secrets rotate}): the keystore gets it, the
+     * database its fingerprint (so a node still holding the old keystore refuses to start); the old value is
+     * kept as {@code <name>.previous} until {@code previousUntil} — what it signed is still accepted until
+     * then — or dropped at once when {@code previousUntil} is null.
+     *
+     * @return the new value's fingerprint (as the database keeps it)
+     * @throws StoreException when the keystore does not hold this installation's current value
+     */
+    public String rotate(String name, byte[] fresh, java.time.Instant previousUntil) {
+        Optional<byte[]> held = store.get(name);
+        if (held.isEmpty()) {
+            throw new StoreException("the installation has no secret '" + name + "' to rotate yet", null);
+        }
+        checked(name, held.get());
+        if (previousUntil != null) {
+            byte[] value = (previousUntil.toEpochMilli() + "|" + new String(held.get(), StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
+            store.put(name + PREVIOUS, value);
+        } else {
+            store.put(name + PREVIOUS, null);
+        }
+        store.put(name, fresh);
+        String fingerprint = fingerprintOf(fresh);
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE installation_secret_check SET fingerprint = ?, created_at = ? WHERE name = ?")) {
+            ps.setString(1, fingerprint);
+            ps.setLong(2, System.currentTimeMillis());
+            ps.setString(3, name);
+            ps.executeUpdate();
+        } catch (SQLException ex) {
+            throw new StoreException("cannot record the fingerprint of secret " + name, ex);
+        }
+        return fingerprint;
+    }
+
+    /** The secret's value before its last rotation and until when it is accepted, if it was kept. */
+    public Optional<Previous> previous(String name) {
+        if (store == null) {
+            return Optional.empty();
+        }
+        return store.get(name + PREVIOUS).map(b -> {
+            String v = new String(b, StandardCharsets.UTF_8);
+            int bar = v.indexOf('|');
+            return new Previous(
+                    v.substring(bar + 1), java.time.Instant.ofEpochMilli(Long.parseLong(v.substring(0, bar))));
+        });
+    }
+
     /** Compares the keystore's value with the database's fingerprint, recording it if it is the first. */
     private String checked(String name, byte[] value) {
         String mine = fingerprintOf(value);

@@ -33,6 +33,17 @@ public final class SecretKeys {
     }
 
     /**
+     * The shared key {@code fileName} ({@link #shared}) with its value before the last rotation, while that is
+     * still accepted ({@link InstallationSecrets#rotate}).
+     */
+    public static KeyRing ring(InstallationSecrets secrets, Path dataDir, String fileName) {
+        byte[] current = shared(secrets, dataDir, fileName);
+        return secrets.previous(fileName)
+                .map(p -> new KeyRing(current, Base64.getDecoder().decode(p.value()), p.until()))
+                .orElse(KeyRing.of(current));
+    }
+
+    /**
      * A 32-byte key for {@code purpose}, derived from the shared key {@code fileName} (HMAC-SHA256 of the
      * purpose): a new feature gets a key of its own without a new entry in the keystore. A new entry would
      * stop a cluster upgraded one node at a time — the first upgraded node would create it, and every other

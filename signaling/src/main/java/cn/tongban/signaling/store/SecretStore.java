@@ -156,6 +156,40 @@ public final class SecretStore {
         return value;
     }
 
+    /**
+     * Sets the secret called {@code name} to {@code value} (replacing it), or removes it when {@code value} is
+     * null; under the keystore's lock. For {@code tongban.jar secrets rotate}: a running node keeps the value it
+     * read until it restarts.
+     */
+    public void put(String name, byte[] value) {
+        withLock(() -> {
+            KeyStore ks = load();
+            try {
+                if (value == null) {
+                    if (ks.containsAlias(alias(name))) {
+                        ks.deleteEntry(alias(name));
+                    }
+                } else {
+                    ks.setEntry(
+                            alias(name),
+                            new KeyStore.SecretKeyEntry(new SecretKeySpec(value, "HmacSHA256")),
+                            new KeyStore.PasswordProtection(password));
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ks.store(out, password);
+                OwnerOnly.write(file, out.toByteArray());
+            } catch (GeneralSecurityException | IOException e) {
+                throw new StoreException("cannot write the secrets keystore " + file, e);
+            }
+            return null;
+        });
+        if (value == null) {
+            cache.remove(name);
+        } else {
+            cache.put(name, value.clone());
+        }
+    }
+
     private Optional<byte[]> read(KeyStore ks, String name) {
         try {
             KeyStore.Entry e = ks.getEntry(alias(name), new KeyStore.PasswordProtection(password));
