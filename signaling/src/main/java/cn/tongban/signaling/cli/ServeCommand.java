@@ -76,6 +76,15 @@ public final class ServeCommand implements Callable<Integer> {
     List<String> clusterMembers = new ArrayList<>();
 
     @Option(
+            names = "--kubernetes-service-dns",
+            defaultValue = "${env:TONGBAN_KUBERNETES_SERVICE_DNS}",
+            description = "On Kubernetes: the DNS name of the headless Service whose pods are the cluster's members"
+                    + " (env TONGBAN_KUBERNETES_SERVICE_DNS), e.g. tongban-cluster.tongban.svc.cluster.local; instead"
+                    + " of --cluster-member, with --cluster-quorum, --cluster-host the pod's address and --cluster-tls"
+                    + " (deploy/kubernetes).")
+    String kubernetesServiceDns;
+
+    @Option(
             names = "--cluster-tls",
             defaultValue = "${env:TONGBAN_CLUSTER_TLS}",
             description = "This node's event-bus credentials, a PKCS#12 file from `cluster-ca issue`"
@@ -401,6 +410,7 @@ public final class ServeCommand implements Callable<Integer> {
                         .withTls(clusterTls, clusterTlsPassword)
                         .withQuorum(clusterQuorum)
                         .withHazelcast(clusterPort, clusterPublicAddress)
+                        .withKubernetesServiceDns(kubernetesServiceDns)
                         .withEventBusPort(eventBusPort)
                         .withClerkGrace(java.time.Duration.ofSeconds(clerkGraceSeconds)))
                 .media(new MediaOptions(mode(), mediaPort, mediaAddresses, mediaPublicAddresses, recordingDir, ffmpeg))

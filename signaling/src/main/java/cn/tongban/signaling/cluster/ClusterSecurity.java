@@ -20,10 +20,11 @@ public final class ClusterSecurity {
                     c.tlsKeystore(),
                     c.tlsPassword() == null ? new char[0] : c.tlsPassword().toCharArray());
         }
-        if (!options.clusterMembers().isEmpty()) {
-            throw new IllegalArgumentException("a node with --cluster-member needs event-bus TLS credentials"
-                    + " (--cluster-tls FILE): create a cluster CA once with `tongban cluster-ca init` and a file per"
-                    + " node with `tongban cluster-ca issue` (deploy/README.md, docs/cluster.md)");
+        if (!options.clusterMembers().isEmpty() || c.kubernetesDiscovery()) {
+            throw new IllegalArgumentException(
+                    "a node with --cluster-member or --kubernetes-service-dns needs event-bus TLS credentials"
+                            + " (--cluster-tls FILE): create a cluster CA once with `tongban cluster-ca init` and a file per"
+                            + " node with `tongban cluster-ca issue` (deploy/README.md, docs/cluster.md)");
         }
         return NodeCredentials.ephemeral(options.nodeName());
     }

@@ -18,8 +18,9 @@ import java.util.UUID;
 
 /**
  * Creates the embedded Hazelcast member. Discovery is explicit: no multicast, no auto-detection, no
- * phone-home; with no members configured the node is a cluster of one and joins nobody, so two servers
- * started on one machine never merge by accident.
+ * phone-home; the members are a list ({@code --cluster-member}) or, on Kubernetes, a headless Service's DNS
+ * name ({@code --kubernetes-service-dns}); with neither the node is a cluster of one and joins nobody, so two
+ * servers started on one machine never merge by accident.
  *
  * <p>Live state ({@code tongban.*} maps: tickets, sessions, clerks, resume index, counters, service
  * times) has one synchronous backup on another member, so losing one member loses no ticket. With a
@@ -48,6 +49,21 @@ public final class HazelcastFactory {
 
     /** A member that keeps its state in {@code schema} (a test's member of another build). */
     static HazelcastInstance create(ServerOptions options, ClusterSchema schema) {
+        return Hazelcast.newHazelcastInstance(config(options, schema));
+    }
+
+    /** The member's configuration, without starting it. */
+    static Config config(ServerOptions options, ClusterSchema schema) {
+        ServerOptions.Cluster cluster = options.cluster();
+        if (cluster.kubernetesDiscovery() && cluster.quorum() < 1) {
+            // Without a member list there is nothing to derive a majority from: a pod started alone would
+            // count as a whole cluster and change live state on its own.
+            throw new IllegalArgumentException("--kubernetes-service-dns needs --cluster-quorum: a majority of the"
+                    + " StatefulSet's replicas (2 of 3)");
+        }
+        if (cluster.kubernetesDiscovery() && !options.clusterMembers().isEmpty()) {
+            throw new IllegalArgumentException("--kubernetes-service-dns and --cluster-member exclude each other");
+        }
         Config config = new Config();
         config.setClusterName(options.clusterName());
         config.setInstanceName("tongban-" + options.nodeName() + "-" + Long.toHexString(System.nanoTime()));
@@ -98,8 +114,9 @@ public final class HazelcastFactory {
         // A member of a configured cluster takes exactly its port (the others list it; a silent move to the
         // next free port would confuse them and the firewall), and takes it again at once after a restart.
         // A node of its own counts up from the port, so several can run on one machine.
-        network.setPort(options.cluster().hazelcastPort())
-                .setPortAutoIncrement(options.clusterMembers().isEmpty())
+        boolean configured = !options.clusterMembers().isEmpty() || cluster.kubernetesDiscovery();
+        network.setPort(cluster.hazelcastPort())
+                .setPortAutoIncrement(!configured)
                 .setPortCount(100)
                 .setReuseAddress(true);
         if (options.cluster().publicAddress() != null) {
@@ -110,9 +127,20 @@ public final class HazelcastFactory {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(!options.clusterMembers().isEmpty());
-        options.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
-        return Hazelcast.newHazelcastInstance(config);
+        if (cluster.kubernetesDiscovery()) {
+            // Kubernetes (deploy/kubernetes): the members are the addresses the headless Service's DNS name
+            // resolves to, its ready and not-yet-ready pods alike (publishNotReadyAddresses), at the Hazelcast
+            // port. DNS lookup mode needs no access to the Kubernetes API (no service account token, no RBAC).
+            join.getTcpIpConfig().setEnabled(false);
+            join.getKubernetesConfig()
+                    .setEnabled(true)
+                    .setProperty("service-dns", cluster.kubernetesServiceDns())
+                    .setProperty("service-port", Integer.toString(cluster.hazelcastPort()));
+        } else {
+            join.getTcpIpConfig().setEnabled(!options.clusterMembers().isEmpty());
+            options.clusterMembers().forEach(m -> join.getTcpIpConfig().addMember(m));
+        }
+        return config;
     }
 
     /** A short random tag naming one run of one node (connection ids carry it). */

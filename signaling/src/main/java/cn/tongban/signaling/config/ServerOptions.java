@@ -228,6 +228,9 @@ public record ServerOptions(
      * @param eventBusPort the event bus port; 0 picks a free one (fix it where a firewall sits between nodes)
      * @param clerkGraceMs how long a live session waits for its clerk to come back after the clerk's
      *     connection closed or the clerk's node left, before it ends as {@code clerk_lost}
+     * @param kubernetesServiceDns the DNS name of a Kubernetes headless Service whose addresses are the
+     *     members (Hazelcast's Kubernetes discovery in DNS lookup mode, instead of the member list); null for
+     *     the member list
      */
     public record Cluster(
             Path tlsKeystore,
@@ -236,34 +239,95 @@ public record ServerOptions(
             int hazelcastPort,
             String publicAddress,
             int eventBusPort,
-            long clerkGraceMs) {
-        public static final Cluster DEFAULT = new Cluster(null, null, 0, 5701, null, 0, 60_000);
+            long clerkGraceMs,
+            String kubernetesServiceDns) {
+        public static final Cluster DEFAULT = new Cluster(null, null, 0, 5701, null, 0, 60_000, null);
 
         public Cluster {
             if (clerkGraceMs < 0) {
                 throw new IllegalArgumentException("the clerk's grace cannot be negative");
             }
+            if (kubernetesServiceDns != null && kubernetesServiceDns.isBlank()) {
+                kubernetesServiceDns = null;
+            }
+        }
+
+        /** Members found through a Kubernetes headless Service's DNS name instead of a member list. */
+        public Cluster withKubernetesServiceDns(String serviceDns) {
+            return new Cluster(
+                    tlsKeystore,
+                    tlsPassword,
+                    quorum,
+                    hazelcastPort,
+                    publicAddress,
+                    eventBusPort,
+                    clerkGraceMs,
+                    serviceDns);
+        }
+
+        /** Whether members are found through Kubernetes rather than listed. */
+        public boolean kubernetesDiscovery() {
+            return kubernetesServiceDns != null;
         }
 
         public Cluster withTls(Path keystore, String password) {
-            return new Cluster(keystore, password, quorum, hazelcastPort, publicAddress, eventBusPort, clerkGraceMs);
+            return new Cluster(
+                    keystore,
+                    password,
+                    quorum,
+                    hazelcastPort,
+                    publicAddress,
+                    eventBusPort,
+                    clerkGraceMs,
+                    kubernetesServiceDns);
         }
 
         public Cluster withQuorum(int n) {
-            return new Cluster(tlsKeystore, tlsPassword, n, hazelcastPort, publicAddress, eventBusPort, clerkGraceMs);
+            return new Cluster(
+                    tlsKeystore,
+                    tlsPassword,
+                    n,
+                    hazelcastPort,
+                    publicAddress,
+                    eventBusPort,
+                    clerkGraceMs,
+                    kubernetesServiceDns);
         }
 
         public Cluster withHazelcast(int port, String newPublicAddress) {
-            return new Cluster(tlsKeystore, tlsPassword, quorum, port, newPublicAddress, eventBusPort, clerkGraceMs);
+            return new Cluster(
+                    tlsKeystore,
+                    tlsPassword,
+                    quorum,
+                    port,
+                    newPublicAddress,
+                    eventBusPort,
+                    clerkGraceMs,
+                    kubernetesServiceDns);
         }
 
         public Cluster withEventBusPort(int port) {
-            return new Cluster(tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, port, clerkGraceMs);
+            return new Cluster(
+                    tlsKeystore,
+                    tlsPassword,
+                    quorum,
+                    hazelcastPort,
+                    publicAddress,
+                    port,
+                    clerkGraceMs,
+                    kubernetesServiceDns);
         }
 
         public Cluster withClerkGrace(java.time.Duration grace) {
             return new Cluster(
-                    tlsKeystore, tlsPassword, quorum, hazelcastPort, publicAddress, eventBusPort, grace.toMillis());
+                    tlsKeystore,
+                    tlsPassword,
+                    quorum,
+                    hazelcastPort,
+                    publicAddress,
+                    eventBusPort,
+                    grace.toMillis(),
+                    kubernetesServiceDns);
         }
     }
 

@@ -1,6 +1,7 @@
 package cn.tongban.signaling.http;
 
 import cn.tongban.docsign.pki.EmbeddedPki;
+import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.application.ApplicationRoutes;
 import cn.tongban.signaling.appointment.AppointmentRoutes;
 import cn.tongban.signaling.auth.AccountStore;
@@ -64,6 +65,8 @@ public final class Routes {
         // 503 while the node is cut off from its cluster's majority, so a load balancer stops sending clients.
         new HealthRoutes(cluster::hasQuorum, readiness, () -> new JsonObject()
                         .put("node", nodeName)
+                        // The jar's version (its manifest's Implementation-Version; "dev" outside the jar).
+                        .put("version", TongbanServer.version())
                         .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
                         .put("cluster", cluster.health()))
                 .install(router);

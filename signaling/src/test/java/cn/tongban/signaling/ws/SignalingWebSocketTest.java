@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cn.tongban.session.audit.AuditChain;
 import cn.tongban.session.audit.AuditEvent;
+import cn.tongban.signaling.TongbanServer;
 import cn.tongban.signaling.config.MediaMode;
 import cn.tongban.signaling.protocol.ScreenSource;
 import cn.tongban.signaling.protocol.ServerMessage;
@@ -622,6 +623,7 @@ class SignalingWebSocketTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("UP");
+        assertThat(new JsonObject(health.body()).getString("version")).isEqualTo(TongbanServer.version());
         HttpResponse<String> metrics = HTTP.send(
                 HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + IT.server().port() + "/metrics"))
