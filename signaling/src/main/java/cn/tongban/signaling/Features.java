@@ -22,6 +22,7 @@ import cn.tongban.signaling.materials.MaterialStore;
 import cn.tongban.signaling.media.MediaMessages;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.media.RecordingArchive;
+import cn.tongban.signaling.queue.QueueHistory;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -63,6 +64,7 @@ final class Features {
     final Applications applications;
     final FormCatalog forms;
     final AppointmentService appointments;
+    final QueueHistory history;
 
     private Features(
             MediaSessions media,
@@ -70,13 +72,15 @@ final class Features {
             MaterialService materials,
             Applications applications,
             FormCatalog forms,
-            AppointmentService appointments) {
+            AppointmentService appointments,
+            QueueHistory history) {
         this.media = media;
         this.window = window;
         this.materials = materials;
         this.applications = applications;
         this.forms = forms;
         this.appointments = appointments;
+        this.history = history;
     }
 
     /** What the features are built from: the node's infrastructure, started before them. */
@@ -186,6 +190,7 @@ final class Features {
                 .register(registry, parties);
 
         AppointmentService appointments = new AppointmentService(db, in.refdata()::current, in.clock());
+        QueueHistory history = new QueueHistory(db, in.clock());
         VirtualWindow window = new VirtualWindow(
                 in.queue(),
                 in.tokens(),
@@ -206,9 +211,10 @@ final class Features {
                                 },
                                 false)
                         .onFailure(t -> LOG.warn("Delayed work failed: {}", t.toString()))),
-                in.metrics());
+                in.metrics(),
+                history);
         window.register(registry);
         new Supervision(in.queue(), in.tokens(), in.refdata(), in.records()).register(registry);
-        return new Features(media, window, materials, applications, forms, appointments);
+        return new Features(media, window, materials, applications, forms, appointments, history);
     }
 }
