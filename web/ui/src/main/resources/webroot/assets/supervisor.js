@@ -45,8 +45,12 @@ client.addEventListener('board', (e) => {
   state.board = e.detail;
   state.boardAt = Date.now();
   render();
-  // Fewer waiting: a ticket was taken (or given up), so the day's waits and service level changed.
-  if (waitingBefore != null && totalWaiting(state.board) < waitingBefore) loadToday();
+  // Fewer waiting: a ticket was taken (or given up), so the day's waits and service level changed. Again a
+  // moment later: the push may overtake the take's row in the database.
+  if (waitingBefore != null && totalWaiting(state.board) < waitingBefore) {
+    loadToday();
+    setTimeout(loadToday, 3000);
+  }
 });
 client.addEventListener('error', (e) => setNotice({ code: e.detail.code, reason: e.detail.reason, kind: 'error' }));
 
@@ -302,7 +306,7 @@ function renderTimes() {
 function renderAlerts(elapsed) {
   const alerts = [];
   for (const q of state.board.queues) {
-    const longest = q.waiting > 0 ? q.longestWaitSeconds + elapsed : 0;
+    const longest = q.waiting > 0 ? Math.floor(q.longestWaitSeconds + elapsed) : 0;
     const on = q.waiting > 0 && (q.alert || longest > q.alertWaitSeconds);
     const key = `${q.hallId}|${q.matterId}`;
     document.querySelector(`#queue-rows tr[data-queue="${CSS.escape(key)}"]`)?.classList.toggle('alert', on);

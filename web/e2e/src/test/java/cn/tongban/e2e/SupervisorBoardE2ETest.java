@@ -96,7 +96,7 @@ class SupervisorBoardE2ETest {
         board.waitForFunction("() => { const c = window.tongban.charts();"
                 + " return c && c.waiting.series >= 10 && c.waiting.points >= 10 && c.clerks.series === 4; }");
         for (Layout.Size size : List.of(Layout.SMALL_DESKTOP, Layout.FULL_HD)) {
-            checkLayout(board, "supervisor-alert", size);
+            checkLayout(board, "board-1-alert-supervisor", size);
         }
 
         // A clerk takes the ticket: the alert clears, the day counts the take.
@@ -134,10 +134,14 @@ class SupervisorBoardE2ETest {
         assertThat(text).doesNotContain("张秀英").doesNotContain("13812345678");
 
         for (Layout.Size size : List.of(Layout.SMALL_DESKTOP, Layout.FULL_HD)) {
-            checkLayout(board, "supervisor", size);
+            checkLayout(board, "board-2-day-supervisor", size);
         }
         // On a phone the table scrolls inside its card; nothing overlaps.
-        Layout.verify(board, "supervisor", Layout.PHONE, Layout.Expect.page().within("#board-view"));
+        Layout.verify(
+                board,
+                "board-2-day-supervisor",
+                Layout.PHONE,
+                Layout.Expect.page().within("#board-view"));
         assertThat((List<?>) board.evaluate(WRAPPED_HEADERS))
                 .as("headers broken over lines at 390 px")
                 .isEmpty();
