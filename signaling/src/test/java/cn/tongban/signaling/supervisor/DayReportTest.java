@@ -211,6 +211,28 @@ class DayReportTest {
         assertThat(AlertThreshold.seconds(data.routing(), SOCIAL)).isEqualTo(900);
     }
 
+    @Test
+    void theReferenceDataSetsThresholdsPerMatterAndByDefault() throws Exception {
+        String yaml;
+        try (var in = ReferenceDataStore.class.getResourceAsStream("/tongban/refdata.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        ReferenceData custom = ReferenceDataStore.fromYaml(yaml.replace(
+                "  defaultAlertMinutes: 15\n",
+                "  defaultAlertMinutes: 25\n  alertMinutes:\n    property-certificate: 5\n"));
+        // Its own alert threshold before the overflow's; the default for the rest.
+        assertThat(AlertThreshold.seconds(custom.routing(), PROPERTY)).isEqualTo(300);
+        assertThat(AlertThreshold.seconds(custom.routing(), "business-startup")).isEqualTo(900);
+        assertThat(AlertThreshold.seconds(custom.routing(), SOCIAL)).isEqualTo(1500);
+        take(TEN, WUJIN, PROPERTY, 301_000);
+        take(TEN + 1, WUJIN, PROPERTY, 300_000);
+        assertThat(queue(DayReport.today(history, custom, TEN), WUJIN, PROPERTY).serviceLevel())
+                .isEqualTo(0.5);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReferenceDataStore.fromYaml(
+                        yaml.replace("  defaultAlertMinutes: 15\n", "  alertMinutes:\n    no-such-matter: 5\n")))
+                .hasMessageContaining("routing.alertMinutes: unknown matter no-such-matter");
+    }
+
     private static DayReport.Queue queue(DayReport day, String hall, String matter) {
         return day.queues().stream()
                 .filter(q -> q.hallId().equals(hall) && q.matterId().equals(matter))
