@@ -23,6 +23,7 @@ import cn.tongban.signaling.media.MediaMessages;
 import cn.tongban.signaling.media.MediaSessions;
 import cn.tongban.signaling.media.RecordingArchive;
 import cn.tongban.signaling.pki.TrustAnchors;
+import cn.tongban.signaling.queue.QueueHistory;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.refdata.ReferenceData;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
@@ -64,6 +65,7 @@ final class Features {
     final Applications applications;
     final FormCatalog forms;
     final AppointmentService appointments;
+    final QueueHistory history;
 
     private Features(
             MediaSessions media,
@@ -71,13 +73,15 @@ final class Features {
             MaterialService materials,
             Applications applications,
             FormCatalog forms,
-            AppointmentService appointments) {
+            AppointmentService appointments,
+            QueueHistory history) {
         this.media = media;
         this.window = window;
         this.materials = materials;
         this.applications = applications;
         this.forms = forms;
         this.appointments = appointments;
+        this.history = history;
     }
 
     /** What the features are built from: the node's infrastructure, started before them. */
@@ -188,6 +192,7 @@ final class Features {
                 .register(registry, parties);
 
         AppointmentService appointments = new AppointmentService(db, in.refdata()::current, in.clock());
+        QueueHistory history = new QueueHistory(db, in.clock());
         VirtualWindow window = new VirtualWindow(
                 in.queue(),
                 in.tokens(),
@@ -208,9 +213,10 @@ final class Features {
                                 },
                                 false)
                         .onFailure(t -> LOG.warn("Delayed work failed: {}", t.toString()))),
-                in.metrics());
+                in.metrics(),
+                history);
         window.register(registry);
         new Supervision(in.queue(), in.tokens(), in.refdata(), in.records()).register(registry);
-        return new Features(media, window, materials, applications, forms, appointments);
+        return new Features(media, window, materials, applications, forms, appointments, history);
     }
 }

@@ -48,6 +48,7 @@ import cn.tongban.signaling.store.OwnerOnly;
 import cn.tongban.signaling.store.Records;
 import cn.tongban.signaling.store.SecretKeys;
 import cn.tongban.signaling.store.SecretStore;
+import cn.tongban.signaling.supervisor.SupervisorRoutes;
 import cn.tongban.signaling.verify.ApplicantGate;
 import cn.tongban.signaling.verify.ConsoleSmsGateway;
 import cn.tongban.signaling.verify.HttpSmsGateway;
@@ -404,7 +405,8 @@ public final class TongbanServer implements AutoCloseable {
                                     new MaterialRoutes(features.materials),
                                     features.applications.routes(),
                                     new AppointmentRoutes(features.appointments, records, gate),
-                                    new VerifyRoutes(verification, records, guard::clientOf, registry)),
+                                    new VerifyRoutes(verification, records, guard::clientOf, registry),
+                                    new SupervisorRoutes(tokens, refdata, records, features.history, clock)),
                             accounts,
                             tokens,
                             new LoginThrottle(db.dataSource(), clock),
@@ -442,6 +444,12 @@ public final class TongbanServer implements AutoCloseable {
                     signaling.broadcastIfIdle(true);
                     signaling.refreshIceServers();
                     features.window.sweep();
+                }
+            }));
+            // The queues' sample of the minute for the supervisor's charts (the first node to write a minute wins).
+            timers.add(periodic(v, 5000, () -> {
+                if (clusterView.hasQuorum()) {
+                    features.history.sampleIfDue(queue::view);
                 }
             }));
             timers.add(periodic(v, 2000, () -> {

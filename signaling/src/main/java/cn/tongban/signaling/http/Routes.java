@@ -16,6 +16,7 @@ import cn.tongban.signaling.protocol.ErrorCode;
 import cn.tongban.signaling.refdata.ReferenceDataStore;
 import cn.tongban.signaling.rest.HttpErrors;
 import cn.tongban.signaling.store.Records;
+import cn.tongban.signaling.supervisor.SupervisorRoutes;
 import cn.tongban.signaling.verify.VerifyRoutes;
 import cn.tongban.signaling.ws.SignalingHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -38,7 +39,8 @@ public final class Routes {
             MaterialRoutes materials,
             ApplicationRoutes applications,
             AppointmentRoutes appointments,
-            VerifyRoutes verify) {}
+            VerifyRoutes verify,
+            SupervisorRoutes supervisor) {}
 
     public static Router create(
             Vertx vertx,
@@ -122,6 +124,9 @@ public final class Routes {
                 .handler(BodyHandler.create(false).setBodyLimit(ApplicationRoutes.MAX_PACKAGE_BYTES))
                 .handler(features.applications()::handoff)
                 .failureHandler(features.applications()::handoffFailed);
+        // The supervisor's day: the queues' history for the board's charts and its CSV export.
+        router.get("/api/supervisor/today").blockingHandler(features.supervisor()::today, false);
+        router.get("/api/supervisor/today.csv").blockingHandler(features.supervisor()::todayCsv, false);
         router.route("/api/*").handler(ctx -> HttpErrors.send(ctx, ErrorCode.UNKNOWN_TYPE, "no such API"));
 
         // The embedded PKI's public services: CA certificates, CRLs, OCSP, the time-stamp authority.

@@ -339,7 +339,8 @@ public sealed interface ServerMessage {
     /**
      * One queue (owning hall × matter): waiting tickets, the longest wait so far, the expected wait of a
      * new arrival (absent: no clerk on duty), whether partner halls may take its overflow, priority claims
-     * and due appointments among the waiting, and the hall's clerks for the matter by status.
+     * and due appointments among the waiting, the hall's clerks for the matter by status, and the queue's
+     * alert threshold with whether the longest wait has passed it.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record BoardQueue(
@@ -354,7 +355,9 @@ public sealed interface ServerMessage {
             int available,
             int busy,
             int wrapUp,
-            int away) {}
+            int away,
+            int alertWaitSeconds,
+            boolean alert) {}
 
     /** A signed-in clerk on the board; {@code sinceSeconds} in the current status. */
     record BoardClerk(String clerkId, String name, String hallId, ClerkStatus status, int sinceSeconds) {}

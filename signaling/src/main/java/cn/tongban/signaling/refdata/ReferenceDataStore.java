@@ -510,7 +510,9 @@ public final class ReferenceDataStore {
                 r.wrapUpSeconds == null ? d.wrapUpSeconds() : r.wrapUpSeconds,
                 r.outcomeGraceMinutes == null ? d.outcomeGraceMinutes() : r.outcomeGraceMinutes,
                 r.appointmentGraceMinutes == null ? d.appointmentGraceMinutes() : r.appointmentGraceMinutes,
-                r.checkInEarlyMinutes == null ? d.checkInEarlyMinutes() : r.checkInEarlyMinutes);
+                r.checkInEarlyMinutes == null ? d.checkInEarlyMinutes() : r.checkInEarlyMinutes,
+                r.alertMinutes == null ? Map.of() : r.alertMinutes,
+                r.defaultAlertMinutes == null ? d.defaultAlertMinutes() : r.defaultAlertMinutes);
     }
 
     private static RoutingConfig.SlotSchedule slots(SlotModel s) {
@@ -578,7 +580,8 @@ public final class ReferenceDataStore {
 
     static final class RoutingModel {
         public Integer wrapUpSeconds, outcomeGraceMinutes, appointmentGraceMinutes, checkInEarlyMinutes;
-        public Map<String, Integer> overflowMinutes;
+        public Integer defaultAlertMinutes;
+        public Map<String, Integer> overflowMinutes, alertMinutes;
         public List<PriorityGroupModel> priorityGroups;
     }
 

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param outcomeGraceMinutes how long an outcome owed in wrap-up waits for a clerk who is gone
  * @param appointmentGraceMinutes how late after its slot start an appointment may still check in
  * @param checkInEarlyMinutes how early before its slot start an appointment may check in
+ * @param alertMinutes per matter: the longest wait beyond which the supervisor's board raises an alert (and
+ *     within which a take counts for the service level); a matter without one uses its overflow threshold
+ * @param defaultAlertMinutes the alert threshold of a matter with neither
  */
 public record RoutingConfig(
         List<Language> languages,
@@ -38,7 +41,9 @@ public record RoutingConfig(
         int wrapUpSeconds,
         int outcomeGraceMinutes,
         int appointmentGraceMinutes,
-        int checkInEarlyMinutes) {
+        int checkInEarlyMinutes,
+        Map<String, Integer> alertMinutes,
+        int defaultAlertMinutes) {
 
     /** A language an applicant may be served in. {@code id} is what the protocol carries. */
     public record Language(String id, String name) {}
@@ -60,13 +65,26 @@ public record RoutingConfig(
     public static final Language MANDARIN = new Language("mandarin", "普通话");
 
     public static final RoutingConfig DEFAULT = new RoutingConfig(
-            List.of(MANDARIN), false, List.of(), List.of(), Map.of(), List.of(), Set.of(), 60, 30, 10, 30);
+            List.of(MANDARIN),
+            false,
+            List.of(),
+            List.of(),
+            Map.of(),
+            List.of(),
+            Set.of(),
+            60,
+            30,
+            10,
+            30,
+            Map.of(),
+            15);
 
     public RoutingConfig {
         languages = List.copyOf(languages);
         priorityGroups = List.copyOf(priorityGroups);
         agreements = List.copyOf(agreements);
         overflowMinutes = Map.copyOf(overflowMinutes);
+        alertMinutes = Map.copyOf(alertMinutes);
         slots = List.copyOf(slots);
         supervisors = Set.copyOf(supervisors);
     }
@@ -116,6 +134,18 @@ public record RoutingConfig(
     public OptionalLong overflowThresholdSeconds(String matterId) {
         Integer m = overflowMinutes.get(matterId);
         return m == null ? OptionalLong.empty() : OptionalLong.of(m * 60L);
+    }
+
+    /**
+     * The supervisor's alert threshold of a matter in seconds: its {@code alertMinutes}, else its overflow
+     * threshold, else {@code defaultAlertMinutes}.
+     */
+    public int alertThresholdSeconds(String matterId) {
+        Integer m = alertMinutes.get(matterId);
+        if (m != null) {
+            return m * 60;
+        }
+        return (int) overflowThresholdSeconds(matterId).orElse(defaultAlertMinutes * 60L);
     }
 
     public boolean isSupervisor(String clerkId) {
@@ -171,6 +201,13 @@ public record RoutingConfig(
                     minutes != null && minutes >= 0 && minutes <= 480,
                     "routing.overflowMinutes." + m + ": must be 0..480");
         });
+        alertMinutes.forEach((m, minutes) -> {
+            require(data.matter(m).isPresent(), "routing.alertMinutes: unknown matter " + m);
+            require(
+                    minutes != null && minutes >= 0 && minutes <= 480,
+                    "routing.alertMinutes." + m + ": must be 0..480");
+        });
+        require(defaultAlertMinutes >= 0 && defaultAlertMinutes <= 480, "routing.defaultAlertMinutes must be 0..480");
         for (SlotSchedule s : slots) {
             String what = "slots " + s.hallId() + "/" + s.matterId();
             require(data.hall(s.hallId()).isPresent(), what + ": unknown hall");

@@ -23,7 +23,10 @@ final class SupervisorBoard {
                         q.available(),
                         q.busy(),
                         q.wrapUp(),
-                        q.away()))
+                        q.away(),
+                        AlertThreshold.seconds(data.routing(), q.matterId()),
+                        AlertThreshold.passed(
+                                q.longestWaitSeconds(), AlertThreshold.seconds(data.routing(), q.matterId()))))
                 .toList();
         List<ServerMessage.BoardClerk> clerks = view.clerks().stream()
                 .map(c -> new ServerMessage.BoardClerk(
@@ -62,6 +65,8 @@ final class SupervisorBoard {
                     .append(q.wrapUp())
                     .append(',')
                     .append(q.away())
+                    .append(',')
+                    .append(q.alert())
                     .append(';');
         }
         for (ServerMessage.BoardClerk c : b.clerks()) {

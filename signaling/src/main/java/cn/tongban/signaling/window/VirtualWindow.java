@@ -21,6 +21,7 @@ import cn.tongban.signaling.protocol.ServerMessage;
 import cn.tongban.signaling.protocol.SessionOutcome;
 import cn.tongban.signaling.queue.ClerkPresence;
 import cn.tongban.signaling.queue.ClerkStatus;
+import cn.tongban.signaling.queue.QueueHistory;
 import cn.tongban.signaling.queue.QueueMetrics;
 import cn.tongban.signaling.queue.QueueService;
 import cn.tongban.signaling.queue.QueueView;
@@ -80,6 +81,7 @@ public final class VirtualWindow {
 
     private final Counter pairings;
     private final MeterRegistry metrics;
+    private final QueueHistory history;
     /** What each clerk connection of this node was last shown of its queue (to push only changes). */
     private final Map<String, String> lastQueueView = new ConcurrentHashMap<>();
     /** What each applicant connection of this node was last pushed at a broadcast (to push only changes). */
@@ -96,6 +98,7 @@ public final class VirtualWindow {
      * @param onSessionEnded told after media and records when a session ends other than by a transfer
      * @param clerkGraceMs how long a live session waits for its clerk after the clerk's connection closed
      * @param later runs the end of that wait
+     * @param history where each take's wait is kept for the supervisor's charts
      */
     public VirtualWindow(
             QueueService queue,
@@ -110,8 +113,10 @@ public final class VirtualWindow {
             List<SessionEnds> onSessionEnded,
             long clerkGraceMs,
             Later later,
-            MeterRegistry metrics) {
+            MeterRegistry metrics,
+            QueueHistory history) {
         this.clerkGraceMs = clerkGraceMs;
+        this.history = history;
         this.later = later;
         this.gate = gate;
         this.queue = queue;
@@ -577,7 +582,9 @@ public final class VirtualWindow {
         QueueService.Taken taken = queue.take(c.clerkId(), c.connId(), m.ticketId());
         pairings.increment();
         TicketRecord t = taken.ticket();
-        QueueMetrics.recordWait(metrics, t.hallId(), System.currentTimeMillis() - t.issuedAt());
+        long waited = System.currentTimeMillis() - t.issuedAt();
+        QueueMetrics.recordWait(metrics, t.hallId(), waited);
+        history.recordTake(t.hallId(), t.matterId(), waited);
         SessionRecord s = taken.session();
         LOG.info("Clerk {} took ticket {}: session {}", c.clerkId(), t.number(), s.sessionId());
         records.audit(
