@@ -70,7 +70,9 @@ export class BoardCharts {
         tooltip: {
           trigger: 'axis',
           formatter: (items) =>
-            items.map((i) => `${i.name}<br>${i.value}% · ${t('chart.takes', { n: served[i.dataIndex].takes })}`).join('<br>'),
+            items
+              .map((i) => `${escapeHtml(i.name)}<br>${i.value}% · ${t('chart.takes', { n: served[i.dataIndex].takes })}`)
+              .join('<br>'),
         },
         xAxis: { type: 'value', max: 100 },
         yAxis: { type: 'category', data: served.map(names), axisLabel: { width: 220, overflow: 'truncate' } },
@@ -160,4 +162,9 @@ export function mergeQueues(today, board) {
     }
   }
   return [...byKey.values()];
+}
+
+/** ECharts puts a custom tooltip's text into the page as HTML: names from the reference data are escaped. */
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
