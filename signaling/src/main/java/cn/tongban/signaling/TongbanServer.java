@@ -739,7 +739,7 @@ public final class TongbanServer implements AutoCloseable {
         duty.stop();
         readiness.close();
         timers.forEach(vertx::cancelTimer);
-        if (hazelcast.getCluster().getMembers().size() == 1) {
+        if (lastMember()) {
             // No join may slip in after the save: the clients' connections end first (their pages reconnect
             // and resume once the node is back).
             try {
@@ -769,6 +769,9 @@ public final class TongbanServer implements AutoCloseable {
     public int drain(Duration max) {
         queue.startDraining();
         readiness.drain();
+        if (max.isZero()) {
+            return 0;
+        }
         long deadline = System.nanoTime() + max.toNanos();
         long nextLog = 0;
         while (true) {
@@ -798,10 +801,20 @@ public final class TongbanServer implements AutoCloseable {
         }
     }
 
+    /** Whether this node is the only member left (false when its member is already gone: nothing to save). */
+    private boolean lastMember() {
+        try {
+            return hazelcast.getLifecycleService().isRunning()
+                    && hazelcast.getCluster().getMembers().size() == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The cluster's last member keeps the waiting tickets for the next start ({@link QueueSnapshot}). */
     private void saveQueuesIfLast() {
         try {
-            if (hazelcast.getCluster().getMembers().size() == 1) {
+            if (lastMember()) {
                 QueueSnapshot.save(queue, db.dataSource(), Clock.systemUTC());
             }
         } catch (java.sql.SQLException | RuntimeException e) {
