@@ -162,7 +162,7 @@ final class Features {
                 options.dataDir(),
                 in.pki(),
                 in.trust(),
-                new TrustAnchors(db, in.clock())::certificates,
+                new TrustAnchors(db, in.clock())::certificatesFor,
                 forms,
                 drafts,
                 materials,

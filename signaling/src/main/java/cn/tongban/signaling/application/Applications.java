@@ -57,7 +57,7 @@ public final class Applications {
             Path dataDir,
             EmbeddedPki pki,
             TrustServices trust,
-            Supplier<List<X509Certificate>> partnerAnchors,
+            java.util.function.Function<String, List<X509Certificate>> partnerAnchors,
             FormCatalog forms,
             DraftStore drafts,
             MaterialService materials,
@@ -84,12 +84,13 @@ public final class Applications {
         // Installations before V7 kept these files under the data directory.
         files.importDirectory(dataDir.resolve("applications"));
         files.importDirectory(dataDir.resolve("received"));
-        // Another installation's signatures (a received package, the partner's receipt) may chain to a partner's
-        // root added with `trust add`: read at each verification, so an anchor added or removed holds at once.
+        // What a hall's signatures may chain to: this installation's own anchors, and the partner roots added with
+        // `trust add --halls` for that hall — never another partner's, which could issue a seal in any hall's
+        // name. Read at each verification, so an anchor added or removed holds at once.
         List<X509Certificate> own = List.copyOf(trust.trustAnchors());
-        Supplier<List<X509Certificate>> anchors = () -> {
+        java.util.function.Function<String, List<X509Certificate>> anchors = hallId -> {
             List<X509Certificate> all = new ArrayList<>(own);
-            all.addAll(partnerAnchors.get());
+            all.addAll(partnerAnchors.apply(hallId));
             return all;
         };
         HandoffReceiver receiver =

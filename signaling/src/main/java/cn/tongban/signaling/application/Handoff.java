@@ -49,8 +49,8 @@ final class Handoff {
     private final BlobStore files;
     private final HandoffReceiver receiver;
     private final EmbeddedPki pki;
-    /** This installation's anchors and its partners' ({@code trust add}), asked at each verification. */
-    private final Supplier<List<X509Certificate>> anchors;
+    /** What a hall's signatures may chain to: the own anchors and the partner roots bound to it, asked each time. */
+    private final java.util.function.Function<String, List<X509Certificate>> anchors;
 
     private final Supplier<ReferenceData> refdata;
     private final Supplier<String> selfUrl;
@@ -65,7 +65,7 @@ final class Handoff {
             BlobStore files,
             HandoffReceiver receiver,
             EmbeddedPki pki,
-            Supplier<List<X509Certificate>> anchors,
+            java.util.function.Function<String, List<X509Certificate>> anchors,
             Supplier<ReferenceData> refdata,
             Supplier<String> selfUrl,
             Records records,
@@ -291,7 +291,9 @@ final class Handoff {
             return "RECEIPT_INVALID: it names another file or application";
         }
         try {
-            Verdict v = new PdfVerifier(anchors.get()).verify(receipt).verdict();
+            // The receipt is the owning hall's: only its anchors vouch for it.
+            Verdict v =
+                    new PdfVerifier(anchors.apply(app.hallId())).verify(receipt).verdict();
             if (v != Verdict.VALID) {
                 return "RECEIPT_INVALID: its seal does not verify (" + v + ")";
             }

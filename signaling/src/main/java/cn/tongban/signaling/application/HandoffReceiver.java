@@ -93,8 +93,8 @@ final class HandoffReceiver {
     private final ApplicationStore store;
     private final BlobStore files;
     private final EmbeddedPki pki;
-    /** This installation's anchors and its partners' ({@code trust add}), asked at each verification. */
-    private final Supplier<List<X509Certificate>> anchors;
+    /** What a hall's signatures may chain to: the own anchors and the partner roots bound to it, asked each time. */
+    private final java.util.function.Function<String, List<X509Certificate>> anchors;
 
     private final Supplier<PadesSigner> signer;
     private final Supplier<CjkFont> font;
@@ -107,7 +107,7 @@ final class HandoffReceiver {
             ApplicationStore store,
             BlobStore files,
             EmbeddedPki pki,
-            Supplier<List<X509Certificate>> anchors,
+            java.util.function.Function<String, List<X509Certificate>> anchors,
             Supplier<PadesSigner> signer,
             Supplier<CjkFont> font,
             Supplier<ReferenceData> refdata,
@@ -141,13 +141,15 @@ final class HandoffReceiver {
         } catch (IllegalArgumentException e) {
             throw new HallSignature.Untrusted("manifest or signature is not base64");
         }
-        X509Certificate sealCert = HallSignature.verify(manifestJson, cms, anchors.get());
+        // The manifest names the sending hall, whose anchors alone may vouch for the signature over it: read first,
+        // believed only once that signature verifies against them.
         Manifest m;
         try {
             m = JSON.readValue(manifestJson, Manifest.class);
         } catch (java.io.IOException e) {
-            throw refuse(null, null, null, "MANIFEST_INVALID", "the manifest is not readable JSON");
+            throw new HallSignature.Untrusted("the manifest is not readable JSON");
         }
+        X509Certificate sealCert = HallSignature.verify(manifestJson, cms, anchors.apply(nonNull(m.fromHallId())));
         ReferenceData.Hall from = refdata.get().hall(nonNull(m.fromHallId())).orElse(null);
         if (from == null || !isSealOf(sealCert, from.name())) {
             throw new HallSignature.Untrusted("the request is not signed by the e-seal of hall " + m.fromHallId());
@@ -184,7 +186,7 @@ final class HandoffReceiver {
         }
         VerificationReport report;
         try {
-            report = new PdfVerifier(anchors.get()).verify(pdf);
+            report = new PdfVerifier(anchors.apply(nonNull(m.fromHallId()))).verify(pdf);
         } catch (DocsignException e) {
             throw refuse(m, sha, "PDF_UNREADABLE", e.error().code() + ": " + e.getMessage());
         }

@@ -63,9 +63,8 @@ public final class AuditCommand {
                 return 2;
             }
             try (Database db = Database.open(store.url(), store.dbUser, store.dbPassword)) {
-                // A partner's root (trust add) lets checkpoints sealed under it verify too.
-                anchors.addAll(
-                        new cn.tongban.signaling.pki.TrustAnchors(db.dataSource(), Clock.systemUTC()).certificates());
+                // The journal is this installation's, sealed by its own halls: partners' roots (trust add) have no
+                // say in it — one could otherwise re-seal the journal with a seal of its own making.
                 InstallationSecrets secrets = store.existingSecrets(db.dataSource());
                 AuditChain.Keying keying = secrets.find(JdbcAuditJournal.CHAIN_SECRET)
                         .map(JdbcAuditJournal::parseKeying)

@@ -80,6 +80,15 @@ public final class TrustCommand {
                 description = "Who adds it, for the audit journal.")
         String by;
 
+        @Option(
+                names = "--halls",
+                required = true,
+                split = ",",
+                paramLabel = "HALL",
+                description = "The partner's halls this root vouches for (ids of the reference data, comma-separated):"
+                        + " a package or receipt from one of them is checked against it, from any other hall never.")
+        List<String> halls;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -95,7 +104,7 @@ public final class TrustCommand {
                 TrustAnchors anchors = new TrustAnchors(db.dataSource(), Clock.systemUTC());
                 TrustAnchors.Anchor a;
                 try {
-                    a = anchors.add(name, TrustAnchors.parse(bytes), fingerprint, by);
+                    a = anchors.add(name, TrustAnchors.parse(bytes), fingerprint, by, halls);
                 } catch (TrustAnchors.Refused e) {
                     err.println("trust add: " + e.problem() + ": " + e.getMessage() + "; nothing stored");
                     return e.problem() == TrustAnchors.Problem.CERTIFICATE_UNREADABLE ? 2 : 1;
@@ -114,7 +123,8 @@ public final class TrustCommand {
                 }
                 out.println("trusted " + a.name() + ": " + a.subject() + ", valid until " + a.notAfter());
                 out.println("SHA-256 " + TrustAnchors.readable(a.sha256()));
-                out.println("every node of this installation accepts signatures chaining to it from now on");
+                out.println("for halls " + String.join(", ", a.halls())
+                        + ": every node of this installation accepts their signatures chaining to it from now on");
                 return 0;
             } catch (RuntimeException e) {
                 err.println("trust add: cannot use the database: " + e.getMessage() + "; nothing stored");
@@ -143,6 +153,8 @@ public final class TrustCommand {
                     out.println(a.name() + "\t" + a.subject());
                     out.println("\tSHA-256 " + TrustAnchors.readable(a.sha256()));
                     out.println("\tvalid until " + a.notAfter() + "; added by " + a.addedBy() + " at " + a.addedAt());
+                    out.println(
+                            "\tvouches for halls " + (a.halls().isEmpty() ? "(none)" : String.join(", ", a.halls())));
                 }
                 return 0;
             } catch (RuntimeException e) {
@@ -256,7 +268,8 @@ public final class TrustCommand {
         AuditDetails d = AuditDetails.of(AuditField.ANCHOR, a.name())
                 .and(AuditField.FINGERPRINT, a.sha256())
                 .and(AuditField.SUBJECT, a.subject())
-                .and(AuditField.NOT_AFTER, a.notAfter().toString());
+                .and(AuditField.NOT_AFTER, a.notAfter().toString())
+                .and(AuditField.HALL, a.halls().isEmpty() ? null : String.join(",", a.halls()));
         JdbcAuditJournal.keyed(db.dataSource(), Clock.systemUTC(), store.secrets(db.dataSource()))
                 .append("operator:" + by, action.wire(), null, new JsonObject(d.asMap()).encode());
     }

@@ -38,6 +38,8 @@ public final class TrustAnchors {
     /** An anchor's name: lower-case letters, digits and hyphens, like a hall id ({@code zj-hz-root}). */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
+    private static final Pattern HALL = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
     /** Why an anchor was refused; the stable code the command prints. */
     public enum Problem {
         /** The name is not lower-case letters, digits and hyphens (at most 64). */
@@ -83,7 +85,8 @@ public final class TrustAnchors {
             Instant notAfter,
             X509Certificate certificate,
             String addedBy,
-            Instant addedAt) {}
+            Instant addedAt,
+            List<String> halls) {}
 
     private static final String UNIQUE_VIOLATION = "23505";
 
@@ -144,7 +147,16 @@ public final class TrustAnchors {
      * @param expectedSha256 the fingerprint the partner gave out of band (any of the usual spellings)
      * @param by who adds it (kept with the anchor; the command audits it too)
      */
-    public Anchor add(String name, X509Certificate cert, String expectedSha256, String by) throws Refused {
+    public Anchor add(String name, X509Certificate cert, String expectedSha256, String by, List<String> halls)
+            throws Refused {
+        if (halls == null
+                || halls.isEmpty()
+                || halls.stream().anyMatch(h -> h == null || !HALL.matcher(h).matches())) {
+            throw new Refused(
+                    Problem.INVALID_NAME,
+                    "name the partner's halls this root vouches for (--halls, ids of the reference data): a root"
+                            + " trusted for every hall could seal in any hall's name, this installation's too");
+        }
         if (name == null || !NAME.matcher(name).matches()) {
             throw new Refused(
                     Problem.INVALID_NAME, "an anchor's name is lower-case letters, digits and hyphens (at most 64)");
@@ -187,10 +199,11 @@ public final class TrustAnchors {
                         Problem.DUPLICATE_CERTIFICATE, "this certificate is an anchor already, named " + a.name());
             }
         }
-        Anchor anchor = new Anchor(name, sha, subject(cert), cert.getNotAfter().toInstant(), cert, by, now);
+        Anchor anchor =
+                new Anchor(name, sha, subject(cert), cert.getNotAfter().toInstant(), cert, by, now, List.copyOf(halls));
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("INSERT INTO trust_anchor (name, sha256, subject, not_after,"
-                        + " certificate, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                        + " certificate, added_by, added_at, hall_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, name);
             ps.setString(2, sha);
             ps.setString(3, anchor.subject());
@@ -198,6 +211,7 @@ public final class TrustAnchors {
             ps.setString(5, Base64.getEncoder().encodeToString(cert.getEncoded()));
             ps.setString(6, by);
             ps.setLong(7, now.toEpochMilli());
+            ps.setString(8, String.join(",", halls));
             ps.executeUpdate();
         } catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -234,7 +248,7 @@ public final class TrustAnchors {
         List<Anchor> out = new ArrayList<>();
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT name, sha256, subject, not_after, certificate,"
-                        + " added_by, added_at FROM trust_anchor ORDER BY name");
+                        + " added_by, added_at, hall_ids FROM trust_anchor ORDER BY name");
                 ResultSet rs = ps.executeQuery()) {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             while (rs.next()) {
@@ -247,7 +261,10 @@ public final class TrustAnchors {
                         Instant.ofEpochMilli(rs.getLong(4)),
                         cert,
                         rs.getString(6),
-                        Instant.ofEpochMilli(rs.getLong(7))));
+                        Instant.ofEpochMilli(rs.getLong(7)),
+                        rs.getString(8) == null || rs.getString(8).isBlank()
+                                ? List.of()
+                                : List.of(rs.getString(8).split(","))));
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the trust anchors", e);
@@ -257,9 +274,20 @@ public final class TrustAnchors {
         return out;
     }
 
-    /** The anchors' certificates, read now (a verification asks at its start). */
+    /**
+     * Every anchor's certificate, read now: for checking a document of any partner (`verify --installation`),
+     * never for deciding which hall sent something.
+     */
     public List<X509Certificate> certificates() {
         return list().stream().map(Anchor::certificate).toList();
+    }
+
+    /** The certificates of the anchors bound to {@code hallId} (`trust add --halls`), read now. */
+    public List<X509Certificate> certificatesFor(String hallId) {
+        return list().stream()
+                .filter(a -> a.halls().contains(hallId))
+                .map(Anchor::certificate)
+                .toList();
     }
 
     private static String subject(X509Certificate cert) {

@@ -118,7 +118,9 @@ class TrustCommandTest {
                 "--fingerprint",
                 TrustAnchors.readable(sha),
                 "--by",
-                "wang");
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(added.exit()).as(added.err()).isZero();
         assertThat(added.out()).contains("trusted zj-hz-root").contains(TrustAnchors.readable(sha));
 
@@ -156,8 +158,18 @@ class TrustCommandTest {
         String sha = TrustAnchors.fingerprint(partner.rootCertificate());
         String otherSha = sha.substring(0, 63) + (sha.endsWith("0") ? "1" : "0");
 
-        Run mismatch =
-                run("trust", "add", root.toString(), "--name", "zj-hz-root", "--fingerprint", otherSha, "--by", "wang");
+        Run mismatch = run(
+                "trust",
+                "add",
+                root.toString(),
+                "--name",
+                "zj-hz-root",
+                "--fingerprint",
+                otherSha,
+                "--by",
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(mismatch.exit()).isEqualTo(1);
         assertThat(mismatch.err())
                 .contains("FINGERPRINT_MISMATCH")
@@ -174,7 +186,9 @@ class TrustCommandTest {
                 "--fingerprint",
                 TrustAnchors.fingerprint(seal),
                 "--by",
-                "wang");
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(leaf.exit()).isEqualTo(1);
         assertThat(leaf.err()).contains("NOT_A_CA");
 
@@ -188,24 +202,59 @@ class TrustCommandTest {
                 "--fingerprint",
                 TrustAnchors.fingerprint(expired),
                 "--by",
-                "wang");
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(old.exit()).isEqualTo(1);
         assertThat(old.err()).contains("EXPIRED");
 
         Path garbage = dir.resolve("garbage.pem");
         Files.writeString(garbage, "not a certificate");
-        Run unreadable = run("trust", "add", garbage.toString(), "--name", "x", "--fingerprint", sha, "--by", "wang");
+        Run unreadable = run(
+                "trust",
+                "add",
+                garbage.toString(),
+                "--name",
+                "x",
+                "--fingerprint",
+                sha,
+                "--by",
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(unreadable.exit()).isEqualTo(2);
         assertThat(unreadable.err()).contains("CERTIFICATE_UNREADABLE");
 
-        Run badName = run("trust", "add", root.toString(), "--name", "ZJ root", "--fingerprint", sha, "--by", "w");
+        Run badName = run(
+                "trust",
+                "add",
+                root.toString(),
+                "--name",
+                "ZJ root",
+                "--fingerprint",
+                sha,
+                "--by",
+                "w",
+                "--halls",
+                "zj-hz");
         assertThat(badName.exit()).isEqualTo(1);
         assertThat(badName.err()).contains("INVALID_NAME");
 
         assertThat(rows("SELECT name FROM trust_anchor")).isEmpty();
         assertThat(trustEvents()).isEmpty();
 
-        assertThat(run("trust", "add", root.toString(), "--name", "zj-hz-root", "--fingerprint", sha, "--by", "wang")
+        assertThat(run(
+                                "trust",
+                                "add",
+                                root.toString(),
+                                "--name",
+                                "zj-hz-root",
+                                "--fingerprint",
+                                sha,
+                                "--by",
+                                "wang",
+                                "--halls",
+                                "zj-hz")
                         .exit())
                 .isZero();
         Run sameName = run(
@@ -217,11 +266,23 @@ class TrustCommandTest {
                 "--fingerprint",
                 TrustAnchors.fingerprint(lastCa),
                 "--by",
-                "wang");
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(sameName.exit()).isEqualTo(1);
         assertThat(sameName.err()).contains("DUPLICATE_NAME");
-        Run sameCert =
-                run("trust", "add", root.toString(), "--name", "zj-hz-root-2", "--fingerprint", sha, "--by", "wang");
+        Run sameCert = run(
+                "trust",
+                "add",
+                root.toString(),
+                "--name",
+                "zj-hz-root-2",
+                "--fingerprint",
+                sha,
+                "--by",
+                "wang",
+                "--halls",
+                "zj-hz");
         assertThat(sameCert.exit()).isEqualTo(1);
         assertThat(sameCert.err()).contains("DUPLICATE_CERTIFICATE").contains("zj-hz-root");
         assertThat(rows("SELECT name FROM trust_anchor")).containsExactly("zj-hz-root");
@@ -240,6 +301,8 @@ class TrustCommandTest {
                 TrustAnchors.fingerprint(third),
                 "--by",
                 "wang",
+                "--halls",
+                "zj-hz",
                 "--secrets",
                 dir.resolve("other.p12").toString());
         assertThat(unaudited.exit()).as(unaudited.err()).isEqualTo(2);
@@ -247,7 +310,7 @@ class TrustCommandTest {
         assertThat(rows("SELECT name FROM trust_anchor")).containsExactly("zj-hz-root");
 
         // A fingerprint is required: picocli's usage error, exit 2.
-        assertThat(run("trust", "add", root.toString(), "--name", "y", "--by", "wang")
+        assertThat(run("trust", "add", root.toString(), "--name", "y", "--by", "wang", "--halls", "zj-hz")
                         .exit())
                 .isEqualTo(2);
     }

@@ -44,11 +44,19 @@ class TrustAnchorsTest {
             TrustAnchors a = new TrustAnchors(node1.dataSource(), Clock.systemUTC());
             TrustAnchors b = new TrustAnchors(node2.dataSource(), Clock.systemUTC());
             assertThat(b.certificates()).isEmpty();
-            TrustAnchors.Anchor added = a.add("zj-hz-root", partner.rootCertificate(), sha.toUpperCase(), "wang");
+            // Bound to nothing, a root would vouch for every hall's seal: refused.
+            assertThatThrownBy(() -> a.add("zj-hz-root", partner.rootCertificate(), sha, "wang", List.of()))
+                    .isInstanceOf(TrustAnchors.Refused.class);
+            TrustAnchors.Anchor added =
+                    a.add("zj-hz-root", partner.rootCertificate(), sha.toUpperCase(), "wang", List.of("zj-hz"));
             assertThat(added.sha256()).isEqualTo(sha);
             assertThat(b.certificates()).containsExactly(partner.rootCertificate());
+            // It vouches for its halls only.
+            assertThat(b.certificatesFor("zj-hz")).containsExactly(partner.rootCertificate());
+            assertThat(b.certificatesFor("cz-wujin-bdc")).isEmpty();
+            assertThat(b.list().get(0).halls()).containsExactly("zj-hz");
             assertThat(b.list().get(0).sha256()).isEqualTo(sha);
-            assertThatThrownBy(() -> b.add("again", partner.rootCertificate(), sha, "li"))
+            assertThatThrownBy(() -> b.add("again", partner.rootCertificate(), sha, "li", List.of("zj-hz")))
                     .isInstanceOf(TrustAnchors.Refused.class)
                     .extracting(e -> ((TrustAnchors.Refused) e).problem())
                     .isEqualTo(TrustAnchors.Problem.DUPLICATE_CERTIFICATE);
@@ -60,7 +68,8 @@ class TrustAnchorsTest {
                             "other",
                             partner.caCertificate("zj-hz"),
                             TrustAnchors.fingerprint(partner.caCertificate("zj-hz")),
-                            "li"))
+                            "li",
+                            List.of("zj-hz")))
                     .isInstanceOf(TrustAnchors.Refused.class)
                     .extracting(e -> ((TrustAnchors.Refused) e).problem())
                     .isEqualTo(TrustAnchors.Problem.NOT_YET_VALID);
