@@ -3,7 +3,6 @@ package cn.tongban.signaling.health;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +54,12 @@ public final class ClockCheck implements HealthCheck {
     @Override
     public String name() {
         return "clock";
+    }
+
+    @Override
+    public Level timeoutLevel() {
+        // An unknown clock is a warning, never a reason to take every node (same chrony set-up) out at once.
+        return Level.WARN;
     }
 
     @Override
@@ -127,25 +132,42 @@ public final class ClockCheck implements HealthCheck {
 
     /** The command's standard output if it ran and exited 0 in time, else null. */
     private static String run(List<String> command) throws InterruptedException {
-        Process p;
+        // Output to a file, not a pipe: a hung command cannot block this thread on a read, only on waitFor's
+        // bounded wait, after which it is killed.
+        java.nio.file.Path file;
         try {
-            p = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            file = java.nio.file.Files.createTempFile("tongban-clock-check", ".txt");
         } catch (IOException e) {
             return null;
         }
-        String out;
         try {
-            out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
-            p.getInputStream().transferTo(OutputStream.nullOutputStream());
+            Process p;
+            try {
+                p = new ProcessBuilder(command)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(file.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .start();
+            } catch (IOException e) {
+                return null;
+            }
+            if (!p.waitFor(PROCESS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            if (p.exitValue() != 0) {
+                return null;
+            }
+            byte[] out = java.nio.file.Files.readAllBytes(file);
+            return new String(out, 0, Math.min(out.length, 4096), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            out = null;
-        }
-        if (!p.waitFor(PROCESS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
             return null;
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temporary file
+            }
         }
-        return p.exitValue() == 0 ? out : null;
     }
 }

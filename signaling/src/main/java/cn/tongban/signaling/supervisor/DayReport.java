@@ -263,7 +263,7 @@ public final class DayReport {
 
     /** Quoted when needed; text a spreadsheet would run as a formula is led by an apostrophe. */
     static String cell(String v) {
-        if (!v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0) {
+        if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
             v = "'" + v;
         }
         if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {

@@ -199,6 +199,7 @@ class DayReportTest {
         assertThat(DayReport.cell("a,b")).isEqualTo("\"a,b\"");
         assertThat(DayReport.cell("say \"hi\"")).isEqualTo("\"say \"\"hi\"\"\"");
         assertThat(DayReport.cell("=HYPERLINK(\"x\")")).isEqualTo("\"'=HYPERLINK(\"\"x\"\")\"");
+        assertThat(DayReport.cell("\t=1+1")).isEqualTo("'\t=1+1");
         assertThat(DayReport.cell("-1")).isEqualTo("'-1");
         assertThat(DayReport.cell("普通")).isEqualTo("普通");
     }
