@@ -331,8 +331,25 @@ public final class ReferenceDataStore {
     /** Writes the copy of {@code v} into {@code file} (unless it holds it already); returns its modification time. */
     private static FileTime writeCopy(Path file, ReferenceDataTable.Version v, String node) throws IOException {
         String text = copyNote(v.version(), node) + v.document();
-        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-            return Files.getLastModifiedTime(file);
+        if (Files.exists(file)) {
+            String existing = Files.readString(file, StandardCharsets.UTF_8);
+            if (existing.equals(text)) {
+                return Files.getLastModifiedTime(file);
+            }
+            if (!existing.startsWith(COPY_NOTE_FIRST) && !existing.equals(v.document())) {
+                // Not a copy this node wrote: a file of the release that read it, or edited by hand. Kept beside,
+                // not lost; the database's version is the one in force.
+                Path kept = file.resolveSibling(file.getFileName() + ".local-" + System.currentTimeMillis());
+                Files.copy(file, kept);
+                LOG.warn(
+                        "{} differed from the reference data in the database (version {}) and is kept as {}; the"
+                                + " database's version is in force — to use the file's content, `tongban.jar refdata"
+                                + " import {}`",
+                        file,
+                        v.version(),
+                        kept.getFileName(),
+                        kept);
+            }
         }
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".refdata-", ".yaml");
         try {

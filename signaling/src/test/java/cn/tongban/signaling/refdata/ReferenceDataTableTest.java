@@ -154,6 +154,12 @@ class ReferenceDataTableTest {
             assertThat(nodeB.attach(t, "b")).isEmpty();
             assertThat(nodeB.version()).isEqualTo(1);
             assertThat(nodeB.current().clerk("wujin01").orElseThrow().name()).isEqualTo("王丽");
+            // Node B's own file is not lost: kept beside the copy, for an operator to import if it was right.
+            try (var kept = Files.list(b)) {
+                assertThat(kept.filter(f -> f.getFileName().toString().startsWith("refdata.yaml.local-")))
+                        .singleElement()
+                        .satisfies(f -> assertThat(Files.readString(f)).contains("name: 王丽丽"));
+            }
             String copy = Files.readString(b.resolve("refdata.yaml"));
             assertThat(copy).startsWith("# ==== A COPY: edits to this file are NOT read ====");
             assertThat(ReferenceDataStore.withoutCopyNote(copy)).isEqualTo(demoYaml());
