@@ -438,13 +438,28 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            server.close();
-                            stopped.countDown();
-                        },
-                        "tongban-shutdown"));
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable close = () -> {
+            if (closing.compareAndSet(false, true)) {
+                server.close();
+                stopped.countDown();
+            }
+        };
+        // SIGTERM (systemd's stop) closes the node before the JVM's shutdown begins: in the shutdown, the embedded
+        // H2 database closes itself in a hook of its own, and the drain's end — the audit entries, the saved
+        // queue — would find it closed. The shutdown hook stays for every other way out (Ctrl-C, System.exit).
+        boolean onTerm = onSigterm(() -> {
+            if (!closing.get()) {
+                close.run();
+                System.exit(143);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(close, "tongban-shutdown"));
+        if (!onTerm) {
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class)
+                    .warn("SIGTERM cannot be handled before the JVM's shutdown here; a stop closes the node in a"
+                            + " shutdown hook");
+        }
         printBanner(server);
         stopped.await();
         return 0;
@@ -533,6 +548,42 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The terminal {@link #firstRunSetup} asks in, or null (services, pipes). */
     Terminal terminal = Terminal.system();
+
+    /**
+     * Runs {@code action} on a thread of its own when the process gets SIGTERM, instead of the JVM's shutdown (the
+     * JDK's {@code sun.misc.Signal}, reached by reflection: it is a supported-but-internal API of the
+     * jdk.unsupported module). Returns false where that is not available.
+     */
+    static boolean onSigterm(Runnable action) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = java.lang.reflect.Proxy.newProxyInstance(
+                    handlerType.getClassLoader(), new Class<?>[] {handlerType}, (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "handle" -> new Thread(action, "tongban-sigterm").start();
+                            case "hashCode" -> {
+                                return System.identityHashCode(proxy);
+                            }
+                            case "equals" -> {
+                                return proxy == args[0];
+                            }
+                            case "toString" -> {
+                                return "tongban SIGTERM handler";
+                            }
+                            default -> {
+                                return null;
+                            }
+                        }
+                        return null;
+                    });
+            Object term = signal.getConstructor(String.class).newInstance("TERM");
+            signal.getMethod("handle", signal, handlerType).invoke(null, term, handler);
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
 
     private ServerOptions.Applicants applicants() {
         String mode = applicantVerification.strip().toLowerCase(Locale.ROOT);

@@ -88,6 +88,38 @@ class EmbeddedKillRestartTest {
         }
     }
 
+    @Test
+    void aWaitingTicketOutlivesAStopOfTheEmbeddedDefault(@TempDir Path root) throws Exception {
+        // SIGTERM, as systemd stops the node: the shutdown hook saves the queue into the embedded H2 database,
+        // which must still be open then (H2's own exit hook would close it first without DB_CLOSE_ON_EXIT=FALSE).
+        Vertx vertx = Vertx.vertx();
+        List<NodeClient> clients = new ArrayList<>();
+        try (NodeProcesses nodes = new NodeProcesses(List.of("solo"), root, List.of())) {
+            NodeProcesses.Node solo = nodes.node("solo");
+            nodes.start(solo);
+            nodes.awaitHealthy(solo, 1, Duration.ofSeconds(120));
+            WebSocketClient ws = NodeClient.newClient(vertx);
+            NodeClient app = NodeClient.connect(vertx, ws, solo.wsUrl(), "applicant");
+            clients.add(app);
+            app.send("{\"type\":\"join\",\"id\":\"j\",\"matterId\":\"property-certificate\","
+                    + "\"hallId\":\"cz-wujin-bdc\",\"name\":\"张秀英\",\"mobile\":\"13812345678\"}");
+            ServerMessage.Ticket ticket = app.expect(ServerMessage.Ticket.class, t -> "j".equals(t.re()), WAIT);
+
+            nodes.stop(solo);
+            nodes.start(solo);
+            nodes.awaitHealthy(solo, 1, Duration.ofSeconds(120));
+            NodeClient back = NodeClient.connect(vertx, ws, solo.wsUrl(), "applicant-again");
+            clients.add(back);
+            back.send("{\"type\":\"resume\",\"id\":\"r\",\"resumeToken\":\"" + ticket.resumeToken() + "\"}");
+            ServerMessage.Ticket resumed = back.expect(ServerMessage.Ticket.class, t -> "r".equals(t.re()), WAIT);
+            assertThat(resumed.number()).isEqualTo(ticket.number());
+            assertThat(resumed.position()).isEqualTo(1);
+        } finally {
+            clients.forEach(NodeClient::close);
+            vertx.close().await(20, TimeUnit.SECONDS);
+        }
+    }
+
     private static String login(NodeProcesses.Node n, String clerkId) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient()
                 .send(

@@ -254,6 +254,14 @@ final class NodeProcesses implements AutoCloseable {
         throw new AssertionError(n + " did not listen within " + timeout);
     }
 
+    /** Stops the node as systemd does (SIGTERM): its shutdown hook drains and closes it; waits for the exit. */
+    void stop(Node n) throws InterruptedException {
+        n.process.destroy();
+        if (!n.process.waitFor(150, TimeUnit.SECONDS)) {
+            throw new AssertionError(n + " did not stop within 150 s of SIGTERM; see " + logDir);
+        }
+    }
+
     /** Kills the node's JVM at once (SIGKILL): no shutdown hook, no goodbye to the cluster. */
     void kill(Node n) throws InterruptedException {
         n.process.destroyForcibly();
